@@ -1,0 +1,7 @@
+// Everything of the C++ component in one include.
+#pragma once
+
+#include "IocpExceptions.h"
+#include "IocpIOHandler.h"
+#include "IocpTCPClient.h"
+#include "IocpTCPServer.h"

@@ -1,0 +1,70 @@
+// Exception classes named after Indy's, raised by the component's I/O methods.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace Iocp {
+
+// Base of every error the component raises (Indy: EIdException).
+class EIdException : public std::runtime_error {
+ public:
+  explicit EIdException(const std::string& msg) : std::runtime_error(msg) {}
+};
+
+// Errors that end a connection in the ordinary way (Indy: EIdSilentException).
+class EIdSilentException : public EIdException {
+ public:
+  using EIdException::EIdException;
+};
+
+// The peer closed the connection and every buffered byte has been read.
+class EIdConnClosedGracefully : public EIdSilentException {
+ public:
+  EIdConnClosedGracefully() : EIdSilentException("Connection Closed Gracefully.") {}
+};
+
+// The OS reported an error on the socket; LastError is the OS error code (errno / WSA code).
+class EIdSocketError : public EIdException {
+ public:
+  EIdSocketError(int lastError, const std::string& msg) : EIdException(msg), LastError(lastError) {}
+  int LastError;
+};
+
+// A fixed-size read (ReadBytes, ReadInt32, ...) did not complete within the read timeout.
+class EIdReadTimeout : public EIdException {
+ public:
+  EIdReadTimeout() : EIdException("Read timed out.") {}
+};
+
+// ReadLn found no terminator within MaxLineLength bytes and MaxLineAction is maException.
+class EIdReadLnMaxLineLengthExceeded : public EIdException {
+ public:
+  EIdReadLnMaxLineLengthExceeded() : EIdException("Max line length exceeded.") {}
+};
+
+// I/O on a connection that was closed locally (Disconnect, server stopping) or never connected.
+class EIdNotConnected : public EIdException {
+ public:
+  EIdNotConnected() : EIdException("Not Connected") {}
+};
+
+// TIocpTCPClient::Connect did not complete within ConnectTimeout.
+class EIdConnectTimeout : public EIdException {
+ public:
+  EIdConnectTimeout() : EIdException("Connect timed out.") {}
+};
+
+// A server binding could not be bound or could not listen.
+class EIdCouldNotBindSocket : public EIdException {
+ public:
+  using EIdException::EIdException;
+};
+
+// The server was activated without an OnExecute handler.
+class EIdTCPNoOnExecute : public EIdException {
+ public:
+  EIdTCPNoOnExecute() : EIdException("OnExecute event is not assigned.") {}
+};
+
+}  // namespace Iocp

@@ -1,0 +1,287 @@
+#include "IocpIOHandler.h"
+
+#include <algorithm>
+#include <cstring>
+#include <type_traits>
+
+#include "iocp/connection.h"
+
+namespace Iocp {
+
+namespace {
+
+// Translate an engine status into the Indy exception a user expects.
+[[noreturn]] void raise(iocp::IoStatus st, const iocp::Connection& c) {
+  switch (st) {
+    case iocp::IoStatus::Timeout: throw EIdReadTimeout();
+    case iocp::IoStatus::ClosedGracefully: throw EIdConnClosedGracefully();
+    case iocp::IoStatus::LineTooLong: throw EIdReadLnMaxLineLengthExceeded();
+    case iocp::IoStatus::SocketError:
+      throw EIdSocketError(c.osError(), "Socket Error # " + std::to_string(c.osError()) + "\n" +
+                                            std::strerror(c.osError()));
+    case iocp::IoStatus::NotConnected:
+    case iocp::IoStatus::Ok: break;
+  }
+  throw EIdNotConnected();
+}
+
+void check(iocp::IoStatus st, const iocp::Connection& c) {
+  if (st != iocp::IoStatus::Ok) raise(st, c);
+}
+
+// Integers travel in network byte order (big-endian) when AConvert is set, else in host order.
+template <typename T>
+void encode(T v, bool convert, unsigned char* out) {
+  if (!convert) {
+    std::memcpy(out, &v, sizeof v);
+    return;
+  }
+  using U = std::make_unsigned_t<T>;
+  const U u = static_cast<U>(v);
+  for (std::size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<unsigned char>(u >> (8 * (sizeof(T) - 1 - i)));
+}
+
+template <typename T>
+T decode(const unsigned char* in, bool convert) {
+  T v;
+  if (!convert) {
+    std::memcpy(&v, in, sizeof v);
+    return v;
+  }
+  using U = std::make_unsigned_t<T>;
+  U u = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i) u = static_cast<U>((u << 8) | in[i]);
+  return static_cast<T>(u);
+}
+
+}  // namespace
+
+// --- TIocpBuffer ---------------------------------------------------------------------------------
+
+int TIocpBuffer::Size() const { return conn_ ? static_cast<int>(conn_->input().size()) : 0; }
+
+std::string TIocpBuffer::ExtractToString(int AByteCount) {
+  if (!conn_) return {};
+  iocp::Buffer& in = conn_->input();
+  const std::size_t n = AByteCount < 0 ? in.size() : std::min<std::size_t>(AByteCount, in.size());
+  return in.take(n);
+}
+
+void TIocpBuffer::ExtractToBytes(TIdBytes& VBytes, int AByteCount, bool AAppend) {
+  const std::string s = ExtractToString(AByteCount);
+  if (!AAppend) VBytes.clear();
+  VBytes.insert(VBytes.end(), s.begin(), s.end());
+}
+
+int TIocpBuffer::IndexOf(const std::string& AString, int AStartPos) const {
+  if (!conn_) return -1;
+  const std::size_t pos = conn_->input().find(AString, static_cast<std::size_t>(std::max(AStartPos, 0)));
+  return pos == iocp::Buffer::npos ? -1 : static_cast<int>(pos);
+}
+
+void TIocpBuffer::Clear() {
+  if (conn_) conn_->input().clear();
+}
+
+// --- TIocpIOHandler ------------------------------------------------------------------------------
+
+void TIocpIOHandler::Attach(iocp::Connection* conn) {
+  conn_ = conn;
+  inputBuffer_.conn_ = conn;
+}
+
+iocp::Connection& TIocpIOHandler::conn() const {
+  if (!conn_) throw EIdNotConnected();
+  return *conn_;
+}
+
+int TIocpIOHandler::timeoutFor(int ATimeout) const {
+  if (ATimeout == IdTimeoutInfinite) return iocp::kInfinite;
+  if (ATimeout == IdTimeoutDefault) return ReadTimeout > 0 ? ReadTimeout : iocp::kInfinite;
+  return ATimeout < 0 ? iocp::kInfinite : ATimeout;
+}
+
+std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout, int AMaxLineLength) {
+  iocp::Connection& c = conn();
+  const int maxLen = AMaxLineLength < 0 ? MaxLineLength : AMaxLineLength;
+  std::string line;
+  bool split = false;
+  ReadLnTimedout = false;
+  ReadLnSplit = false;
+  const iocp::IoStatus st = c.readLine(
+      line, ATerminator, static_cast<std::size_t>(std::max(maxLen, 0)),
+      MaxLineAction == maSplit ? iocp::MaxLineAction::Split : iocp::MaxLineAction::Exception,
+      timeoutFor(ATimeout), &split);
+  if (st == iocp::IoStatus::Timeout) {
+    ReadLnTimedout = true;
+    return std::string();
+  }
+  check(st, c);
+  ReadLnSplit = split;
+  return line;
+}
+
+void TIocpIOHandler::readExact(void* dst, std::size_t n) {
+  iocp::Connection& c = conn();
+  check(c.readExact(dst, n, timeoutFor(IdTimeoutDefault)), c);
+}
+
+void TIocpIOHandler::ReadBytes(TIdBytes& VBuffer, int AByteCount, bool AAppend) {
+  iocp::Connection& c = conn();
+  if (!AAppend) VBuffer.clear();
+  if (AByteCount < 0) {
+    if (c.input().empty()) check(c.readAvailable(timeoutFor(IdTimeoutDefault)), c);
+    AByteCount = static_cast<int>(c.input().size());
+  }
+  const std::size_t start = VBuffer.size();
+  VBuffer.resize(start + static_cast<std::size_t>(AByteCount));
+  try {
+    readExact(VBuffer.data() + start, static_cast<std::size_t>(AByteCount));
+  } catch (...) {
+    VBuffer.resize(start);
+    throw;
+  }
+}
+
+std::string TIocpIOHandler::ReadString(int ABytes) {
+  std::string s(static_cast<std::size_t>(std::max(ABytes, 0)), '\0');
+  readExact(s.data(), s.size());
+  return s;
+}
+
+uint8_t TIocpIOHandler::ReadByte() {
+  uint8_t v;
+  readExact(&v, 1);
+  return v;
+}
+
+#define IOCP_READ_INT(Name, Type)       \
+  Type TIocpIOHandler::Name(bool AConvert) { \
+    unsigned char raw[sizeof(Type)];    \
+    readExact(raw, sizeof raw);         \
+    return decode<Type>(raw, AConvert); \
+  }
+IOCP_READ_INT(ReadInt16, int16_t)
+IOCP_READ_INT(ReadUInt16, uint16_t)
+IOCP_READ_INT(ReadInt32, int32_t)
+IOCP_READ_INT(ReadUInt32, uint32_t)
+IOCP_READ_INT(ReadInt64, int64_t)
+IOCP_READ_INT(ReadUInt64, uint64_t)
+#undef IOCP_READ_INT
+
+void TIocpIOHandler::ReadStream(std::ostream& AStream, int64_t AByteCount, bool AReadUntilDisconnect) {
+  iocp::Connection& c = conn();
+  if (AByteCount < 0 && AReadUntilDisconnect) {
+    for (;;) {
+      if (c.input().empty()) {
+        const iocp::IoStatus st = c.readAvailable(timeoutFor(IdTimeoutDefault));
+        if (st == iocp::IoStatus::ClosedGracefully) return;
+        check(st, c);
+      }
+      AStream.write(c.input().data(), static_cast<std::streamsize>(c.input().size()));
+      c.input().consume(c.input().size());
+    }
+  }
+  if (AByteCount < 0) AByteCount = ReadInt64();
+  std::vector<char> chunk(64 * 1024);
+  while (AByteCount > 0) {
+    const std::size_t n = static_cast<std::size_t>(std::min<int64_t>(AByteCount, chunk.size()));
+    readExact(chunk.data(), n);
+    AStream.write(chunk.data(), static_cast<std::streamsize>(n));
+    AByteCount -= static_cast<int64_t>(n);
+  }
+}
+
+bool TIocpIOHandler::InputBufferIsEmpty() const { return !conn_ || conn_->input().empty(); }
+
+TIocpBuffer* TIocpIOHandler::InputBuffer() { return &inputBuffer_; }
+
+bool TIocpIOHandler::CheckForDataOnSource(int ATimeout) {
+  iocp::Connection& c = conn();
+  const iocp::IoStatus st = c.readAvailable(ATimeout < 0 ? timeoutFor(ATimeout) : ATimeout);
+  if (st == iocp::IoStatus::Timeout) return false;
+  check(st, c);
+  return true;
+}
+
+void TIocpIOHandler::writeRaw(const void* bytes, std::size_t n) {
+  iocp::Connection& c = conn();
+  check(c.write(bytes, n), c);
+}
+
+void TIocpIOHandler::Write(const std::string& AOut) { writeRaw(AOut.data(), AOut.size()); }
+
+void TIocpIOHandler::Write(const TIdBytes& ABuffer, int ALength, int AOffset) {
+  const std::size_t offset = std::min<std::size_t>(std::max(AOffset, 0), ABuffer.size());
+  const std::size_t avail = ABuffer.size() - offset;
+  const std::size_t n = ALength < 0 ? avail : std::min<std::size_t>(ALength, avail);
+  writeRaw(ABuffer.data() + offset, n);
+}
+
+void TIocpIOHandler::Write(uint8_t AValue) { writeRaw(&AValue, 1); }
+
+#define IOCP_WRITE_INT(Type)                            \
+  void TIocpIOHandler::Write(Type AValue, bool AConvert) { \
+    unsigned char raw[sizeof(Type)];                    \
+    encode(AValue, AConvert, raw);                      \
+    writeRaw(raw, sizeof raw);                          \
+  }
+IOCP_WRITE_INT(int16_t)
+IOCP_WRITE_INT(uint16_t)
+IOCP_WRITE_INT(int32_t)
+IOCP_WRITE_INT(uint32_t)
+IOCP_WRITE_INT(int64_t)
+IOCP_WRITE_INT(uint64_t)
+#undef IOCP_WRITE_INT
+
+void TIocpIOHandler::Write(std::istream& AStream, int64_t ASize, bool AWriteByteCount) {
+  if (ASize <= 0) {
+    const std::streampos here = AStream.tellg();
+    AStream.seekg(0, std::ios::end);
+    ASize = static_cast<int64_t>(AStream.tellg() - here);
+    AStream.seekg(here);
+  }
+  if (AWriteByteCount) Write(ASize);
+  std::vector<char> chunk(64 * 1024);
+  while (ASize > 0) {
+    const auto want = static_cast<std::streamsize>(std::min<int64_t>(ASize, chunk.size()));
+    AStream.read(chunk.data(), want);
+    const std::streamsize got = AStream.gcount();
+    if (got <= 0) throw EIdException("Stream ended before the requested size was written.");
+    writeRaw(chunk.data(), static_cast<std::size_t>(got));
+    ASize -= got;
+  }
+}
+
+void TIocpIOHandler::WriteLn(const std::string& AOut) {
+  std::string line;
+  line.reserve(AOut.size() + EOL.size());
+  line.append(AOut).append(EOL);
+  writeRaw(line.data(), line.size());
+}
+
+void TIocpIOHandler::WriteBufferOpen(int AThreshold) {
+  conn().writeBufferOpen(AThreshold > 0 ? static_cast<std::size_t>(AThreshold) : 0);
+}
+
+void TIocpIOHandler::WriteBufferClose() {
+  iocp::Connection& c = conn();
+  check(c.writeBufferClose(), c);
+}
+
+void TIocpIOHandler::WriteBufferFlush() {
+  iocp::Connection& c = conn();
+  check(c.writeBufferFlush(), c);
+}
+
+void TIocpIOHandler::WriteBufferCancel() { conn().writeBufferCancel(); }
+
+bool TIocpIOHandler::WriteBufferingActive() const { return conn_ && conn_->writeBufferOpened(); }
+
+bool TIocpIOHandler::Connected() const { return conn_ && conn_->connected(); }
+
+void TIocpIOHandler::Close() {
+  if (conn_) conn_->disconnect(iocp::CloseReason::LocalDisconnect);
+}
+
+}  // namespace Iocp

@@ -1,0 +1,132 @@
+// TIocpIOHandler and TIocpTCPConnection: Indy's reading and writing members over an engine connection.
+//
+// Threads: every member of TIocpIOHandler may be called only from the connection's own handler
+// (OnConnect/OnExecute/OnDisconnect of that context, or the thread that owns a TIocpTCPClient),
+// except where a comment says "any thread".
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "IocpExceptions.h"
+
+namespace iocp {
+class Connection;
+}
+
+namespace Iocp {
+
+using TIdBytes = std::vector<uint8_t>;
+
+enum TIdMaxLineAction { maException, maSplit };
+
+constexpr int IdTimeoutDefault = -1;   // Use the IOHandler's ReadTimeout.
+constexpr int IdTimeoutInfinite = -2;  // Wait forever.
+constexpr int IdMaxLineLengthDefault = 16384;
+const std::string EOL = "\r\n";        // What WriteLn appends.
+const std::string LF = "\n";
+
+// The bytes received and not yet read (Indy: TIdBuffer behind IOHandler.InputBuffer).
+class TIocpBuffer {
+ public:
+  int Size() const;                                       // Buffered byte count.
+  std::string ExtractToString(int AByteCount = -1);       // Remove and return bytes (-1 = all).
+  void ExtractToBytes(TIdBytes& VBytes, int AByteCount = -1, bool AAppend = true);  // Same, as bytes.
+  int IndexOf(const std::string& AString, int AStartPos = 0) const;  // Offset of AString or -1.
+  void Clear();                                           // Drop every buffered byte.
+
+ private:
+  friend class TIocpIOHandler;
+  iocp::Connection* conn_ = nullptr;
+};
+
+class TIocpIOHandler {
+ public:
+  TIocpIOHandler() = default;
+  TIocpIOHandler(const TIocpIOHandler&) = delete;
+  TIocpIOHandler& operator=(const TIocpIOHandler&) = delete;
+
+  // --- Properties (plain fields; read and set from the handler). ---
+  int ReadTimeout = 0;                        // ms; 0 or less = wait forever.
+  int MaxLineLength = IdMaxLineLengthDefault;  // ReadLn limit; 0 = unlimited.
+  TIdMaxLineAction MaxLineAction = maException;
+  bool ReadLnTimedout = false;                // Set by ReadLn: true when it returned '' on timeout.
+  bool ReadLnSplit = false;                   // Set by ReadLn: true when maSplit cut the line.
+
+  // --- Reading. ---
+  // Read a line ending in ATerminator (LF by default; a CR before LF is stripped). On timeout
+  // returns "" and sets ReadLnTimedout. AMaxLineLength < 0 uses MaxLineLength.
+  std::string ReadLn(const std::string& ATerminator = LF, int ATimeout = IdTimeoutDefault,
+                     int AMaxLineLength = -1);
+  // Exactly AByteCount bytes (appended to VBuffer when AAppend); AByteCount < 0 reads what is there.
+  void ReadBytes(TIdBytes& VBuffer, int AByteCount, bool AAppend = true);
+  std::string ReadString(int ABytes);  // Exactly ABytes bytes as a string.
+  uint8_t ReadByte();
+  int16_t ReadInt16(bool AConvert = true);  // AConvert: the wire is in network byte order.
+  uint16_t ReadUInt16(bool AConvert = true);
+  int32_t ReadInt32(bool AConvert = true);
+  uint32_t ReadUInt32(bool AConvert = true);
+  int64_t ReadInt64(bool AConvert = true);
+  uint64_t ReadUInt64(bool AConvert = true);
+  // Copy AByteCount bytes to AStream; AByteCount < 0 with AReadUntilDisconnect reads until the
+  // peer closes, otherwise a 64-bit length prefix in network order is read first.
+  void ReadStream(std::ostream& AStream, int64_t AByteCount = -1, bool AReadUntilDisconnect = false);
+
+  bool InputBufferIsEmpty() const;  // Nothing buffered.
+  TIocpBuffer* InputBuffer();       // The buffered bytes.
+  // Read what the socket has, waiting up to ATimeout ms for it. True if bytes arrived.
+  bool CheckForDataOnSource(int ATimeout = 0);
+
+  // --- Writing. ---
+  void Write(const std::string& AOut);
+  void Write(const char* AOut) { Write(std::string(AOut)); }
+  void Write(const TIdBytes& ABuffer, int ALength = -1, int AOffset = 0);
+  void Write(uint8_t AValue);
+  void Write(int16_t AValue, bool AConvert = true);
+  void Write(uint16_t AValue, bool AConvert = true);
+  void Write(int32_t AValue, bool AConvert = true);
+  void Write(uint32_t AValue, bool AConvert = true);
+  void Write(int64_t AValue, bool AConvert = true);
+  void Write(uint64_t AValue, bool AConvert = true);
+  // Send ASize bytes of AStream (0 = to its end); AWriteByteCount sends a 64-bit length first.
+  void Write(std::istream& AStream, int64_t ASize = 0, bool AWriteByteCount = false);
+  void WriteLn(const std::string& AOut = std::string());  // AOut + CRLF.
+
+  // Collect writes and send them together. AThreshold > 0 flushes whenever that many are collected.
+  void WriteBufferOpen(int AThreshold = -1);
+  void WriteBufferClose();   // Send what was collected and stop collecting.
+  void WriteBufferFlush();   // Send what was collected.
+  void WriteBufferCancel();  // Drop what was collected.
+  bool WriteBufferingActive() const;
+
+  // --- Connection. ---
+  bool Connected() const;  // Can still deliver data (Indy's meaning: open, or input left to read).
+  void Close();            // Close the connection; the handler loop ends. Any thread.
+
+  // Binds the handler to an engine connection (done by the server and the client). Not for users.
+  void Attach(iocp::Connection* conn);
+
+ private:
+  iocp::Connection& conn() const;  // Raises EIdNotConnected when detached.
+  int timeoutFor(int ATimeout) const;
+  void readExact(void* dst, std::size_t n);
+  void writeRaw(const void* bytes, std::size_t n);
+
+  iocp::Connection* conn_ = nullptr;
+  TIocpBuffer inputBuffer_;
+};
+
+// Indy: TIdTCPConnection, the owner of the IOHandler.
+class TIocpTCPConnection {
+ public:
+  explicit TIocpTCPConnection(TIocpIOHandler* handler) : IOHandler(handler), Socket(handler) {}
+  TIocpIOHandler* const IOHandler;  // Reads and writes.
+  TIocpIOHandler* const Socket;     // Indy's alias of IOHandler.
+  bool Connected() const { return IOHandler->Connected(); }  // See TIocpIOHandler::Connected.
+  void Disconnect() { IOHandler->Close(); }                   // Close the connection. Any thread.
+};
+
+}  // namespace Iocp

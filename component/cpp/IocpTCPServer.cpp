@@ -1,0 +1,199 @@
+#include "IocpTCPServer.h"
+
+#include <algorithm>
+
+#include "iocp/engine.h"
+
+namespace Iocp {
+
+// --- TIocpSocketHandles / TIocpContextList ------------------------------------------------------
+
+TIocpSocketHandle& TIocpSocketHandles::Add() {
+  items_.push_back(std::make_unique<TIocpSocketHandle>());
+  items_.back()->Port = *defaultPort_;
+  return *items_.back();
+}
+
+std::vector<TIocpContext*>& TIocpContextList::LockList() {
+  mu_.lock();
+  return items_;
+}
+
+void TIocpContextList::UnlockList() { mu_.unlock(); }
+
+int TIocpContextList::Count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(items_.size());
+}
+
+void TIocpContextList::add(TIocpContext* ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  items_.push_back(ctx);
+}
+
+void TIocpContextList::remove(TIocpContext* ctx) {
+  std::lock_guard<std::mutex> lock(mu_);
+  items_.erase(std::remove(items_.begin(), items_.end(), ctx), items_.end());
+}
+
+// --- TIocpContext -------------------------------------------------------------------------------
+
+TIocpContext::TIocpContext() : Connection(&connection_), Binding(&binding_), connection_(&ioHandler_) {}
+
+TIocpContext::~TIocpContext() = default;
+
+std::string TIocpContext::DisconnectReason() const {
+  if (!conn_ || conn_->reason() == iocp::CloseReason::None) return std::string();
+  return iocp::toString(conn_->reason());
+}
+
+// --- Engine callbacks -> Indy events --------------------------------------------------------------
+
+class TIocpTCPServer::Handler final : public iocp::EngineHandler {
+ public:
+  explicit Handler(TIocpTCPServer& server) : server_(server) {}
+
+  void onAccepted(iocp::Connection& conn) override {
+    TIocpContext* ctx = server_.ContextClass ? server_.ContextClass() : new TIocpContext();
+    ctx->Server = &server_;
+    ctx->conn_ = &conn;
+    ctx->ioHandler_.Attach(&conn);
+    ctx->binding_.IP = conn.local().ip;
+    ctx->binding_.Port = conn.local().port;
+    ctx->binding_.PeerIP = conn.peer().ip;
+    ctx->binding_.PeerPort = conn.peer().port;
+    conn.userData = ctx;
+    server_.contexts_.add(ctx);
+    if (server_.OnContextCreated) {
+      try {
+        server_.OnContextCreated(ctx);
+      } catch (const std::exception& e) {
+        listenError(nullptr, e);
+        conn.disconnect(iocp::CloseReason::HandlerError);
+      } catch (...) {
+        listenError(nullptr, EIdException("unknown exception in OnContextCreated"));
+        conn.disconnect(iocp::CloseReason::HandlerError);
+      }
+    }
+  }
+
+  void onConnect(iocp::Connection& conn) override {
+    if (server_.OnConnect) server_.OnConnect(context(conn));
+  }
+
+  void onExecute(iocp::Connection& conn) override { server_.OnExecute(context(conn)); }
+
+  void onDisconnect(iocp::Connection& conn, std::exception_ptr error) override {
+    TIocpContext* ctx = context(conn);
+    if (server_.OnDisconnect) {
+      try {
+        server_.OnDisconnect(ctx);
+      } catch (...) {
+        if (!error) error = std::current_exception();
+      }
+    }
+    server_.contexts_.remove(ctx);
+    if (error && server_.OnException) {
+      // The connection is closed: I/O here fails at once and never parks inside this catch.
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        report(ctx, e);
+      } catch (...) {
+        report(ctx, EIdException("unknown exception"));
+      }
+    }
+    conn.userData = nullptr;
+    delete ctx;
+  }
+
+  void onListenError(std::size_t binding, const std::string& message) override {
+    TIocpSocketHandle* handle =
+        binding < static_cast<std::size_t>(server_.Bindings.Count()) ? &server_.Bindings[static_cast<int>(binding)] : nullptr;
+    listenError(handle, EIdException(message));
+  }
+
+ private:
+  static TIocpContext* context(iocp::Connection& conn) { return static_cast<TIocpContext*>(conn.userData); }
+
+  void report(TIocpContext* ctx, const std::exception& e) {
+    try {
+      server_.OnException(ctx, e);
+    } catch (...) {  // An exception handler that throws has nowhere left to report to.
+    }
+  }
+
+  void listenError(TIocpSocketHandle* binding, const std::exception& e) {
+    if (!server_.OnListenException) return;
+    try {
+      server_.OnListenException(binding, e);
+    } catch (...) {
+    }
+  }
+
+  TIocpTCPServer& server_;
+};
+
+// --- TIocpTCPServer -----------------------------------------------------------------------------
+
+TIocpTCPServer::TIocpTCPServer() : handler_(std::make_unique<Handler>(*this)) {}
+
+TIocpTCPServer::~TIocpTCPServer() {
+  stop();
+  stragglers_.clear();  // Each engine's destructor waits for its last handlers.
+}
+
+std::size_t TIocpTCPServer::EngineThreadCount() const {
+  std::size_t n = engine_ ? engine_->threadCount() : 0;
+  for (const auto& e : stragglers_) n += e->threadCount();
+  return n;
+}
+
+void TIocpTCPServer::SetActive(bool AValue) {
+  if (AValue == GetActive()) return;
+  if (!AValue) {
+    stop();
+    return;
+  }
+  if (!OnExecute) throw EIdTCPNoOnExecute();
+  if (Bindings.Count() == 0) Bindings.Add();
+
+  iocp::EngineOptions o;
+  o.kind = IOHandlerOptions.IOHandlerType == iohIOCP ? iocp::EngineKind::Completion
+                                                       : iocp::EngineKind::Threads;
+  for (int i = 0; i < Bindings.Count(); ++i) {
+    if (OnBeforeBind) OnBeforeBind(&Bindings[i]);
+    o.bindings.push_back(iocp::BindingSpec{Bindings[i].IP, Bindings[i].Port});
+  }
+  o.listenQueue = ListenQueue;
+  o.maxConnections = MaxConnections > 0 ? static_cast<std::size_t>(MaxConnections) : 0;
+  o.refusalMessage = MaxConnectionReply.empty() ? std::string() : MaxConnectionReply + EOL;
+  o.reuseAddress = ReuseSocket;
+  o.noDelay = !UseNagle;
+  o.ioThreads = std::max(IOHandlerOptions.IOCP.IOCPThreads, 0);
+  o.workThreads = std::max(IOHandlerOptions.IOCP.WorkOpThreads, 0);
+  if (IOHandlerOptions.IOCP.FiberStackSize > 0) o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
+  if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
+
+  auto engine = iocp::makeEngine(o, *handler_);
+  std::vector<iocp::Endpoint> bound;
+  try {
+    bound = engine->start();
+  } catch (const iocp::BindError& e) {
+    throw EIdCouldNotBindSocket(e.what());
+  }
+  for (std::size_t i = 0; i < bound.size(); ++i) Bindings[static_cast<int>(i)].Port = bound[i].port;
+  engine_ = std::move(engine);
+  if (OnAfterBind) OnAfterBind(this);
+}
+
+void TIocpTCPServer::stop() {
+  if (!engine_) return;
+  if (!engine_->stop(std::max(TerminateWaitTime, 0))) {
+    // Handlers still running (stuck in user code): keep their engine alive, do not block here.
+    stragglers_.push_back(std::move(engine_));
+  }
+  engine_.reset();
+}
+
+}  // namespace Iocp

@@ -1,0 +1,209 @@
+// TIocpTCPServer: Indy's TIdTCPServer members over the native engine.
+//
+//   TIocpTCPServer Server;
+//   Server.DefaultPort = 9000;
+//   Server.IOHandlerOptions.IOHandlerType = iohIOCP;
+//   Server.OnExecute = [](TIocpContext* AContext) {
+//     auto line = AContext->Connection->IOHandler->ReadLn();
+//     AContext->Connection->IOHandler->WriteLn(line);
+//   };
+//   Server.Active = true;   // same as Server.SetActive(true)
+//
+// Event order per connection (Indy's): added to Contexts -> OnContextCreated -> OnConnect ->
+// OnExecute while connected -> OnDisconnect (exactly once, socket already closed) -> removed from
+// Contexts -> OnException for the exception that ended the connection, if any.
+//
+// Threads. Properties and SetActive: the owning thread, while the server is inactive (SetActive
+// itself from any one thread at a time, never from a handler). Events: OnConnect, OnExecute,
+// OnDisconnect, OnException run on the connection's handler context: its own thread (iohDefault)
+// or its fiber on a pool thread (iohIOCP; never two threads at once for one connection; with
+// IOCP.WorkOpThreads = N always the same thread). OnContextCreated runs on the accepting thread.
+// Handlers of different connections run concurrently.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "IocpExceptions.h"
+#include "IocpIOHandler.h"
+
+namespace iocp {
+class Engine;
+class Connection;
+enum class CloseReason : int;
+}  // namespace iocp
+
+namespace Iocp {
+
+class TIocpTCPServer;
+class TIocpContext;
+
+// iohIOCP is the platform's completion engine: IOCP on Windows, epoll on Linux.
+enum TIdIOHandlerType { iohDefault = 0, iohIOCP = 1, iohEPOLL = iohIOCP };
+
+// A listening address of the server; after activation also a connection's addresses.
+class TIocpSocketHandle {
+ public:
+  std::string IP;        // Local address; "" = every IPv4 address.
+  uint16_t Port = 0;     // Local port; 0 = chosen by the OS (read back after activation).
+  std::string PeerIP;    // Remote address (connection bindings only).
+  uint16_t PeerPort = 0; // Remote port (connection bindings only).
+};
+
+// Indy: TIdSocketHandles. Owning thread, server inactive.
+class TIocpSocketHandles {
+ public:
+  explicit TIocpSocketHandles(const uint16_t* defaultPort) : defaultPort_(defaultPort) {}
+  TIocpSocketHandle& Add();  // A new binding on DefaultPort, every IPv4 address.
+  int Count() const { return static_cast<int>(items_.size()); }
+  TIocpSocketHandle& operator[](int AIndex) { return *items_.at(static_cast<std::size_t>(AIndex)); }
+  void Clear() { items_.clear(); }
+
+ private:
+  const uint16_t* defaultPort_;
+  std::vector<std::unique_ptr<TIocpSocketHandle>> items_;
+};
+
+// Indy: TIdContextThreadList. LockList/UnlockList from any thread; hold the lock briefly and
+// never while calling blocking I/O on another context.
+class TIocpContextList {
+ public:
+  std::vector<TIocpContext*>& LockList();  // Locks the list and returns it.
+  void UnlockList();                       // Releases LockList's lock.
+  int Count() const;                       // Current size (takes the lock).
+
+ private:
+  friend class TIocpTCPServer;
+  void add(TIocpContext* ctx);
+  void remove(TIocpContext* ctx);
+  mutable std::mutex mu_;
+  std::vector<TIocpContext*> items_;
+};
+
+// One client connection of the server (Indy: TIdContext / TIdServerContext). Subclass it for
+// per-connection state and set Server.ContextClass = ContextClassOf<TMyContext>().
+class TIocpContext {
+ public:
+  TIocpContext();
+  virtual ~TIocpContext();
+  TIocpContext(const TIocpContext&) = delete;
+  TIocpContext& operator=(const TIocpContext&) = delete;
+
+  TIocpTCPConnection* const Connection;  // IOHandler, Connected, Disconnect.
+  TIocpSocketHandle* const Binding;      // IP, Port, PeerIP, PeerPort of this connection.
+  TIocpTCPServer* Server = nullptr;      // The owning server.
+  std::shared_ptr<void> Data;            // User state of any type; freed with the context.
+
+  // Why the connection ended ("peer closed", "local disconnect", ...); "" while it is open. Any thread.
+  std::string DisconnectReason() const;
+
+ private:
+  friend class TIocpTCPServer;
+  TIocpIOHandler ioHandler_;
+  TIocpTCPConnection connection_;
+  TIocpSocketHandle binding_;
+  iocp::Connection* conn_ = nullptr;
+};
+
+using TIocpContextClass = std::function<TIocpContext*()>;
+template <typename T>
+TIocpContextClass ContextClassOf() {
+  return [] { return static_cast<TIocpContext*>(new T()); };
+}
+
+using TIdServerThreadEvent = std::function<void(TIocpContext* AContext)>;
+using TIdServerThreadExceptionEvent =
+    std::function<void(TIocpContext* AContext, const std::exception& AException)>;
+using TIdListenExceptionEvent =
+    std::function<void(TIocpSocketHandle* ABinding, const std::exception& AException)>;
+using TIdSocketHandleEvent = std::function<void(TIocpSocketHandle* AHandle)>;
+using TIdNotifyEvent = std::function<void(TIocpTCPServer* ASender)>;
+
+// IOHandlerOptions.IOCP: the completion engine's threads.
+struct TIocpIOCPOptions {
+  int IOCPThreads = 0;    // Threads waiting for completions; 0 = number of processors.
+  int WorkOpThreads = 0;  // 0 = handlers run on any pool thread, one at a time per connection;
+                          // N = each connection pinned for life to one of N work threads.
+  int FiberStackSize = 256 * 1024;            // Bytes reserved per connection's fiber.
+  int MaxPendingOutput = 4 * 1024 * 1024;     // A write waits once this many bytes are queued.
+};
+
+struct TIocpIOHandlerOptions {
+  TIdIOHandlerType IOHandlerType = iohDefault;
+  TIocpIOCPOptions IOCP;
+};
+
+class TIocpTCPServer {
+ public:
+  TIocpTCPServer();
+  ~TIocpTCPServer();  // Deactivates; waits for handlers still running past TerminateWaitTime.
+  TIocpTCPServer(const TIocpTCPServer&) = delete;
+  TIocpTCPServer& operator=(const TIocpTCPServer&) = delete;
+
+  // --- Properties (Indy's names and defaults). Set while inactive. ---
+  uint16_t DefaultPort = 0;
+  TIocpSocketHandles Bindings{&DefaultPort};  // Empty: one IPv4 binding on DefaultPort.
+  int ListenQueue = 15;
+  int MaxConnections = 0;          // 0 = unlimited. Strict: Contexts never holds more.
+  std::string MaxConnectionReply;  // Line sent (with CRLF) to a refused client; "" = just close.
+  bool ReuseSocket = true;         // SO_REUSEADDR on the listeners.
+  bool UseNagle = true;            // false sets TCP_NODELAY on accepted connections.
+  int TerminateWaitTime = 5000;    // ms Active = false waits for handlers to finish.
+  TIocpIOHandlerOptions IOHandlerOptions;
+  TIocpContextClass ContextClass;  // Null = TIocpContext.
+
+  // --- Events. ---
+  TIdServerThreadEvent OnConnect;
+  TIdServerThreadEvent OnDisconnect;
+  TIdServerThreadEvent OnExecute;  // Required.
+  TIdServerThreadEvent OnContextCreated;
+  TIdServerThreadExceptionEvent OnException;
+  TIdListenExceptionEvent OnListenException;
+  TIdSocketHandleEvent OnBeforeBind;
+  TIdNotifyEvent OnAfterBind;
+
+ private:
+  TIocpContextList contexts_;
+
+ public:
+  TIocpContextList* const Contexts = &contexts_;  // Connected clients.
+
+  // Active: assign or read like Indy's property (Server.Active = true; if (Server.Active) ...).
+  class TActiveProperty {
+   public:
+    explicit TActiveProperty(TIocpTCPServer* owner) : owner_(owner) {}
+    TActiveProperty& operator=(bool AValue) {
+      owner_->SetActive(AValue);
+      return *this;
+    }
+    operator bool() const { return owner_->GetActive(); }
+
+   private:
+    TIocpTCPServer* owner_;
+  };
+  TActiveProperty Active{this};
+
+  // Start listening (raises EIdCouldNotBindSocket, EIdTCPNoOnExecute) or stop: close every
+  // connection, wait up to TerminateWaitTime for the handlers, return. Not from a handler.
+  void SetActive(bool AValue);
+  bool GetActive() const { return engine_ != nullptr; }
+
+  // Threads the engine runs right now (listeners, pool, work and per-connection threads). Any thread.
+  std::size_t EngineThreadCount() const;
+
+ private:
+  class Handler;
+  friend class Handler;
+  void stop();
+
+  std::unique_ptr<Handler> handler_;
+  std::unique_ptr<iocp::Engine> engine_;
+  std::vector<std::unique_ptr<iocp::Engine>> stragglers_;  // Engines with handlers still running.
+};
+
+}  // namespace Iocp

@@ -1,0 +1,96 @@
+// Echo server: every line a client sends comes back. Ctrl-C stops it cleanly.
+//
+//   echo_server [--io default|iocp] [--port N] [--threads N] [--workop N]
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "Iocp.h"
+
+using namespace Iocp;
+
+namespace {
+
+std::atomic<bool> gStop{false};
+void onSignal(int) { gStop = true; }
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "echo_server: %s\n"
+               "usage: echo_server [--io default|iocp] [--port N] [--threads N] [--workop N]\n"
+               "  --io       iohDefault (thread per connection) or iohIOCP (completion engine); default iocp\n"
+               "  --port     TCP port; 0 = any free port; default 9000\n"
+               "  --threads  IOHandlerOptions.IOCP.IOCPThreads; 0 = number of processors\n"
+               "  --workop   IOHandlerOptions.IOCP.WorkOpThreads; 0 = any pool thread\n",
+               why);
+  std::exit(2);
+}
+
+int number(const char* name, const char* text, int lo, int hi) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v < lo || v > hi) {
+    usage((std::string(name) + " wants a number from " + std::to_string(lo) + " to " +
+           std::to_string(hi)).c_str());
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  TIocpTCPServer Server;
+  Server.DefaultPort = 9000;
+  Server.IOHandlerOptions.IOHandlerType = iohIOCP;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") usage("echo server");
+    if (i + 1 >= argc) usage((arg + " needs a value").c_str());
+    const char* value = argv[++i];
+    if (arg == "--io") {
+      if (std::strcmp(value, "default") == 0) Server.IOHandlerOptions.IOHandlerType = iohDefault;
+      else if (std::strcmp(value, "iocp") == 0) Server.IOHandlerOptions.IOHandlerType = iohIOCP;
+      else usage("--io is 'default' or 'iocp'");
+    } else if (arg == "--port") {
+      Server.DefaultPort = static_cast<uint16_t>(number("--port", value, 0, 65535));
+    } else if (arg == "--threads") {
+      Server.IOHandlerOptions.IOCP.IOCPThreads = number("--threads", value, 0, 1024);
+    } else if (arg == "--workop") {
+      Server.IOHandlerOptions.IOCP.WorkOpThreads = number("--workop", value, 0, 1024);
+    } else {
+      usage(("unknown option " + arg).c_str());
+    }
+  }
+
+  Server.Bindings.Add().IP = "127.0.0.1";
+  Server.ListenQueue = 512;
+  Server.OnExecute = [](TIocpContext* AContext) {
+    std::string line = AContext->Connection->IOHandler->ReadLn();
+    AContext->Connection->IOHandler->WriteLn(line);
+  };
+  Server.OnException = [](TIocpContext*, const std::exception& e) {
+    if (dynamic_cast<const EIdSilentException*>(&e) == nullptr) std::fprintf(stderr, "connection error: %s\n", e.what());
+  };
+
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  try {
+    Server.Active = true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "echo_server: %s\n", e.what());
+    return 1;
+  }
+  std::printf("echo server (%s) listening on %s:%u - Ctrl-C stops it\n",
+              Server.IOHandlerOptions.IOHandlerType == iohIOCP ? "iohIOCP" : "iohDefault",
+              Server.Bindings[0].IP.c_str(), static_cast<unsigned>(Server.Bindings[0].Port));
+  std::fflush(stdout);
+  while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Server.Active = false;
+  std::printf("echo server stopped\n");
+  return 0;
+}

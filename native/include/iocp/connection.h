@@ -1,0 +1,141 @@
+// One TCP connection as the handler sees it: an input buffer, blocking-style reads and writes.
+//
+// The reads and writes below look blocking. Behind them each engine supplies two primitives
+// (fillSome, sendSome): the thread engine blocks its thread in the kernel, the completion engine
+// parks the connection's fiber and frees the thread until data (or buffer room) arrives.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "iocp/buffer.h"
+
+namespace iocp {
+
+// Result of an I/O call. Only Ok means the call did what it was asked.
+enum class IoStatus : int {
+  Ok = 0,
+  Timeout,           // The deadline passed first; buffered data is kept.
+  ClosedGracefully,  // The peer closed its side and every buffered byte has been read.
+  SocketError,       // The OS reported an error; see Connection::osError().
+  NotConnected,      // The connection was closed locally (Disconnect, server stopping).
+  LineTooLong,       // readLine: no terminator within maxLength bytes (MaxLineAction = exception).
+};
+
+// Why a connection ended. Set once, by the first cause; later causes are ignored.
+enum class CloseReason : int {
+  None = 0,
+  PeerClosed,       // The peer sent FIN.
+  PeerReset,        // The peer reset the connection or the OS reported a socket error.
+  LocalDisconnect,  // The handler (or another thread) called Disconnect, or the handler finished.
+  HandlerError,     // A handler raised an exception that was not an I/O error.
+  ServerStopping,   // The server was deactivated.
+};
+
+const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed".
+
+// What readLine does when no terminator arrives within maxLength bytes.
+enum class MaxLineAction : int { Exception = 0, Split = 1 };
+
+// A network endpoint in text form.
+struct Endpoint {
+  std::string ip;     // Numeric address, "127.0.0.1" or "::1".
+  uint16_t port = 0;  // Host byte order.
+};
+
+using Clock = std::chrono::steady_clock;
+constexpr int kInfinite = -1;  // Timeout value meaning "wait forever".
+
+class Connection {
+ public:
+  Connection(uint64_t id, Endpoint peer, Endpoint local);
+  virtual ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // --- Identity. Any thread. ---
+  uint64_t id() const { return id_; }                // Unique per engine, never reused.
+  const Endpoint& peer() const { return peer_; }     // Remote address.
+  const Endpoint& local() const { return local_; }   // Local address the connection arrived on.
+
+  // --- Reads. Only from this connection's handler (its thread or fiber). ---
+  // Timeouts are whole-call deadlines in milliseconds; kInfinite waits forever.
+
+  // Read up to (not including) `terminator`. A CR right before an LF terminator is stripped.
+  // maxLength > 0 bounds the line: Exception returns LineTooLong (bytes stay buffered), Split returns
+  // the first maxLength bytes as the line and sets *split. On Timeout `line` is empty, bytes stay buffered.
+  IoStatus readLine(std::string& line, std::string_view terminator, std::size_t maxLength,
+                    MaxLineAction action, int timeoutMs, bool* split = nullptr);
+  // Read exactly n bytes into dst. On failure nothing is consumed.
+  IoStatus readExact(void* dst, std::size_t n, int timeoutMs);
+  // Wait until at least n bytes are buffered (n = 0 means: return what is there, wait for nothing).
+  IoStatus waitFor(std::size_t n, int timeoutMs);
+  // Read whatever the socket has now, waiting up to timeoutMs for the first byte. Ok if bytes arrived.
+  IoStatus readAvailable(int timeoutMs);
+  Buffer& input() { return input_; }  // Bytes received and not yet consumed.
+
+  // --- Writes. Only from this connection's handler. ---
+  // Sends all n bytes or fails. With the write buffer open the bytes are collected and sent at
+  // writeBufferFlush/Close or when the collected size reaches the threshold.
+  IoStatus write(const void* bytes, std::size_t n);
+  void writeBufferOpen(std::size_t threshold);  // Start collecting writes; 0 = no threshold.
+  IoStatus writeBufferFlush();                  // Send what was collected, keep collecting.
+  IoStatus writeBufferClose();                  // Send what was collected and stop collecting.
+  void writeBufferCancel();                     // Drop what was collected and stop collecting.
+  bool writeBufferOpened() const { return writeBufferOpen_; }
+
+  // --- State. ---
+  // True while the connection can still deliver data: not closed locally and either the peer has
+  // not closed or buffered input remains. Only from the handler.
+  bool connected() const;
+  bool closing() const { return closing_.load(std::memory_order_acquire); }  // Any thread.
+  int osError() const { return osError_; }  // OS error code behind the last SocketError. Handler only.
+  CloseReason reason() const { return static_cast<CloseReason>(reason_.load()); }  // Any thread.
+
+  // Close the connection from any thread: pending and future I/O calls return NotConnected.
+  // The first reason recorded wins. The socket itself is closed by close() on the handler side.
+  void disconnect(CloseReason reason = CloseReason::LocalDisconnect);
+
+  // Handler only, last call on the connection: send queued output (bounded by the engine's
+  // close-flush timeout), then close the socket. Idempotent.
+  virtual void close() = 0;
+
+  void* userData = nullptr;  // Owned by the layer above (the component's context). Any thread.
+
+  // Record the close reason if none is set yet. Returns true if this call set it. Any thread.
+  bool setReason(CloseReason reason);
+
+ protected:
+  // Append at least one byte to input_ before `deadline`. Returns ClosedGracefully on FIN.
+  virtual IoStatus fillSome(Clock::time_point deadline, bool infinite) = 0;
+  // Send all n bytes (may queue them in the engine as long as it bounds the queued size).
+  virtual IoStatus sendAll(const char* bytes, std::size_t n) = 0;
+  // Wake whatever the handler is blocked in so it observes closing(). Any thread.
+  virtual void interrupt() = 0;
+
+  // Helpers for engines: record an OS error seen on the socket (sets PeerReset/PeerClosed reason).
+  IoStatus socketError(int err);
+  IoStatus peerClosed();
+
+  Buffer input_;
+  bool peerClosed_ = false;  // FIN seen. Handler only.
+  int osError_ = 0;
+
+ private:
+  IoStatus fill(Clock::time_point deadline, bool infinite);
+
+  const uint64_t id_;
+  const Endpoint peer_;
+  const Endpoint local_;
+  std::atomic<bool> closing_{false};
+  std::atomic<int> reason_{0};
+  std::string writeBuffer_;
+  std::size_t writeThreshold_ = 0;
+  bool writeBufferOpen_ = false;
+};
+
+}  // namespace iocp

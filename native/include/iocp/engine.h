@@ -1,0 +1,109 @@
+// The engine: listens, accepts, and runs one handler per connection. This is the whole public
+// interface of the native layer towards the component; engines live behind makeEngine().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "iocp/connection.h"
+
+namespace iocp {
+
+enum class EngineKind : int {
+  Threads = 0,     // One thread per connection, blocking sockets (Indy's model; iohDefault).
+  Completion = 1,  // The platform's completion engine (epoll on Linux, IOCP on Windows; iohIOCP).
+};
+
+// One listening address. An empty ip means every IPv4 address ("0.0.0.0").
+struct BindingSpec {
+  std::string ip;
+  uint16_t port = 0;  // 0 = let the OS choose; the chosen port is reported by onListening.
+};
+
+struct EngineOptions {
+  EngineKind kind = EngineKind::Threads;
+  std::vector<BindingSpec> bindings;
+  int listenQueue = 15;                          // listen() backlog.
+  std::size_t maxConnections = 0;                // 0 = unlimited. Strict: never exceeded.
+  std::string refusalMessage;                    // Sent to a refused connection before closing ("" = none).
+  bool reuseAddress = true;                      // SO_REUSEADDR on listeners.
+  bool noDelay = false;                          // TCP_NODELAY on accepted sockets (UseNagle = !noDelay).
+  int ioThreads = 0;                             // Completion: threads waiting for events; 0 = processors.
+  int workThreads = 0;                           // Completion: 0 = handlers run on the I/O threads,
+                                                 // N = each connection pinned to one of N work threads.
+  std::size_t fiberStackSize = 256 * 1024;       // Completion: reserved stack per connection.
+  std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
+  int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
+};
+
+// Callbacks from the engine. Handler-context calls run on the connection's own thread (Threads)
+// or fiber (Completion); calls for different connections run concurrently, calls for one connection
+// never overlap.
+class EngineHandler {
+ public:
+  virtual ~EngineHandler() = default;
+  // Accepting thread, before the handler starts. Attach per-connection state to conn.userData.
+  virtual void onAccepted(Connection& conn) = 0;
+  // Handler context, once. May throw; the exception ends the connection.
+  virtual void onConnect(Connection& conn) = 0;
+  // Handler context, repeatedly while conn.connected(). May throw; the exception ends the connection.
+  virtual void onExecute(Connection& conn) = 0;
+  // Handler context, exactly once per accepted connection, after its socket is closed.
+  // `error` is the exception that ended the connection (or null). Must not throw.
+  virtual void onDisconnect(Connection& conn, std::exception_ptr error) = 0;
+  // A listener failed (bind, listen or accept). Any thread. Must not throw.
+  virtual void onListenError(std::size_t binding, const std::string& message) = 0;
+};
+
+// Thrown by Engine::start when a binding cannot be set up.
+class BindError : public std::runtime_error {
+ public:
+  BindError(std::size_t index, int error, const std::string& what)
+      : std::runtime_error(what), binding(index), osError(error) {}
+  std::size_t binding;
+  int osError;
+};
+
+struct EngineStats {
+  std::size_t active = 0;    // Connections admitted and not yet finished.
+  uint64_t accepted = 0;     // Connections admitted since start.
+  uint64_t refused = 0;      // Connections refused (MaxConnections).
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // Bind every binding, start listening and serving. Returns the bound endpoints (ports filled in).
+  // Throws BindError. NOT thread safe with stop().
+  virtual std::vector<Endpoint> start() = 0;
+  // Stop accepting, disconnect every connection (reason ServerStopping) and wait up to waitMs for
+  // their handlers to finish. Returns true if all finished in time; stragglers are waited for by
+  // the destructor. NOT thread safe with start(); must not be called from a handler.
+  virtual bool stop(int waitMs) = 0;
+  virtual EngineStats stats() const = 0;  // Any thread.
+  // Threads the engine itself runs right now (listener, I/O, work and connection threads). Any thread.
+  virtual std::size_t threadCount() const = 0;
+};
+
+// Create an engine of options.kind. The handler must outlive the engine.
+std::unique_ptr<Engine> makeEngine(const EngineOptions& options, EngineHandler& handler);
+
+// Open a blocking client connection (used by the client component). Throws ConnectError.
+class ConnectError : public std::runtime_error {
+ public:
+  ConnectError(int error, bool timeout, const std::string& what)
+      : std::runtime_error(what), osError(error), timedOut(timeout) {}
+  int osError;
+  bool timedOut;
+};
+std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
+                                       bool noDelay);
+
+int processorCount();  // Number of processors available to this process.
+
+}  // namespace iocp

@@ -1,0 +1,68 @@
+#include "blocking_connection.h"
+
+#include <algorithm>
+
+namespace iocp {
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+}
+
+BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local)
+    : Connection(id, std::move(peer), std::move(local)), socket_(s) {}
+
+BlockingConnection::~BlockingConnection() { close(); }
+
+void BlockingConnection::close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (socket_ == net::kInvalidSocket) return;
+  net::closeSocket(socket_);
+  socket_ = net::kInvalidSocket;
+}
+
+void BlockingConnection::interrupt() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (socket_ != net::kInvalidSocket) net::shutdownBoth(socket_);
+}
+
+IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite) {
+  for (;;) {
+    int err = 0;
+    int waitMs = -1;
+    if (!infinite) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return IoStatus::Timeout;
+      waitMs = static_cast<int>(std::min<long long>(left.count() + 1, 24LL * 3600 * 1000));
+    }
+    const int ready = net::waitReadable(socket_, waitMs, &err);
+    if (closing()) return IoStatus::NotConnected;
+    if (ready < 0) return socketError(err);
+    if (ready == 0) continue;  // Re-check the deadline.
+    const long n = net::recvSome(socket_, input_.prepare(kReadChunk), kReadChunk, &err);
+    if (closing()) return IoStatus::NotConnected;
+    if (n > 0) {
+      input_.commit(static_cast<std::size_t>(n));
+      return IoStatus::Ok;
+    }
+    if (n == 0) return peerClosed();
+    if (net::interrupted(err) || net::wouldBlock(err)) continue;
+    return socketError(err);
+  }
+}
+
+IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {
+  while (n > 0) {
+    int err = 0;
+    const long sent = net::sendSome(socket_, bytes, n, &err);
+    if (closing()) return IoStatus::NotConnected;
+    if (sent < 0) {
+      if (net::interrupted(err)) continue;
+      return socketError(err);
+    }
+    bytes += sent;
+    n -= static_cast<std::size_t>(sent);
+  }
+  return IoStatus::Ok;
+}
+
+}  // namespace iocp

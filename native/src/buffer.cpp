@@ -1,0 +1,66 @@
+#include "iocp/buffer.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+namespace iocp {
+
+namespace {
+// Storage above this size is released by clear() so an idle connection does not pin a large buffer.
+constexpr std::size_t kKeepCapacity = 64 * 1024;
+}  // namespace
+
+char* Buffer::prepare(std::size_t n) {
+  if (storage_.size() - writeIndex_ >= n) return storage_.data() + writeIndex_;
+  const std::size_t readable = size();
+  if (readIndex_ > 0 && storage_.size() - readable >= n) {
+    // Enough room overall: slide the readable bytes to the front.
+    std::memmove(storage_.data(), storage_.data() + readIndex_, readable);
+  } else {
+    std::vector<char> grown(std::max(readable + n, storage_.size() * 2));
+    if (readable) std::memcpy(grown.data(), storage_.data() + readIndex_, readable);
+    storage_.swap(grown);
+  }
+  readIndex_ = 0;
+  writeIndex_ = readable;
+  return storage_.data() + writeIndex_;
+}
+
+void Buffer::append(const void* bytes, std::size_t n) {
+  if (n == 0) return;
+  std::memcpy(prepare(n), bytes, n);
+  commit(n);
+}
+
+void Buffer::consume(std::size_t n) {
+  assert(n <= size());
+  readIndex_ += n;
+  if (readIndex_ == writeIndex_) readIndex_ = writeIndex_ = 0;
+}
+
+std::string Buffer::take(std::size_t n) {
+  std::string out(data(), n);
+  consume(n);
+  return out;
+}
+
+std::size_t Buffer::copyOut(void* dst, std::size_t n) {
+  n = std::min(n, size());
+  if (n) std::memcpy(dst, data(), n);
+  consume(n);
+  return n;
+}
+
+void Buffer::clear() {
+  readIndex_ = writeIndex_ = 0;
+  if (storage_.size() > kKeepCapacity) std::vector<char>().swap(storage_);
+}
+
+std::size_t Buffer::find(std::string_view needle, std::size_t from) const {
+  if (needle.empty() || from >= size()) return npos;
+  const std::size_t pos = view().find(needle, from);
+  return pos == std::string_view::npos ? npos : pos;
+}
+
+}  // namespace iocp

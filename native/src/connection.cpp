@@ -1,0 +1,151 @@
+// Shared stream logic (lines, exact reads, write buffering) on top of the engine's two primitives.
+#include "iocp/connection.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace iocp {
+
+namespace {
+Clock::time_point deadlineAfter(int timeoutMs) {
+  return timeoutMs < 0 ? Clock::time_point::max() : Clock::now() + std::chrono::milliseconds(timeoutMs);
+}
+}  // namespace
+
+const char* toString(CloseReason reason) {
+  switch (reason) {
+    case CloseReason::None: return "none";
+    case CloseReason::PeerClosed: return "peer closed";
+    case CloseReason::PeerReset: return "peer reset";
+    case CloseReason::LocalDisconnect: return "local disconnect";
+    case CloseReason::HandlerError: return "handler error";
+    case CloseReason::ServerStopping: return "server stopping";
+  }
+  return "unknown";
+}
+
+Connection::Connection(uint64_t id, Endpoint peer, Endpoint local)
+    : id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
+
+Connection::~Connection() = default;
+
+bool Connection::setReason(CloseReason reason) {
+  int expected = 0;
+  return reason_.compare_exchange_strong(expected, static_cast<int>(reason));
+}
+
+void Connection::disconnect(CloseReason reason) {
+  setReason(reason);
+  if (!closing_.exchange(true, std::memory_order_acq_rel)) interrupt();
+}
+
+bool Connection::connected() const {
+  if (closing()) return false;
+  return !peerClosed_ || !input_.empty();
+}
+
+IoStatus Connection::socketError(int err) {
+  osError_ = err;
+  setReason(CloseReason::PeerReset);
+  return IoStatus::SocketError;
+}
+
+IoStatus Connection::peerClosed() {
+  peerClosed_ = true;
+  setReason(CloseReason::PeerClosed);
+  return IoStatus::ClosedGracefully;
+}
+
+IoStatus Connection::fill(Clock::time_point deadline, bool infinite) {
+  if (closing()) return IoStatus::NotConnected;
+  if (peerClosed_) return IoStatus::ClosedGracefully;
+  if (osError_ != 0) return IoStatus::SocketError;
+  if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
+  return fillSome(deadline, infinite);
+}
+
+IoStatus Connection::readLine(std::string& line, std::string_view terminator, std::size_t maxLength,
+                              MaxLineAction action, int timeoutMs, bool* split) {
+  const bool lf = terminator.empty() || terminator == "\n";
+  if (terminator.empty()) terminator = "\n";
+  line.clear();
+  if (split) *split = false;
+  const Clock::time_point deadline = deadlineAfter(timeoutMs);
+  std::size_t searched = 0;  // Bytes already known not to start a terminator.
+  for (;;) {
+    const std::size_t pos = input_.find(terminator, searched);
+    if (pos != Buffer::npos && (maxLength == 0 || pos <= maxLength)) {
+      std::size_t len = pos;
+      if (lf && len > 0 && input_.data()[len - 1] == '\r') --len;
+      line.assign(input_.data(), len);
+      input_.consume(pos + terminator.size());
+      return IoStatus::Ok;
+    }
+    // Only once a whole terminator fits past maxLength is the line known to be too long.
+    if (maxLength > 0 && input_.size() >= maxLength + terminator.size()) {
+      if (action == MaxLineAction::Exception) return IoStatus::LineTooLong;
+      line = input_.take(maxLength);
+      if (split) *split = true;
+      return IoStatus::Ok;
+    }
+    if (input_.size() >= terminator.size()) searched = input_.size() - terminator.size() + 1;
+    const IoStatus st = fill(deadline, timeoutMs < 0);
+    if (st != IoStatus::Ok) return st;
+  }
+}
+
+IoStatus Connection::waitFor(std::size_t n, int timeoutMs) {
+  const Clock::time_point deadline = deadlineAfter(timeoutMs);
+  while (input_.size() < n) {
+    const IoStatus st = fill(deadline, timeoutMs < 0);
+    if (st != IoStatus::Ok) return st;
+  }
+  return IoStatus::Ok;
+}
+
+IoStatus Connection::readExact(void* dst, std::size_t n, int timeoutMs) {
+  const IoStatus st = waitFor(n, timeoutMs);
+  if (st == IoStatus::Ok) input_.copyOut(dst, n);
+  return st;
+}
+
+IoStatus Connection::readAvailable(int timeoutMs) {
+  return fill(deadlineAfter(timeoutMs), timeoutMs < 0);
+}
+
+IoStatus Connection::write(const void* bytes, std::size_t n) {
+  if (closing()) return IoStatus::NotConnected;
+  if (osError_ != 0) return IoStatus::SocketError;
+  if (writeBufferOpen_) {
+    writeBuffer_.append(static_cast<const char*>(bytes), n);
+    if (writeThreshold_ > 0 && writeBuffer_.size() >= writeThreshold_) return writeBufferFlush();
+    return IoStatus::Ok;
+  }
+  return n == 0 ? IoStatus::Ok : sendAll(static_cast<const char*>(bytes), n);
+}
+
+void Connection::writeBufferOpen(std::size_t threshold) {
+  writeBufferOpen_ = true;
+  writeThreshold_ = threshold;
+}
+
+IoStatus Connection::writeBufferFlush() {
+  if (writeBuffer_.empty()) return IoStatus::Ok;
+  if (closing()) return IoStatus::NotConnected;
+  std::string pending;
+  pending.swap(writeBuffer_);
+  return sendAll(pending.data(), pending.size());
+}
+
+IoStatus Connection::writeBufferClose() {
+  const IoStatus st = writeBufferFlush();
+  writeBufferOpen_ = false;
+  return st;
+}
+
+void Connection::writeBufferCancel() {
+  writeBuffer_.clear();
+  writeBufferOpen_ = false;
+}
+
+}  // namespace iocp

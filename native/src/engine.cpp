@@ -1,0 +1,38 @@
+// Engine selection and the client-side connect, shared by every platform.
+#include "iocp/engine.h"
+
+#include <thread>
+
+#include "blocking_connection.h"
+#include "socket_ops.h"
+#include "thread_engine.h"
+
+namespace iocp {
+
+std::unique_ptr<Engine> makeEngine(const EngineOptions& options, EngineHandler& handler) {
+  if (options.kind == EngineKind::Completion) return makeCompletionEngine(options, handler);
+  return makeThreadEngine(options, handler);
+}
+
+std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
+                                       bool noDelay) {
+  int err = 0;
+  bool timedOut = false;
+  const net::SocketHandle s = net::connectTo(host, port, timeoutMs, &err, &timedOut);
+  if (s == net::kInvalidSocket) {
+    const std::string where = host + ":" + std::to_string(port);
+    throw ConnectError(err, timedOut,
+                       timedOut ? "Connect timed out: " + where
+                                : "Could not connect to " + where + ": " + net::errorText(err));
+  }
+  if (noDelay) net::setNoDelay(s, true);
+  static std::atomic<uint64_t> nextClientId{1};
+  return std::make_unique<BlockingConnection>(nextClientId++, s, Endpoint{host, port}, Endpoint{});
+}
+
+int processorCount() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace iocp

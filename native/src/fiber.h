@@ -1,0 +1,45 @@
+// A stackful coroutine that runs one connection's blocking-style handler.
+//
+// A fiber is resumed by a thread (never by another fiber), runs until it parks or returns, and may be
+// resumed later on a different thread. One implementation per platform: posix/fiber.cpp
+// (Boost.Context), win/fiber.cpp (the Fibers API).
+//
+// Caveat for handler code: never park (call a blocking read or write) inside a C++ catch block.
+// The C++ runtime keeps the "currently caught exceptions" per thread; parking there and resuming on
+// another thread, or letting another fiber catch on this thread, corrupts it. Debug builds abort
+// with a message when this happens. Copy what you need out of the exception and do the I/O after
+// the catch block.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+namespace iocp {
+
+class Fiber {
+ public:
+  // Creates a fiber that will run `entry` on a stack of `stackSize` bytes (reserved, committed as used).
+  // entry must not let an exception escape.
+  Fiber(std::size_t stackSize, std::function<void()> entry);
+  ~Fiber();  // Only once finished() or never started.
+  Fiber(const Fiber&) = delete;
+  Fiber& operator=(const Fiber&) = delete;
+
+  // Run the fiber on the calling thread until it parks or finishes. Not from inside a fiber.
+  void resume();
+  bool finished() const { return finished_; }
+
+  // From inside a running fiber: return to the thread that resumed it.
+  static void park();
+  // The fiber running on this thread, or null.
+  static Fiber* current();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  bool finished_ = false;
+};
+
+}  // namespace iocp

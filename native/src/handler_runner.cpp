@@ -1,0 +1,20 @@
+#include "handler_runner.h"
+
+namespace iocp {
+
+void runHandler(Connection& conn, EngineHandler& handler) {
+  std::exception_ptr error;
+  try {
+    handler.onConnect(conn);
+    while (conn.connected()) handler.onExecute(conn);
+  } catch (...) {
+    // Only remember the exception here: nothing may park inside a catch block (see fiber.h).
+    error = std::current_exception();
+  }
+  // An I/O failure has already recorded its own reason; these only apply when none is set.
+  conn.setReason(error ? CloseReason::HandlerError : CloseReason::LocalDisconnect);
+  conn.close();
+  handler.onDisconnect(conn, error);
+}
+
+}  // namespace iocp

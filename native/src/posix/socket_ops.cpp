@@ -1,0 +1,213 @@
+// BSD-socket implementation of socket_ops.h.
+#include "socket_ops.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace iocp::net {
+
+namespace {
+
+int fdOf(SocketHandle s) { return static_cast<int>(s); }
+
+Endpoint toEndpoint(const sockaddr_storage& ss) {
+  Endpoint ep;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    ep.port = ntohs(a->sin6_port);
+  } else {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    ep.port = ntohs(a->sin_port);
+  }
+  ep.ip = text;
+  return ep;
+}
+
+Endpoint localOf(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
+}
+
+bool setNonBlocking(int fd, bool on) {
+  const int flags = fcntl(fd, F_GETFL, 0);
+  if (flags < 0) return false;
+  return fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) == 0;
+}
+
+// Numeric address only: a listener binds to an address, it does not resolve names.
+bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, socklen_t* len) {
+  std::memset(ss, 0, sizeof *ss);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (ip.empty() || inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    if (ip.empty()) v4->sin_addr.s_addr = htonl(INADDR_ANY);
+    *len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
+                          Endpoint* bound, int* err, std::string* what) {
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  const std::string where = (spec.ip.empty() ? std::string("0.0.0.0") : spec.ip) + ":" +
+                            std::to_string(spec.port);
+  if (!parseAddress(spec.ip, spec.port, &ss, &len)) {
+    *err = EINVAL;
+    *what = "Could not bind socket " + where + ": not a numeric IPv4 or IPv6 address";
+    return kInvalidSocket;
+  }
+  const int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *err = errno;
+    *what = "Could not create socket for " + where + ": " + errorText(*err);
+    return kInvalidSocket;
+  }
+  const int one = 1;
+  if (reuseAddress) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, backlog) != 0 ||
+      (nonBlocking && !setNonBlocking(fd, true))) {
+    *err = errno;
+    *what = "Could not bind socket " + where + ": " + errorText(*err);
+    ::close(fd);
+    return kInvalidSocket;
+  }
+  *bound = localOf(fd);
+  return fd;
+}
+
+SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, Endpoint* local,
+                       int* err) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  const int fd = accept4(fdOf(listener), reinterpret_cast<sockaddr*>(&ss), &len,
+                         SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0));
+  if (fd < 0) {
+    *err = errno;
+    return kInvalidSocket;
+  }
+  *peer = toEndpoint(ss);
+  *local = localOf(fd);
+  return fd;
+}
+
+SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, int* err,
+                       bool* timedOut) {
+  *timedOut = false;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &list);
+  if (rc != 0) {
+    *err = rc == EAI_SYSTEM ? errno : EHOSTUNREACH;
+    return kInvalidSocket;
+  }
+  int lastErr = ECONNREFUSED;
+  int fd = -1;
+  for (addrinfo* ai = list; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+      lastErr = errno;
+      continue;
+    }
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      if (errno != EINPROGRESS) {
+        lastErr = errno;
+      } else {
+        pollfd p{fd, POLLOUT, 0};
+        int n;
+        do n = poll(&p, 1, timeoutMs < 0 ? -1 : timeoutMs); while (n < 0 && errno == EINTR);
+        if (n == 0) {
+          lastErr = ETIMEDOUT;
+          *timedOut = true;
+        } else {
+          int soErr = 0;
+          socklen_t sl = sizeof soErr;
+          getsockopt(fd, SOL_SOCKET, SO_ERROR, &soErr, &sl);
+          lastErr = soErr;
+        }
+        if (lastErr == 0) break;
+      }
+      ::close(fd);
+      fd = -1;
+      if (*timedOut) break;
+    }
+  }
+  freeaddrinfo(list);
+  if (fd < 0) {
+    *err = lastErr;
+    return kInvalidSocket;
+  }
+  setNonBlocking(fd, false);
+  return fd;
+}
+
+void setNoDelay(SocketHandle s, bool on) {
+  const int v = on ? 1 : 0;
+  setsockopt(fdOf(s), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+}
+
+int waitReadable(SocketHandle s, int timeoutMs, int* err) {
+  pollfd p{fdOf(s), POLLIN, 0};
+  for (;;) {
+    const int n = poll(&p, 1, timeoutMs);
+    if (n >= 0) return n > 0 ? 1 : 0;
+    if (errno != EINTR) {
+      *err = errno;
+      return -1;
+    }
+  }
+}
+
+long recvSome(SocketHandle s, void* dst, std::size_t n, int* err) {
+  const ssize_t r = ::recv(fdOf(s), dst, n, 0);
+  if (r < 0) *err = errno;
+  return static_cast<long>(r);
+}
+
+long sendSome(SocketHandle s, const void* src, std::size_t n, int* err) {
+  const ssize_t r = ::send(fdOf(s), src, n, MSG_NOSIGNAL);
+  if (r < 0) *err = errno;
+  return static_cast<long>(r);
+}
+
+void shutdownBoth(SocketHandle s) { ::shutdown(fdOf(s), SHUT_RDWR); }
+void shutdownWrite(SocketHandle s) { ::shutdown(fdOf(s), SHUT_WR); }
+void closeSocket(SocketHandle s) { ::close(fdOf(s)); }
+
+bool wouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
+bool interrupted(int err) { return err == EINTR; }
+bool tooManyFiles(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+std::string errorText(int err) { return std::strerror(err); }
+
+}  // namespace iocp::net

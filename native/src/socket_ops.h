@@ -1,0 +1,44 @@
+// Thin, platform-neutral socket calls. One implementation per platform:
+// posix/socket_ops.cpp (BSD sockets) and, later, win/socket_ops.cpp (Winsock).
+// Every function is thread safe in the way the underlying OS call is.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "iocp/connection.h"
+#include "iocp/engine.h"
+
+namespace iocp::net {
+
+using SocketHandle = std::intptr_t;
+constexpr SocketHandle kInvalidSocket = -1;
+
+// Create, bind and listen. On failure returns kInvalidSocket and sets *err and *what.
+SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
+                          Endpoint* bound, int* err, std::string* what);
+// Accept one connection. Returns kInvalidSocket with *err set (wouldBlock(*err) when none is pending).
+SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, Endpoint* local,
+                       int* err);
+// Connect with a timeout (blocking socket returned). On failure sets *err and *timedOut.
+SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, int* err,
+                       bool* timedOut);
+
+void setNoDelay(SocketHandle s, bool on);
+// Wait until s is readable (or has an error/EOF). Returns 1 ready, 0 timeout, -1 error (*err set).
+int waitReadable(SocketHandle s, int timeoutMs, int* err);
+// recv/send without SIGPIPE. Return bytes moved, 0 for EOF (recv), -1 with *err set.
+long recvSome(SocketHandle s, void* dst, std::size_t n, int* err);
+long sendSome(SocketHandle s, const void* src, std::size_t n, int* err);
+
+void shutdownBoth(SocketHandle s);   // Wake any thread blocked on s; the handle stays valid.
+void shutdownWrite(SocketHandle s);  // Send FIN after queued data.
+void closeSocket(SocketHandle s);
+
+bool wouldBlock(int err);      // EAGAIN/EWOULDBLOCK (WSAEWOULDBLOCK).
+bool interrupted(int err);     // EINTR: retry the call.
+bool tooManyFiles(int err);    // EMFILE/ENFILE/ENOBUFS/ENOMEM: accept should back off.
+std::string errorText(int err);  // The OS's message for err.
+
+}  // namespace iocp::net

@@ -1,0 +1,178 @@
+// iohDefault: one listener thread per binding, one thread per connection, blocking sockets.
+// This is Indy's model, kept as the baseline and the fallback.
+#include "thread_engine.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "admission.h"
+#include "blocking_connection.h"
+#include "handler_runner.h"
+#include "socket_ops.h"
+
+namespace iocp {
+
+namespace {
+
+constexpr int kListenerTickMs = 250;  // How often a listener reaps finished connection threads.
+
+// Best effort: tell a refused peer why, then close.
+void refuse(net::SocketHandle s, const std::string& message) {
+  if (!message.empty()) {
+    int err = 0;
+    net::sendSome(s, message.data(), message.size(), &err);
+  }
+  net::shutdownWrite(s);
+  net::closeSocket(s);
+}
+
+class ThreadEngine final : public Engine {
+ public:
+  ThreadEngine(const EngineOptions& options, EngineHandler& handler)
+      : options_(options), handler_(handler), admission_(options.maxConnections) {}
+
+  ~ThreadEngine() override {
+    stop(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return threads_.empty(); });
+    lock.unlock();
+    reap();
+  }
+
+  std::vector<Endpoint> start() override {
+    stopping_ = false;
+    std::vector<Endpoint> bound;
+    for (std::size_t i = 0; i < options_.bindings.size(); ++i) {
+      Endpoint ep;
+      int err = 0;
+      std::string what;
+      const net::SocketHandle s = net::openListener(options_.bindings[i], options_.listenQueue,
+                                                    options_.reuseAddress, false, &ep, &err, &what);
+      if (s == net::kInvalidSocket) {
+        closeListeners();
+        throw BindError(i, err, what);
+      }
+      listeners_.push_back(Listener{s, i, {}});
+      bound.push_back(ep);
+    }
+    for (Listener& l : listeners_) l.thread = std::thread([this, &l] { listen(l); });
+    return bound;
+  }
+
+  bool stop(int waitMs) override {
+    stopping_ = true;
+    closeListeners();
+    std::unique_lock<std::mutex> lock(mu_);
+    for (auto& entry : threads_) entry.second.conn->disconnect(CloseReason::ServerStopping);
+    const bool done = idle_.wait_for(lock, std::chrono::milliseconds(waitMs < 0 ? 0 : waitMs),
+                                     [this] { return threads_.empty(); });
+    lock.unlock();
+    reap();
+    return done;
+  }
+
+  EngineStats stats() const override {
+    return EngineStats{admission_.active(), admission_.accepted(), admission_.refused()};
+  }
+
+  std::size_t threadCount() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return listeners_.size() + threads_.size();
+  }
+
+ private:
+  struct Listener {
+    net::SocketHandle socket;
+    std::size_t index;
+    std::thread thread;
+  };
+  struct Worker {
+    std::shared_ptr<BlockingConnection> conn;
+    std::thread thread;
+  };
+
+  void listen(Listener& l) {
+    while (!stopping_) {
+      reap();
+      int err = 0;
+      const int ready = net::waitReadable(l.socket, kListenerTickMs, &err);
+      if (stopping_) break;
+      if (ready <= 0) continue;
+      Endpoint peer, local;
+      const net::SocketHandle s = net::acceptOne(l.socket, false, &peer, &local, &err);
+      if (s == net::kInvalidSocket) {
+        if (stopping_) break;
+        if (net::wouldBlock(err) || net::interrupted(err)) continue;
+        handler_.onListenError(l.index, "accept failed: " + net::errorText(err));
+        if (net::tooManyFiles(err)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      if (!admission_.tryAdmit()) {
+        refuse(s, options_.refusalMessage);
+        continue;
+      }
+      if (options_.noDelay) net::setNoDelay(s, true);
+      auto conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local);
+      handler_.onAccepted(*conn);
+      std::lock_guard<std::mutex> lock(mu_);
+      // Created under the lock so the thread's finish() cannot run before it is registered.
+      Worker& w = threads_[conn->id()];
+      w.conn = conn;
+      w.thread = std::thread([this, conn] {
+        runHandler(*conn, handler_);
+        finish(conn->id());
+      });
+    }
+  }
+
+  // Connection thread, last act: hand its std::thread to the reaper and release the slot.
+  void finish(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = threads_.find(id);
+    finished_.push_back(std::move(it->second.thread));
+    threads_.erase(it);
+    admission_.release();
+    idle_.notify_all();
+  }
+
+  // Join the threads of finished connections.
+  void reap() {
+    std::vector<std::thread> done;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done.swap(finished_);
+    }
+    for (std::thread& t : done) t.join();
+  }
+
+  void closeListeners() {
+    for (Listener& l : listeners_) net::shutdownBoth(l.socket);
+    for (Listener& l : listeners_) {
+      if (l.thread.joinable()) l.thread.join();
+      net::closeSocket(l.socket);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    listeners_.clear();
+  }
+
+  const EngineOptions options_;
+  EngineHandler& handler_;
+  Admission admission_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> nextId_{1};
+  std::vector<Listener> listeners_;  // Changed only by start/stop (the owner's thread).
+  mutable std::mutex mu_;
+  std::condition_variable idle_;
+  std::unordered_map<uint64_t, Worker> threads_;
+  std::vector<std::thread> finished_;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> makeThreadEngine(const EngineOptions& options, EngineHandler& handler) {
+  return std::make_unique<ThreadEngine>(options, handler);
+}
+
+}  // namespace iocp
