@@ -1,0 +1,201 @@
+// Indy's event order, handler exceptions, and OnDisconnect exactly once on every path.
+#include <atomic>
+#include <map>
+#include <set>
+
+#include "server_fixture.h"
+
+using namespace Iocp;
+using namespace testing_support;
+
+namespace {
+
+class EventOrder : public ServerTest {};
+INSTANTIATE_FOR_BOTH_ENGINES(EventOrder);
+
+bool inContexts(TIocpContext* ctx) {
+  auto& list = ctx->Server->Contexts->LockList();
+  const bool found = std::find(list.begin(), list.end(), ctx) != list.end();
+  ctx->Server->Contexts->UnlockList();
+  return found;
+}
+
+TEST_P(EventOrder, FollowsIndyFromContextsToOnException) {
+  EventLog log;
+  server->OnContextCreated = [&](TIocpContext* c) { log.add(std::string("created in=") + (inContexts(c) ? "1" : "0")); };
+  server->OnConnect = [&](TIocpContext* c) { log.add(std::string("connect in=") + (inContexts(c) ? "1" : "0")); };
+  server->OnExecute = [&](TIocpContext* c) {
+    log.add("execute");
+    const std::string line = c->Connection->IOHandler->ReadLn();
+    if (line == "boom") throw EIdException("boom");
+    c->Connection->IOHandler->WriteLn(line);
+  };
+  server->OnDisconnect = [&](TIocpContext* c) {
+    log.add(std::string("disconnect in=") + (inContexts(c) ? "1" : "0") + " reason=" + c->DisconnectReason());
+  };
+  server->OnException = [&](TIocpContext* c, const std::exception& e) {
+    log.add(std::string("exception ") + e.what() + " in=" + (inContexts(c) ? "1" : "0"));
+  };
+  start();
+  auto c = client();
+  c->IOHandler->WriteLn("a");
+  EXPECT_EQ(c->IOHandler->ReadLn(), "a");
+  c->IOHandler->WriteLn("b");
+  EXPECT_EQ(c->IOHandler->ReadLn(), "b");
+  c->IOHandler->WriteLn("boom");
+  ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() >= 7; }));
+  const std::vector<std::string> expected = {"created in=1", "connect in=1", "execute", "execute",
+                                             "execute", "disconnect in=1 reason=handler error",
+                                             "exception boom in=0"};
+  EXPECT_EQ(log.snapshot(), expected);
+  EXPECT_EQ(server->Contexts->Count(), 0);
+}
+
+TEST_P(EventOrder, HandlerExceptionClosesOnlyThatConnection) {
+  server->OnExecute = [](TIocpContext* c) {
+    const std::string line = c->Connection->IOHandler->ReadLn();
+    if (line == "boom") throw std::runtime_error("handler failed");
+    c->Connection->IOHandler->WriteLn(line);
+  };
+  std::atomic<int> exceptions{0};
+  server->OnException = [&](TIocpContext*, const std::exception&) { ++exceptions; };
+  start();
+  std::vector<std::unique_ptr<TIocpTCPClient>> others;
+  for (int i = 0; i < 50; ++i) others.push_back(client());
+  auto victim = client();
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 51; }));
+  victim->IOHandler->WriteLn("boom");
+  EXPECT_THROW(victim->IOHandler->ReadLn(), EIdConnClosedGracefully);
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 50; }));
+  EXPECT_EQ(exceptions.load(), 1);
+  for (int i = 0; i < 50; ++i) {
+    others[i]->IOHandler->WriteLn("still here " + std::to_string(i));
+    EXPECT_EQ(others[i]->IOHandler->ReadLn(), "still here " + std::to_string(i));
+  }
+  EXPECT_TRUE(server->Active);
+}
+
+// --- OnDisconnect exactly once, per path ------------------------------------------------------
+
+class DisconnectOnce : public ServerTest {
+ protected:
+  // Contexts are keyed by a serial number: a freed context's address may be reused.
+  static int serial(TIocpContext* c) { return *static_cast<int*>(c->Data.get()); }
+  void instrument() {
+    server->OnContextCreated = [this](TIocpContext* c) { c->Data = std::make_shared<int>(++created); };
+    server->OnConnect = [this](TIocpContext* c) {
+      std::lock_guard<std::mutex> lock(mu);
+      connects[serial(c)]++;
+    };
+    server->OnDisconnect = [this](TIocpContext* c) {
+      std::lock_guard<std::mutex> lock(mu);
+      disconnects[serial(c)]++;
+      reasons.insert(c->DisconnectReason());
+      ++total;
+    };
+    server->OnExecute = [](TIocpContext* c) {
+      auto* io = c->Connection->IOHandler;
+      const std::string line = io->ReadLn();
+      if (line == "bye") {
+        c->Connection->Disconnect();
+        return;
+      }
+      if (line == "throw") throw EIdException("handler error");
+      io->WriteLn(line);
+    };
+  }
+  // Wait for `n` OnDisconnects, then make sure no further ones arrive.
+  void expectEachOnce(int n, const std::string& reason) {
+    ASSERT_TRUE(waitUntil([&] { return total.load() >= n; })) << total.load() << " of " << n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_EQ(total.load(), n);
+    EXPECT_EQ(connects.size(), static_cast<std::size_t>(n));
+    for (auto& entry : connects) {
+      EXPECT_EQ(entry.second, 1);
+      EXPECT_EQ(disconnects[entry.first], 1);
+    }
+    EXPECT_EQ(reasons, std::set<std::string>{reason});
+  }
+
+  std::mutex mu;
+  std::atomic<int> created{0};
+  std::map<int, int> connects, disconnects;
+  std::set<std::string> reasons;
+  std::atomic<int> total{0};
+};
+INSTANTIATE_FOR_BOTH_ENGINES(DisconnectOnce);
+
+constexpr int kPerPath = 20;
+
+TEST_P(DisconnectOnce, WhenPeerCloses) {
+  instrument();
+  start();
+  for (int i = 0; i < kPerPath; ++i) {
+    auto c = client();
+    c->IOHandler->WriteLn("x");
+    EXPECT_EQ(c->IOHandler->ReadLn(), "x");
+    c->Disconnect();
+  }
+  expectEachOnce(kPerPath, "peer closed");
+}
+
+TEST_P(DisconnectOnce, WhenPeerResets) {
+  instrument();
+  const uint16_t port = start();
+  for (int i = 0; i < kPerPath; ++i) {
+    RawSocket s("127.0.0.1", port);
+    s.send("x\r\n");
+    EXPECT_EQ(s.recvLine(5000), "x");
+    s.resetClose();
+  }
+  expectEachOnce(kPerPath, "peer reset");
+}
+
+TEST_P(DisconnectOnce, WhenServerSideDisconnects) {
+  instrument();
+  start();
+  for (int i = 0; i < kPerPath; ++i) {
+    auto c = client();
+    c->IOHandler->WriteLn("bye");
+    EXPECT_THROW(c->IOHandler->ReadLn(), EIdConnClosedGracefully);
+  }
+  expectEachOnce(kPerPath, "local disconnect");
+}
+
+TEST_P(DisconnectOnce, WhenHandlerThrows) {
+  instrument();
+  start();
+  for (int i = 0; i < kPerPath; ++i) {
+    auto c = client();
+    c->IOHandler->WriteLn("throw");
+    EXPECT_THROW(c->IOHandler->ReadLn(), EIdConnClosedGracefully);
+  }
+  expectEachOnce(kPerPath, "handler error");
+}
+
+TEST_P(DisconnectOnce, WhenServerDeactivates) {
+  instrument();
+  start();
+  std::vector<std::unique_ptr<TIocpTCPClient>> clients;
+  for (int i = 0; i < kPerPath; ++i) clients.push_back(client());
+  ASSERT_TRUE(waitUntil([&] { std::lock_guard<std::mutex> l(mu); return connects.size() == kPerPath; }));
+  server->Active = false;
+  expectEachOnce(kPerPath, "server stopping");
+  for (auto& c : clients) EXPECT_THROW(c->IOHandler->ReadLn(), EIdConnClosedGracefully);
+}
+
+TEST_P(DisconnectOnce, WhenAnotherThreadDisconnectsAContext) {
+  instrument();
+  start();
+  std::vector<std::unique_ptr<TIocpTCPClient>> clients;
+  for (int i = 0; i < kPerPath; ++i) clients.push_back(client());
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == kPerPath; }));
+  auto& list = server->Contexts->LockList();
+  for (TIocpContext* c : list) c->Connection->Disconnect();
+  server->Contexts->UnlockList();
+  expectEachOnce(kPerPath, "local disconnect");
+  EXPECT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }));
+}
+
+}  // namespace

@@ -1,0 +1,227 @@
+// Limits and threading: strict MaxConnections, deactivation under load, no thread per
+// connection in iohIOCP, WorkOpThreads pinning and the one-thread-per-connection-at-a-time rule.
+#include <atomic>
+#include <map>
+#include <set>
+
+#include "server_fixture.h"
+
+using namespace Iocp;
+using namespace testing_support;
+
+namespace {
+
+class Scale : public ServerTest {};
+INSTANTIATE_FOR_BOTH_ENGINES(Scale);
+
+TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
+  constexpr int kLimit = 50, kClients = 300, kThreads = 6;
+  server->MaxConnections = kLimit;
+  server->MaxConnectionReply = "busy";
+  std::atomic<int> peak{0};
+  auto notePeak = [&] {
+    const int n = server->Contexts->Count();
+    int p = peak.load();
+    while (n > p && !peak.compare_exchange_weak(p, n)) {}
+  };
+  server->OnConnect = [&](TIocpContext*) { notePeak(); };
+  echo();
+  start();
+  std::atomic<bool> sampling{true};
+  std::thread sampler([&] { while (sampling) notePeak(); });
+
+  std::atomic<int> admitted{0}, refused{0}, other{0};
+  std::mutex mu;
+  std::vector<std::unique_ptr<TIocpTCPClient>> keep;  // Every client stays open until all are done.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kClients / kThreads; ++i) {
+        auto c = std::make_unique<TIocpTCPClient>();
+        c->ReadTimeout = 5000;
+        try {
+          c->Connect("127.0.0.1", server->Bindings[0].Port);
+          c->IOHandler->WriteLn("hello");
+          const std::string reply = c->IOHandler->ReadLn();
+          if (reply == "hello") ++admitted;
+          else if (reply == "busy") ++refused;
+          else ++other;
+        } catch (const std::exception&) {
+          ++other;  // E.g. a reset because the refusal closed with our "hello" unread.
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        keep.push_back(std::move(c));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  sampling = false;
+  sampler.join();
+  EXPECT_EQ(admitted.load(), kLimit);
+  EXPECT_EQ(admitted + refused + other, kClients);
+  EXPECT_GE(refused.load(), (kClients - kLimit) * 9 / 10) << "refusals should carry the reply line";
+  EXPECT_LE(peak.load(), kLimit);
+  EXPECT_EQ(server->Contexts->Count(), kLimit);
+  keep.clear();
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }));
+  auto again = client();  // Slots are free again.
+  again->IOHandler->WriteLn("again");
+  EXPECT_EQ(again->IOHandler->ReadLn(), "again");
+}
+
+TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
+  constexpr int kClients = 500;
+  std::atomic<int> connects{0}, disconnects{0};
+  server->OnConnect = [&](TIocpContext*) { ++connects; };
+  server->OnDisconnect = [&](TIocpContext*) { ++disconnects; };
+  echo();
+  const int threadsBefore = threadCount();
+  const int fdsBefore = openFdCount();
+  const uint16_t port = start();
+  std::vector<std::unique_ptr<TIocpTCPClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(client());
+  ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }, 20000));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  server->Active = false;
+  const long long took = msSince(t0);
+  EXPECT_LT(took, server->TerminateWaitTime);
+  std::printf("[ figures  ] %s: Active := false with %d blocked readers took %lld ms\n",
+              iocp() ? "iohIOCP" : "iohDefault", kClients, took);
+  EXPECT_EQ(disconnects.load(), kClients);
+  EXPECT_EQ(server->Contexts->Count(), 0);
+  EXPECT_EQ(server->EngineThreadCount(), 0u);
+  EXPECT_EQ(threadCount(), threadsBefore);
+  EXPECT_EQ(openFdCount(), fdsBefore + kClients);  // Only the clients' own sockets remain.
+  clients.clear();
+  EXPECT_EQ(openFdCount(), fdsBefore);
+
+  server->Bindings[0].Port = port;  // Same port again.
+  server->Active = true;
+  EXPECT_EQ(server->Bindings[0].Port, port);
+  auto c = client();
+  c->IOHandler->WriteLn("back");
+  EXPECT_EQ(c->IOHandler->ReadLn(), "back");
+}
+
+// The contrast that is the point of the product: iohIOCP parks 5,000 readers on a fixed pool,
+// iohDefault needs a thread each.
+TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
+  constexpr int kClients = 5000;
+  std::atomic<int> connects{0};
+  server->OnConnect = [&](TIocpContext*) { ++connects; };
+  echo();
+  const int threadsBefore = threadCount();
+  start();
+  std::vector<std::unique_ptr<TIocpTCPClient>> clients;
+  clients.reserve(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(client(10000));
+    clients.back()->IOHandler->WriteLn("first " + std::to_string(i));
+    ASSERT_EQ(clients.back()->IOHandler->ReadLn(), "first " + std::to_string(i));
+  }
+  ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }, 20000));
+  // Every handler is now parked in ReadLn.
+  const int extra = threadCount() - threadsBefore;
+  for (int i = 0; i < kClients; ++i) clients[i]->IOHandler->WriteLn("second " + std::to_string(i));
+  for (int i = 0; i < kClients; ++i) ASSERT_EQ(clients[i]->IOHandler->ReadLn(), "second " + std::to_string(i));
+  std::printf("[ figures  ] %s: %d parked connections, %d threads added by the server "
+              "(IOCPThreads=%d, WorkOpThreads=%d)\n",
+              iocp() ? "iohIOCP" : "iohDefault", kClients, extra,
+              server->IOHandlerOptions.IOCP.IOCPThreads, server->IOHandlerOptions.IOCP.WorkOpThreads);
+  if (iocp()) {
+    EXPECT_LE(extra, server->IOHandlerOptions.IOCP.IOCPThreads + server->IOHandlerOptions.IOCP.WorkOpThreads + 2);
+  } else {
+    EXPECT_GE(extra, kClients);
+  }
+  clients.clear();
+  EXPECT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }, 20000));
+}
+
+// --- Which thread runs a connection's handlers ----------------------------------------------
+
+struct ThreadRecord {
+  std::mutex mu;
+  std::map<TIocpContext*, std::set<std::thread::id>> perConnection;
+  std::set<std::thread::id> all;
+  std::atomic<int> overlaps{0};
+  void note(TIocpContext* c) {
+    std::lock_guard<std::mutex> lock(mu);
+    perConnection[c].insert(std::this_thread::get_id());
+    all.insert(std::this_thread::get_id());
+  }
+};
+
+// Runs `requests` echo round trips on each of `conns` connections from parallel client threads.
+void hammer(uint16_t port, int conns, int requests) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < conns; ++i) {
+    threads.emplace_back([port, requests, i] {
+      TIocpTCPClient c;
+      c.ReadTimeout = 10000;
+      c.Connect("127.0.0.1", port);
+      for (int r = 0; r < requests; ++r) {
+        const std::string msg = std::to_string(i) + ":" + std::to_string(r);
+        c.IOHandler->WriteLn(msg);
+        ASSERT_EQ(c.IOHandler->ReadLn(), msg);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+TEST_P(Scale, WorkOpThreadsPinsEachConnectionToOneThread) {
+  server->IOHandlerOptions.IOCP.WorkOpThreads = 3;
+  ThreadRecord rec;
+  server->OnConnect = [&](TIocpContext* c) { rec.note(c); };
+  server->OnExecute = [&](TIocpContext* c) {
+    auto* io = c->Connection->IOHandler;
+    const std::string line = io->ReadLn();  // May park and resume: must come back on the same thread.
+    rec.note(c);
+    io->WriteLn(line);
+  };
+  server->OnDisconnect = [&](TIocpContext* c) { rec.note(c); };
+  const uint16_t port = start();
+  hammer(port, 12, 100);
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }));
+  std::lock_guard<std::mutex> lock(rec.mu);
+  ASSERT_EQ(rec.perConnection.size(), 12u);
+  for (auto& entry : rec.perConnection) EXPECT_EQ(entry.second.size(), 1u);
+  if (iocp()) {
+    EXPECT_LE(rec.all.size(), 3u);  // Only the three work threads ever run handlers.
+  }
+}
+
+TEST_P(Scale, WorkOpThreadsZeroNeverRunsOneConnectionOnTwoThreadsAtOnce) {
+  server->IOHandlerOptions.IOCP.WorkOpThreads = 0;
+  ThreadRecord rec;
+  struct Guard {
+    explicit Guard(TIocpContext* c, ThreadRecord& r) : flag(*static_cast<std::atomic<bool>*>(c->Data.get())), rec(r) {
+      if (flag.exchange(true)) ++rec.overlaps;
+    }
+    ~Guard() { flag = false; }
+    std::atomic<bool>& flag;
+    ThreadRecord& rec;
+  };
+  server->OnContextCreated = [](TIocpContext* c) { c->Data = std::make_shared<std::atomic<bool>>(false); };
+  server->OnConnect = [&](TIocpContext* c) { Guard g(c, rec); rec.note(c); };
+  server->OnExecute = [&](TIocpContext* c) {
+    Guard g(c, rec);
+    auto* io = c->Connection->IOHandler;
+    const std::string line = io->ReadLn();
+    rec.note(c);
+    io->WriteLn(line);
+  };
+  server->OnDisconnect = [&](TIocpContext* c) { Guard g(c, rec); };
+  const uint16_t port = start();
+  hammer(port, 20, 200);
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }));
+  EXPECT_EQ(rec.overlaps.load(), 0);
+  std::lock_guard<std::mutex> lock(rec.mu);
+  std::size_t migrated = 0;
+  for (auto& entry : rec.perConnection) migrated += entry.second.size() > 1;
+  std::printf("[ figures  ] %s: %zu of %zu connections resumed on more than one pool thread\n",
+              iocp() ? "iohIOCP" : "iohDefault", migrated, rec.perConnection.size());
+}
+
+}  // namespace

@@ -1,0 +1,77 @@
+// Helpers for the component tests: waiting, process counters and raw sockets for cases the
+// client component deliberately cannot produce (resets, byte-at-a-time sends).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "Iocp.h"
+
+namespace testing_support {
+
+// Poll `pred` every 2 ms until it holds or `timeoutMs` passes. Returns the last value of pred.
+inline bool waitUntil(const std::function<bool()>& pred, int timeoutMs = 5000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+inline long long msSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+}
+
+int threadCount();  // Threads of this process right now.
+int openFdCount();  // Open file descriptors / handles of this process right now.
+
+// A raw client socket.
+class RawSocket {
+ public:
+  RawSocket(const std::string& ip, uint16_t port);  // Connects (blocking) or fails the test.
+  ~RawSocket();
+  RawSocket(const RawSocket&) = delete;
+  RawSocket& operator=(const RawSocket&) = delete;
+  void send(const std::string& bytes);
+  std::string recvSome(int timeoutMs);    // "" on timeout or EOF.
+  std::string recvLine(int timeoutMs);    // Up to and without "\r\n".
+  void resetClose();  // Abortive close: the peer sees a reset (RST), not a FIN.
+  void close();       // Graceful close.
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+  std::string pending_;
+};
+
+// Thread-safe event log.
+class EventLog {
+ public:
+  void add(const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(e);
+  }
+  std::vector<std::string> snapshot() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  std::size_t count(const std::string& e) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::size_t n = 0;
+    for (const auto& x : events_) n += (x == e);
+    return n;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> events_;
+};
+
+}  // namespace testing_support

@@ -1,0 +1,109 @@
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace testing_support {
+
+namespace {
+int countDir(const char* path) {
+  DIR* d = opendir(path);
+  if (!d) return -1;
+  int n = 0;
+  while (dirent* e = readdir(d)) n += (e->d_name[0] != '.');
+  closedir(d);
+  return n;
+}
+}  // namespace
+
+int threadCount() { return countDir("/proc/self/task"); }
+int openFdCount() { return countDir("/proc/self/fd") - 1; }  // Minus the directory stream itself.
+
+RawSocket::RawSocket(const std::string& ip, uint16_t port) {
+  sockaddr_storage ss{};
+  socklen_t len;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof *v4;
+  } else {
+    EXPECT_EQ(inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr), 1);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof *v6;
+  }
+  fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    ADD_FAILURE() << "connect to " << ip << ":" << port << " failed: " << std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+RawSocket::~RawSocket() { close(); }
+
+void RawSocket::send(const std::string& bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) {
+      ADD_FAILURE() << "send failed: " << std::strerror(errno);
+      return;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+std::string RawSocket::recvSome(int timeoutMs) {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, timeoutMs) <= 0) return {};
+  char buf[65536];
+  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string RawSocket::recvLine(int timeoutMs) {
+  const auto t0 = std::chrono::steady_clock::now();
+  for (;;) {
+    const std::size_t pos = pending_.find("\r\n");
+    if (pos != std::string::npos) {
+      std::string line = pending_.substr(0, pos);
+      pending_.erase(0, pos + 2);
+      return line;
+    }
+    const int left = timeoutMs - static_cast<int>(msSince(t0));
+    if (left <= 0) return {};
+    const std::string more = recvSome(left);
+    if (more.empty()) return {};
+    pending_ += more;
+  }
+}
+
+void RawSocket::resetClose() {
+  if (fd_ < 0) return;
+  linger l{1, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void RawSocket::close() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace testing_support
