@@ -1,0 +1,75 @@
+// The echo demo as a user runs it: start the binary, read where it listens, echo a line, Ctrl-C.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <string>
+
+#include "Iocp.h"
+
+namespace {
+
+class EchoDemo : public ::testing::TestWithParam<const char*> {};
+
+// Reads the child's stdout until `pattern` matches or 10 s pass.
+std::string readUntil(int fd, const std::regex& pattern, std::smatch* m, std::string& text) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  char buf[256];
+  while (!std::regex_search(text, *m, pattern) && std::chrono::steady_clock::now() < deadline) {
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    timeval tv{0, 100000};
+    if (select(fd + 1, &set, nullptr, nullptr, &tv) <= 0) continue;
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    execl(ECHO_DEMO_PATH, ECHO_DEMO_PATH, "--io", GetParam(), "--port", "0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  std::smatch m;
+  readUntil(out[0], std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"), &m, text);
+  ASSERT_FALSE(m.empty()) << "demo printed: " << text;
+  const auto port = static_cast<uint16_t>(std::stoi(m[1].str()));
+
+  {
+    Iocp::TIocpTCPClient client;
+    client.ReadTimeout = 5000;
+    client.Connect("127.0.0.1", port);
+    client.IOHandler->WriteLn("hello demo");
+    EXPECT_EQ(client.IOHandler->ReadLn(), "hello demo");
+  }
+
+  kill(pid, SIGINT);
+  std::smatch stopped;
+  readUntil(out[0], std::regex("echo server stopped"), &stopped, text);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(out[0]);
+  EXPECT_FALSE(stopped.empty()) << "demo printed: " << text;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp"),
+                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
+
+}  // namespace
