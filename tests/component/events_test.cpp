@@ -22,6 +22,7 @@ bool inContexts(TIocpContext* ctx) {
 
 TEST_P(EventOrder, FollowsIndyFromContextsToOnException) {
   EventLog log;
+  const auto stop = stopAtEnd();
   server->OnContextCreated = [&](TIocpContext* c) { log.add(std::string("created in=") + (inContexts(c) ? "1" : "0")); };
   server->OnConnect = [&](TIocpContext* c) { log.add(std::string("connect in=") + (inContexts(c) ? "1" : "0")); };
   server->OnExecute = [&](TIocpContext* c) {
@@ -58,6 +59,7 @@ TEST_P(EventOrder, HandlerExceptionClosesOnlyThatConnection) {
     c->Connection->IOHandler->WriteLn(line);
   };
   std::atomic<int> exceptions{0};
+  const auto stop = stopAtEnd();
   server->OnException = [&](TIocpContext*, const std::exception&) { ++exceptions; };
   start();
   std::vector<std::unique_ptr<TIocpTCPClient>> others;

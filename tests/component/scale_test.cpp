@@ -19,6 +19,7 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
   server->MaxConnections = kLimit;
   server->MaxConnectionReply = "busy";
   std::atomic<int> peak{0};
+  const auto stop = stopAtEnd();
   auto notePeak = [&] {
     const int n = server->Contexts->Count();
     int p = peak.load();
@@ -72,6 +73,7 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
 TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   constexpr int kClients = 500;
   std::atomic<int> connects{0}, disconnects{0};
+  const auto stop = stopAtEnd();
   server->OnConnect = [&](TIocpContext*) { ++connects; };
   server->OnDisconnect = [&](TIocpContext*) { ++disconnects; };
   echo();
@@ -109,6 +111,7 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
 TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
   constexpr int kClients = 5000;
   std::atomic<int> connects{0};
+  const auto stop = stopAtEnd();
   server->OnConnect = [&](TIocpContext*) { ++connects; };
   echo();
   const int threadsBefore = threadCount();
@@ -173,6 +176,7 @@ void hammer(uint16_t port, int conns, int requests) {
 TEST_P(Scale, WorkOpThreadsPinsEachConnectionToOneThread) {
   server->IOHandlerOptions.IOCP.WorkOpThreads = 3;
   ThreadRecord rec;
+  const auto stop = stopAtEnd();
   server->OnConnect = [&](TIocpContext* c) { rec.note(c); };
   server->OnExecute = [&](TIocpContext* c) {
     auto* io = c->Connection->IOHandler;
@@ -195,6 +199,7 @@ TEST_P(Scale, WorkOpThreadsPinsEachConnectionToOneThread) {
 TEST_P(Scale, WorkOpThreadsZeroNeverRunsOneConnectionOnTwoThreadsAtOnce) {
   server->IOHandlerOptions.IOCP.WorkOpThreads = 0;
   ThreadRecord rec;
+  const auto stop = stopAtEnd();
   struct Guard {
     explicit Guard(TIocpContext* c, ThreadRecord& r) : flag(*static_cast<std::atomic<bool>*>(c->Data.get())), rec(r) {
       if (flag.exchange(true)) ++rec.overlaps;

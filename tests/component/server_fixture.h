@@ -25,6 +25,14 @@ class ServerTest : public ::testing::TestWithParam<Iocp::TIdIOHandlerType> {
 
   bool iocp() const { return GetParam() == Iocp::iohIOCP; }
 
+  // Stops the server when it goes out of scope. Declare it right after the test-local state that
+  // the server's events capture, so no event can fire on a destroyed local.
+  struct StopAtEnd {
+    Iocp::TIocpTCPServer& server;
+    ~StopAtEnd() { server.Active = false; }
+  };
+  StopAtEnd stopAtEnd() { return StopAtEnd{*server}; }
+
   // Activate and return the bound port.
   uint16_t start() {
     server->Active = true;

@@ -162,6 +162,7 @@ TEST_P(Stream, GracefulCloseRaisesOnlyAfterBufferedDataIsRead) {
 
 TEST_P(Stream, PeerResetRaisesSocketErrorWithOsCode) {
   std::atomic<bool> reading{false};
+  const auto stop = stopAtEnd();
   server->OnExecute = [&](TIocpContext* c) {
     reading = true;
     c->Connection->IOHandler->ReadLn();
@@ -238,6 +239,7 @@ std::string pattern(std::size_t n) {
 
 TEST_P(Stream, SixteenMiBInOneWriteArrivesIntact) {
   const std::string big = pattern(16 * 1024 * 1024);
+  const auto stop = stopAtEnd();
   server->OnExecute = [&big](TIocpContext* c) {
     auto* io = c->Connection->IOHandler;
     const std::string cmd = io->ReadLn();
@@ -296,6 +298,7 @@ TEST_P(Stream, CheckForDataOnSourceFillsTheInputBuffer) {
 TEST_P(Stream, BindingsReportBothEnds) {
   std::string seen;
   std::mutex mu;
+  const auto stop = stopAtEnd();
   server->OnConnect = [&](TIocpContext* c) {
     std::lock_guard<std::mutex> lock(mu);
     seen = c->Binding->IP + ":" + std::to_string(c->Binding->Port) + " <- " + c->Binding->PeerIP;
