@@ -38,10 +38,12 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
     if (closing()) return IoStatus::NotConnected;
     if (ready < 0) return socketError(err);
     if (ready == 0) continue;  // Re-check the deadline.
-    const long n = net::recvSome(socket_, input_.prepare(kReadChunk), kReadChunk, &err);
+    // Receive on the stack and keep only what arrived: an idle connection pins no 64 KiB block.
+    char chunk[kReadChunk];
+    const long n = net::recvSome(socket_, chunk, sizeof chunk, &err);
     if (closing()) return IoStatus::NotConnected;
     if (n > 0) {
-      input_.commit(static_cast<std::size_t>(n));
+      input_.append(chunk, static_cast<std::size_t>(n));
       return IoStatus::Ok;
     }
     if (n == 0) return peerClosed();

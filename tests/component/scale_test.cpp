@@ -115,6 +115,7 @@ TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
   server->OnConnect = [&](TIocpContext*) { ++connects; };
   echo();
   const int threadsBefore = threadCount();
+  const long rssBefore = residentKiB();
   start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   clients.reserve(kClients);
@@ -126,12 +127,14 @@ TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
   ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }, 20000));
   // Every handler is now parked in ReadLn.
   const int extra = threadCount() - threadsBefore;
+  const long rssPerConnection = (residentKiB() - rssBefore) * 1024 / kClients;
   for (int i = 0; i < kClients; ++i) clients[i]->IOHandler->WriteLn("second " + std::to_string(i));
   for (int i = 0; i < kClients; ++i) ASSERT_EQ(clients[i]->IOHandler->ReadLn(), "second " + std::to_string(i));
   std::printf("[ figures  ] %s: %d parked connections, %d threads added by the server "
-              "(IOCPThreads=%d, WorkOpThreads=%d)\n",
+              "(IOCPThreads=%d, WorkOpThreads=%d), %ld bytes RSS per connection (server and client side)\n",
               iocp() ? "iohIOCP" : "iohDefault", kClients, extra,
-              server->IOHandlerOptions.IOCP.IOCPThreads, server->IOHandlerOptions.IOCP.WorkOpThreads);
+              server->IOHandlerOptions.IOCP.IOCPThreads, server->IOHandlerOptions.IOCP.WorkOpThreads,
+              rssPerConnection);
   if (iocp()) {
     EXPECT_LE(extra, server->IOHandlerOptions.IOCP.IOCPThreads + server->IOHandlerOptions.IOCP.WorkOpThreads + 2);
   } else {

@@ -31,6 +31,7 @@ inline long long msSince(std::chrono::steady_clock::time_point t0) {
 
 int threadCount();  // Threads of this process right now.
 int openFdCount();  // Open file descriptors / handles of this process right now.
+long residentKiB();  // Resident set size of this process in KiB.
 
 // A raw client socket.
 class RawSocket {

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -27,6 +28,18 @@ int countDir(const char* path) {
 
 int threadCount() { return countDir("/proc/self/task"); }
 int openFdCount() { return countDir("/proc/self/fd") - 1; }  // Minus the directory stream itself.
+
+long residentKiB() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
+}
 
 RawSocket::RawSocket(const std::string& ip, uint16_t port) {
   sockaddr_storage ss{};
