@@ -201,3 +201,49 @@ TEST_P(DisconnectOnce, WhenAnotherThreadDisconnectsAContext) {
 }
 
 }  // namespace
+
+namespace {
+
+// --- ContextClass: the user's own context with per-connection state ------------------------------
+
+std::atomic<int> gMyContextsAlive{0};
+
+class TMyContext : public TIocpContext {
+ public:
+  TMyContext() { ++gMyContextsAlive; }
+  ~TMyContext() override { --gMyContextsAlive; }
+  int requests = 0;
+};
+
+class ContextClass : public ServerTest {};
+INSTANTIATE_FOR_BOTH_ENGINES(ContextClass);
+
+TEST_P(ContextClass, UsesTheUserSubclassAndFreesItWithItsData) {
+  auto data = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = data;
+  server->ContextClass = ContextClassOf<TMyContext>();
+  server->OnConnect = [data](TIocpContext* c) { c->Data = data; };
+  server->OnExecute = [](TIocpContext* c) {
+    auto* mine = dynamic_cast<TMyContext*>(c);
+    ASSERT_NE(mine, nullptr);
+    auto* io = c->Connection->IOHandler;
+    io->ReadLn();
+    io->WriteLn(std::to_string(++mine->requests));
+  };
+  start();
+  {
+    auto c = client();
+    for (int i = 1; i <= 3; ++i) {
+      c->IOHandler->WriteLn("x");
+      EXPECT_EQ(c->IOHandler->ReadLn(), std::to_string(i));
+    }
+    EXPECT_EQ(gMyContextsAlive.load(), 1);
+  }
+  server->Active = false;
+  data.reset();
+  EXPECT_EQ(gMyContextsAlive.load(), 0);
+  server->OnConnect = nullptr;  // Drop the handler's own copy of `data`.
+  EXPECT_TRUE(watch.expired());
+}
+
+}  // namespace

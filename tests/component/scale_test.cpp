@@ -77,7 +77,7 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   server->OnConnect = [&](TIocpContext*) { ++connects; };
   server->OnDisconnect = [&](TIocpContext*) { ++disconnects; };
   echo();
-  const int threadsBefore = threadCount();
+  const int threadsBefore = threadBaseline();
   const int fdsBefore = openFdCount();
   const uint16_t port = start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
@@ -114,7 +114,7 @@ TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
   const auto stop = stopAtEnd();
   server->OnConnect = [&](TIocpContext*) { ++connects; };
   echo();
-  const int threadsBefore = threadCount();
+  const int threadsBefore = threadBaseline();
   const long rssBefore = residentKiB();
   start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;

@@ -30,6 +30,12 @@ inline long long msSince(std::chrono::steady_clock::time_point t0) {
 }
 
 int threadCount();  // Threads of this process right now.
+// Baseline for threadCount() comparisons: first starts and joins a thread, so runtime helper
+// threads that appear on the first thread creation (ThreadSanitizer's) are already counted.
+inline int threadBaseline() {
+  std::thread([] {}).join();
+  return threadCount();
+}
 int openFdCount();  // Open file descriptors / handles of this process right now.
 long residentKiB();  // Resident set size of this process in KiB.
 
