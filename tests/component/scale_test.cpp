@@ -93,7 +93,8 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   EXPECT_EQ(disconnects.load(), kClients);
   EXPECT_EQ(server->Contexts->Count(), 0);
   EXPECT_EQ(server->EngineThreadCount(), 0u);
-  EXPECT_EQ(threadCount(), threadsBefore);
+  EXPECT_TRUE(waitUntil([&] { return threadCount() == threadsBefore; }, 1000))
+      << threadCount() << " threads, " << threadsBefore << " before";
   EXPECT_EQ(openFdCount(), fdsBefore + kClients);  // Only the clients' own sockets remain.
   clients.clear();
   EXPECT_EQ(openFdCount(), fdsBefore);
@@ -146,14 +147,25 @@ TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
 
 // --- Which thread runs a connection's handlers ----------------------------------------------
 
+// Per-connection state for the threading tests; contexts are keyed by serial because a freed
+// context's address may be reused by the next one.
+struct PerConnection {
+  int serial;
+  std::atomic<bool> inHandler{false};
+  explicit PerConnection(int n) : serial(n) {}
+};
+
 struct ThreadRecord {
   std::mutex mu;
-  std::map<TIocpContext*, std::set<std::thread::id>> perConnection;
+  std::atomic<int> created{0};
+  std::map<int, std::set<std::thread::id>> perConnection;
   std::set<std::thread::id> all;
   std::atomic<int> overlaps{0};
+  void attach(TIocpContext* c) { c->Data = std::make_shared<PerConnection>(++created); }
+  static PerConnection& of(TIocpContext* c) { return *static_cast<PerConnection*>(c->Data.get()); }
   void note(TIocpContext* c) {
     std::lock_guard<std::mutex> lock(mu);
-    perConnection[c].insert(std::this_thread::get_id());
+    perConnection[of(c).serial].insert(std::this_thread::get_id());
     all.insert(std::this_thread::get_id());
   }
 };
@@ -180,6 +192,7 @@ TEST_P(Scale, WorkOpThreadsPinsEachConnectionToOneThread) {
   server->IOHandlerOptions.IOCP.WorkOpThreads = 3;
   ThreadRecord rec;
   const auto stop = stopAtEnd();
+  server->OnContextCreated = [&](TIocpContext* c) { rec.attach(c); };
   server->OnConnect = [&](TIocpContext* c) { rec.note(c); };
   server->OnExecute = [&](TIocpContext* c) {
     auto* io = c->Connection->IOHandler;
@@ -204,14 +217,14 @@ TEST_P(Scale, WorkOpThreadsZeroNeverRunsOneConnectionOnTwoThreadsAtOnce) {
   ThreadRecord rec;
   const auto stop = stopAtEnd();
   struct Guard {
-    explicit Guard(TIocpContext* c, ThreadRecord& r) : flag(*static_cast<std::atomic<bool>*>(c->Data.get())), rec(r) {
+    explicit Guard(TIocpContext* c, ThreadRecord& r) : flag(ThreadRecord::of(c).inHandler), rec(r) {
       if (flag.exchange(true)) ++rec.overlaps;
     }
     ~Guard() { flag = false; }
     std::atomic<bool>& flag;
     ThreadRecord& rec;
   };
-  server->OnContextCreated = [](TIocpContext* c) { c->Data = std::make_shared<std::atomic<bool>>(false); };
+  server->OnContextCreated = [&](TIocpContext* c) { rec.attach(c); };
   server->OnConnect = [&](TIocpContext* c) { Guard g(c, rec); rec.note(c); };
   server->OnExecute = [&](TIocpContext* c) {
     Guard g(c, rec);

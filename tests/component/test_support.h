@@ -31,10 +31,18 @@ inline long long msSince(std::chrono::steady_clock::time_point t0) {
 
 int threadCount();  // Threads of this process right now.
 // Baseline for threadCount() comparisons: first starts and joins a thread, so runtime helper
-// threads that appear on the first thread creation (ThreadSanitizer's) are already counted.
+// threads that appear on the first thread creation (ThreadSanitizer's) are already counted, then
+// waits until a joined thread has also left /proc (the kernel drops it a moment after join).
 inline int threadBaseline() {
   std::thread([] {}).join();
-  return threadCount();
+  int last = threadCount();
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const int now = threadCount();
+    if (now == last) break;
+    last = now;
+  }
+  return last;
 }
 int openFdCount();  // Open file descriptors / handles of this process right now.
 long residentKiB();  // Resident set size of this process in KiB.
