@@ -26,6 +26,7 @@ void BlockingConnection::interrupt() {
 }
 
 IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite) {
+  if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   for (;;) {
     int err = 0;
     int waitMs = -1;
@@ -53,6 +54,7 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
 }
 
 IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {
+  if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   while (n > 0) {
     int err = 0;
     const long sent = net::sendSome(socket_, bytes, n, &err);

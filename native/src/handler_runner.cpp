@@ -13,8 +13,11 @@ void runHandler(Connection& conn, EngineHandler& handler) {
   }
   // An I/O failure has already recorded its own reason; these only apply when none is set.
   conn.setReason(error ? CloseReason::HandlerError : CloseReason::LocalDisconnect);
-  conn.close();
-  handler.onDisconnect(conn, error);
+  try {
+    conn.close();
+  } catch (...) {  // E.g. out of memory while flushing; the socket is closed regardless.
+  }
+  handler.onDisconnect(conn, error);  // Declared must-not-throw; the component catches user errors.
 }
 
 }  // namespace iocp

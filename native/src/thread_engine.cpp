@@ -54,7 +54,10 @@ class ThreadEngine final : public Engine {
         closeListeners();
         throw BindError(i, err, what);
       }
-      listeners_.push_back(Listener{s, i, {}});
+      {
+        std::lock_guard<std::mutex> lock(mu_);  // threadCount() reads the list from any thread.
+        listeners_.push_back(Listener{s, i, {}});
+      }
       bound.push_back(ep);
     }
     for (Listener& l : listeners_) l.thread = std::thread([this, &l] { listen(l); });
@@ -114,17 +117,55 @@ class ThreadEngine final : public Engine {
         continue;
       }
       if (options_.noDelay) net::setNoDelay(s, true);
-      auto conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local);
+      admit(l.index, s, peer, local);
+    }
+  }
+
+  // Start a thread for an admitted socket. Never throws: a failure refuses the connection.
+  void admit(std::size_t index, net::SocketHandle s, const Endpoint& peer, const Endpoint& local) {
+    std::shared_ptr<BlockingConnection> conn;
+    try {
+      conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local);
+    } catch (const std::exception& e) {
+      net::closeSocket(s);
+      release();
+      handler_.onListenError(index, std::string("cannot set up connection: ") + e.what());
+      return;
+    }
+    try {
       handler_.onAccepted(*conn);
-      std::lock_guard<std::mutex> lock(mu_);
-      // Created under the lock so the thread's finish() cannot run before it is registered.
-      Worker& w = threads_[conn->id()];
-      w.conn = conn;
+    } catch (...) {
+      release();  // conn's destructor closes the socket.
+      handler_.onListenError(index, "connection refused by onAccepted");
+      return;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    // Created under the lock so the thread's finish() cannot run before it is registered.
+    Worker& w = threads_[conn->id()];
+    w.conn = conn;
+    try {
       w.thread = std::thread([this, conn] {
         runHandler(*conn, handler_);
         finish(conn->id());
       });
+      return;
+    } catch (const std::exception& e) {
+      threads_.erase(conn->id());
+      lock.unlock();
+      // No thread to run the handler (thread limit): run its disconnect path here instead, so
+      // the connection that onAccepted announced still gets exactly one onDisconnect.
+      handler_.onListenError(index, std::string("cannot start connection thread: ") + e.what());
+      conn->disconnect(CloseReason::PeerReset);
+      conn->close();
+      handler_.onDisconnect(*conn, nullptr);
+      release();
     }
+  }
+
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    admission_.release();
+    idle_.notify_all();
   }
 
   // Connection thread, last act: hand its std::thread to the reaper and release the slot.
@@ -133,7 +174,7 @@ class ThreadEngine final : public Engine {
     auto it = threads_.find(id);
     finished_.push_back(std::move(it->second.thread));
     threads_.erase(it);
-    admission_.release();
+    admission_.release();  // Under mu_: the waiters in stop() and the destructor see it.
     idle_.notify_all();
   }
 

@@ -52,10 +52,15 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kAcceptRetryMs = 100;     // Back-off when accept runs out of descriptors.
 
 // Receive into a per-thread scratch area and copy only what arrived, so an idle connection's input
-// buffer stays empty instead of pinning a 64 KiB block. noinline: see fiber.cpp on TLS and fibers.
+// buffer stays empty instead of pinning a 64 KiB block. A fiber may resume on another thread, so
+// the address must be fetched anew after every park: noinline alone is not enough (a compiler may
+// still infer the result is constant per call site and hoist it out of a loop); the empty asm
+// makes the result opaque.
 __attribute__((noinline)) char* scratch() {
   thread_local std::array<char, kReadChunk> area;
-  return area.data();
+  char* p = area.data();
+  asm volatile("" : "+r"(p));
+  return p;
 }
 
 class EpollEngine;
@@ -129,6 +134,8 @@ class EpollEngine final : public Engine {
   void dispatch(std::shared_ptr<EpollConnection> conn, bool onEngineThread);
   // The connection's fiber has finished: forget it.
   void retire(EpollConnection& conn);
+  // Give back an admission slot and wake stop()/the destructor waiting for the last one.
+  void releaseAdmission();
 
  private:
   struct Worker {
@@ -147,6 +154,9 @@ class EpollEngine final : public Engine {
   void ioLoop();
   void workLoop(Worker& w);
   void acceptAll(std::size_t index);
+  // Register an admitted socket as a connection and start its handler; never throws.
+  void admit(std::size_t index, int fd, const Endpoint& peer, const Endpoint& local);
+  void forget(uint64_t id);  // Remove from the registry.
   void expireTimers();
   void drainPosted();
   void armTimer(Clock::time_point when);
@@ -216,7 +226,10 @@ void EpollConnection::runStrand() {
     if (bits & kEvStart) started_ = true;
     if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty()) {
       int err = 0;
-      if (!flushOutput(&err)) bits |= kEvIn;  // Let the parked reader discover the error.
+      if (!flushOutput(&err)) {
+        socketError(err);  // Records the OS code and the reason; the parked reader returns it.
+        bits |= kEvIn;
+      }
     }
     const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
     if (started_ && wake && !fiber_->finished()) fiber_->resume();
@@ -243,10 +256,12 @@ void EpollConnection::park(unsigned mask, Clock::time_point deadline, bool infin
 
 IoStatus EpollConnection::fillSome(Clock::time_point deadline, bool infinite) {
   for (;;) {
-    if (closing()) return IoStatus::NotConnected;
-    const ssize_t n = ::recv(fd_, scratch(), kReadChunk, 0);
+    if (closing() || fd_ < 0) return IoStatus::NotConnected;
+    if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
+    char* chunk = scratch();
+    const ssize_t n = ::recv(fd_, chunk, kReadChunk, 0);
     if (n > 0) {
-      input_.append(scratch(), static_cast<std::size_t>(n));
+      input_.append(chunk, static_cast<std::size_t>(n));
       return IoStatus::Ok;
     }
     if (n == 0) return peerClosed();
@@ -275,7 +290,7 @@ bool EpollConnection::flushOutput(int* err) {
 IoStatus EpollConnection::sendAll(const char* bytes, std::size_t n) {
   const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
   while (n > 0) {
-    if (closing()) return IoStatus::NotConnected;
+    if (closing() || fd_ < 0) return IoStatus::NotConnected;
     int err = 0;
     if (!flushOutput(&err)) return socketError(err);
     if (output_.empty()) {  // Nothing queued: try the socket directly, no copy.
@@ -301,12 +316,15 @@ IoStatus EpollConnection::sendAll(const char* bytes, std::size_t n) {
 
 void EpollConnection::close() {
   if (fd_ < 0) return;
-  if (osError_ == 0 && !output_.empty()) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);
-    int err = 0;
-    while (flushOutput(&err) && !output_.empty() && Clock::now() < deadline) {
-      park(kEvOut, deadline, false);
+  try {
+    if (osError_ == 0 && !output_.empty()) {
+      const auto deadline = Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);
+      int err = 0;
+      while (flushOutput(&err) && !output_.empty() && Clock::now() < deadline) {
+        park(kEvOut, deadline, false);
+      }
     }
+  } catch (...) {  // Out of memory for a timer: give up on the queued output, still close.
   }
   output_.clear();
   epoll_ctl(engine_.epollFd(), EPOLL_CTL_DEL, fd_, nullptr);
@@ -536,13 +554,10 @@ void EpollEngine::acceptAll(std::size_t index) {
       if (net::wouldBlock(err) || stopping_) return;
       if (net::interrupted(err) || err == ECONNABORTED) continue;
       handler_.onListenError(index, "accept failed: " + net::errorText(err));
-      // Edge-triggered: nothing re-announces the waiting connections, so come back by timer.
-      if (net::tooManyFiles(err)) {
-        timers_.add(Clock::now() + std::chrono::milliseconds(kAcceptRetryMs), kListenerToken + index);
-      }
+      // Edge-triggered: nothing re-announces connections still waiting, so come back by timer.
+      timers_.add(Clock::now() + std::chrono::milliseconds(kAcceptRetryMs), kListenerToken + index);
       return;
     }
-    const int fd = static_cast<int>(s);
     if (!admission_.tryAdmit()) {
       if (!options_.refusalMessage.empty()) {
         net::sendSome(s, options_.refusalMessage.data(), options_.refusalMessage.size(), &err);
@@ -552,25 +567,62 @@ void EpollEngine::acceptAll(std::size_t index) {
       continue;
     }
     if (options_.noDelay) net::setNoDelay(s, true);
-    auto conn = std::make_shared<EpollConnection>(*this, nextId_++, fd, peer, local);
-    if (!insert(conn)) {  // The server is stopping.
-      admission_.release();
-      return;  // conn's destructor closes the socket.
-    }
-    handler_.onAccepted(*conn);
-    addFd(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, conn->id());
-    conn->notify(kEvStart, true);
+    admit(index, static_cast<int>(s), peer, local);
   }
 }
 
-void EpollEngine::retire(EpollConnection& conn) {
-  {
-    Shard& s = shards_[conn.id() % kShards];
-    std::lock_guard<std::mutex> lock(s.mu);
-    s.map.erase(conn.id());
+void EpollEngine::admit(std::size_t index, int fd, const Endpoint& peer, const Endpoint& local) {
+  std::shared_ptr<EpollConnection> conn;
+  try {
+    conn = std::make_shared<EpollConnection>(*this, nextId_++, fd, peer, local);  // Maps a stack.
+  } catch (const std::exception& e) {
+    ::close(fd);
+    releaseAdmission();
+    handler_.onListenError(index, std::string("cannot set up connection: ") + e.what());
+    return;
   }
-  admission_.release();
+  if (!insert(conn)) {  // The server is stopping; conn's destructor closes the socket.
+    releaseAdmission();
+    return;
+  }
+  try {
+    handler_.onAccepted(*conn);
+  } catch (const std::exception& e) {
+    forget(conn->id());
+    releaseAdmission();
+    handler_.onListenError(index, std::string("connection refused by onAccepted: ") + e.what());
+    return;
+  } catch (...) {
+    forget(conn->id());
+    releaseAdmission();
+    handler_.onListenError(index, "connection refused by onAccepted");
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.u64 = conn->id();
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    // Accepted and announced, so it still gets its handler run and its OnDisconnect.
+    handler_.onListenError(index, "epoll_ctl(ADD) failed: " + net::errorText(errno));
+    conn->disconnect(CloseReason::PeerReset);
+  }
+  conn->notify(kEvStart, true);
+}
+
+void EpollEngine::forget(uint64_t id) {
+  Shard& s = shards_[id % kShards];
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.map.erase(id);
+}
+
+void EpollEngine::retire(EpollConnection& conn) {
+  forget(conn.id());
+  releaseAdmission();
+}
+
+void EpollEngine::releaseAdmission() {
   std::lock_guard<std::mutex> lock(doneMu_);
+  admission_.release();
   done_.notify_all();
 }
 
