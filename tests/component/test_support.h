@@ -47,6 +47,19 @@ inline int threadBaseline() {
 int openFdCount();  // Open file descriptors / handles of this process right now.
 long residentKiB();  // Resident set size of this process in KiB.
 
+int lowestFreeDescriptor();  // The number the next socket or file will get.
+
+// Lowers the soft limit on descriptor numbers for its lifetime (restore() ends it early).
+class DescriptorLimit {
+ public:
+  explicit DescriptorLimit(int limit);
+  ~DescriptorLimit() { restore(); }
+  void restore();
+
+ private:
+  long saved_ = -1;
+};
+
 // A raw client socket.
 class RawSocket {
  public:

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,29 @@ long residentKiB() {
   }
   std::fclose(f);
   return kib;
+}
+
+int lowestFreeDescriptor() {
+  const int fd = ::dup(0);
+  ::close(fd);
+  return fd;
+}
+
+DescriptorLimit::DescriptorLimit(int limit) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  saved_ = static_cast<long>(rl.rlim_cur);
+  rl.rlim_cur = static_cast<rlim_t>(limit);
+  EXPECT_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+void DescriptorLimit::restore() {
+  if (saved_ < 0) return;
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = static_cast<rlim_t>(saved_);
+  setrlimit(RLIMIT_NOFILE, &rl);
+  saved_ = -1;
 }
 
 RawSocket::RawSocket(const std::string& ip, uint16_t port) {
