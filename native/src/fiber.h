@@ -6,7 +6,7 @@
 //
 // Caveat for handler code: never park (call a blocking read or write) inside a C++ catch block.
 // The C++ runtime keeps the "currently caught exceptions" per thread; parking there and resuming on
-// another thread, or letting another fiber catch on this thread, corrupts it. Debug builds abort
+// another thread, or letting another fiber catch on this thread, corrupts it. The engine aborts
 // with a message when this happens. Copy what you need out of the exception and do the I/O after
 // the catch block. For the same reason never park in a destructor that runs while an exception
 // unwinds the stack (e.g. a guard object that writes a goodbye line); that case is not detected.

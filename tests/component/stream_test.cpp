@@ -347,3 +347,29 @@ TEST_P(Stream, ActivationWithoutOnExecuteIsRefused) {
 }
 
 }  // namespace
+
+namespace {
+
+// iohIOCP only by nature: a thread-per-connection handler may block inside a catch block safely.
+TEST(FiberCaveatDeathTest, ParkingInsideACatchBlockAbortsWithAMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        TIocpTCPServer server;
+        server.Bindings.Add().IP = "127.0.0.1";
+        server.IOHandlerOptions.IOHandlerType = iohIOCP;
+        server.OnExecute = [](TIocpContext* c) {
+          try {
+            throw EIdException("x");
+          } catch (const EIdException&) {
+            c->Connection->IOHandler->ReadLn();  // Parks: no data will come.
+          }
+        };
+        server.Active = true;
+        RawSocket s("127.0.0.1", server.Bindings[0].Port);
+        std::this_thread::sleep_for(std::chrono::seconds(5));
+      },
+      "parked \\(blocking read/write\\) inside a catch block");
+}
+
+}  // namespace
