@@ -8,12 +8,22 @@ namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
 }
 
-BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local)
-    : Connection(id, std::move(peer), std::move(local)), socket_(s) {}
+BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local,
+                                       int outsideWriteTimeoutMs)
+    : Connection(id, std::move(peer), std::move(local)),
+      socket_(s),
+      outsideWriteTimeoutMs_(outsideWriteTimeoutMs) {}
+
+bool BlockingConnection::inHandler() const {
+  const std::thread::id owner = owner_.load();
+  return owner == std::thread::id() || owner == std::this_thread::get_id();
+}
 
 BlockingConnection::~BlockingConnection() { close(); }
 
 void BlockingConnection::close() {
+  interrupt();  // Wakes a sender from another thread blocked on a peer that does not read.
+  std::lock_guard<std::mutex> sending(sendMu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (socket_ == net::kInvalidSocket) return;
   net::closeSocket(socket_);
@@ -54,6 +64,7 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
 }
 
 IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {
+  std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   while (n > 0) {
     int err = 0;
@@ -65,6 +76,30 @@ IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {
     }
     bytes += sent;
     n -= static_cast<std::size_t>(sent);
+  }
+  return IoStatus::Ok;
+}
+
+IoStatus BlockingConnection::sendFromOutside(const char* bytes, std::size_t n) {
+  std::lock_guard<std::mutex> lock(sendMu_);
+  if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_);
+  while (n > 0) {
+    int err = 0;
+    const long sent = net::sendSomeNoWait(socket_, bytes, n, &err);
+    if (closing()) return IoStatus::NotConnected;
+    if (sent > 0) {
+      bytes += sent;
+      n -= static_cast<std::size_t>(sent);
+      continue;
+    }
+    if (net::interrupted(err)) continue;
+    if (!net::wouldBlock(err)) return socketError(err);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0 || net::waitWritable(socket_, static_cast<int>(left), &err) <= 0) {
+      disconnect(CloseReason::SlowConsumer);
+      return IoStatus::NotConnected;
+    }
   }
   return IoStatus::Ok;
 }

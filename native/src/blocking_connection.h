@@ -1,7 +1,9 @@
 // A connection on a blocking socket: the thread engine's connections and the client's.
 #pragma once
 
+#include <atomic>
 #include <mutex>
+#include <thread>
 
 #include "iocp/connection.h"
 #include "socket_ops.h"
@@ -10,18 +12,29 @@ namespace iocp {
 
 class BlockingConnection final : public Connection {
  public:
-  BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local);
+  // outsideWriteTimeoutMs: how long a write from outside the handler may wait for the peer.
+  BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local,
+                     int outsideWriteTimeoutMs);
   ~BlockingConnection() override;
   void close() override;  // Handler only. Closes the socket. Idempotent.
+  // The calling thread is this connection's handler (thread engine: at the start of its thread).
+  // Without an owner (a client) every thread counts as the handler.
+  void setHandlerThread() { owner_.store(std::this_thread::get_id()); }
 
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override;  // Any thread: shuts the socket down so blocked calls return.
+  bool inHandler() const override;
+  // Sends under sendMu_ like the handler, but waits at most outsideWriteTimeoutMs for the peer.
+  IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
-  std::mutex mu_;  // Guards socket_ against close() racing interrupt().
+  std::mutex mu_;      // Guards socket_ against close() racing interrupt().
+  std::mutex sendMu_;  // One whole write at a time: messages never interleave on the wire.
   net::SocketHandle socket_;
+  const int outsideWriteTimeoutMs_;
+  std::atomic<std::thread::id> owner_{};  // The handler's thread, if it has one.
 };
 
 }  // namespace iocp

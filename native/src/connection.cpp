@@ -20,6 +20,7 @@ const char* toString(CloseReason reason) {
     case CloseReason::LocalDisconnect: return "local disconnect";
     case CloseReason::HandlerError: return "handler error";
     case CloseReason::ServerStopping: return "server stopping";
+    case CloseReason::SlowConsumer: return "slow consumer";
   }
   return "unknown";
 }
@@ -115,6 +116,7 @@ IoStatus Connection::readAvailable(int timeoutMs) {
 
 IoStatus Connection::write(const void* bytes, std::size_t n) {
   if (closing()) return IoStatus::NotConnected;
+  if (!inHandler()) return n == 0 ? IoStatus::Ok : sendFromOutside(static_cast<const char*>(bytes), n);
   if (osError_ != 0) return IoStatus::SocketError;
   if (writeBufferOpen_) {
     writeBuffer_.append(static_cast<const char*>(bytes), n);

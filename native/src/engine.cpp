@@ -27,7 +27,8 @@ std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, i
   }
   if (noDelay) net::setNoDelay(s, true);
   static std::atomic<uint64_t> nextClientId{1};
-  return std::make_unique<BlockingConnection>(nextClientId++, s, Endpoint{host, port}, Endpoint{});
+  return std::make_unique<BlockingConnection>(nextClientId++, s, Endpoint{host, port}, Endpoint{},
+                                              EngineOptions().outsideWriteTimeoutMs);
 }
 
 int processorCount() {

@@ -31,6 +31,10 @@ int waitReadable(SocketHandle s, int timeoutMs, int* err);
 // recv/send without SIGPIPE. Return bytes moved, 0 for EOF (recv), -1 with *err set.
 long recvSome(SocketHandle s, void* dst, std::size_t n, int* err);
 long sendSome(SocketHandle s, const void* src, std::size_t n, int* err);
+// send that never blocks, even on a blocking socket (would-block error instead).
+long sendSomeNoWait(SocketHandle s, const void* src, std::size_t n, int* err);
+// Wait until s can take more output. Returns 1 ready, 0 timeout, -1 error (*err set).
+int waitWritable(SocketHandle s, int timeoutMs, int* err);
 
 void shutdownBoth(SocketHandle s);   // Wake any thread blocked on s; the handle stays valid.
 void shutdownWrite(SocketHandle s);  // Send FIN after queued data.

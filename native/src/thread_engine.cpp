@@ -125,7 +125,8 @@ class ThreadEngine final : public Engine {
   void admit(std::size_t index, net::SocketHandle s, const Endpoint& peer, const Endpoint& local) {
     std::shared_ptr<BlockingConnection> conn;
     try {
-      conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local);
+      conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local,
+                                                  options_.outsideWriteTimeoutMs);
     } catch (const std::exception& e) {
       net::closeSocket(s);
       release();
@@ -145,6 +146,7 @@ class ThreadEngine final : public Engine {
     w.conn = conn;
     try {
       w.thread = std::thread([this, conn] {
+        conn->setHandlerThread();
         runHandler(*conn, handler_);
         finish(conn->id());
       });

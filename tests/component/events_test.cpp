@@ -248,3 +248,97 @@ TEST_P(ContextClass, UsesTheUserSubclassAndFreesItWithItsData) {
 }
 
 }  // namespace
+
+namespace {
+
+// --- Writing to other contexts: Indy's broadcast pattern ------------------------------------------
+
+class Broadcast : public ServerTest {};
+INSTANTIATE_FOR_BOTH_ENGINES(Broadcast);
+
+TEST_P(Broadcast, LinesWrittenToOtherContextsArriveWholeAndInOrder) {
+  constexpr int kClients = 20, kLines = 50;
+  server->OnExecute = [](TIocpContext* c) {
+    const std::string line = c->Connection->IOHandler->ReadLn();
+    auto& list = c->Server->Contexts->LockList();
+    for (TIocpContext* other : list) other->Connection->IOHandler->WriteLn(line);
+    c->Server->Contexts->UnlockList();
+  };
+  start();
+  std::vector<std::unique_ptr<TIocpTCPClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(client(10000));
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == kClients; }));
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] {
+      auto* io = clients[i]->IOHandler;
+      for (int n = 0; n < kLines; ++n) io->WriteLn("from " + std::to_string(i) + " #" + std::to_string(n) + " " + std::string(40, 'x'));
+      std::vector<int> next(kClients, 0);  // Per sender, the sequence number expected next.
+      for (int k = 0; k < kClients * kLines; ++k) {
+        const std::string line = io->ReadLn();
+        int sender = -1, seq = -1;
+        char tail[64] = {0};
+        if (std::sscanf(line.c_str(), "from %d #%d %63s", &sender, &seq, tail) != 3 || sender < 0 ||
+            sender >= kClients || seq != next[sender] || std::string(tail) != std::string(40, 'x')) {
+          ADD_FAILURE() << "client " << i << " got a broken or out-of-order line: " << line;
+          return;
+        }
+        ++next[sender];
+      }
+      ++good;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), kClients);
+}
+
+TEST_P(Broadcast, AConsumerThatNeverReadsIsDisconnectedInsteadOfGrowingMemory) {
+  server->IOHandlerOptions.IOCP.MaxPendingOutput = 256 * 1024;
+  std::atomic<bool> refused{false};
+  const auto stop = stopAtEnd();
+  server->OnExecute = [&](TIocpContext* c) {
+    const std::string cmd = c->Connection->IOHandler->ReadLn();
+    if (cmd != "flood") return;
+    // Write 64 MiB to every other context; the sleeper never reads.
+    const std::string chunk(64 * 1024, 'y');
+    for (int i = 0; i < 1024 && !refused; ++i) {
+      auto& list = c->Server->Contexts->LockList();
+      std::vector<TIocpContext*> others;
+      for (TIocpContext* o : list) {
+        if (o != c) others.push_back(o);
+      }
+      bool failed = false;
+      for (TIocpContext* o : others) {
+        try {
+          o->Connection->IOHandler->Write(chunk);
+        } catch (const EIdException&) {
+          failed = true;
+        }
+      }
+      c->Server->Contexts->UnlockList();
+      if (failed) refused = true;
+    }
+    c->Connection->IOHandler->WriteLn(refused ? "refused" : "all written");
+  };
+  std::string sleeperReason;
+  std::mutex mu;
+  server->OnDisconnect = [&](TIocpContext* c) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (sleeperReason.empty()) sleeperReason = c->DisconnectReason();
+  };
+  start();
+  auto sleeper = client();
+  auto flooder = client(30000);
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
+  flooder->IOHandler->WriteLn("flood");
+  const std::string verdict = flooder->IOHandler->ReadLn();
+  // iohIOCP queues outside writes and drops the peer past MaxPendingOutput; iohDefault waits for
+  // the peer at most the outside-write timeout (2 s) and then drops it.
+  EXPECT_EQ(verdict, "refused");
+  ASSERT_TRUE(waitUntil([&] { std::lock_guard<std::mutex> l(mu); return !sleeperReason.empty(); }));
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(sleeperReason, "slow consumer");
+}
+
+}  // namespace

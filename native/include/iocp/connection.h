@@ -34,6 +34,7 @@ enum class CloseReason : int {
   LocalDisconnect,  // The handler (or another thread) called Disconnect, or the handler finished.
   HandlerError,     // A handler raised an exception that was not an I/O error.
   ServerStopping,   // The server was deactivated.
+  SlowConsumer,     // Output queued for the peer from outside its handler passed the limit.
 };
 
 const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed".
@@ -78,10 +79,16 @@ class Connection {
   IoStatus readAvailable(int timeoutMs);
   Buffer& input() { return input_; }  // Bytes received and not yet consumed.
 
-  // --- Writes. Only from this connection's handler. ---
+  // --- Writes. ---
   // Sends all n bytes or fails. With the write buffer open the bytes are collected and sent at
   // writeBufferFlush/Close or when the collected size reaches the threshold.
+  // Any thread: from the connection's own handler the call waits while the output queue is full
+  // (backpressure). From elsewhere (another connection's handler broadcasting, a timer thread) the
+  // bytes are queued whole and sent by the connection's own strand, never interleaved inside a
+  // message; a connection whose queued output from outside passes the engine's limit is
+  // disconnected (slow consumer) and the call returns NotConnected.
   IoStatus write(const void* bytes, std::size_t n);
+  // Write buffering: only from this connection's handler.
   void writeBufferOpen(std::size_t threshold);  // Start collecting writes; 0 = no threshold.
   IoStatus writeBufferFlush();                  // Send what was collected, keep collecting.
   IoStatus writeBufferClose();                  // Send what was collected and stop collecting.
@@ -93,7 +100,7 @@ class Connection {
   // not closed or buffered input remains. Only from the handler.
   bool connected() const;
   bool closing() const { return closing_.load(std::memory_order_acquire); }  // Any thread.
-  int osError() const { return osError_; }  // OS error code behind the last SocketError. Handler only.
+  int osError() const { return osError_.load(); }  // OS error code behind the last SocketError. Any thread.
   CloseReason reason() const { return static_cast<CloseReason>(reason_.load()); }  // Any thread.
 
   // Close the connection from any thread: pending and future I/O calls return NotConnected.
@@ -113,17 +120,24 @@ class Connection {
   // Append at least one byte to input_ before `deadline`. Returns ClosedGracefully on FIN.
   virtual IoStatus fillSome(Clock::time_point deadline, bool infinite) = 0;
   // Send all n bytes (may queue them in the engine as long as it bounds the queued size).
+  // Called from the connection's own handler.
   virtual IoStatus sendAll(const char* bytes, std::size_t n) = 0;
+  // True when the caller runs in this connection's own handler context.
+  virtual bool inHandler() const = 0;
+  // write() from any other context: queue or send without breaking the handler's own writes.
+  virtual IoStatus sendFromOutside(const char* bytes, std::size_t n) = 0;
   // Wake whatever the handler is blocked in so it observes closing(). Any thread.
   virtual void interrupt() = 0;
 
+  // For engines: the socket is being closed; I/O calls return NotConnected without interrupt().
+  void markClosing() { closing_.store(true, std::memory_order_release); }
   // Helpers for engines: record an OS error seen on the socket (sets PeerReset/PeerClosed reason).
   IoStatus socketError(int err);
   IoStatus peerClosed();
 
   Buffer input_;
   bool peerClosed_ = false;  // FIN seen. Handler only.
-  int osError_ = 0;
+  std::atomic<int> osError_{0};
 
  private:
   IoStatus fill(Clock::time_point deadline, bool infinite);

@@ -39,6 +39,10 @@ struct EngineOptions {
   std::size_t fiberStackSize = 256 * 1024;       // Completion: reserved stack per connection.
   std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
+  int outsideWriteTimeoutMs = 2000;              // Threads: how long a write from outside a connection's
+                                                 // handler may wait for the peer before the peer is
+                                                 // dropped as a slow consumer. (Completion engine:
+                                                 // bounded by maxPendingOutput instead.)
 };
 
 // Callbacks from the engine. Handler-context calls run on the connection's own thread (Threads)

@@ -40,6 +40,7 @@ enum : unsigned {
   kEvTimer = 4,   // A deadline the fiber waits for may have passed.
   kEvClose = 8,   // disconnect() was called.
   kEvStart = 16,  // Accepted and registered: the fiber may start.
+  kEvForeign = 32,  // Bytes were queued from outside the handler (another connection's broadcast).
 };
 
 // epoll tokens below kFirstConnId are the engine's own descriptors.
@@ -81,12 +82,16 @@ class EpollConnection final : public Connection,
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override { notify(kEvClose, false); }
+  bool inHandler() const override { return Fiber::current() == fiber_.get(); }
+  IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
   // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
   void park(unsigned mask, Clock::time_point deadline, bool infinite);
   // Send queued output without blocking. Returns false on a socket error (*err set).
   bool flushOutput(int* err);
+  // Move bytes queued from outside into output_, unless the handler is in the middle of a write.
+  void adoptForeignOutput();
 
   EpollEngine& engine_;
   int fd_;
@@ -98,7 +103,10 @@ class EpollConnection final : public Connection,
   bool started_ = false;
   unsigned waitMask_ = 0;
   Buffer output_;
+  bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
   std::unique_ptr<Fiber> fiber_;
+  std::mutex foreignMu_;
+  Buffer foreignOutput_;  // Guarded by foreignMu_: whole messages written from outside.
 };
 
 class EpollEngine final : public Engine {
@@ -224,6 +232,10 @@ void EpollConnection::runStrand() {
       pending_ = 0;
     }
     if (bits & kEvStart) started_ = true;
+    if (bits & kEvForeign) {
+      adoptForeignOutput();
+      bits |= kEvOut;  // Try to send it now.
+    }
     if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty()) {
       int err = 0;
       if (!flushOutput(&err)) {
@@ -287,7 +299,41 @@ bool EpollConnection::flushOutput(int* err) {
   return true;
 }
 
+void EpollConnection::adoptForeignOutput() {
+  if (sending_ || fd_ < 0) return;  // sendAll (or close) adopts it when the handler's write ends.
+  std::lock_guard<std::mutex> lock(foreignMu_);
+  if (foreignOutput_.empty()) return;
+  output_.append(foreignOutput_.view());
+  foreignOutput_.clear();
+}
+
+IoStatus EpollConnection::sendFromOutside(const char* bytes, std::size_t n) {
+  const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
+  bool overflow = false;
+  {
+    std::lock_guard<std::mutex> lock(foreignMu_);
+    if (foreignOutput_.size() + n > limit) overflow = true;
+    else foreignOutput_.append(bytes, n);
+  }
+  if (overflow) {
+    disconnect(CloseReason::SlowConsumer);
+    return IoStatus::NotConnected;
+  }
+  notify(kEvForeign, false);
+  return IoStatus::Ok;
+}
+
 IoStatus EpollConnection::sendAll(const char* bytes, std::size_t n) {
+  struct Sending {  // Marks the write in progress; on the way out, adopts waiting foreign output.
+    EpollConnection& c;
+    explicit Sending(EpollConnection& conn) : c(conn) { c.sending_ = true; }
+    ~Sending() {
+      c.sending_ = false;
+      c.adoptForeignOutput();
+      int err = 0;  // Send what was adopted now: no edge may be pending to trigger it later.
+      if (!c.output_.empty() && !c.flushOutput(&err)) c.socketError(err);
+    }
+  } sending(*this);
   const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
   while (n > 0) {
     if (closing() || fd_ < 0) return IoStatus::NotConnected;
@@ -316,6 +362,8 @@ IoStatus EpollConnection::sendAll(const char* bytes, std::size_t n) {
 
 void EpollConnection::close() {
   if (fd_ < 0) return;
+  markClosing();  // From here on, writes from outside return NotConnected.
+  adoptForeignOutput();
   try {
     if (osError_ == 0 && !output_.empty()) {
       const auto deadline = Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);

@@ -199,6 +199,24 @@ long sendSome(SocketHandle s, const void* src, std::size_t n, int* err) {
   return static_cast<long>(r);
 }
 
+long sendSomeNoWait(SocketHandle s, const void* src, std::size_t n, int* err) {
+  const ssize_t r = ::send(fdOf(s), src, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (r < 0) *err = errno;
+  return static_cast<long>(r);
+}
+
+int waitWritable(SocketHandle s, int timeoutMs, int* err) {
+  pollfd p{fdOf(s), POLLOUT, 0};
+  for (;;) {
+    const int n = poll(&p, 1, timeoutMs);
+    if (n >= 0) return n > 0 ? 1 : 0;
+    if (errno != EINTR) {
+      *err = errno;
+      return -1;
+    }
+  }
+}
+
 void shutdownBoth(SocketHandle s) { ::shutdown(fdOf(s), SHUT_RDWR); }
 void shutdownWrite(SocketHandle s) { ::shutdown(fdOf(s), SHUT_WR); }
 void closeSocket(SocketHandle s) { ::close(fdOf(s)); }
