@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "iocp/connection.h"
 #include "iocp/engine.h"
@@ -18,6 +19,14 @@ constexpr SocketHandle kInvalidSocket = -1;
 // Create, bind and listen. On failure returns kInvalidSocket and sets *err and *what.
 SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
                           Endpoint* bound, int* err, std::string* what);
+// Every binding of `options`, opened and listening, in order.
+struct OpenListener {
+  SocketHandle socket;
+  Endpoint bound;  // With the port the OS chose for port 0.
+};
+// Opens them all or none: on a failure closes those already open and throws BindError.
+std::vector<OpenListener> openListeners(const EngineOptions& options, bool nonBlocking);
+
 // Accept one connection. Returns kInvalidSocket with *err set (wouldBlock(*err) when none is pending).
 SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, Endpoint* local,
                        int* err);

@@ -44,21 +44,12 @@ class ThreadEngine final : public Engine {
   std::vector<Endpoint> start() override {
     stopping_ = false;
     std::vector<Endpoint> bound;
-    for (std::size_t i = 0; i < options_.bindings.size(); ++i) {
-      Endpoint ep;
-      int err = 0;
-      std::string what;
-      const net::SocketHandle s = net::openListener(options_.bindings[i], options_.listenQueue,
-                                                    options_.reuseAddress, false, &ep, &err, &what);
-      if (s == net::kInvalidSocket) {
-        closeListeners();
-        throw BindError(i, err, what);
+    {
+      std::lock_guard<std::mutex> lock(mu_);  // threadCount() reads the list from any thread.
+      for (const net::OpenListener& l : net::openListeners(options_, false)) {
+        listeners_.push_back(Listener{l.socket, listeners_.size(), {}});
+        bound.push_back(l.bound);
       }
-      {
-        std::lock_guard<std::mutex> lock(mu_);  // threadCount() reads the list from any thread.
-        listeners_.push_back(Listener{s, i, {}});
-      }
-      bound.push_back(ep);
     }
     for (Listener& l : listeners_) l.thread = std::thread([this, &l] { listen(l); });
     return bound;

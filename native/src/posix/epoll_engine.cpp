@@ -406,21 +406,18 @@ std::vector<Endpoint> EpollEngine::start() {
   addFd(timerFd_, EPOLLIN | EPOLLET, kTimerToken);
 
   std::vector<Endpoint> bound;
-  for (std::size_t i = 0; i < options_.bindings.size(); ++i) {
-    Endpoint ep;
-    int err = 0;
-    std::string what;
-    const net::SocketHandle s = net::openListener(options_.bindings[i], options_.listenQueue,
-                                                  options_.reuseAddress, true, &ep, &err, &what);
-    if (s == net::kInvalidSocket) {
-      stopping_ = true;
-      threadsStopped_ = false;
-      shutdownThreads();
-      throw BindError(i, err, what);
-    }
-    listeners_.push_back(static_cast<int>(s));
-    addFd(static_cast<int>(s), EPOLLIN | EPOLLET, kListenerToken + i);
-    bound.push_back(ep);
+  std::vector<net::OpenListener> open;
+  try {
+    open = net::openListeners(options_, true);
+  } catch (const BindError&) {
+    stopping_ = true;
+    shutdownThreads();  // No thread runs yet: this closes the engine's descriptors.
+    throw;
+  }
+  for (std::size_t i = 0; i < open.size(); ++i) {
+    listeners_.push_back(static_cast<int>(open[i].socket));
+    addFd(listeners_.back(), EPOLLIN | EPOLLET, kListenerToken + i);
+    bound.push_back(open[i].bound);
   }
 
   const int io = options_.ioThreads > 0 ? options_.ioThreads : processorCount();
