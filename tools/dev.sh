@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine: installs missing packages, configures, builds, then
 #   tools/dev.sh demo [echo_server options]   runs the echo demo (default: --io iocp --port 9000)
-#   tools/dev.sh test [ctest options]         runs the whole test suite
-# Environment: BUILD_PRESET=release|debug (default release).
+#   tools/dev.sh test [ctest options]         runs the whole test suite: Linux, then the Windows
+#                                             build under Wine
+# Environment: BUILD_PRESET=release|debug|asan|tsan (default release; only release adds Windows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,9 +13,12 @@ case "$mode" in
   *) echo "usage: tools/dev.sh demo [echo_server options] | tools/dev.sh test [ctest options]" >&2; exit 2 ;;
 esac
 preset="${BUILD_PRESET:-release}"
+windows=0
+[ "$mode" = test ] && [ "$preset" = release ] && windows=1
 
 # Debian packages the build needs (see README "Dependencies" for why each is there).
 packages=(g++ cmake make libgtest-dev libboost-context-dev)
+((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,4 +38,18 @@ if [ "$mode" = demo ]; then
   [ $# -gt 0 ] || set -- --io iocp --port 9000
   exec "build/$preset/demos/echo_server" "$@"
 fi
-exec ctest --preset "$preset" "$@"
+ctest --preset "$preset" "$@"
+((windows)) || exit 0
+
+# Windows: cross-build with mingw-w64, run the suite under Wine in a prefix inside the build tree.
+cmake --preset windows >/dev/null
+cmake --build --preset windows -j "$(nproc)"
+export WINEPREFIX="$PWD/build/windows/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# One persistent wine server for the whole run (otherwise every test waits for a server to exit),
+# started before anything else uses the prefix; then the prefix is created on first use.
+/usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true
+/usr/lib/wine/wineserver64 -w >/dev/null 2>&1 || true
+/usr/lib/wine/wineserver64 -p >/dev/null 2>&1 </dev/null
+trap '/usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true' EXIT
+/usr/lib/wine/wine64 cmd /c exit >/dev/null 2>&1 || true
+ctest --preset windows "$@"

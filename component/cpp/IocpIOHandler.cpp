@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "iocp/connection.h"
+#include "iocp/engine.h"
 
 namespace Iocp {
 
@@ -18,7 +19,7 @@ namespace {
     case iocp::IoStatus::LineTooLong: throw EIdReadLnMaxLineLengthExceeded();
     case iocp::IoStatus::SocketError:
       throw EIdSocketError(c.osError(), "Socket Error # " + std::to_string(c.osError()) + "\n" +
-                                            std::strerror(c.osError()));
+                                            iocp::osErrorText(c.osError()));
     case iocp::IoStatus::NotConnected:
     case iocp::IoStatus::Ok: break;
   }

@@ -175,12 +175,15 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (IOHandlerOptions.IOCP.FiberStackSize > 0) o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
   if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
 
-  auto engine = iocp::makeEngine(o, *handler_);
+  std::unique_ptr<iocp::Engine> engine;
   std::vector<iocp::Endpoint> bound;
   try {
+    engine = iocp::makeEngine(o, *handler_);
     bound = engine->start();
   } catch (const iocp::BindError& e) {
     throw EIdCouldNotBindSocket(e.what());
+  } catch (const std::exception& e) {
+    throw EIdException(e.what());
   }
   for (std::size_t i = 0; i < bound.size(); ++i) Bindings[static_cast<int>(i)].Port = bound[i].port;
   engine_ = std::move(engine);

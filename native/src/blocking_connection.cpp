@@ -96,10 +96,11 @@ IoStatus BlockingConnection::sendFromOutside(const char* bytes, std::size_t n) {
     if (net::interrupted(err)) continue;
     if (!net::wouldBlock(err)) return socketError(err);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0 || net::waitWritable(socket_, static_cast<int>(left), &err) <= 0) {
+    if (left <= 0) {
       disconnect(CloseReason::SlowConsumer);
       return IoStatus::NotConnected;
     }
+    if (net::waitWritable(socket_, static_cast<int>(left), &err) < 0) return socketError(err);
   }
   return IoStatus::Ok;
 }

@@ -31,6 +31,10 @@ std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, i
                                               EngineOptions().outsideWriteTimeoutMs);
 }
 
+std::string osErrorText(int osError) { return net::errorText(osError); }
+
+std::size_t openSocketCount() { return net::openSocketCount(); }
+
 int processorCount() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);

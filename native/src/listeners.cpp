@@ -1,7 +1,16 @@
-// Opening the listeners of an engine: shared by every engine and platform.
+// Opening the listeners of an engine, and the count of open sockets: shared by every platform.
 #include "socket_ops.h"
 
+#include <atomic>
+
 namespace iocp::net {
+
+namespace {
+std::atomic<long> gOpenSockets{0};
+}
+
+std::size_t openSocketCount() { return static_cast<std::size_t>(gOpenSockets.load()); }
+void countSocket(int delta) { gOpenSockets.fetch_add(delta); }
 
 std::vector<OpenListener> openListeners(const EngineOptions& options, bool nonBlocking) {
   std::vector<OpenListener> open;

@@ -49,6 +49,10 @@ void shutdownBoth(SocketHandle s);   // Wake any thread blocked on s; the handle
 void shutdownWrite(SocketHandle s);  // Send FIN after queued data.
 void closeSocket(SocketHandle s);
 
+// Sockets this library has opened (listeners, accepted, client) and not yet closed. Thread safe.
+std::size_t openSocketCount();
+void countSocket(int delta);  // Platform files: +1 for each socket created, -1 in closeSocket.
+
 bool wouldBlock(int err);      // EAGAIN/EWOULDBLOCK (WSAEWOULDBLOCK).
 bool interrupted(int err);     // EINTR: retry the call.
 bool tooManyFiles(int err);    // EMFILE/ENFILE/ENOBUFS/ENOMEM: accept should back off.

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "iocp/engine.h"
 #include "server_fixture.h"
 
 using namespace Iocp;
@@ -79,6 +80,7 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   echo();
   const int threadsBefore = threadBaseline();
   const int fdsBefore = openFdCount();
+  const std::size_t socketsBefore = iocp::openSocketCount();
   const uint16_t port = start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(client());
@@ -95,9 +97,17 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   EXPECT_EQ(server->EngineThreadCount(), 0u);
   EXPECT_TRUE(waitUntil([&] { return threadCount() == threadsBefore; }, 1000))
       << threadCount() << " threads, " << threadsBefore << " before";
-  EXPECT_EQ(openFdCount(), fdsBefore + kClients);  // Only the clients' own sockets remain.
+  // Only the clients' own sockets remain: counted by the library everywhere, and by the OS where
+  // it can tell (Wine does not count handles).
+  EXPECT_EQ(iocp::openSocketCount(), socketsBefore + kClients);
+  if (fdsBefore >= 0) {
+    EXPECT_EQ(openFdCount(), fdsBefore + kClients);
+  }
   clients.clear();
-  EXPECT_EQ(openFdCount(), fdsBefore);
+  EXPECT_EQ(iocp::openSocketCount(), socketsBefore);
+  if (fdsBefore >= 0) {
+    EXPECT_EQ(openFdCount(), fdsBefore);
+  }
 
   server->Bindings[0].Port = port;  // Same port again.
   server->Active = true;
@@ -107,10 +117,12 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   EXPECT_EQ(c->IOHandler->ReadLn(), "back");
 }
 
-// The contrast that is the point of the product: iohIOCP parks 5,000 readers on a fixed pool,
-// iohDefault needs a thread each.
-TEST_P(Scale, FiveThousandParkedReadersNeedNoThreadEachInIocp) {
-  constexpr int kClients = 5000;
+// The contrast that is the point of the product: iohIOCP parks thousands of readers on a fixed
+// pool, iohDefault needs a thread each. 5,000 on Linux. Under Wine: 2,000 for iohIOCP and 500
+// for iohDefault, whose blocked threads each wake every 250 ms there (Wine cannot interrupt a
+// blocked select from another thread) and so make thread creation crawl past ~750 threads.
+TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
+  const int kClients = runningUnderWine() ? (iocp() ? 2000 : 500) : 5000;
   std::atomic<int> connects{0};
   const auto stop = stopAtEnd();
   server->OnConnect = [&](TIocpContext*) { ++connects; };
@@ -253,6 +265,9 @@ namespace {
 // descriptors are free again the server must pick it up by itself (with edge-triggered epoll
 // nothing re-announces it).
 TEST_P(Scale, AcceptRecoversAfterRunningOutOfDescriptors) {
+  if (!descriptorLimitsApply()) {
+    GTEST_SKIP() << "Windows has no per-process descriptor-number limit to exhaust";
+  }
   std::atomic<int> listenErrors{0};
   const auto stop = stopAtEnd();
   server->OnListenException = [&](TIocpSocketHandle*, const std::exception&) { ++listenErrors; };

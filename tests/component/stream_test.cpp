@@ -161,6 +161,10 @@ TEST_P(Stream, GracefulCloseRaisesOnlyAfterBufferedDataIsRead) {
 }
 
 TEST_P(Stream, PeerResetRaisesSocketErrorWithOsCode) {
+  if (runningUnderWine()) {
+    GTEST_SKIP() << "Wine reports a peer's reset to recv() as a graceful close (0 bytes), so "
+                    "WSAECONNRESET cannot be observed under Wine; Windows itself reports it";
+  }
   std::atomic<bool> reading{false};
   const auto stop = stopAtEnd();
   server->OnExecute = [&](TIocpContext* c) {
@@ -174,7 +178,7 @@ TEST_P(Stream, PeerResetRaisesSocketErrorWithOsCode) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   s.resetClose();
   ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() == 1; }));
-  EXPECT_EQ(log.snapshot()[0], "socket error " + std::to_string(ECONNRESET));
+  EXPECT_EQ(log.snapshot()[0], "socket error " + std::to_string(connectionResetCode()));
 }
 
 TEST_P(Stream, IntegersRoundTripInNetworkOrder) {

@@ -44,9 +44,12 @@ inline int threadBaseline() {
   }
   return last;
 }
-int openFdCount();  // Open file descriptors / handles of this process right now.
+int openFdCount();  // Open descriptors / handles of this process, or -1 where the OS cannot tell.
 long residentKiB();  // Resident set size of this process in KiB.
 
+int connectionResetCode();   // The OS error a reset connection reports (ECONNRESET / WSAECONNRESET).
+bool descriptorLimitsApply();
+bool runningUnderWine();     // True when a Windows build runs under Wine (not Windows itself).  // False where the OS has no per-process descriptor-number limit.
 int lowestFreeDescriptor();  // The number the next socket or file will get.
 
 // Lowers the soft limit on descriptor numbers for its lifetime (restore() ends it early).
@@ -75,7 +78,7 @@ class RawSocket {
   bool valid() const { return fd_ >= 0; }
 
  private:
-  int fd_ = -1;
+  long long fd_ = -1;  // int descriptor or Winsock SOCKET.
   std::string pending_;
 };
 

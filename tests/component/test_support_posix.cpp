@@ -42,6 +42,10 @@ long residentKiB() {
   return kib;
 }
 
+int connectionResetCode() { return ECONNRESET; }
+bool descriptorLimitsApply() { return true; }
+bool runningUnderWine() { return false; }
+
 int lowestFreeDescriptor() {
   const int fd = ::dup(0);
   ::close(fd);
@@ -81,11 +85,12 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port) {
     len = sizeof *v6;
   }
   fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = static_cast<int>(fd_);
   const int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     ADD_FAILURE() << "connect to " << ip << ":" << port << " failed: " << std::strerror(errno);
-    ::close(fd_);
+    ::close(fd);
     fd_ = -1;
   }
 }
@@ -95,7 +100,7 @@ RawSocket::~RawSocket() { close(); }
 void RawSocket::send(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
-    const ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    const ssize_t n = ::send(static_cast<int>(fd_), bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
     if (n <= 0) {
       ADD_FAILURE() << "send failed: " << std::strerror(errno);
       return;
@@ -105,41 +110,24 @@ void RawSocket::send(const std::string& bytes) {
 }
 
 std::string RawSocket::recvSome(int timeoutMs) {
-  pollfd p{fd_, POLLIN, 0};
+  pollfd p{static_cast<int>(fd_), POLLIN, 0};
   if (::poll(&p, 1, timeoutMs) <= 0) return {};
   char buf[65536];
-  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+  const ssize_t n = ::recv(static_cast<int>(fd_), buf, sizeof buf, 0);
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-std::string RawSocket::recvLine(int timeoutMs) {
-  const auto t0 = std::chrono::steady_clock::now();
-  for (;;) {
-    const std::size_t pos = pending_.find("\r\n");
-    if (pos != std::string::npos) {
-      std::string line = pending_.substr(0, pos);
-      pending_.erase(0, pos + 2);
-      return line;
-    }
-    const int left = timeoutMs - static_cast<int>(msSince(t0));
-    if (left <= 0) return {};
-    const std::string more = recvSome(left);
-    if (more.empty()) return {};
-    pending_ += more;
-  }
 }
 
 void RawSocket::resetClose() {
   if (fd_ < 0) return;
   linger l{1, 0};
-  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-  ::close(fd_);
+  setsockopt(static_cast<int>(fd_), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  ::close(static_cast<int>(fd_));
   fd_ = -1;
 }
 
 void RawSocket::close() {
   if (fd_ < 0) return;
-  ::close(fd_);
+  ::close(static_cast<int>(fd_));
   fd_ = -1;
 }
 

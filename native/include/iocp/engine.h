@@ -109,5 +109,8 @@ std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, i
                                        bool noDelay);
 
 int processorCount();  // Number of processors available to this process.
+std::string osErrorText(int osError);  // The OS's message for an error code (errno / WSA code).
+// Sockets the library holds open right now (listeners, server and client connections). Any thread.
+std::size_t openSocketCount();
 
 }  // namespace iocp

@@ -210,7 +210,7 @@ EpollConnection::EpollConnection(EpollEngine& engine, uint64_t id, int fd, Endpo
 }
 
 EpollConnection::~EpollConnection() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) net::closeSocket(fd_);
 }
 
 void EpollConnection::notify(unsigned bits, bool onEngineThread) {
@@ -376,7 +376,7 @@ void EpollConnection::close() {
   }
   output_.clear();
   epoll_ctl(engine_.epollFd(), EPOLL_CTL_DEL, fd_, nullptr);
-  ::close(fd_);
+  net::closeSocket(fd_);
   fd_ = -1;
 }
 
@@ -475,7 +475,7 @@ void EpollEngine::shutdownThreads() {
   ioThreads_.clear();
   workers_.clear();
   threadsRunning_ = 0;
-  for (int l : listeners_) ::close(l);
+  for (int l : listeners_) net::closeSocket(l);
   listeners_.clear();
   for (int* fd : {&epfd_, &wakeFd_, &postFd_, &timerFd_}) {
     if (*fd >= 0) ::close(*fd);
@@ -621,7 +621,7 @@ void EpollEngine::admit(std::size_t index, int fd, const Endpoint& peer, const E
   try {
     conn = std::make_shared<EpollConnection>(*this, nextId_++, fd, peer, local);  // Maps a stack.
   } catch (const std::exception& e) {
-    ::close(fd);
+    net::closeSocket(fd);
     releaseAdmission();
     handler_.onListenError(index, std::string("cannot set up connection: ") + e.what());
     return;

@@ -99,6 +99,7 @@ SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddres
     return kInvalidSocket;
   }
   *bound = localOf(fd);
+  countSocket(+1);
   return fd;
 }
 
@@ -114,6 +115,7 @@ SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, 
   }
   *peer = toEndpoint(ss);
   *local = localOf(fd);
+  countSocket(+1);
   return fd;
 }
 
@@ -167,6 +169,7 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
     return kInvalidSocket;
   }
   setNonBlocking(fd, false);
+  countSocket(+1);
   return fd;
 }
 
@@ -219,7 +222,10 @@ int waitWritable(SocketHandle s, int timeoutMs, int* err) {
 
 void shutdownBoth(SocketHandle s) { ::shutdown(fdOf(s), SHUT_RDWR); }
 void shutdownWrite(SocketHandle s) { ::shutdown(fdOf(s), SHUT_WR); }
-void closeSocket(SocketHandle s) { ::close(fdOf(s)); }
+void closeSocket(SocketHandle s) {
+  ::close(fdOf(s));
+  countSocket(-1);
+}
 
 bool wouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 bool interrupted(int err) { return err == EINTR; }

@@ -1,0 +1,283 @@
+// Winsock implementation of socket_ops.h.
+#include "socket_ops.h"
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+
+namespace iocp::net {
+
+namespace {
+
+// Winsock offers no way to wake a thread blocked in select() from another thread, so blocking
+// waits are cut into slices of this length; callers re-check their own state in between.
+constexpr int kWaitSliceMs = 250;
+
+SOCKET sockOf(SocketHandle s) { return static_cast<SOCKET>(s); }
+
+void startWinsock() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    WSADATA data;
+    WSAStartup(MAKEWORD(2, 2), &data);
+  });
+}
+
+Endpoint toEndpoint(const sockaddr_storage& ss) {
+  Endpoint ep;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    ep.port = ntohs(a->sin6_port);
+  } else {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    ep.port = ntohs(a->sin_port);
+  }
+  ep.ip = text;
+  return ep;
+}
+
+Endpoint localOf(SOCKET s) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
+}
+
+bool setNonBlocking(SOCKET s, bool on) {
+  u_long mode = on ? 1 : 0;
+  return ioctlsocket(s, FIONBIO, &mode) == 0;
+}
+
+bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, int* len) {
+  std::memset(ss, 0, sizeof *ss);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (ip.empty() || inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    if (ip.empty()) v4->sin_addr.s_addr = htonl(INADDR_ANY);
+    *len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+// select() on one socket for at most one slice. 1 ready, 0 not yet, -1 error.
+int waitOne(SocketHandle s, bool write, int timeoutMs, int* err) {
+  const int slice = timeoutMs < 0 ? kWaitSliceMs : std::min(timeoutMs, kWaitSliceMs);
+  fd_set set;
+  FD_ZERO(&set);
+  FD_SET(sockOf(s), &set);
+  fd_set errors = set;
+  timeval tv{slice / 1000, (slice % 1000) * 1000};
+  const int n = select(0, write ? nullptr : &set, write ? &set : nullptr, &errors, &tv);
+  if (n < 0) {
+    *err = WSAGetLastError();
+    return -1;
+  }
+  return n > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
+                          Endpoint* bound, int* err, std::string* what) {
+  startWinsock();
+  (void)reuseAddress;  // Windows rebinds a listening port at once; SO_REUSEADDR there would let
+                       // another process steal the port, so it is never set.
+  sockaddr_storage ss;
+  int len = 0;
+  const std::string where = (spec.ip.empty() ? std::string("0.0.0.0") : spec.ip) + ":" +
+                            std::to_string(spec.port);
+  if (!parseAddress(spec.ip, spec.port, &ss, &len)) {
+    *err = WSAEINVAL;
+    *what = "Could not bind socket " + where + ": not a numeric IPv4 or IPv6 address";
+    return kInvalidSocket;
+  }
+  const SOCKET s = WSASocketW(ss.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                              WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) {
+    *err = WSAGetLastError();
+    *what = "Could not create socket for " + where + ": " + errorText(*err);
+    return kInvalidSocket;
+  }
+  const BOOL one = TRUE;
+  setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&one), sizeof one);
+  if (ss.ss_family == AF_INET6) {
+    setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&one), sizeof one);
+  }
+  if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, backlog) != 0 ||
+      (nonBlocking && !setNonBlocking(s, true))) {
+    *err = WSAGetLastError();
+    *what = "Could not bind socket " + where + ": " + errorText(*err);
+    closesocket(s);
+    return kInvalidSocket;
+  }
+  *bound = localOf(s);
+  countSocket(+1);
+  return static_cast<SocketHandle>(s);
+}
+
+SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, Endpoint* local,
+                       int* err) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  const SOCKET s = accept(sockOf(listener), reinterpret_cast<sockaddr*>(&ss), &len);
+  if (s == INVALID_SOCKET) {
+    *err = WSAGetLastError();
+    return kInvalidSocket;
+  }
+  setNonBlocking(s, nonBlocking);  // Accepted sockets inherit the listener's mode.
+  *peer = toEndpoint(ss);
+  *local = localOf(s);
+  countSocket(+1);
+  return static_cast<SocketHandle>(s);
+}
+
+SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, int* err,
+                       bool* timedOut) {
+  startWinsock();
+  *timedOut = false;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* list = nullptr;
+  const std::string service = std::to_string(port);
+  if (getaddrinfo(host.c_str(), service.c_str(), &hints, &list) != 0) {
+    *err = WSAGetLastError();
+    return kInvalidSocket;
+  }
+  int lastErr = WSAECONNREFUSED;
+  SOCKET s = INVALID_SOCKET;
+  for (addrinfo* ai = list; ai != nullptr && s == INVALID_SOCKET; ai = ai->ai_next) {
+    s = WSASocketW(ai->ai_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                   WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET) {
+      lastErr = WSAGetLastError();
+      continue;
+    }
+    setNonBlocking(s, true);
+    if (::connect(s, ai->ai_addr, static_cast<int>(ai->ai_addrlen)) != 0) {
+      const int e = WSAGetLastError();
+      if (e != WSAEWOULDBLOCK) {
+        lastErr = e;
+      } else {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+        lastErr = WSAETIMEDOUT;
+        for (;;) {
+          int left = -1;
+          if (timeoutMs >= 0) {
+            left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        deadline - std::chrono::steady_clock::now()).count());
+            if (left <= 0) {
+              *timedOut = true;
+              break;
+            }
+          }
+          fd_set wr, ex;
+          FD_ZERO(&wr);
+          FD_SET(s, &wr);
+          ex = wr;
+          const int slice = left < 0 ? kWaitSliceMs : std::min(left, kWaitSliceMs);
+          timeval tv{slice / 1000, (slice % 1000) * 1000};
+          const int n = select(0, nullptr, &wr, &ex, &tv);
+          if (n == 0) continue;
+          int soErr = 0;
+          int sl = sizeof soErr;
+          getsockopt(s, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&soErr), &sl);
+          lastErr = (n > 0 && FD_ISSET(s, &wr) && soErr == 0) ? 0 : (soErr ? soErr : WSAECONNREFUSED);
+          break;
+        }
+      }
+      if (lastErr != 0) {
+        closesocket(s);
+        s = INVALID_SOCKET;
+        if (*timedOut) break;
+      }
+    }
+  }
+  freeaddrinfo(list);
+  if (s == INVALID_SOCKET) {
+    *err = lastErr;
+    return kInvalidSocket;
+  }
+  setNonBlocking(s, false);
+  countSocket(+1);
+  return static_cast<SocketHandle>(s);
+}
+
+void setNoDelay(SocketHandle s, bool on) {
+  const BOOL v = on ? TRUE : FALSE;
+  setsockopt(sockOf(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+int waitReadable(SocketHandle s, int timeoutMs, int* err) { return waitOne(s, false, timeoutMs, err); }
+int waitWritable(SocketHandle s, int timeoutMs, int* err) { return waitOne(s, true, timeoutMs, err); }
+
+long recvSome(SocketHandle s, void* dst, std::size_t n, int* err) {
+  const int r = ::recv(sockOf(s), static_cast<char*>(dst), static_cast<int>(std::min<std::size_t>(n, 1 << 30)), 0);
+  if (r < 0) *err = WSAGetLastError();
+  return r;
+}
+
+long sendSome(SocketHandle s, const void* src, std::size_t n, int* err) {
+  const int r = ::send(sockOf(s), static_cast<const char*>(src), static_cast<int>(std::min<std::size_t>(n, 1 << 30)), 0);
+  if (r < 0) *err = WSAGetLastError();
+  return r;
+}
+
+long sendSomeNoWait(SocketHandle s, const void* src, std::size_t n, int* err) {
+  // Winsock has no per-call MSG_DONTWAIT: send only when select() reports room, and in pieces
+  // small enough to fit the room it reported.
+  constexpr std::size_t kPiece = 4096;
+  fd_set wr;
+  FD_ZERO(&wr);
+  FD_SET(sockOf(s), &wr);
+  timeval tv{0, 0};
+  const int ready = select(0, nullptr, &wr, nullptr, &tv);
+  if (ready < 0) {
+    *err = WSAGetLastError();
+    return -1;
+  }
+  if (ready == 0) {
+    *err = WSAEWOULDBLOCK;
+    return -1;
+  }
+  return sendSome(s, src, std::min(n, kPiece), err);
+}
+
+void shutdownBoth(SocketHandle s) { ::shutdown(sockOf(s), SD_BOTH); }
+void shutdownWrite(SocketHandle s) { ::shutdown(sockOf(s), SD_SEND); }
+void closeSocket(SocketHandle s) {
+  ::closesocket(sockOf(s));
+  countSocket(-1);
+}
+
+bool wouldBlock(int err) { return err == WSAEWOULDBLOCK; }
+bool interrupted(int err) { return err == WSAEINTR; }
+bool tooManyFiles(int err) { return err == WSAEMFILE || err == WSAENOBUFS; }
+
+std::string errorText(int err) {
+  char buf[512] = {0};
+  const DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                                 static_cast<DWORD>(err), 0, buf, sizeof buf, nullptr);
+  std::string text(buf, n);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.')) text.pop_back();
+  return text.empty() ? "error " + std::to_string(err) : text;
+}
+
+}  // namespace iocp::net

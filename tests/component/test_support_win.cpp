@@ -1,0 +1,117 @@
+// Windows (Winsock, Toolhelp32) implementation of test_support.h.
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <psapi.h>
+#include <tlhelp32.h>
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace testing_support {
+
+int threadCount() {
+  const HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+  if (snap == INVALID_HANDLE_VALUE) return -1;
+  THREADENTRY32 te;
+  te.dwSize = sizeof te;
+  int n = 0;
+  const DWORD self = GetCurrentProcessId();
+  for (BOOL ok = Thread32First(snap, &te); ok; ok = Thread32Next(snap, &te)) n += (te.th32OwnerProcessID == self);
+  CloseHandle(snap);
+  return n;
+}
+
+int openFdCount() {
+  DWORD n = 0;
+  GetProcessHandleCount(GetCurrentProcess(), &n);
+  return n == 0 ? -1 : static_cast<int>(n);  // Wine answers 0: it does not count handles.
+}
+
+bool runningUnderWine() {
+  const HMODULE ntdll = GetModuleHandleA("ntdll.dll");
+  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
+long residentKiB() {
+  PROCESS_MEMORY_COUNTERS pmc{};
+  if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc)) return -1;
+  return static_cast<long>(pmc.WorkingSetSize / 1024);
+}
+
+int connectionResetCode() { return WSAECONNRESET; }
+
+int lowestFreeDescriptor() { return -1; }  // Windows has no descriptor-number limit.
+DescriptorLimit::DescriptorLimit(int) {}
+void DescriptorLimit::restore() {}
+bool descriptorLimitsApply() { return false; }
+
+RawSocket::RawSocket(const std::string& ip, uint16_t port) {
+  WSADATA data;
+  WSAStartup(MAKEWORD(2, 2), &data);
+  sockaddr_storage ss{};
+  int len;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof *v4;
+  } else {
+    EXPECT_EQ(inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr), 1);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof *v6;
+  }
+  const SOCKET s = ::socket(ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
+  const BOOL one = TRUE;
+  setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    ADD_FAILURE() << "connect to " << ip << ":" << port << " failed: " << WSAGetLastError();
+    closesocket(s);
+    return;
+  }
+  fd_ = static_cast<long long>(s);
+}
+
+RawSocket::~RawSocket() { close(); }
+
+void RawSocket::send(const std::string& bytes) {
+  std::size_t off = 0;
+  while (off < bytes.size()) {
+    const int n = ::send(static_cast<SOCKET>(fd_), bytes.data() + off, static_cast<int>(bytes.size() - off), 0);
+    if (n <= 0) {
+      ADD_FAILURE() << "send failed: " << WSAGetLastError();
+      return;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+}
+
+std::string RawSocket::recvSome(int timeoutMs) {
+  fd_set set;
+  FD_ZERO(&set);
+  FD_SET(static_cast<SOCKET>(fd_), &set);
+  timeval tv{timeoutMs / 1000, (timeoutMs % 1000) * 1000};
+  if (select(0, &set, nullptr, nullptr, &tv) <= 0) return {};
+  char buf[65536];
+  const int n = ::recv(static_cast<SOCKET>(fd_), buf, sizeof buf, 0);
+  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+void RawSocket::resetClose() {
+  if (fd_ < 0) return;
+  linger l{1, 0};
+  setsockopt(static_cast<SOCKET>(fd_), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l);
+  closesocket(static_cast<SOCKET>(fd_));
+  fd_ = -1;
+}
+
+void RawSocket::close() {
+  if (fd_ < 0) return;
+  closesocket(static_cast<SOCKET>(fd_));
+  fd_ = -1;
+}
+
+}  // namespace testing_support
