@@ -271,13 +271,15 @@ IoStatus EpollConnection::fillSome(Clock::time_point deadline, bool infinite) {
     if (closing() || fd_ < 0) return IoStatus::NotConnected;
     if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
     char* chunk = scratch();
-    const ssize_t n = ::recv(fd_, chunk, kReadChunk, 0);
+    // errno is read inside recvSome, a function that never parks: errno's address is constant per
+    // thread to the compiler, so reading it here, in a loop that parks, could read a stale thread's.
+    int err = 0;
+    const long n = net::recvSome(fd_, chunk, kReadChunk, &err);
     if (n > 0) {
       input_.append(chunk, static_cast<std::size_t>(n));
       return IoStatus::Ok;
     }
     if (n == 0) return peerClosed();
-    const int err = errno;
     if (net::interrupted(err)) continue;
     if (!net::wouldBlock(err)) return socketError(err);
     if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
