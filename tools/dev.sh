@@ -47,6 +47,7 @@ cmake --build --preset windows -j "$(nproc)"
 export WINEPREFIX="$PWD/build/windows/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 # One persistent wine server for the whole run (otherwise every test waits for a server to exit),
 # started before anything else uses the prefix; then the prefix is created on first use.
+mkdir -p "$WINEPREFIX"  # The server needs the prefix directory; wine64 below fills it.
 /usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true
 /usr/lib/wine/wineserver64 -w >/dev/null 2>&1 || true
 /usr/lib/wine/wineserver64 -p >/dev/null 2>&1 </dev/null

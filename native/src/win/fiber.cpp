@@ -53,11 +53,17 @@ Fiber::~Fiber() {
   if (impl_->handle != nullptr) DeleteFiber(impl_->handle);
 }
 
+// GCC 12 reports a false -Warray-bounds inside mingw-w64's __readgsqword (GetCurrentFiber).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+static void* currentThreadFiber() { return GetCurrentFiber(); }
+#pragma GCC diagnostic pop
+
 void Fiber::resume() {
   if (!IsThreadAFiber()) ConvertThreadToFiberEx(nullptr, FIBER_FLAG_FLOAT_SWITCH);
   Fiber* previous = getCurrent();
   setCurrent(this);
-  impl_->caller = GetCurrentFiber();
+  impl_->caller = currentThreadFiber();
   SwitchToFiber(impl_->handle);
   setCurrent(previous);
 }
