@@ -16,10 +16,14 @@ TIocpSocketHandle& TIocpSocketHandles::Add() {
 
 std::vector<TIocpContext*>& TIocpContextList::LockList() {
   mu_.lock();
+  iocp::enterNoWaitRegion();  // A handler must not park holding this lock (see engine.h).
   return items_;
 }
 
-void TIocpContextList::UnlockList() { mu_.unlock(); }
+void TIocpContextList::UnlockList() {
+  iocp::leaveNoWaitRegion();
+  mu_.unlock();
+}
 
 int TIocpContextList::Count() const {
   std::lock_guard<std::mutex> lock(mu_);

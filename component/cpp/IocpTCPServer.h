@@ -69,8 +69,10 @@ class TIocpSocketHandles {
   std::vector<std::unique_ptr<TIocpSocketHandle>> items_;
 };
 
-// Indy: TIdContextThreadList. LockList/UnlockList from any thread; hold the lock briefly and
-// never while calling blocking I/O on another context.
+// Indy: TIdContextThreadList. LockList/UnlockList from any thread, paired on the same handler.
+// While a handler holds the lock, writes (to any context, its own included) never wait: in
+// iohIOCP its own output queues past MaxPendingOutput; a read that would wait aborts with a
+// message instead of parking with the lock held. Read before LockList or after UnlockList.
 class TIocpContextList {
  public:
   std::vector<TIocpContext*>& LockList();  // Locks the list and returns it.

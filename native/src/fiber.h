@@ -36,11 +36,22 @@ class Fiber {
   // The fiber running on this thread, or null.
   static Fiber* current();
 
+  // No-wait regions (nestable), opened by code that holds a plain lock: the fiber must not park
+  // until it leaves them. From the fiber itself.
+  void enterNoWait() { ++noWait_; }
+  void leaveNoWait() { --noWait_; }
+  bool inNoWait() const { return noWait_ > 0; }
+
   struct Impl;
 
  private:
+  // Shared by every platform's park(): aborts with a message when parking here would corrupt
+  // state (inside a catch block, inside a no-wait region).
+  static void checkCanPark(const Fiber* self);
+
   std::unique_ptr<Impl> impl_;
   bool finished_ = false;
+  int noWait_ = 0;
 };
 
 }  // namespace iocp

@@ -343,3 +343,34 @@ TEST_P(Broadcast, AConsumerThatNeverReadsIsDisconnectedInsteadOfGrowingMemory) {
 }
 
 }  // namespace
+
+namespace {
+
+// Indy code writes to every context, its own included, while holding the list lock. A handler
+// must never park with that lock held, so its own writes queue instead of waiting for room.
+TEST_P(Broadcast, WritingToItsOwnConnectionUnderTheListLockNeverWaits) {
+  server->IOHandlerOptions.IOCP.MaxPendingOutput = 64 * 1024;
+  const std::string big(16 * 1024 * 1024, 'z');  // Far more than the kernel buffers hold.
+  std::atomic<bool> unlocked{false};
+  const auto stop = stopAtEnd();
+  server->OnExecute = [&](TIocpContext* c) {
+    c->Connection->IOHandler->ReadLn();
+    auto& list = c->Server->Contexts->LockList();
+    for (TIocpContext* o : list) o->Connection->IOHandler->WriteLn(big);
+    c->Server->Contexts->UnlockList();
+    unlocked = true;
+  };
+  start();
+  auto c = client(20000);
+  c->IOHandler->MaxLineLength = 0;
+  c->IOHandler->WriteLn("go");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // Not reading yet.
+  if (iocp()) {
+    // The fiber must not park holding the lock: its own output was queued, the lock released.
+    EXPECT_TRUE(unlocked.load());
+  }
+  EXPECT_EQ(c->IOHandler->ReadLn(), big);  // iohDefault's thread blocked in send until now.
+  EXPECT_TRUE(waitUntil([&] { return unlocked.load(); }));
+}
+
+}  // namespace

@@ -377,3 +377,26 @@ TEST(FiberCaveatDeathTest, ParkingInsideACatchBlockAbortsWithAMessage) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(FiberCaveatDeathTest, ReadingWhileHoldingTheContextsLockAbortsWithAMessage) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        TIocpTCPServer server;
+        server.Bindings.Add().IP = "127.0.0.1";
+        server.IOHandlerOptions.IOHandlerType = iohIOCP;
+        server.OnExecute = [](TIocpContext* c) {
+          c->Server->Contexts->LockList();
+          c->Connection->IOHandler->ReadLn();  // Would park holding the lock: no data will come.
+          c->Server->Contexts->UnlockList();
+        };
+        server.Active = true;
+        RawSocket s("127.0.0.1", server.Bindings[0].Port);
+        std::this_thread::sleep_for(std::chrono::seconds(5));
+      },
+      "while holding a lock such as Contexts->LockList\\(\\)");
+}
+
+}  // namespace

@@ -108,6 +108,14 @@ class ConnectError : public std::runtime_error {
 std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
                                        bool noDelay);
 
+// A stretch of handler code that must not wait, e.g. while holding a plain lock (the component's
+// Contexts->LockList() opens one). Inside it, in the completion engine, writes on the handler's own
+// connection queue beyond the output limit instead of waiting, and a read that would have to wait
+// aborts the process with a message (it would otherwise wait holding the lock). Nestable; pair
+// every enter with a leave on the same handler. Any thread; no effect outside a fiber.
+void enterNoWaitRegion();
+void leaveNoWaitRegion();
+
 int processorCount();  // Number of processors available to this process.
 std::string osErrorText(int osError);  // The OS's message for an error code (errno / WSA code).
 // Sockets the library holds open right now (listeners, server and client connections). Any thread.

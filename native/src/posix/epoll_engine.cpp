@@ -337,6 +337,8 @@ IoStatus EpollConnection::sendAll(const char* bytes, std::size_t n) {
     }
   } sending(*this);
   const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
+  // In a no-wait region (a lock is held) queue everything rather than wait for room.
+  const bool mayWait = !fiber_->inNoWait();
   while (n > 0) {
     if (closing() || fd_ < 0) return IoStatus::NotConnected;
     int err = 0;
@@ -353,7 +355,7 @@ IoStatus EpollConnection::sendAll(const char* bytes, std::size_t n) {
     }
     // The socket is full: queue what fits under the limit, park for the rest.
     const std::size_t room = limit > output_.size() ? limit - output_.size() : 0;
-    const std::size_t take = std::min(room, n);
+    const std::size_t take = mayWait ? std::min(room, n) : n;
     output_.append(bytes, take);
     bytes += take;
     n -= take;

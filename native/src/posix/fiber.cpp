@@ -120,17 +120,7 @@ void Fiber::resume() {
 
 void Fiber::park() {
   Fiber* self = getCurrent();
-  if (self == nullptr) {
-    std::fputs("iocp: Fiber::park called outside a fiber\n", stderr);
-    std::abort();
-  }
-  // Cheap (one thread-local read) next to a context switch, so checked in every build: parking
-  // here would corrupt the runtime's per-thread exception state later, far from the cause.
-  if (std::current_exception() != nullptr) {
-    std::fputs("iocp: a handler parked (blocking read/write) inside a catch block; "
-               "move the I/O after the catch block\n", stderr);
-    std::abort();
-  }
+  checkCanPark(self);
   Impl& impl = *self->impl_;
   impl.leaving(false);
   impl.caller = std::move(impl.caller).resume();

@@ -70,16 +70,7 @@ void Fiber::resume() {
 
 void Fiber::park() {
   Fiber* self = getCurrent();
-  if (self == nullptr) {
-    std::fputs("iocp: Fiber::park called outside a fiber\n", stderr);
-    std::abort();
-  }
-  // See posix/fiber.cpp: parking inside a catch block would corrupt the runtime's exception state.
-  if (std::current_exception() != nullptr) {
-    std::fputs("iocp: a handler parked (blocking read/write) inside a catch block; "
-               "move the I/O after the catch block\n", stderr);
-    std::abort();
-  }
+  checkCanPark(self);
   SwitchToFiber(self->impl_->caller);
 }
 
