@@ -1,6 +1,7 @@
 // ReadLn, fixed-size reads, integers, large writes and the errors that end a read.
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <numeric>
 
 #include "server_fixture.h"
@@ -354,25 +355,28 @@ TEST_P(Stream, ActivationWithoutOnExecuteIsRefused) {
 
 namespace {
 
+// Runs an iohIOCP server whose handler is `handler`, connects one client and waits: for death
+// tests, whose statement must end in the process dying.
+void serveOneClientFor5s(const std::function<void(TIocpContext*)>& handler) {
+  TIocpTCPServer server;
+  server.Bindings.Add().IP = "127.0.0.1";
+  server.IOHandlerOptions.IOHandlerType = iohIOCP;
+  server.OnExecute = handler;
+  server.Active = true;
+  RawSocket s("127.0.0.1", server.Bindings[0].Port);
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+}
+
 // iohIOCP only by nature: a thread-per-connection handler may block inside a catch block safely.
 TEST(FiberCaveatDeathTest, ParkingInsideACatchBlockAbortsWithAMessage) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(
-      {
-        TIocpTCPServer server;
-        server.Bindings.Add().IP = "127.0.0.1";
-        server.IOHandlerOptions.IOHandlerType = iohIOCP;
-        server.OnExecute = [](TIocpContext* c) {
-          try {
-            throw EIdException("x");
-          } catch (const EIdException&) {
-            c->Connection->IOHandler->ReadLn();  // Parks: no data will come.
-          }
-        };
-        server.Active = true;
-        RawSocket s("127.0.0.1", server.Bindings[0].Port);
-        std::this_thread::sleep_for(std::chrono::seconds(5));
-      },
+  EXPECT_DEATH(serveOneClientFor5s([](TIocpContext* c) {
+                 try {
+                   throw EIdException("x");
+                 } catch (const EIdException&) {
+                   c->Connection->IOHandler->ReadLn();  // Parks: no data will come.
+                 }
+               }),
       "parked \\(blocking read/write\\) inside a catch block");
 }
 
@@ -382,20 +386,11 @@ namespace {
 
 TEST(FiberCaveatDeathTest, ReadingWhileHoldingTheContextsLockAbortsWithAMessage) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(
-      {
-        TIocpTCPServer server;
-        server.Bindings.Add().IP = "127.0.0.1";
-        server.IOHandlerOptions.IOHandlerType = iohIOCP;
-        server.OnExecute = [](TIocpContext* c) {
-          c->Server->Contexts->LockList();
-          c->Connection->IOHandler->ReadLn();  // Would park holding the lock: no data will come.
-          c->Server->Contexts->UnlockList();
-        };
-        server.Active = true;
-        RawSocket s("127.0.0.1", server.Bindings[0].Port);
-        std::this_thread::sleep_for(std::chrono::seconds(5));
-      },
+  EXPECT_DEATH(serveOneClientFor5s([](TIocpContext* c) {
+                 c->Server->Contexts->LockList();
+                 c->Connection->IOHandler->ReadLn();  // Would park holding the lock: no data comes.
+                 c->Server->Contexts->UnlockList();
+               }),
       "while holding a lock such as Contexts->LockList\\(\\)");
 }
 

@@ -1,5 +1,6 @@
 // BSD-socket implementation of socket_ops.h.
 #include "socket_ops.h"
+#include "address.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -19,22 +20,6 @@ namespace {
 
 int fdOf(SocketHandle s) { return static_cast<int>(s); }
 
-Endpoint toEndpoint(const sockaddr_storage& ss) {
-  Endpoint ep;
-  char text[INET6_ADDRSTRLEN] = {0};
-  if (ss.ss_family == AF_INET6) {
-    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
-    inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-    ep.port = ntohs(a->sin6_port);
-  } else {
-    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
-    inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-    ep.port = ntohs(a->sin_port);
-  }
-  ep.ip = text;
-  return ep;
-}
-
 Endpoint localOf(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
@@ -48,33 +33,12 @@ bool setNonBlocking(int fd, bool on) {
   return fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) == 0;
 }
 
-// Numeric address only: a listener binds to an address, it does not resolve names.
-bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, socklen_t* len) {
-  std::memset(ss, 0, sizeof *ss);
-  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (ip.empty() || inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    if (ip.empty()) v4->sin_addr.s_addr = htonl(INADDR_ANY);
-    *len = sizeof *v4;
-    return true;
-  }
-  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    *len = sizeof *v6;
-    return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
                           Endpoint* bound, int* err, std::string* what) {
   sockaddr_storage ss;
-  socklen_t len = 0;
+  int len = 0;
   const std::string where = (spec.ip.empty() ? std::string("0.0.0.0") : spec.ip) + ":" +
                             std::to_string(spec.port);
   if (!parseAddress(spec.ip, spec.port, &ss, &len)) {
@@ -91,7 +55,7 @@ SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddres
   const int one = 1;
   if (reuseAddress) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(fd, backlog) != 0 ||
+  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 || listen(fd, backlog) != 0 ||
       (nonBlocking && !setNonBlocking(fd, true))) {
     *err = errno;
     *what = "Could not bind socket " + where + ": " + errorText(*err);

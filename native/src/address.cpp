@@ -1,0 +1,44 @@
+#include "address.h"
+
+#include <cstring>
+
+namespace iocp::net {
+
+Endpoint toEndpoint(const sockaddr_storage& ss) {
+  Endpoint ep;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    ep.port = ntohs(a->sin6_port);
+  } else {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    ep.port = ntohs(a->sin_port);
+  }
+  ep.ip = text;
+  return ep;
+}
+
+// Numeric address only: a listener binds to an address, it does not resolve names.
+bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, int* len) {
+  std::memset(ss, 0, sizeof *ss);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (ip.empty() || inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    if (ip.empty()) v4->sin_addr.s_addr = htonl(INADDR_ANY);
+    *len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace iocp::net

@@ -1,0 +1,6 @@
+// The BSD socket headers; the shared socket code includes this by name (per-platform include path).
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>

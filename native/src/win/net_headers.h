@@ -1,0 +1,5 @@
+// The Winsock headers; the shared socket code includes this by name (per-platform include path).
+#pragma once
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
