@@ -1,8 +1,6 @@
 // Shared stream logic (lines, exact reads, write buffering) on top of the engine's two primitives.
 #include "iocp/connection.h"
 
-#include <cerrno>
-#include <cstring>
 
 namespace iocp {
 

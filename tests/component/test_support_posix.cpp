@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -12,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "address.h"  // The library's own numeric address parsing.
 #include "test_support.h"
 
 namespace testing_support {
@@ -71,24 +71,16 @@ void DescriptorLimit::restore() {
 
 RawSocket::RawSocket(const std::string& ip, uint16_t port) {
   sockaddr_storage ss{};
-  socklen_t len;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    len = sizeof *v4;
-  } else {
-    EXPECT_EQ(inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr), 1);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    len = sizeof *v6;
+  int len = 0;
+  if (!iocp::net::parseAddress(ip, port, &ss, &len)) {
+    ADD_FAILURE() << "not a numeric address: " << ip;
+    return;
   }
   fd_ = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int fd = static_cast<int>(fd_);
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
     ADD_FAILURE() << "connect to " << ip << ":" << port << " failed: " << std::strerror(errno);
     ::close(fd);
     fd_ = -1;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "address.h"  // The library's own numeric address parsing.
 #include "test_support.h"
 
 namespace testing_support {
@@ -51,18 +52,10 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port) {
   WSADATA data;
   WSAStartup(MAKEWORD(2, 2), &data);
   sockaddr_storage ss{};
-  int len;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    len = sizeof *v4;
-  } else {
-    EXPECT_EQ(inet_pton(AF_INET6, ip.c_str(), &v6->sin6_addr), 1);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    len = sizeof *v6;
+  int len = 0;
+  if (!iocp::net::parseAddress(ip, port, &ss, &len)) {
+    ADD_FAILURE() << "not a numeric address: " << ip;
+    return;
   }
   const SOCKET s = ::socket(ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
   const BOOL one = TRUE;

@@ -6,9 +6,6 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <utility>
 
 #if defined(__SANITIZE_ADDRESS__)

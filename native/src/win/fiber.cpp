@@ -4,9 +4,6 @@
 
 #include <windows.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
 #include <stdexcept>
 
 namespace iocp {
