@@ -1,6 +1,7 @@
 #include "iocp/buffer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstring>
 
@@ -9,7 +10,19 @@ namespace iocp {
 namespace {
 // Storage above this size is released by clear() so an idle connection does not pin a large buffer.
 constexpr std::size_t kKeepCapacity = 64 * 1024;
+std::atomic<std::size_t> gAllocated{0};
 }  // namespace
+
+Buffer::~Buffer() { gAllocated.fetch_sub(storage_.size(), std::memory_order_relaxed); }
+
+std::size_t Buffer::allocatedBytes() { return gAllocated.load(std::memory_order_relaxed); }
+
+void Buffer::replaceStorage(std::vector<char>&& next) {
+  gAllocated.fetch_add(next.size(), std::memory_order_relaxed);
+  gAllocated.fetch_sub(storage_.size(), std::memory_order_relaxed);
+  storage_.swap(next);
+  std::vector<char>().swap(next);
+}
 
 char* Buffer::prepare(std::size_t n) {
   if (storage_.size() - writeIndex_ >= n) return storage_.data() + writeIndex_;
@@ -20,7 +33,7 @@ char* Buffer::prepare(std::size_t n) {
   } else {
     std::vector<char> grown(std::max(readable + n, storage_.size() * 2));
     if (readable) std::memcpy(grown.data(), storage_.data() + readIndex_, readable);
-    storage_.swap(grown);
+    replaceStorage(std::move(grown));
   }
   readIndex_ = 0;
   writeIndex_ = readable;
@@ -54,7 +67,12 @@ std::size_t Buffer::copyOut(void* dst, std::size_t n) {
 
 void Buffer::clear() {
   readIndex_ = writeIndex_ = 0;
-  if (storage_.size() > kKeepCapacity) std::vector<char>().swap(storage_);
+  if (storage_.size() > kKeepCapacity) replaceStorage({});
+}
+
+void Buffer::release() {
+  readIndex_ = writeIndex_ = 0;
+  if (!storage_.empty()) replaceStorage({});
 }
 
 std::size_t Buffer::find(std::string_view needle, std::size_t from) const {

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "blocking_connection.h"
+#include "completion_engine.h"
 #include "socket_ops.h"
 #include "thread_engine.h"
 

@@ -1,4 +1,5 @@
-// Opening the listeners of an engine, and the count of open sockets: shared by every platform.
+// Opening the listeners of an engine, refusing connections, and the count of open sockets: shared by
+// every platform.
 #include "socket_ops.h"
 
 #include <atomic>
@@ -27,6 +28,15 @@ std::vector<OpenListener> openListeners(const EngineOptions& options, bool nonBl
     open.push_back(l);
   }
   return open;
+}
+
+void refuseConnection(SocketHandle s, const std::string& message) {
+  if (!message.empty()) {
+    int err = 0;
+    sendSome(s, message.data(), message.size(), &err);
+  }
+  shutdownWrite(s);
+  closeSocket(s);
 }
 
 }  // namespace iocp::net

@@ -34,6 +34,9 @@ SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, 
 SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, int* err,
                        bool* timedOut);
 
+// Turn away an accepted connection: send `message` if it fits the socket at once, FIN, close.
+void refuseConnection(SocketHandle s, const std::string& message);
+
 void setNoDelay(SocketHandle s, bool on);
 // Wait until s is readable (or has an error/EOF). Returns 1 ready, 0 timeout, -1 error (*err set).
 int waitReadable(SocketHandle s, int timeoutMs, int* err);

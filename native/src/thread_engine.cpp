@@ -18,16 +18,6 @@ namespace {
 
 constexpr int kListenerTickMs = 250;  // How often a listener reaps finished connection threads.
 
-// Best effort: tell a refused peer why, then close.
-void refuse(net::SocketHandle s, const std::string& message) {
-  if (!message.empty()) {
-    int err = 0;
-    net::sendSome(s, message.data(), message.size(), &err);
-  }
-  net::shutdownWrite(s);
-  net::closeSocket(s);
-}
-
 class ThreadEngine final : public Engine {
  public:
   ThreadEngine(const EngineOptions& options, EngineHandler& handler)
@@ -104,7 +94,7 @@ class ThreadEngine final : public Engine {
         continue;
       }
       if (!admission_.tryAdmit()) {
-        refuse(s, options_.refusalMessage);
+        net::refuseConnection(s, options_.refusalMessage);
         continue;
       }
       if (options_.noDelay) net::setNoDelay(s, true);

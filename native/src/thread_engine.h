@@ -9,7 +9,4 @@ namespace iocp {
 
 std::unique_ptr<Engine> makeThreadEngine(const EngineOptions& options, EngineHandler& handler);
 
-// The platform's completion engine: posix/epoll_engine.cpp on Linux, win/iocp_engine.cpp on Windows.
-std::unique_ptr<Engine> makeCompletionEngine(const EngineOptions& options, EngineHandler& handler);
-
 }  // namespace iocp

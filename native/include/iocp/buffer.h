@@ -21,6 +21,11 @@ class Buffer {
  public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
+  Buffer() = default;
+  ~Buffer();
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
   std::size_t size() const { return writeIndex_ - readIndex_; }  // Readable byte count.
   bool empty() const { return writeIndex_ == readIndex_; }        // True when nothing is readable.
   const char* data() const { return storage_.data() + readIndex_; }  // First readable byte.
@@ -37,11 +42,19 @@ class Buffer {
   std::string take(std::size_t n);             // Remove and return the first n bytes.
   std::size_t copyOut(void* dst, std::size_t n);  // Remove up to n bytes into dst; returns the count.
   void clear();                                // Drop everything and release large storage.
+  void release();                              // Drop everything and free all storage.
+  std::size_t capacity() const { return storage_.size(); }  // Bytes of storage held.
+
+  // Storage held by every Buffer in the process right now (input and output of every connection).
+  // Any thread.
+  static std::size_t allocatedBytes();
 
   // Offset of the first occurrence of needle at or after `from`, or npos.
   std::size_t find(std::string_view needle, std::size_t from = 0) const;
 
  private:
+  void replaceStorage(std::vector<char>&& next);  // Swap storage in, keeping allocatedBytes() true.
+
   std::vector<char> storage_;
   std::size_t readIndex_ = 0;
   std::size_t writeIndex_ = 0;

@@ -77,6 +77,10 @@ struct EngineStats {
   std::size_t active = 0;    // Connections admitted and not yet finished.
   uint64_t accepted = 0;     // Connections admitted since start.
   uint64_t refused = 0;      // Connections refused (MaxConnections).
+  // Completion engine: receive operations handed to the OS and not yet completed, and the bytes
+  // of buffer lent to them (IOCP's zero-byte receives lend none; epoll hands none to the OS).
+  std::size_t osReceivesPending = 0;
+  std::size_t osReceiveBytesPending = 0;
 };
 
 class Engine {

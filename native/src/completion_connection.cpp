@@ -1,0 +1,215 @@
+#include "completion_connection.h"
+
+#include <algorithm>
+#include <array>
+
+#include "completion_engine.h"
+#include "handler_runner.h"
+
+namespace iocp {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// Receive into a per-thread scratch area and copy only what arrived, so an idle connection's input
+// buffer stays empty instead of pinning a 64 KiB block. A fiber may resume on another thread, so
+// the address must be fetched anew after every park: noinline alone is not enough (a compiler may
+// still infer the result is constant per call site and hoist it out of a loop); the empty asm
+// makes the result opaque.
+__attribute__((noinline)) char* scratch() {
+  thread_local std::array<char, kReadChunk> area;
+  char* p = area.data();
+  asm volatile("" : "+r"(p));
+  return p;
+}
+
+}  // namespace
+
+CompletionConnection::CompletionConnection(CompletionEngine& engine, uint64_t id, Endpoint peer,
+                                           Endpoint local)
+    : Connection(id, std::move(peer), std::move(local)),
+      engine_(engine),
+      worker_(engine.options().workThreads > 0
+                  ? static_cast<int>(std::hash<uint64_t>{}(id) % engine.options().workThreads)
+                  : -1) {
+  fiber_ = std::make_unique<Fiber>(engine.options().fiberStackSize,
+                                   [this] { runHandler(*this, engine_.handler()); });
+}
+
+CompletionConnection::~CompletionConnection() = default;  // socket_ closes itself if still open.
+
+void CompletionConnection::notify(unsigned bits, bool onEngineThread) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ |= bits;
+    if (scheduled_) return;  // The owner will see the bits before it lets go.
+    scheduled_ = true;
+  }
+  engine_.dispatch(shared_from_this(), onEngineThread);
+}
+
+void CompletionConnection::runStrand() {
+  for (;;) {
+    unsigned bits;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bits = pending_;
+      pending_ = 0;
+    }
+    if (bits & kEvStart) started_ = true;
+    if (bits & kEvForeign) {
+      adoptForeignOutput();
+      bits |= kEvOut;  // Try to send it now.
+    }
+    if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty()) {
+      int err = 0;
+      if (!flushOutput(&err)) {
+        socketError(err);  // Records the OS code and the reason; the parked reader returns it.
+        bits |= kEvIn;
+      }
+    }
+    const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
+    if (started_ && wake && !fiber_->finished()) fiber_->resume();
+    if (fiber_->finished()) {
+      engine_.retire(*this);  // Keeps scheduled_ set: nobody runs this strand again.
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (pending_ == 0) {
+      scheduled_ = false;
+      return;
+    }
+  }
+}
+
+void CompletionConnection::park(unsigned mask, Clock::time_point deadline, bool infinite) {
+  TimerQueue::Handle timer;
+  if (!infinite) timer = engine_.timers().add(deadline, id());
+  waitMask_ = mask;
+  Fiber::park();
+  waitMask_ = 0;
+  if (timer) engine_.timers().cancel(timer);
+}
+
+IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinite) {
+  for (;;) {
+    if (closing() || !open()) return IoStatus::NotConnected;
+    if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
+    char* chunk = scratch();
+    // errno is read inside receive(), a function that never parks: errno's address is constant per
+    // thread to the compiler, so reading it here, in a loop that parks, could read a stale thread's.
+    int err = 0;
+    const long n = socket_->receive(chunk, kReadChunk, &err);
+    if (n > 0) {
+      input_.append(chunk, static_cast<std::size_t>(n));
+      return IoStatus::Ok;
+    }
+    if (n == 0) return peerClosed();
+    if (net::interrupted(err)) continue;
+    if (!net::wouldBlock(err)) return socketError(err);
+    if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
+    park(kEvIn, deadline, infinite);
+  }
+}
+
+bool CompletionConnection::flushOutput(int* err) {
+  while (!output_.empty()) {
+    const long n = socket_->send(output_.data(), output_.size(), err);
+    if (n > 0) {
+      output_.consume(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (net::interrupted(*err)) continue;
+    return net::wouldBlock(*err);
+  }
+  output_.clear();
+  return true;
+}
+
+void CompletionConnection::adoptForeignOutput() {
+  if (sending_ || !open()) return;  // sendAll (or close) adopts it when the handler's write ends.
+  std::lock_guard<std::mutex> lock(foreignMu_);
+  if (foreignOutput_.empty()) return;
+  output_.append(foreignOutput_.view());
+  foreignOutput_.clear();
+}
+
+IoStatus CompletionConnection::sendFromOutside(const char* bytes, std::size_t n) {
+  const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
+  bool overflow = false;
+  {
+    std::lock_guard<std::mutex> lock(foreignMu_);
+    if (foreignOutput_.size() + n > limit) overflow = true;
+    else foreignOutput_.append(bytes, n);
+  }
+  if (overflow) {
+    disconnect(CloseReason::SlowConsumer);
+    return IoStatus::NotConnected;
+  }
+  notify(kEvForeign, false);
+  return IoStatus::Ok;
+}
+
+IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
+  struct Sending {  // Marks the write in progress; on the way out, adopts waiting foreign output.
+    CompletionConnection& c;
+    explicit Sending(CompletionConnection& conn) : c(conn) { c.sending_ = true; }
+    ~Sending() {
+      c.sending_ = false;
+      c.adoptForeignOutput();
+      int err = 0;  // Send what was adopted now: no event may be pending to trigger it later.
+      if (!c.output_.empty() && !c.flushOutput(&err)) c.socketError(err);
+    }
+  } sending(*this);
+  const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
+  // In a no-wait region (a lock is held) queue everything rather than wait for room.
+  const bool mayWait = !fiber_->inNoWait();
+  while (n > 0) {
+    if (closing() || !open()) return IoStatus::NotConnected;
+    int err = 0;
+    if (!flushOutput(&err)) return socketError(err);
+    if (output_.empty()) {  // Nothing queued: try the socket directly, no copy.
+      const long sent = socket_->send(bytes, n, &err);
+      if (sent > 0) {
+        bytes += sent;
+        n -= static_cast<std::size_t>(sent);
+        continue;
+      }
+      if (net::interrupted(err)) continue;
+      if (!net::wouldBlock(err)) return socketError(err);
+    }
+    // The socket is full: queue what fits under the limit, park for the rest.
+    const std::size_t room = limit > output_.size() ? limit - output_.size() : 0;
+    const std::size_t take = mayWait ? std::min(room, n) : n;
+    output_.append(bytes, take);
+    bytes += take;
+    n -= take;
+    if (n > 0) park(kEvOut, Clock::time_point::max(), true);
+  }
+  return IoStatus::Ok;
+}
+
+void CompletionConnection::close() {
+  if (!open()) return;
+  markClosing();  // From here on, writes from outside return NotConnected.
+  adoptForeignOutput();
+  try {
+    // Send what is queued, and let the OS finish what it already took, within the flush timeout.
+    if (osError_ == 0 && (!output_.empty() || socket_->sendPending())) {
+      const auto deadline =
+          Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);
+      int err = 0;
+      while (flushOutput(&err) && (!output_.empty() || socket_->sendPending()) &&
+             Clock::now() < deadline) {
+        park(kEvOut, deadline, false);
+      }
+    }
+  } catch (...) {  // Out of memory for a timer: give up on the queued output, still close.
+  }
+  output_.clear();
+  socket_->close();
+  socket_.reset();
+}
+
+}  // namespace iocp

@@ -1,0 +1,80 @@
+// One connection of the completion engine: its handler runs on a fiber, driven by a strand.
+//
+//   port event (I/O thread) ─▶ notify(bits) ─strand won─▶ engine.dispatch ─▶ runStrand()
+//                                                          │ WorkOpThreads = 0: inline
+//                                                          │ WorkOpThreads = N: worker id % N
+//                                                          ▼
+//                                        fiber.resume(): the handler runs until it parks
+//
+// Strand rule: notify() sets pending bits; the first notifier to find the connection idle owns it
+// and runs it until no bits are pending. So one connection's fiber never runs on two threads at
+// once. Reads and writes that cannot finish park the fiber (never the thread) until the port
+// reports progress, a deadline passes or the connection is closed.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "completion_port.h"
+#include "fiber.h"
+#include "iocp/buffer.h"
+#include "iocp/connection.h"
+
+namespace iocp {
+
+class CompletionEngine;
+
+// Pending-event bits of a connection: the port's kEvIn / kEvOut, and these.
+enum : unsigned {
+  kEvTimer = 4,     // A deadline the fiber waits for may have passed.
+  kEvClose = 8,     // disconnect() was called.
+  kEvStart = 16,    // Accepted and registered: the fiber may start.
+  kEvForeign = 32,  // Bytes were queued from outside the handler (another connection's broadcast).
+};
+
+class CompletionConnection final : public Connection,
+                                   public std::enable_shared_from_this<CompletionConnection> {
+ public:
+  // Creates the fiber (maps its stack); the socket comes with attach(). Throws on failure.
+  CompletionConnection(CompletionEngine& engine, uint64_t id, Endpoint peer, Endpoint local);
+  ~CompletionConnection() override;
+
+  void attach(std::unique_ptr<PortSocket> socket) { socket_ = std::move(socket); }  // Before start.
+  void close() override;                            // Fiber only.
+  void notify(unsigned bits, bool onEngineThread);  // Any thread.
+  void runStrand();                                 // Only by the strand owner.
+  int worker() const { return worker_; }            // Work thread index, -1 = any I/O thread.
+
+ protected:
+  IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
+  IoStatus sendAll(const char* bytes, std::size_t n) override;
+  void interrupt() override { notify(kEvClose, false); }
+  bool inHandler() const override { return Fiber::current() == fiber_.get(); }
+  IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
+
+ private:
+  // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
+  void park(unsigned mask, Clock::time_point deadline, bool infinite);
+  // Send queued output without blocking. Returns false on a socket error (*err set).
+  bool flushOutput(int* err);
+  // Move bytes queued from outside into output_, unless the handler is in the middle of a write.
+  void adoptForeignOutput();
+  bool open() const { return socket_ != nullptr; }
+
+  CompletionEngine& engine_;
+  const int worker_;
+  std::unique_ptr<PortSocket> socket_;  // Strand only; null once closed.
+  std::mutex mu_;
+  unsigned pending_ = 0;    // Guarded by mu_.
+  bool scheduled_ = false;  // Guarded by mu_: someone owns the strand.
+  // Strand-only state.
+  bool started_ = false;
+  unsigned waitMask_ = 0;
+  Buffer output_;
+  bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
+  std::unique_ptr<Fiber> fiber_;
+  std::mutex foreignMu_;
+  Buffer foreignOutput_;  // Guarded by foreignMu_: whole messages written from outside.
+};
+
+}  // namespace iocp

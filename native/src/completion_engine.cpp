@@ -1,0 +1,263 @@
+#include "completion_engine.h"
+
+#include "completion_connection.h"
+
+namespace iocp {
+
+namespace {
+constexpr int kAcceptRetryMs = 100;  // Back-off when accepting runs out of descriptors or memory.
+}  // namespace
+
+CompletionEngine::CompletionEngine(const EngineOptions& options, EngineHandler& handler)
+    : options_(options),
+      handler_(handler),
+      admission_(options.maxConnections),
+      timers_([this](Clock::time_point when) {
+        if (port_) port_->armTimer(when);
+      }),
+      nextId_(kFirstConnectionId) {}
+
+CompletionEngine::~CompletionEngine() {
+  if (!port_) return;
+  stop(0);
+  std::unique_lock<std::mutex> lock(doneMu_);
+  done_.wait(lock, [this] { return allFinished(); });
+  lock.unlock();
+  shutdownThreads();
+}
+
+std::vector<Endpoint> CompletionEngine::start() {
+  started_ = true;
+  port_ = makePort(*this);
+  std::vector<Endpoint> bound;
+  const std::vector<net::OpenListener> open = net::openListeners(options_, true);  // Throws BindError.
+  port_->listen(open);
+  for (const net::OpenListener& l : open) bound.push_back(l.bound);
+
+  ioThreadCount_ = options_.ioThreads > 0 ? options_.ioThreads : processorCount();
+  for (int i = 0; i < options_.workThreads; ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    Worker& w = *workers_.back();
+    w.thread = std::thread([this, &w] { workLoop(w); });
+  }
+  for (int i = 0; i < ioThreadCount_; ++i) ioThreads_.emplace_back([this] { port_->run(); });
+  threadsRunning_ = static_cast<std::size_t>(ioThreadCount_ + options_.workThreads) +
+                    port_->helperThreads();
+  return bound;
+}
+
+bool CompletionEngine::stop(int waitMs) {
+  if (!port_ || threadsStopped_) return true;
+  stopping_ = true;
+  port_->stopAccepting();
+  std::vector<std::shared_ptr<CompletionConnection>> all;
+  for (Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    for (auto& entry : s.map) all.push_back(entry.second);
+  }
+  for (auto& c : all) c->disconnect(CloseReason::ServerStopping);
+  all.clear();
+  std::unique_lock<std::mutex> lock(doneMu_);
+  const bool finished = done_.wait_for(lock, std::chrono::milliseconds(waitMs < 0 ? 0 : waitMs),
+                                       [this] { return allFinished(); });
+  lock.unlock();
+  if (finished) shutdownThreads();
+  return finished;
+}
+
+EngineStats CompletionEngine::stats() const {
+  EngineStats s{admission_.active(), admission_.accepted(), admission_.refused()};
+  if (port_) {  // Lives until the engine is destroyed; its counters are atomics.
+    s.osReceivesPending = port_->pendingReceives();
+    s.osReceiveBytesPending = port_->pendingReceiveBytes();
+  }
+  return s;
+}
+
+void CompletionEngine::shutdownThreads() {
+  if (threadsStopped_) return;
+  stopping_ = true;
+  port_->stopAccepting();
+  // Every connection has closed its socket by now; the port lets its outstanding OS operations
+  // complete before the I/O threads leave.
+  port_->shutdown(static_cast<int>(ioThreads_.size()));
+  for (std::thread& t : ioThreads_) t.join();
+  for (auto& w : workers_) {
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->quit = true;
+    }
+    w->cv.notify_all();
+    w->thread.join();
+  }
+  ioThreads_.clear();
+  workers_.clear();
+  threadsStopped_ = true;
+  threadsRunning_ = 0;
+}
+
+// --- PortEvents (I/O threads) -------------------------------------------------------------------
+
+void CompletionEngine::onIo(uint64_t connId, unsigned bits) {
+  if (auto conn = find(connId)) conn->notify(bits, true);
+}
+
+void CompletionEngine::onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
+                                  const Endpoint& local) {
+  if (stopping_) {
+    net::closeSocket(s);
+    return;
+  }
+  if (!admission_.tryAdmit()) {
+    net::refuseConnection(s, options_.refusalMessage);
+    return;
+  }
+  if (options_.noDelay) net::setNoDelay(s, true);
+  admit(binding, s, peer, local);
+}
+
+void CompletionEngine::onAcceptFailed(std::size_t binding, int osError) {
+  handler_.onListenError(binding, "accept failed: " + net::errorText(osError));
+  // Nothing re-announces connections still waiting in the backlog: come back by timer.
+  timers_.add(Clock::now() + std::chrono::milliseconds(kAcceptRetryMs), binding);
+}
+
+void CompletionEngine::onTimer() {
+  for (uint64_t target : timers_.popExpired(Clock::now())) {
+    if (target >= kFirstConnectionId) {
+      if (auto conn = find(target)) conn->notify(kEvTimer, true);
+    } else if (!stopping_) {
+      port_->resumeAccept(static_cast<std::size_t>(target));  // An accept retry (binding index).
+    }
+  }
+}
+
+void CompletionEngine::onPosted() {
+  for (;;) {
+    std::shared_ptr<CompletionConnection> conn;
+    {
+      std::lock_guard<std::mutex> lock(postMu_);
+      if (posted_.empty()) return;
+      conn = std::move(posted_.front());
+      posted_.pop_front();
+    }
+    conn->runStrand();
+  }
+}
+
+// --- Connections --------------------------------------------------------------------------------
+
+void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
+                             const Endpoint& local) {
+  std::shared_ptr<CompletionConnection> conn;
+  try {
+    conn = std::make_shared<CompletionConnection>(*this, nextId_++, peer, local);  // Maps a stack.
+    conn->attach(port_->attach(s, conn->id()));
+  } catch (const std::exception& e) {
+    net::closeSocket(s);  // Not attached: still ours.
+    releaseAdmission();
+    handler_.onListenError(binding, std::string("cannot set up connection: ") + e.what());
+    return;
+  }
+  if (!insert(conn)) {  // The server is stopping; conn's destructor closes the socket.
+    releaseAdmission();
+    return;
+  }
+  try {
+    handler_.onAccepted(*conn);
+  } catch (const std::exception& e) {
+    forget(conn->id());
+    releaseAdmission();
+    handler_.onListenError(binding, std::string("connection refused by onAccepted: ") + e.what());
+    return;
+  } catch (...) {
+    forget(conn->id());
+    releaseAdmission();
+    handler_.onListenError(binding, "connection refused by onAccepted");
+    return;
+  }
+  conn->notify(kEvStart, true);
+}
+
+void CompletionEngine::dispatch(std::shared_ptr<CompletionConnection> conn, bool onEngineThread) {
+  if (conn->worker() >= 0) {
+    Worker& w = *workers_[static_cast<std::size_t>(conn->worker())];
+    {
+      std::lock_guard<std::mutex> lock(w.mu);
+      w.queue.push_back(std::move(conn));
+    }
+    w.cv.notify_one();
+  } else if (onEngineThread) {
+    conn->runStrand();
+  } else {
+    // A foreign thread (Disconnect from elsewhere, server stop): never run a handler on it.
+    {
+      std::lock_guard<std::mutex> lock(postMu_);
+      posted_.push_back(std::move(conn));
+    }
+    port_->post();
+  }
+}
+
+void CompletionEngine::workLoop(Worker& w) {
+  for (;;) {
+    std::shared_ptr<CompletionConnection> conn;
+    {
+      std::unique_lock<std::mutex> lock(w.mu);
+      w.cv.wait(lock, [&w] { return w.quit || !w.queue.empty(); });
+      if (w.queue.empty()) return;
+      conn = std::move(w.queue.front());
+      w.queue.pop_front();
+    }
+    conn->runStrand();
+  }
+}
+
+void CompletionEngine::retire(CompletionConnection& conn) {
+  forget(conn.id());
+  releaseAdmission();
+}
+
+void CompletionEngine::releaseAdmission() {
+  std::lock_guard<std::mutex> lock(doneMu_);
+  admission_.release();
+  done_.notify_all();
+}
+
+bool CompletionEngine::allFinished() { return admission_.active() == 0 && registrySize() == 0; }
+
+std::shared_ptr<CompletionConnection> CompletionEngine::find(uint64_t id) {
+  Shard& s = shards_[id % kShards];
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.map.find(id);
+  return it == s.map.end() ? nullptr : it->second;
+}
+
+bool CompletionEngine::insert(const std::shared_ptr<CompletionConnection>& conn) {
+  Shard& s = shards_[conn->id() % kShards];
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (stopping_) return false;  // Checked under the shard lock: stop() cannot miss this connection.
+  s.map.emplace(conn->id(), conn);
+  return true;
+}
+
+void CompletionEngine::forget(uint64_t id) {
+  Shard& s = shards_[id % kShards];
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.map.erase(id);
+}
+
+std::size_t CompletionEngine::registrySize() {
+  std::size_t n = 0;
+  for (Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    n += s.map.size();
+  }
+  return n;
+}
+
+std::unique_ptr<Engine> makeCompletionEngine(const EngineOptions& options, EngineHandler& handler) {
+  return std::make_unique<CompletionEngine>(options, handler);
+}
+
+}  // namespace iocp

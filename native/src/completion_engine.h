@@ -1,0 +1,105 @@
+// iohIOCP: the completion engine, shared by every platform. A small pool of I/O threads runs the
+// platform's Port (epoll on Linux, an I/O completion port on Windows); each connection's handler
+// runs on its own fiber (see completion_connection.h).
+//
+//   Port::run (IOCPThreads I/O threads) ──onIo──▶ registry lookup ──▶ CompletionConnection::notify
+//                ──onAccepted──▶ admission ──▶ new connection, registered, started
+//                ──onTimer──▶ TimerQueue::popExpired ──▶ kEvTimer to the connections due
+//                ──onPosted──▶ strands handed over by foreign threads
+//   WorkOpThreads = N: strands run on N work threads instead (connection pinned to id % N).
+#pragma once
+
+#include <array>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "admission.h"
+#include "completion_port.h"
+#include "iocp/engine.h"
+#include "timer_queue.h"
+
+namespace iocp {
+
+class CompletionConnection;
+
+class CompletionEngine final : public Engine, private PortEvents {
+ public:
+  CompletionEngine(const EngineOptions& options, EngineHandler& handler);
+  ~CompletionEngine() override;  // Waits for every connection to finish.
+
+  std::vector<Endpoint> start() override;
+  bool stop(int waitMs) override;
+  EngineStats stats() const override;
+  std::size_t threadCount() const override { return threadsRunning_.load(); }
+
+  // --- Used by CompletionConnection. Any thread. ---
+  const EngineOptions& options() const { return options_; }
+  EngineHandler& handler() { return handler_; }
+  TimerQueue& timers() { return timers_; }
+  // Run a connection that won its strand: inline (on an I/O thread), on its work thread, or
+  // handed to an I/O thread (from a foreign thread, which must never run a handler).
+  void dispatch(std::shared_ptr<CompletionConnection> conn, bool onEngineThread);
+  // The connection's fiber has finished: forget it and free its admission slot. Strand only.
+  void retire(CompletionConnection& conn);
+
+ private:
+  struct Worker {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::shared_ptr<CompletionConnection>> queue;
+    bool quit = false;
+    std::thread thread;
+  };
+  static constexpr std::size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<uint64_t, std::shared_ptr<CompletionConnection>> map;
+  };
+
+  // PortEvents: I/O threads.
+  void onIo(uint64_t connId, unsigned bits) override;
+  void onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
+                  const Endpoint& local) override;
+  void onAcceptFailed(std::size_t binding, int osError) override;
+  void onTimer() override;
+  void onPosted() override;
+
+  void workLoop(Worker& w);
+  // Set up an admitted socket as a connection and start its handler; never throws.
+  void admit(std::size_t binding, net::SocketHandle s, const Endpoint& peer, const Endpoint& local);
+  void releaseAdmission();  // Give back a slot; wakes stop()/the destructor waiting for the last.
+  void shutdownThreads();
+  std::shared_ptr<CompletionConnection> find(uint64_t id);
+  bool insert(const std::shared_ptr<CompletionConnection>& conn);  // False once stopping.
+  void forget(uint64_t id);
+  std::size_t registrySize();
+  bool allFinished();  // No connection left. Under doneMu_.
+
+  const EngineOptions options_;
+  EngineHandler& handler_;
+  Admission admission_;
+  TimerQueue timers_;
+  std::unique_ptr<Port> port_;
+  bool started_ = false;
+  bool threadsStopped_ = false;
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> nextId_;
+  std::atomic<std::size_t> threadsRunning_{0};
+  int ioThreadCount_ = 0;
+  std::vector<std::thread> ioThreads_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::array<Shard, kShards> shards_;
+  std::mutex postMu_;
+  std::deque<std::shared_ptr<CompletionConnection>> posted_;
+  std::mutex doneMu_;
+  std::condition_variable done_;
+};
+
+std::unique_ptr<Engine> makeCompletionEngine(const EngineOptions& options, EngineHandler& handler);
+
+}  // namespace iocp

@@ -1,0 +1,106 @@
+// The platform half of the completion engine (iohIOCP): waiting for I/O, accepting, timers and
+// wake-ups. Everything else (strands, fibers, connection registry, work threads, admission) is
+// shared code in completion_engine.cpp / completion_connection.cpp.
+//
+// One implementation per platform, chosen at build time by makePort():
+//   posix/epoll_port.cpp  one edge-triggered epoll shared by the I/O threads; readiness events.
+//   win/iocp_port.cpp     one I/O completion port: AcceptEx, zero-byte WSARecv, overlapped WSASend.
+//
+// Both present the same model to the shared code: a non-blocking receive/send on a PortSocket
+// either makes progress or says "would block", and the port later reports kEvIn / kEvOut for the
+// connection on an I/O thread, which then retries.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "iocp/connection.h"
+#include "socket_ops.h"
+
+namespace iocp {
+
+// Readiness bits the port reports for a connection.
+enum : unsigned {
+  kEvIn = 1,   // Input (or EOF, or an error) may be there: retry receive().
+  kEvOut = 2,  // Output may move again: retry send().
+};
+
+// Connection ids are at least this; smaller numbers are the port's own (e.g. epoll tokens).
+constexpr uint64_t kFirstConnectionId = uint64_t{1} << 20;
+
+// What a port reports to its engine. Every call comes from an I/O thread inside Port::run().
+class PortEvents {
+ public:
+  // The connection registered as connId may make progress (kEvIn / kEvOut bits).
+  virtual void onIo(uint64_t connId, unsigned bits) = 0;
+  // A listener produced a connected, non-blocking socket; the callee owns it.
+  virtual void onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
+                          const Endpoint& local) = 0;
+  // Accepting on `binding` failed for lack of resources (descriptors, memory). The port stops
+  // accepting on it until resumeAccept(binding).
+  virtual void onAcceptFailed(std::size_t binding, int osError) = 0;
+  virtual void onTimer() = 0;   // The deadline given to armTimer() has passed.
+  virtual void onPosted() = 0;  // post() was called.
+
+ protected:
+  ~PortEvents() = default;
+};
+
+// A connected socket registered with a port. Every call from the connection's strand only (one
+// thread at a time), except where noted.
+class PortSocket {
+ public:
+  virtual ~PortSocket() = default;  // Closes the socket if close() was not called.
+  // Receive without blocking. Returns bytes received, 0 at EOF, or -1 with *err set; when
+  // net::wouldBlock(*err) the port reports kEvIn once input may be there.
+  virtual long receive(char* dst, std::size_t n, int* err) = 0;
+  // Send without blocking. Returns bytes taken (sent, or handed to the OS for an overlapped send
+  // that the port finishes) or -1 with *err set; when net::wouldBlock(*err) the port reports kEvOut
+  // once output may move again.
+  virtual long send(const char* src, std::size_t n, int* err) = 0;
+  // True while bytes taken by send() are still held by an unfinished OS operation.
+  virtual bool sendPending() const = 0;
+  // Deregister and close the socket. Unfinished OS operations are cancelled; their completions
+  // never reach the engine's connection. Idempotent.
+  virtual void close() = 0;
+};
+
+class Port {
+ public:
+  virtual ~Port() = default;  // Only after shutdown() and after every I/O thread left run().
+
+  // Take the open listeners (in binding order; the port closes them, also when this throws) and
+  // start accepting on them. Owner thread, once, before the I/O threads start.
+  virtual void listen(const std::vector<net::OpenListener>& listeners) = 0;
+  // Accept again on a binding after onAcceptFailed. I/O thread.
+  virtual void resumeAccept(std::size_t binding) = 0;
+  // Stop accepting for good: no onAccepted after this returns. Owner thread.
+  virtual void stopAccepting() = 0;
+  // Register an accepted socket for connection connId. Throws std::runtime_error (the socket is
+  // then still the caller's). Any thread.
+  virtual std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) = 0;
+
+  // The body of one I/O thread: waits for events and reports them until shutdown().
+  virtual void run() = 0;
+  // Make some I/O thread call onPosted() soon. Any thread.
+  virtual void post() = 0;
+  // Make some I/O thread call onTimer() once `when` has passed; max() disarms. Any thread; calls
+  // are serialised by the caller (the engine's TimerQueue).
+  virtual void armTimer(Clock::time_point when) = 0;
+  // Make run() return on all `ioThreads` I/O threads, after every socket's outstanding OS
+  // operations have completed (so none can touch freed memory). Owner thread, once, after every
+  // PortSocket has been closed and stopAccepting().
+  virtual void shutdown(int ioThreads) = 0;
+  // Threads the port runs itself besides the I/O threads. Any thread.
+  virtual std::size_t helperThreads() const = 0;
+  // OS receive operations outstanding right now, and bytes of buffer lent to them. Any thread.
+  virtual std::size_t pendingReceives() const = 0;
+  virtual std::size_t pendingReceiveBytes() const = 0;
+};
+
+// The platform's port. Throws std::runtime_error when the OS refuses to create one.
+std::unique_ptr<Port> makePort(PortEvents& events);
+
+}  // namespace iocp

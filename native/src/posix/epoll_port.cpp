@@ -1,0 +1,208 @@
+// The completion engine's port on Linux: one edge-triggered epoll shared by the I/O threads (the
+// way a completion port is shared by its pool; chosen over one epoll per thread so that any idle
+// thread serves any connection, as with IOCP). Readiness edges become kEvIn / kEvOut; receive and
+// send are plain non-blocking calls, so nothing is lent to the kernel while a connection waits.
+// Timers: one timerfd. Wake-ups: eventfds.
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <stdexcept>
+
+#include "completion_port.h"
+
+namespace iocp {
+
+namespace {
+
+// epoll tokens of the port's own descriptors; connections use their id (>= kFirstConnectionId).
+constexpr uint64_t kWakeToken = 1;       // eventfd, level-triggered: written once at shutdown.
+constexpr uint64_t kTimerToken = 2;      // timerfd.
+constexpr uint64_t kPostToken = 3;       // eventfd: post().
+constexpr uint64_t kListenerToken = 16;  // + binding index.
+
+class EpollSocket final : public PortSocket {
+ public:
+  EpollSocket(int epfd, int fd) : epfd_(epfd), fd_(fd) {}
+  ~EpollSocket() override { close(); }
+
+  long receive(char* dst, std::size_t n, int* err) override { return net::recvSome(fd_, dst, n, err); }
+  long send(const char* src, std::size_t n, int* err) override { return net::sendSome(fd_, src, n, err); }
+  bool sendPending() const override { return false; }  // send() copies into the kernel or refuses.
+  void close() override {
+    if (fd_ < 0) return;
+    epoll_ctl(epfd_, EPOLL_CTL_DEL, fd_, nullptr);
+    net::closeSocket(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  const int epfd_;
+  int fd_;
+};
+
+class EpollPort final : public Port {
+ public:
+  explicit EpollPort(PortEvents& events) : events_(events) {
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    postFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    timerFd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (epfd_ < 0 || wakeFd_ < 0 || postFd_ < 0 || timerFd_ < 0) {
+      const int err = errno;
+      closeAll();
+      throw std::runtime_error("cannot create epoll descriptors: " + net::errorText(err));
+    }
+    try {
+      add(wakeFd_, EPOLLIN, kWakeToken);  // Level-triggered: wakes every I/O thread at shutdown.
+      add(postFd_, EPOLLIN | EPOLLET, kPostToken);
+      add(timerFd_, EPOLLIN | EPOLLET, kTimerToken);
+    } catch (...) {
+      closeAll();
+      throw;
+    }
+  }
+
+  // Listeners are closed only here, after the I/O threads are gone, so no thread can call accept
+  // on a descriptor number that was reused.
+  ~EpollPort() override { closeAll(); }
+
+  void listen(const std::vector<net::OpenListener>& listeners) override {
+    for (const net::OpenListener& l : listeners) listeners_.push_back(static_cast<int>(l.socket));
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+      add(listeners_[i], EPOLLIN | EPOLLET, kListenerToken + i);
+    }
+  }
+
+  void resumeAccept(std::size_t binding) override { acceptAll(binding); }
+
+  void stopAccepting() override {
+    if (!accepting_.exchange(false)) return;
+    for (int l : listeners_) {
+      epoll_ctl(epfd_, EPOLL_CTL_DEL, l, nullptr);
+      ::shutdown(l, SHUT_RDWR);  // Leaves the listening state: the port is free to bind again.
+    }
+  }
+
+  std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) override {
+    const int fd = static_cast<int>(s);
+    add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, connId);
+    return std::make_unique<EpollSocket>(epfd_, fd);
+  }
+
+  void run() override {
+    std::array<epoll_event, 128> events;
+    for (;;) {
+      const int n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      bool quit = false;
+      for (int i = 0; i < n; ++i) {
+        const uint64_t token = events[i].data.u64;
+        const uint32_t ev = events[i].events;
+        if (token >= kFirstConnectionId) {
+          unsigned bits = 0;
+          if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) bits |= kEvIn;
+          if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) bits |= kEvOut;
+          events_.onIo(token, bits);
+        } else if (token == kWakeToken) {
+          quit = true;
+        } else if (token == kTimerToken) {
+          uint64_t ticks;
+          (void)!::read(timerFd_, &ticks, sizeof ticks);
+          events_.onTimer();
+        } else if (token == kPostToken) {
+          uint64_t count;
+          (void)!::read(postFd_, &count, sizeof count);
+          events_.onPosted();
+        } else {
+          acceptAll(token - kListenerToken);
+        }
+      }
+      if (quit) return;
+    }
+  }
+
+  void post() override {
+    const uint64_t one = 1;
+    (void)!::write(postFd_, &one, sizeof one);
+  }
+
+  void armTimer(Clock::time_point when) override {
+    itimerspec spec{};
+    if (when != Clock::time_point::max()) {
+      // timerfd and steady_clock both count CLOCK_MONOTONIC on Linux.
+      const auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
+      spec.it_value.tv_sec = ns / 1000000000;
+      spec.it_value.tv_nsec = ns % 1000000000;
+      if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+    }
+    timerfd_settime(timerFd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+  }
+
+  // Nothing is outstanding in the kernel once the sockets are closed: wake everyone and go.
+  void shutdown(int) override {
+    const uint64_t one = 1;
+    (void)!::write(wakeFd_, &one, sizeof one);
+  }
+
+  std::size_t helperThreads() const override { return 0; }
+  std::size_t pendingReceives() const override { return 0; }      // Readiness: no receive is
+  std::size_t pendingReceiveBytes() const override { return 0; }  // ever handed to the kernel.
+
+ private:
+  void add(int fd, uint32_t events, uint64_t token) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = token;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      throw std::runtime_error("epoll_ctl(ADD) failed: " + net::errorText(errno));
+    }
+  }
+
+  // Accept until the backlog is empty: an edge is announced once.
+  void acceptAll(std::size_t binding) {
+    const int listener = listeners_[binding];
+    for (;;) {
+      if (!accepting_) return;
+      Endpoint peer, local;
+      int err = 0;
+      const net::SocketHandle s = net::acceptOne(listener, true, &peer, &local, &err);
+      if (s == net::kInvalidSocket) {
+        if (net::wouldBlock(err) || !accepting_) return;
+        if (net::interrupted(err) || err == ECONNABORTED) continue;
+        events_.onAcceptFailed(binding, err);
+        return;
+      }
+      events_.onAccepted(binding, s, peer, local);
+    }
+  }
+
+  void closeAll() {
+    for (int l : listeners_) net::closeSocket(l);
+    listeners_.clear();
+    for (int* fd : {&epfd_, &wakeFd_, &postFd_, &timerFd_}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+  }
+
+  PortEvents& events_;
+  int epfd_ = -1, wakeFd_ = -1, timerFd_ = -1, postFd_ = -1;
+  std::vector<int> listeners_;  // Set by listen() before any I/O thread runs; closed at the end.
+  std::atomic<bool> accepting_{true};
+};
+
+}  // namespace
+
+std::unique_ptr<Port> makePort(PortEvents& events) { return std::make_unique<EpollPort>(events); }
+
+}  // namespace iocp
