@@ -153,6 +153,13 @@ std::size_t TIocpTCPServer::EngineThreadCount() const {
   return n;
 }
 
+TIocpServerStats TIocpTCPServer::Stats() const {
+  if (!engine_) return {};
+  const iocp::EngineStats s = engine_->stats();
+  return TIocpServerStats{s.active, s.accepted, s.refused, s.osReceivesPending,
+                          s.osReceiveBytesPending, s.osSendsPending};
+}
+
 void TIocpTCPServer::SetActive(bool AValue) {
   if (AValue == GetActive()) return;
   if (!AValue) {

@@ -135,6 +135,16 @@ struct TIocpIOCPOptions {
   int MaxPendingOutput = 4 * 1024 * 1024;     // A write waits once this many bytes are queued.
 };
 
+// Counters of a running server (TIocpTCPServer::Stats).
+struct TIocpServerStats {
+  std::size_t ActiveConnections = 0;      // Admitted and not yet finished.
+  uint64_t Accepted = 0;                  // Admitted since activation.
+  uint64_t Refused = 0;                   // Turned away by MaxConnections.
+  std::size_t OSReceivesPending = 0;      // iohIOCP: receives handed to the OS, not yet completed.
+  std::size_t OSReceiveBytesPending = 0;  // Bytes of buffer lent to them (zero-byte receives: 0).
+  std::size_t OSSendsPending = 0;         // iohIOCP: sends handed to the OS, not yet completed.
+};
+
 struct TIocpIOHandlerOptions {
   TIdIOHandlerType IOHandlerType = iohDefault;
   TIocpIOCPOptions IOCP;
@@ -197,6 +207,9 @@ class TIocpTCPServer {
 
   // Threads the engine runs right now (listeners, pool, work and per-connection threads). Any thread.
   std::size_t EngineThreadCount() const;
+  // A snapshot of the running engine's counters; all zero while inactive. Any thread, not
+  // concurrently with SetActive.
+  TIocpServerStats Stats() const;
 
  private:
   class Handler;

@@ -12,7 +12,11 @@ BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoin
                                        int outsideWriteTimeoutMs)
     : Connection(id, std::move(peer), std::move(local)),
       socket_(s),
-      outsideWriteTimeoutMs_(outsideWriteTimeoutMs) {}
+      outsideWriteTimeoutMs_(outsideWriteTimeoutMs) {
+  // Every wait goes through waitReadable/waitWritable, which interrupt() can end; a thread never
+  // sits inside recv or send, where not every platform lets another thread wake it (Winsock).
+  net::setNonBlocking(s, true);
+}
 
 bool BlockingConnection::inHandler() const {
   const std::thread::id owner = owner_.load();
@@ -66,27 +70,23 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
 IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {
   std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
-  while (n > 0) {
-    int err = 0;
-    const long sent = net::sendSome(socket_, bytes, n, &err);
-    if (closing()) return IoStatus::NotConnected;
-    if (sent < 0) {
-      if (net::interrupted(err)) continue;
-      return socketError(err);
-    }
-    bytes += sent;
-    n -= static_cast<std::size_t>(sent);
-  }
-  return IoStatus::Ok;
+  return sendLocked(bytes, n, Clock::time_point::max());
 }
 
 IoStatus BlockingConnection::sendFromOutside(const char* bytes, std::size_t n) {
   std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;
-  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_);
+  const IoStatus st =
+      sendLocked(bytes, n, Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
+  if (st != IoStatus::Timeout) return st;
+  disconnect(CloseReason::SlowConsumer);
+  return IoStatus::NotConnected;
+}
+
+IoStatus BlockingConnection::sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline) {
   while (n > 0) {
     int err = 0;
-    const long sent = net::sendSomeNoWait(socket_, bytes, n, &err);
+    const long sent = net::sendSome(socket_, bytes, n, &err);
     if (closing()) return IoStatus::NotConnected;
     if (sent > 0) {
       bytes += sent;
@@ -95,12 +95,13 @@ IoStatus BlockingConnection::sendFromOutside(const char* bytes, std::size_t n) {
     }
     if (net::interrupted(err)) continue;
     if (!net::wouldBlock(err)) return socketError(err);
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      disconnect(CloseReason::SlowConsumer);
-      return IoStatus::NotConnected;
+    int waitMs = -1;
+    if (deadline != Clock::time_point::max()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return IoStatus::Timeout;
+      waitMs = static_cast<int>(left);
     }
-    if (net::waitWritable(socket_, static_cast<int>(left), &err) < 0) return socketError(err);
+    if (net::waitWritable(socket_, waitMs, &err) < 0) return socketError(err);
   }
   return IoStatus::Ok;
 }

@@ -1,4 +1,6 @@
-// A connection on a blocking socket: the thread engine's connections and the client's.
+// A connection served by one thread that waits for its socket: the thread engine's connections
+// and the client's. The socket itself is non-blocking; the thread waits in waitReadable/
+// waitWritable, which interrupt() ends.
 #pragma once
 
 #include <atomic>
@@ -30,6 +32,10 @@ class BlockingConnection final : public Connection {
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
+  // Send all n bytes, waiting for room until `deadline` (max() = no limit; then Timeout).
+  // Under sendMu_.
+  IoStatus sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline);
+
   std::mutex mu_;      // Guards socket_ against close() racing interrupt().
   std::mutex sendMu_;  // One whole write at a time: messages never interleave on the wire.
   net::SocketHandle socket_;

@@ -8,8 +8,6 @@
 namespace iocp {
 
 namespace {
-// Storage above this size is released by clear() so an idle connection does not pin a large buffer.
-constexpr std::size_t kKeepCapacity = 64 * 1024;
 std::atomic<std::size_t> gAllocated{0};
 }  // namespace
 
@@ -49,7 +47,7 @@ void Buffer::append(const void* bytes, std::size_t n) {
 void Buffer::consume(std::size_t n) {
   assert(n <= size());
   readIndex_ += n;
-  if (readIndex_ == writeIndex_) readIndex_ = writeIndex_ = 0;
+  if (readIndex_ == writeIndex_) clear();
 }
 
 std::string Buffer::take(std::size_t n) {
@@ -66,11 +64,6 @@ std::size_t Buffer::copyOut(void* dst, std::size_t n) {
 }
 
 void Buffer::clear() {
-  readIndex_ = writeIndex_ = 0;
-  if (storage_.size() > kKeepCapacity) replaceStorage({});
-}
-
-void Buffer::release() {
   readIndex_ = writeIndex_ = 0;
   if (!storage_.empty()) replaceStorage({});
 }

@@ -70,6 +70,7 @@ EngineStats CompletionEngine::stats() const {
   if (port_) {  // Lives until the engine is destroyed; its counters are atomics.
     s.osReceivesPending = port_->pendingReceives();
     s.osReceiveBytesPending = port_->pendingReceiveBytes();
+    s.osSendsPending = port_->pendingSends();
   }
   return s;
 }

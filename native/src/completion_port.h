@@ -95,9 +95,11 @@ class Port {
   virtual void shutdown(int ioThreads) = 0;
   // Threads the port runs itself besides the I/O threads. Any thread.
   virtual std::size_t helperThreads() const = 0;
-  // OS receive operations outstanding right now, and bytes of buffer lent to them. Any thread.
+  // OS operations outstanding right now: receives, the bytes of buffer lent to them, and sends.
+  // Any thread.
   virtual std::size_t pendingReceives() const = 0;
   virtual std::size_t pendingReceiveBytes() const = 0;
+  virtual std::size_t pendingSends() const = 0;
 };
 
 // The platform's port. Throws std::runtime_error when the OS refuses to create one.

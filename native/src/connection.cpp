@@ -60,9 +60,6 @@ IoStatus Connection::fill(Clock::time_point deadline, bool infinite) {
   if (peerClosed_) return IoStatus::ClosedGracefully;
   if (osError_ != 0) return IoStatus::SocketError;
   if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
-  // Everything read was consumed: free the storage, so a connection waiting for input holds no
-  // receive buffer (fillSome allocates exactly what arrives).
-  if (input_.empty()) input_.release();
   return fillSome(deadline, infinite);
 }
 

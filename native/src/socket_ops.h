@@ -38,13 +38,15 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
 void refuseConnection(SocketHandle s, const std::string& message);
 
 void setNoDelay(SocketHandle s, bool on);
+bool setNonBlocking(SocketHandle s, bool on);  // False if the OS refused.
+// The socket's own address, and its peer's for a connected socket ({} if the OS cannot tell).
+Endpoint localEndpoint(SocketHandle s);
+Endpoint peerEndpoint(SocketHandle s);
 // Wait until s is readable (or has an error/EOF). Returns 1 ready, 0 timeout, -1 error (*err set).
 int waitReadable(SocketHandle s, int timeoutMs, int* err);
 // recv/send without SIGPIPE. Return bytes moved, 0 for EOF (recv), -1 with *err set.
 long recvSome(SocketHandle s, void* dst, std::size_t n, int* err);
 long sendSome(SocketHandle s, const void* src, std::size_t n, int* err);
-// send that never blocks, even on a blocking socket (would-block error instead).
-long sendSomeNoWait(SocketHandle s, const void* src, std::size_t n, int* err);
 // Wait until s can take more output. Returns 1 ready, 0 timeout, -1 error (*err set).
 int waitWritable(SocketHandle s, int timeoutMs, int* err);
 

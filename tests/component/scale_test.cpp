@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "iocp/buffer.h"
 #include "iocp/engine.h"
 #include "server_fixture.h"
 
@@ -138,16 +139,27 @@ TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
     ASSERT_EQ(clients.back()->IOHandler->ReadLn(), "first " + std::to_string(i));
   }
   ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }, 20000));
-  // Every handler is now parked in ReadLn.
+  // Every handler is now parked in ReadLn (with IOCP: on a zero-byte overlapped receive each).
+  if (iocp() && readersWaitOnOverlappedReceives()) {
+    EXPECT_TRUE(waitUntil([&] { return server->Stats().OSReceivesPending == std::size_t(kClients); }))
+        << server->Stats().OSReceivesPending << " receives pending";
+  }
+  const TIocpServerStats stats = server->Stats();
   const int extra = threadCount() - threadsBefore;
   const long rssPerConnection = (residentKiB() - rssBefore) * 1024 / kClients;
+  // Every Buffer of the process: both ends of every connection, all idle now.
+  const std::size_t bufferBytes = iocp::Buffer::allocatedBytes();
   for (int i = 0; i < kClients; ++i) clients[i]->IOHandler->WriteLn("second " + std::to_string(i));
   for (int i = 0; i < kClients; ++i) ASSERT_EQ(clients[i]->IOHandler->ReadLn(), "second " + std::to_string(i));
   std::printf("[ figures  ] %s: %d parked connections, %d threads added by the server "
-              "(IOCPThreads=%d, WorkOpThreads=%d), %ld bytes RSS per connection (server and client side)\n",
+              "(IOCPThreads=%d, WorkOpThreads=%d), %ld bytes RSS per connection (server and client side), "
+              "%zu bytes held in connection buffers, %zu OS receives pending lending %zu bytes\n",
               iocp() ? "iohIOCP" : "iohDefault", kClients, extra,
               server->IOHandlerOptions.IOCP.IOCPThreads, server->IOHandlerOptions.IOCP.WorkOpThreads,
-              rssPerConnection);
+              rssPerConnection, bufferBytes, stats.OSReceivesPending, stats.OSReceiveBytesPending);
+  // No receive buffer per idle connection: less than one byte of buffer per connection overall.
+  EXPECT_LT(bufferBytes, std::size_t(kClients));
+  EXPECT_EQ(stats.OSReceiveBytesPending, 0u);
   if (iocp()) {
     EXPECT_LE(extra, server->IOHandlerOptions.IOCP.IOCPThreads + server->IOHandlerOptions.IOCP.WorkOpThreads + 2);
   } else {

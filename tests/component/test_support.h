@@ -48,8 +48,11 @@ int openFdCount();  // Open descriptors / handles of this process, or -1 where t
 long residentKiB();  // Resident set size of this process in KiB.
 
 int connectionResetCode();   // The OS error a reset connection reports (ECONNRESET / WSAECONNRESET).
-bool descriptorLimitsApply();
-bool runningUnderWine();     // True when a Windows build runs under Wine (not Windows itself).  // False where the OS has no per-process descriptor-number limit.
+bool descriptorLimitsApply();  // False where the OS has no per-process descriptor-number limit.
+bool runningUnderWine();     // True when a Windows build runs under Wine (not Windows itself).
+// True where iohIOCP parks a reader on an overlapped (zero-byte) receive (Windows); false where
+// it waits for readiness and hands the kernel nothing (epoll).
+bool readersWaitOnOverlappedReceives();
 int lowestFreeDescriptor();  // The number the next socket or file will get.
 
 // Lowers the soft limit on descriptor numbers for its lifetime (restore() ends it early).
@@ -66,7 +69,9 @@ class DescriptorLimit {
 // A raw client socket.
 class RawSocket {
  public:
-  RawSocket(const std::string& ip, uint16_t port);  // Connects (blocking) or fails the test.
+  // Connects (blocking) or fails the test. receiveBuffer > 0 sets SO_RCVBUF first (a small one
+  // makes a peer's large write stay outstanding while this socket does not read).
+  RawSocket(const std::string& ip, uint16_t port, int receiveBuffer = 0);
   ~RawSocket();
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;

@@ -43,6 +43,7 @@ long residentKiB() {
 }
 
 int connectionResetCode() { return ECONNRESET; }
+bool readersWaitOnOverlappedReceives() { return false; }
 bool descriptorLimitsApply() { return true; }
 bool runningUnderWine() { return false; }
 
@@ -69,7 +70,7 @@ void DescriptorLimit::restore() {
   saved_ = -1;
 }
 
-RawSocket::RawSocket(const std::string& ip, uint16_t port) {
+RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
   sockaddr_storage ss{};
   int len = 0;
   if (!iocp::net::parseAddress(ip, port, &ss, &len)) {
@@ -80,6 +81,7 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port) {
   const int fd = static_cast<int>(fd_);
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (receiveBuffer > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
     ADD_FAILURE() << "connect to " << ip << ":" << port << " failed: " << std::strerror(errno);
     ::close(fd);

@@ -46,9 +46,10 @@ int connectionResetCode() { return WSAECONNRESET; }
 int lowestFreeDescriptor() { return -1; }  // Windows has no descriptor-number limit.
 DescriptorLimit::DescriptorLimit(int) {}
 void DescriptorLimit::restore() {}
+bool readersWaitOnOverlappedReceives() { return true; }
 bool descriptorLimitsApply() { return false; }
 
-RawSocket::RawSocket(const std::string& ip, uint16_t port) {
+RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
   WSADATA data;
   WSAStartup(MAKEWORD(2, 2), &data);
   sockaddr_storage ss{};
@@ -60,6 +61,9 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port) {
   const SOCKET s = ::socket(ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
   const BOOL one = TRUE;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof one);
+  if (receiveBuffer > 0) {
+    setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&receiveBuffer), sizeof receiveBuffer);
+  }
   if (::connect(s, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     ADD_FAILURE() << "connect to " << ip << ":" << port << " failed: " << WSAGetLastError();
     closesocket(s);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "iocp/buffer.h"
 
 using iocp::Buffer;
@@ -39,4 +41,25 @@ TEST(Buffer, PrepareCommitAppendsInPlace) {
   p[0] = 'a'; p[1] = 'b'; p[2] = 'c';
   b.commit(2);
   EXPECT_EQ(b.view(), "ab");
+}
+
+TEST(Buffer, AnEmptyBufferHoldsNoStorage) {
+  const std::size_t before = Buffer::allocatedBytes();
+  {
+    Buffer b;
+    b.append("hello\r\n");
+    EXPECT_GE(b.capacity(), 7u);
+    EXPECT_EQ(Buffer::allocatedBytes(), before + b.capacity());
+    b.consume(3);
+    EXPECT_GT(b.capacity(), 0u);  // Still holds "lo\r\n".
+    b.consume(4);
+    EXPECT_EQ(b.capacity(), 0u);  // Consuming the last byte frees the storage.
+    EXPECT_EQ(Buffer::allocatedBytes(), before);
+    b.append(std::string(100000, 'x'));
+    b.clear();
+    EXPECT_EQ(b.capacity(), 0u);
+    b.append("again");
+    EXPECT_EQ(b.view(), "again");
+  }
+  EXPECT_EQ(Buffer::allocatedBytes(), before);  // The destructor gives back what was left.
 }

@@ -16,6 +16,8 @@ namespace iocp {
 //   0        <=     readIndex_   <=   writeIndex_   <=   storage_.size()
 //
 // Consumed space is reclaimed by moving the readable bytes to the front when more room is needed.
+// An empty buffer holds no storage: consuming the last byte frees it, so a connection that has
+// read (or sent) everything pins no memory while it waits; the next append allocates what arrives.
 // NOT thread safe: a buffer belongs to one connection and is touched only from that connection's strand.
 class Buffer {
  public:
@@ -41,8 +43,7 @@ class Buffer {
   void consume(std::size_t n);                 // Drop n bytes from the front (n <= size()).
   std::string take(std::size_t n);             // Remove and return the first n bytes.
   std::size_t copyOut(void* dst, std::size_t n);  // Remove up to n bytes into dst; returns the count.
-  void clear();                                // Drop everything and release large storage.
-  void release();                              // Drop everything and free all storage.
+  void clear();                                // Drop everything (and free the storage).
   std::size_t capacity() const { return storage_.size(); }  // Bytes of storage held.
 
   // Storage held by every Buffer in the process right now (input and output of every connection).

@@ -81,6 +81,7 @@ struct EngineStats {
   // of buffer lent to them (IOCP's zero-byte receives lend none; epoll hands none to the OS).
   std::size_t osReceivesPending = 0;
   std::size_t osReceiveBytesPending = 0;
+  std::size_t osSendsPending = 0;  // Overlapped sends the OS has not finished (IOCP).
 };
 
 class Engine {

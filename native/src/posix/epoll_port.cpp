@@ -155,8 +155,10 @@ class EpollPort final : public Port {
   }
 
   std::size_t helperThreads() const override { return 0; }
-  std::size_t pendingReceives() const override { return 0; }      // Readiness: no receive is
-  std::size_t pendingReceiveBytes() const override { return 0; }  // ever handed to the kernel.
+  // Readiness: no receive or send is ever left with the kernel to finish later.
+  std::size_t pendingReceives() const override { return 0; }
+  std::size_t pendingReceiveBytes() const override { return 0; }
+  std::size_t pendingSends() const override { return 0; }
 
  private:
   void add(int fd, uint32_t events, uint64_t token) {

@@ -20,18 +20,6 @@ namespace {
 
 int fdOf(SocketHandle s) { return static_cast<int>(s); }
 
-Endpoint localOf(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  return toEndpoint(ss);
-}
-
-bool setNonBlocking(int fd, bool on) {
-  const int flags = fcntl(fd, F_GETFL, 0);
-  if (flags < 0) return false;
-  return fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) == 0;
-}
 
 }  // namespace
 
@@ -62,7 +50,7 @@ SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddres
     ::close(fd);
     return kInvalidSocket;
   }
-  *bound = localOf(fd);
+  *bound = localEndpoint(fd);
   countSocket(+1);
   return fd;
 }
@@ -78,7 +66,7 @@ SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, 
     return kInvalidSocket;
   }
   *peer = toEndpoint(ss);
-  *local = localOf(fd);
+  *local = localEndpoint(fd);
   countSocket(+1);
   return fd;
 }
@@ -137,6 +125,26 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
   return fd;
 }
 
+bool setNonBlocking(SocketHandle s, bool on) {
+  const int flags = fcntl(fdOf(s), F_GETFL, 0);
+  if (flags < 0) return false;
+  return fcntl(fdOf(s), F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) == 0;
+}
+
+Endpoint localEndpoint(SocketHandle s) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fdOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
+}
+
+Endpoint peerEndpoint(SocketHandle s) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getpeername(fdOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
+}
+
 void setNoDelay(SocketHandle s, bool on) {
   const int v = on ? 1 : 0;
   setsockopt(fdOf(s), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
@@ -162,12 +170,6 @@ long recvSome(SocketHandle s, void* dst, std::size_t n, int* err) {
 
 long sendSome(SocketHandle s, const void* src, std::size_t n, int* err) {
   const ssize_t r = ::send(fdOf(s), src, n, MSG_NOSIGNAL);
-  if (r < 0) *err = errno;
-  return static_cast<long>(r);
-}
-
-long sendSomeNoWait(SocketHandle s, const void* src, std::size_t n, int* err) {
-  const ssize_t r = ::send(fdOf(s), src, n, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (r < 0) *err = errno;
   return static_cast<long>(r);
 }

@@ -29,17 +29,6 @@ void startWinsock() {
   });
 }
 
-Endpoint localOf(SOCKET s) {
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (getsockname(s, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  return toEndpoint(ss);
-}
-
-bool setNonBlocking(SOCKET s, bool on) {
-  u_long mode = on ? 1 : 0;
-  return ioctlsocket(s, FIONBIO, &mode) == 0;
-}
 
 // select() on one socket for at most one slice. 1 ready, 0 not yet, -1 error.
 int waitOne(SocketHandle s, bool write, int timeoutMs, int* err) {
@@ -86,13 +75,13 @@ SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddres
     setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&one), sizeof one);
   }
   if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, backlog) != 0 ||
-      (nonBlocking && !setNonBlocking(s, true))) {
+      (nonBlocking && !setNonBlocking(static_cast<SocketHandle>(s), true))) {
     *err = WSAGetLastError();
     *what = "Could not bind socket " + where + ": " + errorText(*err);
     closesocket(s);
     return kInvalidSocket;
   }
-  *bound = localOf(s);
+  *bound = localEndpoint(static_cast<SocketHandle>(s));
   countSocket(+1);
   return static_cast<SocketHandle>(s);
 }
@@ -106,9 +95,9 @@ SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, 
     *err = WSAGetLastError();
     return kInvalidSocket;
   }
-  setNonBlocking(s, nonBlocking);  // Accepted sockets inherit the listener's mode.
+  setNonBlocking(static_cast<SocketHandle>(s), nonBlocking);  // Accepted sockets inherit the listener's mode.
   *peer = toEndpoint(ss);
-  *local = localOf(s);
+  *local = localEndpoint(static_cast<SocketHandle>(s));
   countSocket(+1);
   return static_cast<SocketHandle>(s);
 }
@@ -135,7 +124,7 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
       lastErr = WSAGetLastError();
       continue;
     }
-    setNonBlocking(s, true);
+    setNonBlocking(static_cast<SocketHandle>(s), true);
     if (::connect(s, ai->ai_addr, static_cast<int>(ai->ai_addrlen)) != 0) {
       const int e = WSAGetLastError();
       if (e != WSAEWOULDBLOCK) {
@@ -180,9 +169,28 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
     *err = lastErr;
     return kInvalidSocket;
   }
-  setNonBlocking(s, false);
+  setNonBlocking(static_cast<SocketHandle>(s), false);
   countSocket(+1);
   return static_cast<SocketHandle>(s);
+}
+
+bool setNonBlocking(SocketHandle s, bool on) {
+  u_long mode = on ? 1 : 0;
+  return ioctlsocket(sockOf(s), FIONBIO, &mode) == 0;
+}
+
+Endpoint localEndpoint(SocketHandle s) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (getsockname(sockOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
+}
+
+Endpoint peerEndpoint(SocketHandle s) {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (getpeername(sockOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
 }
 
 void setNoDelay(SocketHandle s, bool on) {
@@ -203,26 +211,6 @@ long sendSome(SocketHandle s, const void* src, std::size_t n, int* err) {
   const int r = ::send(sockOf(s), static_cast<const char*>(src), static_cast<int>(std::min<std::size_t>(n, 1 << 30)), 0);
   if (r < 0) *err = WSAGetLastError();
   return r;
-}
-
-long sendSomeNoWait(SocketHandle s, const void* src, std::size_t n, int* err) {
-  // Winsock has no per-call MSG_DONTWAIT: send only when select() reports room, and in pieces
-  // small enough to fit the room it reported.
-  constexpr std::size_t kPiece = 4096;
-  fd_set wr;
-  FD_ZERO(&wr);
-  FD_SET(sockOf(s), &wr);
-  timeval tv{0, 0};
-  const int ready = select(0, nullptr, &wr, nullptr, &tv);
-  if (ready < 0) {
-    *err = WSAGetLastError();
-    return -1;
-  }
-  if (ready == 0) {
-    *err = WSAEWOULDBLOCK;
-    return -1;
-  }
-  return sendSome(s, src, std::min(n, kPiece), err);
 }
 
 void shutdownBoth(SocketHandle s) { ::shutdown(sockOf(s), SD_BOTH); }
