@@ -1,4 +1,5 @@
 #include "address.h"
+#include "socket_ops.h"
 
 #include <cstring>
 
@@ -39,6 +40,20 @@ bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, in
     return true;
   }
   return false;
+}
+
+Endpoint localEndpoint(SocketHandle s) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(static_cast<NativeSocket>(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
+}
+
+Endpoint peerEndpoint(SocketHandle s) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getpeername(static_cast<NativeSocket>(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
+  return toEndpoint(ss);
 }
 
 }  // namespace iocp::net

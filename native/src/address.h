@@ -1,4 +1,5 @@
-// Numeric socket addresses <-> Endpoint, the same on every platform.
+// Numeric socket addresses <-> Endpoint, the same on every platform (socket_ops.h declares
+// localEndpoint/peerEndpoint, implemented here too).
 #pragma once
 
 #include <cstdint>

@@ -4,3 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+namespace iocp::net {
+using NativeSocket = int;  // What the OS calls take for a SocketHandle.
+}

@@ -131,20 +131,6 @@ bool setNonBlocking(SocketHandle s, bool on) {
   return fcntl(fdOf(s), F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) == 0;
 }
 
-Endpoint localEndpoint(SocketHandle s) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getsockname(fdOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  return toEndpoint(ss);
-}
-
-Endpoint peerEndpoint(SocketHandle s) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (getpeername(fdOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  return toEndpoint(ss);
-}
-
 void setNoDelay(SocketHandle s, bool on) {
   const int v = on ? 1 : 0;
   setsockopt(fdOf(s), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);

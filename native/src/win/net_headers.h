@@ -3,3 +3,7 @@
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
+
+namespace iocp::net {
+using NativeSocket = SOCKET;  // What the OS calls take for a SocketHandle.
+}

@@ -179,20 +179,6 @@ bool setNonBlocking(SocketHandle s, bool on) {
   return ioctlsocket(sockOf(s), FIONBIO, &mode) == 0;
 }
 
-Endpoint localEndpoint(SocketHandle s) {
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (getsockname(sockOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  return toEndpoint(ss);
-}
-
-Endpoint peerEndpoint(SocketHandle s) {
-  sockaddr_storage ss{};
-  int len = sizeof ss;
-  if (getpeername(sockOf(s), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return {};
-  return toEndpoint(ss);
-}
-
 void setNoDelay(SocketHandle s, bool on) {
   const BOOL v = on ? TRUE : FALSE;
   setsockopt(sockOf(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&v), sizeof v);
