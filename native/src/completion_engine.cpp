@@ -35,10 +35,12 @@ std::vector<Endpoint> CompletionEngine::start() {
   for (const net::OpenListener& l : open) bound.push_back(l.bound);
 
   ioThreadCount_ = options_.ioThreads > 0 ? options_.ioThreads : processorCount();
+  workers_.reserve(static_cast<std::size_t>(options_.workThreads));
   for (int i = 0; i < options_.workThreads; ++i) {
-    workers_.push_back(std::make_unique<Worker>());
-    Worker& w = *workers_.back();
-    w.thread = std::thread([this, &w] { workLoop(w); });
+    // Listed only once its thread runs, so a failed start leaves nothing unjoinable behind.
+    auto w = std::make_unique<Worker>();
+    w->thread = std::thread([this, wp = w.get()] { workLoop(*wp); });
+    workers_.push_back(std::move(w));
   }
   for (int i = 0; i < ioThreadCount_; ++i) ioThreads_.emplace_back([this] { port_->run(); });
   threadsRunning_ = static_cast<std::size_t>(ioThreadCount_ + options_.workThreads) +

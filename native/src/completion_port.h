@@ -76,7 +76,8 @@ class Port {
   virtual void listen(const std::vector<net::OpenListener>& listeners) = 0;
   // Accept again on a binding after onAcceptFailed. I/O thread.
   virtual void resumeAccept(std::size_t binding) = 0;
-  // Stop accepting for good: no onAccepted after this returns. Owner thread.
+  // Stop accepting for good and close the listeners. An accept completing concurrently may still
+  // be reported once; the engine turns it away while stopping. Owner thread; idempotent.
   virtual void stopAccepting() = 0;
   // Register an accepted socket for connection connId. Throws std::runtime_error (the socket is
   // then still the caller's). Any thread.

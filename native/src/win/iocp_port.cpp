@@ -25,6 +25,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -44,11 +45,24 @@ constexpr ULONG_PTR kQuitKey = 4;
 
 constexpr int kAcceptsPerListener = 16;               // AcceptEx calls kept pending per binding.
 constexpr std::size_t kMaxSendInFlight = 256 * 1024;  // Bytes lent to one overlapped WSASend.
-constexpr ULONG kBatch = 64;                          // Completions dequeued per call.
+// Completions dequeued per call. Each may run a handler inline, so a small batch leaves the rest
+// to other idle I/O threads instead of serialising them behind one.
+constexpr ULONG kBatch = 16;
 constexpr DWORD kAddressRoom = sizeof(sockaddr_storage) + 16;  // AcceptEx: per address.
 constexpr int kShutdownWaitMs = 10000;  // Bound on waiting for cancelled operations to complete.
 
 SOCKET sockOf(net::SocketHandle s) { return static_cast<SOCKET>(s); }
+
+// An accept that failed because of that one connection (the client gave up or reset first):
+// listening goes on at once. Other accept failures back off (PortEvents::onAcceptFailed).
+bool connectionOnlyAcceptError(int e) {
+  return e == WSAECONNRESET || e == WSAECONNABORTED || e == WSAETIMEDOUT || e == ERROR_NETNAME_DELETED;
+}
+
+// WSARecv/WSASend/AcceptEx refuse to start with WSAEWOULDBLOCK when the system has too many
+// overlapped requests outstanding. No completion follows, so that must not read as "would block,
+// wait for the port": report it as the resource error it is.
+int startError(int e) { return e == WSAEWOULDBLOCK ? WSAENOBUFS : e; }
 bool succeeded(const OVERLAPPED& ov) { return static_cast<LONG>(ov.Internal) >= 0; }  // NT_SUCCESS.
 
 struct Op {
@@ -147,6 +161,9 @@ class IocpPort final : public Port {
   void completeAccept(Listener::AcceptOp& op);
   int startAccept(Listener& l, Listener::AcceptOp& op);  // Under l.mu.
   void operationStarted() { outstanding_.fetch_add(1, std::memory_order_relaxed); }
+  // Queue a packet with no OVERLAPPED. Retries briefly when the system is short of memory;
+  // false if it still could not.
+  bool postPacket(ULONG_PTR key);
   void operationFinished();
   void timerLoop();
   void stopTimerThread();
@@ -255,6 +272,12 @@ IocpPort::IocpPort(PortEvents& events) : events_(events) {
 IocpPort::~IocpPort() {
   stopAccepting();
   stopTimerThread();
+  if (outstanding_.load() > 0) {
+    // shutdown() gave up waiting: an operation may still complete into its memory. Keep the
+    // listeners (their accept areas) alive for good rather than free memory the OS may write.
+    std::fprintf(stderr, "iocp: %ld I/O operations still outstanding at shutdown\n", outstanding_.load());
+    for (auto& l : listeners_) l.release();
+  }
   CloseHandle(port_);  // Discards what is still queued (the last thread's re-posted quit packet).
 }
 
@@ -289,27 +312,26 @@ void IocpPort::listen(const std::vector<net::OpenListener>& listeners) {
 }
 
 int IocpPort::startAccept(Listener& l, Listener::AcceptOp& op) {
-  if (l.closed || op.pending) return 0;
-  const SOCKET a = WSASocketW(l.family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
-                              WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
-  if (a == INVALID_SOCKET) return WSAGetLastError();
-  net::countSocket(+1);
-  op.ov = OVERLAPPED{};
-  op.accepted = a;
-  op.pending = true;
-  operationStarted();
-  DWORD received = 0;
-  if (!l.acceptEx(l.s, a, op.addresses, 0, kAddressRoom, kAddressRoom, &received, &op.ov)) {
+  for (;;) {
+    if (l.closed || op.pending) return 0;
+    const SOCKET a = WSASocketW(l.family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                                WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (a == INVALID_SOCKET) return WSAGetLastError();
+    net::countSocket(+1);
+    op.ov = OVERLAPPED{};
+    op.accepted = a;
+    op.pending = true;
+    operationStarted();
+    DWORD received = 0;
+    if (l.acceptEx(l.s, a, op.addresses, 0, kAddressRoom, kAddressRoom, &received, &op.ov)) return 0;
     const int e = WSAGetLastError();
-    if (e != ERROR_IO_PENDING) {
-      op.pending = false;
-      op.accepted = INVALID_SOCKET;
-      net::closeSocket(static_cast<net::SocketHandle>(a));
-      operationFinished();
-      return e;
-    }
+    if (e == ERROR_IO_PENDING) return 0;
+    op.pending = false;
+    op.accepted = INVALID_SOCKET;
+    net::closeSocket(static_cast<net::SocketHandle>(a));
+    operationFinished();
+    if (!connectionOnlyAcceptError(e)) return startError(e);
   }
-  return 0;
 }
 
 void IocpPort::completeAccept(Listener::AcceptOp& op) {
@@ -321,17 +343,23 @@ void IocpPort::completeAccept(Listener::AcceptOp& op) {
     a = op.accepted;
     op.accepted = INVALID_SOCKET;
     op.pending = false;
-    if (l.closed || !succeeded(op.ov)) {
-      // Stopping, or this one connection failed before it was accepted (e.g. the client reset):
-      // drop it and keep listening.
+    if (l.closed) {  // Stopping: cancelled, or accepted too late to serve.
       net::closeSocket(static_cast<net::SocketHandle>(a));
-      a = INVALID_SOCKET;
-    } else {
+      return;
+    }
+    if (succeeded(op.ov)) {
       // Gives the socket its addresses and makes shutdown() work on it.
       setsockopt(a, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, reinterpret_cast<const char*>(&l.s),
                  sizeof l.s);
+      restartError = startAccept(l, op);  // Keep the pending count up before running a handler.
+    } else {
+      net::closeSocket(static_cast<net::SocketHandle>(a));
+      a = INVALID_SOCKET;
+      DWORD bytes = 0, flags = 0;
+      const int e = WSAGetOverlappedResult(l.s, &op.ov, &bytes, FALSE, &flags) ? 0 : WSAGetLastError();
+      // One client's failure: listen on. Anything else backs off (resumeAccept re-posts this op).
+      restartError = connectionOnlyAcceptError(e) ? startAccept(l, op) : startError(e);
     }
-    restartError = startAccept(l, op);  // Keep the pending count up before running any handler.
   }
   if (a != INVALID_SOCKET) {
     const auto h = static_cast<net::SocketHandle>(a);
@@ -392,7 +420,7 @@ int IocpPort::startReceive(const std::shared_ptr<SocketState>& st) {
       st->recvPending.store(false, std::memory_order_release);
       st->recvKeep.reset();
       operationFinished();
-      return e;
+      return startError(e);
     }
   }
   return 0;
@@ -418,7 +446,7 @@ int IocpPort::startSend(const std::shared_ptr<SocketState>& st, bool continuing)
         pendingSends_.fetch_sub(1);
         st->sendPending.store(false, std::memory_order_release);
       }
-      return e;
+      return startError(e);
     }
   }
   return 0;
@@ -451,7 +479,7 @@ bool IocpPort::pump(DWORD timeoutMs) {
         break;
       case kQuitKey:
         // Pass it on, so every I/O thread sees one, whichever thread dequeues it.
-        PostQueuedCompletionStatus(port_, 0, kQuitKey, nullptr);
+        postPacket(kQuitKey);
         stay = false;
         break;
       default:
@@ -513,8 +541,19 @@ void IocpPort::operationFinished() {
   }
 }
 
+bool IocpPort::postPacket(ULONG_PTR key) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (PostQueuedCompletionStatus(port_, 0, key, nullptr)) return true;
+    Sleep(1);
+  }
+  std::fprintf(stderr, "iocp: PostQueuedCompletionStatus failed: %s\n",
+               net::errorText(static_cast<int>(GetLastError())).c_str());
+  return false;
+}
+
 void IocpPort::post() {
-  if (!postArmed_.exchange(true)) PostQueuedCompletionStatus(port_, 0, kPostKey, nullptr);
+  if (postArmed_.exchange(true)) return;  // A packet is on its way; it drains everything queued.
+  if (!postPacket(kPostKey)) postArmed_.store(false);  // The next post() tries again.
 }
 
 void IocpPort::armTimer(Clock::time_point when) {
@@ -533,8 +572,12 @@ void IocpPort::timerLoop() {
     } else if (Clock::now() < deadline_) {
       timerCv_.wait_until(lock, deadline_);
     } else {
+      const Clock::time_point due = deadline_;
       deadline_ = Clock::time_point::max();  // One packet per arming; onTimer re-arms.
-      PostQueuedCompletionStatus(port_, 0, kTimerKey, nullptr);
+      lock.unlock();
+      const bool posted = postPacket(kTimerKey);
+      lock.lock();
+      if (!posted && deadline_ == Clock::time_point::max()) deadline_ = due;  // Try again.
     }
   }
 }
@@ -562,7 +605,11 @@ void IocpPort::shutdown(int ioThreads) {
     }
   }
   stopTimerThread();
-  if (ioThreads > 0) PostQueuedCompletionStatus(port_, 0, kQuitKey, nullptr);
+  // The I/O threads cannot leave without this packet: insist.
+  if (ioThreads > 0) {
+    while (!postPacket(kQuitKey)) {
+    }
+  }
 }
 
 }  // namespace
