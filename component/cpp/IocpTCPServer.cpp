@@ -66,6 +66,7 @@ class TIocpTCPServer::Handler final : public iocp::EngineHandler {
     ctx->binding_.Port = conn.local().port;
     ctx->binding_.PeerIP = conn.peer().ip;
     ctx->binding_.PeerPort = conn.peer().port;
+    ctx->binding_.Handle = conn.handle();
     conn.userData = ctx;
     server_.contexts_.add(ctx);
     if (server_.OnContextCreated) {
@@ -109,6 +110,18 @@ class TIocpTCPServer::Handler final : public iocp::EngineHandler {
     }
     conn.userData = nullptr;
     delete ctx;
+  }
+
+  void onHeartbeat(iocp::Connection& conn) override {
+    if (!server_.OnHeartbeat) return;
+    TIocpContext* ctx = context(conn);
+    try {
+      server_.OnHeartbeat(ctx);
+    } catch (const std::exception& e) {  // A failed ping does not end the connection by itself.
+      if (server_.OnException) report(ctx, e);
+    } catch (...) {
+      if (server_.OnException) report(ctx, EIdException("unknown exception in OnHeartbeat"));
+    }
   }
 
   void onListenError(std::size_t binding, const std::string& message) override {
@@ -185,6 +198,18 @@ void TIocpTCPServer::SetActive(bool AValue) {
   o.workThreads = std::max(IOHandlerOptions.IOCP.WorkOpThreads, 0);
   if (IOHandlerOptions.IOCP.FiberStackSize > 0) o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
   if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
+
+  iocp::LivenessOptions& live = o.liveness;
+  live.heartbeat = Heartbeat.Enabled;
+  live.heartbeatIntervalMs = std::max(Heartbeat.Interval, 1);
+  live.heartbeatTimeoutMs = std::max(Heartbeat.Timeout, 1);
+  live.heartbeatMode = Heartbeat.Mode == hbWhenIdle ? iocp::HeartbeatMode::WhenIdle : iocp::HeartbeatMode::Always;
+  live.heartbeatPayload = Heartbeat.Payload;
+  live.idleTimeoutMs = std::max(IdleTimeout, 0);
+  live.keepAlive = KeepAlive.Enabled;
+  live.keepAliveTimeMs = std::max(KeepAlive.Time, 1);
+  live.keepAliveIntervalMs = std::max(KeepAlive.Interval, 1);
+  live.userTimeoutMs = std::max(UserTimeout, 0);
 
   std::unique_ptr<iocp::Engine> engine;
   std::vector<iocp::Endpoint> bound;

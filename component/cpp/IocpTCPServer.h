@@ -53,6 +53,7 @@ class TIocpSocketHandle {
   uint16_t Port = 0;     // Local port; 0 = chosen by the OS (read back after activation).
   std::string PeerIP;    // Remote address (connection bindings only).
   uint16_t PeerPort = 0; // Remote port (connection bindings only).
+  std::intptr_t Handle = -1;  // The OS socket (connection bindings; valid until OnDisconnect).
 };
 
 // Indy: TIdSocketHandles. Owning thread, server inactive.
@@ -145,6 +146,30 @@ struct TIocpServerStats {
   std::size_t OSSendsPending = 0;         // iohIOCP: sends handed to the OS, not yet completed.
 };
 
+// When the heartbeat pings: every Interval (hbAlways), or only after an Interval in which
+// nothing arrived (hbWhenIdle).
+enum TIocpHeartbeatMode { hbAlways = 0, hbWhenIdle = 1 };
+
+// Server.Heartbeat: dead-peer detection without a timer in user code. Every Interval ms (or
+// after Interval ms of silence, hbWhenIdle) the server pings: OnHeartbeat runs (write the
+// protocol's own ping there) and Payload is written if not empty. A connection from which nothing
+// arrives for Timeout ms after a ping is closed: OnDisconnect, DisconnectReason() ==
+// "heartbeat timeout". A vanished peer is detected within Interval + Timeout.
+struct TIocpHeartbeatOptions {
+  bool Enabled = false;
+  int Interval = 30000;  // ms.
+  int Timeout = 10000;   // ms.
+  TIocpHeartbeatMode Mode = hbAlways;
+  std::string Payload;   // Bytes written as the ping ("" = none), e.g. "PING\r\n".
+};
+
+// Server.KeepAlive: TCP keepalive probes on accepted connections (the OS's own dead-peer check).
+struct TIocpKeepAliveOptions {
+  bool Enabled = false;
+  int Time = 60000;      // ms idle before the first probe (Linux counts whole seconds).
+  int Interval = 10000;  // ms between probes.
+};
+
 struct TIocpIOHandlerOptions {
   TIdIOHandlerType IOHandlerType = iohDefault;
   TIocpIOCPOptions IOCP;
@@ -168,6 +193,13 @@ class TIocpTCPServer {
   int TerminateWaitTime = 5000;    // ms Active = false waits for handlers to finish.
   TIocpIOHandlerOptions IOHandlerOptions;
   TIocpContextClass ContextClass;  // Null = TIocpContext.
+  TIocpHeartbeatOptions Heartbeat;
+  TIocpKeepAliveOptions KeepAlive;
+  int IdleTimeout = 0;  // ms without a completed read or write call before a connection is closed
+                        // ("idle timeout"); a peer trickling bytes that complete nothing counts
+                        // as idle (slowloris). 0 = never.
+  int UserTimeout = 0;  // ms sent data may stay unacknowledged before the OS drops the connection
+                        // (TCP_USER_TIMEOUT; Windows TCP_MAXRT in whole seconds). 0 = OS default.
 
   // --- Events. ---
   TIdServerThreadEvent OnConnect;
@@ -176,6 +208,8 @@ class TIocpTCPServer {
   TIdServerThreadEvent OnContextCreated;
   TIdServerThreadExceptionEvent OnException;
   TIdListenExceptionEvent OnListenException;
+  TIdServerThreadEvent OnHeartbeat;  // Time to ping (Heartbeat); never concurrent with the
+                                     // connection's handler. Write the ping with IOHandler.
   TIdSocketHandleEvent OnBeforeBind;
   TIdNotifyEvent OnAfterBind;
 

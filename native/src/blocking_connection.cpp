@@ -16,6 +16,7 @@ BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoin
   // Every wait goes through waitReadable/waitWritable, which interrupt() can end; a thread never
   // sits inside recv or send, where not every platform lets another thread wake it (Winsock).
   net::setNonBlocking(s, true);
+  setHandle(s);
 }
 
 bool BlockingConnection::inHandler() const {
@@ -30,6 +31,7 @@ void BlockingConnection::close() {
   std::lock_guard<std::mutex> sending(sendMu_);
   std::lock_guard<std::mutex> lock(mu_);
   if (socket_ == net::kInvalidSocket) return;
+  setHandle(-1);
   net::closeSocket(socket_);
   socket_ = net::kInvalidSocket;
 }
@@ -39,20 +41,53 @@ void BlockingConnection::interrupt() {
   if (socket_ != net::kInvalidSocket) net::shutdownBoth(socket_);
 }
 
+void BlockingConnection::startLiveness(const LivenessOptions& options, EngineHandler& handler) {
+  handler_ = &handler;
+  pingPayload_ = options.heartbeatPayload;
+  Connection::startLiveness(options);
+}
+
+int BlockingConnection::waitMsUntil(Clock::time_point deadline) const {
+  const Clock::time_point due = std::min(deadline, livenessDue());
+  if (due == Clock::time_point::max()) return -1;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
+  if (left <= 0) return 0;
+  return static_cast<int>(std::min<long long>(left + 1, 24LL * 3600 * 1000));
+}
+
+void BlockingConnection::runLiveness() {
+  switch (livenessStep(Clock::now())) {
+    case LivenessStep::Ping:
+      pinging_ = true;
+      handler_->onHeartbeat(*this);
+      if (!pingPayload_.empty()) sendAll(pingPayload_.data(), pingPayload_.size());
+      pinging_ = false;
+      break;
+    case LivenessStep::HeartbeatTimeout:
+      disconnect(CloseReason::HeartbeatTimeout);
+      break;
+    case LivenessStep::IdleTimeout:
+      disconnect(CloseReason::IdleTimeout);
+      break;
+    case LivenessStep::None:
+      break;
+  }
+}
+
 IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite) {
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   for (;;) {
-    int err = 0;
-    int waitMs = -1;
-    if (!infinite) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return IoStatus::Timeout;
-      waitMs = static_cast<int>(std::min<long long>(left.count() + 1, 24LL * 3600 * 1000));
+    if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
+    if (livenessOn() && Clock::now() >= livenessDue()) {
+      runLiveness();  // Waiting for input is where a dead peer shows: ping or give up here.
+      if (closing()) return IoStatus::NotConnected;
+      continue;
     }
-    const int ready = net::waitReadable(socket_, waitMs, &err);
+    int err = 0;
+    const int ready = net::waitReadable(socket_, waitMsUntil(infinite ? Clock::time_point::max() : deadline), &err);
     if (closing()) return IoStatus::NotConnected;
     if (ready < 0) return socketError(err);
-    if (ready == 0) continue;  // Re-check the deadline.
+    if (ready == 0) continue;  // Re-check the deadlines.
     // Receive on the stack and keep only what arrived: an idle connection pins no 64 KiB block.
     char chunk[kReadChunk];
     const long n = net::recvSome(socket_, chunk, sizeof chunk, &err);

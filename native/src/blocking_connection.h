@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "iocp/connection.h"
+#include "iocp/engine.h"
 #include "socket_ops.h"
 
 namespace iocp {
@@ -22,6 +23,9 @@ class BlockingConnection final : public Connection {
   // The calling thread is this connection's handler (thread engine: at the start of its thread).
   // Without an owner (a client) every thread counts as the handler.
   void setHandlerThread() { owner_.store(std::this_thread::get_id()); }
+  // Heartbeat and idle timeout for this connection, checked inside its own waits; pings go
+  // through handler.onHeartbeat. From the handler thread, before the handler runs.
+  void startLiveness(const LivenessOptions& options, EngineHandler& handler);
 
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
@@ -32,6 +36,11 @@ class BlockingConnection final : public Connection {
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
+  // A liveness deadline passed inside a wait: ping, or disconnect. Handler thread.
+  void runLiveness();
+  // Milliseconds to wait: until `deadline` (max() = none) or the liveness deadline, the sooner;
+  // -1 = forever, 0 = due now.
+  int waitMsUntil(Clock::time_point deadline) const;
   // Send all n bytes, waiting for room until `deadline` (max() = no limit; then Timeout).
   // Under sendMu_.
   IoStatus sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline);
@@ -41,6 +50,8 @@ class BlockingConnection final : public Connection {
   net::SocketHandle socket_;
   const int outsideWriteTimeoutMs_;
   std::atomic<std::thread::id> owner_{};  // The handler's thread, if it has one.
+  EngineHandler* handler_ = nullptr;       // For heartbeat pings; null without liveness.
+  std::string pingPayload_;
 };
 
 }  // namespace iocp

@@ -57,7 +57,12 @@ void CompletionConnection::runStrand() {
       bits = pending_;
       pending_ = 0;
     }
-    if (bits & kEvStart) started_ = true;
+    if ((bits & kEvStart) && !started_) {
+      started_ = true;
+      startLiveness(engine_.options().liveness);
+      armLiveness();
+    }
+    if ((bits & kEvLiveness) && !fiber_->finished()) runLiveness();
     if (bits & kEvForeign) {
       adoptForeignOutput();
       bits |= kEvOut;  // Try to send it now.
@@ -72,6 +77,7 @@ void CompletionConnection::runStrand() {
     const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
     if (started_ && wake && !fiber_->finished()) fiber_->resume();
     if (fiber_->finished()) {
+      if (livenessTimer_) engine_.timers().cancel(livenessTimer_);
       engine_.retire(*this);  // Keeps scheduled_ set: nobody runs this strand again.
       return;
     }
@@ -81,6 +87,33 @@ void CompletionConnection::runStrand() {
       return;
     }
   }
+}
+
+void CompletionConnection::runLiveness() {
+  livenessTimer_ = TimerQueue::Handle{};  // It fired.
+  if (closing()) return;
+  switch (livenessStep(Clock::now())) {
+    case LivenessStep::Ping:
+      pinging_ = true;
+      engine_.ping(*this);
+      pinging_ = false;
+      break;
+    case LivenessStep::HeartbeatTimeout:
+      disconnect(CloseReason::HeartbeatTimeout);
+      return;
+    case LivenessStep::IdleTimeout:
+      disconnect(CloseReason::IdleTimeout);
+      return;
+    case LivenessStep::None:
+      break;
+  }
+  armLiveness();
+}
+
+void CompletionConnection::armLiveness() {
+  if (!livenessOn()) return;
+  if (livenessTimer_) engine_.timers().cancel(livenessTimer_);
+  livenessTimer_ = engine_.timers().add(livenessDue(), id() | kLivenessTimer);
 }
 
 void CompletionConnection::park(unsigned mask, Clock::time_point deadline, bool infinite) {
@@ -208,6 +241,7 @@ void CompletionConnection::close() {
   } catch (...) {  // Out of memory for a timer: give up on the queued output, still close.
   }
   output_.clear();
+  setHandle(-1);
   socket_->close();
   socket_.reset();
 }

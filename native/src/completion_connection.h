@@ -17,6 +17,7 @@
 
 #include "completion_port.h"
 #include "fiber.h"
+#include "timer_queue.h"
 #include "iocp/buffer.h"
 #include "iocp/connection.h"
 
@@ -30,7 +31,11 @@ enum : unsigned {
   kEvClose = 8,     // disconnect() was called.
   kEvStart = 16,    // Accepted and registered: the fiber may start.
   kEvForeign = 32,  // Bytes were queued from outside the handler (another connection's broadcast).
+  kEvLiveness = 64,  // The liveness deadline (heartbeat, idle timeout) may have passed.
 };
+
+// TimerQueue targets with this bit are a connection's liveness deadline (id | kLivenessTimer).
+constexpr uint64_t kLivenessTimer = uint64_t{1} << 62;
 
 class CompletionConnection final : public Connection,
                                    public std::enable_shared_from_this<CompletionConnection> {
@@ -39,7 +44,11 @@ class CompletionConnection final : public Connection,
   CompletionConnection(CompletionEngine& engine, uint64_t id, Endpoint peer, Endpoint local);
   ~CompletionConnection() override;
 
-  void attach(std::unique_ptr<PortSocket> socket) { socket_ = std::move(socket); }  // Before start.
+  // Before start: the registered socket, and its OS handle (for Connection::handle()).
+  void attach(std::unique_ptr<PortSocket> socket, net::SocketHandle handle) {
+    socket_ = std::move(socket);
+    setHandle(handle);
+  }
   void close() override;                            // Fiber only.
   void notify(unsigned bits, bool onEngineThread);  // Any thread.
   void runStrand();                                 // Only by the strand owner.
@@ -53,6 +62,9 @@ class CompletionConnection final : public Connection,
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
+  // Heartbeat / idle timeout due: ping or disconnect, then arm the next deadline. Strand.
+  void runLiveness();
+  void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.
   // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
   void park(unsigned mask, Clock::time_point deadline, bool infinite);
   // Send queued output without blocking. Returns false on a socket error (*err set).
@@ -70,6 +82,7 @@ class CompletionConnection final : public Connection,
   // Strand-only state.
   bool started_ = false;
   unsigned waitMask_ = 0;
+  TimerQueue::Handle livenessTimer_;
   Buffer output_;
   bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
   std::unique_ptr<Fiber> fiber_;

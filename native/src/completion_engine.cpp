@@ -115,7 +115,7 @@ void CompletionEngine::onAccepted(std::size_t binding, net::SocketHandle s, cons
     net::refuseConnection(s, options_.refusalMessage);
     return;
   }
-  if (options_.noDelay) net::setNoDelay(s, true);
+  net::configureAccepted(s, options_);
   admit(binding, s, peer, local);
 }
 
@@ -127,7 +127,9 @@ void CompletionEngine::onAcceptFailed(std::size_t binding, int osError) {
 
 void CompletionEngine::onTimer() {
   for (uint64_t target : timers_.popExpired(Clock::now())) {
-    if (target >= kFirstConnectionId) {
+    if (target & kLivenessTimer) {
+      if (auto conn = find(target & ~kLivenessTimer)) conn->notify(kEvLiveness, true);
+    } else if (target >= kFirstConnectionId) {
       if (auto conn = find(target)) conn->notify(kEvTimer, true);
     } else if (!stopping_) {
       port_->resumeAccept(static_cast<std::size_t>(target));  // An accept retry (binding index).
@@ -155,7 +157,7 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
   std::shared_ptr<CompletionConnection> conn;
   try {
     conn = std::make_shared<CompletionConnection>(*this, nextId_++, peer, local);  // Maps a stack.
-    conn->attach(port_->attach(s, conn->id()));
+    conn->attach(port_->attach(s, conn->id()), s);
   } catch (const std::exception& e) {
     net::closeSocket(s);  // Not attached: still ours.
     releaseAdmission();
@@ -214,6 +216,12 @@ void CompletionEngine::workLoop(Worker& w) {
     }
     conn->runStrand();
   }
+}
+
+void CompletionEngine::ping(CompletionConnection& conn) {
+  handler_.onHeartbeat(conn);
+  const std::string& payload = options_.liveness.heartbeatPayload;
+  if (!payload.empty()) conn.write(payload.data(), payload.size());  // Queued from outside.
 }
 
 void CompletionEngine::retire(CompletionConnection& conn) {

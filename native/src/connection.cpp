@@ -1,6 +1,8 @@
 // Shared stream logic (lines, exact reads, write buffering) on top of the engine's two primitives.
 #include "iocp/connection.h"
 
+#include <algorithm>
+
 
 namespace iocp {
 
@@ -19,6 +21,9 @@ const char* toString(CloseReason reason) {
     case CloseReason::HandlerError: return "handler error";
     case CloseReason::ServerStopping: return "server stopping";
     case CloseReason::SlowConsumer: return "slow consumer";
+    case CloseReason::HeartbeatTimeout: return "heartbeat timeout";
+    case CloseReason::IdleTimeout: return "idle timeout";
+    case CloseReason::ProtocolLimit: return "protocol limit";
   }
   return "unknown";
 }
@@ -60,7 +65,65 @@ IoStatus Connection::fill(Clock::time_point deadline, bool infinite) {
   if (peerClosed_) return IoStatus::ClosedGracefully;
   if (osError_ != 0) return IoStatus::SocketError;
   if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
-  return fillSome(deadline, infinite);
+  const IoStatus st = fillSome(deadline, infinite);
+  if (st == IoStatus::Ok && liveness_) {
+    liveness_->lastReceive = Clock::now();
+    liveness_->unanswered = Clock::time_point{};  // Anything from the peer answers the ping.
+  }
+  return st;
+}
+
+void Connection::noteProgress() {
+  protocolLimitHit_ = false;
+  if (liveness_) liveness_->lastProgress = Clock::now();
+}
+
+void Connection::startLiveness(const LivenessOptions& options) {
+  if (!options.any()) return;
+  liveness_ = std::make_unique<Liveness>();
+  liveness_->options = options;
+  const Clock::time_point now = Clock::now();
+  liveness_->lastReceive = liveness_->lastProgress = liveness_->lastPing = now;
+}
+
+namespace {
+std::chrono::milliseconds msOf(int v) { return std::chrono::milliseconds(v < 1 ? 1 : v); }
+}  // namespace
+
+Clock::time_point Connection::livenessDue() const {
+  if (!liveness_) return Clock::time_point::max();
+  const Liveness& l = *liveness_;
+  const LivenessOptions& o = l.options;
+  Clock::time_point due = Clock::time_point::max();
+  if (o.heartbeat) {
+    const Clock::time_point pingFrom =
+        o.heartbeatMode == HeartbeatMode::Always ? l.lastPing : std::max(l.lastPing, l.lastReceive);
+    due = std::min(due, pingFrom + msOf(o.heartbeatIntervalMs));
+    if (l.unanswered != Clock::time_point{}) {
+      due = std::min(due, l.unanswered + msOf(o.heartbeatTimeoutMs));
+    }
+  }
+  if (o.idleTimeoutMs > 0) due = std::min(due, l.lastProgress + msOf(o.idleTimeoutMs));
+  return due;
+}
+
+Connection::LivenessStep Connection::livenessStep(Clock::time_point now) {
+  if (!liveness_) return LivenessStep::None;
+  Liveness& l = *liveness_;
+  const LivenessOptions& o = l.options;
+  if (o.idleTimeoutMs > 0 && now >= l.lastProgress + msOf(o.idleTimeoutMs)) {
+    return LivenessStep::IdleTimeout;
+  }
+  if (!o.heartbeat) return LivenessStep::None;
+  if (l.unanswered != Clock::time_point{} && now >= l.unanswered + msOf(o.heartbeatTimeoutMs)) {
+    return LivenessStep::HeartbeatTimeout;
+  }
+  const Clock::time_point pingFrom =
+      o.heartbeatMode == HeartbeatMode::Always ? l.lastPing : std::max(l.lastPing, l.lastReceive);
+  if (now < pingFrom + msOf(o.heartbeatIntervalMs)) return LivenessStep::None;
+  l.lastPing = now;
+  if (l.unanswered == Clock::time_point{}) l.unanswered = now;
+  return LivenessStep::Ping;
 }
 
 IoStatus Connection::readLine(std::string& line, std::string_view terminator, std::size_t maxLength,
@@ -78,13 +141,18 @@ IoStatus Connection::readLine(std::string& line, std::string_view terminator, st
       if (lf && len > 0 && input_.data()[len - 1] == '\r') --len;
       line.assign(input_.data(), len);
       input_.consume(pos + terminator.size());
+      noteProgress();
       return IoStatus::Ok;
     }
     // Only once a whole terminator fits past maxLength is the line known to be too long.
     if (maxLength > 0 && input_.size() >= maxLength + terminator.size()) {
-      if (action == MaxLineAction::Exception) return IoStatus::LineTooLong;
+      if (action == MaxLineAction::Exception) {
+        protocolLimitHit_ = true;  // Ends the connection as "protocol limit" unless read past.
+        return IoStatus::LineTooLong;
+      }
       line = input_.take(maxLength);
       if (split) *split = true;
+      noteProgress();
       return IoStatus::Ok;
     }
     if (input_.size() >= terminator.size()) searched = input_.size() - terminator.size() + 1;
@@ -99,6 +167,7 @@ IoStatus Connection::waitFor(std::size_t n, int timeoutMs) {
     const IoStatus st = fill(deadline, timeoutMs < 0);
     if (st != IoStatus::Ok) return st;
   }
+  noteProgress();
   return IoStatus::Ok;
 }
 
@@ -109,13 +178,16 @@ IoStatus Connection::readExact(void* dst, std::size_t n, int timeoutMs) {
 }
 
 IoStatus Connection::readAvailable(int timeoutMs) {
-  return fill(deadlineAfter(timeoutMs), timeoutMs < 0);
+  const IoStatus st = fill(deadlineAfter(timeoutMs), timeoutMs < 0);
+  if (st == IoStatus::Ok) noteProgress();
+  return st;
 }
 
 IoStatus Connection::write(const void* bytes, std::size_t n) {
   if (closing()) return IoStatus::NotConnected;
   if (!inHandler()) return n == 0 ? IoStatus::Ok : sendFromOutside(static_cast<const char*>(bytes), n);
   if (osError_ != 0) return IoStatus::SocketError;
+  if (liveness_ && !pinging_) liveness_->lastProgress = Clock::now();  // Own writes count, pings not.
   if (writeBufferOpen_) {
     writeBuffer_.append(static_cast<const char*>(bytes), n);
     if (writeThreshold_ > 0 && writeBuffer_.size() >= writeThreshold_) return writeBufferFlush();

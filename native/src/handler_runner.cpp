@@ -12,7 +12,9 @@ void runHandler(Connection& conn, EngineHandler& handler) {
     error = std::current_exception();
   }
   // An I/O failure has already recorded its own reason; these only apply when none is set.
-  conn.setReason(error ? CloseReason::HandlerError : CloseReason::LocalDisconnect);
+  conn.setReason(!error                     ? CloseReason::LocalDisconnect
+                 : conn.protocolLimitHit() ? CloseReason::ProtocolLimit
+                                           : CloseReason::HandlerError);
   try {
     conn.close();
   } catch (...) {  // E.g. out of memory while flushing; the socket is closed regardless.

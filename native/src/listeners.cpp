@@ -30,6 +30,13 @@ std::vector<OpenListener> openListeners(const EngineOptions& options, bool nonBl
   return open;
 }
 
+void configureAccepted(SocketHandle s, const EngineOptions& options) {
+  if (options.noDelay) setNoDelay(s, true);
+  const LivenessOptions& l = options.liveness;
+  if (l.keepAlive) setKeepAlive(s, true, l.keepAliveTimeMs, l.keepAliveIntervalMs);
+  if (l.userTimeoutMs > 0) setUserTimeout(s, l.userTimeoutMs);
+}
+
 void refuseConnection(SocketHandle s, const std::string& message) {
   if (!message.empty()) {
     int err = 0;

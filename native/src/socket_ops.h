@@ -38,6 +38,13 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
 void refuseConnection(SocketHandle s, const std::string& message);
 
 void setNoDelay(SocketHandle s, bool on);
+// TCP keepalive: probes after timeMs idle, then every intervalMs. False if the OS refused.
+bool setKeepAlive(SocketHandle s, bool on, int timeMs, int intervalMs);
+// Bound on how long sent data may stay unacknowledged before the OS drops the connection
+// (TCP_USER_TIMEOUT; Windows TCP_MAXRT, whole seconds). False if the OS refused or lacks it.
+bool setUserTimeout(SocketHandle s, int ms);
+// What every engine applies to an accepted socket: TCP_NODELAY, keepalive, user timeout.
+void configureAccepted(SocketHandle s, const EngineOptions& options);
 bool setNonBlocking(SocketHandle s, bool on);  // False if the OS refused.
 // The socket's own address, and its peer's for a connected socket ({} if the OS cannot tell).
 Endpoint localEndpoint(SocketHandle s);

@@ -97,7 +97,7 @@ class ThreadEngine final : public Engine {
         net::refuseConnection(s, options_.refusalMessage);
         continue;
       }
-      if (options_.noDelay) net::setNoDelay(s, true);
+      net::configureAccepted(s, options_);
       admit(l.index, s, peer, local);
     }
   }
@@ -128,6 +128,7 @@ class ThreadEngine final : public Engine {
     try {
       w.thread = std::thread([this, conn] {
         conn->setHandlerThread();
+        conn->startLiveness(options_.liveness, handler_);
         runHandler(*conn, handler_);
         finish(conn->id());
       });

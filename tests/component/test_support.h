@@ -55,6 +55,16 @@ bool runningUnderWine();     // True when a Windows build runs under Wine (not W
 bool readersWaitOnOverlappedReceives();
 int lowestFreeDescriptor();  // The number the next socket or file will get.
 
+// Liveness-related options of a socket, read back from the OS; -1 where the OS cannot report one
+// (Windows reports SO_KEEPALIVE only: SIO_KEEPALIVE_VALS and TCP_MAXRT are write-only there).
+struct SocketOptions {
+  int keepAlive = -1;  // 0 or 1.
+  int keepAliveIdleSeconds = -1;
+  int keepAliveIntervalSeconds = -1;
+  int userTimeoutMs = -1;
+};
+SocketOptions readSocketOptions(std::intptr_t handle);
+
 // Lowers the soft limit on descriptor numbers for its lifetime (restore() ends it early).
 class DescriptorLimit {
  public:

@@ -44,6 +44,22 @@ long residentKiB() {
 
 int connectionResetCode() { return ECONNRESET; }
 bool readersWaitOnOverlappedReceives() { return false; }
+
+SocketOptions readSocketOptions(std::intptr_t handle) {
+  const int fd = static_cast<int>(handle);
+  SocketOptions o;
+  int v = 0;
+  socklen_t len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &len) == 0) o.keepAlive = v != 0 ? 1 : 0;
+  len = sizeof v;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, &len) == 0) o.keepAliveIdleSeconds = v;
+  len = sizeof v;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, &len) == 0) o.keepAliveIntervalSeconds = v;
+  unsigned u = 0;
+  len = sizeof u;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &u, &len) == 0) o.userTimeoutMs = static_cast<int>(u);
+  return o;
+}
 bool descriptorLimitsApply() { return true; }
 bool runningUnderWine() { return false; }
 

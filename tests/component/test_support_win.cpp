@@ -47,6 +47,15 @@ int lowestFreeDescriptor() { return -1; }  // Windows has no descriptor-number l
 DescriptorLimit::DescriptorLimit(int) {}
 void DescriptorLimit::restore() {}
 bool readersWaitOnOverlappedReceives() { return true; }
+SocketOptions readSocketOptions(std::intptr_t handle) {
+  SocketOptions o;
+  BOOL on = FALSE;
+  int len = sizeof on;
+  if (getsockopt(static_cast<SOCKET>(handle), SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<char*>(&on), &len) == 0) {
+    o.keepAlive = on ? 1 : 0;
+  }
+  return o;
+}
 bool descriptorLimitsApply() { return false; }
 
 RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {

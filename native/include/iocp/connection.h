@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -35,9 +36,34 @@ enum class CloseReason : int {
   HandlerError,     // A handler raised an exception that was not an I/O error.
   ServerStopping,   // The server was deactivated.
   SlowConsumer,     // Output queued for the peer from outside its handler passed the limit.
+  HeartbeatTimeout,  // Nothing arrived for Heartbeat.Timeout after a ping.
+  IdleTimeout,       // No read or write call completed for the idle timeout.
+  ProtocolLimit,     // The peer broke a limit (e.g. a line longer than MaxLineLength).
 };
 
 const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed".
+
+// When the heartbeat pings: every interval, or only after an interval with nothing received.
+enum class HeartbeatMode : int { Always = 0, WhenIdle = 1 };
+
+// Dead-peer detection, applied per connection by its engine (no thread per connection).
+struct LivenessOptions {
+  bool heartbeat = false;          // Ping, and close when nothing arrives for timeout after a ping.
+  int heartbeatIntervalMs = 30000;
+  int heartbeatTimeoutMs = 10000;
+  HeartbeatMode heartbeatMode = HeartbeatMode::Always;
+  std::string heartbeatPayload;    // Bytes written as the ping ("" = none; the engine's handler
+                                   // onHeartbeat may write the protocol's own).
+  // Close after this long without a completed read or write call (bytes trickling in without
+  // completing what the handler waits for do not count: a slowloris is closed). 0 = never.
+  int idleTimeoutMs = 0;
+  bool keepAlive = false;          // TCP keepalive probes (SO_KEEPALIVE).
+  int keepAliveTimeMs = 60000;     // Idle time before the first probe.
+  int keepAliveIntervalMs = 10000; // Between probes.
+  int userTimeoutMs = 0;           // Close when sent data stays unacknowledged this long
+                                   // (TCP_USER_TIMEOUT; Windows: TCP_MAXRT). 0 = OS default.
+  bool any() const { return heartbeat || idleTimeoutMs > 0; }
+};
 
 // What readLine does when no terminator arrives within maxLength bytes.
 enum class MaxLineAction : int { Exception = 0, Split = 1 };
@@ -112,11 +138,26 @@ class Connection {
   virtual void close() = 0;
 
   void* userData = nullptr;  // Owned by the layer above (the component's context). Any thread.
+  // The OS socket handle while open (for socket options); -1 once closed. Any thread.
+  std::intptr_t handle() const { return handle_.load(); }
 
   // Record the close reason if none is set yet. Returns true if this call set it. Any thread.
   bool setReason(CloseReason reason);
+  // The last read failed on a protocol limit (LineTooLong) and nothing was read since. Handler.
+  bool protocolLimitHit() const { return protocolLimitHit_; }
 
  protected:
+  // --- Liveness, for engines. Every call from the connection's own handler context (its thread,
+  // or its strand while the fiber is parked). ---
+  enum class LivenessStep { None, Ping, HeartbeatTimeout, IdleTimeout };
+  void startLiveness(const LivenessOptions& options);  // At the start of the handler.
+  bool livenessOn() const { return liveness_ != nullptr; }
+  // When livenessStep() next has something to do; max() if never.
+  Clock::time_point livenessDue() const;
+  // What is due at `now`: a ping (the caller sends it), or a close (the caller disconnects).
+  LivenessStep livenessStep(Clock::time_point now);
+  void setHandle(std::intptr_t h) { handle_.store(h); }
+
   // Append at least one byte to input_ before `deadline`. Returns ClosedGracefully on FIN.
   virtual IoStatus fillSome(Clock::time_point deadline, bool infinite) = 0;
   // Send all n bytes (may queue them in the engine as long as it bounds the queued size).
@@ -142,6 +183,21 @@ class Connection {
  private:
   IoStatus fill(Clock::time_point deadline, bool infinite);
 
+  void noteProgress();  // A read or write call completed.
+  bool protocolLimitHit_ = false;
+ protected:
+  bool pinging_ = false;  // Inside a heartbeat ping: writes do not count as progress.
+ private:
+
+  struct Liveness {
+    LivenessOptions options;
+    Clock::time_point lastReceive;   // Bytes last arrived.
+    Clock::time_point lastProgress;  // A read or write call last completed.
+    Clock::time_point lastPing;      // The last ping was sent.
+    Clock::time_point unanswered;    // The first ping nothing has arrived since; {} = none.
+  };
+  std::unique_ptr<Liveness> liveness_;  // Null while off.
+  std::atomic<std::intptr_t> handle_{-1};
   const uint64_t id_;
   const Endpoint peer_;
   const Endpoint local_;

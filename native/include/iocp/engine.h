@@ -39,6 +39,7 @@ struct EngineOptions {
   std::size_t fiberStackSize = 256 * 1024;       // Completion: reserved stack per connection.
   std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
+  LivenessOptions liveness;                      // Heartbeat, idle timeout, keepalive, user timeout.
   int outsideWriteTimeoutMs = 2000;              // Threads: how long a write from outside a connection's
                                                  // handler may wait for the peer before the peer is
                                                  // dropped as a slow consumer. (Completion engine:
@@ -60,6 +61,10 @@ class EngineHandler {
   // Handler context, exactly once per accepted connection, after its socket is closed.
   // `error` is the exception that ended the connection (or null). Must not throw.
   virtual void onDisconnect(Connection& conn, std::exception_ptr error) = 0;
+  // Heartbeat: time to ping (LivenessOptions). Runs in the connection's context while its handler
+  // waits (iohIOCP: on its strand, the fiber parked; iohDefault: on its thread, inside the wait),
+  // never concurrently with the handler. Write the protocol's ping with conn.write. Must not throw.
+  virtual void onHeartbeat(Connection& conn) { (void)conn; }
   // A listener failed (bind, listen or accept). Any thread. Must not throw.
   virtual void onListenError(std::size_t binding, const std::string& message) = 0;
 };

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -129,6 +130,21 @@ bool setNonBlocking(SocketHandle s, bool on) {
   const int flags = fcntl(fdOf(s), F_GETFL, 0);
   if (flags < 0) return false;
   return fcntl(fdOf(s), F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)) == 0;
+}
+
+bool setKeepAlive(SocketHandle s, bool on, int timeMs, int intervalMs) {
+  const int v = on ? 1 : 0;
+  if (setsockopt(fdOf(s), SOL_SOCKET, SO_KEEPALIVE, &v, sizeof v) != 0) return false;
+  if (!on) return true;
+  const int idle = std::max(1, (timeMs + 999) / 1000);  // The kernel counts whole seconds.
+  const int interval = std::max(1, (intervalMs + 999) / 1000);
+  return setsockopt(fdOf(s), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) == 0 &&
+         setsockopt(fdOf(s), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) == 0;
+}
+
+bool setUserTimeout(SocketHandle s, int ms) {
+  const unsigned v = static_cast<unsigned>(std::max(ms, 0));
+  return setsockopt(fdOf(s), IPPROTO_TCP, TCP_USER_TIMEOUT, &v, sizeof v) == 0;
 }
 
 void setNoDelay(SocketHandle s, bool on) {

@@ -4,6 +4,7 @@
 
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <mstcpip.h>
 #include <windows.h>
 
 #include <algorithm>
@@ -177,6 +178,22 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
 bool setNonBlocking(SocketHandle s, bool on) {
   u_long mode = on ? 1 : 0;
   return ioctlsocket(sockOf(s), FIONBIO, &mode) == 0;
+}
+
+bool setKeepAlive(SocketHandle s, bool on, int timeMs, int intervalMs) {
+  tcp_keepalive k{};
+  k.onoff = on ? 1 : 0;
+  k.keepalivetime = static_cast<ULONG>(std::max(timeMs, 1));
+  k.keepaliveinterval = static_cast<ULONG>(std::max(intervalMs, 1));
+  DWORD bytes = 0;
+  return WSAIoctl(sockOf(s), SIO_KEEPALIVE_VALS, &k, sizeof k, nullptr, 0, &bytes, nullptr, nullptr) == 0;
+}
+
+bool setUserTimeout(SocketHandle s, int ms) {
+  constexpr int kTcpMaxRt = 5;  // TCP_MAXRT (Windows 10+), not in every SDK's headers.
+  const DWORD seconds = static_cast<DWORD>(std::max(1, (ms + 999) / 1000));
+  return setsockopt(sockOf(s), IPPROTO_TCP, kTcpMaxRt, reinterpret_cast<const char*>(&seconds),
+                    sizeof seconds) == 0;
 }
 
 void setNoDelay(SocketHandle s, bool on) {

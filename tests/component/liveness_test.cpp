@@ -1,0 +1,213 @@
+// Liveness on loopback: heartbeat pings and timeouts, the idle timeout, TCP keepalive and user
+// timeout, and the reason every such close carries. Vanished peers on a real (namespaced) network
+// are in vanished_peer_test.cpp.
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "server_fixture.h"
+
+using namespace Iocp;
+using namespace testing_support;
+
+namespace {
+
+class Liveness : public ServerTest {
+ protected:
+  // Records when each connection disconnected and why.
+  void recordDisconnects() {
+    server->OnDisconnect = [this](TIocpContext* c) {
+      std::lock_guard<std::mutex> lock(mu);
+      reasons.push_back(c->DisconnectReason());
+      at.push_back(std::chrono::steady_clock::now());
+    };
+  }
+  std::vector<std::string> reasonsSoFar() {
+    std::lock_guard<std::mutex> lock(mu);
+    return reasons;
+  }
+  long long msFromTo(std::chrono::steady_clock::time_point t0, std::size_t i) {
+    std::lock_guard<std::mutex> lock(mu);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(at[i] - t0).count();
+  }
+
+  std::mutex mu;
+  std::vector<std::string> reasons;
+  std::vector<std::chrono::steady_clock::time_point> at;
+};
+INSTANTIATE_FOR_BOTH_ENGINES(Liveness);
+
+TEST_P(Liveness, HeartbeatPingsEveryIntervalAndAnAnsweringPeerStays) {
+  server->Heartbeat.Enabled = true;
+  server->Heartbeat.Interval = 200;
+  server->Heartbeat.Timeout = 1000;
+  server->Heartbeat.Payload = "PING\r\n";
+  recordDisconnects();
+  const auto stop = stopAtEnd();
+  echo();
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  std::vector<long long> pings;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (msSince(t0) < 1300) {
+    const std::string line = s.recvLine(100);
+    if (line == "PING") {
+      pings.push_back(msSince(t0));
+      s.send("PONG\r\n");  // The echo handler sends it back; anything from us answers the ping.
+    }
+  }
+  std::printf("[ figures  ] %s: %zu pings in 1.3 s at Interval = 200 ms\n", iocp() ? "iohIOCP" : "iohDefault",
+              pings.size());
+  ASSERT_GE(pings.size(), 4u);
+  EXPECT_LE(pings.size(), 7u);
+  for (std::size_t i = 1; i < pings.size(); ++i) {
+    const long long gap = pings[i] - pings[i - 1];
+    EXPECT_GE(gap, 150) << "ping " << i;  // On schedule, within one interval.
+    EXPECT_LE(gap, 400) << "ping " << i;
+  }
+  EXPECT_TRUE(reasonsSoFar().empty()) << "an answering peer must stay connected";
+}
+
+TEST_P(Liveness, ASilentPeerIsClosedWithHeartbeatTimeoutWithinIntervalPlusTimeout) {
+  server->Heartbeat.Enabled = true;
+  server->Heartbeat.Interval = 200;
+  server->Heartbeat.Timeout = 400;
+  server->Heartbeat.Payload = "PING\r\n";
+  recordDisconnects();
+  const auto stop = stopAtEnd();
+  echo();
+  const uint16_t port = start();
+  const auto t0 = std::chrono::steady_clock::now();
+  RawSocket s("127.0.0.1", port);  // Connected, alive, but never answers.
+  ASSERT_TRUE(waitUntil([&] { return reasonsSoFar().size() == 1; }, 3000));
+  const long long took = msFromTo(t0, 0);
+  std::printf("[ figures  ] %s: silent peer closed after %lld ms (Interval 200 + Timeout 400)\n",
+              iocp() ? "iohIOCP" : "iohDefault", took);
+  EXPECT_EQ(reasonsSoFar()[0], "heartbeat timeout");
+  EXPECT_GE(took, 550);
+  EXPECT_LE(took, 600 + 400);
+}
+
+TEST_P(Liveness, OnlyWhenIdleSendsNoPingToAPeerThatKeepsTalking) {
+  server->Heartbeat.Enabled = true;
+  server->Heartbeat.Mode = hbWhenIdle;
+  server->Heartbeat.Interval = 300;
+  server->Heartbeat.Timeout = 2000;
+  server->Heartbeat.Payload = "PING\r\n";
+  recordDisconnects();
+  const auto stop = stopAtEnd();
+  echo();
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  int pings = 0, echoes = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (msSince(t0) < 1500) {  // Five intervals of steady traffic: a line every 50 ms.
+    s.send("x\r\n");
+    const std::string line = s.recvLine(200);
+    pings += line == "PING";
+    echoes += line == "x";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(pings, 0) << "a connection receiving traffic must not be pinged";
+  EXPECT_GT(echoes, 10);
+  // Silence: now the ping comes, one interval after the last line.
+  const auto quiet = std::chrono::steady_clock::now();
+  std::string line;
+  while (line != "PING" && msSince(quiet) < 2000) line = s.recvLine(2000);
+  EXPECT_EQ(line, "PING");
+  EXPECT_LE(msSince(quiet), 300 + 400);
+  EXPECT_TRUE(reasonsSoFar().empty());
+}
+
+TEST_P(Liveness, OnHeartbeatWritesTheProtocolsOwnPing) {
+  server->Heartbeat.Enabled = true;
+  server->Heartbeat.Interval = 150;
+  server->Heartbeat.Timeout = 5000;
+  std::atomic<int> calls{0};
+  const auto stop = stopAtEnd();
+  server->OnHeartbeat = [&](TIocpContext* c) {
+    ++calls;
+    c->Connection->IOHandler->WriteLn("HB " + std::to_string(c->Binding->PeerPort));
+  };
+  echo();
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  const std::string line = s.recvLine(2000);
+  EXPECT_EQ(line.rfind("HB ", 0), 0u) << line;
+  EXPECT_GE(calls.load(), 1);
+}
+
+TEST_P(Liveness, IdleTimeoutClosesASlowlorisThatNeverCompletesALine) {
+  server->IdleTimeout = 500;
+  recordDisconnects();
+  const auto stop = stopAtEnd();
+  echo();
+  const uint16_t port = start();
+  RawSocket worker("127.0.0.1", port);  // Completes a line every 100 ms: never idle.
+  RawSocket slowloris("127.0.0.1", port);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (reasonsSoFar().empty() && msSince(t0) < 3000) {
+    slowloris.send("a");  // One byte at a time, no line ever completes.
+    worker.send("w\r\n");
+    EXPECT_EQ(worker.recvLine(1000), "w");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(reasonsSoFar().size(), 1u) << "only the slowloris is idle";
+  const long long took = msFromTo(t0, 0);
+  std::printf("[ figures  ] %s: slowloris closed after %lld ms (IdleTimeout 500)\n",
+              iocp() ? "iohIOCP" : "iohDefault", took);
+  EXPECT_EQ(reasonsSoFar()[0], "idle timeout");
+  EXPECT_GE(took, 450);
+  EXPECT_LE(took, 1200);
+  worker.send("still\r\n");
+  EXPECT_EQ(worker.recvLine(1000), "still");
+}
+
+TEST_P(Liveness, KeepAliveAndUserTimeoutAreAppliedToAcceptedSockets) {
+  server->KeepAlive.Enabled = true;
+  server->KeepAlive.Time = 30000;
+  server->KeepAlive.Interval = 5000;
+  server->UserTimeout = 7000;
+  std::atomic<std::intptr_t> handle{-1};
+  const auto stop = stopAtEnd();
+  server->OnConnect = [&](TIocpContext* c) { handle = c->Binding->Handle; };
+  echo();
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  ASSERT_TRUE(waitUntil([&] { return handle.load() != -1; }));
+  const SocketOptions o = readSocketOptions(handle.load());
+  EXPECT_EQ(o.keepAlive, 1);
+  // Where the OS reports them (not Windows: its keepalive times and TCP_MAXRT are write-only).
+  if (o.keepAliveIdleSeconds != -1) {
+    EXPECT_EQ(o.keepAliveIdleSeconds, 30);
+  }
+  if (o.keepAliveIntervalSeconds != -1) {
+    EXPECT_EQ(o.keepAliveIntervalSeconds, 5);
+  }
+  if (o.userTimeoutMs != -1) {
+    EXPECT_EQ(o.userTimeoutMs, 7000);
+  }
+  if (descriptorLimitsApply()) {  // POSIX: every one of them is readable.
+    EXPECT_NE(o.userTimeoutMs, -1);
+    EXPECT_NE(o.keepAliveIdleSeconds, -1);
+  }
+}
+
+TEST_P(Liveness, AnOverLongLineEndsTheConnectionAsProtocolLimit) {
+  recordDisconnects();
+  const auto stop = stopAtEnd();
+  server->OnExecute = [](TIocpContext* c) {
+    auto* io = c->Connection->IOHandler;
+    io->MaxLineLength = 16;
+    io->WriteLn(io->ReadLn());
+  };
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  s.send(std::string(100, 'z') + "\r\n");
+  ASSERT_TRUE(waitUntil([&] { return reasonsSoFar().size() == 1; }));
+  EXPECT_EQ(reasonsSoFar()[0], "protocol limit");
+}
+
+}  // namespace
