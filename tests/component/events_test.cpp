@@ -272,6 +272,46 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
   }
 }
 
+// Three causes land together: the heartbeat times the silent peer out after about 20 ms, while
+// the test disconnects the context from its own thread and the peer closes, after a delay that
+// sweeps across that moment. Whichever wins, OnDisconnect fires exactly once.
+TEST_P(DisconnectOnce, PeerCloseLocalDisconnectAndHeartbeatTimeoutRacing) {
+  constexpr int kLoops = 1000;
+  instrument();
+  server->Heartbeat.Enabled = true;
+  server->Heartbeat.Interval = 10;
+  server->Heartbeat.Timeout = 10;
+  std::atomic<TIocpContext*> current{nullptr};
+  std::atomic<int> executing{0};
+  server->OnExecute = [&](TIocpContext* c) {
+    current = c;
+    ++executing;
+    c->Connection->IOHandler->ReadLn();  // The peer never sends.
+  };
+  const uint16_t port = start();
+  for (int i = 0; i < kLoops; ++i) {
+    RawSocket s("127.0.0.1", port);
+    ASSERT_TRUE(s.valid());
+    ASSERT_TRUE(waitUntil([&] { return executing.load() == i + 1; })) << "iteration " << i;
+    std::this_thread::sleep_for(std::chrono::microseconds(400 * (i % 60)));  // 0 .. 23.6 ms
+    if (i % 2) s.close();  // Half the time the peer's FIN goes first.
+    {
+      // The context is alive until its OnDisconnect has run; that is what the lock ensures here.
+      auto& list = server->Contexts->LockList();
+      if (std::find(list.begin(), list.end(), current.load()) != list.end()) {
+        current.load()->Connection->Disconnect();
+      }
+      server->Contexts->UnlockList();
+    }
+    s.close();
+  }
+  expectEachOnce(kLoops, std::set<std::string>{"peer closed", "local disconnect", "heartbeat timeout"});
+  std::lock_guard<std::mutex> lock(mu);
+  std::printf("[ figures  ] %s: causes that won out of %d: ", iocp() ? "iohIOCP" : "iohDefault", kLoops);
+  for (const std::string& r : reasons) std::printf("'%s' ", r.c_str());
+  std::printf("\n");
+}
+
 }  // namespace
 
 namespace {
