@@ -2,6 +2,7 @@
 #pragma once
 
 #include "IocpExceptions.h"
+#include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 #include "IocpTCPClient.h"
 #include "IocpTCPServer.h"

@@ -47,6 +47,9 @@ class EIdReadLnMaxLineLengthExceeded : public EIdException {
 class EIdNotConnected : public EIdException {
  public:
   EIdNotConnected() : EIdException("Not Connected") {}
+  // why: the connection's close reason, e.g. "heartbeat timeout" -> "Not Connected (heartbeat timeout)".
+  explicit EIdNotConnected(const std::string& why)
+      : EIdException(why.empty() ? "Not Connected" : "Not Connected (" + why + ")") {}
 };
 
 // TIocpTCPClient::Connect did not complete within ConnectTimeout.

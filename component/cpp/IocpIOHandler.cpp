@@ -21,6 +21,8 @@ namespace {
       throw EIdSocketError(c.osError(), "Socket Error # " + std::to_string(c.osError()) + "\n" +
                                             iocp::osErrorText(c.osError()));
     case iocp::IoStatus::NotConnected:
+      if (c.reason() != iocp::CloseReason::None) throw EIdNotConnected(iocp::toString(c.reason()));
+      break;
     case iocp::IoStatus::Ok: break;
   }
   throw EIdNotConnected();

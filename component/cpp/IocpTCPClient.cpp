@@ -1,5 +1,6 @@
 #include "IocpTCPClient.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "iocp/engine.h"
@@ -26,11 +27,28 @@ void TIocpTCPClient::Connect() {
   }
   ioHandler_.Attach(conn_.get());
   ioHandler_.ReadTimeout = ReadTimeout;
+  if (Heartbeat.Enabled) {
+    iocp::LivenessOptions o;
+    o.heartbeat = true;
+    o.heartbeatIntervalMs = std::max(Heartbeat.Interval, 1);
+    o.heartbeatTimeoutMs = std::max(Heartbeat.Timeout, 1);
+    o.heartbeatMode = Heartbeat.Mode == hbWhenIdle ? iocp::HeartbeatMode::WhenIdle : iocp::HeartbeatMode::Always;
+    o.heartbeatPayload = Heartbeat.Payload;
+    iocp::enableClientLiveness(*conn_, o, [this](iocp::Connection&) {
+      if (OnHeartbeat) OnHeartbeat(this);
+    });
+  }
 }
 
 void TIocpTCPClient::Disconnect() {
   if (!conn_) return;
   ioHandler_.Attach(nullptr);
+  if (Options.CleanDisconnect) {
+    try {
+      conn_->closeGracefully(Options.Goodbye, std::max(Options.CleanDisconnectTimeout, 0));
+    } catch (...) {  // Out of memory while saying goodbye: close regardless.
+    }
+  }
   conn_->disconnect(iocp::CloseReason::LocalDisconnect);
   conn_->close();
   conn_.reset();

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "IocpExceptions.h"
+#include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 
 namespace iocp {
@@ -14,6 +16,16 @@ class Connection;
 }
 
 namespace Iocp {
+
+// TIocpTCPClient.Options.
+struct TIocpClientOptions {
+  // Disconnect sends Goodbye, shuts the sending side down and waits up to CleanDisconnectTimeout
+  // ms for the server to close too, dropping what it still sends: the server sees a graceful
+  // close at once ("peer closed"), never a reset. false: Disconnect just closes.
+  bool CleanDisconnect = false;
+  std::string Goodbye;               // e.g. "QUIT\r\n"; "" = none.
+  int CleanDisconnectTimeout = 1000;  // ms.
+};
 
 class TIocpTCPClient {
  public:
@@ -27,6 +39,11 @@ class TIocpTCPClient {
   int ConnectTimeout = 0;  // ms; 0 or less = the OS's own connect timeout.
   int ReadTimeout = 0;     // ms; copied to IOHandler->ReadTimeout on Connect; 0 = wait forever.
   bool UseNagle = true;    // false sets TCP_NODELAY.
+  TIocpClientOptions Options;
+  // Ping the server and give up on a dead one: checked while the client reads (ReadLn etc.);
+  // a read then raises EIdNotConnected("... (heartbeat timeout)"). Set before Connect.
+  TIocpHeartbeatOptions Heartbeat;
+  std::function<void(TIocpTCPClient* ASender)> OnHeartbeat;  // A ping is due (inside a read).
 
   // Connect to Host:Port. Raises EIdConnectTimeout or EIdSocketError.
   void Connect();

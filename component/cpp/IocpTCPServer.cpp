@@ -169,8 +169,22 @@ std::size_t TIocpTCPServer::EngineThreadCount() const {
 TIocpServerStats TIocpTCPServer::Stats() const {
   if (!engine_) return {};
   const iocp::EngineStats s = engine_->stats();
-  return TIocpServerStats{s.active, s.accepted, s.refused, s.osReceivesPending,
-                          s.osReceiveBytesPending, s.osSendsPending};
+  TIocpServerStats r;
+  r.ActiveConnections = s.active;
+  r.PeakConnections = s.peak;
+  r.Accepted = s.accepted;
+  r.Refused = s.refused;
+  r.OSReceivesPending = s.osReceivesPending;
+  r.OSReceiveBytesPending = s.osReceiveBytesPending;
+  r.OSSendsPending = s.osSendsPending;
+  r.BytesIn = s.bytesIn;
+  r.BytesOut = s.bytesOut;
+  r.Reads = s.reads;
+  r.Writes = s.writes;
+  for (int i = 1; i < iocp::kCloseReasonCount; ++i) {  // 0 is "none".
+    if (s.closed[i] != 0) r.Closed[iocp::toString(static_cast<iocp::CloseReason>(i))] = s.closed[i];
+  }
+  return r;
 }
 
 void TIocpTCPServer::SetActive(bool AValue) {

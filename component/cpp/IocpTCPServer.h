@@ -24,12 +24,14 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "IocpExceptions.h"
+#include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 
 namespace iocp {
@@ -136,31 +138,20 @@ struct TIocpIOCPOptions {
   int MaxPendingOutput = 4 * 1024 * 1024;     // A write waits once this many bytes are queued.
 };
 
-// Counters of a running server (TIocpTCPServer::Stats).
+// Counters of a running server (TIocpTCPServer::Stats): since activation.
 struct TIocpServerStats {
   std::size_t ActiveConnections = 0;      // Admitted and not yet finished.
+  std::size_t PeakConnections = 0;        // Most active at once.
   uint64_t Accepted = 0;                  // Admitted since activation.
   uint64_t Refused = 0;                   // Turned away by MaxConnections.
   std::size_t OSReceivesPending = 0;      // iohIOCP: receives handed to the OS, not yet completed.
   std::size_t OSReceiveBytesPending = 0;  // Bytes of buffer lent to them (zero-byte receives: 0).
   std::size_t OSSendsPending = 0;         // iohIOCP: sends handed to the OS, not yet completed.
-};
-
-// When the heartbeat pings: every Interval (hbAlways), or only after an Interval in which
-// nothing arrived (hbWhenIdle).
-enum TIocpHeartbeatMode { hbAlways = 0, hbWhenIdle = 1 };
-
-// Server.Heartbeat: dead-peer detection without a timer in user code. Every Interval ms (or
-// after Interval ms of silence, hbWhenIdle) the server pings: OnHeartbeat runs (write the
-// protocol's own ping there) and Payload is written if not empty. A connection from which nothing
-// arrives for Timeout ms after a ping is closed: OnDisconnect, DisconnectReason() ==
-// "heartbeat timeout". A vanished peer is detected within Interval + Timeout.
-struct TIocpHeartbeatOptions {
-  bool Enabled = false;
-  int Interval = 30000;  // ms.
-  int Timeout = 10000;   // ms.
-  TIocpHeartbeatMode Mode = hbAlways;
-  std::string Payload;   // Bytes written as the ping ("" = none), e.g. "PING\r\n".
+  uint64_t BytesIn = 0;                   // Bytes received.
+  uint64_t BytesOut = 0;                  // Bytes written (handlers, broadcasts, pings).
+  uint64_t Reads = 0;                     // Receives that returned data.
+  uint64_t Writes = 0;                    // Write calls accepted.
+  std::map<std::string, uint64_t> Closed;  // Finished connections by DisconnectReason().
 };
 
 // Server.KeepAlive: TCP keepalive probes on accepted connections (the OS's own dead-peer check).

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "iocp/engine.h"
+
 namespace iocp {
 
 // Counts admitted connections. Thread safe.
@@ -21,11 +23,15 @@ class Admission {
       }
     } while (!active_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel));
     accepted_.fetch_add(1, std::memory_order_relaxed);
+    std::size_t peak = peak_.load(std::memory_order_relaxed);
+    while (cur + 1 > peak && !peak_.compare_exchange_weak(peak, cur + 1, std::memory_order_relaxed)) {
+    }
     return true;
   }
   // A connection admitted earlier has finished (after its OnDisconnect). Any thread.
   void release() { active_.fetch_sub(1, std::memory_order_acq_rel); }
   std::size_t active() const { return active_.load(std::memory_order_acquire); }
+  std::size_t peak() const { return peak_.load(std::memory_order_relaxed); }
   uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
@@ -34,6 +40,22 @@ class Admission {
   std::atomic<std::size_t> active_{0};
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> refused_{0};
+  std::atomic<std::size_t> peak_{0};
 };
+
+// The counters every engine reports, read from its admission and traffic counters. Any thread.
+inline EngineStats countersSnapshot(const Admission& admission, const TrafficCounters& traffic) {
+  EngineStats s;
+  s.active = admission.active();
+  s.peak = admission.peak();
+  s.accepted = admission.accepted();
+  s.refused = admission.refused();
+  s.bytesIn = traffic.bytesIn.load(std::memory_order_relaxed);
+  s.bytesOut = traffic.bytesOut.load(std::memory_order_relaxed);
+  s.reads = traffic.reads.load(std::memory_order_relaxed);
+  s.writes = traffic.writes.load(std::memory_order_relaxed);
+  for (int i = 0; i < kCloseReasonCount; ++i) s.closed[i] = traffic.closed[i].load(std::memory_order_relaxed);
+  return s;
+}
 
 }  // namespace iocp

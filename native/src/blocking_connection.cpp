@@ -41,8 +41,9 @@ void BlockingConnection::interrupt() {
   if (socket_ != net::kInvalidSocket) net::shutdownBoth(socket_);
 }
 
-void BlockingConnection::startLiveness(const LivenessOptions& options, EngineHandler& handler) {
-  handler_ = &handler;
+void BlockingConnection::startLiveness(const LivenessOptions& options,
+                                       std::function<void(Connection&)> onPing) {
+  onPing_ = std::move(onPing);
   pingPayload_ = options.heartbeatPayload;
   Connection::startLiveness(options);
 }
@@ -59,7 +60,7 @@ void BlockingConnection::runLiveness() {
   switch (livenessStep(Clock::now())) {
     case LivenessStep::Ping:
       pinging_ = true;
-      handler_->onHeartbeat(*this);
+      if (onPing_) onPing_(*this);
       if (!pingPayload_.empty()) sendAll(pingPayload_.data(), pingPayload_.size());
       pinging_ = false;
       break;
@@ -100,6 +101,11 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
     if (net::interrupted(err) || net::wouldBlock(err)) continue;
     return socketError(err);
   }
+}
+
+void BlockingConnection::shutdownSend() {
+  std::lock_guard<std::mutex> lock(sendMu_);  // After any write in progress.
+  if (socket_ != net::kInvalidSocket) net::shutdownWrite(socket_);
 }
 
 IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -23,12 +24,13 @@ class BlockingConnection final : public Connection {
   // The calling thread is this connection's handler (thread engine: at the start of its thread).
   // Without an owner (a client) every thread counts as the handler.
   void setHandlerThread() { owner_.store(std::this_thread::get_id()); }
-  // Heartbeat and idle timeout for this connection, checked inside its own waits; pings go
-  // through handler.onHeartbeat. From the handler thread, before the handler runs.
-  void startLiveness(const LivenessOptions& options, EngineHandler& handler);
+  // Heartbeat and idle timeout for this connection, checked inside its own waits; onPing runs
+  // when a ping is due (then the payload is sent). From the handler thread, before it reads.
+  void startLiveness(const LivenessOptions& options, std::function<void(Connection&)> onPing);
 
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
+  void shutdownSend() override;
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override;  // Any thread: shuts the socket down so blocked calls return.
   bool inHandler() const override;
@@ -50,7 +52,7 @@ class BlockingConnection final : public Connection {
   net::SocketHandle socket_;
   const int outsideWriteTimeoutMs_;
   std::atomic<std::thread::id> owner_{};  // The handler's thread, if it has one.
-  EngineHandler* handler_ = nullptr;       // For heartbeat pings; null without liveness.
+  std::function<void(Connection&)> onPing_;  // Heartbeat ping hook (may be empty).
   std::string pingPayload_;
 };
 

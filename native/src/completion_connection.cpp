@@ -223,23 +223,30 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
   return IoStatus::Ok;
 }
 
+void CompletionConnection::drainOutput(Clock::time_point deadline) {
+  try {
+    // Send what is queued, and let the OS finish what it already took.
+    int err = 0;
+    while (osError_ == 0 && flushOutput(&err) && (!output_.empty() || socket_->sendPending()) &&
+           Clock::now() < deadline) {
+      park(kEvOut, deadline, false);
+    }
+  } catch (...) {  // Out of memory for a timer: give up waiting.
+  }
+}
+
+void CompletionConnection::shutdownSend() {
+  if (!open()) return;
+  adoptForeignOutput();
+  drainOutput(Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs));
+  socket_->shutdownSend();
+}
+
 void CompletionConnection::close() {
   if (!open()) return;
   markClosing();  // From here on, writes from outside return NotConnected.
   adoptForeignOutput();
-  try {
-    // Send what is queued, and let the OS finish what it already took, within the flush timeout.
-    if (osError_ == 0 && (!output_.empty() || socket_->sendPending())) {
-      const auto deadline =
-          Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);
-      int err = 0;
-      while (flushOutput(&err) && (!output_.empty() || socket_->sendPending()) &&
-             Clock::now() < deadline) {
-        park(kEvOut, deadline, false);
-      }
-    }
-  } catch (...) {  // Out of memory for a timer: give up on the queued output, still close.
-  }
+  drainOutput(Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs));
   output_.clear();
   setHandle(-1);
   socket_->close();

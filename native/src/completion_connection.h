@@ -60,8 +60,12 @@ class CompletionConnection final : public Connection,
   void interrupt() override { notify(kEvClose, false); }
   bool inHandler() const override { return Fiber::current() == fiber_.get(); }
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
+  void shutdownSend() override;
 
  private:
+  // Park until queued output (and what the OS holds for an overlapped send) is gone, the socket
+  // fails or `deadline` passes. Fiber only.
+  void drainOutput(Clock::time_point deadline);
   // Heartbeat / idle timeout due: ping or disconnect, then arm the next deadline. Strand.
   void runLiveness();
   void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.

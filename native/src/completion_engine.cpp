@@ -68,7 +68,7 @@ bool CompletionEngine::stop(int waitMs) {
 }
 
 EngineStats CompletionEngine::stats() const {
-  EngineStats s{admission_.active(), admission_.accepted(), admission_.refused()};
+  EngineStats s = countersSnapshot(admission_, traffic_);
   if (port_) {  // Lives until the engine is destroyed; its counters are atomics.
     s.osReceivesPending = port_->pendingReceives();
     s.osReceiveBytesPending = port_->pendingReceiveBytes();
@@ -157,6 +157,7 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
   std::shared_ptr<CompletionConnection> conn;
   try {
     conn = std::make_shared<CompletionConnection>(*this, nextId_++, peer, local);  // Maps a stack.
+    conn->setCounters(&traffic_);
     conn->attach(port_->attach(s, conn->id()), s);
   } catch (const std::exception& e) {
     net::closeSocket(s);  // Not attached: still ours.

@@ -86,6 +86,7 @@ class CompletionEngine final : public Engine, private PortEvents {
   const EngineOptions options_;
   EngineHandler& handler_;
   Admission admission_;
+  TrafficCounters traffic_;
   TimerQueue timers_;
   std::unique_ptr<Port> port_;
   bool started_ = false;

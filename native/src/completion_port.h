@@ -62,6 +62,8 @@ class PortSocket {
   virtual long send(const char* src, std::size_t n, int* err) = 0;
   // True while bytes taken by send() are still held by an unfinished OS operation.
   virtual bool sendPending() const = 0;
+  // FIN after what was sent; receiving goes on. Only once sendPending() is false.
+  virtual void shutdownSend() = 0;
   // Deregister and close the socket. Unfinished OS operations are cancelled; their completions
   // never reach the engine's connection. Idempotent.
   virtual void close() = 0;

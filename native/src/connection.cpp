@@ -65,7 +65,12 @@ IoStatus Connection::fill(Clock::time_point deadline, bool infinite) {
   if (peerClosed_) return IoStatus::ClosedGracefully;
   if (osError_ != 0) return IoStatus::SocketError;
   if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
+  const std::size_t before = input_.size();
   const IoStatus st = fillSome(deadline, infinite);
+  if (st == IoStatus::Ok && counters_) {
+    TrafficCounters::bump(counters_->reads);
+    TrafficCounters::bump(counters_->bytesIn, input_.size() - before);
+  }
   if (st == IoStatus::Ok && liveness_) {
     liveness_->lastReceive = Clock::now();
     liveness_->unanswered = Clock::time_point{};  // Anything from the peer answers the ping.
@@ -184,6 +189,15 @@ IoStatus Connection::readAvailable(int timeoutMs) {
 }
 
 IoStatus Connection::write(const void* bytes, std::size_t n) {
+  const IoStatus st = writeUncounted(bytes, n);
+  if (st == IoStatus::Ok && counters_ && n > 0) {
+    TrafficCounters::bump(counters_->writes);
+    TrafficCounters::bump(counters_->bytesOut, n);
+  }
+  return st;
+}
+
+IoStatus Connection::writeUncounted(const void* bytes, std::size_t n) {
   if (closing()) return IoStatus::NotConnected;
   if (!inHandler()) return n == 0 ? IoStatus::Ok : sendFromOutside(static_cast<const char*>(bytes), n);
   if (osError_ != 0) return IoStatus::SocketError;
@@ -196,12 +210,24 @@ IoStatus Connection::write(const void* bytes, std::size_t n) {
   return n == 0 ? IoStatus::Ok : sendAll(static_cast<const char*>(bytes), n);
 }
 
+void Connection::closeGracefully(std::string_view goodbye, int timeoutMs) {
+  if (!closing()) {
+    if (writeBufferOpen_) writeBufferClose();
+    if (!goodbye.empty()) write(goodbye.data(), goodbye.size());
+    shutdownSend();
+    const Clock::time_point deadline = deadlineAfter(timeoutMs);
+    while (fill(deadline, timeoutMs < 0) == IoStatus::Ok) input_.clear();  // Until the peer closes.
+  }
+  setReason(CloseReason::LocalDisconnect);
+  close();
+}
+
 void Connection::writeBufferOpen(std::size_t threshold) {
   writeBufferOpen_ = true;
   writeThreshold_ = threshold;
 }
 
-IoStatus Connection::writeBufferFlush() {
+IoStatus Connection::writeBufferFlush() {  // Counted when write() collected the bytes.
   if (writeBuffer_.empty()) return IoStatus::Ok;
   if (closing()) return IoStatus::NotConnected;
   std::string pending;

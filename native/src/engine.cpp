@@ -32,6 +32,12 @@ std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, i
                                               EngineOptions().outsideWriteTimeoutMs);
 }
 
+void enableClientLiveness(Connection& client, const LivenessOptions& options,
+                          std::function<void(Connection&)> onPing) {
+  // connectTcp makes every client connection a BlockingConnection.
+  static_cast<BlockingConnection&>(client).startLiveness(options, std::move(onPing));
+}
+
 std::string osErrorText(int osError) { return net::errorText(osError); }
 
 std::size_t openSocketCount() { return net::openSocketCount(); }

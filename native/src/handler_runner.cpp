@@ -19,6 +19,7 @@ void runHandler(Connection& conn, EngineHandler& handler) {
     conn.close();
   } catch (...) {  // E.g. out of memory while flushing; the socket is closed regardless.
   }
+  conn.countClose();
   handler.onDisconnect(conn, error);  // Declared must-not-throw; the component catches user errors.
 }
 

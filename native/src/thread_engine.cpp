@@ -58,7 +58,7 @@ class ThreadEngine final : public Engine {
   }
 
   EngineStats stats() const override {
-    return EngineStats{admission_.active(), admission_.accepted(), admission_.refused()};
+    return countersSnapshot(admission_, traffic_);
   }
 
   std::size_t threadCount() const override {
@@ -108,6 +108,7 @@ class ThreadEngine final : public Engine {
     try {
       conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local,
                                                   options_.outsideWriteTimeoutMs);
+      conn->setCounters(&traffic_);
     } catch (const std::exception& e) {
       net::closeSocket(s);
       release();
@@ -128,7 +129,7 @@ class ThreadEngine final : public Engine {
     try {
       w.thread = std::thread([this, conn] {
         conn->setHandlerThread();
-        conn->startLiveness(options_.liveness, handler_);
+        conn->startLiveness(options_.liveness, [this](Connection& c) { handler_.onHeartbeat(c); });
         runHandler(*conn, handler_);
         finish(conn->id());
       });
@@ -185,6 +186,7 @@ class ThreadEngine final : public Engine {
   const EngineOptions options_;
   EngineHandler& handler_;
   Admission admission_;
+  TrafficCounters traffic_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> nextId_{1};
   std::vector<Listener> listeners_;  // Changed only by start/stop (the owner's thread).

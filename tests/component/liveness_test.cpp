@@ -210,4 +210,77 @@ TEST_P(Liveness, AnOverLongLineEndsTheConnectionAsProtocolLimit) {
   EXPECT_EQ(reasonsSoFar()[0], "protocol limit");
 }
 
+// --- The client side -------------------------------------------------------------------------
+
+TEST_P(Liveness, CleanDisconnectLetsTheServerSeeAGracefulCloseAtOnce) {
+  recordDisconnects();
+  EventLog lines;
+  std::atomic<bool> greeted{false};
+  const auto stop = stopAtEnd();
+  server->OnConnect = [&](TIocpContext* c) {
+    c->Connection->IOHandler->Write(std::string(64 * 1024, 'g'));  // The client never reads this.
+    greeted = true;
+  };
+  server->OnExecute = [&](TIocpContext* c) { lines.add(c->Connection->IOHandler->ReadLn()); };
+  start();
+  auto c = client();
+  c->Options.CleanDisconnect = true;
+  c->Options.Goodbye = "QUIT\r\n";
+  ASSERT_TRUE(waitUntil([&] { return greeted.load(); }));
+  const auto t0 = std::chrono::steady_clock::now();
+  c->Disconnect();
+  ASSERT_TRUE(waitUntil([&] { return reasonsSoFar().size() == 1; }, 2000));
+  const long long took = msFromTo(t0, 0);
+  std::printf("[ figures  ] %s: OnDisconnect %lld ms after the client's clean Disconnect\n",
+              iocp() ? "iohIOCP" : "iohDefault", took);
+  EXPECT_EQ(reasonsSoFar()[0], "peer closed");  // Unread data did not turn it into a reset.
+  EXPECT_LE(took, 100);
+  EXPECT_EQ(lines.snapshot(), std::vector<std::string>{"QUIT"});
+}
+
+TEST_P(Liveness, ClientHeartbeatGivesUpOnASilentServer) {
+  const auto stop = stopAtEnd();
+  server->OnExecute = [](TIocpContext* c) { c->Connection->IOHandler->ReadLn(); };  // Never answers.
+  start();
+  TIocpTCPClient c;
+  c.Heartbeat.Enabled = true;
+  c.Heartbeat.Interval = 200;
+  c.Heartbeat.Timeout = 400;
+  c.Heartbeat.Payload = "PING\r\n";
+  std::atomic<int> pings{0};
+  c.OnHeartbeat = [&](TIocpTCPClient*) { ++pings; };
+  c.ReadTimeout = 5000;
+  c.Connect("127.0.0.1", server->Bindings[0].Port);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string what;
+  try {
+    c.IOHandler->ReadLn();
+  } catch (const EIdNotConnected& e) {
+    what = e.what();
+  }
+  const long long took = msSince(t0);
+  EXPECT_EQ(what, "Not Connected (heartbeat timeout)");
+  EXPECT_GE(took, 550);
+  EXPECT_LE(took, 1000);
+  EXPECT_GE(pings.load(), 1);
+}
+
+TEST_P(Liveness, ClientHeartbeatKeepsAnAnsweringServer) {
+  const auto stop = stopAtEnd();
+  echo();  // Echoes the client's pings: that is the server's answer.
+  start();
+  TIocpTCPClient c;
+  c.Heartbeat.Enabled = true;
+  c.Heartbeat.Interval = 200;
+  c.Heartbeat.Timeout = 400;
+  c.Heartbeat.Payload = "PING\r\n";
+  c.ReadTimeout = 5000;
+  c.Connect("127.0.0.1", server->Bindings[0].Port);
+  int echoed = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (msSince(t0) < 1200) echoed += c.IOHandler->ReadLn() == "PING";
+  EXPECT_GE(echoed, 4);
+  EXPECT_TRUE(c.Connected());
+}
+
 }  // namespace

@@ -42,6 +42,18 @@ enum class CloseReason : int {
 };
 
 const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed".
+constexpr int kCloseReasonCount = static_cast<int>(CloseReason::ProtocolLimit) + 1;
+
+// Traffic and close counters an engine shares with its connections. Relaxed atomics: cheap to
+// bump, a snapshot is a set of loads. Any thread.
+struct TrafficCounters {
+  std::atomic<uint64_t> bytesIn{0};   // Bytes received.
+  std::atomic<uint64_t> bytesOut{0};  // Bytes written (accepted by write()).
+  std::atomic<uint64_t> reads{0};     // Receive operations that returned data.
+  std::atomic<uint64_t> writes{0};    // write() calls accepted.
+  std::atomic<uint64_t> closed[kCloseReasonCount] = {};  // Finished connections, by reason.
+  static void bump(std::atomic<uint64_t>& c, uint64_t n = 1) { c.fetch_add(n, std::memory_order_relaxed); }
+};
 
 // When the heartbeat pings: every interval, or only after an interval with nothing received.
 enum class HeartbeatMode : int { Always = 0, WhenIdle = 1 };
@@ -136,8 +148,18 @@ class Connection {
   // Handler only, last call on the connection: send queued output (bounded by the engine's
   // close-flush timeout), then close the socket. Idempotent.
   virtual void close() = 0;
+  // Handler only: a clean goodbye. Sends `goodbye` (may be empty) and what is buffered, shuts the
+  // sending side down (FIN), drops whatever the peer still sends until it closes too or
+  // timeoutMs pass, then close(). The peer sees a graceful close at once, never a reset.
+  void closeGracefully(std::string_view goodbye, int timeoutMs);
 
   void* userData = nullptr;  // Owned by the layer above (the component's context). Any thread.
+  // Counters to update (the engine's); null = none. Set before the handler starts.
+  void setCounters(TrafficCounters* counters) { counters_ = counters; }
+  // The handler has finished and the socket is closed: count the close under its reason.
+  void countClose() {
+    if (counters_) TrafficCounters::bump(counters_->closed[static_cast<int>(reason())]);
+  }
   // The OS socket handle while open (for socket options); -1 once closed. Any thread.
   std::intptr_t handle() const { return handle_.load(); }
 
@@ -158,6 +180,8 @@ class Connection {
   LivenessStep livenessStep(Clock::time_point now);
   void setHandle(std::intptr_t h) { handle_.store(h); }
 
+  // Send what is queued, then FIN; reads go on. Handler only.
+  virtual void shutdownSend() = 0;
   // Append at least one byte to input_ before `deadline`. Returns ClosedGracefully on FIN.
   virtual IoStatus fillSome(Clock::time_point deadline, bool infinite) = 0;
   // Send all n bytes (may queue them in the engine as long as it bounds the queued size).
@@ -184,6 +208,7 @@ class Connection {
   IoStatus fill(Clock::time_point deadline, bool infinite);
 
   void noteProgress();  // A read or write call completed.
+  IoStatus writeUncounted(const void* bytes, std::size_t n);
   bool protocolLimitHit_ = false;
  protected:
   bool pinging_ = false;  // Inside a heartbeat ping: writes do not count as progress.
@@ -197,6 +222,7 @@ class Connection {
     Clock::time_point unanswered;    // The first ping nothing has arrived since; {} = none.
   };
   std::unique_ptr<Liveness> liveness_;  // Null while off.
+  TrafficCounters* counters_ = nullptr;
   std::atomic<std::intptr_t> handle_{-1};
   const uint64_t id_;
   const Endpoint peer_;

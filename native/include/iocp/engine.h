@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -78,8 +79,10 @@ class BindError : public std::runtime_error {
   int osError;
 };
 
+// A snapshot of an engine's counters (Engine::stats). Cheap: a few dozen atomic loads.
 struct EngineStats {
   std::size_t active = 0;    // Connections admitted and not yet finished.
+  std::size_t peak = 0;      // Most connections active at once since start.
   uint64_t accepted = 0;     // Connections admitted since start.
   uint64_t refused = 0;      // Connections refused (MaxConnections).
   // Completion engine: receive operations handed to the OS and not yet completed, and the bytes
@@ -87,6 +90,9 @@ struct EngineStats {
   std::size_t osReceivesPending = 0;
   std::size_t osReceiveBytesPending = 0;
   std::size_t osSendsPending = 0;  // Overlapped sends the OS has not finished (IOCP).
+  uint64_t bytesIn = 0, bytesOut = 0;  // Received; written by handlers and from outside.
+  uint64_t reads = 0, writes = 0;      // Receives that returned data; write calls accepted.
+  uint64_t closed[kCloseReasonCount] = {};  // Finished connections by CloseReason.
 };
 
 class Engine {
@@ -117,6 +123,11 @@ class ConnectError : public std::runtime_error {
 };
 std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
                                        bool noDelay);
+// Heartbeat / idle timeout for a connection from connectTcp, checked while it reads (a client
+// that is not reading does not ping). onPing runs on the reading thread when a ping is due; the
+// payload is sent after it. Call once, before reading, from the thread that uses the connection.
+void enableClientLiveness(Connection& client, const LivenessOptions& options,
+                          std::function<void(Connection&)> onPing);
 
 // A stretch of handler code that must not wait, e.g. while holding a plain lock (the component's
 // Contexts->LockList() opens one). Inside it, in the completion engine, writes on the handler's own

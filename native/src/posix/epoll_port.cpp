@@ -34,6 +34,9 @@ class EpollSocket final : public PortSocket {
   long receive(char* dst, std::size_t n, int* err) override { return net::recvSome(fd_, dst, n, err); }
   long send(const char* src, std::size_t n, int* err) override { return net::sendSome(fd_, src, n, err); }
   bool sendPending() const override { return false; }  // send() copies into the kernel or refuses.
+  void shutdownSend() override {
+    if (fd_ >= 0) net::shutdownWrite(fd_);
+  }
   void close() override {
     if (fd_ < 0) return;
     epoll_ctl(epfd_, EPOLL_CTL_DEL, fd_, nullptr);

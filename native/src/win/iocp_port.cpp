@@ -122,6 +122,9 @@ class IocpSocket final : public PortSocket {
   long receive(char* dst, std::size_t n, int* err) override;
   long send(const char* src, std::size_t n, int* err) override;
   bool sendPending() const override { return st_->sendPending.load(std::memory_order_acquire); }
+  void shutdownSend() override {
+    if (st_->s != INVALID_SOCKET) net::shutdownWrite(static_cast<net::SocketHandle>(st_->s));
+  }
   void close() override;
 
  private:

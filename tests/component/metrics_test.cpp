@@ -1,0 +1,66 @@
+// Server metrics: one snapshot (TIocpTCPServer::Stats) with what operators watch.
+#include <chrono>
+#include <cstdio>
+
+#include "server_fixture.h"
+
+using namespace Iocp;
+using namespace testing_support;
+
+namespace {
+
+class Metrics : public ServerTest {};
+INSTANTIATE_FOR_BOTH_ENGINES(Metrics);
+
+TEST_P(Metrics, OneSnapshotCountsConnectionsTrafficAndClosesByReason) {
+  server->MaxConnections = 3;
+  const auto stop = stopAtEnd();
+  server->OnExecute = [](TIocpContext* c) {
+    auto* io = c->Connection->IOHandler;
+    const std::string line = io->ReadLn();
+    if (line == "bye") return c->Connection->Disconnect();
+    if (line == "throw") throw EIdException("handler error");
+    io->WriteLn(line);
+  };
+  start();
+  auto a = client(), b = client(), c = client();
+  ASSERT_TRUE(waitUntil([&] { return server->Stats().ActiveConnections == 3; }));
+  {
+    auto refused = client();  // The fourth: turned away by MaxConnections.
+    ASSERT_TRUE(waitUntil([&] { return server->Stats().Refused == 1; }));
+  }
+  a->IOHandler->WriteLn("hello");  // 7 bytes in, 7 out, twice.
+  EXPECT_EQ(a->IOHandler->ReadLn(), "hello");
+  a->IOHandler->WriteLn("hello");
+  EXPECT_EQ(a->IOHandler->ReadLn(), "hello");
+  b->IOHandler->WriteLn("bye");    // 5 bytes in; the handler disconnects.
+  c->IOHandler->WriteLn("throw");  // 7 bytes in; the handler raises.
+  ASSERT_TRUE(waitUntil([&] { return server->Stats().ActiveConnections == 1; }));
+  a->Disconnect();                 // The peer closes.
+  ASSERT_TRUE(waitUntil([&] { return server->Stats().ActiveConnections == 0; }));
+
+  const TIocpServerStats s = server->Stats();
+  EXPECT_EQ(s.Accepted, 3u);
+  EXPECT_EQ(s.Refused, 1u);
+  EXPECT_EQ(s.PeakConnections, 3u);
+  EXPECT_EQ(s.BytesIn, 7u + 7u + 5u + 7u);
+  EXPECT_EQ(s.BytesOut, 14u);
+  EXPECT_EQ(s.Writes, 2u);
+  EXPECT_GE(s.Reads, 4u);  // At least one receive per line.
+  const std::map<std::string, uint64_t> expected = {
+      {"peer closed", 1}, {"local disconnect", 1}, {"handler error", 1}};
+  EXPECT_EQ(s.Closed, expected);
+
+  // Cheap enough to poll every second, or far more often.
+  constexpr int kSnapshots = 20000;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::size_t sink = 0;
+  for (int i = 0; i < kSnapshots; ++i) sink += server->Stats().Accepted;
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("[ figures  ] %s: Stats() snapshot takes %lld ns\n", iocp() ? "iohIOCP" : "iohDefault",
+              static_cast<long long>(ns / kSnapshots));
+  EXPECT_EQ(sink, std::size_t(3) * kSnapshots);
+  EXPECT_LT(ns / kSnapshots, 100000) << "a snapshot must cost well under a millisecond";
+}
+
+}  // namespace
