@@ -56,23 +56,9 @@ int BlockingConnection::waitMsUntil(Clock::time_point deadline) const {
   return static_cast<int>(std::min<long long>(left + 1, 24LL * 3600 * 1000));
 }
 
-void BlockingConnection::runLiveness() {
-  switch (livenessStep(Clock::now())) {
-    case LivenessStep::Ping:
-      pinging_ = true;
-      if (onPing_) onPing_(*this);
-      if (!pingPayload_.empty()) sendAll(pingPayload_.data(), pingPayload_.size());
-      pinging_ = false;
-      break;
-    case LivenessStep::HeartbeatTimeout:
-      disconnect(CloseReason::HeartbeatTimeout);
-      break;
-    case LivenessStep::IdleTimeout:
-      disconnect(CloseReason::IdleTimeout);
-      break;
-    case LivenessStep::None:
-      break;
-  }
+void BlockingConnection::sendPing() {
+  if (onPing_) onPing_(*this);
+  if (!pingPayload_.empty()) sendAll(pingPayload_.data(), pingPayload_.size());
 }
 
 IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite) {
@@ -80,8 +66,8 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
   for (;;) {
     if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
     if (livenessOn() && Clock::now() >= livenessDue()) {
-      runLiveness();  // Waiting for input is where a dead peer shows: ping or give up here.
-      if (closing()) return IoStatus::NotConnected;
+      // Waiting for input is where a dead peer shows: ping or give up here.
+      if (!runLiveness(Clock::now()) || closing()) return IoStatus::NotConnected;
       continue;
     }
     int err = 0;

@@ -31,6 +31,7 @@ class BlockingConnection final : public Connection {
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
   void shutdownSend() override;
+  void sendPing() override;  // onPing, then the payload, on the handler thread.
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override;  // Any thread: shuts the socket down so blocked calls return.
   bool inHandler() const override;
@@ -38,8 +39,6 @@ class BlockingConnection final : public Connection {
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
-  // A liveness deadline passed inside a wait: ping, or disconnect. Handler thread.
-  void runLiveness();
   // Milliseconds to wait: until `deadline` (max() = none) or the liveness deadline, the sooner;
   // -1 = forever, 0 = due now.
   int waitMsUntil(Clock::time_point deadline) const;

@@ -62,7 +62,7 @@ void CompletionConnection::runStrand() {
       startLiveness(engine_.options().liveness);
       armLiveness();
     }
-    if ((bits & kEvLiveness) && !fiber_->finished()) runLiveness();
+    if ((bits & kEvLiveness) && !fiber_->finished()) onLivenessTimer();
     if (bits & kEvForeign) {
       adoptForeignOutput();
       bits |= kEvOut;  // Try to send it now.
@@ -89,26 +89,12 @@ void CompletionConnection::runStrand() {
   }
 }
 
-void CompletionConnection::runLiveness() {
+void CompletionConnection::onLivenessTimer() {
   livenessTimer_ = TimerQueue::Handle{};  // It fired.
-  if (closing()) return;
-  switch (livenessStep(Clock::now())) {
-    case LivenessStep::Ping:
-      pinging_ = true;
-      engine_.ping(*this);
-      pinging_ = false;
-      break;
-    case LivenessStep::HeartbeatTimeout:
-      disconnect(CloseReason::HeartbeatTimeout);
-      return;
-    case LivenessStep::IdleTimeout:
-      disconnect(CloseReason::IdleTimeout);
-      return;
-    case LivenessStep::None:
-      break;
-  }
-  armLiveness();
+  if (!closing() && runLiveness(Clock::now())) armLiveness();
 }
+
+void CompletionConnection::sendPing() { engine_.ping(*this); }
 
 void CompletionConnection::armLiveness() {
   if (!livenessOn()) return;

@@ -61,13 +61,14 @@ class CompletionConnection final : public Connection,
   bool inHandler() const override { return Fiber::current() == fiber_.get(); }
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
   void shutdownSend() override;
+  void sendPing() override;  // The engine's ping (OnHeartbeat, payload), on the strand.
 
  private:
   // Park until queued output (and what the OS holds for an overlapped send) is gone, the socket
   // fails or `deadline` passes. Fiber only.
   void drainOutput(Clock::time_point deadline);
   // Heartbeat / idle timeout due: ping or disconnect, then arm the next deadline. Strand.
-  void runLiveness();
+  void onLivenessTimer();
   void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.
   // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
   void park(unsigned mask, Clock::time_point deadline, bool infinite);

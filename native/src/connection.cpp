@@ -112,6 +112,25 @@ Clock::time_point Connection::livenessDue() const {
   return due;
 }
 
+bool Connection::runLiveness(Clock::time_point now) {
+  switch (livenessStep(now)) {
+    case LivenessStep::Ping:
+      pinging_ = true;
+      sendPing();
+      pinging_ = false;
+      return true;
+    case LivenessStep::HeartbeatTimeout:
+      disconnect(CloseReason::HeartbeatTimeout);
+      return false;
+    case LivenessStep::IdleTimeout:
+      disconnect(CloseReason::IdleTimeout);
+      return false;
+    case LivenessStep::None:
+      break;
+  }
+  return true;
+}
+
 Connection::LivenessStep Connection::livenessStep(Clock::time_point now) {
   if (!liveness_) return LivenessStep::None;
   Liveness& l = *liveness_;

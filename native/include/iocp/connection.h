@@ -171,13 +171,15 @@ class Connection {
  protected:
   // --- Liveness, for engines. Every call from the connection's own handler context (its thread,
   // or its strand while the fiber is parked). ---
-  enum class LivenessStep { None, Ping, HeartbeatTimeout, IdleTimeout };
   void startLiveness(const LivenessOptions& options);  // At the start of the handler.
   bool livenessOn() const { return liveness_ != nullptr; }
-  // When livenessStep() next has something to do; max() if never.
+  // When runLiveness() next has something to do; max() if never.
   Clock::time_point livenessDue() const;
-  // What is due at `now`: a ping (the caller sends it), or a close (the caller disconnects).
-  LivenessStep livenessStep(Clock::time_point now);
+  // Do what is due at `now`: ping (through sendPing) or disconnect with the heartbeat or idle
+  // reason. Returns false if it disconnected.
+  bool runLiveness(Clock::time_point now);
+  // A ping is due: the engine's heartbeat hook, then the payload. Writes here are not progress.
+  virtual void sendPing() = 0;
   void setHandle(std::intptr_t h) { handle_.store(h); }
 
   // Send what is queued, then FIN; reads go on. Handler only.
@@ -210,9 +212,9 @@ class Connection {
   void noteProgress();  // A read or write call completed.
   IoStatus writeUncounted(const void* bytes, std::size_t n);
   bool protocolLimitHit_ = false;
- protected:
-  bool pinging_ = false;  // Inside a heartbeat ping: writes do not count as progress.
- private:
+  enum class LivenessStep { None, Ping, HeartbeatTimeout, IdleTimeout };
+  LivenessStep livenessStep(Clock::time_point now);  // What is due; marks a ping as sent.
+  bool pinging_ = false;  // Inside sendPing: writes do not count as progress.
 
   struct Liveness {
     LivenessOptions options;
