@@ -1,4 +1,5 @@
 #include "IocpTCPClient.h"
+#include "IocpHeartbeatMapping.h"
 
 #include <algorithm>
 #include <cstring>
@@ -29,11 +30,7 @@ void TIocpTCPClient::Connect() {
   ioHandler_.ReadTimeout = ReadTimeout;
   if (Heartbeat.Enabled) {
     iocp::LivenessOptions o;
-    o.heartbeat = true;
-    o.heartbeatIntervalMs = std::max(Heartbeat.Interval, 1);
-    o.heartbeatTimeoutMs = std::max(Heartbeat.Timeout, 1);
-    o.heartbeatMode = Heartbeat.Mode == hbWhenIdle ? iocp::HeartbeatMode::WhenIdle : iocp::HeartbeatMode::Always;
-    o.heartbeatPayload = Heartbeat.Payload;
+    applyHeartbeat(Heartbeat, o);
     iocp::enableClientLiveness(*conn_, o, [this](iocp::Connection&) {
       if (OnHeartbeat) OnHeartbeat(this);
     });

@@ -1,4 +1,5 @@
 #include "IocpTCPServer.h"
+#include "IocpHeartbeatMapping.h"
 
 #include <algorithm>
 
@@ -214,11 +215,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
 
   iocp::LivenessOptions& live = o.liveness;
-  live.heartbeat = Heartbeat.Enabled;
-  live.heartbeatIntervalMs = std::max(Heartbeat.Interval, 1);
-  live.heartbeatTimeoutMs = std::max(Heartbeat.Timeout, 1);
-  live.heartbeatMode = Heartbeat.Mode == hbWhenIdle ? iocp::HeartbeatMode::WhenIdle : iocp::HeartbeatMode::Always;
-  live.heartbeatPayload = Heartbeat.Payload;
+  applyHeartbeat(Heartbeat, live);
   live.idleTimeoutMs = std::max(IdleTimeout, 0);
   live.keepAlive = KeepAlive.Enabled;
   live.keepAliveTimeMs = std::max(KeepAlive.Time, 1);

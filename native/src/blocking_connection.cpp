@@ -44,34 +44,34 @@ void BlockingConnection::interrupt() {
 void BlockingConnection::startLiveness(const LivenessOptions& options,
                                        std::function<void(Connection&)> onPing) {
   onPing_ = std::move(onPing);
-  pingPayload_ = options.heartbeatPayload;
   Connection::startLiveness(options);
 }
 
-int BlockingConnection::waitMsUntil(Clock::time_point deadline) const {
+int BlockingConnection::waitMsUntil(Clock::time_point deadline, Clock::time_point now) const {
   const Clock::time_point due = std::min(deadline, livenessDue());
   if (due == Clock::time_point::max()) return -1;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()).count();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
   if (left <= 0) return 0;
-  return static_cast<int>(std::min<long long>(left + 1, 24LL * 3600 * 1000));
+  return static_cast<int>(std::min<long long>(left + 1, 24LL * 3600 * 1000));  // Rounded up.
 }
 
-void BlockingConnection::sendPing() {
+void BlockingConnection::sendPing(const std::string& payload) {
   if (onPing_) onPing_(*this);
-  if (!pingPayload_.empty()) sendAll(pingPayload_.data(), pingPayload_.size());
+  if (!payload.empty()) sendAll(payload.data(), payload.size());  // Past any open write buffer.
 }
 
 IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite) {
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   for (;;) {
-    if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
-    if (livenessOn() && Clock::now() >= livenessDue()) {
+    const Clock::time_point now = Clock::now();
+    if (!infinite && now >= deadline) return IoStatus::Timeout;
+    if (now >= livenessDue()) {
       // Waiting for input is where a dead peer shows: ping or give up here.
-      if (!runLiveness(Clock::now()) || closing()) return IoStatus::NotConnected;
+      if (!runLiveness(now) || closing()) return IoStatus::NotConnected;
       continue;
     }
     int err = 0;
-    const int ready = net::waitReadable(socket_, waitMsUntil(infinite ? Clock::time_point::max() : deadline), &err);
+    const int ready = net::waitReadable(socket_, waitMsUntil(infinite ? Clock::time_point::max() : deadline, now), &err);
     if (closing()) return IoStatus::NotConnected;
     if (ready < 0) return socketError(err);
     if (ready == 0) continue;  // Re-check the deadlines.
@@ -122,11 +122,11 @@ IoStatus BlockingConnection::sendLocked(const char* bytes, std::size_t n, Clock:
     }
     if (net::interrupted(err)) continue;
     if (!net::wouldBlock(err)) return socketError(err);
+    const Clock::time_point now = Clock::now();
+    if (now >= deadline) return IoStatus::Timeout;  // Never for max(): no limit.
     int waitMs = -1;
     if (deadline != Clock::time_point::max()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0) return IoStatus::Timeout;
-      waitMs = static_cast<int>(left);
+      waitMs = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
     }
     if (net::waitWritable(socket_, waitMs, &err) < 0) return socketError(err);
   }

@@ -31,7 +31,7 @@ class BlockingConnection final : public Connection {
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
   void shutdownSend() override;
-  void sendPing() override;  // onPing, then the payload, on the handler thread.
+  void sendPing(const std::string& payload) override;  // onPing, then payload; handler thread.
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override;  // Any thread: shuts the socket down so blocked calls return.
   bool inHandler() const override;
@@ -39,9 +39,9 @@ class BlockingConnection final : public Connection {
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
 
  private:
-  // Milliseconds to wait: until `deadline` (max() = none) or the liveness deadline, the sooner;
-  // -1 = forever, 0 = due now.
-  int waitMsUntil(Clock::time_point deadline) const;
+  // Milliseconds to wait from `now`: until `deadline` (max() = none) or the liveness deadline,
+  // the sooner; -1 = forever, 0 = due now.
+  int waitMsUntil(Clock::time_point deadline, Clock::time_point now) const;
   // Send all n bytes, waiting for room until `deadline` (max() = no limit; then Timeout).
   // Under sendMu_.
   IoStatus sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline);
@@ -52,7 +52,6 @@ class BlockingConnection final : public Connection {
   const int outsideWriteTimeoutMs_;
   std::atomic<std::thread::id> owner_{};  // The handler's thread, if it has one.
   std::function<void(Connection&)> onPing_;  // Heartbeat ping hook (may be empty).
-  std::string pingPayload_;
 };
 
 }  // namespace iocp

@@ -94,7 +94,10 @@ void CompletionConnection::onLivenessTimer() {
   if (!closing() && runLiveness(Clock::now())) armLiveness();
 }
 
-void CompletionConnection::sendPing() { engine_.ping(*this); }
+void CompletionConnection::sendPing(const std::string& payload) {
+  engine_.handler().onHeartbeat(*this);
+  if (!payload.empty()) write(payload.data(), payload.size());  // From the strand: queued whole.
+}
 
 void CompletionConnection::armLiveness() {
   if (!livenessOn()) return;
@@ -209,7 +212,8 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
   return IoStatus::Ok;
 }
 
-void CompletionConnection::drainOutput(Clock::time_point deadline) {
+void CompletionConnection::drainOutput() {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);
   try {
     // Send what is queued, and let the OS finish what it already took.
     int err = 0;
@@ -224,7 +228,7 @@ void CompletionConnection::drainOutput(Clock::time_point deadline) {
 void CompletionConnection::shutdownSend() {
   if (!open()) return;
   adoptForeignOutput();
-  drainOutput(Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs));
+  drainOutput();
   socket_->shutdownSend();
 }
 
@@ -232,7 +236,7 @@ void CompletionConnection::close() {
   if (!open()) return;
   markClosing();  // From here on, writes from outside return NotConnected.
   adoptForeignOutput();
-  drainOutput(Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs));
+  drainOutput();
   output_.clear();
   setHandle(-1);
   socket_->close();

@@ -61,12 +61,12 @@ class CompletionConnection final : public Connection,
   bool inHandler() const override { return Fiber::current() == fiber_.get(); }
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
   void shutdownSend() override;
-  void sendPing() override;  // The engine's ping (OnHeartbeat, payload), on the strand.
+  void sendPing(const std::string& payload) override;  // onHeartbeat, then payload; strand.
 
  private:
   // Park until queued output (and what the OS holds for an overlapped send) is gone, the socket
-  // fails or `deadline` passes. Fiber only.
-  void drainOutput(Clock::time_point deadline);
+  // fails or the engine's close-flush timeout passes. Fiber only.
+  void drainOutput();
   // Heartbeat / idle timeout due: ping or disconnect, then arm the next deadline. Strand.
   void onLivenessTimer();
   void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.

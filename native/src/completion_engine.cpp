@@ -219,12 +219,6 @@ void CompletionEngine::workLoop(Worker& w) {
   }
 }
 
-void CompletionEngine::ping(CompletionConnection& conn) {
-  handler_.onHeartbeat(conn);
-  const std::string& payload = options_.liveness.heartbeatPayload;
-  if (!payload.empty()) conn.write(payload.data(), payload.size());  // Queued from outside.
-}
-
 void CompletionEngine::retire(CompletionConnection& conn) {
   forget(conn.id());
   releaseAdmission();

@@ -44,9 +44,6 @@ class CompletionEngine final : public Engine, private PortEvents {
   // Run a connection that won its strand: inline (on an I/O thread), on its work thread, or
   // handed to an I/O thread (from a foreign thread, which must never run a handler).
   void dispatch(std::shared_ptr<CompletionConnection> conn, bool onEngineThread);
-  // Heartbeat ping for a connection: the handler's onHeartbeat, then the configured payload.
-  // The connection's strand, its fiber parked.
-  void ping(CompletionConnection& conn);
   // The connection's fiber has finished: forget it and free its admission slot. Strand only.
   void retire(CompletionConnection& conn);
 

@@ -116,7 +116,7 @@ bool Connection::runLiveness(Clock::time_point now) {
   switch (livenessStep(now)) {
     case LivenessStep::Ping:
       pinging_ = true;
-      sendPing();
+      sendPing(liveness_->options.heartbeatPayload);
       pinging_ = false;
       return true;
     case LivenessStep::HeartbeatTimeout:

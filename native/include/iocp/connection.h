@@ -178,8 +178,9 @@ class Connection {
   // Do what is due at `now`: ping (through sendPing) or disconnect with the heartbeat or idle
   // reason. Returns false if it disconnected.
   bool runLiveness(Clock::time_point now);
-  // A ping is due: the engine's heartbeat hook, then the payload. Writes here are not progress.
-  virtual void sendPing() = 0;
+  // A ping is due: the engine's heartbeat hook, then `payload` (Heartbeat's, may be empty).
+  // Writes here are not progress.
+  virtual void sendPing(const std::string& payload) = 0;
   void setHandle(std::intptr_t h) { handle_.store(h); }
 
   // Send what is queued, then FIN; reads go on. Handler only.
