@@ -176,7 +176,9 @@ class TIocpTCPServer {
   // --- Properties (Indy's names and defaults). Set while inactive. ---
   uint16_t DefaultPort = 0;
   TIocpSocketHandles Bindings{&DefaultPort};  // Empty: one IPv4 binding on DefaultPort.
-  int ListenQueue = 15;
+  // listen() backlog; 0 = the system's maximum (Linux: net.core.somaxconn). Indy's default is 15,
+  // which leaves a burst of connecting clients in SYN retries for seconds: ours differs on purpose.
+  int ListenQueue = 0;
   int MaxConnections = 0;          // 0 = unlimited. Strict: Contexts never holds more.
   std::string MaxConnectionReply;  // Line sent (with CRLF) to a refused client; "" = just close.
   bool ReuseSocket = true;         // SO_REUSEADDR on the listeners.

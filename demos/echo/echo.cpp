@@ -68,7 +68,6 @@ int main(int argc, char** argv) {
   }
 
   Server.Bindings.Add().IP = "127.0.0.1";
-  Server.ListenQueue = 512;
   Server.OnExecute = [](TIocpContext* AContext) {
     std::string line = AContext->Connection->IOHandler->ReadLn();
     AContext->Connection->IOHandler->WriteLn(line);

@@ -15,11 +15,12 @@ void countSocket(int delta) { gOpenSockets.fetch_add(delta); }
 
 std::vector<OpenListener> openListeners(const EngineOptions& options, bool nonBlocking) {
   std::vector<OpenListener> open;
+  const int backlog = options.listenQueue > 0 ? options.listenQueue : maxListenBacklog();
   for (std::size_t i = 0; i < options.bindings.size(); ++i) {
     OpenListener l{kInvalidSocket, {}};
     int err = 0;
     std::string what;
-    l.socket = openListener(options.bindings[i], options.listenQueue, options.reuseAddress,
+    l.socket = openListener(options.bindings[i], backlog, options.reuseAddress,
                             nonBlocking, &l.bound, &err, &what);
     if (l.socket == kInvalidSocket) {
       for (const OpenListener& o : open) closeSocket(o.socket);

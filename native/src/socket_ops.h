@@ -19,6 +19,9 @@ constexpr SocketHandle kInvalidSocket = -1;
 // Create, bind and listen. On failure returns kInvalidSocket and sets *err and *what.
 SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
                           Endpoint* bound, int* err, std::string* what);
+// The largest listen() backlog the system grants (Linux: net.core.somaxconn; Windows: SOMAXCONN,
+// which asks Winsock for its maximum).
+int maxListenBacklog();
 // Every binding of `options`, opened and listening, in order.
 struct OpenListener {
   SocketHandle socket;

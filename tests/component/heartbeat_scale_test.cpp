@@ -48,7 +48,6 @@ constexpr int kIntervalMs = 1000;
 TEST(HeartbeatScale, TenThousandIdleConnectionsArePingedOnScheduleWithoutAddingThreads) {
   TIocpTCPServer server;
   server.Bindings.Add().IP = "127.0.0.1";
-  server.ListenQueue = 4096;
   server.IOHandlerOptions.IOHandlerType = iohIOCP;
   server.IOHandlerOptions.IOCP.IOCPThreads = 2;
   server.IOHandlerOptions.IOCP.FiberStackSize = 64 * 1024;

@@ -17,7 +17,6 @@ class ServerTest : public ::testing::TestWithParam<Iocp::TIdIOHandlerType> {
   void SetUp() override {
     server = std::make_unique<Iocp::TIocpTCPServer>();
     server->Bindings.Add().IP = "127.0.0.1";
-    server->ListenQueue = 1024;
     server->IOHandlerOptions.IOHandlerType = GetParam();
     server->IOHandlerOptions.IOCP.IOCPThreads = 2;
   }

@@ -97,6 +97,42 @@ class RawSocket {
   std::string pending_;
 };
 
+// Many client sockets driven from one thread without blocking: the platform's few calls.
+namespace raw {
+using Socket = long long;  // int descriptor or Winsock SOCKET; -1 = none.
+// Create a non-blocking socket and start connecting it to ip:port; -1 if that failed at once.
+Socket startConnect(const std::string& ip, uint16_t port);
+struct PollItem {
+  Socket s = -1;
+  bool wantWrite = false;  // Also wait for writability (a connect completing).
+  bool readable = false, writable = false, failed = false;  // Results.
+};
+// Wait up to timeoutMs for any item; fills the results. Returns how many are ready, -1 on error.
+int poll(std::vector<PollItem>& items, int timeoutMs);
+int socketError(Socket s);  // SO_ERROR: 0 once a non-blocking connect has succeeded.
+long send(Socket s, const char* bytes, std::size_t n);  // Without blocking; < 0 = would block/error.
+long recv(Socket s, char* bytes, std::size_t n);        // Without blocking; 0 = EOF, < 0 = none/error.
+void close(Socket s);
+}  // namespace raw
+
+// A connect burst as an independent load client produces it: `count` clients start connecting at
+// the same moment; each sends a line as soon as it is connected and another whenever its echo
+// arrives, until `durationMs` pass or every client has been echoed at least `rounds` times.
+struct BurstResult {
+  int connected = 0;           // Clients whose connect completed.
+  int echoed = 0;              // Clients that got at least `rounds` echoes.
+  long long lastEchoedMs = -1;  // When the last of those got its last needed echo (from the start).
+};
+BurstResult echoBurst(const std::string& ip, uint16_t port, int count, int rounds, int durationMs);
+
+// Wall-clock bounds are for the plain build; sanitizers slow everything down by this factor.
+constexpr int kSlowdown =
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    4;
+#else
+    1;
+#endif
+
 // Thread-safe event log.
 class EventLog {
  public:

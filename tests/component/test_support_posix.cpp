@@ -141,4 +141,50 @@ void RawSocket::close() {
   fd_ = -1;
 }
 
+namespace raw {
+
+Socket startConnect(const std::string& ip, uint16_t port) {
+  sockaddr_storage ss{};
+  int len = 0;
+  if (!iocp::net::parseAddress(ip, port, &ss, &len)) return -1;
+  const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 && errno != EINPROGRESS) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int poll(std::vector<PollItem>& items, int timeoutMs) {
+  std::vector<pollfd> fds(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    fds[i] = pollfd{static_cast<int>(items[i].s), static_cast<short>(POLLIN | (items[i].wantWrite ? POLLOUT : 0)), 0};
+  }
+  const int n = ::poll(fds.data(), fds.size(), timeoutMs);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    items[i].readable = fds[i].revents & POLLIN;
+    items[i].writable = fds[i].revents & POLLOUT;
+    items[i].failed = fds[i].revents & (POLLERR | POLLHUP);
+  }
+  return n;
+}
+
+int socketError(Socket s) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (getsockopt(static_cast<int>(s), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
+
+long send(Socket s, const char* bytes, std::size_t n) {
+  return static_cast<long>(::send(static_cast<int>(s), bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+long recv(Socket s, char* bytes, std::size_t n) {
+  return static_cast<long>(::recv(static_cast<int>(s), bytes, n, MSG_DONTWAIT));
+}
+void close(Socket s) { ::close(static_cast<int>(s)); }
+
+}  // namespace raw
+
 }  // namespace testing_support

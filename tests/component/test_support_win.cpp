@@ -120,4 +120,58 @@ void RawSocket::close() {
   fd_ = -1;
 }
 
+namespace raw {
+
+Socket startConnect(const std::string& ip, uint16_t port) {
+  WSADATA data;
+  WSAStartup(MAKEWORD(2, 2), &data);
+  sockaddr_storage ss{};
+  int len = 0;
+  if (!iocp::net::parseAddress(ip, port, &ss, &len)) return -1;
+  const SOCKET s = ::socket(ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
+  if (s == INVALID_SOCKET) return -1;
+  u_long on = 1;
+  ioctlsocket(s, FIONBIO, &on);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 && WSAGetLastError() != WSAEWOULDBLOCK) {
+    closesocket(s);
+    return -1;
+  }
+  return static_cast<Socket>(s);
+}
+
+int poll(std::vector<PollItem>& items, int timeoutMs) {
+  std::vector<WSAPOLLFD> fds(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    fds[i].fd = static_cast<SOCKET>(items[i].s);
+    fds[i].events = static_cast<short>(POLLRDNORM | (items[i].wantWrite ? POLLWRNORM : 0));
+    fds[i].revents = 0;
+  }
+  const int n = WSAPoll(fds.data(), static_cast<ULONG>(fds.size()), timeoutMs);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    items[i].readable = fds[i].revents & (POLLRDNORM | POLLHUP);
+    items[i].writable = fds[i].revents & POLLWRNORM;
+    items[i].failed = fds[i].revents & (POLLERR | POLLHUP);
+  }
+  return n;
+}
+
+int socketError(Socket s) {
+  int err = 0;
+  int len = sizeof err;
+  if (getsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&err), &len) != 0) {
+    return WSAGetLastError();
+  }
+  return err;
+}
+
+long send(Socket s, const char* bytes, std::size_t n) {
+  return ::send(static_cast<SOCKET>(s), bytes, static_cast<int>(n), 0);
+}
+long recv(Socket s, char* bytes, std::size_t n) {
+  return ::recv(static_cast<SOCKET>(s), bytes, static_cast<int>(n), 0);
+}
+void close(Socket s) { closesocket(static_cast<SOCKET>(s)); }
+
+}  // namespace raw
+
 }  // namespace testing_support

@@ -29,7 +29,7 @@ struct BindingSpec {
 struct EngineOptions {
   EngineKind kind = EngineKind::Threads;
   std::vector<BindingSpec> bindings;
-  int listenQueue = 15;                          // listen() backlog.
+  int listenQueue = 0;                           // listen() backlog; 0 = the system's maximum.
   std::size_t maxConnections = 0;                // 0 = unlimited. Strict: never exceeded.
   std::string refusalMessage;                    // Sent to a refused connection before closing ("" = none).
   bool reuseAddress = true;                      // SO_REUSEADDR on listeners.

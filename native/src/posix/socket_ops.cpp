@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace iocp::net {
@@ -124,6 +125,16 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
   setNonBlocking(fd, false);
   countSocket(+1);
   return fd;
+}
+
+int maxListenBacklog() {
+  // listen() silently caps a larger backlog at net.core.somaxconn; read it to ask for exactly that.
+  int v = 0;
+  if (FILE* f = std::fopen("/proc/sys/net/core/somaxconn", "r")) {
+    if (std::fscanf(f, "%d", &v) != 1) v = 0;
+    std::fclose(f);
+  }
+  return v > 0 ? v : SOMAXCONN;
 }
 
 bool setNonBlocking(SocketHandle s, bool on) {

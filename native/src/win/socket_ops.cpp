@@ -175,6 +175,8 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
   return static_cast<SocketHandle>(s);
 }
 
+int maxListenBacklog() { return SOMAXCONN; }  // Winsock's "as many as the provider allows".
+
 bool setNonBlocking(SocketHandle s, bool on) {
   u_long mode = on ? 1 : 0;
   return ioctlsocket(sockOf(s), FIONBIO, &mode) == 0;
