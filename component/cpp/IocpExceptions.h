@@ -43,6 +43,12 @@ class EIdReadLnMaxLineLengthExceeded : public EIdException {
   EIdReadLnMaxLineLengthExceeded() : EIdException("Max line length exceeded.") {}
 };
 
+// ReadLnWait read AFailCount empty lines without a non-empty one.
+class EIdReadLnWaitMaxAttemptsExceeded : public EIdException {
+ public:
+  EIdReadLnWaitMaxAttemptsExceeded() : EIdException("Max line read attempts exceeded.") {}
+};
+
 // I/O on a connection that was closed locally (Disconnect, server stopping) or never connected.
 class EIdNotConnected : public EIdException {
  public:

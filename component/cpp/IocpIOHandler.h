@@ -13,11 +13,15 @@
 
 #include "IocpExceptions.h"
 
-namespace iocp {
+namespace iocp_native {
 class Connection;
 }
 
 namespace Iocp {
+
+class TIocpTCPServer;
+class TIocpTCPClient;
+class TIocpTCPConnection;
 
 using TIdBytes = std::vector<uint8_t>;
 
@@ -26,8 +30,8 @@ enum TIdMaxLineAction { maException, maSplit };
 constexpr int IdTimeoutDefault = -1;   // Use the IOHandler's ReadTimeout.
 constexpr int IdTimeoutInfinite = -2;  // Wait forever.
 constexpr int IdMaxLineLengthDefault = 16384;
-const std::string EOL = "\r\n";        // What WriteLn appends.
-const std::string LF = "\n";
+inline constexpr char EOL[] = "\r\n";  // What WriteLn appends.
+inline constexpr char LF[] = "\n";      // ReadLn's default terminator.
 
 // The bytes received and not yet read (Indy: TIdBuffer behind IOHandler.InputBuffer).
 class TIocpBuffer {
@@ -40,7 +44,7 @@ class TIocpBuffer {
 
  private:
   friend class TIocpIOHandler;
-  iocp::Connection* conn_ = nullptr;
+  iocp_native::Connection* conn_ = nullptr;
 };
 
 class TIocpIOHandler {
@@ -65,6 +69,11 @@ class TIocpIOHandler {
   void ReadBytes(TIdBytes& VBuffer, int AByteCount, bool AAppend = true);
   std::string ReadString(int ABytes);  // Exactly ABytes bytes as a string.
   uint8_t ReadByte();
+  char ReadChar();  // One byte as a character (Indy's default 8-bit / ASCII text encoding).
+  // ReadLn, skipping lines that are empty once blanks are trimmed; returns the first that is not
+  // (trimmed). Raises EIdReadTimeout when a ReadLn times out and
+  // EIdReadLnWaitMaxAttemptsExceeded after AFailCount empty lines.
+  std::string ReadLnWait(int AFailCount = 0x7FFFFFFF);
   int16_t ReadInt16(bool AConvert = true);  // AConvert: the wire is in network byte order.
   uint16_t ReadUInt16(bool AConvert = true);
   int32_t ReadInt32(bool AConvert = true);
@@ -104,18 +113,25 @@ class TIocpIOHandler {
 
   // --- Connection. ---
   bool Connected() const;  // Can still deliver data (Indy's meaning: open, or input left to read).
-  void Close();            // Close the connection; the handler loop ends. Any thread.
-
-  // Binds the handler to an engine connection (done by the server and the client). Not for users.
-  void Attach(iocp::Connection* conn);
+  // Raises EIdConnClosedGracefully if the connection is closed (the peer's close seen by a read,
+  // or closed here) and nothing is left to read (AIgnoreBuffer: even if there is); a peer's close
+  // also closes this side. With ARaiseExceptionIfDisconnected = false it only closes.
+  void CheckForDisconnect(bool ARaiseExceptionIfDisconnected = true, bool AIgnoreBuffer = false);
+  void Close();  // Close the connection (queued output is sent first); the handler loop ends. Any thread.
 
  private:
-  iocp::Connection& conn() const;  // Raises EIdNotConnected when detached.
+  friend class TIocpTCPServer;      // Attach.
+  friend class TIocpTCPClient;      // Attach.
+  friend class TIocpTCPConnection;  // close(flush).
+  // Bind to an engine connection (null = detached: I/O raises EIdNotConnected).
+  void Attach(iocp_native::Connection* conn);
+  void close(bool flushOutput);  // Any thread.
+  iocp_native::Connection& conn() const;  // Raises EIdNotConnected when detached.
   int timeoutFor(int ATimeout) const;
   void readExact(void* dst, std::size_t n);
   void writeRaw(const void* bytes, std::size_t n);
 
-  iocp::Connection* conn_ = nullptr;
+  iocp_native::Connection* conn_ = nullptr;
   TIocpBuffer inputBuffer_;
 };
 
@@ -126,7 +142,9 @@ class TIocpTCPConnection {
   TIocpIOHandler* const IOHandler;  // Reads and writes.
   TIocpIOHandler* const Socket;     // Indy's alias of IOHandler.
   bool Connected() const { return IOHandler->Connected(); }  // See TIocpIOHandler::Connected.
-  void Disconnect() { IOHandler->Close(); }                   // Close the connection. Any thread.
+  // Close the connection. Any thread. ANotifyPeer (the default): what is still queued for the
+  // peer is sent first, then FIN; false drops it and closes at once.
+  void Disconnect(bool ANotifyPeer = true) { IOHandler->close(ANotifyPeer); }
 };
 
 }  // namespace Iocp

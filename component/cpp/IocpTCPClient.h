@@ -11,11 +11,15 @@
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 
-namespace iocp {
-class Connection;
+namespace iocp_native {
+class ClientConnection;
 }
 
 namespace Iocp {
+
+class TIocpTCPClient;
+// VCL's TNotifyEvent for the client (Sender = the client that fires it).
+using TIocpClientNotifyEvent = std::function<void(TIocpTCPClient* ASender)>;
 
 // TIocpTCPClient.Options.
 struct TIocpClientOptions {
@@ -30,7 +34,7 @@ struct TIocpClientOptions {
 class TIocpTCPClient {
  public:
   TIocpTCPClient();
-  ~TIocpTCPClient();  // Disconnects.
+  ~TIocpTCPClient();  // Closes the connection (as Disconnect, without OnDisconnected).
   TIocpTCPClient(const TIocpTCPClient&) = delete;
   TIocpTCPClient& operator=(const TIocpTCPClient&) = delete;
 
@@ -43,20 +47,27 @@ class TIocpTCPClient {
   // Ping the server and give up on a dead one: checked while the client reads (ReadLn etc.);
   // a read then raises EIdNotConnected("... (heartbeat timeout)"). Set before Connect.
   TIocpHeartbeatOptions Heartbeat;
-  std::function<void(TIocpTCPClient* ASender)> OnHeartbeat;  // A ping is due (inside a read).
+  TIocpClientNotifyEvent OnHeartbeat;     // A ping is due (inside a read, on the reading thread).
+  TIocpClientNotifyEvent OnConnected;     // After Connect succeeded (Connect's thread).
+  TIocpClientNotifyEvent OnDisconnected;  // After Disconnect closed the connection (its thread).
 
-  // Connect to Host:Port. Raises EIdConnectTimeout or EIdSocketError.
+  // Connect to Host:Port (closing an open connection first). Raises EIdConnectTimeout or
+  // EIdSocketError.
   void Connect();
   void Connect(const std::string& AHost, uint16_t APort);
-  void Disconnect();       // Close the connection; harmless when not connected.
+  // Close the connection; harmless when not connected. ANotifyPeer (the default) says goodbye
+  // as Options ask (CleanDisconnect) and sends what is queued; false closes at once.
+  void Disconnect(bool ANotifyPeer = true);
   bool Connected() const;  // See TIocpIOHandler::Connected.
 
   TIocpIOHandler* const IOHandler;  // Reads and writes; raises EIdNotConnected when not connected.
   TIocpIOHandler* const Socket;     // Indy's alias of IOHandler.
 
  private:
+  void closeConnection(bool notifyPeer);  // Disconnect without the event (also the destructor).
+
   TIocpIOHandler ioHandler_;
-  std::unique_ptr<iocp::Connection> conn_;
+  std::unique_ptr<iocp_native::ClientConnection> conn_;
 };
 
 }  // namespace Iocp

@@ -34,11 +34,10 @@
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 
-namespace iocp {
+namespace iocp_native {
 class Engine;
 class Connection;
-enum class CloseReason : int;
-}  // namespace iocp
+}  // namespace iocp_native
 
 namespace Iocp {
 
@@ -112,7 +111,7 @@ class TIocpContext {
   TIocpIOHandler ioHandler_;
   TIocpTCPConnection connection_;
   TIocpSocketHandle binding_;
-  iocp::Connection* conn_ = nullptr;
+  iocp_native::Connection* conn_ = nullptr;
 };
 
 using TIocpContextClass = std::function<TIocpContext*()>;
@@ -127,7 +126,8 @@ using TIdServerThreadExceptionEvent =
 using TIdListenExceptionEvent =
     std::function<void(TIocpSocketHandle* ABinding, const std::exception& AException)>;
 using TIdSocketHandleEvent = std::function<void(TIocpSocketHandle* AHandle)>;
-using TIdNotifyEvent = std::function<void(TIocpTCPServer* ASender)>;
+// VCL's TNotifyEvent for the server (Sender = the server that fires it).
+using TIocpServerNotifyEvent = std::function<void(TIocpTCPServer* ASender)>;
 
 // IOHandlerOptions.IOCP: the completion engine's threads.
 struct TIocpIOCPOptions {
@@ -204,7 +204,7 @@ class TIocpTCPServer {
   TIdServerThreadEvent OnHeartbeat;  // Time to ping (Heartbeat); never concurrent with the
                                      // connection's handler. Write the ping with IOHandler.
   TIdSocketHandleEvent OnBeforeBind;
-  TIdNotifyEvent OnAfterBind;
+  TIocpServerNotifyEvent OnAfterBind;
 
  private:
   TIocpContextList contexts_;
@@ -244,8 +244,8 @@ class TIocpTCPServer {
   void stop();
 
   std::unique_ptr<Handler> handler_;
-  std::unique_ptr<iocp::Engine> engine_;
-  std::vector<std::unique_ptr<iocp::Engine>> stragglers_;  // Engines with handlers still running.
+  std::unique_ptr<iocp_native::Engine> engine_;
+  std::vector<std::unique_ptr<iocp_native::Engine>> stragglers_;  // Engines with handlers still running.
 };
 
 }  // namespace Iocp

@@ -1,12 +1,14 @@
 // Echo server: every line a client sends comes back. Ctrl-C stops it cleanly.
 //
 //   echo_server [--io default|iocp] [--port N] [--threads N] [--workop N]
+//   echo_server --client [--host H] [--port N]   type lines, see them echoed (Ctrl-D ends)
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -23,10 +25,13 @@ void onSignal(int) { gStop = true; }
   std::fprintf(stderr,
                "echo_server: %s\n"
                "usage: echo_server [--io default|iocp] [--port N] [--threads N] [--workop N]\n"
+               "       echo_server --client [--host H] [--port N]\n"
                "  --io       iohDefault (thread per connection) or iohIOCP (completion engine); default iocp\n"
-               "  --port     TCP port; 0 = any free port; default 9000\n"
+               "  --port     TCP port; 0 = any free port (server); default 9000\n"
                "  --threads  IOHandlerOptions.IOCP.IOCPThreads; 0 = number of processors\n"
-               "  --workop   IOHandlerOptions.IOCP.WorkOpThreads; 0 = any pool thread\n",
+               "  --workop   IOHandlerOptions.IOCP.WorkOpThreads; 0 = any pool thread\n"
+               "  --client   connect to a running echo server, send each line typed, print the echo\n"
+               "  --host     the server for --client; default 127.0.0.1\n",
                why);
   std::exit(2);
 }
@@ -41,15 +46,41 @@ int number(const char* name, const char* text, int lo, int hi) {
   return static_cast<int>(v);
 }
 
+// --client: a line-based client with TIocpTCPClient, for trying the server without telnet or nc.
+int runClient(const std::string& host, uint16_t port) {
+  TIocpTCPClient Client;
+  Client.ReadTimeout = 5000;
+  try {
+    Client.Connect(host, port);
+    std::fprintf(stderr, "connected to %s:%u - type lines, Ctrl-D ends\n", host.c_str(), static_cast<unsigned>(port));
+    for (std::string line; std::getline(std::cin, line);) {
+      Client.IOHandler->WriteLn(line);
+      std::printf("%s\n", Client.IOHandler->ReadLn().c_str());
+      std::fflush(stdout);
+    }
+    Client.Disconnect();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "echo_server --client: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   TIocpTCPServer Server;
   Server.DefaultPort = 9000;
   Server.IOHandlerOptions.IOHandlerType = iohIOCP;
+  bool client = false;
+  std::string host = "127.0.0.1";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") usage("echo server");
+    if (arg == "--client") {
+      client = true;
+      continue;
+    }
     if (i + 1 >= argc) usage((arg + " needs a value").c_str());
     const char* value = argv[++i];
     if (arg == "--io") {
@@ -62,10 +93,13 @@ int main(int argc, char** argv) {
       Server.IOHandlerOptions.IOCP.IOCPThreads = number("--threads", value, 0, 1024);
     } else if (arg == "--workop") {
       Server.IOHandlerOptions.IOCP.WorkOpThreads = number("--workop", value, 0, 1024);
+    } else if (arg == "--host") {
+      host = value;
     } else {
       usage(("unknown option " + arg).c_str());
     }
   }
+  if (client) return runClient(host, Server.DefaultPort);
 
   Server.Bindings.Add().IP = "127.0.0.1";
   Server.OnExecute = [](TIocpContext* AContext) {

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-namespace iocp::net {
+namespace iocp_native::net {
 
 Endpoint toEndpoint(const sockaddr_storage& ss) {
   Endpoint ep;
@@ -56,4 +56,4 @@ Endpoint peerEndpoint(SocketHandle s) {
   return toEndpoint(ss);
 }
 
-}  // namespace iocp::net
+}  // namespace iocp_native::net

@@ -1,18 +1,24 @@
 // Numeric socket addresses <-> Endpoint, the same on every platform (socket_ops.h declares
-// localEndpoint/peerEndpoint, implemented here too).
+// localEndpoint/peerEndpoint, implemented in address.cpp too), and the one per-platform call that
+// takes a socket address.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "iocp/connection.h"
+#include "iocp_native/connection.h"
 #include "net_headers.h"
+#include "socket_ops.h"
 
-namespace iocp::net {
+namespace iocp_native::net {
 
-// "127.0.0.1:80" form of a socket address (IPv4 or IPv6).
+// The numeric address and port of a socket address (IPv4 or IPv6).
 Endpoint toEndpoint(const sockaddr_storage& ss);
 // Parse a numeric IPv4/IPv6 address ("" = every IPv4 address). False if ip is not numeric.
 bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, int* len);
+// Create a socket for `ss`, bind and listen (non-blocking if asked); per platform. On failure
+// returns kInvalidSocket with *err set, and *created false if not even the socket was created.
+SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
+                      bool nonBlocking, int* err, bool* created);
 
-}  // namespace iocp::net
+}  // namespace iocp_native::net

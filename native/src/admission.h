@@ -5,9 +5,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
+#include "traffic_counters.h"
 
-namespace iocp {
+namespace iocp_native {
 
 // Counts admitted connections. Thread safe.
 class Admission {
@@ -58,4 +59,4 @@ inline EngineStats countersSnapshot(const Admission& admission, const TrafficCou
   return s;
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,11 +1,11 @@
-#include "iocp/buffer.h"
+#include "iocp_native/buffer.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstring>
 
-namespace iocp {
+namespace iocp_native {
 
 namespace {
 std::atomic<std::size_t> gAllocated{0};
@@ -74,4 +74,4 @@ std::size_t Buffer::find(std::string_view needle, std::size_t from) const {
   return pos == std::string_view::npos ? npos : pos;
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

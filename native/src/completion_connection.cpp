@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <array>
 
-#include "completion_engine.h"
 #include "handler_runner.h"
 
-namespace iocp {
+namespace iocp_native {
 
 namespace {
-
-constexpr std::size_t kReadChunk = 64 * 1024;
 
 // Receive into a per-thread scratch area and copy only what arrived, so an idle connection's input
 // buffer stays empty instead of pinning a 64 KiB block. A fiber may resume on another thread, so
@@ -26,40 +23,31 @@ __attribute__((noinline)) char* scratch() {
 
 }  // namespace
 
-CompletionConnection::CompletionConnection(CompletionEngine& engine, uint64_t id, Endpoint peer,
-                                           Endpoint local)
-    : Connection(id, std::move(peer), std::move(local)),
-      engine_(engine),
-      worker_(engine.options().workThreads > 0
-                  ? static_cast<int>(std::hash<uint64_t>{}(id) % engine.options().workThreads)
+CompletionConnection::CompletionConnection(const CompletionServices& services, uint64_t id,
+                                           Endpoint peer, Endpoint local)
+    : StreamConnection(id, std::move(peer), std::move(local), &services.counters),
+      services_(services),
+      worker_(services.options.workThreads > 0
+                  ? static_cast<int>(std::hash<uint64_t>{}(id) % services.options.workThreads)
                   : -1) {
-  fiber_ = std::make_unique<Fiber>(engine.options().fiberStackSize,
-                                   [this] { runHandler(*this, engine_.handler()); });
+  fiber_ = std::make_unique<Fiber>(services.options.fiberStackSize,
+                                   [this] { runHandler(*this, services_.handler); });
 }
 
 CompletionConnection::~CompletionConnection() = default;  // socket_ closes itself if still open.
 
 void CompletionConnection::notify(unsigned bits, bool onEngineThread) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_ |= bits;
-    if (scheduled_) return;  // The owner will see the bits before it lets go.
-    scheduled_ = true;
-  }
-  engine_.dispatch(shared_from_this(), onEngineThread);
+  if (!strand_.post(bits)) return;  // The owner will see the bits before it lets go.
+  if (onEngineThread) services_.scheduler.dispatch(shared_from_this());
+  else services_.scheduler.post(shared_from_this());
 }
 
 void CompletionConnection::runStrand() {
   for (;;) {
-    unsigned bits;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      bits = pending_;
-      pending_ = 0;
-    }
+    unsigned bits = strand_.take();
     if ((bits & kEvStart) && !started_) {
       started_ = true;
-      startLiveness(engine_.options().liveness);
+      startLiveness(services_.options.liveness);
       armLiveness();
     }
     if ((bits & kEvLiveness) && !fiber_->finished()) onLivenessTimer();
@@ -68,8 +56,7 @@ void CompletionConnection::runStrand() {
       bits |= kEvOut;  // Try to send it now.
     }
     if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty()) {
-      int err = 0;
-      if (!flushOutput(&err)) {
+      if (const int err = flushOutput()) {
         socketError(err);  // Records the OS code and the reason; the parked reader returns it.
         bits |= kEvIn;
       }
@@ -77,15 +64,11 @@ void CompletionConnection::runStrand() {
     const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
     if (started_ && wake && !fiber_->finished()) fiber_->resume();
     if (fiber_->finished()) {
-      if (livenessTimer_) engine_.timers().cancel(livenessTimer_);
-      engine_.retire(*this);  // Keeps scheduled_ set: nobody runs this strand again.
+      if (livenessTimer_) services_.timers.cancel(livenessTimer_);
+      services_.scheduler.retire(*this);  // Keeps the strand owned: nobody runs it again.
       return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (pending_ == 0) {
-      scheduled_ = false;
-      return;
-    }
+    if (strand_.tryRelease()) return;
   }
 }
 
@@ -95,23 +78,23 @@ void CompletionConnection::onLivenessTimer() {
 }
 
 void CompletionConnection::sendPing(const std::string& payload) {
-  engine_.handler().onHeartbeat(*this);
+  services_.handler.onHeartbeat(*this, state());
   if (!payload.empty()) write(payload.data(), payload.size());  // From the strand: queued whole.
 }
 
 void CompletionConnection::armLiveness() {
   if (!livenessOn()) return;
-  if (livenessTimer_) engine_.timers().cancel(livenessTimer_);
-  livenessTimer_ = engine_.timers().add(livenessDue(), id() | kLivenessTimer);
+  if (livenessTimer_) services_.timers.cancel(livenessTimer_);
+  livenessTimer_ = services_.timers.add(livenessDue(), TimerTarget{TimerTarget::Kind::Liveness, id()});
 }
 
 void CompletionConnection::park(unsigned mask, Clock::time_point deadline, bool infinite) {
   TimerQueue::Handle timer;
-  if (!infinite) timer = engine_.timers().add(deadline, id());
+  if (!infinite) timer = services_.timers.add(deadline, TimerTarget{TimerTarget::Kind::Wait, id()});
   waitMask_ = mask;
   Fiber::park();
   waitMask_ = 0;
-  if (timer) engine_.timers().cancel(timer);
+  if (timer) services_.timers.cancel(timer);
 }
 
 IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinite) {
@@ -135,18 +118,13 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
   }
 }
 
-bool CompletionConnection::flushOutput(int* err) {
-  while (!output_.empty()) {
-    const long n = socket_->send(output_.data(), output_.size(), err);
-    if (n > 0) {
-      output_.consume(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (net::interrupted(*err)) continue;
-    return net::wouldBlock(*err);
-  }
-  output_.clear();
-  return true;
+int CompletionConnection::flushOutput() {
+  const char* bytes = output_.data();
+  std::size_t n = output_.size();
+  const int err = sendWhatFits(
+      [this](const char* b, std::size_t k, int* e) { return socket_->send(b, k, e); }, bytes, n);
+  output_.consume(output_.size() - n);  // An empty Buffer frees its storage.
+  return err;
 }
 
 void CompletionConnection::adoptForeignOutput() {
@@ -158,7 +136,7 @@ void CompletionConnection::adoptForeignOutput() {
 }
 
 IoStatus CompletionConnection::sendFromOutside(const char* bytes, std::size_t n) {
-  const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
+  const std::size_t limit = std::max<std::size_t>(services_.options.maxPendingOutput, 1);
   bool overflow = false;
   {
     std::lock_guard<std::mutex> lock(foreignMu_);
@@ -180,26 +158,23 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
     ~Sending() {
       c.sending_ = false;
       c.adoptForeignOutput();
-      int err = 0;  // Send what was adopted now: no event may be pending to trigger it later.
-      if (!c.output_.empty() && !c.flushOutput(&err)) c.socketError(err);
+      // Send what was adopted now: no event may be pending to trigger it later.
+      if (!c.output_.empty()) {
+        if (const int err = c.flushOutput()) c.socketError(err);
+      }
     }
   } sending(*this);
-  const std::size_t limit = std::max<std::size_t>(engine_.options().maxPendingOutput, 1);
+  const std::size_t limit = std::max<std::size_t>(services_.options.maxPendingOutput, 1);
   // In a no-wait region (a lock is held) queue everything rather than wait for room.
   const bool mayWait = !fiber_->inNoWait();
   while (n > 0) {
     if (closing() || !open()) return IoStatus::NotConnected;
-    int err = 0;
-    if (!flushOutput(&err)) return socketError(err);
-    if (output_.empty()) {  // Nothing queued: try the socket directly, no copy.
-      const long sent = socket_->send(bytes, n, &err);
-      if (sent > 0) {
-        bytes += sent;
-        n -= static_cast<std::size_t>(sent);
-        continue;
-      }
-      if (net::interrupted(err)) continue;
-      if (!net::wouldBlock(err)) return socketError(err);
+    if (const int err = flushOutput()) return socketError(err);
+    if (output_.empty()) {  // Nothing queued: straight to the socket, no copy.
+      const int err = sendWhatFits(
+          [this](const char* b, std::size_t k, int* e) { return socket_->send(b, k, e); }, bytes, n);
+      if (err != 0) return socketError(err);
+      if (n == 0) break;
     }
     // The socket is full: queue what fits under the limit, park for the rest.
     const std::size_t room = limit > output_.size() ? limit - output_.size() : 0;
@@ -213,11 +188,10 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
 }
 
 void CompletionConnection::drainOutput() {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(engine_.options().closeFlushTimeoutMs);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
   try {
     // Send what is queued, and let the OS finish what it already took.
-    int err = 0;
-    while (osError_ == 0 && flushOutput(&err) && (!output_.empty() || socket_->sendPending()) &&
+    while (osError_ == 0 && flushOutput() == 0 && (!output_.empty() || socket_->sendPending()) &&
            Clock::now() < deadline) {
       park(kEvOut, deadline, false);
     }
@@ -235,12 +209,14 @@ void CompletionConnection::shutdownSend() {
 void CompletionConnection::close() {
   if (!open()) return;
   markClosing();  // From here on, writes from outside return NotConnected.
-  adoptForeignOutput();
-  drainOutput();
+  if (flushOnClose()) {  // Unless disconnect() asked to drop what is still queued.
+    adoptForeignOutput();
+    drainOutput();
+  }
   output_.clear();
   setHandle(-1);
   socket_->close();
   socket_.reset();
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,15 +1,18 @@
 // One connection of the completion engine: its handler runs on a fiber, driven by a strand.
 //
-//   port event (I/O thread) ─▶ notify(bits) ─strand won─▶ engine.dispatch ─▶ runStrand()
+//   port event (I/O thread) ─▶ notify(bits) ─strand won─▶ scheduler.dispatch ─▶ runStrand()
 //                                                          │ WorkOpThreads = 0: inline
-//                                                          │ WorkOpThreads = N: worker id % N
+//                                                          │ WorkOpThreads = N: work thread id % N
 //                                                          ▼
 //                                        fiber.resume(): the handler runs until it parks
 //
-// Strand rule: notify() sets pending bits; the first notifier to find the connection idle owns it
-// and runs it until no bits are pending. So one connection's fiber never runs on two threads at
-// once. Reads and writes that cannot finish park the fiber (never the thread) until the port
-// reports progress, a deadline passes or the connection is closed.
+// Strand rule (strand.h): notify() posts pending bits; the first notifier to find the connection
+// idle owns it and runs it until no bits are pending, so one connection's fiber never runs on two
+// threads at once. Reads and writes that cannot finish park the fiber (never the thread) until the
+// port reports progress, a deadline passes or the connection is closed.
+//
+// Dependencies point one way: the engine creates connections and hands each the services below;
+// a connection knows its port socket, never the engine.
 #pragma once
 
 #include <memory>
@@ -17,31 +20,54 @@
 
 #include "completion_port.h"
 #include "fiber.h"
+#include "iocp_native/engine.h"
+#include "strand.h"
+#include "stream_connection.h"
 #include "timer_queue.h"
-#include "iocp/buffer.h"
-#include "iocp/connection.h"
 
-namespace iocp {
+namespace iocp_native {
 
-class CompletionEngine;
+class CompletionConnection;
 
 // Pending-event bits of a connection: the port's kEvIn / kEvOut, and these.
 enum : unsigned {
-  kEvTimer = 4,     // A deadline the fiber waits for may have passed.
-  kEvClose = 8,     // disconnect() was called.
-  kEvStart = 16,    // Accepted and registered: the fiber may start.
-  kEvForeign = 32,  // Bytes were queued from outside the handler (another connection's broadcast).
+  kEvTimer = 4,      // A deadline the fiber waits for may have passed.
+  kEvClose = 8,      // disconnect() was called.
+  kEvStart = 16,     // Accepted and registered: the fiber may start.
+  kEvForeign = 32,   // Bytes were queued from outside the handler (another connection's broadcast).
   kEvLiveness = 64,  // The liveness deadline (heartbeat, idle timeout) may have passed.
 };
 
-// TimerQueue targets with this bit are a connection's liveness deadline (id | kLivenessTimer).
-constexpr uint64_t kLivenessTimer = uint64_t{1} << 62;
+// Where a connection's strand runs, implemented by the engine.
+class ConnectionScheduler {
+ public:
+  // Run a connection whose strand the caller just won, from an engine thread: inline, or on its
+  // work thread (WorkOpThreads = N).
+  virtual void dispatch(std::shared_ptr<CompletionConnection> conn) = 0;
+  // The same from a foreign thread (Disconnect from elsewhere, a broadcast, server stop), which
+  // must never run a handler itself: hand it to an engine thread.
+  virtual void post(std::shared_ptr<CompletionConnection> conn) = 0;
+  // The connection's fiber has finished: forget it and free its admission slot. Its strand.
+  virtual void retire(CompletionConnection& conn) = 0;
 
-class CompletionConnection final : public Connection,
+ protected:
+  ~ConnectionScheduler() = default;
+};
+
+// What a connection needs from its engine, given at construction. All outlive the connection.
+struct CompletionServices {
+  ConnectionScheduler& scheduler;
+  TimerQueue& timers;
+  EngineHandler& handler;
+  const EngineOptions& options;
+  TrafficCounters& counters;
+};
+
+class CompletionConnection final : public StreamConnection,
                                    public std::enable_shared_from_this<CompletionConnection> {
  public:
   // Creates the fiber (maps its stack); the socket comes with attach(). Throws on failure.
-  CompletionConnection(CompletionEngine& engine, uint64_t id, Endpoint peer, Endpoint local);
+  CompletionConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local);
   ~CompletionConnection() override;
 
   // Before start: the registered socket, and its OS handle (for Connection::handle()).
@@ -72,18 +98,16 @@ class CompletionConnection final : public Connection,
   void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.
   // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
   void park(unsigned mask, Clock::time_point deadline, bool infinite);
-  // Send queued output without blocking. Returns false on a socket error (*err set).
-  bool flushOutput(int* err);
+  // Send queued output without blocking. Returns 0, or the OS error of a failed send.
+  int flushOutput();
   // Move bytes queued from outside into output_, unless the handler is in the middle of a write.
   void adoptForeignOutput();
   bool open() const { return socket_ != nullptr; }
 
-  CompletionEngine& engine_;
+  const CompletionServices services_;
   const int worker_;
   std::unique_ptr<PortSocket> socket_;  // Strand only; null once closed.
-  std::mutex mu_;
-  unsigned pending_ = 0;    // Guarded by mu_.
-  bool scheduled_ = false;  // Guarded by mu_: someone owns the strand.
+  Strand strand_;
   // Strand-only state.
   bool started_ = false;
   unsigned waitMask_ = 0;
@@ -95,4 +119,4 @@ class CompletionConnection final : public Connection,
   Buffer foreignOutput_;  // Guarded by foreignMu_: whole messages written from outside.
 };
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,8 +1,8 @@
 #include "completion_engine.h"
 
-#include "completion_connection.h"
+#include "accept.h"
 
-namespace iocp {
+namespace iocp_native {
 
 namespace {
 constexpr int kAcceptRetryMs = 100;  // Back-off when accepting runs out of descriptors or memory.
@@ -15,6 +15,7 @@ CompletionEngine::CompletionEngine(const EngineOptions& options, EngineHandler& 
       timers_([this](Clock::time_point when) {
         if (port_) port_->armTimer(when);
       }),
+      services_{*this, timers_, handler, options_, traffic_},
       nextId_(kFirstConnectionId) {}
 
 CompletionEngine::~CompletionEngine() {
@@ -30,7 +31,7 @@ std::vector<Endpoint> CompletionEngine::start() {
   started_ = true;
   port_ = makePort(*this);
   std::vector<Endpoint> bound;
-  const std::vector<net::OpenListener> open = net::openListeners(options_, true);  // Throws BindError.
+  const std::vector<net::OpenListener> open = openListeners(options_, true);  // Throws BindError.
   port_->listen(open);
   for (const net::OpenListener& l : open) bound.push_back(l.bound);
 
@@ -38,7 +39,7 @@ std::vector<Endpoint> CompletionEngine::start() {
   workers_.reserve(static_cast<std::size_t>(options_.workThreads));
   for (int i = 0; i < options_.workThreads; ++i) {
     // Listed only once its thread runs, so a failed start leaves nothing unjoinable behind.
-    auto w = std::make_unique<Worker>();
+    auto w = std::make_unique<WorkThread>();
     w->thread = std::thread([this, wp = w.get()] { workLoop(*wp); });
     workers_.push_back(std::move(w));
   }
@@ -107,32 +108,28 @@ void CompletionEngine::onIo(uint64_t connId, unsigned bits) {
 
 void CompletionEngine::onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
                                   const Endpoint& local) {
-  if (stopping_) {
-    net::closeSocket(s);
-    return;
-  }
-  if (!admission_.tryAdmit()) {
-    net::refuseConnection(s, options_.refusalMessage);
-    return;
-  }
-  net::configureAccepted(s, options_);
-  admit(binding, s, peer, local);
+  if (admitAccepted(admission_, s, options_, stopping_)) admit(binding, s, peer, local);
 }
 
 void CompletionEngine::onAcceptFailed(std::size_t binding, int osError) {
   handler_.onListenError(binding, "accept failed: " + net::errorText(osError));
   // Nothing re-announces connections still waiting in the backlog: come back by timer.
-  timers_.add(Clock::now() + std::chrono::milliseconds(kAcceptRetryMs), binding);
+  timers_.add(Clock::now() + std::chrono::milliseconds(kAcceptRetryMs),
+              TimerTarget{TimerTarget::Kind::AcceptRetry, binding});
 }
 
 void CompletionEngine::onTimer() {
-  for (uint64_t target : timers_.popExpired(Clock::now())) {
-    if (target & kLivenessTimer) {
-      if (auto conn = find(target & ~kLivenessTimer)) conn->notify(kEvLiveness, true);
-    } else if (target >= kFirstConnectionId) {
-      if (auto conn = find(target)) conn->notify(kEvTimer, true);
-    } else if (!stopping_) {
-      port_->resumeAccept(static_cast<std::size_t>(target));  // An accept retry (binding index).
+  for (const TimerTarget& target : timers_.popExpired(Clock::now())) {
+    switch (target.kind) {
+      case TimerTarget::Kind::Wait:
+        if (auto conn = find(target.id)) conn->notify(kEvTimer, true);
+        break;
+      case TimerTarget::Kind::Liveness:
+        if (auto conn = find(target.id)) conn->notify(kEvLiveness, true);
+        break;
+      case TimerTarget::Kind::AcceptRetry:
+        if (!stopping_) port_->resumeAccept(static_cast<std::size_t>(target.id));
+        break;
     }
   }
 }
@@ -156,8 +153,7 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
                              const Endpoint& local) {
   std::shared_ptr<CompletionConnection> conn;
   try {
-    conn = std::make_shared<CompletionConnection>(*this, nextId_++, peer, local);  // Maps a stack.
-    conn->setCounters(&traffic_);
+    conn = std::make_shared<CompletionConnection>(services_, nextId_++, peer, local);  // Maps a stack.
     conn->attach(port_->attach(s, conn->id()), s);
   } catch (const std::exception& e) {
     net::closeSocket(s);  // Not attached: still ours.
@@ -169,43 +165,41 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
     releaseAdmission();
     return;
   }
-  try {
-    handler_.onAccepted(*conn);
-  } catch (const std::exception& e) {
+  if (!announceAccepted(handler_, *conn, binding)) {
     forget(conn->id());
     releaseAdmission();
-    handler_.onListenError(binding, std::string("connection refused by onAccepted: ") + e.what());
-    return;
-  } catch (...) {
-    forget(conn->id());
-    releaseAdmission();
-    handler_.onListenError(binding, "connection refused by onAccepted");
     return;
   }
   conn->notify(kEvStart, true);
 }
 
-void CompletionEngine::dispatch(std::shared_ptr<CompletionConnection> conn, bool onEngineThread) {
-  if (conn->worker() >= 0) {
-    Worker& w = *workers_[static_cast<std::size_t>(conn->worker())];
-    {
-      std::lock_guard<std::mutex> lock(w.mu);
-      w.queue.push_back(std::move(conn));
-    }
-    w.cv.notify_one();
-  } else if (onEngineThread) {
-    conn->runStrand();
-  } else {
-    // A foreign thread (Disconnect from elsewhere, server stop): never run a handler on it.
-    {
-      std::lock_guard<std::mutex> lock(postMu_);
-      posted_.push_back(std::move(conn));
-    }
-    port_->post();
-  }
+void CompletionEngine::dispatch(std::shared_ptr<CompletionConnection> conn) {
+  if (conn->worker() >= 0) queueOnWorkThread(std::move(conn));
+  else conn->runStrand();
 }
 
-void CompletionEngine::workLoop(Worker& w) {
+void CompletionEngine::post(std::shared_ptr<CompletionConnection> conn) {
+  if (conn->worker() >= 0) {
+    queueOnWorkThread(std::move(conn));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(postMu_);
+    posted_.push_back(std::move(conn));
+  }
+  port_->post();
+}
+
+void CompletionEngine::queueOnWorkThread(std::shared_ptr<CompletionConnection> conn) {
+  WorkThread& w = *workers_[static_cast<std::size_t>(conn->worker())];
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    w.queue.push_back(std::move(conn));
+  }
+  w.cv.notify_one();
+}
+
+void CompletionEngine::workLoop(WorkThread& w) {
   for (;;) {
     std::shared_ptr<CompletionConnection> conn;
     {
@@ -266,4 +260,4 @@ std::unique_ptr<Engine> makeCompletionEngine(const EngineOptions& options, Engin
   return std::make_unique<CompletionEngine>(options, handler);
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

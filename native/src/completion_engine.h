@@ -4,9 +4,11 @@
 //
 //   Port::run (IOCPThreads I/O threads) ──onIo──▶ registry lookup ──▶ CompletionConnection::notify
 //                ──onAccepted──▶ admission ──▶ new connection, registered, started
-//                ──onTimer──▶ TimerQueue::popExpired ──▶ kEvTimer to the connections due
+//                ──onTimer──▶ TimerQueue::popExpired ──▶ kEvTimer / kEvLiveness to the connections due
 //                ──onPosted──▶ strands handed over by foreign threads
 //   WorkOpThreads = N: strands run on N work threads instead (connection pinned to id % N).
+//
+// The engine owns its connections and is their ConnectionScheduler; they never call it otherwise.
 #pragma once
 
 #include <array>
@@ -19,15 +21,15 @@
 #include <vector>
 
 #include "admission.h"
+#include "completion_connection.h"
 #include "completion_port.h"
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
 #include "timer_queue.h"
+#include "traffic_counters.h"
 
-namespace iocp {
+namespace iocp_native {
 
-class CompletionConnection;
-
-class CompletionEngine final : public Engine, private PortEvents {
+class CompletionEngine final : public Engine, private PortEvents, private ConnectionScheduler {
  public:
   CompletionEngine(const EngineOptions& options, EngineHandler& handler);
   ~CompletionEngine() override;  // Waits for every connection to finish.
@@ -37,18 +39,9 @@ class CompletionEngine final : public Engine, private PortEvents {
   EngineStats stats() const override;
   std::size_t threadCount() const override { return threadsRunning_.load(); }
 
-  // --- Used by CompletionConnection. Any thread. ---
-  const EngineOptions& options() const { return options_; }
-  EngineHandler& handler() { return handler_; }
-  TimerQueue& timers() { return timers_; }
-  // Run a connection that won its strand: inline (on an I/O thread), on its work thread, or
-  // handed to an I/O thread (from a foreign thread, which must never run a handler).
-  void dispatch(std::shared_ptr<CompletionConnection> conn, bool onEngineThread);
-  // The connection's fiber has finished: forget it and free its admission slot. Strand only.
-  void retire(CompletionConnection& conn);
-
  private:
-  struct Worker {
+  // A WorkOpThreads thread: runs the strands of the connections pinned to it.
+  struct WorkThread {
     std::mutex mu;
     std::condition_variable cv;
     std::deque<std::shared_ptr<CompletionConnection>> queue;
@@ -69,7 +62,13 @@ class CompletionEngine final : public Engine, private PortEvents {
   void onTimer() override;
   void onPosted() override;
 
-  void workLoop(Worker& w);
+  // ConnectionScheduler.
+  void dispatch(std::shared_ptr<CompletionConnection> conn) override;
+  void post(std::shared_ptr<CompletionConnection> conn) override;
+  void retire(CompletionConnection& conn) override;
+
+  void queueOnWorkThread(std::shared_ptr<CompletionConnection> conn);
+  void workLoop(WorkThread& w);
   // Set up an admitted socket as a connection and start its handler; never throws.
   void admit(std::size_t binding, net::SocketHandle s, const Endpoint& peer, const Endpoint& local);
   void releaseAdmission();  // Give back a slot; wakes stop()/the destructor waiting for the last.
@@ -85,6 +84,7 @@ class CompletionEngine final : public Engine, private PortEvents {
   Admission admission_;
   TrafficCounters traffic_;
   TimerQueue timers_;
+  const CompletionServices services_;  // What each connection is given.
   std::unique_ptr<Port> port_;
   bool started_ = false;
   bool threadsStopped_ = false;
@@ -93,7 +93,7 @@ class CompletionEngine final : public Engine, private PortEvents {
   std::atomic<std::size_t> threadsRunning_{0};
   int ioThreadCount_ = 0;
   std::vector<std::thread> ioThreads_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<WorkThread>> workers_;
   std::array<Shard, kShards> shards_;
   std::mutex postMu_;
   std::deque<std::shared_ptr<CompletionConnection>> posted_;
@@ -103,4 +103,4 @@ class CompletionEngine final : public Engine, private PortEvents {
 
 std::unique_ptr<Engine> makeCompletionEngine(const EngineOptions& options, EngineHandler& handler);
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -16,10 +16,10 @@
 #include <memory>
 #include <vector>
 
-#include "iocp/connection.h"
+#include "iocp_native/connection.h"
 #include "socket_ops.h"
 
-namespace iocp {
+namespace iocp_native {
 
 // Readiness bits the port reports for a connection.
 enum : unsigned {
@@ -108,4 +108,4 @@ class Port {
 // The platform's port. Throws std::runtime_error when the OS refuses to create one.
 std::unique_ptr<Port> makePort(PortEvents& events);
 
-}  // namespace iocp
+}  // namespace iocp_native

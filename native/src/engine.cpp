@@ -1,22 +1,22 @@
 // Engine selection and the client-side connect, shared by every platform.
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
 
 #include <thread>
 
-#include "blocking_connection.h"
 #include "completion_engine.h"
 #include "socket_ops.h"
+#include "thread_connection.h"
 #include "thread_engine.h"
 
-namespace iocp {
+namespace iocp_native {
 
 std::unique_ptr<Engine> makeEngine(const EngineOptions& options, EngineHandler& handler) {
   if (options.kind == EngineKind::Completion) return makeCompletionEngine(options, handler);
   return makeThreadEngine(options, handler);
 }
 
-std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
-                                       bool noDelay) {
+std::unique_ptr<ClientConnection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
+                                             bool noDelay) {
   int err = 0;
   bool timedOut = false;
   const net::SocketHandle s = net::connectTo(host, port, timeoutMs, &err, &timedOut);
@@ -28,23 +28,15 @@ std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, i
   }
   if (noDelay) net::setNoDelay(s, true);
   static std::atomic<uint64_t> nextClientId{1};
-  return std::make_unique<BlockingConnection>(nextClientId++, s, Endpoint{host, port}, Endpoint{},
-                                              EngineOptions().outsideWriteTimeoutMs);
-}
-
-void enableClientLiveness(Connection& client, const LivenessOptions& options,
-                          std::function<void(Connection&)> onPing) {
-  // connectTcp makes every client connection a BlockingConnection.
-  static_cast<BlockingConnection&>(client).startLiveness(options, std::move(onPing));
+  return std::make_unique<ThreadConnection>(nextClientId++, s, Endpoint{host, port}, net::localEndpoint(s),
+                                            nullptr, EngineOptions().outsideWriteTimeoutMs);
 }
 
 std::string osErrorText(int osError) { return net::errorText(osError); }
-
-std::size_t openSocketCount() { return net::openSocketCount(); }
 
 int processorCount() {
   const unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -2,7 +2,7 @@
 //
 // A fiber is resumed by a thread (never by another fiber), runs until it parks or returns, and may be
 // resumed later on a different thread. One implementation per platform: posix/fiber.cpp
-// (Boost.Context), win/fiber.cpp (the Fibers API).
+// (Boost.Context), win/fiber.cpp (the Fibers API); fiber.cpp holds what they share.
 //
 // Caveat for handler code: never park (call a blocking read or write) inside a C++ catch block.
 // The C++ runtime keeps the "currently caught exceptions" per thread; parking there and resuming on
@@ -16,7 +16,7 @@
 #include <functional>
 #include <memory>
 
-namespace iocp {
+namespace iocp_native {
 
 class Fiber {
  public:
@@ -33,7 +33,8 @@ class Fiber {
 
   // From inside a running fiber: return to the thread that resumed it.
   static void park();
-  // The fiber running on this thread, or null.
+  // The fiber running on this thread, or null. Safe across migration: the thread-local is read
+  // anew on every call (see fiber.cpp).
   static Fiber* current();
 
   // No-wait regions (nestable), opened by code that holds a plain lock: the fiber must not park
@@ -48,10 +49,11 @@ class Fiber {
   // Shared by every platform's park(): aborts with a message when parking here would corrupt
   // state (inside a catch block, inside a no-wait region).
   static void checkCanPark(const Fiber* self);
+  static void setCurrent(Fiber* f);  // The fiber now running on this thread (resume()).
 
   std::unique_ptr<Impl> impl_;
   bool finished_ = false;
   int noWait_ = 0;
 };
 
-}  // namespace iocp
+}  // namespace iocp_native

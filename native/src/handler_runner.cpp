@@ -1,12 +1,12 @@
 #include "handler_runner.h"
 
-namespace iocp {
+namespace iocp_native {
 
-void runHandler(Connection& conn, EngineHandler& handler) {
+void runHandler(StreamConnection& conn, EngineHandler& handler) {
   std::exception_ptr error;
   try {
-    handler.onConnect(conn);
-    while (conn.connected()) handler.onExecute(conn);
+    handler.onConnect(conn, conn.state());
+    while (conn.connected()) handler.onExecute(conn, conn.state());
   } catch (...) {
     // Only remember the exception here: nothing may park inside a catch block (see fiber.h).
     error = std::current_exception();
@@ -20,7 +20,7 @@ void runHandler(Connection& conn, EngineHandler& handler) {
   } catch (...) {  // E.g. out of memory while flushing; the socket is closed regardless.
   }
   conn.countClose();
-  handler.onDisconnect(conn, error);  // Declared must-not-throw; the component catches user errors.
+  handler.onDisconnect(conn, conn.state(), error);  // Declared must-not-throw; the component catches user errors.
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,12 +1,13 @@
 // The life of one connection in handler context, the same for every engine (Indy's event order).
 #pragma once
 
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
+#include "stream_connection.h"
 
-namespace iocp {
+namespace iocp_native {
 
 // onConnect, then onExecute while connected, then close the socket, then onDisconnect (once).
 // Runs on the connection's thread or fiber; never throws.
-void runHandler(Connection& conn, EngineHandler& handler);
+void runHandler(StreamConnection& conn, EngineHandler& handler);
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -7,12 +7,14 @@
 #include <thread>
 #include <unordered_map>
 
+#include "accept.h"
 #include "admission.h"
-#include "blocking_connection.h"
 #include "handler_runner.h"
 #include "socket_ops.h"
+#include "thread_connection.h"
+#include "traffic_counters.h"
 
-namespace iocp {
+namespace iocp_native {
 
 namespace {
 
@@ -36,7 +38,7 @@ class ThreadEngine final : public Engine {
     std::vector<Endpoint> bound;
     {
       std::lock_guard<std::mutex> lock(mu_);  // threadCount() reads the list from any thread.
-      for (const net::OpenListener& l : net::openListeners(options_, false)) {
+      for (const net::OpenListener& l : openListeners(options_, false)) {
         listeners_.push_back(Listener{l.socket, listeners_.size(), {}});
         bound.push_back(l.bound);
       }
@@ -72,8 +74,8 @@ class ThreadEngine final : public Engine {
     std::size_t index;
     std::thread thread;
   };
-  struct Worker {
-    std::shared_ptr<BlockingConnection> conn;
+  struct ConnectionThread {
+    std::shared_ptr<ThreadConnection> conn;
     std::thread thread;
   };
 
@@ -93,43 +95,34 @@ class ThreadEngine final : public Engine {
         if (net::tooManyFiles(err)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         continue;
       }
-      if (!admission_.tryAdmit()) {
-        net::refuseConnection(s, options_.refusalMessage);
-        continue;
-      }
-      net::configureAccepted(s, options_);
-      admit(l.index, s, peer, local);
+      if (admitAccepted(admission_, s, options_, stopping_)) admit(l.index, s, peer, local);
     }
   }
 
   // Start a thread for an admitted socket. Never throws: a failure refuses the connection.
   void admit(std::size_t index, net::SocketHandle s, const Endpoint& peer, const Endpoint& local) {
-    std::shared_ptr<BlockingConnection> conn;
+    std::shared_ptr<ThreadConnection> conn;
     try {
-      conn = std::make_shared<BlockingConnection>(nextId_++, s, peer, local,
-                                                  options_.outsideWriteTimeoutMs);
-      conn->setCounters(&traffic_);
+      conn = std::make_shared<ThreadConnection>(nextId_++, s, peer, local, &traffic_,
+                                                options_.outsideWriteTimeoutMs);
     } catch (const std::exception& e) {
       net::closeSocket(s);
       release();
       handler_.onListenError(index, std::string("cannot set up connection: ") + e.what());
       return;
     }
-    try {
-      handler_.onAccepted(*conn);
-    } catch (...) {
+    if (!announceAccepted(handler_, *conn, index)) {
       release();  // conn's destructor closes the socket.
-      handler_.onListenError(index, "connection refused by onAccepted");
       return;
     }
     std::unique_lock<std::mutex> lock(mu_);
     // Created under the lock so the thread's finish() cannot run before it is registered.
-    Worker& w = threads_[conn->id()];
+    ConnectionThread& w = threads_[conn->id()];
     w.conn = conn;
     try {
       w.thread = std::thread([this, conn] {
         conn->setHandlerThread();
-        conn->startLiveness(options_.liveness, [this](Connection& c) { handler_.onHeartbeat(c); });
+        conn->enableLiveness(options_.liveness, [this, c = conn.get()] { handler_.onHeartbeat(*c, c->state()); });
         runHandler(*conn, handler_);
         finish(conn->id());
       });
@@ -142,7 +135,7 @@ class ThreadEngine final : public Engine {
       handler_.onListenError(index, std::string("cannot start connection thread: ") + e.what());
       conn->disconnect(CloseReason::PeerReset);
       conn->close();
-      handler_.onDisconnect(*conn, nullptr);
+      handler_.onDisconnect(*conn, conn->state(), nullptr);
       release();
     }
   }
@@ -192,7 +185,7 @@ class ThreadEngine final : public Engine {
   std::vector<Listener> listeners_;  // Changed only by start/stop (the owner's thread).
   mutable std::mutex mu_;
   std::condition_variable idle_;
-  std::unordered_map<uint64_t, Worker> threads_;
+  std::unordered_map<uint64_t, ConnectionThread> threads_;
   std::vector<std::thread> finished_;
 };
 
@@ -202,4 +195,4 @@ std::unique_ptr<Engine> makeThreadEngine(const EngineOptions& options, EngineHan
   return std::make_unique<ThreadEngine>(options, handler);
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -3,10 +3,10 @@
 
 #include <memory>
 
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
 
-namespace iocp {
+namespace iocp_native {
 
 std::unique_ptr<Engine> makeThreadEngine(const EngineOptions& options, EngineHandler& handler);
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -10,9 +10,21 @@
 #include <utility>
 #include <vector>
 
-#include "iocp/connection.h"
+#include "iocp_native/connection.h"  // Clock
 
-namespace iocp {
+namespace iocp_native {
+
+// What a deadline is for.
+struct TimerTarget {
+  enum class Kind : int {
+    Wait,         // A connection's fiber waits with a deadline (id = connection id).
+    Liveness,     // A connection's heartbeat or idle deadline (id = connection id).
+    AcceptRetry,  // Accepting paused for lack of resources: try again (id = binding index).
+  };
+  Kind kind = Kind::Wait;
+  uint64_t id = 0;
+  bool operator==(const TimerTarget& o) const { return kind == o.kind && id == o.id; }
+};
 
 class TimerQueue {
  public:
@@ -27,7 +39,7 @@ class TimerQueue {
   };
 
   // Schedule `target` for `when`. Thread safe.
-  Handle add(Clock::time_point when, uint64_t target) {
+  Handle add(Clock::time_point when, TimerTarget target) {
     std::lock_guard<std::mutex> lock(mu_);
     const Handle h{when, ++seq_};
     entries_.emplace(std::make_pair(when, h.seq), target);
@@ -42,8 +54,8 @@ class TimerQueue {
   }
 
   // Remove and return the targets due at `now`, and re-arm for the next deadline. Thread safe.
-  std::vector<uint64_t> popExpired(Clock::time_point now) {
-    std::vector<uint64_t> due;
+  std::vector<TimerTarget> popExpired(Clock::time_point now) {
+    std::vector<TimerTarget> due;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.begin();
     while (it != entries_.end() && it->first.first <= now) {
@@ -63,7 +75,7 @@ class TimerQueue {
   const ArmFn arm_;
   mutable std::mutex mu_;
   uint64_t seq_ = 0;
-  std::map<std::pair<Clock::time_point, uint64_t>, uint64_t> entries_;
+  std::map<std::pair<Clock::time_point, uint64_t>, TimerTarget> entries_;
 };
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "iocp/engine.h"
+#include "open_sockets.h"  // The library's count of its open sockets (internal).
 #include "server_fixture.h"
 
 using namespace Iocp;
@@ -114,7 +114,9 @@ class DisconnectOnce : public ServerTest {
   // Every connection got OnConnect and OnDisconnect exactly once, each with one of `allowed`.
   void expectEachOnce(int n, const std::set<std::string>& allowed) {
     ASSERT_TRUE(waitUntil([&] { return total.load() >= n; })) << total.load() << " of " << n;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // A connection leaves the engine's count only after its OnDisconnect has returned: once
+    // none is left, no further OnDisconnect can come.
+    ASSERT_TRUE(waitUntil([&] { return server->Stats().ActiveConnections == 0; }));
     std::lock_guard<std::mutex> lock(mu);
     EXPECT_EQ(total.load(), n);
     EXPECT_EQ(connects.size(), static_cast<std::size_t>(n));
@@ -234,7 +236,7 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
     io->ReadLn();        // Nothing will come: waits with a receive outstanding.
   };
   const uint16_t port = start();
-  const std::size_t socketsServing = iocp::openSocketCount();  // Listener (+ pending accepts).
+  const std::size_t socketsServing = iocp_native::net::openSocketCount();  // Listener (+ pending accepts).
   const auto t0 = std::chrono::steady_clock::now();
   int bothOutstanding = 0;  // Closes that met an overlapped send and receive still with the OS.
   for (int i = 0; i < kLoops; ++i) {
@@ -260,8 +262,8 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
     }
   }
   expectEachOnce(kLoops, std::set<std::string>{"peer closed", "peer reset", "local disconnect"});
-  EXPECT_TRUE(waitUntil([&] { return iocp::openSocketCount() == socketsServing; }))
-      << iocp::openSocketCount() << " sockets open, " << socketsServing << " while idle";
+  EXPECT_TRUE(waitUntil([&] { return iocp_native::net::openSocketCount() == socketsServing; }))
+      << iocp_native::net::openSocketCount() << " sockets open, " << socketsServing << " while idle";
   std::printf("[ figures  ] %s: %d closes with I/O in flight took %lld ms; %d met an overlapped "
               "send and receive outstanding\n",
               iocp() ? "iohIOCP" : "iohDefault", kLoops, msSince(t0), bothOutstanding);
@@ -272,15 +274,15 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
   }
 }
 
-// Three causes land together: the heartbeat times the silent peer out after about 20 ms, while
+// Three causes land together: the heartbeat times the silent peer out after about 4 ms, while
 // the test disconnects the context from its own thread and the peer closes, after a delay that
 // sweeps across that moment. Whichever wins, OnDisconnect fires exactly once.
 TEST_P(DisconnectOnce, PeerCloseLocalDisconnectAndHeartbeatTimeoutRacing) {
   constexpr int kLoops = 1000;
   instrument();
   server->Heartbeat.Enabled = true;
-  server->Heartbeat.Interval = 10;
-  server->Heartbeat.Timeout = 10;
+  server->Heartbeat.Interval = 2;
+  server->Heartbeat.Timeout = 2;
   std::atomic<TIocpContext*> current{nullptr};
   std::atomic<int> executing{0};
   server->OnExecute = [&](TIocpContext* c) {
@@ -293,7 +295,7 @@ TEST_P(DisconnectOnce, PeerCloseLocalDisconnectAndHeartbeatTimeoutRacing) {
     RawSocket s("127.0.0.1", port);
     ASSERT_TRUE(s.valid());
     ASSERT_TRUE(waitUntil([&] { return executing.load() == i + 1; })) << "iteration " << i;
-    std::this_thread::sleep_for(std::chrono::microseconds(400 * (i % 60)));  // 0 .. 23.6 ms
+    std::this_thread::sleep_for(std::chrono::microseconds(200 * (i % 30)));  // 0 .. 5.8 ms
     if (i % 2) s.close();  // Half the time the peer's FIN goes first.
     {
       // The context is alive until its OnDisconnect has run; that is what the lock ensures here.
@@ -474,10 +476,10 @@ TEST_P(Broadcast, WritingToItsOwnConnectionUnderTheListLockNeverWaits) {
   auto c = client(20000);
   c->IOHandler->MaxLineLength = 0;
   c->IOHandler->WriteLn("go");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // Not reading yet.
   if (iocp()) {
-    // The fiber must not park holding the lock: its own output was queued, the lock released.
-    EXPECT_TRUE(unlocked.load());
+    // Not reading yet: the fiber must not park holding the lock. Its own output is queued and
+    // the lock released while nothing is read (a parked fiber would never get there).
+    EXPECT_TRUE(waitUntil([&] { return unlocked.load(); }));
   }
   EXPECT_EQ(c->IOHandler->ReadLn(), big);  // iohDefault's thread blocked in send until now.
   EXPECT_TRUE(waitUntil([&] { return unlocked.load(); }));

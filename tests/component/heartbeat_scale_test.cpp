@@ -25,7 +25,7 @@ using namespace testing_support;
 namespace {
 
 constexpr int kConnections = 10000;
-constexpr int kIntervalMs = 1000;
+constexpr int kIntervalMs = 500;
 
 // Child process: open kConnections connections to 127.0.0.1:port, report on `ready`, then wait
 // (never reading) until the parent closes `stop`. Only system calls here: the parent has threads.

@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
-#include "iocp/buffer.h"
-#include "iocp/engine.h"
+#include "iocp_native/buffer.h"
+#include "open_sockets.h"  // The library's count of its open sockets (internal).
 #include "server_fixture.h"
 
 using namespace Iocp;
@@ -81,7 +81,7 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   echo();
   const int threadsBefore = threadBaseline();
   const int fdsBefore = openFdCount();
-  const std::size_t socketsBefore = iocp::openSocketCount();
+  const std::size_t socketsBefore = iocp_native::net::openSocketCount();
   const uint16_t port = start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(client());
@@ -100,12 +100,12 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
       << threadCount() << " threads, " << threadsBefore << " before";
   // Only the clients' own sockets remain: counted by the library everywhere, and by the OS where
   // it can tell (Wine does not count handles).
-  EXPECT_EQ(iocp::openSocketCount(), socketsBefore + kClients);
+  EXPECT_EQ(iocp_native::net::openSocketCount(), socketsBefore + kClients);
   if (fdsBefore >= 0) {
     EXPECT_EQ(openFdCount(), fdsBefore + kClients);
   }
   clients.clear();
-  EXPECT_EQ(iocp::openSocketCount(), socketsBefore);
+  EXPECT_EQ(iocp_native::net::openSocketCount(), socketsBefore);
   if (fdsBefore >= 0) {
     EXPECT_EQ(openFdCount(), fdsBefore);
   }
@@ -138,7 +138,9 @@ TEST_P(Scale, AConnectBurstOf2000ClientsIsEchoedWithin2sWithDefaultSettings) {
               iocp() ? "iohIOCP" : "iohDefault", kClients, r.connected, r.echoed, r.lastEchoedMs);
   EXPECT_EQ(r.connected, kClients);
   EXPECT_EQ(r.echoed, kClients);
-  EXPECT_LE(r.lastEchoedMs, 2000 * kSlowdown);
+  // Under Wine the test's own client is the slow part: its WSAPoll over 2,000 sockets costs
+  // milliseconds per call there.
+  EXPECT_LE(r.lastEchoedMs, 2000 * kSlowdown * (runningUnderWine() ? 2 : 1));
   burstServer.Active = false;
 }
 
@@ -172,7 +174,7 @@ TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
   const int extra = threadCount() - threadsBefore;
   const long rssPerConnection = (residentKiB() - rssBefore) * 1024 / kClients;
   // Every Buffer of the process: both ends of every connection, all idle now.
-  const std::size_t bufferBytes = iocp::Buffer::allocatedBytes();
+  const std::size_t bufferBytes = iocp_native::Buffer::allocatedBytes();
   for (int i = 0; i < kClients; ++i) clients[i]->IOHandler->WriteLn("second " + std::to_string(i));
   for (int i = 0; i < kClients; ++i) ASSERT_EQ(clients[i]->IOHandler->ReadLn(), "second " + std::to_string(i));
   std::printf("[ figures  ] %s: %d parked connections, %d threads added by the server "
@@ -236,7 +238,12 @@ void hammer(uint16_t port, int conns, int requests) {
   for (auto& t : threads) t.join();
 }
 
-TEST_P(Scale, WorkOpThreadsPinsEachConnectionToOneThread) {
+// Which thread runs a handler is only a question in iohIOCP: iohDefault gives every connection its
+// own thread, so there these guarantees hold trivially.
+class CompletionThreads : public ServerTest {};
+INSTANTIATE_TEST_SUITE_P(Engines, CompletionThreads, ::testing::Values(iohIOCP), engineName);
+
+TEST_P(CompletionThreads, WorkOpThreadsPinsEachConnectionToOneThread) {
   server->IOHandlerOptions.IOCP.WorkOpThreads = 3;
   ThreadRecord rec;
   const auto stop = stopAtEnd();
@@ -255,12 +262,10 @@ TEST_P(Scale, WorkOpThreadsPinsEachConnectionToOneThread) {
   std::lock_guard<std::mutex> lock(rec.mu);
   ASSERT_EQ(rec.perConnection.size(), 12u);
   for (auto& entry : rec.perConnection) EXPECT_EQ(entry.second.size(), 1u);
-  if (iocp()) {
-    EXPECT_LE(rec.all.size(), 3u);  // Only the three work threads ever run handlers.
-  }
+  EXPECT_LE(rec.all.size(), 3u);  // Only the three work threads ever run handlers.
 }
 
-TEST_P(Scale, WorkOpThreadsZeroNeverRunsOneConnectionOnTwoThreadsAtOnce) {
+TEST_P(CompletionThreads, WorkOpThreadsZeroNeverRunsOneConnectionOnTwoThreadsAtOnce) {
   server->IOHandlerOptions.IOCP.WorkOpThreads = 0;
   ThreadRecord rec;
   const auto stop = stopAtEnd();
@@ -289,8 +294,8 @@ TEST_P(Scale, WorkOpThreadsZeroNeverRunsOneConnectionOnTwoThreadsAtOnce) {
   std::lock_guard<std::mutex> lock(rec.mu);
   std::size_t migrated = 0;
   for (auto& entry : rec.perConnection) migrated += entry.second.size() > 1;
-  std::printf("[ figures  ] %s: %zu of %zu connections resumed on more than one pool thread\n",
-              iocp() ? "iohIOCP" : "iohDefault", migrated, rec.perConnection.size());
+  std::printf("[ figures  ] iohIOCP: %zu of %zu connections resumed on more than one pool thread\n",
+              migrated, rec.perConnection.size());
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ void DescriptorLimit::restore() {
 RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
   sockaddr_storage ss{};
   int len = 0;
-  if (!iocp::net::parseAddress(ip, port, &ss, &len)) {
+  if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) {
     ADD_FAILURE() << "not a numeric address: " << ip;
     return;
   }
@@ -146,7 +146,7 @@ namespace raw {
 Socket startConnect(const std::string& ip, uint16_t port) {
   sockaddr_storage ss{};
   int len = 0;
-  if (!iocp::net::parseAddress(ip, port, &ss, &len)) return -1;
+  if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) return -1;
   const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return -1;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 && errno != EINPROGRESS) {

@@ -63,7 +63,7 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
   WSAStartup(MAKEWORD(2, 2), &data);
   sockaddr_storage ss{};
   int len = 0;
-  if (!iocp::net::parseAddress(ip, port, &ss, &len)) {
+  if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) {
     ADD_FAILURE() << "not a numeric address: " << ip;
     return;
   }
@@ -127,7 +127,7 @@ Socket startConnect(const std::string& ip, uint16_t port) {
   WSAStartup(MAKEWORD(2, 2), &data);
   sockaddr_storage ss{};
   int len = 0;
-  if (!iocp::net::parseAddress(ip, port, &ss, &len)) return -1;
+  if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) return -1;
   const SOCKET s = ::socket(ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
   if (s == INVALID_SOCKET) return -1;
   u_long on = 1;

@@ -58,6 +58,18 @@ TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
     client.IOHandler->WriteLn("hello demo");
     EXPECT_EQ(client.IOHandler->ReadLn(), "hello demo");
   }
+  // The demo's own client, as the README has a newcomer try it: lines in, echoes out.
+  {
+    const std::string command = std::string("printf 'first line\\nsecond\\n' | ") + ECHO_DEMO_PATH +
+                                " --client --port " + std::to_string(port);
+    FILE* p = popen(command.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string echoed;
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p)) echoed += buf;
+    EXPECT_EQ(pclose(p), 0);
+    EXPECT_EQ(echoed, "first line\nsecond\n");
+  }
 
   kill(pid, SIGINT);
   std::smatch stopped;

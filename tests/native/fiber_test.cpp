@@ -10,7 +10,7 @@
 
 #include "fiber.h"
 
-using iocp::Fiber;
+using iocp_native::Fiber;
 
 namespace {
 // std::this_thread::get_id() is pthread_self(), which glibc declares constant: inside one function
@@ -117,4 +117,42 @@ TEST(Fiber, ManyFibersInterleaveOnTwoThreads) {
   }
   for (auto& f : fibers) EXPECT_TRUE(f->finished());
   EXPECT_EQ(steps.load(), kFibers * kParks);
+}
+
+// Resumes `f` alternately from two threads that stay alive (so their thread-local slots differ
+// and hold null while not running a fiber) until it finishes.
+void resumeFromTwoThreadsInTurn(Fiber& f) {
+  std::atomic<int> turn{0};  // Even: thread a resumes, odd: thread b.
+  auto player = [&](int parity) {
+    while (!f.finished()) {
+      const int t = turn.load();
+      if (t % 2 != parity) {
+        std::this_thread::yield();
+        continue;
+      }
+      if (!f.finished()) f.resume();
+      turn.store(t + 1);
+    }
+  };
+  std::thread a(player, 0), b(player, 1);
+  a.join();
+  b.join();
+}
+
+// Fiber::current() after a migration must be this thread's value, not one read before the park.
+TEST(Fiber, CurrentIsRightAfterEveryMigration) {
+  constexpr int kTurns = 2000;
+  int wrong = 0, checks = 0;
+  Fiber f(64 * 1024, [&] {
+    Fiber* const self = Fiber::current();
+    for (int i = 0; i < kTurns; ++i) {
+      Fiber::park();
+      ++checks;
+      if (Fiber::current() != self) ++wrong;
+    }
+  });
+  resumeFromTwoThreadsInTurn(f);
+  EXPECT_TRUE(f.finished());
+  EXPECT_EQ(checks, kTurns);
+  EXPECT_EQ(wrong, 0);
 }

@@ -16,7 +16,7 @@
 
 #include "completion_port.h"
 
-namespace iocp {
+namespace iocp_native {
 
 namespace {
 
@@ -210,4 +210,4 @@ class EpollPort final : public Port {
 
 std::unique_ptr<Port> makePort(PortEvents& events) { return std::make_unique<EpollPort>(events); }
 
-}  // namespace iocp
+}  // namespace iocp_native

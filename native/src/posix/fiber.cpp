@@ -17,18 +17,9 @@
 #define IOCP_TSAN 1
 #endif
 
-namespace iocp {
+namespace iocp_native {
 
 namespace ctx = boost::context;
-
-namespace {
-thread_local Fiber* tlsCurrent = nullptr;
-
-// Thread-local access goes through non-inlined functions: a fiber that parks on one thread and
-// resumes on another must not reuse a TLS address the compiler cached before the switch.
-__attribute__((noinline)) Fiber* getCurrent() { return tlsCurrent; }
-__attribute__((noinline)) void setCurrent(Fiber* f) { tlsCurrent = f; }
-}  // namespace
 
 struct Fiber::Impl {
   ctx::fiber self;    // The parked fiber (valid while not running).
@@ -96,7 +87,7 @@ Fiber::~Fiber() {
 }
 
 void Fiber::resume() {
-  Fiber* previous = getCurrent();
+  Fiber* previous = current();
   setCurrent(this);
 #ifdef IOCP_ASAN
   void* threadFakeStack = nullptr;
@@ -116,7 +107,7 @@ void Fiber::resume() {
 }
 
 void Fiber::park() {
-  Fiber* self = getCurrent();
+  Fiber* self = current();
   checkCanPark(self);
   Impl& impl = *self->impl_;
   impl.leaving(false);
@@ -124,6 +115,5 @@ void Fiber::park() {
   impl.arrived();
 }
 
-Fiber* Fiber::current() { return getCurrent(); }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -5,6 +5,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-namespace iocp::net {
+#include <cerrno>
+
+namespace iocp_native::net {
 using NativeSocket = int;  // What the OS calls take for a SocketHandle.
+constexpr int kInvalidArgument = EINVAL;
 }

@@ -16,43 +16,29 @@
 #include <cstdio>
 #include <cstring>
 
-namespace iocp::net {
+namespace iocp_native::net {
 
 namespace {
-
 int fdOf(SocketHandle s) { return static_cast<int>(s); }
-
-
 }  // namespace
 
-SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
-                          Endpoint* bound, int* err, std::string* what) {
-  sockaddr_storage ss;
-  int len = 0;
-  const std::string where = (spec.ip.empty() ? std::string("0.0.0.0") : spec.ip) + ":" +
-                            std::to_string(spec.port);
-  if (!parseAddress(spec.ip, spec.port, &ss, &len)) {
-    *err = EINVAL;
-    *what = "Could not bind socket " + where + ": not a numeric IPv4 or IPv6 address";
-    return kInvalidSocket;
-  }
+SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
+                      bool nonBlocking, int* err, bool* created) {
   const int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  *created = fd >= 0;
   if (fd < 0) {
     *err = errno;
-    *what = "Could not create socket for " + where + ": " + errorText(*err);
     return kInvalidSocket;
   }
   const int one = 1;
   if (reuseAddress) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 || listen(fd, backlog) != 0 ||
-      (nonBlocking && !setNonBlocking(fd, true))) {
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 ||
+      listen(fd, backlog) != 0 || (nonBlocking && !setNonBlocking(fd, true))) {
     *err = errno;
-    *what = "Could not bind socket " + where + ": " + errorText(*err);
     ::close(fd);
     return kInvalidSocket;
   }
-  *bound = localEndpoint(fd);
   countSocket(+1);
   return fd;
 }
@@ -163,8 +149,10 @@ void setNoDelay(SocketHandle s, bool on) {
   setsockopt(fdOf(s), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
 }
 
-int waitReadable(SocketHandle s, int timeoutMs, int* err) {
-  pollfd p{fdOf(s), POLLIN, 0};
+namespace {
+// Wait until s is ready for `events`. 1 ready, 0 timeout, -1 error (*err set).
+int waitReady(SocketHandle s, short events, int timeoutMs, int* err) {
+  pollfd p{fdOf(s), events, 0};
   for (;;) {
     const int n = poll(&p, 1, timeoutMs);
     if (n >= 0) return n > 0 ? 1 : 0;
@@ -174,6 +162,10 @@ int waitReadable(SocketHandle s, int timeoutMs, int* err) {
     }
   }
 }
+}  // namespace
+
+int waitReadable(SocketHandle s, int timeoutMs, int* err) { return waitReady(s, POLLIN, timeoutMs, err); }
+int waitWritable(SocketHandle s, int timeoutMs, int* err) { return waitReady(s, POLLOUT, timeoutMs, err); }
 
 long recvSome(SocketHandle s, void* dst, std::size_t n, int* err) {
   const ssize_t r = ::recv(fdOf(s), dst, n, 0);
@@ -185,18 +177,6 @@ long sendSome(SocketHandle s, const void* src, std::size_t n, int* err) {
   const ssize_t r = ::send(fdOf(s), src, n, MSG_NOSIGNAL);
   if (r < 0) *err = errno;
   return static_cast<long>(r);
-}
-
-int waitWritable(SocketHandle s, int timeoutMs, int* err) {
-  pollfd p{fdOf(s), POLLOUT, 0};
-  for (;;) {
-    const int n = poll(&p, 1, timeoutMs);
-    if (n >= 0) return n > 0 ? 1 : 0;
-    if (errno != EINTR) {
-      *err = errno;
-      return -1;
-    }
-  }
 }
 
 void shutdownBoth(SocketHandle s) { ::shutdown(fdOf(s), SHUT_RDWR); }
@@ -213,4 +193,4 @@ bool tooManyFiles(int err) {
 }
 std::string errorText(int err) { return std::strerror(err); }
 
-}  // namespace iocp::net
+}  // namespace iocp_native::net

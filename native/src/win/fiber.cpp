@@ -6,25 +6,11 @@
 
 #include <stdexcept>
 
-namespace iocp {
+namespace iocp_native {
 
 namespace {
 constexpr SIZE_T kCommittedStack = 64 * 1024;  // Committed up front; the rest is reserved.
 
-thread_local Fiber* tlsCurrent = nullptr;
-
-// Thread-local access goes through non-inlined, optimizer-opaque functions: a fiber that parks on
-// one thread and resumes on another must not reuse a TLS address cached before the switch.
-__attribute__((noinline)) Fiber* getCurrent() {
-  Fiber** slot = &tlsCurrent;
-  asm volatile("" : "+r"(slot));
-  return *slot;
-}
-__attribute__((noinline)) void setCurrent(Fiber* f) {
-  Fiber** slot = &tlsCurrent;
-  asm volatile("" : "+r"(slot));
-  *slot = f;
-}
 }  // namespace
 
 struct Fiber::Impl {
@@ -58,7 +44,7 @@ static void* currentThreadFiber() { return GetCurrentFiber(); }
 
 void Fiber::resume() {
   if (!IsThreadAFiber()) ConvertThreadToFiberEx(nullptr, FIBER_FLAG_FLOAT_SWITCH);
-  Fiber* previous = getCurrent();
+  Fiber* previous = current();
   setCurrent(this);
   impl_->caller = currentThreadFiber();
   SwitchToFiber(impl_->handle);
@@ -66,11 +52,10 @@ void Fiber::resume() {
 }
 
 void Fiber::park() {
-  Fiber* self = getCurrent();
+  Fiber* self = current();
   checkCanPark(self);
   SwitchToFiber(self->impl_->caller);
 }
 
-Fiber* Fiber::current() { return getCurrent(); }
 
-}  // namespace iocp
+}  // namespace iocp_native

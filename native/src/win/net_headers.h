@@ -4,6 +4,7 @@
 #include <winsock2.h>
 #include <ws2tcpip.h>
 
-namespace iocp::net {
+namespace iocp_native::net {
 using NativeSocket = SOCKET;  // What the OS calls take for a SocketHandle.
+constexpr int kInvalidArgument = WSAEINVAL;
 }

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <mutex>
 
-namespace iocp::net {
+namespace iocp_native::net {
 
 namespace {
 
@@ -49,25 +49,16 @@ int waitOne(SocketHandle s, bool write, int timeoutMs, int* err) {
 
 }  // namespace
 
-SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
-                          Endpoint* bound, int* err, std::string* what) {
+SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
+                      bool nonBlocking, int* err, bool* created) {
   startWinsock();
   (void)reuseAddress;  // Windows rebinds a listening port at once; SO_REUSEADDR there would let
                        // another process steal the port, so it is never set.
-  sockaddr_storage ss;
-  int len = 0;
-  const std::string where = (spec.ip.empty() ? std::string("0.0.0.0") : spec.ip) + ":" +
-                            std::to_string(spec.port);
-  if (!parseAddress(spec.ip, spec.port, &ss, &len)) {
-    *err = WSAEINVAL;
-    *what = "Could not bind socket " + where + ": not a numeric IPv4 or IPv6 address";
-    return kInvalidSocket;
-  }
   const SOCKET s = WSASocketW(ss.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                               WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  *created = s != INVALID_SOCKET;
   if (s == INVALID_SOCKET) {
     *err = WSAGetLastError();
-    *what = "Could not create socket for " + where + ": " + errorText(*err);
     return kInvalidSocket;
   }
   const BOOL one = TRUE;
@@ -75,14 +66,12 @@ SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddres
   if (ss.ss_family == AF_INET6) {
     setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&one), sizeof one);
   }
-  if (bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || listen(s, backlog) != 0 ||
+  if (bind(s, reinterpret_cast<const sockaddr*>(&ss), len) != 0 || listen(s, backlog) != 0 ||
       (nonBlocking && !setNonBlocking(static_cast<SocketHandle>(s), true))) {
     *err = WSAGetLastError();
-    *what = "Could not bind socket " + where + ": " + errorText(*err);
     closesocket(s);
     return kInvalidSocket;
   }
-  *bound = localEndpoint(static_cast<SocketHandle>(s));
   countSocket(+1);
   return static_cast<SocketHandle>(s);
 }
@@ -238,4 +227,4 @@ std::string errorText(int err) {
   return text.empty() ? "error " + std::to_string(err) : text;
 }
 
-}  // namespace iocp::net
+}  // namespace iocp_native::net

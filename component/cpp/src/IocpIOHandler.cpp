@@ -2,34 +2,35 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <type_traits>
 
-#include "iocp/connection.h"
-#include "iocp/engine.h"
+#include "iocp_native/connection.h"
+#include "iocp_native/engine.h"
 
 namespace Iocp {
 
 namespace {
 
 // Translate an engine status into the Indy exception a user expects.
-[[noreturn]] void raise(iocp::IoStatus st, const iocp::Connection& c) {
+[[noreturn]] void raise(iocp_native::IoStatus st, const iocp_native::Connection& c) {
   switch (st) {
-    case iocp::IoStatus::Timeout: throw EIdReadTimeout();
-    case iocp::IoStatus::ClosedGracefully: throw EIdConnClosedGracefully();
-    case iocp::IoStatus::LineTooLong: throw EIdReadLnMaxLineLengthExceeded();
-    case iocp::IoStatus::SocketError:
+    case iocp_native::IoStatus::Timeout: throw EIdReadTimeout();
+    case iocp_native::IoStatus::ClosedGracefully: throw EIdConnClosedGracefully();
+    case iocp_native::IoStatus::LineTooLong: throw EIdReadLnMaxLineLengthExceeded();
+    case iocp_native::IoStatus::SocketError:
       throw EIdSocketError(c.osError(), "Socket Error # " + std::to_string(c.osError()) + "\n" +
-                                            iocp::osErrorText(c.osError()));
-    case iocp::IoStatus::NotConnected:
-      if (c.reason() != iocp::CloseReason::None) throw EIdNotConnected(iocp::toString(c.reason()));
+                                            iocp_native::osErrorText(c.osError()));
+    case iocp_native::IoStatus::NotConnected:
+      if (c.reason() != iocp_native::CloseReason::None) throw EIdNotConnected(iocp_native::toString(c.reason()));
       break;
-    case iocp::IoStatus::Ok: break;
+    case iocp_native::IoStatus::Ok: break;
   }
   throw EIdNotConnected();
 }
 
-void check(iocp::IoStatus st, const iocp::Connection& c) {
-  if (st != iocp::IoStatus::Ok) raise(st, c);
+void check(iocp_native::IoStatus st, const iocp_native::Connection& c) {
+  if (st != iocp_native::IoStatus::Ok) raise(st, c);
 }
 
 // Integers travel in network byte order (big-endian) when AConvert is set, else in host order.
@@ -65,7 +66,7 @@ int TIocpBuffer::Size() const { return conn_ ? static_cast<int>(conn_->input().s
 
 std::string TIocpBuffer::ExtractToString(int AByteCount) {
   if (!conn_) return {};
-  iocp::Buffer& in = conn_->input();
+  iocp_native::Buffer& in = conn_->input();
   const std::size_t n = AByteCount < 0 ? in.size() : std::min<std::size_t>(AByteCount, in.size());
   return in.take(n);
 }
@@ -79,7 +80,7 @@ void TIocpBuffer::ExtractToBytes(TIdBytes& VBytes, int AByteCount, bool AAppend)
 int TIocpBuffer::IndexOf(const std::string& AString, int AStartPos) const {
   if (!conn_) return -1;
   const std::size_t pos = conn_->input().find(AString, static_cast<std::size_t>(std::max(AStartPos, 0)));
-  return pos == iocp::Buffer::npos ? -1 : static_cast<int>(pos);
+  return pos == iocp_native::Buffer::npos ? -1 : static_cast<int>(pos);
 }
 
 void TIocpBuffer::Clear() {
@@ -88,34 +89,34 @@ void TIocpBuffer::Clear() {
 
 // --- TIocpIOHandler ------------------------------------------------------------------------------
 
-void TIocpIOHandler::Attach(iocp::Connection* conn) {
+void TIocpIOHandler::Attach(iocp_native::Connection* conn) {
   conn_ = conn;
   inputBuffer_.conn_ = conn;
 }
 
-iocp::Connection& TIocpIOHandler::conn() const {
+iocp_native::Connection& TIocpIOHandler::conn() const {
   if (!conn_) throw EIdNotConnected();
   return *conn_;
 }
 
 int TIocpIOHandler::timeoutFor(int ATimeout) const {
-  if (ATimeout == IdTimeoutInfinite) return iocp::kInfinite;
-  if (ATimeout == IdTimeoutDefault) return ReadTimeout > 0 ? ReadTimeout : iocp::kInfinite;
-  return ATimeout < 0 ? iocp::kInfinite : ATimeout;
+  if (ATimeout == IdTimeoutInfinite) return iocp_native::kInfinite;
+  if (ATimeout == IdTimeoutDefault) return ReadTimeout > 0 ? ReadTimeout : iocp_native::kInfinite;
+  return ATimeout < 0 ? iocp_native::kInfinite : ATimeout;
 }
 
 std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout, int AMaxLineLength) {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   const int maxLen = AMaxLineLength < 0 ? MaxLineLength : AMaxLineLength;
   std::string line;
   bool split = false;
   ReadLnTimedout = false;
   ReadLnSplit = false;
-  const iocp::IoStatus st = c.readLine(
+  const iocp_native::IoStatus st = c.readLine(
       line, ATerminator, static_cast<std::size_t>(std::max(maxLen, 0)),
-      MaxLineAction == maSplit ? iocp::MaxLineAction::Split : iocp::MaxLineAction::Exception,
+      MaxLineAction == maSplit ? iocp_native::MaxLineAction::Split : iocp_native::MaxLineAction::Exception,
       timeoutFor(ATimeout), &split);
-  if (st == iocp::IoStatus::Timeout) {
+  if (st == iocp_native::IoStatus::Timeout) {
     ReadLnTimedout = true;
     return std::string();
   }
@@ -125,12 +126,12 @@ std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout,
 }
 
 void TIocpIOHandler::readExact(void* dst, std::size_t n) {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   check(c.readExact(dst, n, timeoutFor(IdTimeoutDefault)), c);
 }
 
 void TIocpIOHandler::ReadBytes(TIdBytes& VBuffer, int AByteCount, bool AAppend) {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   if (!AAppend) VBuffer.clear();
   if (AByteCount < 0) {
     if (c.input().empty()) check(c.readAvailable(timeoutFor(IdTimeoutDefault)), c);
@@ -158,6 +159,25 @@ uint8_t TIocpIOHandler::ReadByte() {
   return v;
 }
 
+char TIocpIOHandler::ReadChar() {
+  char v;
+  readExact(&v, 1);
+  return v;
+}
+
+std::string TIocpIOHandler::ReadLnWait(int AFailCount) {
+  for (int attempts = 0; attempts < AFailCount; ++attempts) {
+    std::string line = ReadLn();
+    // Indy's Trim: every character up to and including the space counts as blank.
+    const auto blank = [](char ch) { return static_cast<unsigned char>(ch) <= ' '; };
+    const auto first = std::find_if_not(line.begin(), line.end(), blank);
+    const auto last = std::find_if_not(line.rbegin(), line.rend(), blank).base();
+    if (first < last) return std::string(first, last);
+    if (ReadLnTimedout) throw EIdReadTimeout();
+  }
+  throw EIdReadLnWaitMaxAttemptsExceeded();
+}
+
 #define IOCP_READ_INT(Name, Type)       \
   Type TIocpIOHandler::Name(bool AConvert) { \
     unsigned char raw[sizeof(Type)];    \
@@ -173,12 +193,12 @@ IOCP_READ_INT(ReadUInt64, uint64_t)
 #undef IOCP_READ_INT
 
 void TIocpIOHandler::ReadStream(std::ostream& AStream, int64_t AByteCount, bool AReadUntilDisconnect) {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   if (AByteCount < 0 && AReadUntilDisconnect) {
     for (;;) {
       if (c.input().empty()) {
-        const iocp::IoStatus st = c.readAvailable(timeoutFor(IdTimeoutDefault));
-        if (st == iocp::IoStatus::ClosedGracefully) return;
+        const iocp_native::IoStatus st = c.readAvailable(timeoutFor(IdTimeoutDefault));
+        if (st == iocp_native::IoStatus::ClosedGracefully) return;
         check(st, c);
       }
       AStream.write(c.input().data(), static_cast<std::streamsize>(c.input().size()));
@@ -200,15 +220,15 @@ bool TIocpIOHandler::InputBufferIsEmpty() const { return !conn_ || conn_->input(
 TIocpBuffer* TIocpIOHandler::InputBuffer() { return &inputBuffer_; }
 
 bool TIocpIOHandler::CheckForDataOnSource(int ATimeout) {
-  iocp::Connection& c = conn();
-  const iocp::IoStatus st = c.readAvailable(ATimeout < 0 ? timeoutFor(ATimeout) : ATimeout);
-  if (st == iocp::IoStatus::Timeout) return false;
+  iocp_native::Connection& c = conn();
+  const iocp_native::IoStatus st = c.readAvailable(ATimeout < 0 ? timeoutFor(ATimeout) : ATimeout);
+  if (st == iocp_native::IoStatus::Timeout) return false;
   check(st, c);
   return true;
 }
 
 void TIocpIOHandler::writeRaw(const void* bytes, std::size_t n) {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   check(c.write(bytes, n), c);
 }
 
@@ -258,7 +278,7 @@ void TIocpIOHandler::Write(std::istream& AStream, int64_t ASize, bool AWriteByte
 
 void TIocpIOHandler::WriteLn(const std::string& AOut) {
   std::string line;
-  line.reserve(AOut.size() + EOL.size());
+  line.reserve(AOut.size() + std::string_view(EOL).size());
   line.append(AOut).append(EOL);
   writeRaw(line.data(), line.size());
 }
@@ -268,12 +288,12 @@ void TIocpIOHandler::WriteBufferOpen(int AThreshold) {
 }
 
 void TIocpIOHandler::WriteBufferClose() {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   check(c.writeBufferClose(), c);
 }
 
 void TIocpIOHandler::WriteBufferFlush() {
-  iocp::Connection& c = conn();
+  iocp_native::Connection& c = conn();
   check(c.writeBufferFlush(), c);
 }
 
@@ -283,8 +303,22 @@ bool TIocpIOHandler::WriteBufferingActive() const { return conn_ && conn_->write
 
 bool TIocpIOHandler::Connected() const { return conn_ && conn_->connected(); }
 
-void TIocpIOHandler::Close() {
-  if (conn_) conn_->disconnect(iocp::CloseReason::LocalDisconnect);
+void TIocpIOHandler::CheckForDisconnect(bool ARaiseExceptionIfDisconnected, bool AIgnoreBuffer) {
+  if (!conn_) {  // Never connected, or detached (the client disconnected).
+    if (ARaiseExceptionIfDisconnected) throw EIdConnClosedGracefully();
+    return;
+  }
+  iocp_native::Connection& c = *conn_;
+  if (!c.peerHasClosed() && !c.closing()) return;
+  // As Indy: the peer's close closes this side too (the reason stays "peer closed").
+  if (c.peerHasClosed()) c.disconnect(iocp_native::CloseReason::PeerClosed);
+  if (ARaiseExceptionIfDisconnected && (AIgnoreBuffer || c.input().empty())) throw EIdConnClosedGracefully();
+}
+
+void TIocpIOHandler::Close() { close(true); }
+
+void TIocpIOHandler::close(bool flushOutput) {
+  if (conn_) conn_->disconnect(iocp_native::CloseReason::LocalDisconnect, flushOutput);
 }
 
 }  // namespace Iocp

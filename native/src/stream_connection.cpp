@@ -1,10 +1,8 @@
-// Shared stream logic (lines, exact reads, write buffering) on top of the engine's two primitives.
-#include "iocp/connection.h"
+#include "stream_connection.h"
 
 #include <algorithm>
 
-
-namespace iocp {
+namespace iocp_native {
 
 namespace {
 Clock::time_point deadlineAfter(int timeoutMs) {
@@ -28,129 +26,91 @@ const char* toString(CloseReason reason) {
   return "unknown";
 }
 
-Connection::Connection(uint64_t id, Endpoint peer, Endpoint local)
-    : id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
+StreamConnection::StreamConnection(uint64_t id, Endpoint peer, Endpoint local, TrafficCounters* counters)
+    : Connection(id, std::move(peer), std::move(local)), counters_(counters) {}
 
-Connection::~Connection() = default;
-
-bool Connection::setReason(CloseReason reason) {
+bool StreamConnection::setReason(CloseReason reason) {
   int expected = 0;
   return reason_.compare_exchange_strong(expected, static_cast<int>(reason));
 }
 
-void Connection::disconnect(CloseReason reason) {
+void StreamConnection::disconnect(CloseReason reason, bool flushOutput) {
   setReason(reason);
+  if (!flushOutput) flushOnClose_.store(false, std::memory_order_release);
   if (!closing_.exchange(true, std::memory_order_acq_rel)) interrupt();
 }
 
-bool Connection::connected() const {
+bool StreamConnection::connected() const {
   if (closing()) return false;
   return !peerClosed_ || !input_.empty();
 }
 
-IoStatus Connection::socketError(int err) {
+IoStatus StreamConnection::socketError(int err) {
   osError_ = err;
   setReason(CloseReason::PeerReset);
   return IoStatus::SocketError;
 }
 
-IoStatus Connection::peerClosed() {
+IoStatus StreamConnection::peerClosed() {
   peerClosed_ = true;
   setReason(CloseReason::PeerClosed);
   return IoStatus::ClosedGracefully;
 }
 
-IoStatus Connection::fill(Clock::time_point deadline, bool infinite) {
+IoStatus StreamConnection::fill(Clock::time_point deadline, bool infinite) {
   if (closing()) return IoStatus::NotConnected;
   if (peerClosed_) return IoStatus::ClosedGracefully;
   if (osError_ != 0) return IoStatus::SocketError;
   if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
   const std::size_t before = input_.size();
   const IoStatus st = fillSome(deadline, infinite);
-  if (st == IoStatus::Ok && counters_) {
+  if (st != IoStatus::Ok) return st;
+  if (counters_) {
     TrafficCounters::bump(counters_->reads);
     TrafficCounters::bump(counters_->bytesIn, input_.size() - before);
   }
-  if (st == IoStatus::Ok && liveness_) {
-    liveness_->lastReceive = Clock::now();
-    liveness_->unanswered = Clock::time_point{};  // Anything from the peer answers the ping.
-  }
+  if (liveness_) liveness_->received(Clock::now());
   return st;
 }
 
-void Connection::noteProgress() {
+void StreamConnection::noteProgress() {
   protocolLimitHit_ = false;
-  if (liveness_) liveness_->lastProgress = Clock::now();
+  if (liveness_) liveness_->progressed(Clock::now());
 }
 
-void Connection::startLiveness(const LivenessOptions& options) {
-  if (!options.any()) return;
-  liveness_ = std::make_unique<Liveness>();
-  liveness_->options = options;
-  const Clock::time_point now = Clock::now();
-  liveness_->lastReceive = liveness_->lastProgress = liveness_->lastPing = now;
+void StreamConnection::countClose() {
+  if (counters_) TrafficCounters::bump(counters_->closed[static_cast<int>(reason())]);
 }
 
-namespace {
-std::chrono::milliseconds msOf(int v) { return std::chrono::milliseconds(v < 1 ? 1 : v); }
-}  // namespace
-
-Clock::time_point Connection::livenessDue() const {
-  if (!liveness_) return Clock::time_point::max();
-  const Liveness& l = *liveness_;
-  const LivenessOptions& o = l.options;
-  Clock::time_point due = Clock::time_point::max();
-  if (o.heartbeat) {
-    const Clock::time_point pingFrom =
-        o.heartbeatMode == HeartbeatMode::Always ? l.lastPing : std::max(l.lastPing, l.lastReceive);
-    due = std::min(due, pingFrom + msOf(o.heartbeatIntervalMs));
-    if (l.unanswered != Clock::time_point{}) {
-      due = std::min(due, l.unanswered + msOf(o.heartbeatTimeoutMs));
-    }
-  }
-  if (o.idleTimeoutMs > 0) due = std::min(due, l.lastProgress + msOf(o.idleTimeoutMs));
-  return due;
+void StreamConnection::startLiveness(const LivenessOptions& options) {
+  if (options.any()) liveness_ = std::make_unique<Liveness>(options, Clock::now());
 }
 
-bool Connection::runLiveness(Clock::time_point now) {
-  switch (livenessStep(now)) {
-    case LivenessStep::Ping:
+Clock::time_point StreamConnection::livenessDue() const {
+  return liveness_ ? liveness_->due() : Clock::time_point::max();
+}
+
+bool StreamConnection::runLiveness(Clock::time_point now) {
+  if (!liveness_) return true;
+  switch (liveness_->step(now)) {
+    case Liveness::Step::Ping:
       pinging_ = true;
-      sendPing(liveness_->options.heartbeatPayload);
+      sendPing(liveness_->options().heartbeatPayload);
       pinging_ = false;
       return true;
-    case LivenessStep::HeartbeatTimeout:
+    case Liveness::Step::HeartbeatTimeout:
       disconnect(CloseReason::HeartbeatTimeout);
       return false;
-    case LivenessStep::IdleTimeout:
+    case Liveness::Step::IdleTimeout:
       disconnect(CloseReason::IdleTimeout);
       return false;
-    case LivenessStep::None:
+    case Liveness::Step::None:
       break;
   }
   return true;
 }
 
-Connection::LivenessStep Connection::livenessStep(Clock::time_point now) {
-  if (!liveness_) return LivenessStep::None;
-  Liveness& l = *liveness_;
-  const LivenessOptions& o = l.options;
-  if (o.idleTimeoutMs > 0 && now >= l.lastProgress + msOf(o.idleTimeoutMs)) {
-    return LivenessStep::IdleTimeout;
-  }
-  if (!o.heartbeat) return LivenessStep::None;
-  if (l.unanswered != Clock::time_point{} && now >= l.unanswered + msOf(o.heartbeatTimeoutMs)) {
-    return LivenessStep::HeartbeatTimeout;
-  }
-  const Clock::time_point pingFrom =
-      o.heartbeatMode == HeartbeatMode::Always ? l.lastPing : std::max(l.lastPing, l.lastReceive);
-  if (now < pingFrom + msOf(o.heartbeatIntervalMs)) return LivenessStep::None;
-  l.lastPing = now;
-  if (l.unanswered == Clock::time_point{}) l.unanswered = now;
-  return LivenessStep::Ping;
-}
-
-IoStatus Connection::readLine(std::string& line, std::string_view terminator, std::size_t maxLength,
+IoStatus StreamConnection::readLine(std::string& line, std::string_view terminator, std::size_t maxLength,
                               MaxLineAction action, int timeoutMs, bool* split) {
   const bool lf = terminator.empty() || terminator == "\n";
   if (terminator.empty()) terminator = "\n";
@@ -185,7 +145,7 @@ IoStatus Connection::readLine(std::string& line, std::string_view terminator, st
   }
 }
 
-IoStatus Connection::waitFor(std::size_t n, int timeoutMs) {
+IoStatus StreamConnection::waitFor(std::size_t n, int timeoutMs) {
   const Clock::time_point deadline = deadlineAfter(timeoutMs);
   while (input_.size() < n) {
     const IoStatus st = fill(deadline, timeoutMs < 0);
@@ -195,20 +155,29 @@ IoStatus Connection::waitFor(std::size_t n, int timeoutMs) {
   return IoStatus::Ok;
 }
 
-IoStatus Connection::readExact(void* dst, std::size_t n, int timeoutMs) {
+IoStatus StreamConnection::readExact(void* dst, std::size_t n, int timeoutMs) {
   const IoStatus st = waitFor(n, timeoutMs);
   if (st == IoStatus::Ok) input_.copyOut(dst, n);
   return st;
 }
 
-IoStatus Connection::readAvailable(int timeoutMs) {
+IoStatus StreamConnection::readAvailable(int timeoutMs) {
   const IoStatus st = fill(deadlineAfter(timeoutMs), timeoutMs < 0);
   if (st == IoStatus::Ok) noteProgress();
   return st;
 }
 
-IoStatus Connection::write(const void* bytes, std::size_t n) {
-  const IoStatus st = writeUncounted(bytes, n);
+IoStatus StreamConnection::write(const void* bytes, std::size_t n) {
+  IoStatus st = IoStatus::Ok;
+  if (closing()) {
+    st = IoStatus::NotConnected;
+  } else if (!inHandler()) {
+    if (n > 0) st = sendFromOutside(static_cast<const char*>(bytes), n);
+  } else if (osError_ != 0) {
+    st = IoStatus::SocketError;
+  } else {
+    st = writeOwn(static_cast<const char*>(bytes), n);
+  }
   if (st == IoStatus::Ok && counters_ && n > 0) {
     TrafficCounters::bump(counters_->writes);
     TrafficCounters::bump(counters_->bytesOut, n);
@@ -216,20 +185,17 @@ IoStatus Connection::write(const void* bytes, std::size_t n) {
   return st;
 }
 
-IoStatus Connection::writeUncounted(const void* bytes, std::size_t n) {
-  if (closing()) return IoStatus::NotConnected;
-  if (!inHandler()) return n == 0 ? IoStatus::Ok : sendFromOutside(static_cast<const char*>(bytes), n);
-  if (osError_ != 0) return IoStatus::SocketError;
-  if (liveness_ && !pinging_) liveness_->lastProgress = Clock::now();  // Own writes count, pings not.
+IoStatus StreamConnection::writeOwn(const char* bytes, std::size_t n) {
+  if (liveness_ && !pinging_) liveness_->progressed(Clock::now());  // Own writes count, pings not.
   if (writeBufferOpen_) {
-    writeBuffer_.append(static_cast<const char*>(bytes), n);
+    writeBuffer_.append(bytes, n);
     if (writeThreshold_ > 0 && writeBuffer_.size() >= writeThreshold_) return writeBufferFlush();
     return IoStatus::Ok;
   }
-  return n == 0 ? IoStatus::Ok : sendAll(static_cast<const char*>(bytes), n);
+  return n == 0 ? IoStatus::Ok : sendAll(bytes, n);
 }
 
-void Connection::closeGracefully(std::string_view goodbye, int timeoutMs) {
+void StreamConnection::closeGracefully(std::string_view goodbye, int timeoutMs) {
   if (!closing()) {
     if (writeBufferOpen_) writeBufferClose();
     if (!goodbye.empty()) write(goodbye.data(), goodbye.size());
@@ -241,12 +207,12 @@ void Connection::closeGracefully(std::string_view goodbye, int timeoutMs) {
   close();
 }
 
-void Connection::writeBufferOpen(std::size_t threshold) {
+void StreamConnection::writeBufferOpen(std::size_t threshold) {
   writeBufferOpen_ = true;
   writeThreshold_ = threshold;
 }
 
-IoStatus Connection::writeBufferFlush() {  // Counted when write() collected the bytes.
+IoStatus StreamConnection::writeBufferFlush() {  // Counted when write() collected the bytes.
   if (writeBuffer_.empty()) return IoStatus::Ok;
   if (closing()) return IoStatus::NotConnected;
   std::string pending;
@@ -254,15 +220,15 @@ IoStatus Connection::writeBufferFlush() {  // Counted when write() collected the
   return sendAll(pending.data(), pending.size());
 }
 
-IoStatus Connection::writeBufferClose() {
+IoStatus StreamConnection::writeBufferClose() {
   const IoStatus st = writeBufferFlush();
   writeBufferOpen_ = false;
   return st;
 }
 
-void Connection::writeBufferCancel() {
+void StreamConnection::writeBufferCancel() {
   writeBuffer_.clear();
   writeBufferOpen_ = false;
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,16 +1,12 @@
-#include "blocking_connection.h"
+#include "thread_connection.h"
 
 #include <algorithm>
 
-namespace iocp {
+namespace iocp_native {
 
-namespace {
-constexpr std::size_t kReadChunk = 64 * 1024;
-}
-
-BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local,
-                                       int outsideWriteTimeoutMs)
-    : Connection(id, std::move(peer), std::move(local)),
+ThreadConnection::ThreadConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local,
+                                   TrafficCounters* counters, int outsideWriteTimeoutMs)
+    : StreamConnection(id, std::move(peer), std::move(local), counters),
       socket_(s),
       outsideWriteTimeoutMs_(outsideWriteTimeoutMs) {
   // Every wait goes through waitReadable/waitWritable, which interrupt() can end; a thread never
@@ -19,14 +15,14 @@ BlockingConnection::BlockingConnection(uint64_t id, net::SocketHandle s, Endpoin
   setHandle(s);
 }
 
-bool BlockingConnection::inHandler() const {
+bool ThreadConnection::inHandler() const {
   const std::thread::id owner = owner_.load();
   return owner == std::thread::id() || owner == std::this_thread::get_id();
 }
 
-BlockingConnection::~BlockingConnection() { close(); }
+ThreadConnection::~ThreadConnection() { close(); }
 
-void BlockingConnection::close() {
+void ThreadConnection::close() {
   interrupt();  // Wakes a sender from another thread blocked on a peer that does not read.
   std::lock_guard<std::mutex> sending(sendMu_);
   std::lock_guard<std::mutex> lock(mu_);
@@ -36,18 +32,17 @@ void BlockingConnection::close() {
   socket_ = net::kInvalidSocket;
 }
 
-void BlockingConnection::interrupt() {
+void ThreadConnection::interrupt() {
   std::lock_guard<std::mutex> lock(mu_);
   if (socket_ != net::kInvalidSocket) net::shutdownBoth(socket_);
 }
 
-void BlockingConnection::startLiveness(const LivenessOptions& options,
-                                       std::function<void(Connection&)> onPing) {
+void ThreadConnection::enableLiveness(const LivenessOptions& options, std::function<void()> onPing) {
   onPing_ = std::move(onPing);
-  Connection::startLiveness(options);
+  startLiveness(options);
 }
 
-int BlockingConnection::waitMsUntil(Clock::time_point deadline, Clock::time_point now) const {
+int ThreadConnection::waitMsUntil(Clock::time_point deadline, Clock::time_point now) const {
   const Clock::time_point due = std::min(deadline, livenessDue());
   if (due == Clock::time_point::max()) return -1;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
@@ -55,12 +50,12 @@ int BlockingConnection::waitMsUntil(Clock::time_point deadline, Clock::time_poin
   return static_cast<int>(std::min<long long>(left + 1, 24LL * 3600 * 1000));  // Rounded up.
 }
 
-void BlockingConnection::sendPing(const std::string& payload) {
-  if (onPing_) onPing_(*this);
+void ThreadConnection::sendPing(const std::string& payload) {
+  if (onPing_) onPing_();
   if (!payload.empty()) sendAll(payload.data(), payload.size());  // Past any open write buffer.
 }
 
-IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite) {
+IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   for (;;) {
     const Clock::time_point now = Clock::now();
@@ -89,18 +84,18 @@ IoStatus BlockingConnection::fillSome(Clock::time_point deadline, bool infinite)
   }
 }
 
-void BlockingConnection::shutdownSend() {
+void ThreadConnection::shutdownSend() {
   std::lock_guard<std::mutex> lock(sendMu_);  // After any write in progress.
   if (socket_ != net::kInvalidSocket) net::shutdownWrite(socket_);
 }
 
-IoStatus BlockingConnection::sendAll(const char* bytes, std::size_t n) {
+IoStatus ThreadConnection::sendAll(const char* bytes, std::size_t n) {
   std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
   return sendLocked(bytes, n, Clock::time_point::max());
 }
 
-IoStatus BlockingConnection::sendFromOutside(const char* bytes, std::size_t n) {
+IoStatus ThreadConnection::sendFromOutside(const char* bytes, std::size_t n) {
   std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;
   const IoStatus st =
@@ -110,27 +105,22 @@ IoStatus BlockingConnection::sendFromOutside(const char* bytes, std::size_t n) {
   return IoStatus::NotConnected;
 }
 
-IoStatus BlockingConnection::sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline) {
-  while (n > 0) {
-    int err = 0;
-    const long sent = net::sendSome(socket_, bytes, n, &err);
+IoStatus ThreadConnection::sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline) {
+  for (;;) {
+    const int err = sendWhatFits(
+        [this](const char* b, std::size_t k, int* e) { return net::sendSome(socket_, b, k, e); }, bytes, n);
     if (closing()) return IoStatus::NotConnected;
-    if (sent > 0) {
-      bytes += sent;
-      n -= static_cast<std::size_t>(sent);
-      continue;
-    }
-    if (net::interrupted(err)) continue;
-    if (!net::wouldBlock(err)) return socketError(err);
+    if (err != 0) return socketError(err);
+    if (n == 0) return IoStatus::Ok;
     const Clock::time_point now = Clock::now();
     if (now >= deadline) return IoStatus::Timeout;  // Never for max(): no limit.
     int waitMs = -1;
     if (deadline != Clock::time_point::max()) {
       waitMs = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
     }
-    if (net::waitWritable(socket_, waitMs, &err) < 0) return socketError(err);
+    int waitErr = 0;
+    if (net::waitWritable(socket_, waitMs, &waitErr) < 0) return socketError(waitErr);
   }
-  return IoStatus::Ok;
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,6 +1,6 @@
 // A connection served by one thread that waits for its socket: the thread engine's connections
-// and the client's. The socket itself is non-blocking; the thread waits in waitReadable/
-// waitWritable, which interrupt() ends.
+// (iohDefault) and the client's. The socket itself is non-blocking; the thread waits in
+// net::waitReadable / waitWritable, which interrupt() ends.
 #pragma once
 
 #include <atomic>
@@ -8,25 +8,31 @@
 #include <mutex>
 #include <thread>
 
-#include "iocp/connection.h"
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
 #include "socket_ops.h"
+#include "stream_connection.h"
 
-namespace iocp {
+namespace iocp_native {
 
-class BlockingConnection final : public Connection {
+class ThreadConnection final : public StreamConnection, public ClientConnection {
  public:
   // outsideWriteTimeoutMs: how long a write from outside the handler may wait for the peer.
-  BlockingConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local,
-                     int outsideWriteTimeoutMs);
-  ~BlockingConnection() override;
+  ThreadConnection(uint64_t id, net::SocketHandle s, Endpoint peer, Endpoint local,
+                   TrafficCounters* counters, int outsideWriteTimeoutMs);
+  ~ThreadConnection() override;
   void close() override;  // Handler only. Closes the socket. Idempotent.
   // The calling thread is this connection's handler (thread engine: at the start of its thread).
   // Without an owner (a client) every thread counts as the handler.
   void setHandlerThread() { owner_.store(std::this_thread::get_id()); }
   // Heartbeat and idle timeout for this connection, checked inside its own waits; onPing runs
   // when a ping is due (then the payload is sent). From the handler thread, before it reads.
-  void startLiveness(const LivenessOptions& options, std::function<void(Connection&)> onPing);
+  void enableLiveness(const LivenessOptions& options, std::function<void()> onPing) override;
+
+  // --- ClientConnection. ---
+  Connection& connection() override { return *this; }
+  void closeGracefully(std::string_view goodbye, int timeoutMs) override {
+    StreamConnection::closeGracefully(goodbye, timeoutMs);
+  }
 
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
@@ -51,7 +57,7 @@ class BlockingConnection final : public Connection {
   net::SocketHandle socket_;
   const int outsideWriteTimeoutMs_;
   std::atomic<std::thread::id> owner_{};  // The handler's thread, if it has one.
-  std::function<void(Connection&)> onPing_;  // Heartbeat ping hook (may be empty).
+  std::function<void()> onPing_;          // Heartbeat ping hook (may be empty).
 };
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace iocp {
+namespace iocp_native {
 
 // A growable byte queue: bytes are appended at the back and consumed at the front.
 //
@@ -61,4 +61,4 @@ class Buffer {
   std::size_t writeIndex_ = 0;
 };
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,9 +1,9 @@
 #include "IocpTCPServer.h"
-#include "IocpHeartbeatMapping.h"
+#include "EngineOptions.h"
 
 #include <algorithm>
 
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
 
 namespace Iocp {
 
@@ -17,12 +17,12 @@ TIocpSocketHandle& TIocpSocketHandles::Add() {
 
 std::vector<TIocpContext*>& TIocpContextList::LockList() {
   mu_.lock();
-  iocp::enterNoWaitRegion();  // A handler must not park holding this lock (see engine.h).
+  iocp_native::enterNoWaitRegion();  // A handler must not park holding this lock (see engine.h).
   return items_;
 }
 
 void TIocpContextList::UnlockList() {
-  iocp::leaveNoWaitRegion();
+  iocp_native::leaveNoWaitRegion();
   mu_.unlock();
 }
 
@@ -48,17 +48,17 @@ TIocpContext::TIocpContext() : Connection(&connection_), Binding(&binding_), con
 TIocpContext::~TIocpContext() = default;
 
 std::string TIocpContext::DisconnectReason() const {
-  if (!conn_ || conn_->reason() == iocp::CloseReason::None) return std::string();
-  return iocp::toString(conn_->reason());
+  if (!conn_ || conn_->reason() == iocp_native::CloseReason::None) return std::string();
+  return iocp_native::toString(conn_->reason());
 }
 
 // --- Engine callbacks -> Indy events --------------------------------------------------------------
 
-class TIocpTCPServer::Handler final : public iocp::EngineHandler {
+class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
  public:
   explicit Handler(TIocpTCPServer& server) : server_(server) {}
 
-  void onAccepted(iocp::Connection& conn) override {
+  void* onAccepted(iocp_native::Connection& conn) override {
     TIocpContext* ctx = server_.ContextClass ? server_.ContextClass() : new TIocpContext();
     ctx->Server = &server_;
     ctx->conn_ = &conn;
@@ -68,29 +68,29 @@ class TIocpTCPServer::Handler final : public iocp::EngineHandler {
     ctx->binding_.PeerIP = conn.peer().ip;
     ctx->binding_.PeerPort = conn.peer().port;
     ctx->binding_.Handle = conn.handle();
-    conn.userData = ctx;
     server_.contexts_.add(ctx);
     if (server_.OnContextCreated) {
       try {
         server_.OnContextCreated(ctx);
       } catch (const std::exception& e) {
         listenError(nullptr, e);
-        conn.disconnect(iocp::CloseReason::HandlerError);
+        conn.disconnect(iocp_native::CloseReason::HandlerError);
       } catch (...) {
         listenError(nullptr, EIdException("unknown exception in OnContextCreated"));
-        conn.disconnect(iocp::CloseReason::HandlerError);
+        conn.disconnect(iocp_native::CloseReason::HandlerError);
       }
     }
+    return ctx;
   }
 
-  void onConnect(iocp::Connection& conn) override {
-    if (server_.OnConnect) server_.OnConnect(context(conn));
+  void onConnect(iocp_native::Connection&, void* state) override {
+    if (server_.OnConnect) server_.OnConnect(context(state));
   }
 
-  void onExecute(iocp::Connection& conn) override { server_.OnExecute(context(conn)); }
+  void onExecute(iocp_native::Connection&, void* state) override { server_.OnExecute(context(state)); }
 
-  void onDisconnect(iocp::Connection& conn, std::exception_ptr error) override {
-    TIocpContext* ctx = context(conn);
+  void onDisconnect(iocp_native::Connection&, void* state, std::exception_ptr error) override {
+    TIocpContext* ctx = context(state);
     if (server_.OnDisconnect) {
       try {
         server_.OnDisconnect(ctx);
@@ -109,13 +109,12 @@ class TIocpTCPServer::Handler final : public iocp::EngineHandler {
         report(ctx, EIdException("unknown exception"));
       }
     }
-    conn.userData = nullptr;
     delete ctx;
   }
 
-  void onHeartbeat(iocp::Connection& conn) override {
+  void onHeartbeat(iocp_native::Connection&, void* state) override {
     if (!server_.OnHeartbeat) return;
-    TIocpContext* ctx = context(conn);
+    TIocpContext* ctx = context(state);
     try {
       server_.OnHeartbeat(ctx);
     } catch (const std::exception& e) {  // A failed ping does not end the connection by itself.
@@ -132,7 +131,7 @@ class TIocpTCPServer::Handler final : public iocp::EngineHandler {
   }
 
  private:
-  static TIocpContext* context(iocp::Connection& conn) { return static_cast<TIocpContext*>(conn.userData); }
+  static TIocpContext* context(void* state) { return static_cast<TIocpContext*>(state); }
 
   void report(TIocpContext* ctx, const std::exception& e) {
     try {
@@ -169,7 +168,7 @@ std::size_t TIocpTCPServer::EngineThreadCount() const {
 
 TIocpServerStats TIocpTCPServer::Stats() const {
   if (!engine_) return {};
-  const iocp::EngineStats s = engine_->stats();
+  const iocp_native::EngineStats s = engine_->stats();
   TIocpServerStats r;
   r.ActiveConnections = s.active;
   r.PeakConnections = s.peak;
@@ -182,8 +181,8 @@ TIocpServerStats TIocpTCPServer::Stats() const {
   r.BytesOut = s.bytesOut;
   r.Reads = s.reads;
   r.Writes = s.writes;
-  for (int i = 1; i < iocp::kCloseReasonCount; ++i) {  // 0 is "none".
-    if (s.closed[i] != 0) r.Closed[iocp::toString(static_cast<iocp::CloseReason>(i))] = s.closed[i];
+  for (int i = 1; i < iocp_native::kCloseReasonCount; ++i) {  // 0 is "none".
+    if (s.closed[i] != 0) r.Closed[iocp_native::toString(static_cast<iocp_native::CloseReason>(i))] = s.closed[i];
   }
   return r;
 }
@@ -197,16 +196,17 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (!OnExecute) throw EIdTCPNoOnExecute();
   if (Bindings.Count() == 0) Bindings.Add();
 
-  iocp::EngineOptions o;
-  o.kind = IOHandlerOptions.IOHandlerType == iohIOCP ? iocp::EngineKind::Completion
-                                                       : iocp::EngineKind::Threads;
+  iocp_native::EngineOptions o;
+  o.kind = IOHandlerOptions.IOHandlerType == iohIOCP ? iocp_native::EngineKind::Completion
+                                                       : iocp_native::EngineKind::Threads;
   for (int i = 0; i < Bindings.Count(); ++i) {
     if (OnBeforeBind) OnBeforeBind(&Bindings[i]);
-    o.bindings.push_back(iocp::BindingSpec{Bindings[i].IP, Bindings[i].Port});
+    o.bindings.push_back(iocp_native::BindingSpec{Bindings[i].IP, Bindings[i].Port});
   }
   o.listenQueue = ListenQueue;
   o.maxConnections = MaxConnections > 0 ? static_cast<std::size_t>(MaxConnections) : 0;
   o.refusalMessage = MaxConnectionReply.empty() ? std::string() : MaxConnectionReply + EOL;
+  // ListenQueue <= 0: the engine asks for the system's maximum backlog.
   o.reuseAddress = ReuseSocket;
   o.noDelay = !UseNagle;
   o.ioThreads = std::max(IOHandlerOptions.IOCP.IOCPThreads, 0);
@@ -214,7 +214,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (IOHandlerOptions.IOCP.FiberStackSize > 0) o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
   if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
 
-  iocp::LivenessOptions& live = o.liveness;
+  iocp_native::LivenessOptions& live = o.liveness;
   applyHeartbeat(Heartbeat, live);
   live.idleTimeoutMs = std::max(IdleTimeout, 0);
   live.keepAlive = KeepAlive.Enabled;
@@ -222,12 +222,12 @@ void TIocpTCPServer::SetActive(bool AValue) {
   live.keepAliveIntervalMs = std::max(KeepAlive.Interval, 1);
   live.userTimeoutMs = std::max(UserTimeout, 0);
 
-  std::unique_ptr<iocp::Engine> engine;
-  std::vector<iocp::Endpoint> bound;
+  std::unique_ptr<iocp_native::Engine> engine;
+  std::vector<iocp_native::Endpoint> bound;
   try {
-    engine = iocp::makeEngine(o, *handler_);
+    engine = iocp_native::makeEngine(o, *handler_);
     bound = engine->start();
-  } catch (const iocp::BindError& e) {
+  } catch (const iocp_native::BindError& e) {
     throw EIdCouldNotBindSocket(e.what());
   } catch (const std::exception& e) {
     throw EIdException(e.what());

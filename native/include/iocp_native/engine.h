@@ -1,5 +1,6 @@
-// The engine: listens, accepts, and runs one handler per connection. This is the whole public
-// interface of the native layer towards the component; engines live behind makeEngine().
+// The engine: listens, accepts, and runs one handler per connection. With connection.h and
+// buffer.h this is the whole interface of the native layer towards the component (engines live
+// behind makeEngine(); everything in native/src is internal to the engine).
 #pragma once
 
 #include <cstddef>
@@ -9,11 +10,12 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "iocp/connection.h"
+#include "iocp_native/connection.h"
 
-namespace iocp {
+namespace iocp_native {
 
 enum class EngineKind : int {
   Threads = 0,     // One thread per connection, blocking sockets (Indy's model; iohDefault).
@@ -29,7 +31,7 @@ struct BindingSpec {
 struct EngineOptions {
   EngineKind kind = EngineKind::Threads;
   std::vector<BindingSpec> bindings;
-  int listenQueue = 0;                           // listen() backlog; 0 = the system's maximum.
+  int listenQueue = 0;                           // listen() backlog; <= 0 = the system's maximum.
   std::size_t maxConnections = 0;                // 0 = unlimited. Strict: never exceeded.
   std::string refusalMessage;                    // Sent to a refused connection before closing ("" = none).
   bool reuseAddress = true;                      // SO_REUSEADDR on listeners.
@@ -49,23 +51,24 @@ struct EngineOptions {
 
 // Callbacks from the engine. Handler-context calls run on the connection's own thread (Threads)
 // or fiber (Completion); calls for different connections run concurrently, calls for one connection
-// never overlap.
+// never overlap. `state` is what onAccepted returned for that connection.
 class EngineHandler {
  public:
   virtual ~EngineHandler() = default;
-  // Accepting thread, before the handler starts. Attach per-connection state to conn.userData.
-  virtual void onAccepted(Connection& conn) = 0;
+  // Accepting thread, before the handler starts. Returns the layer above's per-connection state,
+  // passed back to every later call for this connection. May throw: the connection is refused.
+  virtual void* onAccepted(Connection& conn) = 0;
   // Handler context, once. May throw; the exception ends the connection.
-  virtual void onConnect(Connection& conn) = 0;
+  virtual void onConnect(Connection& conn, void* state) = 0;
   // Handler context, repeatedly while conn.connected(). May throw; the exception ends the connection.
-  virtual void onExecute(Connection& conn) = 0;
+  virtual void onExecute(Connection& conn, void* state) = 0;
   // Handler context, exactly once per accepted connection, after its socket is closed.
   // `error` is the exception that ended the connection (or null). Must not throw.
-  virtual void onDisconnect(Connection& conn, std::exception_ptr error) = 0;
+  virtual void onDisconnect(Connection& conn, void* state, std::exception_ptr error) = 0;
   // Heartbeat: time to ping (LivenessOptions). Runs in the connection's context while its handler
   // waits (iohIOCP: on its strand, the fiber parked; iohDefault: on its thread, inside the wait),
   // never concurrently with the handler. Write the protocol's ping with conn.write. Must not throw.
-  virtual void onHeartbeat(Connection& conn) { (void)conn; }
+  virtual void onHeartbeat(Connection& conn, void* state) { (void)conn, (void)state; }
   // A listener failed (bind, listen or accept). Any thread. Must not throw.
   virtual void onListenError(std::size_t binding, const std::string& message) = 0;
 };
@@ -113,7 +116,7 @@ class Engine {
 // Create an engine of options.kind. The handler must outlive the engine.
 std::unique_ptr<Engine> makeEngine(const EngineOptions& options, EngineHandler& handler);
 
-// Open a blocking client connection (used by the client component). Throws ConnectError.
+// Thrown by connectTcp.
 class ConnectError : public std::runtime_error {
  public:
   ConnectError(int error, bool timeout, const std::string& what)
@@ -121,13 +124,28 @@ class ConnectError : public std::runtime_error {
   int osError;
   bool timedOut;
 };
-std::unique_ptr<Connection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
-                                       bool noDelay);
-// Heartbeat / idle timeout for a connection from connectTcp, checked while it reads (a client
-// that is not reading does not ping). onPing runs on the reading thread when a ping is due; the
-// payload is sent after it. Call once, before reading, from the thread that uses the connection.
-void enableClientLiveness(Connection& client, const LivenessOptions& options,
-                          std::function<void(Connection&)> onPing);
+
+// A blocking client connection (the client component's). NOT thread safe: use it from one thread
+// at a time, except Connection::disconnect and write, which any thread may call.
+class ClientConnection {
+ public:
+  virtual ~ClientConnection() = default;  // Closes the socket.
+  virtual Connection& connection() = 0;   // Reads, writes and state.
+  // Heartbeat / idle timeout, checked while the client reads (a client that is not reading does
+  // not ping). onPing runs on the reading thread when a ping is due; the payload is sent after
+  // it. Call once, before reading.
+  virtual void enableLiveness(const LivenessOptions& options, std::function<void()> onPing) = 0;
+  // A clean goodbye: sends `goodbye` (may be empty) and what is buffered, shuts the sending side
+  // down (FIN), drops whatever the peer still sends until it closes too or timeoutMs pass, then
+  // closes. The peer sees a graceful close at once, never a reset.
+  virtual void closeGracefully(std::string_view goodbye, int timeoutMs) = 0;
+  virtual void close() = 0;  // Close the socket now. Idempotent.
+};
+
+// Connect to host:port (a name or a numeric address) within timeoutMs (kInfinite = the OS's own
+// limit). Throws ConnectError.
+std::unique_ptr<ClientConnection> connectTcp(const std::string& host, uint16_t port, int timeoutMs,
+                                             bool noDelay);
 
 // A stretch of handler code that must not wait, e.g. while holding a plain lock (the component's
 // Contexts->LockList() opens one). Inside it, in the completion engine, writes on the handler's own
@@ -139,7 +157,5 @@ void leaveNoWaitRegion();
 
 int processorCount();  // Number of processors available to this process.
 std::string osErrorText(int osError);  // The OS's message for an error code (errno / WSA code).
-// Sockets the library holds open right now (listeners, server and client connections). Any thread.
-std::size_t openSocketCount();
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,12 +1,31 @@
-// Checks every platform's Fiber::park() makes before it switches away.
+// What every platform's fiber shares: the current-fiber thread-local and the checks park() makes
+// before it switches away.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 
 #include "fiber.h"
-#include "iocp/engine.h"
+#include "iocp_native/engine.h"
 
-namespace iocp {
+namespace iocp_native {
+
+namespace {
+thread_local Fiber* tlsCurrent = nullptr;
+
+// The address of this thread's slot, opaque to the optimizer. A compiler treats the address of a
+// thread-local as constant within a function and may compute it once; in code that parks on one
+// thread and resumes on another that would be the old thread's slot. noinline alone does not stop
+// it (with LTO or IPA the result may be deduced constant per call site); the empty asm makes the
+// value unknown, so every call computes the address on the thread it runs on.
+__attribute__((noinline)) Fiber** currentSlot() {
+  Fiber** slot = &tlsCurrent;
+  asm volatile("" : "+r"(slot));
+  return slot;
+}
+}  // namespace
+
+Fiber* Fiber::current() { return *currentSlot(); }
+void Fiber::setCurrent(Fiber* f) { *currentSlot() = f; }
 
 void Fiber::checkCanPark(const Fiber* self) {
   if (self == nullptr) {
@@ -35,4 +54,4 @@ void leaveNoWaitRegion() {
   if (Fiber* f = Fiber::current()) f->leaveNoWait();
 }
 
-}  // namespace iocp
+}  // namespace iocp_native

@@ -1,0 +1,33 @@
+// From a listening socket to an admitted connection: the steps both engines share.
+//
+//   openListeners ─▶ (engine accepts) ─▶ admitAccepted: stopping? close : over MaxConnections?
+//   refuse : configure ─▶ (engine makes the connection) ─▶ announceAccepted: handler.onAccepted
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "admission.h"
+#include "iocp_native/engine.h"
+#include "socket_ops.h"
+#include "stream_connection.h"
+
+namespace iocp_native {
+
+// Every binding of `options`, opened and listening, in order; the backlog is options.listenQueue
+// or, when that is <= 0, the system's maximum. Opens them all or none: on a failure closes those
+// already open and throws BindError. Owner thread.
+std::vector<net::OpenListener> openListeners(const EngineOptions& options, bool nonBlocking);
+
+// A socket a listener has just accepted: closed while `stopping`; refused past MaxConnections
+// (the refusal message if it fits at once, FIN, close); otherwise given the connection socket
+// options (TCP_NODELAY, keepalive, user timeout) and admitted, taking one admission slot. True =
+// admitted: the caller owns the socket and makes it a connection. Any thread.
+bool admitAccepted(Admission& admission, net::SocketHandle s, const EngineOptions& options, bool stopping);
+
+// Tell the handler about the new connection (EngineHandler::onAccepted) and keep the state it
+// returns on the connection. A handler that throws refuses the connection: reported through
+// onListenError, and false returned. Accepting thread.
+bool announceAccepted(EngineHandler& handler, StreamConnection& conn, std::size_t binding);
+
+}  // namespace iocp_native

@@ -1,0 +1,143 @@
+// The stream logic every engine's connection shares (lines, exact reads, write buffering, close
+// reasons, counters, liveness) on top of a few primitives each engine supplies (fillSome,
+// sendAll, ...): the thread engine waits on its own thread, the completion engine parks a fiber.
+//
+// Connection states (who moves them):
+//   open ──disconnect() any thread / I/O error / peer FIN seen──▶ closing (reason set once)
+//        ──close() handler context──▶ closed (socket gone; counted under its reason)
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "iocp_native/connection.h"
+#include "liveness.h"
+#include "socket_ops.h"
+#include "traffic_counters.h"
+
+namespace iocp_native {
+
+// Bytes one receive asks the OS for.
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// Send what the socket takes now: advances bytes/n past what went. Returns 0 when everything went
+// or the socket is full (n > 0 is left), else the OS error. `send(bytes, n, &err)` is the
+// platform's non-blocking send (returns the count taken, or -1 with err set).
+template <typename SendFn>
+int sendWhatFits(SendFn&& send, const char*& bytes, std::size_t& n) {
+  while (n > 0) {
+    int err = 0;
+    const long sent = send(bytes, n, &err);
+    if (sent > 0) {
+      bytes += sent;
+      n -= static_cast<std::size_t>(sent);
+      continue;
+    }
+    if (net::interrupted(err)) continue;
+    return net::wouldBlock(err) ? 0 : err;
+  }
+  return 0;
+}
+
+class StreamConnection : public Connection {
+ public:
+  // counters: the engine's (null = not counted).
+  StreamConnection(uint64_t id, Endpoint peer, Endpoint local, TrafficCounters* counters);
+
+  // --- Connection (see iocp_native/connection.h for each member's contract). ---
+  std::intptr_t handle() const override { return handle_.load(); }
+  IoStatus readLine(std::string& line, std::string_view terminator, std::size_t maxLength,
+                    MaxLineAction action, int timeoutMs, bool* split = nullptr) override;
+  IoStatus readExact(void* dst, std::size_t n, int timeoutMs) override;
+  IoStatus waitFor(std::size_t n, int timeoutMs) override;
+  IoStatus readAvailable(int timeoutMs) override;
+  Buffer& input() override { return input_; }
+  IoStatus write(const void* bytes, std::size_t n) override;
+  void writeBufferOpen(std::size_t threshold) override;
+  IoStatus writeBufferFlush() override;
+  IoStatus writeBufferClose() override;
+  void writeBufferCancel() override;
+  bool writeBufferOpened() const override { return writeBufferOpen_; }
+  bool connected() const override;
+  bool peerHasClosed() const override { return peerClosed_; }
+  bool closing() const override { return closing_.load(std::memory_order_acquire); }
+  int osError() const override { return osError_.load(); }
+  CloseReason reason() const override { return static_cast<CloseReason>(reason_.load()); }
+  void disconnect(CloseReason reason = CloseReason::LocalDisconnect, bool flushOutput = true) override;
+
+  // --- For the engines. ---
+  // Handler context, last call: send queued output unless disconnect() said not to (bounded by
+  // the engine's close-flush timeout), then close the socket. Idempotent.
+  virtual void close() = 0;
+  // Handler context: a clean goodbye (see ClientConnection::closeGracefully).
+  void closeGracefully(std::string_view goodbye, int timeoutMs);
+  // Record the close reason if none is set yet. Returns true if this call set it. Any thread.
+  bool setReason(CloseReason reason);
+  // The last read failed on a protocol limit (LineTooLong) and nothing was read since. Handler.
+  bool protocolLimitHit() const { return protocolLimitHit_; }
+  // The handler has finished and the socket is closed: count the close under its reason.
+  void countClose();
+  // The component's per-connection state (EngineHandler::onAccepted's result). Set before the
+  // handler starts, then read only.
+  void* state() const { return state_; }
+  void setState(void* state) { state_ = state; }
+
+ protected:
+  // Heartbeat / idle timeout from now on (nothing if options.any() is false). Handler context,
+  // at the start of the handler.
+  void startLiveness(const LivenessOptions& options);
+  bool livenessOn() const { return liveness_ != nullptr; }
+  Clock::time_point livenessDue() const;  // When runLiveness() next has something to do; max() if never.
+  // Do what is due at `now`: ping (through sendPing) or disconnect with the heartbeat or idle
+  // reason. Returns false if it disconnected. Handler context.
+  bool runLiveness(Clock::time_point now);
+
+  // --- Supplied by each engine. Handler context unless noted. ---
+  // Append at least one byte to input_ before `deadline` (infinite: no deadline). Returns
+  // ClosedGracefully on FIN (through peerClosed()), SocketError through socketError().
+  virtual IoStatus fillSome(Clock::time_point deadline, bool infinite) = 0;
+  // Send all n bytes (may queue them, as long as the queued size is bounded).
+  virtual IoStatus sendAll(const char* bytes, std::size_t n) = 0;
+  // write() from any context other than the handler's: queue or send without breaking the
+  // handler's own writes. Any thread.
+  virtual IoStatus sendFromOutside(const char* bytes, std::size_t n) = 0;
+  virtual bool inHandler() const = 0;  // The caller runs in this connection's handler context. Any thread.
+  virtual void interrupt() = 0;        // Wake what the handler waits in, to see closing(). Any thread.
+  virtual void shutdownSend() = 0;     // Send what is queued, then FIN; reads go on.
+  // A ping is due: the engine's heartbeat hook, then `payload` (Heartbeat's, may be empty).
+  virtual void sendPing(const std::string& payload) = 0;
+
+  // Helpers for engines.
+  void setHandle(std::intptr_t h) { handle_.store(h); }
+  // The socket is being closed: I/O calls return NotConnected without interrupt(). Any thread.
+  void markClosing() { closing_.store(true, std::memory_order_release); }
+  bool flushOnClose() const { return flushOnClose_.load(std::memory_order_acquire); }
+  IoStatus socketError(int err);  // Record an OS error (reason PeerReset); returns SocketError.
+  IoStatus peerClosed();          // Record the peer's FIN (reason PeerClosed); ClosedGracefully.
+
+  Buffer input_;
+  std::atomic<int> osError_{0};
+
+ private:
+  IoStatus fill(Clock::time_point deadline, bool infinite);  // fillSome + counters + liveness.
+  void noteProgress();  // A read or write call completed.
+  IoStatus writeOwn(const char* bytes, std::size_t n);  // write() from the handler itself.
+
+  TrafficCounters* const counters_;
+  std::atomic<std::intptr_t> handle_{-1};
+  std::atomic<bool> closing_{false};
+  std::atomic<bool> flushOnClose_{true};
+  std::atomic<int> reason_{0};
+  bool peerClosed_ = false;  // FIN seen. Handler only.
+  bool protocolLimitHit_ = false;
+  bool pinging_ = false;  // Inside sendPing: writes do not count as progress.
+  std::unique_ptr<Liveness> liveness_;  // Null while off.
+  std::string writeBuffer_;
+  std::size_t writeThreshold_ = 0;
+  bool writeBufferOpen_ = false;
+  void* state_ = nullptr;
+};
+
+}  // namespace iocp_native
