@@ -86,7 +86,8 @@ class TIocpIOHandler {
 
   bool InputBufferIsEmpty() const;  // Nothing buffered.
   TIocpBuffer* InputBuffer();       // The buffered bytes.
-  // Read what the socket has, waiting up to ATimeout ms for it. True if bytes arrived.
+  // Read what the socket has, waiting up to ATimeout ms for it. True if bytes arrived. As Indy,
+  // it never raises: a peer's close or a socket error shows in Connected() / the next read.
   bool CheckForDataOnSource(int ATimeout = 0);
 
   // --- Writing. ---

@@ -2,9 +2,9 @@
 // wake-ups. Everything else (strands, fibers, connection registry, work threads, admission) is
 // shared code in completion_engine.cpp / completion_connection.cpp.
 //
-// One implementation per platform, chosen at build time by makePort():
+// One implementation per platform; the build compiles one of them, and makePort() is its factory:
 //   posix/epoll_port.cpp  one edge-triggered epoll shared by the I/O threads; readiness events.
-//   win/iocp_port.cpp     one I/O completion port: AcceptEx, zero-byte WSARecv, overlapped WSASend.
+//   win/iocp_port.*       one I/O completion port: AcceptEx, zero-byte WSARecv, overlapped WSASend.
 //
 // Both present the same model to the shared code: a non-blocking receive/send on a PortSocket
 // either makes progress or says "would block", and the port later reports kEvIn / kEvOut for the

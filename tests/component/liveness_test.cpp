@@ -36,18 +36,24 @@ class Liveness : public ServerTest {
   std::mutex mu;
   std::vector<std::string> reasons;
   std::vector<std::chrono::steady_clock::time_point> at;
+
+  // Heartbeat on with a "PING" line, OnDisconnect recorded, the echo handler; returns the port.
+  uint16_t startPinging(int intervalMs, int timeoutMs, TIocpHeartbeatMode mode = hbAlways) {
+    server->Heartbeat.Enabled = true;
+    server->Heartbeat.Interval = intervalMs;
+    server->Heartbeat.Timeout = timeoutMs;
+    server->Heartbeat.Mode = mode;
+    server->Heartbeat.Payload = "PING\r\n";
+    recordDisconnects();
+    echo();
+    return start();
+  }
 };
 INSTANTIATE_FOR_BOTH_ENGINES(Liveness);
 
 TEST_P(Liveness, HeartbeatPingsEveryIntervalAndAnAnsweringPeerStays) {
-  server->Heartbeat.Enabled = true;
-  server->Heartbeat.Interval = 200;
-  server->Heartbeat.Timeout = 1000;
-  server->Heartbeat.Payload = "PING\r\n";
-  recordDisconnects();
   const auto stop = stopAtEnd();
-  echo();
-  const uint16_t port = start();
+  const uint16_t port = startPinging(200, 1000);
   RawSocket s("127.0.0.1", port);
   std::vector<long long> pings;
   const auto t0 = std::chrono::steady_clock::now();
@@ -71,14 +77,8 @@ TEST_P(Liveness, HeartbeatPingsEveryIntervalAndAnAnsweringPeerStays) {
 }
 
 TEST_P(Liveness, ASilentPeerIsClosedWithHeartbeatTimeoutWithinIntervalPlusTimeout) {
-  server->Heartbeat.Enabled = true;
-  server->Heartbeat.Interval = 200;
-  server->Heartbeat.Timeout = 400;
-  server->Heartbeat.Payload = "PING\r\n";
-  recordDisconnects();
   const auto stop = stopAtEnd();
-  echo();
-  const uint16_t port = start();
+  const uint16_t port = startPinging(200, 400);
   const auto t0 = std::chrono::steady_clock::now();
   RawSocket s("127.0.0.1", port);  // Connected, alive, but never answers.
   ASSERT_TRUE(waitUntil([&] { return reasonsSoFar().size() == 1; }, 3000));
@@ -91,15 +91,8 @@ TEST_P(Liveness, ASilentPeerIsClosedWithHeartbeatTimeoutWithinIntervalPlusTimeou
 }
 
 TEST_P(Liveness, OnlyWhenIdleSendsNoPingToAPeerThatKeepsTalking) {
-  server->Heartbeat.Enabled = true;
-  server->Heartbeat.Mode = hbWhenIdle;
-  server->Heartbeat.Interval = 300;
-  server->Heartbeat.Timeout = 2000;
-  server->Heartbeat.Payload = "PING\r\n";
-  recordDisconnects();
   const auto stop = stopAtEnd();
-  echo();
-  const uint16_t port = start();
+  const uint16_t port = startPinging(300, 2000, hbWhenIdle);
   RawSocket s("127.0.0.1", port);
   int pings = 0, echoes = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -213,7 +206,17 @@ TEST_P(Liveness, AnOverLongLineEndsTheConnectionAsProtocolLimit) {
 // --- The client side -------------------------------------------------------------------------
 
 // Tests of the client alone: the server's engine does not matter, so they run once (iohIOCP).
-class ClientLiveness : public Liveness {};
+class ClientLiveness : public Liveness {
+ protected:
+  // A client that pings every 200 ms with "PING" and gives up 400 ms after an unanswered one.
+  static void pingEvery200ms(TIocpTCPClient& c) {
+    c.Heartbeat.Enabled = true;
+    c.Heartbeat.Interval = 200;
+    c.Heartbeat.Timeout = 400;
+    c.Heartbeat.Payload = "PING\r\n";
+    c.ReadTimeout = 5000;
+  }
+};
 INSTANTIATE_TEST_SUITE_P(Engines, ClientLiveness, ::testing::Values(iohIOCP), engineName);
 
 TEST_P(Liveness, CleanDisconnectLetsTheServerSeeAGracefulCloseAtOnce) {
@@ -247,13 +250,9 @@ TEST_P(ClientLiveness, ClientHeartbeatGivesUpOnASilentServer) {
   server->OnExecute = [](TIocpContext* c) { c->Connection->IOHandler->ReadLn(); };  // Never answers.
   start();
   TIocpTCPClient c;
-  c.Heartbeat.Enabled = true;
-  c.Heartbeat.Interval = 200;
-  c.Heartbeat.Timeout = 400;
-  c.Heartbeat.Payload = "PING\r\n";
+  pingEvery200ms(c);
   std::atomic<int> pings{0};
   c.OnHeartbeat = [&](TIocpTCPClient*) { ++pings; };
-  c.ReadTimeout = 5000;
   c.Connect("127.0.0.1", server->Bindings[0].Port);
   const auto t0 = std::chrono::steady_clock::now();
   std::string what;
@@ -274,11 +273,7 @@ TEST_P(ClientLiveness, ClientHeartbeatKeepsAnAnsweringServer) {
   echo();  // Echoes the client's pings: that is the server's answer.
   start();
   TIocpTCPClient c;
-  c.Heartbeat.Enabled = true;
-  c.Heartbeat.Interval = 200;
-  c.Heartbeat.Timeout = 400;
-  c.Heartbeat.Payload = "PING\r\n";
-  c.ReadTimeout = 5000;
+  pingEvery200ms(c);
   c.Connect("127.0.0.1", server->Bindings[0].Port);
   int echoed = 0;
   const auto t0 = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fiber.h"
+#include "two_threads.h"
 
 using iocp_native::Fiber;
 
@@ -119,26 +120,6 @@ TEST(Fiber, ManyFibersInterleaveOnTwoThreads) {
   EXPECT_EQ(steps.load(), kFibers * kParks);
 }
 
-// Resumes `f` alternately from two threads that stay alive (so their thread-local slots differ
-// and hold null while not running a fiber) until it finishes.
-void resumeFromTwoThreadsInTurn(Fiber& f) {
-  std::atomic<int> turn{0};  // Even: thread a resumes, odd: thread b.
-  auto player = [&](int parity) {
-    while (!f.finished()) {
-      const int t = turn.load();
-      if (t % 2 != parity) {
-        std::this_thread::yield();
-        continue;
-      }
-      if (!f.finished()) f.resume();
-      turn.store(t + 1);
-    }
-  };
-  std::thread a(player, 0), b(player, 1);
-  a.join();
-  b.join();
-}
-
 // Fiber::current() after a migration must be this thread's value, not one read before the park.
 TEST(Fiber, CurrentIsRightAfterEveryMigration) {
   constexpr int kTurns = 2000;
@@ -151,7 +132,7 @@ TEST(Fiber, CurrentIsRightAfterEveryMigration) {
       if (Fiber::current() != self) ++wrong;
     }
   });
-  resumeFromTwoThreadsInTurn(f);
+  iocp_native::resumeFromTwoThreadsInTurn(f);
   EXPECT_TRUE(f.finished());
   EXPECT_EQ(checks, kTurns);
   EXPECT_EQ(wrong, 0);

@@ -4,10 +4,8 @@
 // may keep it across Fiber::park(); after the fiber resumes on another thread that would be the
 // previous thread's slot. This library's one entry point runs a fiber across two threads and
 // counts how often Fiber::current() was wrong after a park.
-#include <atomic>
-#include <thread>
-
 #include "fiber.h"
+#include "two_threads.h"
 
 namespace iocp_native {
 
@@ -30,21 +28,7 @@ int countWrongCurrent(int turns) {
 __attribute__((visibility("default"))) int migrationProbe(int turns) {
   int wrong = -1;
   Fiber f(64 * 1024, [&] { wrong = countWrongCurrent(turns); });
-  std::atomic<int> turn{0};  // Even: thread a resumes, odd: thread b.
-  auto player = [&](int parity) {
-    while (!f.finished()) {
-      const int t = turn.load();
-      if (t % 2 != parity) {
-        std::this_thread::yield();
-        continue;
-      }
-      if (!f.finished()) f.resume();
-      turn.store(t + 1);
-    }
-  };
-  std::thread a(player, 0), b(player, 1);
-  a.join();
-  b.join();
+  resumeFromTwoThreadsInTurn(f);
   return f.finished() ? wrong : -1;
 }
 

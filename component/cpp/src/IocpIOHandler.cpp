@@ -220,11 +220,13 @@ bool TIocpIOHandler::InputBufferIsEmpty() const { return !conn_ || conn_->input(
 TIocpBuffer* TIocpIOHandler::InputBuffer() { return &inputBuffer_; }
 
 bool TIocpIOHandler::CheckForDataOnSource(int ATimeout) {
-  iocp_native::Connection& c = conn();
+  if (!conn_) return false;
+  iocp_native::Connection& c = *conn_;
   const iocp_native::IoStatus st = c.readAvailable(ATimeout < 0 ? timeoutFor(ATimeout) : ATimeout);
-  if (st == iocp_native::IoStatus::Timeout) return false;
-  check(st, c);
-  return true;
+  // As Indy (ReadFromSource without raising): a peer's close only makes Connected() false once
+  // the input is read; a socket error closes the connection; neither raises here.
+  if (st == iocp_native::IoStatus::SocketError) c.disconnect(iocp_native::CloseReason::PeerReset);
+  return st == iocp_native::IoStatus::Ok;
 }
 
 void TIocpIOHandler::writeRaw(const void* bytes, std::size_t n) {
