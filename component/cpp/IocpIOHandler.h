@@ -40,6 +40,7 @@ class TIocpBuffer {
   std::string ExtractToString(int AByteCount = -1);       // Remove and return bytes (-1 = all).
   void ExtractToBytes(TIdBytes& VBytes, int AByteCount = -1, bool AAppend = true);  // Same, as bytes.
   int IndexOf(const std::string& AString, int AStartPos = 0) const;  // Offset of AString or -1.
+  std::string AsString() const;                           // Every buffered byte, left in place.
   void Clear();                                           // Drop every buffered byte.
 
  private:

@@ -83,6 +83,10 @@ int TIocpBuffer::IndexOf(const std::string& AString, int AStartPos) const {
   return pos == iocp_native::Buffer::npos ? -1 : static_cast<int>(pos);
 }
 
+std::string TIocpBuffer::AsString() const {
+  return conn_ ? std::string(conn_->input().view()) : std::string();
+}
+
 void TIocpBuffer::Clear() {
   if (conn_) conn_->input().clear();
 }

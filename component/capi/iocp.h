@@ -1,0 +1,286 @@
+/* iocp.h: the C ABI of the IOCP bridge (libiocp.so / iocp.dll).
+ *
+ * A thin, stable C face of the C++ component (component/cpp): the same server, context,
+ * IOHandler and client with Indy's semantics (event order, ReadLn limits and timeouts,
+ * exactly-once OnDisconnect with a reason, MaxConnections, TerminateWaitTime, heartbeat, Stats,
+ * Contexts). Nothing here re-implements them; every call forwards to the component.
+ *
+ * Conventions:
+ * - Handles are opaque pointers. Strings go in as (pointer, length) and need no terminator.
+ * - Functions return IOCP_OK (0) or a negative IOCP_ERR_* code; iocp_last_error() then gives the
+ *   text and iocp_last_os_error() the OS code of a socket error, both for the calling thread.
+ *   Functions that answer a count or a flag return it (>= 0) or an error code.
+ * - Strings and bytes handed out (const char** + size_t*) stay valid until the next call on the
+ *   same handle from the same handler; copy them.
+ * - No C++ exception ever leaves a function of this ABI, and callbacks must not let one in: a
+ *   callback returns 0, or IOCP_ERR_HANDLER after iocp_set_handler_error() to say that it raised
+ *   (the connection then closes and the exception event reports it, as in Indy).
+ * - Threads: each function says from where it may be called. "Handler" means the connection's
+ *   own handler context: inside on_connect / on_execute / on_disconnect / on_heartbeat for that
+ *   context (iohIOCP: on its fiber; iohDefault: its thread), or the thread using a client.
+ */
+#ifndef IOCP_H
+#define IOCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#if defined(IOCP_BUILDING_LIBRARY)
+#define IOCP_API __declspec(dllexport)
+#else
+#define IOCP_API __declspec(dllimport)
+#endif
+#else
+#define IOCP_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IOCP_ABI_VERSION 1 /* Raised on every incompatible change of this header. */
+
+/* ---- Results ------------------------------------------------------------------------------ */
+#define IOCP_OK 0
+#define IOCP_ERR_ARGUMENT (-1)          /* A null handle, an unknown option, a bad value. */
+#define IOCP_ERR_STATE (-2)             /* Not now: e.g. an option set while the server is active. */
+#define IOCP_ERR_NOT_CONNECTED (-3)     /* Indy: EIdNotConnected. */
+#define IOCP_ERR_CLOSED_GRACEFULLY (-4) /* Indy: EIdConnClosedGracefully. */
+#define IOCP_ERR_SOCKET (-5)            /* Indy: EIdSocketError; iocp_last_os_error() has LastError. */
+#define IOCP_ERR_READ_TIMEOUT (-6)      /* Indy: EIdReadTimeout. */
+#define IOCP_ERR_MAX_LINE_LENGTH (-7)   /* Indy: EIdReadLnMaxLineLengthExceeded. */
+#define IOCP_ERR_READLN_MAX_ATTEMPTS (-8) /* Indy: EIdReadLnWaitMaxAttemptsExceeded. */
+#define IOCP_ERR_BIND (-9)              /* Indy: EIdCouldNotBindSocket. */
+#define IOCP_ERR_CONNECT_TIMEOUT (-10)  /* Indy: EIdConnectTimeout. */
+#define IOCP_ERR_NO_ON_EXECUTE (-11)    /* Indy: EIdTCPNoOnExecute. */
+#define IOCP_ERR_HANDLER (-12)          /* A callback raised (iocp_set_handler_error). */
+#define IOCP_ERR_FAILED (-13)           /* Anything else (Indy: EIdException); the text says what. */
+
+/* The ABI version this library implements (IOCP_ABI_VERSION it was built with). Any thread. */
+IOCP_API int iocp_abi_version(void);
+/* The library's version, e.g. "0.1.0". Any thread. */
+IOCP_API const char* iocp_version_string(void);
+/* The text of the calling thread's last failure ("" if none). Valid until the thread's next
+   failing call. Any thread. */
+IOCP_API const char* iocp_last_error(void);
+/* The OS error code of the calling thread's last IOCP_ERR_SOCKET (0 if none). Any thread. */
+IOCP_API int iocp_last_os_error(void);
+/* From inside a callback: record why it raised before returning IOCP_ERR_HANDLER. `code` is the
+   IOCP_ERR_* that best names the exception's class (IOCP_ERR_FAILED for the user's own). Handler. */
+IOCP_API void iocp_set_handler_error(int code, const char* message, size_t length);
+
+/* ---- Handles ------------------------------------------------------------------------------ */
+typedef struct iocp_server iocp_server;   /* TIocpTCPServer */
+typedef struct iocp_context iocp_context; /* TIocpContext: one connection of a server */
+typedef struct iocp_io iocp_io;           /* TIocpIOHandler of a context or a client */
+typedef struct iocp_client iocp_client;   /* TIocpTCPClient */
+
+/* ---- Server ------------------------------------------------------------------------------- */
+/* A new, inactive server with Indy's defaults (see the option list). Any thread; NULL if out of
+   memory. */
+IOCP_API iocp_server* iocp_server_create(void);
+/* Deactivates (as iocp_server_set_active(s, 0)) and frees. Not from a handler. */
+IOCP_API void iocp_server_destroy(iocp_server* server);
+
+/* Integer options (iocp_server_set_int / iocp_server_get_int), with the component's defaults.
+   Set while inactive, from the owning thread. */
+#define IOCP_SERVER_DEFAULT_PORT 1            /* 0 */
+#define IOCP_SERVER_LISTEN_QUEUE 2            /* 0 = the system's maximum */
+#define IOCP_SERVER_MAX_CONNECTIONS 3         /* 0 = unlimited */
+#define IOCP_SERVER_REUSE_SOCKET 4            /* 1 */
+#define IOCP_SERVER_USE_NAGLE 5               /* 1 */
+#define IOCP_SERVER_TERMINATE_WAIT_TIME 6     /* 5000 ms */
+#define IOCP_SERVER_IOHANDLER_TYPE 7          /* 0 = iohDefault, 1 = iohIOCP */
+#define IOCP_SERVER_IOCP_THREADS 8            /* 0 = number of processors */
+#define IOCP_SERVER_WORKOP_THREADS 9          /* 0 */
+#define IOCP_SERVER_FIBER_STACK_SIZE 10       /* 262144 */
+#define IOCP_SERVER_MAX_PENDING_OUTPUT 11     /* 4194304 */
+#define IOCP_SERVER_HEARTBEAT_ENABLED 12      /* 0 */
+#define IOCP_SERVER_HEARTBEAT_INTERVAL 13     /* 30000 ms */
+#define IOCP_SERVER_HEARTBEAT_TIMEOUT 14      /* 10000 ms */
+#define IOCP_SERVER_HEARTBEAT_MODE 15         /* 0 = hbAlways, 1 = hbWhenIdle */
+#define IOCP_SERVER_IDLE_TIMEOUT 16           /* 0 = never */
+#define IOCP_SERVER_KEEPALIVE_ENABLED 17      /* 0 */
+#define IOCP_SERVER_KEEPALIVE_TIME 18         /* 60000 ms */
+#define IOCP_SERVER_KEEPALIVE_INTERVAL 19     /* 10000 ms */
+#define IOCP_SERVER_USER_TIMEOUT 20           /* 0 = the OS default */
+IOCP_API int iocp_server_set_int(iocp_server* server, int option, int64_t value);
+IOCP_API int iocp_server_get_int(iocp_server* server, int option, int64_t* value);
+/* String options. Set while inactive, from the owning thread. */
+#define IOCP_SERVER_MAX_CONNECTION_REPLY 100  /* "" */
+#define IOCP_SERVER_HEARTBEAT_PAYLOAD 101     /* "" */
+IOCP_API int iocp_server_set_str(iocp_server* server, int option, const char* value, size_t length);
+
+/* Bindings (Indy: Bindings.Add / Clear). An empty ip = every IPv4 address; port 0 = chosen by
+   the OS (read back after activation). Owning thread, while inactive. No binding at activation:
+   one IPv4 binding on DefaultPort. */
+IOCP_API int iocp_server_clear_bindings(iocp_server* server);
+/* Returns the new binding's index. */
+IOCP_API int iocp_server_add_binding(iocp_server* server, const char* ip, size_t ip_length, int port);
+IOCP_API int iocp_server_binding_count(iocp_server* server);
+/* The binding's address and port (the bound port once active). */
+IOCP_API int iocp_server_binding(iocp_server* server, int index, const char** ip, size_t* ip_length,
+                                 int* port);
+
+/* Activate (listen; IOCP_ERR_BIND, IOCP_ERR_NO_ON_EXECUTE) or deactivate (close every
+   connection, wait up to TerminateWaitTime). Owning thread, never from a handler. */
+IOCP_API int iocp_server_set_active(iocp_server* server, int active);
+/* 1 while listening, 0 if not. Any thread. */
+IOCP_API int iocp_server_active(iocp_server* server);
+
+/* ---- Server events ------------------------------------------------------------------------- */
+/* A context event. Returns IOCP_OK, or IOCP_ERR_HANDLER after iocp_set_handler_error(). */
+typedef int (*iocp_context_event)(void* user, iocp_context* context);
+/* The exception that ended a connection (after on_disconnect, as in Indy). `code` is an
+   IOCP_ERR_*, IOCP_ERR_HANDLER for what a callback raised. Must not raise. */
+typedef void (*iocp_exception_event)(void* user, iocp_context* context, int code, const char* message,
+                                     size_t length);
+/* A listener failed (binding index, or -1 when no binding is concerned). Must not raise. */
+typedef void (*iocp_listen_exception_event)(void* user, int binding, const char* message, size_t length);
+/* Before a binding is opened (binding index) or after all are (-1). Returns IOCP_OK, or
+   IOCP_ERR_HANDLER to stop the activation. */
+typedef int (*iocp_bind_event)(void* user, int binding);
+
+/* Which context event iocp_server_set_context_event sets. */
+#define IOCP_ON_CONTEXT_CREATED 1 /* Accepting thread, context already in Contexts. */
+#define IOCP_ON_CONNECT 2         /* Handler, once. */
+#define IOCP_ON_EXECUTE 3         /* Handler, repeatedly while connected. Required. */
+#define IOCP_ON_DISCONNECT 4      /* Handler, exactly once, socket already closed. */
+#define IOCP_ON_HEARTBEAT 5       /* Handler context while the handler waits: a ping is due. */
+/* Set (fn = NULL: clear) an event. Owning thread, while inactive. */
+IOCP_API int iocp_server_set_context_event(iocp_server* server, int which, iocp_context_event fn, void* user);
+IOCP_API int iocp_server_set_exception_event(iocp_server* server, iocp_exception_event fn, void* user);
+IOCP_API int iocp_server_set_listen_exception_event(iocp_server* server, iocp_listen_exception_event fn,
+                                                    void* user);
+/* on_before_bind gets each binding's index, on_after_bind -1. */
+IOCP_API int iocp_server_set_bind_events(iocp_server* server, iocp_bind_event before, iocp_bind_event after,
+                                         void* user);
+
+/* ---- Contexts ------------------------------------------------------------------------------ */
+/* Indy: Contexts.LockList. Locks the list and hands out its items and count; a handler holding
+   the lock never waits (see the README). Pair with iocp_server_unlock_contexts on the same
+   thread. Any thread. */
+IOCP_API int iocp_server_lock_contexts(iocp_server* server, iocp_context* const** items, int* count);
+IOCP_API int iocp_server_unlock_contexts(iocp_server* server);
+/* Indy: Contexts.Count. Any thread. */
+IOCP_API int iocp_server_context_count(iocp_server* server);
+
+/* Per-connection pointer of the host (e.g. its context object). Any thread. */
+IOCP_API void* iocp_context_user(iocp_context* context);
+IOCP_API int iocp_context_set_user(iocp_context* context, void* user);
+IOCP_API iocp_io* iocp_context_io(iocp_context* context); /* Its IOHandler. Any thread. */
+IOCP_API iocp_server* iocp_context_server(iocp_context* context);
+/* Binding: which = 0 the local end (IP, Port), 1 the peer (PeerIP, PeerPort). Any thread. */
+IOCP_API int iocp_context_endpoint(iocp_context* context, int which, const char** ip, size_t* ip_length,
+                                   int* port);
+IOCP_API int64_t iocp_context_handle(iocp_context* context); /* The OS socket, -1 once closed. */
+/* Why it ended ("peer closed", ...; "" while open). Any thread. */
+IOCP_API int iocp_context_disconnect_reason(iocp_context* context, const char** text, size_t* length);
+/* Indy: Connection.Disconnect(ANotifyPeer). Any thread. */
+IOCP_API int iocp_context_disconnect(iocp_context* context, int notify_peer);
+
+/* ---- Stats --------------------------------------------------------------------------------- */
+#define IOCP_STAT_ACTIVE_CONNECTIONS 1
+#define IOCP_STAT_PEAK_CONNECTIONS 2
+#define IOCP_STAT_ACCEPTED 3
+#define IOCP_STAT_REFUSED 4
+#define IOCP_STAT_OS_RECEIVES_PENDING 5
+#define IOCP_STAT_OS_RECEIVE_BYTES_PENDING 6
+#define IOCP_STAT_OS_SENDS_PENDING 7
+#define IOCP_STAT_BYTES_IN 8
+#define IOCP_STAT_BYTES_OUT 9
+#define IOCP_STAT_READS 10
+#define IOCP_STAT_WRITES 11
+#define IOCP_STAT_ENGINE_THREADS 12
+/* One counter of the running server (0 while inactive). Any thread. */
+IOCP_API int iocp_server_stat(iocp_server* server, int which, uint64_t* value);
+/* Finished connections that ended for `reason` ("peer closed", "heartbeat timeout", ...). */
+IOCP_API int iocp_server_closed_count(iocp_server* server, const char* reason, size_t length, uint64_t* value);
+
+/* ---- IOHandler ----------------------------------------------------------------------------- */
+/* Timeouts in ms: IOCP_TIMEOUT_DEFAULT = the IOHandler's ReadTimeout, IOCP_TIMEOUT_INFINITE. */
+#define IOCP_TIMEOUT_DEFAULT (-1)
+#define IOCP_TIMEOUT_INFINITE (-2)
+/* ReadLn: a line ending in `terminator` (NULL/0 = LF; a CR before LF is stripped). On timeout
+   IOCP_OK with an empty line and READLN_TIMEDOUT set. max_line_length < 0: the IOHandler's.
+   Handler. */
+IOCP_API int iocp_io_readln(iocp_io* io, const char* terminator, size_t terminator_length, int timeout_ms,
+                            int max_line_length, const char** line, size_t* length);
+/* ReadLnWait: skips blank lines, returns the first other one trimmed. Handler. */
+IOCP_API int iocp_io_readln_wait(iocp_io* io, int fail_count, const char** line, size_t* length);
+/* ReadBytes: exactly `count` bytes (count < 0: what is buffered, waiting for some). Handler. */
+IOCP_API int iocp_io_read_bytes(iocp_io* io, int count, const char** data, size_t* length);
+/* ReadInt16/32/64, ReadUInt*, ReadByte (size 1, 2, 4 or 8 bytes; is_signed; convert = network
+   order). Handler. */
+IOCP_API int iocp_io_read_int(iocp_io* io, int size, int is_signed, int convert, int64_t* value);
+/* Write (bytes as they are) / WriteLn (+ CRLF). Any thread: from elsewhere the bytes are queued
+   whole for the connection (Indy's broadcast). */
+IOCP_API int iocp_io_write(iocp_io* io, const void* data, size_t length);
+IOCP_API int iocp_io_writeln(iocp_io* io, const char* text, size_t length);
+/* Write(Int16/32/64, ...): an integer of `size` bytes, network order if convert. Handler. */
+IOCP_API int iocp_io_write_int(iocp_io* io, int size, int convert, int64_t value);
+/* CheckForDataOnSource: 1 if bytes arrived within timeout_ms, 0 if not (never an error for a
+   closed connection, as Indy). Handler. */
+IOCP_API int iocp_io_check_for_data(iocp_io* io, int timeout_ms);
+/* CheckForDisconnect. Handler. */
+IOCP_API int iocp_io_check_for_disconnect(iocp_io* io, int raise_if_disconnected, int ignore_buffer);
+/* Write buffering. Handler. */
+#define IOCP_WRITE_BUFFER_OPEN 1 /* argument: threshold (<= 0: none) */
+#define IOCP_WRITE_BUFFER_FLUSH 2
+#define IOCP_WRITE_BUFFER_CLOSE 3
+#define IOCP_WRITE_BUFFER_CANCEL 4
+IOCP_API int iocp_io_write_buffer(iocp_io* io, int operation, int threshold);
+/* InputBuffer: the bytes buffered and not yet read (without consuming them), and Extract. Handler. */
+IOCP_API int iocp_io_input(iocp_io* io, const char** data, size_t* length);
+IOCP_API int iocp_io_input_consume(iocp_io* io, size_t count);
+/* Integer properties of an IOHandler. Handler. */
+#define IOCP_IO_READ_TIMEOUT 1      /* ms, 0 = forever (read/write) */
+#define IOCP_IO_MAX_LINE_LENGTH 2   /* 16384 (read/write) */
+#define IOCP_IO_MAX_LINE_ACTION 3   /* 0 = maException, 1 = maSplit (read/write) */
+#define IOCP_IO_READLN_TIMEDOUT 4   /* set by ReadLn (read) */
+#define IOCP_IO_READLN_SPLIT 5      /* set by ReadLn (read) */
+#define IOCP_IO_CONNECTED 6         /* Connected (read) */
+#define IOCP_IO_WRITE_BUFFERING 7   /* WriteBufferingActive (read) */
+IOCP_API int iocp_io_set_int(iocp_io* io, int option, int64_t value);
+IOCP_API int iocp_io_get_int(iocp_io* io, int option, int64_t* value);
+/* Close: the connection ends (queued output is sent first). Any thread. */
+IOCP_API int iocp_io_close(iocp_io* io);
+
+/* ---- Client -------------------------------------------------------------------------------- */
+IOCP_API iocp_client* iocp_client_create(void);     /* Any thread. */
+IOCP_API void iocp_client_destroy(iocp_client* c);   /* Closes the connection. Its owner. */
+#define IOCP_CLIENT_PORT 1                      /* 0 */
+#define IOCP_CLIENT_CONNECT_TIMEOUT 2           /* 0 = the OS's */
+#define IOCP_CLIENT_READ_TIMEOUT 3              /* 0 = forever */
+#define IOCP_CLIENT_USE_NAGLE 4                 /* 1 */
+#define IOCP_CLIENT_CLEAN_DISCONNECT 5          /* 0 */
+#define IOCP_CLIENT_CLEAN_DISCONNECT_TIMEOUT 6  /* 1000 ms */
+#define IOCP_CLIENT_HEARTBEAT_ENABLED 7         /* 0 */
+#define IOCP_CLIENT_HEARTBEAT_INTERVAL 8        /* 30000 ms */
+#define IOCP_CLIENT_HEARTBEAT_TIMEOUT 9         /* 10000 ms */
+#define IOCP_CLIENT_HEARTBEAT_MODE 10           /* 0 = hbAlways, 1 = hbWhenIdle */
+IOCP_API int iocp_client_set_int(iocp_client* c, int option, int64_t value);
+IOCP_API int iocp_client_get_int(iocp_client* c, int option, int64_t* value);
+#define IOCP_CLIENT_HOST 100                    /* "127.0.0.1" */
+#define IOCP_CLIENT_GOODBYE 101                 /* "" */
+#define IOCP_CLIENT_HEARTBEAT_PAYLOAD 102       /* "" */
+IOCP_API int iocp_client_set_str(iocp_client* c, int option, const char* value, size_t length);
+/* A client event: OnConnected, OnDisconnected, OnHeartbeat. Returns IOCP_OK or IOCP_ERR_HANDLER. */
+typedef int (*iocp_client_event)(void* user, iocp_client* c);
+#define IOCP_ON_CONNECTED 1
+#define IOCP_ON_DISCONNECTED 2
+#define IOCP_ON_CLIENT_HEARTBEAT 3
+IOCP_API int iocp_client_set_event(iocp_client* c, int which, iocp_client_event fn, void* user);
+/* Connect to Host:Port (IOCP_ERR_CONNECT_TIMEOUT, IOCP_ERR_SOCKET). The owner. */
+IOCP_API int iocp_client_connect(iocp_client* c);
+/* Disconnect(ANotifyPeer). The owner. */
+IOCP_API int iocp_client_disconnect(iocp_client* c, int notify_peer);
+IOCP_API int iocp_client_connected(iocp_client* c); /* 1 / 0. The owner. */
+IOCP_API iocp_io* iocp_client_io(iocp_client* c);   /* Its IOHandler. Any thread. */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IOCP_H */

@@ -1,0 +1,809 @@
+// The C ABI (iocp.h) over the C++ component: every function forwards to TIocpTCPServer,
+// TIocpContext, TIocpIOHandler or TIocpTCPClient, and turns the component's exceptions into
+// IOCP_ERR_* codes with a per-thread text. No C++ exception leaves this file.
+#include "iocp.h"
+
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "Iocp.h"
+
+using namespace Iocp;
+
+namespace {
+
+// --- Errors -------------------------------------------------------------------------------------
+
+thread_local std::string tLastError;
+thread_local int tLastOsError = 0;
+// Set by iocp_set_handler_error inside a callback, read right after it returns (no park between).
+thread_local int tHandlerCode = 0;
+thread_local std::string tHandlerMessage;
+
+int fail(int code, std::string text, int osError = 0) {
+  tLastError = std::move(text);
+  tLastOsError = osError;
+  return code;
+}
+
+// What a callback raised, carried through the component as a C++ exception (it closes the
+// connection and reaches the exception event, as any handler exception does).
+class HandlerRaised : public EIdException {
+ public:
+  HandlerRaised(int code, const std::string& message) : EIdException(message), Code(code) {}
+  int Code;
+};
+
+// The IOCP_ERR_* naming an exception's Indy class.
+int codeOf(const std::exception& e) {
+  if (auto* h = dynamic_cast<const HandlerRaised*>(&e)) return h->Code;
+  if (dynamic_cast<const EIdConnClosedGracefully*>(&e)) return IOCP_ERR_CLOSED_GRACEFULLY;
+  if (dynamic_cast<const EIdSocketError*>(&e)) return IOCP_ERR_SOCKET;
+  if (dynamic_cast<const EIdReadTimeout*>(&e)) return IOCP_ERR_READ_TIMEOUT;
+  if (dynamic_cast<const EIdReadLnMaxLineLengthExceeded*>(&e)) return IOCP_ERR_MAX_LINE_LENGTH;
+  if (dynamic_cast<const EIdReadLnWaitMaxAttemptsExceeded*>(&e)) return IOCP_ERR_READLN_MAX_ATTEMPTS;
+  if (dynamic_cast<const EIdNotConnected*>(&e)) return IOCP_ERR_NOT_CONNECTED;
+  if (dynamic_cast<const EIdCouldNotBindSocket*>(&e)) return IOCP_ERR_BIND;
+  if (dynamic_cast<const EIdConnectTimeout*>(&e)) return IOCP_ERR_CONNECT_TIMEOUT;
+  if (dynamic_cast<const EIdTCPNoOnExecute*>(&e)) return IOCP_ERR_NO_ON_EXECUTE;
+  return IOCP_ERR_FAILED;
+}
+
+// Run `body` (returning an int result), turning every exception into a code. The catch blocks
+// only record: nothing in them may park (the fiber caveat).
+template <typename Body>
+int guarded(Body&& body) noexcept {
+  int code = 0;
+  std::string text;
+  int osError = 0;
+  try {
+    return body();
+  } catch (const EIdSocketError& e) {
+    code = IOCP_ERR_SOCKET;
+    text = e.what();
+    osError = e.LastError;
+  } catch (const std::bad_alloc&) {
+    code = IOCP_ERR_FAILED;
+    text = "out of memory";
+  } catch (const std::exception& e) {
+    code = codeOf(e);
+    text = e.what();
+  } catch (...) {
+    code = IOCP_ERR_FAILED;
+    text = "unknown exception";
+  }
+  return fail(code, std::move(text), osError);
+}
+
+// A callback's result: IOCP_ERR_HANDLER becomes the C++ exception the component expects.
+void raiseIfHandlerFailed(int result) {
+  if (result == IOCP_OK) return;
+  const int code = result == IOCP_ERR_HANDLER && tHandlerCode != 0 ? tHandlerCode : IOCP_ERR_FAILED;
+  std::string message = tHandlerCode != 0 ? tHandlerMessage : "a handler failed (code " + std::to_string(result) + ")";
+  tHandlerCode = 0;
+  tHandlerMessage.clear();
+  throw HandlerRaised(code, message);
+}
+
+void giveOut(const std::string& s, const char** data, size_t* length) {
+  if (data) *data = s.data();
+  if (length) *length = s.size();
+}
+
+std::string text(const char* s, size_t n) { return s && n ? std::string(s, n) : std::string(); }
+
+}  // namespace
+
+// --- Handle types ---------------------------------------------------------------------------------
+
+// An IOHandler handle: the component's IOHandler and the buffer its answers are handed out from.
+struct iocp_io {
+  TIocpIOHandler* io = nullptr;
+  std::string out;  // The last line / bytes handed out.
+};
+
+namespace {
+// The context the server creates for the C ABI: the host's pointer and the IOHandler handle.
+class CapiContext final : public TIocpContext {
+ public:
+  CapiContext() { handle.io = Connection->IOHandler; }
+  void* user = nullptr;
+  iocp_io handle;
+  std::string reason;  // DisconnectReason handed out.
+};
+CapiContext* capi(iocp_context* c) { return static_cast<CapiContext*>(reinterpret_cast<TIocpContext*>(c)); }
+iocp_context* handleOf(TIocpContext* c) { return reinterpret_cast<iocp_context*>(c); }
+}  // namespace
+
+struct iocp_server {
+  TIocpTCPServer server;
+  iocp_context_event contextEvents[6] = {};
+  void* contextUsers[6] = {};
+  iocp_exception_event onException = nullptr;
+  void* exceptionUser = nullptr;
+  iocp_listen_exception_event onListenException = nullptr;
+  void* listenUser = nullptr;
+  iocp_bind_event beforeBind = nullptr, afterBind = nullptr;
+  void* bindUser = nullptr;
+  std::string bindingIp;  // Handed out by iocp_server_binding.
+  bool locked = false;
+};
+
+struct iocp_client {
+  TIocpTCPClient client;
+  iocp_io handle;
+  iocp_client_event events[4] = {};
+  void* users[4] = {};
+};
+
+namespace {
+
+// Install the component events that forward to the C callbacks set on `s`.
+void wireEvents(iocp_server* s) {
+  TIocpTCPServer& srv = s->server;
+  srv.ContextClass = [] { return static_cast<TIocpContext*>(new CapiContext()); };
+  auto forward = [s](int which) -> TIdServerThreadEvent {
+    if (!s->contextEvents[which]) return nullptr;
+    return [s, which](TIocpContext* c) {
+      raiseIfHandlerFailed(s->contextEvents[which](s->contextUsers[which], handleOf(c)));
+    };
+  };
+  srv.OnContextCreated = forward(IOCP_ON_CONTEXT_CREATED);
+  srv.OnConnect = forward(IOCP_ON_CONNECT);
+  srv.OnExecute = forward(IOCP_ON_EXECUTE);
+  srv.OnDisconnect = forward(IOCP_ON_DISCONNECT);
+  srv.OnHeartbeat = forward(IOCP_ON_HEARTBEAT);
+  srv.OnException = nullptr;
+  if (s->onException) {
+    srv.OnException = [s](TIocpContext* c, const std::exception& e) {
+      const char* what = e.what();
+      s->onException(s->exceptionUser, handleOf(c), codeOf(e), what, std::strlen(what));
+    };
+  }
+  srv.OnListenException = nullptr;
+  if (s->onListenException) {
+    srv.OnListenException = [s](TIocpSocketHandle* b, const std::exception& e) {
+      int index = -1;
+      for (int i = 0; b && i < s->server.Bindings.Count(); ++i) {
+        if (&s->server.Bindings[i] == b) index = i;
+      }
+      const char* what = e.what();
+      s->onListenException(s->listenUser, index, what, std::strlen(what));
+    };
+  }
+  srv.OnBeforeBind = nullptr;
+  if (s->beforeBind) {
+    srv.OnBeforeBind = [s](TIocpSocketHandle* b) {
+      int index = -1;
+      for (int i = 0; i < s->server.Bindings.Count(); ++i) {
+        if (&s->server.Bindings[i] == b) index = i;
+      }
+      raiseIfHandlerFailed(s->beforeBind(s->bindUser, index));
+    };
+  }
+  srv.OnAfterBind = nullptr;
+  if (s->afterBind) srv.OnAfterBind = [s](TIocpTCPServer*) { raiseIfHandlerFailed(s->afterBind(s->bindUser, -1)); };
+}
+
+int inactiveOrFail(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  if (s->server.GetActive()) return fail(IOCP_ERR_STATE, "the server is active: deactivate it first");
+  return IOCP_OK;
+}
+
+int intValue(int64_t v, int64_t lo, int64_t hi, const char* what, int* out) {
+  if (v < lo || v > hi) {
+    return fail(IOCP_ERR_ARGUMENT, std::string(what) + " out of range: " + std::to_string(v));
+  }
+  *out = static_cast<int>(v);
+  return IOCP_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+int iocp_abi_version(void) { return IOCP_ABI_VERSION; }
+const char* iocp_version_string(void) { return IOCP_VERSION_STRING; }
+const char* iocp_last_error(void) { return tLastError.c_str(); }
+int iocp_last_os_error(void) { return tLastOsError; }
+
+void iocp_set_handler_error(int code, const char* message, size_t length) {
+  try {
+    tHandlerCode = code < 0 ? code : IOCP_ERR_FAILED;
+    tHandlerMessage = text(message, length);
+  } catch (...) {  // Out of memory: keep the code.
+  }
+}
+
+// --- Server ---------------------------------------------------------------------------------------
+
+iocp_server* iocp_server_create(void) {
+  try {
+    auto* s = new iocp_server();
+    wireEvents(s);
+    return s;
+  } catch (...) {
+    fail(IOCP_ERR_FAILED, "out of memory");
+    return nullptr;
+  }
+}
+
+void iocp_server_destroy(iocp_server* server) {
+  if (!server) return;
+  guarded([&] {
+    delete server;
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_int(iocp_server* s, int option, int64_t value) {
+  if (const int st = inactiveOrFail(s)) return st;
+  TIocpTCPServer& srv = s->server;
+  int v = 0;
+  int st = intValue(value, INT32_MIN, INT32_MAX, "value", &v);
+  if (st) return st;
+  switch (option) {
+    case IOCP_SERVER_DEFAULT_PORT:
+      if ((st = intValue(value, 0, 65535, "DefaultPort", &v))) return st;
+      srv.DefaultPort = static_cast<uint16_t>(v);
+      break;
+    case IOCP_SERVER_LISTEN_QUEUE: srv.ListenQueue = v; break;
+    case IOCP_SERVER_MAX_CONNECTIONS: srv.MaxConnections = v; break;
+    case IOCP_SERVER_REUSE_SOCKET: srv.ReuseSocket = v != 0; break;
+    case IOCP_SERVER_USE_NAGLE: srv.UseNagle = v != 0; break;
+    case IOCP_SERVER_TERMINATE_WAIT_TIME: srv.TerminateWaitTime = v; break;
+    case IOCP_SERVER_IOHANDLER_TYPE:
+      if ((st = intValue(value, 0, 1, "IOHandlerType", &v))) return st;
+      srv.IOHandlerOptions.IOHandlerType = v == 1 ? iohIOCP : iohDefault;
+      break;
+    case IOCP_SERVER_IOCP_THREADS: srv.IOHandlerOptions.IOCP.IOCPThreads = v; break;
+    case IOCP_SERVER_WORKOP_THREADS: srv.IOHandlerOptions.IOCP.WorkOpThreads = v; break;
+    case IOCP_SERVER_FIBER_STACK_SIZE: srv.IOHandlerOptions.IOCP.FiberStackSize = v; break;
+    case IOCP_SERVER_MAX_PENDING_OUTPUT: srv.IOHandlerOptions.IOCP.MaxPendingOutput = v; break;
+    case IOCP_SERVER_HEARTBEAT_ENABLED: srv.Heartbeat.Enabled = v != 0; break;
+    case IOCP_SERVER_HEARTBEAT_INTERVAL: srv.Heartbeat.Interval = v; break;
+    case IOCP_SERVER_HEARTBEAT_TIMEOUT: srv.Heartbeat.Timeout = v; break;
+    case IOCP_SERVER_HEARTBEAT_MODE:
+      if ((st = intValue(value, 0, 1, "Heartbeat.Mode", &v))) return st;
+      srv.Heartbeat.Mode = v == 1 ? hbWhenIdle : hbAlways;
+      break;
+    case IOCP_SERVER_IDLE_TIMEOUT: srv.IdleTimeout = v; break;
+    case IOCP_SERVER_KEEPALIVE_ENABLED: srv.KeepAlive.Enabled = v != 0; break;
+    case IOCP_SERVER_KEEPALIVE_TIME: srv.KeepAlive.Time = v; break;
+    case IOCP_SERVER_KEEPALIVE_INTERVAL: srv.KeepAlive.Interval = v; break;
+    case IOCP_SERVER_USER_TIMEOUT: srv.UserTimeout = v; break;
+    default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
+  }
+  return IOCP_OK;
+}
+
+int iocp_server_get_int(iocp_server* s, int option, int64_t* value) {
+  if (!s || !value) return fail(IOCP_ERR_ARGUMENT, "no server or no value");
+  const TIocpTCPServer& srv = s->server;
+  switch (option) {
+    case IOCP_SERVER_DEFAULT_PORT: *value = srv.DefaultPort; break;
+    case IOCP_SERVER_LISTEN_QUEUE: *value = srv.ListenQueue; break;
+    case IOCP_SERVER_MAX_CONNECTIONS: *value = srv.MaxConnections; break;
+    case IOCP_SERVER_REUSE_SOCKET: *value = srv.ReuseSocket; break;
+    case IOCP_SERVER_USE_NAGLE: *value = srv.UseNagle; break;
+    case IOCP_SERVER_TERMINATE_WAIT_TIME: *value = srv.TerminateWaitTime; break;
+    case IOCP_SERVER_IOHANDLER_TYPE: *value = srv.IOHandlerOptions.IOHandlerType == iohIOCP ? 1 : 0; break;
+    case IOCP_SERVER_IOCP_THREADS: *value = srv.IOHandlerOptions.IOCP.IOCPThreads; break;
+    case IOCP_SERVER_WORKOP_THREADS: *value = srv.IOHandlerOptions.IOCP.WorkOpThreads; break;
+    case IOCP_SERVER_FIBER_STACK_SIZE: *value = srv.IOHandlerOptions.IOCP.FiberStackSize; break;
+    case IOCP_SERVER_MAX_PENDING_OUTPUT: *value = srv.IOHandlerOptions.IOCP.MaxPendingOutput; break;
+    case IOCP_SERVER_HEARTBEAT_ENABLED: *value = srv.Heartbeat.Enabled; break;
+    case IOCP_SERVER_HEARTBEAT_INTERVAL: *value = srv.Heartbeat.Interval; break;
+    case IOCP_SERVER_HEARTBEAT_TIMEOUT: *value = srv.Heartbeat.Timeout; break;
+    case IOCP_SERVER_HEARTBEAT_MODE: *value = srv.Heartbeat.Mode == hbWhenIdle ? 1 : 0; break;
+    case IOCP_SERVER_IDLE_TIMEOUT: *value = srv.IdleTimeout; break;
+    case IOCP_SERVER_KEEPALIVE_ENABLED: *value = srv.KeepAlive.Enabled; break;
+    case IOCP_SERVER_KEEPALIVE_TIME: *value = srv.KeepAlive.Time; break;
+    case IOCP_SERVER_KEEPALIVE_INTERVAL: *value = srv.KeepAlive.Interval; break;
+    case IOCP_SERVER_USER_TIMEOUT: *value = srv.UserTimeout; break;
+    default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
+  }
+  return IOCP_OK;
+}
+
+int iocp_server_set_str(iocp_server* s, int option, const char* value, size_t length) {
+  if (const int st = inactiveOrFail(s)) return st;
+  return guarded([&] {
+    switch (option) {
+      case IOCP_SERVER_MAX_CONNECTION_REPLY: s->server.MaxConnectionReply = text(value, length); break;
+      case IOCP_SERVER_HEARTBEAT_PAYLOAD: s->server.Heartbeat.Payload = text(value, length); break;
+      default: return fail(IOCP_ERR_ARGUMENT, "unknown server string option " + std::to_string(option));
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_clear_bindings(iocp_server* s) {
+  if (const int st = inactiveOrFail(s)) return st;
+  s->server.Bindings.Clear();
+  return IOCP_OK;
+}
+
+int iocp_server_add_binding(iocp_server* s, const char* ip, size_t ipLength, int port) {
+  if (const int st = inactiveOrFail(s)) return st;
+  if (port < 0 || port > 65535) return fail(IOCP_ERR_ARGUMENT, "port out of range: " + std::to_string(port));
+  return guarded([&] {
+    TIocpSocketHandle& b = s->server.Bindings.Add();
+    b.IP = text(ip, ipLength);
+    b.Port = static_cast<uint16_t>(port);
+    return s->server.Bindings.Count() - 1;
+  });
+}
+
+int iocp_server_binding_count(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return s->server.Bindings.Count();
+}
+
+int iocp_server_binding(iocp_server* s, int index, const char** ip, size_t* ipLength, int* port) {
+  if (!s || index < 0 || index >= s->server.Bindings.Count()) return fail(IOCP_ERR_ARGUMENT, "no such binding");
+  return guarded([&] {
+    const TIocpSocketHandle& b = s->server.Bindings[index];
+    s->bindingIp = b.IP;
+    giveOut(s->bindingIp, ip, ipLength);
+    if (port) *port = b.Port;
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_active(iocp_server* s, int active) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    s->server.SetActive(active != 0);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_active(iocp_server* s) { return s && s->server.GetActive() ? 1 : 0; }
+
+int iocp_server_set_context_event(iocp_server* s, int which, iocp_context_event fn, void* user) {
+  if (const int st = inactiveOrFail(s)) return st;
+  if (which < IOCP_ON_CONTEXT_CREATED || which > IOCP_ON_HEARTBEAT) {
+    return fail(IOCP_ERR_ARGUMENT, "unknown context event " + std::to_string(which));
+  }
+  s->contextEvents[which] = fn;
+  s->contextUsers[which] = user;
+  return guarded([&] {
+    wireEvents(s);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_exception_event(iocp_server* s, iocp_exception_event fn, void* user) {
+  if (const int st = inactiveOrFail(s)) return st;
+  s->onException = fn;
+  s->exceptionUser = user;
+  return guarded([&] {
+    wireEvents(s);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_listen_exception_event(iocp_server* s, iocp_listen_exception_event fn, void* user) {
+  if (const int st = inactiveOrFail(s)) return st;
+  s->onListenException = fn;
+  s->listenUser = user;
+  return guarded([&] {
+    wireEvents(s);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_bind_events(iocp_server* s, iocp_bind_event before, iocp_bind_event after, void* user) {
+  if (const int st = inactiveOrFail(s)) return st;
+  s->beforeBind = before;
+  s->afterBind = after;
+  s->bindUser = user;
+  return guarded([&] {
+    wireEvents(s);
+    return IOCP_OK;
+  });
+}
+
+// --- Contexts --------------------------------------------------------------------------------------
+
+int iocp_server_lock_contexts(iocp_server* s, iocp_context* const** items, int* count) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    std::vector<TIocpContext*>& list = s->server.Contexts->LockList();
+    // TIocpContext* and iocp_context* are the same address (handleOf), so the list is the array.
+    if (items) *items = reinterpret_cast<iocp_context* const*>(list.data());
+    if (count) *count = static_cast<int>(list.size());
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_unlock_contexts(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  s->server.Contexts->UnlockList();
+  return IOCP_OK;
+}
+
+int iocp_server_context_count(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return s->server.Contexts->Count();
+}
+
+void* iocp_context_user(iocp_context* c) { return c ? capi(c)->user : nullptr; }
+
+int iocp_context_set_user(iocp_context* c, void* user) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  capi(c)->user = user;
+  return IOCP_OK;
+}
+
+iocp_io* iocp_context_io(iocp_context* c) { return c ? &capi(c)->handle : nullptr; }
+
+iocp_server* iocp_context_server(iocp_context* c) {
+  if (!c) return nullptr;
+  // The server object is the first member of iocp_server.
+  return reinterpret_cast<iocp_server*>(capi(c)->Server);
+}
+
+int iocp_context_endpoint(iocp_context* c, int which, const char** ip, size_t* ipLength, int* port) {
+  if (!c || (which != 0 && which != 1)) return fail(IOCP_ERR_ARGUMENT, "no context, or which is not 0 or 1");
+  const TIocpSocketHandle& b = *capi(c)->Binding;
+  giveOut(which == 0 ? b.IP : b.PeerIP, ip, ipLength);
+  if (port) *port = which == 0 ? b.Port : b.PeerPort;
+  return IOCP_OK;
+}
+
+int64_t iocp_context_handle(iocp_context* c) { return c ? static_cast<int64_t>(capi(c)->Binding->Handle) : -1; }
+
+int iocp_context_disconnect_reason(iocp_context* c, const char** reason, size_t* length) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] {
+    capi(c)->reason = capi(c)->DisconnectReason();
+    giveOut(capi(c)->reason, reason, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_context_disconnect(iocp_context* c, int notifyPeer) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] {
+    capi(c)->Connection->Disconnect(notifyPeer != 0);
+    return IOCP_OK;
+  });
+}
+
+// --- Stats ------------------------------------------------------------------------------------------
+
+int iocp_server_stat(iocp_server* s, int which, uint64_t* value) {
+  if (!s || !value) return fail(IOCP_ERR_ARGUMENT, "no server or no value");
+  return guarded([&] {
+    const TIocpServerStats st = s->server.Stats();
+    switch (which) {
+      case IOCP_STAT_ACTIVE_CONNECTIONS: *value = st.ActiveConnections; break;
+      case IOCP_STAT_PEAK_CONNECTIONS: *value = st.PeakConnections; break;
+      case IOCP_STAT_ACCEPTED: *value = st.Accepted; break;
+      case IOCP_STAT_REFUSED: *value = st.Refused; break;
+      case IOCP_STAT_OS_RECEIVES_PENDING: *value = st.OSReceivesPending; break;
+      case IOCP_STAT_OS_RECEIVE_BYTES_PENDING: *value = st.OSReceiveBytesPending; break;
+      case IOCP_STAT_OS_SENDS_PENDING: *value = st.OSSendsPending; break;
+      case IOCP_STAT_BYTES_IN: *value = st.BytesIn; break;
+      case IOCP_STAT_BYTES_OUT: *value = st.BytesOut; break;
+      case IOCP_STAT_READS: *value = st.Reads; break;
+      case IOCP_STAT_WRITES: *value = st.Writes; break;
+      case IOCP_STAT_ENGINE_THREADS: *value = s->server.EngineThreadCount(); break;
+      default: return fail(IOCP_ERR_ARGUMENT, "unknown statistic " + std::to_string(which));
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_closed_count(iocp_server* s, const char* reason, size_t length, uint64_t* value) {
+  if (!s || !value) return fail(IOCP_ERR_ARGUMENT, "no server or no value");
+  return guarded([&] {
+    const TIocpServerStats st = s->server.Stats();
+    const auto it = st.Closed.find(text(reason, length));
+    *value = it == st.Closed.end() ? 0 : it->second;
+    return IOCP_OK;
+  });
+}
+
+// --- IOHandler -------------------------------------------------------------------------------------
+
+int iocp_io_readln(iocp_io* io, const char* terminator, size_t terminatorLength, int timeoutMs,
+                   int maxLineLength, const char** line, size_t* length) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    const std::string term = terminator && terminatorLength ? std::string(terminator, terminatorLength) : std::string(LF);
+    io->out = io->io->ReadLn(term, timeoutMs, maxLineLength);
+    giveOut(io->out, line, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_readln_wait(iocp_io* io, int failCount, const char** line, size_t* length) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    io->out = io->io->ReadLnWait(failCount > 0 ? failCount : 0x7FFFFFFF);
+    giveOut(io->out, line, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_read_bytes(iocp_io* io, int count, const char** data, size_t* length) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    TIdBytes bytes;
+    io->io->ReadBytes(bytes, count, false);
+    io->out.assign(bytes.begin(), bytes.end());
+    giveOut(io->out, data, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_read_int(iocp_io* io, int size, int isSigned, int convert, int64_t* value) {
+  if (!io || !value) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no value");
+  return guarded([&] {
+    TIocpIOHandler& h = *io->io;
+    const bool c = convert != 0;
+    if (size != 1 && size != 2 && size != 4 && size != 8) {
+      return fail(IOCP_ERR_ARGUMENT, "integer size is 1, 2, 4 or 8, not " + std::to_string(size));
+    }
+    // One branch per type: a conditional over a signed and an unsigned type would convert both.
+    if (size == 1) {
+      const uint8_t b = h.ReadByte();
+      *value = isSigned ? static_cast<int64_t>(static_cast<int8_t>(b)) : static_cast<int64_t>(b);
+    } else if (size == 2) {
+      if (isSigned) *value = h.ReadInt16(c);
+      else *value = h.ReadUInt16(c);
+    } else if (size == 4) {
+      if (isSigned) *value = h.ReadInt32(c);
+      else *value = h.ReadUInt32(c);
+    } else {
+      if (isSigned) *value = h.ReadInt64(c);
+      else *value = static_cast<int64_t>(h.ReadUInt64(c));
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_write(iocp_io* io, const void* data, size_t length) {
+  if (!io || (!data && length)) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no data");
+  return guarded([&] {
+    io->io->Write(std::string(static_cast<const char*>(data), length));
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_writeln(iocp_io* io, const char* s, size_t length) {
+  if (!io || (!s && length)) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no text");
+  return guarded([&] {
+    io->io->WriteLn(text(s, length));
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_write_int(iocp_io* io, int size, int convert, int64_t value) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    TIocpIOHandler& h = *io->io;
+    const bool c = convert != 0;
+    switch (size) {
+      case 1: h.Write(static_cast<uint8_t>(value)); break;
+      case 2: h.Write(static_cast<uint16_t>(value), c); break;
+      case 4: h.Write(static_cast<uint32_t>(value), c); break;
+      case 8: h.Write(static_cast<uint64_t>(value), c); break;
+      default: return fail(IOCP_ERR_ARGUMENT, "integer size is 1, 2, 4 or 8, not " + std::to_string(size));
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_check_for_data(iocp_io* io, int timeoutMs) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] { return io->io->CheckForDataOnSource(timeoutMs) ? 1 : 0; });
+}
+
+int iocp_io_check_for_disconnect(iocp_io* io, int raiseIfDisconnected, int ignoreBuffer) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    io->io->CheckForDisconnect(raiseIfDisconnected != 0, ignoreBuffer != 0);
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_write_buffer(iocp_io* io, int operation, int threshold) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    switch (operation) {
+      case IOCP_WRITE_BUFFER_OPEN: io->io->WriteBufferOpen(threshold); break;
+      case IOCP_WRITE_BUFFER_FLUSH: io->io->WriteBufferFlush(); break;
+      case IOCP_WRITE_BUFFER_CLOSE: io->io->WriteBufferClose(); break;
+      case IOCP_WRITE_BUFFER_CANCEL: io->io->WriteBufferCancel(); break;
+      default: return fail(IOCP_ERR_ARGUMENT, "unknown write buffer operation " + std::to_string(operation));
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_input(iocp_io* io, const char** data, size_t* length) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    io->out = io->io->InputBuffer()->AsString();
+    giveOut(io->out, data, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_input_consume(iocp_io* io, size_t count) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    io->io->InputBuffer()->ExtractToString(static_cast<int>(count));
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_set_int(iocp_io* io, int option, int64_t value) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  int v = 0;
+  if (const int st = intValue(value, INT32_MIN, INT32_MAX, "value", &v)) return st;
+  switch (option) {
+    case IOCP_IO_READ_TIMEOUT: io->io->ReadTimeout = v; break;
+    case IOCP_IO_MAX_LINE_LENGTH: io->io->MaxLineLength = v; break;
+    case IOCP_IO_MAX_LINE_ACTION: io->io->MaxLineAction = v == 1 ? maSplit : maException; break;
+    default: return fail(IOCP_ERR_ARGUMENT, "IOHandler option " + std::to_string(option) + " cannot be set");
+  }
+  return IOCP_OK;
+}
+
+int iocp_io_get_int(iocp_io* io, int option, int64_t* value) {
+  if (!io || !value) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no value");
+  const TIocpIOHandler& h = *io->io;
+  switch (option) {
+    case IOCP_IO_READ_TIMEOUT: *value = h.ReadTimeout; break;
+    case IOCP_IO_MAX_LINE_LENGTH: *value = h.MaxLineLength; break;
+    case IOCP_IO_MAX_LINE_ACTION: *value = h.MaxLineAction == maSplit ? 1 : 0; break;
+    case IOCP_IO_READLN_TIMEDOUT: *value = h.ReadLnTimedout; break;
+    case IOCP_IO_READLN_SPLIT: *value = h.ReadLnSplit; break;
+    case IOCP_IO_CONNECTED: *value = h.Connected(); break;
+    case IOCP_IO_WRITE_BUFFERING: *value = h.WriteBufferingActive(); break;
+    default: return fail(IOCP_ERR_ARGUMENT, "unknown IOHandler option " + std::to_string(option));
+  }
+  return IOCP_OK;
+}
+
+int iocp_io_close(iocp_io* io) {
+  if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
+  return guarded([&] {
+    io->io->Close();
+    return IOCP_OK;
+  });
+}
+
+// --- Client ------------------------------------------------------------------------------------------
+
+iocp_client* iocp_client_create(void) {
+  try {
+    auto* c = new iocp_client();
+    c->handle.io = c->client.IOHandler;
+    auto forward = [c](int which) -> TIocpClientNotifyEvent {
+      return [c, which](TIocpTCPClient*) {
+        if (c->events[which]) raiseIfHandlerFailed(c->events[which](c->users[which], c));
+      };
+    };
+    c->client.OnConnected = forward(IOCP_ON_CONNECTED);
+    c->client.OnDisconnected = forward(IOCP_ON_DISCONNECTED);
+    c->client.OnHeartbeat = forward(IOCP_ON_CLIENT_HEARTBEAT);
+    return c;
+  } catch (...) {
+    fail(IOCP_ERR_FAILED, "out of memory");
+    return nullptr;
+  }
+}
+
+void iocp_client_destroy(iocp_client* c) {
+  if (!c) return;
+  guarded([&] {
+    delete c;
+    return IOCP_OK;
+  });
+}
+
+int iocp_client_set_int(iocp_client* c, int option, int64_t value) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
+  TIocpTCPClient& cl = c->client;
+  int v = 0;
+  int st = intValue(value, INT32_MIN, INT32_MAX, "value", &v);
+  if (st) return st;
+  switch (option) {
+    case IOCP_CLIENT_PORT:
+      if ((st = intValue(value, 0, 65535, "Port", &v))) return st;
+      cl.Port = static_cast<uint16_t>(v);
+      break;
+    case IOCP_CLIENT_CONNECT_TIMEOUT: cl.ConnectTimeout = v; break;
+    case IOCP_CLIENT_READ_TIMEOUT:
+      cl.ReadTimeout = v;
+      cl.IOHandler->ReadTimeout = v;  // Indy: the client's ReadTimeout is its IOHandler's.
+      break;
+    case IOCP_CLIENT_USE_NAGLE: cl.UseNagle = v != 0; break;
+    case IOCP_CLIENT_CLEAN_DISCONNECT: cl.Options.CleanDisconnect = v != 0; break;
+    case IOCP_CLIENT_CLEAN_DISCONNECT_TIMEOUT: cl.Options.CleanDisconnectTimeout = v; break;
+    case IOCP_CLIENT_HEARTBEAT_ENABLED: cl.Heartbeat.Enabled = v != 0; break;
+    case IOCP_CLIENT_HEARTBEAT_INTERVAL: cl.Heartbeat.Interval = v; break;
+    case IOCP_CLIENT_HEARTBEAT_TIMEOUT: cl.Heartbeat.Timeout = v; break;
+    case IOCP_CLIENT_HEARTBEAT_MODE:
+      if ((st = intValue(value, 0, 1, "Heartbeat.Mode", &v))) return st;
+      cl.Heartbeat.Mode = v == 1 ? hbWhenIdle : hbAlways;
+      break;
+    default: return fail(IOCP_ERR_ARGUMENT, "unknown client option " + std::to_string(option));
+  }
+  return IOCP_OK;
+}
+
+int iocp_client_get_int(iocp_client* c, int option, int64_t* value) {
+  if (!c || !value) return fail(IOCP_ERR_ARGUMENT, "no client or no value");
+  const TIocpTCPClient& cl = c->client;
+  switch (option) {
+    case IOCP_CLIENT_PORT: *value = cl.Port; break;
+    case IOCP_CLIENT_CONNECT_TIMEOUT: *value = cl.ConnectTimeout; break;
+    case IOCP_CLIENT_READ_TIMEOUT: *value = cl.ReadTimeout; break;
+    case IOCP_CLIENT_USE_NAGLE: *value = cl.UseNagle; break;
+    case IOCP_CLIENT_CLEAN_DISCONNECT: *value = cl.Options.CleanDisconnect; break;
+    case IOCP_CLIENT_CLEAN_DISCONNECT_TIMEOUT: *value = cl.Options.CleanDisconnectTimeout; break;
+    case IOCP_CLIENT_HEARTBEAT_ENABLED: *value = cl.Heartbeat.Enabled; break;
+    case IOCP_CLIENT_HEARTBEAT_INTERVAL: *value = cl.Heartbeat.Interval; break;
+    case IOCP_CLIENT_HEARTBEAT_TIMEOUT: *value = cl.Heartbeat.Timeout; break;
+    case IOCP_CLIENT_HEARTBEAT_MODE: *value = cl.Heartbeat.Mode == hbWhenIdle ? 1 : 0; break;
+    default: return fail(IOCP_ERR_ARGUMENT, "unknown client option " + std::to_string(option));
+  }
+  return IOCP_OK;
+}
+
+int iocp_client_set_str(iocp_client* c, int option, const char* value, size_t length) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
+  return guarded([&] {
+    switch (option) {
+      case IOCP_CLIENT_HOST: c->client.Host = text(value, length); break;
+      case IOCP_CLIENT_GOODBYE: c->client.Options.Goodbye = text(value, length); break;
+      case IOCP_CLIENT_HEARTBEAT_PAYLOAD: c->client.Heartbeat.Payload = text(value, length); break;
+      default: return fail(IOCP_ERR_ARGUMENT, "unknown client string option " + std::to_string(option));
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_client_set_event(iocp_client* c, int which, iocp_client_event fn, void* user) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
+  if (which < IOCP_ON_CONNECTED || which > IOCP_ON_CLIENT_HEARTBEAT) {
+    return fail(IOCP_ERR_ARGUMENT, "unknown client event " + std::to_string(which));
+  }
+  c->events[which] = fn;
+  c->users[which] = user;
+  return IOCP_OK;
+}
+
+int iocp_client_connect(iocp_client* c) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
+  return guarded([&] {
+    c->client.Connect();
+    return IOCP_OK;
+  });
+}
+
+int iocp_client_disconnect(iocp_client* c, int notifyPeer) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
+  return guarded([&] {
+    c->client.Disconnect(notifyPeer != 0);
+    return IOCP_OK;
+  });
+}
+
+int iocp_client_connected(iocp_client* c) { return c && c->client.Connected() ? 1 : 0; }
+
+iocp_io* iocp_client_io(iocp_client* c) { return c ? &c->handle : nullptr; }
+
+}  // extern "C"

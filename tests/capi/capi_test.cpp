@@ -1,0 +1,284 @@
+// The C ABI as a host uses it (only iocp.h): events and their order, errors from callbacks,
+// exceptions that must not cross, contexts, stats, the IOHandler calls.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "iocp.h"
+
+namespace {
+
+bool waitUntil(const std::function<bool()>& pred, int timeoutMs = 5000) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return pred();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+std::string str(const char* p, size_t n) { return std::string(p, n); }
+
+// A host: records events in order.
+struct Host {
+  std::mutex mu;
+  std::vector<std::string> log;
+  void add(const std::string& e) {
+    std::lock_guard<std::mutex> lock(mu);
+    log.push_back(e);
+  }
+  std::vector<std::string> snapshot() {
+    std::lock_guard<std::mutex> lock(mu);
+    return log;
+  }
+};
+
+class Capi : public ::testing::TestWithParam<int> {  // 0 = iohDefault, 1 = iohIOCP.
+ protected:
+  void SetUp() override {
+    server = iocp_server_create();
+    ASSERT_NE(server, nullptr);
+    ASSERT_EQ(iocp_server_add_binding(server, "127.0.0.1", 9, 0), 0);
+    ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_IOHANDLER_TYPE, GetParam()), IOCP_OK);
+  }
+  void TearDown() override {
+    for (iocp_client* c : clients) iocp_client_destroy(c);
+    iocp_server_destroy(server);
+  }
+  int start() {
+    EXPECT_EQ(iocp_server_set_active(server, 1), IOCP_OK) << iocp_last_error();
+    int port = 0;
+    iocp_server_binding(server, 0, nullptr, nullptr, &port);
+    return port;
+  }
+  iocp_client* connect(int port) {
+    iocp_client* c = iocp_client_create();
+    iocp_client_set_int(c, IOCP_CLIENT_PORT, port);
+    iocp_client_set_int(c, IOCP_CLIENT_READ_TIMEOUT, 5000);
+    EXPECT_EQ(iocp_client_connect(c), IOCP_OK) << iocp_last_error();
+    clients.push_back(c);
+    return c;
+  }
+  static std::string readLn(iocp_io* io, int* rc = nullptr) {
+    const char* line = nullptr;
+    size_t n = 0;
+    const int r = iocp_io_readln(io, nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n);
+    if (rc) *rc = r;
+    return r == IOCP_OK ? str(line, n) : std::string();
+  }
+  static void writeLn(iocp_io* io, const std::string& s) { iocp_io_writeln(io, s.data(), s.size()); }
+
+  iocp_server* server = nullptr;
+  std::vector<iocp_client*> clients;
+};
+INSTANTIATE_TEST_SUITE_P(Engines, Capi, ::testing::Values(0, 1),
+                         [](const ::testing::TestParamInfo<int>& p) { return p.param ? "iohIOCP" : "iohDefault"; });
+
+Host* host(void* user) { return static_cast<Host*>(user); }
+
+TEST_P(Capi, EventsArriveInIndysOrderWithTheReasonAndTheException) {
+  Host h;
+  iocp_server_set_context_event(server, IOCP_ON_CONTEXT_CREATED, [](void* u, iocp_context*) {
+    host(u)->add("created");
+    return IOCP_OK;
+  }, &h);
+  iocp_server_set_context_event(server, IOCP_ON_CONNECT, [](void* u, iocp_context*) {
+    host(u)->add("connect");
+    return IOCP_OK;
+  }, &h);
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void* u, iocp_context* c) {
+    int rc = 0;
+    const std::string line = readLn(iocp_context_io(c), &rc);
+    if (rc != IOCP_OK) {
+      iocp_set_handler_error(rc, iocp_last_error(), std::strlen(iocp_last_error()));
+      return IOCP_ERR_HANDLER;
+    }
+    host(u)->add("execute " + line);
+    writeLn(iocp_context_io(c), line);
+    return IOCP_OK;
+  }, &h);
+  iocp_server_set_context_event(server, IOCP_ON_DISCONNECT, [](void* u, iocp_context* c) {
+    const char* reason = nullptr;
+    size_t n = 0;
+    iocp_context_disconnect_reason(c, &reason, &n);
+    host(u)->add("disconnect " + str(reason, n) + " in=" + std::to_string(iocp_server_context_count(iocp_context_server(c))));
+    return IOCP_OK;
+  }, &h);
+  iocp_server_set_exception_event(server, [](void* u, iocp_context*, int code, const char* msg, size_t n) {
+    host(u)->add("exception " + std::to_string(code) + " " + str(msg, n));
+  }, &h);
+  const int port = start();
+  iocp_client* c = connect(port);
+  writeLn(iocp_client_io(c), "a");
+  EXPECT_EQ(readLn(iocp_client_io(c)), "a");
+  iocp_client_disconnect(c, 1);
+  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 5; }));
+  const std::vector<std::string> expected = {
+      "created", "connect", "execute a", "disconnect peer closed in=1",
+      "exception " + std::to_string(IOCP_ERR_CLOSED_GRACEFULLY) + " Connection Closed Gracefully."};
+  EXPECT_EQ(h.snapshot(), expected);
+}
+
+// A callback written in C++ throws: the exception never reaches the host's calls into the ABI;
+// it ends that connection, as a handler exception does, and the server serves on.
+TEST_P(Capi, AnExceptionThrownInACallbackDoesNotCrossTheAbi) {
+  Host h;
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) -> int {
+    const std::string line = readLn(iocp_context_io(c));
+    if (line == "throw") throw std::runtime_error("thrown in a C++ callback");
+    writeLn(iocp_context_io(c), line);
+    return IOCP_OK;
+  }, &h);
+  iocp_server_set_exception_event(server, [](void* u, iocp_context*, int code, const char* msg, size_t n) {
+    if (code != IOCP_ERR_CLOSED_GRACEFULLY) host(u)->add(std::to_string(code) + " " + str(msg, n));
+  }, &h);
+  const int port = start();
+  iocp_client* victim = connect(port);
+  iocp_client* other = connect(port);
+  writeLn(iocp_client_io(victim), "throw");
+  int rc = 0;
+  readLn(iocp_client_io(victim), &rc);
+  EXPECT_EQ(rc, IOCP_ERR_CLOSED_GRACEFULLY);
+  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 1; }));
+  EXPECT_EQ(h.snapshot()[0], std::to_string(IOCP_ERR_FAILED) + " thrown in a C++ callback");
+  writeLn(iocp_client_io(other), "still here");
+  EXPECT_EQ(readLn(iocp_client_io(other)), "still here");
+  EXPECT_EQ(iocp_server_active(server), 1);
+}
+
+TEST_P(Capi, AHandlerErrorCarriesItsCodeAndText) {
+  Host h;
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
+    readLn(iocp_context_io(c));
+    const char* why = "EMyError: bad request";
+    iocp_set_handler_error(IOCP_ERR_FAILED, why, std::strlen(why));
+    return IOCP_ERR_HANDLER;
+  }, nullptr);
+  iocp_server_set_exception_event(server, [](void* u, iocp_context* c, int code, const char* msg, size_t n) {
+    const char* reason = nullptr;
+    size_t rn = 0;
+    iocp_context_disconnect_reason(c, &reason, &rn);
+    host(u)->add(std::to_string(code) + " " + str(msg, n) + " / " + str(reason, rn));
+  }, &h);
+  const int port = start();
+  iocp_client* c = connect(port);
+  writeLn(iocp_client_io(c), "x");
+  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 1; }));
+  EXPECT_EQ(h.snapshot()[0], std::to_string(IOCP_ERR_FAILED) + " EMyError: bad request / handler error");
+}
+
+TEST_P(Capi, ContextsAreEnumeratedAndDisconnectedFromAnotherThread) {
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
+    int rc = 0;
+    readLn(iocp_context_io(c), &rc);
+    return rc == IOCP_OK ? IOCP_OK : (iocp_set_handler_error(rc, "", 0), IOCP_ERR_HANDLER);
+  }, nullptr);
+  const int port = start();
+  for (int i = 0; i < 5; ++i) connect(port);
+  ASSERT_TRUE(waitUntil([&] { return iocp_server_context_count(server) == 5; }));
+  iocp_context* const* items = nullptr;
+  int count = 0;
+  ASSERT_EQ(iocp_server_lock_contexts(server, &items, &count), IOCP_OK);
+  EXPECT_EQ(count, 5);
+  for (int i = 0; i < count; ++i) {
+    int peerPort = 0;
+    const char* ip = nullptr;
+    size_t n = 0;
+    EXPECT_EQ(iocp_context_endpoint(items[i], 1, &ip, &n, &peerPort), IOCP_OK);
+    EXPECT_EQ(str(ip, n), "127.0.0.1");
+    EXPECT_GT(peerPort, 0);
+    EXPECT_EQ(iocp_context_disconnect(items[i], 1), IOCP_OK);
+  }
+  iocp_server_unlock_contexts(server);
+  ASSERT_TRUE(waitUntil([&] { return iocp_server_context_count(server) == 0; }));
+  uint64_t closed = 0, accepted = 0;
+  EXPECT_EQ(iocp_server_closed_count(server, "local disconnect", 16, &closed), IOCP_OK);
+  EXPECT_EQ(closed, 5u);
+  EXPECT_EQ(iocp_server_stat(server, IOCP_STAT_ACCEPTED, &accepted), IOCP_OK);
+  EXPECT_EQ(accepted, 5u);
+}
+
+TEST_P(Capi, IntegersBytesAndTheInputBufferRoundTrip) {
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
+    iocp_io* io = iocp_context_io(c);
+    int64_t a = 0, b = 0;
+    if (iocp_io_read_int(io, 4, 1, 1, &a) || iocp_io_read_int(io, 2, 0, 0, &b)) return IOCP_ERR_HANDLER;
+    const char* data = nullptr;
+    size_t n = 0;
+    if (iocp_io_read_bytes(io, 3, &data, &n)) return IOCP_ERR_HANDLER;
+    const std::string three = str(data, n);
+    for (int i = 0; i < 50 && (iocp_io_input(io, &data, &n), n < 4); ++i) {
+      iocp_io_check_for_data(io, 100);  // Until "rest" is buffered.
+    }
+    iocp_io_input(io, &data, &n);        // Peek ...
+    const std::string peeked = str(data, n);
+    iocp_io_input_consume(io, 2);         // ... and take two bytes.
+    iocp_io_input(io, &data, &n);
+    writeLn(io, std::to_string(a) + " " + std::to_string(b) + " " + three + " " + peeked + " " + str(data, n));
+    iocp_io_write_int(io, 8, 1, -5);
+    readLn(io);
+    return IOCP_OK;
+  }, nullptr);
+  const int port = start();
+  iocp_client* c = connect(port);
+  iocp_io* io = iocp_client_io(c);
+  iocp_io_write_int(io, 4, 1, -123456);
+  iocp_io_write_int(io, 2, 0, 65000);
+  iocp_io_write(io, "xyzrest", 7);
+  EXPECT_EQ(readLn(io), "-123456 65000 xyz rest st");
+  int64_t v = 0;
+  EXPECT_EQ(iocp_io_read_int(io, 8, 1, 1, &v), IOCP_OK);
+  EXPECT_EQ(v, -5);
+  EXPECT_EQ(iocp_io_read_int(io, 3, 1, 1, &v), IOCP_ERR_ARGUMENT);
+}
+
+TEST(CapiErrors, TheLastErrorBelongsToTheCallingThread) {
+  EXPECT_EQ(iocp_server_set_int(nullptr, 1, 1), IOCP_ERR_ARGUMENT);
+  const std::string mine = iocp_last_error();
+  std::thread([] { iocp_client_set_int(nullptr, 1, 1); }).join();
+  EXPECT_EQ(iocp_last_error(), mine);
+  EXPECT_FALSE(mine.empty());
+}
+
+TEST(CapiErrors, ConnectFailuresAreSocketErrorsWithTheOsCode) {
+  iocp_server* s = iocp_server_create();
+  iocp_server_add_binding(s, "127.0.0.1", 9, 0);
+  iocp_server_set_context_event(s, IOCP_ON_EXECUTE, [](void*, iocp_context*) { return IOCP_OK; }, nullptr);
+  ASSERT_EQ(iocp_server_set_active(s, 1), IOCP_OK);
+  int port = 0;
+  iocp_server_binding(s, 0, nullptr, nullptr, &port);
+  iocp_server_destroy(s);  // Nobody listens on `port` any more.
+  iocp_client* c = iocp_client_create();
+  iocp_client_set_int(c, IOCP_CLIENT_PORT, port);
+  EXPECT_EQ(iocp_client_connect(c), IOCP_ERR_SOCKET);
+  EXPECT_NE(iocp_last_os_error(), 0);
+  EXPECT_NE(std::string(iocp_last_error()).find("Could not connect"), std::string::npos) << iocp_last_error();
+  iocp_client_destroy(c);
+}
+
+TEST(CapiErrors, ABindConflictIsReportedAsCouldNotBind) {
+  iocp_server* a = iocp_server_create();
+  iocp_server* b = iocp_server_create();
+  for (iocp_server* s : {a, b}) {
+    iocp_server_set_context_event(s, IOCP_ON_EXECUTE, [](void*, iocp_context*) { return IOCP_OK; }, nullptr);
+    iocp_server_set_int(s, IOCP_SERVER_REUSE_SOCKET, 0);
+  }
+  iocp_server_add_binding(a, "127.0.0.1", 9, 0);
+  ASSERT_EQ(iocp_server_set_active(a, 1), IOCP_OK);
+  int port = 0;
+  iocp_server_binding(a, 0, nullptr, nullptr, &port);
+  iocp_server_add_binding(b, "127.0.0.1", 9, port);
+  EXPECT_EQ(iocp_server_set_active(b, 1), IOCP_ERR_BIND);
+  EXPECT_NE(std::string(iocp_last_error()).find("Could not bind"), std::string::npos);
+  iocp_server_destroy(b);
+  iocp_server_destroy(a);
+}
+
+}  // namespace
