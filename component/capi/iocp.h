@@ -39,7 +39,7 @@
 extern "C" {
 #endif
 
-#define IOCP_ABI_VERSION 1 /* Raised on every incompatible change of this header. */
+#define IOCP_HEADER_ABI_VERSION 1 /* Raised on every incompatible change of this header. */
 
 /* ---- Results ------------------------------------------------------------------------------ */
 #define IOCP_OK 0
@@ -57,7 +57,7 @@ extern "C" {
 #define IOCP_ERR_HANDLER (-12)          /* A callback raised (iocp_set_handler_error). */
 #define IOCP_ERR_FAILED (-13)           /* Anything else (Indy: EIdException); the text says what. */
 
-/* The ABI version this library implements (IOCP_ABI_VERSION it was built with). Any thread. */
+/* The ABI version this library implements (IOCP_HEADER_ABI_VERSION it was built with). Any thread. */
 IOCP_API int iocp_abi_version(void);
 /* The library's version, e.g. "0.1.0". Any thread. */
 IOCP_API const char* iocp_version_string(void);
@@ -69,6 +69,16 @@ IOCP_API int iocp_last_os_error(void);
 /* From inside a callback: record why it raised before returning IOCP_ERR_HANDLER. `code` is the
    IOCP_ERR_* that best names the exception's class (IOCP_ERR_FAILED for the user's own). Handler. */
 IOCP_API void iocp_set_handler_error(int code, const char* message, size_t length);
+
+/* ---- Host runtimes -------------------------------------------------------------------------- */
+/* iohIOCP runs handlers on fibers; a host runtime that keeps state per thread (Free Pascal's
+   exception frames and raised objects, Delphi's raise list) must keep it per fiber instead. The
+   hook runs on the resuming thread right before a fiber runs (entering = 1) and right after it
+   parks or finishes (entering = 0), with that fiber's own block of IOCP_FIBER_STATE_SIZE bytes,
+   zeroed when the fiber is created. Set once, before any server is activated; NULL = none. */
+#define IOCP_FIBER_STATE_SIZE 64
+typedef void (*iocp_fiber_switch_hook)(void* state, int entering);
+IOCP_API int iocp_set_fiber_switch_hook(iocp_fiber_switch_hook hook);
 
 /* ---- Handles ------------------------------------------------------------------------------ */
 typedef struct iocp_server iocp_server;   /* TIocpTCPServer */

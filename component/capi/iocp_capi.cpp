@@ -3,6 +3,7 @@
 // IOCP_ERR_* codes with a per-thread text. No C++ exception leaves this file.
 #include "iocp.h"
 
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "Iocp.h"
+#include "IocpHost.h"
 
 using namespace Iocp;
 
@@ -207,7 +209,7 @@ int intValue(int64_t v, int64_t lo, int64_t hi, const char* what, int* out) {
 
 extern "C" {
 
-int iocp_abi_version(void) { return IOCP_ABI_VERSION; }
+int iocp_abi_version(void) { return IOCP_HEADER_ABI_VERSION; }
 const char* iocp_version_string(void) { return IOCP_VERSION_STRING; }
 const char* iocp_last_error(void) { return tLastError.c_str(); }
 int iocp_last_os_error(void) { return tLastOsError; }
@@ -218,6 +220,20 @@ void iocp_set_handler_error(int code, const char* message, size_t length) {
     tHandlerMessage = text(message, length);
   } catch (...) {  // Out of memory: keep the code.
   }
+}
+
+namespace {
+std::atomic<iocp_fiber_switch_hook> gHostHook{nullptr};
+void hostHook(void* state, bool entering) {
+  if (iocp_fiber_switch_hook hook = gHostHook.load(std::memory_order_relaxed)) hook(state, entering ? 1 : 0);
+}
+}  // namespace
+
+int iocp_set_fiber_switch_hook(iocp_fiber_switch_hook hook) {
+  static_assert(IOCP_FIBER_STATE_SIZE == IocpFiberHostStateSize, "one size for the host state");
+  gHostHook.store(hook);
+  SetFiberSwitchHook(hook ? &hostHook : nullptr);
+  return IOCP_OK;
 }
 
 // --- Server ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "completion_engine.h"
+#include "fiber.h"
 #include "socket_ops.h"
 #include "thread_connection.h"
 #include "thread_engine.h"
@@ -33,6 +34,11 @@ std::unique_ptr<ClientConnection> connectTcp(const std::string& host, uint16_t p
 }
 
 std::string osErrorText(int osError) { return net::errorText(osError); }
+
+void setFiberSwitchHook(FiberSwitchHook hook) {
+  static_assert(kFiberHostStateSize == Fiber::kHostStateSize, "one size for the host state");
+  Fiber::setSwitchHook(hook);
+}
 
 int processorCount() {
   const unsigned n = std::thread::hardware_concurrency();

@@ -1,5 +1,6 @@
 // What every platform's fiber shares: the current-fiber thread-local and the checks park() makes
 // before it switches away.
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -26,6 +27,23 @@ __attribute__((noinline)) Fiber** currentSlot() {
 
 Fiber* Fiber::current() { return *currentSlot(); }
 void Fiber::setCurrent(Fiber* f) { *currentSlot() = f; }
+
+namespace {
+std::atomic<Fiber::SwitchHook> gSwitchHook{nullptr};
+}
+
+void Fiber::setSwitchHook(SwitchHook hook) { gSwitchHook.store(hook); }
+
+void Fiber::enter() {
+  previous_ = current();
+  setCurrent(this);
+  if (SwitchHook hook = gSwitchHook.load(std::memory_order_relaxed)) hook(hostState_, true);
+}
+
+void Fiber::leave() {
+  if (SwitchHook hook = gSwitchHook.load(std::memory_order_relaxed)) hook(hostState_, false);
+  setCurrent(previous_);
+}
 
 void Fiber::checkCanPark(const Fiber* self) {
   if (self == nullptr) {

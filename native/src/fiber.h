@@ -37,6 +37,14 @@ class Fiber {
   // anew on every call (see fiber.cpp).
   static Fiber* current();
 
+  // A host runtime's per-fiber state, e.g. Free Pascal's chain of exception frames, which its RTL
+  // keeps per thread: hook(state, true) runs on the resuming thread right before the fiber runs,
+  // hook(state, false) right after it parks or finishes. `state` is this fiber's own block of
+  // kHostStateSize bytes, zeroed at creation. Set once, before any fiber runs; null = none.
+  using SwitchHook = void (*)(void* state, bool entering);
+  static constexpr std::size_t kHostStateSize = 64;
+  static void setSwitchHook(SwitchHook hook);
+
   // No-wait regions (nestable), opened by code that holds a plain lock: the fiber must not park
   // until it leaves them. From the fiber itself.
   void enterNoWait() { ++noWait_; }
@@ -50,10 +58,15 @@ class Fiber {
   // state (inside a catch block, inside a no-wait region).
   static void checkCanPark(const Fiber* self);
   static void setCurrent(Fiber* f);  // The fiber now running on this thread (resume()).
+  // resume() of every platform: the bookkeeping around the switch into the fiber and back.
+  void enter();  // setCurrent(this) (remembering the previous one), then the switch hook.
+  void leave();  // The switch hook and setCurrent(previous).
 
   std::unique_ptr<Impl> impl_;
   bool finished_ = false;
   int noWait_ = 0;
+  Fiber* previous_ = nullptr;  // The fiber current on the resuming thread before resume().
+  alignas(16) unsigned char hostState_[kHostStateSize] = {};
 };
 
 }  // namespace iocp_native

@@ -34,7 +34,7 @@ static int on_execute(void* user, iocp_context* context) {
 }
 
 int main(void) {
-  CHECK(iocp_abi_version() == IOCP_ABI_VERSION);
+  CHECK(iocp_abi_version() == IOCP_HEADER_ABI_VERSION);
   CHECK(strlen(iocp_version_string()) > 0);
   CHECK(strcmp(iocp_last_error(), "") == 0);
 

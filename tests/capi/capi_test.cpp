@@ -282,3 +282,66 @@ TEST(CapiErrors, ABindConflictIsReportedAsCouldNotBind) {
 }
 
 }  // namespace
+
+namespace {
+
+// The host hook sees each fiber's own state block: what it saved when the fiber left, it finds
+// again when that fiber comes back, whichever thread resumes it.
+std::atomic<int> gEnters{0}, gLeaves{0}, gMismatches{0};
+thread_local int tDepth = 0;  // The hook runs on the thread, around each fiber run.
+void countingHook(void* state, int entering) {
+  auto* slot = static_cast<uint64_t*>(state);
+  if (entering) {
+    ++gEnters;
+    if (tDepth++ != 0) ++gMismatches;                   // Never nested on one thread.
+    if (slot[1] != slot[0]) ++gMismatches;              // Left as it was saved.
+  } else {
+    ++gLeaves;
+    if (--tDepth != 0) ++gMismatches;
+    slot[0] = reinterpret_cast<uint64_t>(state) + 1;    // This fiber's own mark ...
+    slot[1] = slot[0];                                   // ... checked on its next enter.
+  }
+}
+
+TEST(CapiHost, TheFiberSwitchHookKeepsAStateBlockPerFiber) {
+  ASSERT_EQ(iocp_set_fiber_switch_hook(countingHook), IOCP_OK);
+  iocp_server* s = iocp_server_create();
+  iocp_server_add_binding(s, "127.0.0.1", 9, 0);
+  iocp_server_set_int(s, IOCP_SERVER_IOHANDLER_TYPE, 1);
+  iocp_server_set_int(s, IOCP_SERVER_IOCP_THREADS, 2);
+  iocp_server_set_context_event(s, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
+    int rc = 0;
+    const char* line = nullptr;
+    size_t n = 0;
+    rc = iocp_io_readln(iocp_context_io(c), nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n);
+    if (rc != IOCP_OK) return (iocp_set_handler_error(rc, "", 0), IOCP_ERR_HANDLER);
+    return iocp_io_writeln(iocp_context_io(c), line, n);
+  }, nullptr);
+  ASSERT_EQ(iocp_server_set_active(s, 1), IOCP_OK);
+  int port = 0;
+  iocp_server_binding(s, 0, nullptr, nullptr, &port);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([port] {
+      iocp_client* c = iocp_client_create();
+      iocp_client_set_int(c, IOCP_CLIENT_PORT, port);
+      iocp_client_set_int(c, IOCP_CLIENT_READ_TIMEOUT, 5000);
+      iocp_client_connect(c);
+      for (int i = 0; i < 50; ++i) {
+        iocp_io_writeln(iocp_client_io(c), "x", 1);
+        const char* line = nullptr;
+        size_t n = 0;
+        iocp_io_readln(iocp_client_io(c), nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n);
+      }
+      iocp_client_destroy(c);
+    });
+  }
+  for (auto& t : threads) t.join();
+  iocp_server_destroy(s);
+  iocp_set_fiber_switch_hook(nullptr);
+  EXPECT_GE(gEnters.load(), 8 * 2);  // At least the start and a wait per connection.
+  EXPECT_EQ(gEnters.load(), gLeaves.load());
+  EXPECT_EQ(gMismatches.load(), 0);
+}
+
+}  // namespace

@@ -1,11 +1,17 @@
 #include "IocpTCPServer.h"
 #include "EngineOptions.h"
+#include "IocpHost.h"
 
 #include <algorithm>
 
 #include "iocp_native/engine.h"
 
 namespace Iocp {
+
+void SetFiberSwitchHook(TIocpFiberSwitchHook AHook) {
+  static_assert(IocpFiberHostStateSize == iocp_native::kFiberHostStateSize, "one size for the host state");
+  iocp_native::setFiberSwitchHook(AHook);
+}
 
 // --- TIocpSocketHandles / TIocpContextList ------------------------------------------------------
 

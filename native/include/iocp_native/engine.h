@@ -155,6 +155,14 @@ std::unique_ptr<ClientConnection> connectTcp(const std::string& host, uint16_t p
 void enterNoWaitRegion();
 void leaveNoWaitRegion();
 
+// A host runtime's per-fiber state (Fiber::setSwitchHook in native/src/fiber.h): `hook(state,
+// true)` right before a fiber runs on a thread, `hook(state, false)` right after it parks or
+// finishes; `state` is the fiber's own zeroed block of kFiberHostStateSize bytes. Set once,
+// before any engine starts. Any thread.
+using FiberSwitchHook = void (*)(void* state, bool entering);
+constexpr std::size_t kFiberHostStateSize = 64;
+void setFiberSwitchHook(FiberSwitchHook hook);
+
 int processorCount();  // Number of processors available to this process.
 std::string osErrorText(int osError);  // The OS's message for an error code (errno / WSA code).
 

@@ -87,8 +87,7 @@ Fiber::~Fiber() {
 }
 
 void Fiber::resume() {
-  Fiber* previous = current();
-  setCurrent(this);
+  enter();
 #ifdef IOCP_ASAN
   void* threadFakeStack = nullptr;
   __sanitizer_start_switch_fiber(&threadFakeStack,
@@ -103,7 +102,7 @@ void Fiber::resume() {
 #ifdef IOCP_ASAN
   __sanitizer_finish_switch_fiber(threadFakeStack, nullptr, nullptr);
 #endif
-  setCurrent(previous);
+  leave();
 }
 
 void Fiber::park() {

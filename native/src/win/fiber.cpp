@@ -44,11 +44,10 @@ static void* currentThreadFiber() { return GetCurrentFiber(); }
 
 void Fiber::resume() {
   if (!IsThreadAFiber()) ConvertThreadToFiberEx(nullptr, FIBER_FLAG_FLOAT_SWITCH);
-  Fiber* previous = current();
-  setCurrent(this);
+  enter();
   impl_->caller = currentThreadFiber();
   SwitchToFiber(impl_->handle);
-  setCurrent(previous);
+  leave();
 }
 
 void Fiber::park() {

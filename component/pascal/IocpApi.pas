@@ -1,0 +1,197 @@
+{ IocpApi: the Pascal import unit of the C ABI (component/capi/iocp.h), function for function.
+  The higher units (IocpServer, IocpClient, IocpIndyCompat) are built on it; applications use
+  those. A test parses this unit and iocp.h and fails on any difference in names, parameters,
+  types or constant values (tests/capi/abi_match_test.cpp), so keep both in step.
+
+  Valid Delphi and Free Pascal (mode delphi). Every function is cdecl and comes from
+  libiocp.so / iocp.dll. }
+unit IocpApi;
+
+{$IFDEF FPC}
+  {$mode delphi}
+  {$PACKRECORDS C}
+{$ENDIF}
+
+interface
+
+const
+{$IFDEF MSWINDOWS}
+  IocpLib = 'iocp.dll';
+{$ELSE}
+  IocpLib = 'iocp';
+{$ENDIF}
+
+  { The constants of iocp.h (IOCP_*), same names and values. }
+  IOCP_HEADER_ABI_VERSION = 1;
+  IOCP_OK = 0;
+  IOCP_ERR_ARGUMENT = -1;
+  IOCP_ERR_STATE = -2;
+  IOCP_ERR_NOT_CONNECTED = -3;
+  IOCP_ERR_CLOSED_GRACEFULLY = -4;
+  IOCP_ERR_SOCKET = -5;
+  IOCP_ERR_READ_TIMEOUT = -6;
+  IOCP_ERR_MAX_LINE_LENGTH = -7;
+  IOCP_ERR_READLN_MAX_ATTEMPTS = -8;
+  IOCP_ERR_BIND = -9;
+  IOCP_ERR_CONNECT_TIMEOUT = -10;
+  IOCP_ERR_NO_ON_EXECUTE = -11;
+  IOCP_ERR_HANDLER = -12;
+  IOCP_ERR_FAILED = -13;
+  IOCP_FIBER_STATE_SIZE = 64;
+  IOCP_SERVER_DEFAULT_PORT = 1;
+  IOCP_SERVER_LISTEN_QUEUE = 2;
+  IOCP_SERVER_MAX_CONNECTIONS = 3;
+  IOCP_SERVER_REUSE_SOCKET = 4;
+  IOCP_SERVER_USE_NAGLE = 5;
+  IOCP_SERVER_TERMINATE_WAIT_TIME = 6;
+  IOCP_SERVER_IOHANDLER_TYPE = 7;
+  IOCP_SERVER_IOCP_THREADS = 8;
+  IOCP_SERVER_WORKOP_THREADS = 9;
+  IOCP_SERVER_FIBER_STACK_SIZE = 10;
+  IOCP_SERVER_MAX_PENDING_OUTPUT = 11;
+  IOCP_SERVER_HEARTBEAT_ENABLED = 12;
+  IOCP_SERVER_HEARTBEAT_INTERVAL = 13;
+  IOCP_SERVER_HEARTBEAT_TIMEOUT = 14;
+  IOCP_SERVER_HEARTBEAT_MODE = 15;
+  IOCP_SERVER_IDLE_TIMEOUT = 16;
+  IOCP_SERVER_KEEPALIVE_ENABLED = 17;
+  IOCP_SERVER_KEEPALIVE_TIME = 18;
+  IOCP_SERVER_KEEPALIVE_INTERVAL = 19;
+  IOCP_SERVER_USER_TIMEOUT = 20;
+  IOCP_SERVER_MAX_CONNECTION_REPLY = 100;
+  IOCP_SERVER_HEARTBEAT_PAYLOAD = 101;
+  IOCP_ON_CONTEXT_CREATED = 1;
+  IOCP_ON_CONNECT = 2;
+  IOCP_ON_EXECUTE = 3;
+  IOCP_ON_DISCONNECT = 4;
+  IOCP_ON_HEARTBEAT = 5;
+  IOCP_STAT_ACTIVE_CONNECTIONS = 1;
+  IOCP_STAT_PEAK_CONNECTIONS = 2;
+  IOCP_STAT_ACCEPTED = 3;
+  IOCP_STAT_REFUSED = 4;
+  IOCP_STAT_OS_RECEIVES_PENDING = 5;
+  IOCP_STAT_OS_RECEIVE_BYTES_PENDING = 6;
+  IOCP_STAT_OS_SENDS_PENDING = 7;
+  IOCP_STAT_BYTES_IN = 8;
+  IOCP_STAT_BYTES_OUT = 9;
+  IOCP_STAT_READS = 10;
+  IOCP_STAT_WRITES = 11;
+  IOCP_STAT_ENGINE_THREADS = 12;
+  IOCP_TIMEOUT_DEFAULT = -1;
+  IOCP_TIMEOUT_INFINITE = -2;
+  IOCP_WRITE_BUFFER_OPEN = 1;
+  IOCP_WRITE_BUFFER_FLUSH = 2;
+  IOCP_WRITE_BUFFER_CLOSE = 3;
+  IOCP_WRITE_BUFFER_CANCEL = 4;
+  IOCP_IO_READ_TIMEOUT = 1;
+  IOCP_IO_MAX_LINE_LENGTH = 2;
+  IOCP_IO_MAX_LINE_ACTION = 3;
+  IOCP_IO_READLN_TIMEDOUT = 4;
+  IOCP_IO_READLN_SPLIT = 5;
+  IOCP_IO_CONNECTED = 6;
+  IOCP_IO_WRITE_BUFFERING = 7;
+  IOCP_CLIENT_PORT = 1;
+  IOCP_CLIENT_CONNECT_TIMEOUT = 2;
+  IOCP_CLIENT_READ_TIMEOUT = 3;
+  IOCP_CLIENT_USE_NAGLE = 4;
+  IOCP_CLIENT_CLEAN_DISCONNECT = 5;
+  IOCP_CLIENT_CLEAN_DISCONNECT_TIMEOUT = 6;
+  IOCP_CLIENT_HEARTBEAT_ENABLED = 7;
+  IOCP_CLIENT_HEARTBEAT_INTERVAL = 8;
+  IOCP_CLIENT_HEARTBEAT_TIMEOUT = 9;
+  IOCP_CLIENT_HEARTBEAT_MODE = 10;
+  IOCP_CLIENT_HOST = 100;
+  IOCP_CLIENT_GOODBYE = 101;
+  IOCP_CLIENT_HEARTBEAT_PAYLOAD = 102;
+  IOCP_ON_CONNECTED = 1;
+  IOCP_ON_DISCONNECTED = 2;
+  IOCP_ON_CLIENT_HEARTBEAT = 3;
+type
+  size_t = NativeUInt;
+  Psize_t = ^size_t;
+  PPAnsiChar = ^PAnsiChar;
+  PInt64 = ^Int64;
+  PUInt64 = ^UInt64;
+
+  { Opaque handles (iocp_server*, iocp_context*, iocp_io*, iocp_client*). }
+  Piocp_server = type Pointer;
+  Piocp_context = type Pointer;
+  Piocp_io = type Pointer;
+  Piocp_client = type Pointer;
+  { iocp_context* const**: the locked Contexts list, an array of context handles. }
+  Piocp_context_array = ^Piocp_context;
+  PPiocp_context_array = ^Piocp_context_array;
+
+  { Callbacks (iocp.h typedefs). They run on engine threads; see the header for each. }
+  iocp_fiber_switch_hook = procedure(state: Pointer; entering: Integer); cdecl;
+  iocp_context_event = function(user: Pointer; context: Piocp_context): Integer; cdecl;
+  iocp_exception_event = procedure(user: Pointer; context: Piocp_context; code: Integer;
+    message: PAnsiChar; length: size_t); cdecl;
+  iocp_listen_exception_event = procedure(user: Pointer; binding: Integer; message: PAnsiChar;
+    length: size_t); cdecl;
+  iocp_bind_event = function(user: Pointer; binding: Integer): Integer; cdecl;
+  iocp_client_event = function(user: Pointer; c: Piocp_client): Integer; cdecl;
+
+function iocp_abi_version: Integer; cdecl; external IocpLib;
+function iocp_version_string: PAnsiChar; cdecl; external IocpLib;
+function iocp_last_error: PAnsiChar; cdecl; external IocpLib;
+function iocp_last_os_error: Integer; cdecl; external IocpLib;
+procedure iocp_set_handler_error(code: Integer; message: PAnsiChar; length: size_t); cdecl; external IocpLib;
+function iocp_set_fiber_switch_hook(hook: iocp_fiber_switch_hook): Integer; cdecl; external IocpLib;
+function iocp_server_create: Piocp_server; cdecl; external IocpLib;
+procedure iocp_server_destroy(server: Piocp_server); cdecl; external IocpLib;
+function iocp_server_set_int(server: Piocp_server; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
+function iocp_server_get_int(server: Piocp_server; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
+function iocp_server_set_str(server: Piocp_server; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
+function iocp_server_clear_bindings(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_add_binding(server: Piocp_server; ip: PAnsiChar; ip_length: size_t; port: Integer): Integer; cdecl; external IocpLib;
+function iocp_server_binding_count(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_binding(server: Piocp_server; index: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
+function iocp_server_set_active(server: Piocp_server; active: Integer): Integer; cdecl; external IocpLib;
+function iocp_server_active(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_set_context_event(server: Piocp_server; which: Integer; fn: iocp_context_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_set_bind_events(server: Piocp_server; before: iocp_bind_event; after: iocp_bind_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_lock_contexts(server: Piocp_server; items: PPiocp_context_array; count: PInteger): Integer; cdecl; external IocpLib;
+function iocp_server_unlock_contexts(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_context_count(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_context_user(context: Piocp_context): Pointer; cdecl; external IocpLib;
+function iocp_context_set_user(context: Piocp_context; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_context_io(context: Piocp_context): Piocp_io; cdecl; external IocpLib;
+function iocp_context_server(context: Piocp_context): Piocp_server; cdecl; external IocpLib;
+function iocp_context_endpoint(context: Piocp_context; which: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
+function iocp_context_handle(context: Piocp_context): Int64; cdecl; external IocpLib;
+function iocp_context_disconnect_reason(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_context_disconnect(context: Piocp_context; notify_peer: Integer): Integer; cdecl; external IocpLib;
+function iocp_server_stat(server: Piocp_server; which: Integer; value: PUInt64): Integer; cdecl; external IocpLib;
+function iocp_server_closed_count(server: Piocp_server; reason: PAnsiChar; length: size_t; value: PUInt64): Integer; cdecl; external IocpLib;
+function iocp_io_readln(io: Piocp_io; terminator: PAnsiChar; terminator_length: size_t; timeout_ms: Integer; max_line_length: Integer; line: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_io_readln_wait(io: Piocp_io; fail_count: Integer; line: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_io_read_bytes(io: Piocp_io; count: Integer; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_io_read_int(io: Piocp_io; size: Integer; is_signed: Integer; convert: Integer; value: PInt64): Integer; cdecl; external IocpLib;
+function iocp_io_write(io: Piocp_io; data: Pointer; length: size_t): Integer; cdecl; external IocpLib;
+function iocp_io_writeln(io: Piocp_io; text_: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
+function iocp_io_write_int(io: Piocp_io; size: Integer; convert: Integer; value: Int64): Integer; cdecl; external IocpLib;
+function iocp_io_check_for_data(io: Piocp_io; timeout_ms: Integer): Integer; cdecl; external IocpLib;
+function iocp_io_check_for_disconnect(io: Piocp_io; raise_if_disconnected: Integer; ignore_buffer: Integer): Integer; cdecl; external IocpLib;
+function iocp_io_write_buffer(io: Piocp_io; operation: Integer; threshold: Integer): Integer; cdecl; external IocpLib;
+function iocp_io_input(io: Piocp_io; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; external IocpLib;
+function iocp_io_set_int(io: Piocp_io; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
+function iocp_io_get_int(io: Piocp_io; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
+function iocp_io_close(io: Piocp_io): Integer; cdecl; external IocpLib;
+function iocp_client_create: Piocp_client; cdecl; external IocpLib;
+procedure iocp_client_destroy(c: Piocp_client); cdecl; external IocpLib;
+function iocp_client_set_int(c: Piocp_client; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
+function iocp_client_get_int(c: Piocp_client; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
+function iocp_client_set_str(c: Piocp_client; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
+function iocp_client_set_event(c: Piocp_client; which: Integer; fn: iocp_client_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_client_connect(c: Piocp_client): Integer; cdecl; external IocpLib;
+function iocp_client_disconnect(c: Piocp_client; notify_peer: Integer): Integer; cdecl; external IocpLib;
+function iocp_client_connected(c: Piocp_client): Integer; cdecl; external IocpLib;
+function iocp_client_io(c: Piocp_client): Piocp_io; cdecl; external IocpLib;
+
+implementation
+
+end.
