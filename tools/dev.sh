@@ -17,7 +17,7 @@ windows=0
 [ "$mode" = test ] && [ "$preset" = release ] && windows=1
 
 # Debian packages the build needs (see README "Dependencies" for why each is there).
-packages=(g++ cmake make libgtest-dev libboost-context-dev)
+packages=(g++ cmake make libgtest-dev libboost-context-dev fp-compiler fp-units-rtl)
 ((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest)
 missing=()
 for p in "${packages[@]}"; do
