@@ -158,6 +158,9 @@ typedef int (*iocp_bind_event)(void* user, int binding);
 #define IOCP_ON_EXECUTE 3         /* Handler, repeatedly while connected. Required. */
 #define IOCP_ON_DISCONNECT 4      /* Handler, exactly once, socket already closed. */
 #define IOCP_ON_HEARTBEAT 5       /* Handler context while the handler waits: a ping is due. */
+#define IOCP_ON_CONTEXT_FREED 6   /* Last, after on_disconnect and the exception event, right
+                                     before the context is freed: release the host's object
+                                     (iocp_context_user) here. The result is ignored. */
 /* Set (fn = NULL: clear) an event. Owning thread, while inactive. */
 IOCP_API int iocp_server_set_context_event(iocp_server* server, int which, iocp_context_event fn, void* user);
 IOCP_API int iocp_server_set_exception_event(iocp_server* server, iocp_exception_event fn, void* user);

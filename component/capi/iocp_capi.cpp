@@ -112,10 +112,19 @@ namespace {
 // The context the server creates for the C ABI: the host's pointer and the IOHandler handle.
 class CapiContext final : public TIocpContext {
  public:
-  CapiContext() { handle.io = Connection->IOHandler; }
+  CapiContext(iocp_context_event onFreed, void* freedUser) : onFreed_(onFreed), freedUser_(freedUser) {
+    handle.io = Connection->IOHandler;
+  }
+  ~CapiContext() override {
+    if (onFreed_) onFreed_(freedUser_, reinterpret_cast<iocp_context*>(static_cast<TIocpContext*>(this)));
+  }
   void* user = nullptr;
   iocp_io handle;
   std::string reason;  // DisconnectReason handed out.
+
+ private:
+  const iocp_context_event onFreed_;
+  void* const freedUser_;
 };
 CapiContext* capi(iocp_context* c) { return static_cast<CapiContext*>(reinterpret_cast<TIocpContext*>(c)); }
 iocp_context* handleOf(TIocpContext* c) { return reinterpret_cast<iocp_context*>(c); }
@@ -123,8 +132,8 @@ iocp_context* handleOf(TIocpContext* c) { return reinterpret_cast<iocp_context*>
 
 struct iocp_server {
   TIocpTCPServer server;
-  iocp_context_event contextEvents[6] = {};
-  void* contextUsers[6] = {};
+  iocp_context_event contextEvents[7] = {};
+  void* contextUsers[7] = {};
   iocp_exception_event onException = nullptr;
   void* exceptionUser = nullptr;
   iocp_listen_exception_event onListenException = nullptr;
@@ -147,7 +156,10 @@ namespace {
 // Install the component events that forward to the C callbacks set on `s`.
 void wireEvents(iocp_server* s) {
   TIocpTCPServer& srv = s->server;
-  srv.ContextClass = [] { return static_cast<TIocpContext*>(new CapiContext()); };
+  srv.ContextClass = [s] {
+    return static_cast<TIocpContext*>(
+        new CapiContext(s->contextEvents[IOCP_ON_CONTEXT_FREED], s->contextUsers[IOCP_ON_CONTEXT_FREED]));
+  };
   auto forward = [s](int which) -> TIdServerThreadEvent {
     if (!s->contextEvents[which]) return nullptr;
     return [s, which](TIocpContext* c) {
@@ -384,7 +396,7 @@ int iocp_server_active(iocp_server* s) { return s && s->server.GetActive() ? 1 :
 
 int iocp_server_set_context_event(iocp_server* s, int which, iocp_context_event fn, void* user) {
   if (const int st = inactiveOrFail(s)) return st;
-  if (which < IOCP_ON_CONTEXT_CREATED || which > IOCP_ON_HEARTBEAT) {
+  if (which < IOCP_ON_CONTEXT_CREATED || which > IOCP_ON_CONTEXT_FREED) {
     return fail(IOCP_ERR_ARGUMENT, "unknown context event " + std::to_string(which));
   }
   s->contextEvents[which] = fn;

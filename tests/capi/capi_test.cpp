@@ -114,15 +114,19 @@ TEST_P(Capi, EventsArriveInIndysOrderWithTheReasonAndTheException) {
   iocp_server_set_exception_event(server, [](void* u, iocp_context*, int code, const char* msg, size_t n) {
     host(u)->add("exception " + std::to_string(code) + " " + str(msg, n));
   }, &h);
+  iocp_server_set_context_event(server, IOCP_ON_CONTEXT_FREED, [](void* u, iocp_context*) {
+    host(u)->add("freed");
+    return IOCP_OK;
+  }, &h);
   const int port = start();
   iocp_client* c = connect(port);
   writeLn(iocp_client_io(c), "a");
   EXPECT_EQ(readLn(iocp_client_io(c)), "a");
   iocp_client_disconnect(c, 1);
-  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 5; }));
+  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 6; }));
   const std::vector<std::string> expected = {
       "created", "connect", "execute a", "disconnect peer closed in=1",
-      "exception " + std::to_string(IOCP_ERR_CLOSED_GRACEFULLY) + " Connection Closed Gracefully."};
+      "exception " + std::to_string(IOCP_ERR_CLOSED_GRACEFULLY) + " Connection Closed Gracefully.", "freed"};
   EXPECT_EQ(h.snapshot(), expected);
 }
 
