@@ -1,0 +1,107 @@
+{ IocpIndyCompat: Indy's names for the IOCP bridge, so that an Indy server compiles with only its
+  uses clause changed (IdTCPServer, IdContext, IdTCPConnection, IdIOHandler, IdGlobal,
+  IdException, IdExceptionCore, IdTCPClient -> IocpIndyCompat), and a form saying
+  "object IdTCPServer1: TIdTCPServer" loads into TIocpTCPServer (RegisterClassAlias). Switching
+  a migrated server to the completion engine is then one property:
+  IOHandlerOptions.IOHandlerType := iohIOCP.
+
+  Valid Delphi and Free Pascal (mode delphi). }
+unit IocpIndyCompat;
+
+{$IFDEF FPC}
+  {$mode delphi}
+{$ENDIF}
+
+interface
+
+uses
+  Classes, SysUtils, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient;
+
+type
+  { Classes. }
+  TIdTCPServer = TIocpTCPServer;
+  TIdCustomTCPServer = TIocpTCPServer;
+  TIdContext = TIocpContext;
+  TIdServerContext = TIocpContext;
+  TIdContextClass = TIocpContextClass;
+  TIdContextThreadList = TIocpContextList;
+  TIdTCPConnection = TIocpTCPConnection;
+  TIdIOHandler = TIocpIOHandler;
+  TIdIOHandlerSocket = TIocpIOHandler;
+  TIdIOHandlerStack = TIocpIOHandler;
+  TIdBuffer = TIocpBuffer;
+  TIdSocketHandle = TIocpSocketHandle;
+  TIdSocketHandles = TIocpSocketHandles;
+  TIdListenerThread = TIocpListenerThread;
+  TIdTCPClient = TIocpTCPClient;
+
+  { Types of Indy's events and values. }
+  TIdServerThreadEvent = IocpTCPServer.TIdServerThreadEvent;
+  TIdServerThreadExceptionEvent = IocpTCPServer.TIdServerThreadExceptionEvent;
+  TIdListenExceptionEvent = IocpTCPServer.TIdListenExceptionEvent;
+  TIdSocketHandleEvent = IocpTCPServer.TIdSocketHandleEvent;
+  TIdIOHandlerType = IocpTCPServer.TIdIOHandlerType;
+  TIdReuseSocket = IocpTCPServer.TIdReuseSocket;
+  TIdMaxLineAction = IocpIOHandler.TIdMaxLineAction;
+  TIdBytes = IocpGlobal.TIdBytes;
+  IIdTextEncoding = IocpGlobal.IIdTextEncoding;
+
+  { Exceptions. }
+  EIdException = IocpGlobal.EIdException;
+  EIdSilentException = IocpGlobal.EIdSilentException;
+  EIdConnClosedGracefully = IocpGlobal.EIdConnClosedGracefully;
+  EIdSocketError = IocpGlobal.EIdSocketError;
+  EIdReadTimeout = IocpGlobal.EIdReadTimeout;
+  EIdReadLnMaxLineLengthExceeded = IocpGlobal.EIdReadLnMaxLineLengthExceeded;
+  EIdReadLnWaitMaxAttemptsExceeded = IocpGlobal.EIdReadLnWaitMaxAttemptsExceeded;
+  EIdNotConnected = IocpGlobal.EIdNotConnected;
+  EIdConnectTimeout = IocpGlobal.EIdConnectTimeout;
+  EIdCouldNotBindSocket = IocpGlobal.EIdCouldNotBindSocket;
+  EIdTCPNoOnExecute = IocpGlobal.EIdTCPNoOnExecute;
+
+const
+  iohDefault = IocpTCPServer.iohDefault;
+  iohIOCP = IocpTCPServer.iohIOCP;
+  rsOSDependent = IocpTCPServer.rsOSDependent;
+  rsTrue = IocpTCPServer.rsTrue;
+  rsFalse = IocpTCPServer.rsFalse;
+  maException = IocpIOHandler.maException;
+  maSplit = IocpIOHandler.maSplit;
+  IdTimeoutDefault = IocpIOHandler.IdTimeoutDefault;
+  IdTimeoutInfinite = IocpIOHandler.IdTimeoutInfinite;
+  IdMaxLineLengthDefault = IocpIOHandler.IdMaxLineLengthDefault;
+  EOL = IocpIOHandler.EOL;
+  LF = IocpIOHandler.LF;
+
+function IndyTextEncoding_UTF8: IIdTextEncoding;
+function IndyTextEncoding_ASCII: IIdTextEncoding;
+function IndyTextEncoding_8Bit: IIdTextEncoding;
+function IndyTextEncoding_Default: IIdTextEncoding;
+
+implementation
+
+function IndyTextEncoding_UTF8: IIdTextEncoding;
+begin
+  Result := IocpGlobal.IndyTextEncoding_UTF8;
+end;
+
+function IndyTextEncoding_ASCII: IIdTextEncoding;
+begin
+  Result := IocpGlobal.IndyTextEncoding_ASCII;
+end;
+
+function IndyTextEncoding_8Bit: IIdTextEncoding;
+begin
+  Result := IocpGlobal.IndyTextEncoding_8Bit;
+end;
+
+function IndyTextEncoding_Default: IIdTextEncoding;
+begin
+  Result := IocpGlobal.IndyTextEncoding_Default;
+end;
+
+initialization
+  { Forms saved with Indy's class names load into ours. }
+  RegisterClassAlias(TIocpTCPServer, 'TIdTCPServer');
+  RegisterClassAlias(TIocpTCPClient, 'TIdTCPClient');
+end.
