@@ -6,8 +6,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 HEAPTRC="log=$log" "$@"
 rc=$?
-if ! grep -q "^0 unfreed memory blocks" "$log"; then
-  echo "run_with_heaptrc.sh: memory leaked (heaptrc):" >&2
+if ! grep -q "unfreed memory blocks" "$log" || grep "unfreed memory blocks" "$log" | grep -qv "^0 unfreed"; then
+  echo "run_with_heaptrc.sh: memory leaked, or no heaptrc report:" >&2
   head -20 "$log" >&2
   exit 1
 fi
