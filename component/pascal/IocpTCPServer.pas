@@ -551,51 +551,37 @@ begin
   end;
 end;
 
-function DoConnect(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+{ Run a context event of the user; an exception it raises goes to the engine as a handler error. }
+function RunEvent(AEvent: TIdServerThreadEvent; AHandle: Piocp_context): Integer;
 begin
   Result := IOCP_OK;
   try
-    if Assigned(TIocpTCPServer(AUser).FOnConnect) then
-      TIocpTCPServer(AUser).FOnConnect(ContextOf(AHandle));
+    if Assigned(AEvent) then
+      AEvent(ContextOf(AHandle));
   except
     on E: Exception do
       Result := Raised(ContextOf(AHandle), E);
   end;
+end;
+
+function DoConnect(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+begin
+  Result := RunEvent(TIocpTCPServer(AUser).FOnConnect, AHandle);
 end;
 
 function DoExecute(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := IOCP_OK;
-  try
-    TIocpTCPServer(AUser).FOnExecute(ContextOf(AHandle));
-  except
-    on E: Exception do
-      Result := Raised(ContextOf(AHandle), E);
-  end;
+  Result := RunEvent(TIocpTCPServer(AUser).FOnExecute, AHandle);
 end;
 
 function DoDisconnect(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := IOCP_OK;
-  try
-    if Assigned(TIocpTCPServer(AUser).FOnDisconnect) then
-      TIocpTCPServer(AUser).FOnDisconnect(ContextOf(AHandle));
-  except
-    on E: Exception do
-      Result := Raised(ContextOf(AHandle), E);
-  end;
+  Result := RunEvent(TIocpTCPServer(AUser).FOnDisconnect, AHandle);
 end;
 
 function DoHeartbeat(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := IOCP_OK;
-  try
-    if Assigned(TIocpTCPServer(AUser).FOnHeartbeat) then
-      TIocpTCPServer(AUser).FOnHeartbeat(ContextOf(AHandle));
-  except
-    on E: Exception do
-      Result := Raised(ContextOf(AHandle), E);
-  end;
+  Result := RunEvent(TIocpTCPServer(AUser).FOnHeartbeat, AHandle);
 end;
 
 { The exception object for an engine code, when no handler raised one (e.g. a read that found

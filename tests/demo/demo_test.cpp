@@ -36,23 +36,51 @@ std::string readUntil(int fd, const std::regex& pattern, std::smatch* m, std::st
   return text;
 }
 
-TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    execl(ECHO_DEMO_PATH, ECHO_DEMO_PATH, "--io", GetParam(), "--port", "0", static_cast<char*>(nullptr));
-    _exit(127);
+// A demo server started as a user starts it, with its stdout read by the test.
+struct Demo {
+  pid_t pid = -1;
+  int out = -1;       // The demo's stdout.
+  std::string text;   // What it printed so far.
+  uint16_t port = 0;  // Where it said it listens.
+
+  // Start `path args...` and wait for "listening on 127.0.0.1:PORT". False if it never says so.
+  bool start(const char* path, std::vector<const char*> args) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+      dup2(fds[1], 1);
+      close(fds[0]);
+      args.insert(args.begin(), path);
+      args.push_back(nullptr);
+      execv(path, const_cast<char* const*>(args.data()));
+      _exit(127);
+    }
+    close(fds[1]);
+    out = fds[0];
+    std::smatch m;
+    readUntil(out, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"), &m, text);
+    if (m.empty()) return false;
+    port = static_cast<uint16_t>(std::stoi(m[1].str()));
+    return true;
   }
-  close(out[1]);
-  std::string text;
-  std::smatch m;
-  readUntil(out[0], std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"), &m, text);
-  ASSERT_FALSE(m.empty()) << "demo printed: " << text;
-  const auto port = static_cast<uint16_t>(std::stoi(m[1].str()));
+  // Ctrl-C, then wait for `stoppedLine` and the exit; true if it printed it and exited with 0.
+  bool stop(const char* stoppedLine) {
+    kill(pid, SIGINT);
+    std::smatch stopped;
+    readUntil(out, std::regex(stoppedLine), &stopped, text);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    close(out);
+    return !stopped.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+};
+
+TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
+  Demo demo;
+  ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--io", GetParam(), "--port", "0"})) << "demo printed: " << demo.text;
+  const uint16_t port = demo.port;
 
   {
     Iocp::TIocpTCPClient client;
@@ -74,14 +102,7 @@ TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
     EXPECT_EQ(echoed, "first line\nsecond\n");
   }
 
-  kill(pid, SIGINT);
-  std::smatch stopped;
-  readUntil(out[0], std::regex("echo server stopped"), &stopped, text);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(out[0]);
-  EXPECT_FALSE(stopped.empty()) << "demo printed: " << text;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(demo.stop("echo server stopped")) << "demo printed: " << demo.text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp"),
@@ -109,24 +130,11 @@ class PascalEchoDemo : public ::testing::TestWithParam<const char*> {};
 TEST_P(PascalEchoDemo, ParksConnectionsInReadLnOnFewThreadsOnlyWithIocp) {
   const bool iocp = std::string(GetParam()) == "iocp";
   const int kClients = iocp ? 5000 : 1000;
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], 1);
-    close(out[0]);
-    execl(PASCAL_ECHO_DEMO_PATH, PASCAL_ECHO_DEMO_PATH, "--io", GetParam(), "--port", "0", "--threads", "2",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  std::string text;
-  std::smatch m;
-  readUntil(out[0], std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"), &m, text);
-  ASSERT_FALSE(m.empty()) << "demo printed: " << text;
-  const auto port = static_cast<uint16_t>(std::stoi(m[1].str()));
-  const int threadsIdle = threadsOf(pid);
+  Demo demo;
+  ASSERT_TRUE(demo.start(PASCAL_ECHO_DEMO_PATH, {"--io", GetParam(), "--port", "0", "--threads", "2"}))
+      << "demo printed: " << demo.text;
+  const uint16_t port = demo.port;
+  const int threadsIdle = threadsOf(demo.pid);
   {
     std::vector<std::unique_ptr<Iocp::TIocpTCPClient>> clients;
     for (int i = 0; i < kClients; ++i) {
@@ -137,7 +145,7 @@ TEST_P(PascalEchoDemo, ParksConnectionsInReadLnOnFewThreadsOnlyWithIocp) {
       ASSERT_EQ(clients.back()->IOHandler->ReadLn(), "hello " + std::to_string(i));
     }
     // Every connection's handler now waits in ReadLn again.
-    const int threadsBusy = threadsOf(pid);
+    const int threadsBusy = threadsOf(demo.pid);
     std::printf("[ figures  ] Pascal echo server, %s: %d connections parked in ReadLn, %d threads (%d idle)\n",
                 GetParam(), kClients, threadsBusy, threadsIdle);
     if (iocp) {
@@ -148,14 +156,7 @@ TEST_P(PascalEchoDemo, ParksConnectionsInReadLnOnFewThreadsOnlyWithIocp) {
     clients[kClients / 2]->IOHandler->WriteLn("still there");
     EXPECT_EQ(clients[kClients / 2]->IOHandler->ReadLn(), "still there");
   }
-  kill(pid, SIGINT);
-  std::smatch stopped;
-  readUntil(out[0], std::regex("stopped"), &stopped, text);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(out[0]);
-  EXPECT_FALSE(stopped.empty()) << "demo printed: " << text;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(demo.stop("stopped")) << "demo printed: " << demo.text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, PascalEchoDemo, ::testing::Values("default", "iocp"),

@@ -15,7 +15,7 @@ program events_test;
 {$mode delphi}
 
 uses
-  cthreads, SysUtils, Classes, SyncObjs, DateUtils, IocpGlobal, IocpTCPServer, IocpTCPClient;
+  cthreads, SysUtils, Classes, SyncObjs, DateUtils, IocpGlobal, IocpTCPServer, IocpTCPClient, TestCheck;
 
 const
   Parked = 500;
@@ -47,7 +47,6 @@ type
 
 var
   H: THandlers;
-  Passed, Failed: Integer;
 
 destructor TSerial.Destroy;
 begin
@@ -126,15 +125,6 @@ begin
   Add('exception ' + AException.ClassName + ' ' + InContexts(AContext));
 end;
 
-procedure Check(Ok: Boolean; const What: string);
-begin
-  if Ok then Inc(Passed)
-  else
-  begin
-    Inc(Failed);
-    WriteLn(StdErr, 'failed: ', What);
-  end;
-end;
 
 function WaitUntilLogHas(N: Integer): Boolean;
 var
@@ -233,6 +223,5 @@ begin
     Server.Free;
     H.Free;
   end;
-  WriteLn(Format('%d passed, %d failed', [Passed, Failed]));
-  if Failed <> 0 then Halt(1);
+  Report;
 end.

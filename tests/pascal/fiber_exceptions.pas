@@ -16,7 +16,7 @@ program fiber_exceptions;
 {$mode delphi}
 
 uses
-  cthreads, SysUtils, Classes, IocpApi, IocpFiberRtl;
+  cthreads, SysUtils, Classes, IocpApi, IocpFiberRtl, TestCheck;
 
 const
   Connections = 1000;
@@ -32,20 +32,10 @@ type
 
 var
   FinallyRuns: array[0..Connections - 1] of Integer;
-  Wrong, Caught, Passed, Failed: Integer;
+  Wrong, Caught: Integer;
   Port: Integer;
   Server: Piocp_server;
 
-procedure Check(Ok: Boolean; const What: string);
-begin
-  if Ok then
-    InterlockedIncrement(Passed)
-  else
-  begin
-    InterlockedIncrement(Failed);
-    WriteLn(StdErr, 'failed: ', What);
-  end;
-end;
 
 { ReadLn of a context or client: parks the handler's fiber until the line is there. }
 function ReadLine(Io: Piocp_io): string;
@@ -255,7 +245,5 @@ begin
   Check(Caught = Connections, Format('%d of %d re-raised exceptions caught by their own handler', [Caught, Connections]));
   WriteLn(Format('[ figures  ] WorkOpThreads=%d, fiber state %s: %d connections, %d answered, %d wrong, %d caught',
     [WorkOp, BoolToStr(IocpFiberExceptionStateSwitch, 'on', 'off'), Connections, Ok, Wrong, Caught]));
-  WriteLn(Format('%d passed, %d failed', [Passed, Failed]));
-  if Failed <> 0 then
-    Halt(1);
+  Report;
 end.

@@ -12,20 +12,8 @@ program chat_test;
 {$mode delphi}
 
 uses
-  cthreads, SysUtils, Classes, IocpIndyCompat, ChatServer;
+  cthreads, SysUtils, Classes, IocpIndyCompat, ChatServer, TestCheck;
 
-var
-  Passed, Failed: Integer;
-
-procedure Check(Ok: Boolean; const What: string);
-begin
-  if Ok then Inc(Passed)
-  else
-  begin
-    Inc(Failed);
-    WriteLn(StdErr, 'failed: ', What);
-  end;
-end;
 
 procedure Expect(AClient: TIdTCPClient; const ALine: string);
 var
@@ -101,6 +89,5 @@ begin
   finally
     Chat.Free;
   end;
-  WriteLn(Format('%d passed, %d failed', [Passed, Failed]));
-  if Failed <> 0 then Halt(1);
+  Report;
 end.
