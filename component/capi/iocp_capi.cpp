@@ -112,12 +112,14 @@ namespace {
 // The context the server creates for the C ABI: the host's pointer and the IOHandler handle.
 class CapiContext final : public TIocpContext {
  public:
-  CapiContext(iocp_context_event onFreed, void* freedUser) : onFreed_(onFreed), freedUser_(freedUser) {
+  CapiContext(iocp_server* server, iocp_context_event onFreed, void* freedUser)
+      : owner(server), onFreed_(onFreed), freedUser_(freedUser) {
     handle.io = Connection->IOHandler;
   }
   ~CapiContext() override {
     if (onFreed_) onFreed_(freedUser_, reinterpret_cast<iocp_context*>(static_cast<TIocpContext*>(this)));
   }
+  iocp_server* const owner;  // The C ABI server this context belongs to.
   void* user = nullptr;
   iocp_io handle;
   std::string reason;  // DisconnectReason handed out.
@@ -158,7 +160,7 @@ void wireEvents(iocp_server* s) {
   TIocpTCPServer& srv = s->server;
   srv.ContextClass = [s] {
     return static_cast<TIocpContext*>(
-        new CapiContext(s->contextEvents[IOCP_ON_CONTEXT_FREED], s->contextUsers[IOCP_ON_CONTEXT_FREED]));
+        new CapiContext(s, s->contextEvents[IOCP_ON_CONTEXT_FREED], s->contextUsers[IOCP_ON_CONTEXT_FREED]));
   };
   auto forward = [s](int which) -> TIdServerThreadEvent {
     if (!s->contextEvents[which]) return nullptr;
@@ -472,11 +474,7 @@ int iocp_context_set_user(iocp_context* c, void* user) {
 
 iocp_io* iocp_context_io(iocp_context* c) { return c ? &capi(c)->handle : nullptr; }
 
-iocp_server* iocp_context_server(iocp_context* c) {
-  if (!c) return nullptr;
-  // The server object is the first member of iocp_server.
-  return reinterpret_cast<iocp_server*>(capi(c)->Server);
-}
+iocp_server* iocp_context_server(iocp_context* c) { return c ? capi(c)->owner : nullptr; }
 
 int iocp_context_endpoint(iocp_context* c, int which, const char** ip, size_t* ipLength, int* port) {
   if (!c || (which != 0 && which != 1)) return fail(IOCP_ERR_ARGUMENT, "no context, or which is not 0 or 1");
