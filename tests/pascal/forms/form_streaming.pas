@@ -1,0 +1,248 @@
+{ Forms saved the way the IDEs save them load through the RTL's own streaming (ObjectTextToBinary
+  + ReadComponent) into a TDataModule, go active in Loaded, serve, and write back the same text:
+
+  1. A module with TIocpTCPServer: IOHandlerOptions.IOHandlerType = iohIOCP,
+     IOHandlerOptions.IOCP.IOCPThreads = 2, WorkOpThreads = 0 (the default: not stored), a
+     Bindings collection, DefaultPort, heartbeat options, OnConnect/OnDisconnect/OnExecute bound
+     to the module's methods, Active = True.
+  2. A module saved for Indy ("object IdTCPServer1: TIdTCPServer", Bindings = <>, DefaultPort,
+     OnExecute = IdTCPServer1Execute) loads unchanged through IocpIndyCompat and serves; with the
+     one line "IOHandlerOptions.IOHandlerType = iohIOCP" added it runs on the completion engine.
+  3. Bad forms (an unknown enum value, a wrong property type, a missing event method) fail with
+     the RTL's error, and nothing is left listening.
+  Prints "N passed, N failed". }
+program form_streaming;
+
+{$mode delphi}
+
+uses
+  cthreads, SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, TestCheck;
+
+type
+  TServerModule = class(TDataModule)
+  published
+    IocpServer: TIocpTCPServer;
+    IdTCPServer1: TIdTCPServer;
+    procedure ServerConnect(AContext: TIocpContext);
+    procedure ServerDisconnect(AContext: TIocpContext);
+    procedure ServerExecute(AContext: TIocpContext);
+    procedure IdTCPServer1Execute(AContext: TIdContext);
+  public
+    Connects, Disconnects: Integer;
+  end;
+
+procedure TServerModule.ServerConnect(AContext: TIocpContext);
+begin
+  InterlockedIncrement(Connects);
+end;
+
+procedure TServerModule.ServerDisconnect(AContext: TIocpContext);
+begin
+  InterlockedIncrement(Disconnects);
+end;
+
+procedure TServerModule.ServerExecute(AContext: TIocpContext);
+begin
+  AContext.Connection.IOHandler.WriteLn('module: ' + AContext.Connection.IOHandler.ReadLn);
+end;
+
+procedure TServerModule.IdTCPServer1Execute(AContext: TIdContext);
+begin
+  AContext.Connection.IOHandler.WriteLn('indy form: ' + AContext.Connection.IOHandler.ReadLn);
+end;
+
+const
+  IocpForm =
+    'object ServerModule: TServerModule'#10 +
+    '  OldCreateOrder = False'#10 +
+    '  Height = 150'#10 +
+    '  HorizontalOffset = 0'#10 +
+    '  VerticalOffset = 0'#10 +
+    '  Width = 150'#10 +
+    '  object IocpServer: TIocpTCPServer'#10 +
+    '    Active = True'#10 +
+    '    Bindings = <'#10 +
+    '      item'#10 +
+    '        IP = ''127.0.0.1'''#10 +
+    '      end>'#10 +
+    '    DefaultPort = 0'#10 +
+    '    IOHandlerOptions.IOHandlerType = iohIOCP'#10 +
+    '    IOHandlerOptions.IOCP.IOCPThreads = 2'#10 +
+    '    Heartbeat.Enabled = True'#10 +
+    '    Heartbeat.Interval = 5000'#10 +
+    '    OnConnect = ServerConnect'#10 +
+    '    OnDisconnect = ServerDisconnect'#10 +
+    '    OnExecute = ServerExecute'#10 +
+    '    left = 40'#10 +
+    '    top = 20'#10 +
+    '  end'#10 +
+    'end'#10;
+
+function IndyForm(const ExtraLine: string): string;
+begin
+  Result :=
+    'object ServerModule: TServerModule'#10 +
+    '  object IdTCPServer1: TIdTCPServer'#10 +
+    '    Bindings = <>'#10 +
+    '    DefaultPort = 0'#10 +
+    ExtraLine +
+    '    OnExecute = IdTCPServer1Execute'#10 +
+    '  end'#10 +
+    'end'#10;
+end;
+
+{ Load a module from form text, as the IDE's streaming does. }
+function LoadModule(const Text: string): TServerModule;
+var
+  Src, Bin: TStringStream;
+begin
+  Result := TServerModule.CreateNew(nil);
+  Src := TStringStream.Create(Text);
+  Bin := TStringStream.Create('');
+  try
+    try
+      ObjectTextToBinary(Src, Bin);
+      Bin.Position := 0;
+      Bin.ReadComponent(Result);
+    except
+      Result.Free;
+      raise;
+    end;
+  finally
+    Src.Free;
+    Bin.Free;
+  end;
+end;
+
+function SaveModule(M: TServerModule): string;
+var
+  Bin, Txt: TStringStream;
+begin
+  Bin := TStringStream.Create('');
+  Txt := TStringStream.Create('');
+  try
+    Bin.WriteComponent(M);
+    Bin.Position := 0;
+    ObjectBinaryToText(Bin, Txt);
+    Result := Txt.DataString;
+  finally
+    Bin.Free;
+    Txt.Free;
+  end;
+end;
+
+function Ask(Port: Integer; const Line: string): string;
+var
+  C: TIocpTCPClient;
+begin
+  C := TIocpTCPClient.Create(nil);
+  try
+    C.ReadTimeout := 5000;
+    C.Connect('127.0.0.1', Port);
+    C.IOHandler.WriteLn(Line);
+    Result := C.IOHandler.ReadLn;
+  finally
+    C.Free;
+  end;
+end;
+
+procedure LoadsAndServes;
+var
+  M: TServerModule;
+  Text: string;
+begin
+  M := LoadModule(IocpForm);
+  try
+    Check(M.IocpServer.Active, 'active after Loaded');
+    Check(M.IocpServer.IOHandlerOptions.IOHandlerType = iohIOCP, 'IOHandlerType streamed');
+    Check(M.IocpServer.IOHandlerOptions.IOCP.IOCPThreads = 2, 'IOCPThreads streamed');
+    Check(M.IocpServer.Bindings.Count = 1, 'one binding');
+    Check(Ask(M.IocpServer.Bindings[0].Port, 'hello') = 'module: hello', 'serves through the module''s OnExecute');
+    Text := SaveModule(M);
+    Check(Pos('IOHandlerOptions.IOHandlerType = iohIOCP', Text) > 0, 'IOHandlerType written back');
+    Check(Pos('IOHandlerOptions.IOCP.IOCPThreads = 2', Text) > 0, 'IOCPThreads written back');
+    Check(Pos('WorkOpThreads', Text) = 0, 'defaults are not written');
+    Check(Pos('ListenQueue', Text) = 0, 'ListenQueue default not written');
+    Check(Pos('OnExecute = ServerExecute', Text) > 0, 'event binding written back');
+    M.IocpServer.Active := False;
+    Check(M.Connects = 1, Format('%d OnConnect', [M.Connects]));
+    Check(M.Disconnects = 1, Format('%d OnDisconnect', [M.Disconnects]));
+  finally
+    M.Free;
+  end;
+end;
+
+procedure IndyFormLoadsUnchanged;
+var
+  M: TServerModule;
+begin
+  M := LoadModule(IndyForm(''));
+  try
+    Check(M.IdTCPServer1 is TIocpTCPServer, 'TIdTCPServer loads as TIocpTCPServer');
+    Check(M.IdTCPServer1.IOHandlerOptions.IOHandlerType = iohDefault, 'Indy form: thread per connection');
+    M.IdTCPServer1.Bindings.Add.IP := '127.0.0.1';
+    M.IdTCPServer1.Active := True;
+    Check(Ask(M.IdTCPServer1.Bindings[0].Port, 'x') = 'indy form: x', 'Indy form serves');
+  finally
+    M.Free;
+  end;
+  M := LoadModule(IndyForm('    IOHandlerOptions.IOHandlerType = iohIOCP'#10));
+  try
+    Check(M.IdTCPServer1.IOHandlerOptions.IOHandlerType = iohIOCP, 'one line switches to iohIOCP');
+    M.IdTCPServer1.Bindings.Add.IP := '127.0.0.1';
+    M.IdTCPServer1.Active := True;
+    Check(Ask(M.IdTCPServer1.Bindings[0].Port, 'y') = 'indy form: y', 'serves on the completion engine');
+  finally
+    M.Free;
+  end;
+end;
+
+const
+  BadFormPort = 47391;  { Bound by the bad forms, so the test can see that nothing listens on it. }
+
+procedure BadFormFails(const Text, What: string);
+var
+  M: TServerModule;
+  Msg: string;
+  Probe: TIocpTCPServer;
+begin
+  Msg := '';
+  try
+    M := LoadModule(StringReplace(Text, '      end>', '        Port = ' + IntToStr(BadFormPort) + #10'      end>', []));
+    M.Free;
+  except
+    on E: Exception do
+      Msg := E.ClassName + ': ' + E.Message;
+  end;
+  Check(Msg <> '', What + ' must fail to load');
+  WriteLn('[ figures  ] ', What, ': ', Msg);
+  { Nothing was left listening: the same address binds again at once, without SO_REUSEADDR. }
+  Probe := TIocpTCPServer.Create(nil);
+  try
+    Probe.Bindings.Add.IP := '127.0.0.1';
+    Probe.Bindings[0].Port := BadFormPort;
+    Probe.ReuseSocket := rsFalse;
+    Probe.OnExecute := TServerModule(nil).ServerExecute;
+    try
+      Probe.Active := True;
+      Check(Probe.Active, What + ': nothing left listening');
+    except
+      on E: Exception do
+        Check(False, What + ': the port is still taken: ' + E.Message);
+    end;
+  finally
+    Probe.Free;
+  end;
+end;
+
+begin
+  IsMultiThread := True;
+  RegisterClass(TServerModule);
+  LoadsAndServes;
+  IndyFormLoadsUnchanged;
+  BadFormFails(StringReplace(IocpForm, '= iohIOCP', '= iohFastest', []), 'an unknown enum value');
+  BadFormFails(StringReplace(IocpForm, 'IOCPThreads = 2', 'IOCPThreads = ''two''', []), 'a wrong property type');
+  BadFormFails(StringReplace(IocpForm, 'OnExecute = ServerExecute', 'OnExecute = NoSuchMethod', []),
+    'a missing event method');
+  Report;
+end.
