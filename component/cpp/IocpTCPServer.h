@@ -128,6 +128,8 @@ using TIdListenExceptionEvent =
 using TIdSocketHandleEvent = std::function<void(TIocpSocketHandle* AHandle)>;
 // VCL's TNotifyEvent for the server (Sender = the server that fires it).
 using TIocpServerNotifyEvent = std::function<void(TIocpTCPServer* ASender)>;
+using TIdNotifyEvent [[deprecated("use TIocpServerNotifyEvent (Indy has no TIdNotifyEvent)")]] =
+    TIocpServerNotifyEvent;
 
 // IOHandlerOptions.IOCP: the completion engine's threads.
 struct TIocpIOCPOptions {

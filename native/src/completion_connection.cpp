@@ -51,11 +51,11 @@ void CompletionConnection::runStrand() {
       armLiveness();
     }
     if ((bits & kEvLiveness) && !fiber_->finished()) onLivenessTimer();
-    if (bits & kEvForeign) {
+    if ((bits & kEvForeign) && !dropping()) {
       adoptForeignOutput();
       bits |= kEvOut;  // Try to send it now.
     }
-    if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty()) {
+    if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty() && !dropping()) {
       if (const int err = flushOutput()) {
         socketError(err);  // Records the OS code and the reason; the parked reader returns it.
         bits |= kEvIn;
@@ -157,6 +157,7 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
     explicit Sending(CompletionConnection& conn) : c(conn) { c.sending_ = true; }
     ~Sending() {
       c.sending_ = false;
+      if (c.dropping()) return;  // disconnect(reason, false): nothing more goes out.
       c.adoptForeignOutput();
       // Send what was adopted now: no event may be pending to trigger it later.
       if (!c.output_.empty()) {
@@ -191,8 +192,8 @@ void CompletionConnection::drainOutput() {
   const auto deadline = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
   try {
     // Send what is queued, and let the OS finish what it already took.
-    while (osError_ == 0 && flushOutput() == 0 && (!output_.empty() || socket_->sendPending()) &&
-           Clock::now() < deadline) {
+    while (osError_ == 0 && flushOnClose() && flushOutput() == 0 &&
+           (!output_.empty() || socket_->sendPending()) && Clock::now() < deadline) {
       park(kEvOut, deadline, false);
     }
   } catch (...) {  // Out of memory for a timer: give up waiting.

@@ -37,7 +37,9 @@ bool StreamConnection::setReason(CloseReason reason) {
 void StreamConnection::disconnect(CloseReason reason, bool flushOutput) {
   setReason(reason);
   if (!flushOutput) flushOnClose_.store(false, std::memory_order_release);
-  if (!closing_.exchange(true, std::memory_order_acq_rel)) interrupt();
+  // A request to drop queued output wakes the handler even when it is already closing (e.g.
+  // flushing after an earlier disconnect), so the flush stops at once.
+  if (!closing_.exchange(true, std::memory_order_acq_rel) || !flushOutput) interrupt();
 }
 
 bool StreamConnection::connected() const {

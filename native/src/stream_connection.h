@@ -114,6 +114,8 @@ class StreamConnection : public Connection {
   // The socket is being closed: I/O calls return NotConnected without interrupt(). Any thread.
   void markClosing() { closing_.store(true, std::memory_order_release); }
   bool flushOnClose() const { return flushOnClose_.load(std::memory_order_acquire); }
+  // Closing with queued output to be dropped (disconnect(reason, false)): send nothing more.
+  bool dropping() const { return closing() && !flushOnClose(); }
   IoStatus socketError(int err);  // Record an OS error (reason PeerReset); returns SocketError.
   IoStatus peerClosed();          // Record the peer's FIN (reason PeerClosed); ClosedGracefully.
 

@@ -189,3 +189,58 @@ TEST_P(IndyMembers, ClientFiresOnConnectedAndOnDisconnected) {
 }
 
 }  // namespace
+
+namespace {
+
+class IndyMembersMore : public ServerTest {};
+INSTANTIATE_FOR_BOTH_ENGINES(IndyMembersMore);
+
+// As Indy's Connect: an exception in OnConnected closes the new connection and is re-raised.
+TEST_P(IndyMembersMore, AnExceptionInOnConnectedClosesTheConnectionAgain) {
+  echo();
+  start();
+  TIocpTCPClient c;
+  c.OnConnected = [](TIocpTCPClient*) { throw EIdException("refused by OnConnected"); };
+  EXPECT_THROW(c.Connect("127.0.0.1", server->Bindings[0].Port), EIdException);
+  EXPECT_FALSE(c.Connected());
+  EXPECT_THROW(c.IOHandler->WriteLn("x"), EIdNotConnected);
+}
+
+// A connection still flushing after Disconnect(true) to a peer that does not read stops at once
+// when Disconnect(false) follows (instead of waiting out the close-flush timeout, 2 s).
+TEST_P(IndyMembersMore, DisconnectWithoutNotifyStopsAFlushAlreadyUnderWay) {
+  if (!iocp()) GTEST_SKIP() << "only iohIOCP queues output that a close then flushes";
+  server->IOHandlerOptions.IOCP.MaxPendingOutput = 32 * 1024 * 1024;
+  std::atomic<TIocpContext*> ctx{nullptr};
+  std::atomic<bool> disconnected{false};
+  std::atomic<long long> disconnectAt{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto stop = stopAtEnd();
+  server->OnExecute = [&](TIocpContext* c) {
+    c->Connection->IOHandler->ReadLn();
+    c->Connection->IOHandler->Write(std::string(16 * 1024 * 1024, 'f'));  // Queued: nobody reads.
+    ctx = c;
+    c->Connection->Disconnect(true);  // The handler ends; close() flushes, up to 2 s.
+  };
+  server->OnDisconnect = [&](TIocpContext*) {
+    disconnectAt = msSince(t0);
+    disconnected = true;
+  };
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port, 64 * 1024);
+  s.send("go\r\n");
+  ASSERT_TRUE(waitUntil([&] { return ctx.load() != nullptr; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Let the flush begin (pacing).
+  const long long dropAt = msSince(t0);
+  {
+    auto& list = server->Contexts->LockList();  // Still listed until its OnDisconnect has run.
+    for (TIocpContext* c : list) c->Connection->Disconnect(false);
+    server->Contexts->UnlockList();
+  }
+  ASSERT_TRUE(waitUntil([&] { return disconnected.load(); }, 5000));
+  std::printf("[ figures  ] iohIOCP: OnDisconnect %lld ms after Disconnect(false) interrupted a flush\n",
+              disconnectAt.load() - dropAt);
+  EXPECT_LT(disconnectAt.load() - dropAt, 500 * kSlowdown);
+}
+
+}  // namespace

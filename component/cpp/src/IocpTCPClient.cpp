@@ -35,7 +35,13 @@ void TIocpTCPClient::Connect() {
       if (OnHeartbeat) OnHeartbeat(this);
     });
   }
-  if (OnConnected) OnConnected(this);
+  if (!OnConnected) return;
+  try {
+    OnConnected(this);
+  } catch (...) {  // As Indy: a connection whose OnConnected failed is closed again.
+    closeConnection(false);
+    throw;
+  }
 }
 
 void TIocpTCPClient::Disconnect(bool ANotifyPeer) {

@@ -23,7 +23,6 @@
 // only drop the reference. shutdown() waits until no operation is outstanding before the I/O
 // threads leave. Timers: one helper thread posts a packet when the armed deadline passes (the
 // counterpart of Linux's timerfd).
-#include <winsock2.h>
 #pragma once
 
 #include <winsock2.h>
