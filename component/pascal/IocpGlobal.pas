@@ -50,10 +50,16 @@ function IndyTextEncoding_ASCII: IIdTextEncoding;
 function IndyTextEncoding_8Bit: IIdTextEncoding;
 function IndyTextEncoding_Default: IIdTextEncoding;
 
+{ The Indy exception object for a C ABI error code (EIdException for codes without a class of
+  their own). Any thread. }
+function IocpExceptionFor(ACode: Integer; const AMessage: string; AOsError: Integer = 0): Exception;
 { Raise the Indy exception for a C ABI result (nothing for IOCP_OK or a count >= 0). Any thread. }
 procedure IocpCheck(AResult: Integer);
 { The C ABI code that names an exception's class (for iocp_set_handler_error). }
 function IocpCodeOf(E: Exception): Integer;
+{ Inside a callback: tell the engine that E was raised; returns IOCP_ERR_HANDLER for the
+  callback to return. }
+function IocpReportHandlerError(E: Exception): Integer;
 { Make the runtime ready for callbacks on engine threads (FPC: IsMultiThread). The server and
   client units call it; programs need cthreads first in their uses clause (FPC on Unix). }
 procedure IocpPrepareRuntime;
@@ -165,26 +171,36 @@ begin
   Result := GASCII;
 end;
 
-procedure IocpCheck(AResult: Integer);
-var
-  Msg: string;
+function IocpExceptionFor(ACode: Integer; const AMessage: string; AOsError: Integer): Exception;
 begin
-  if AResult >= IOCP_OK then
-    Exit;
-  Msg := string(iocp_last_error);
-  case AResult of
-    IOCP_ERR_CLOSED_GRACEFULLY: raise EIdConnClosedGracefully.Create(Msg);
-    IOCP_ERR_SOCKET: raise EIdSocketError.CreateError(iocp_last_os_error, Msg);
-    IOCP_ERR_READ_TIMEOUT: raise EIdReadTimeout.Create(Msg);
-    IOCP_ERR_MAX_LINE_LENGTH: raise EIdReadLnMaxLineLengthExceeded.Create(Msg);
-    IOCP_ERR_READLN_MAX_ATTEMPTS: raise EIdReadLnWaitMaxAttemptsExceeded.Create(Msg);
-    IOCP_ERR_NOT_CONNECTED: raise EIdNotConnected.Create(Msg);
-    IOCP_ERR_BIND: raise EIdCouldNotBindSocket.Create(Msg);
-    IOCP_ERR_CONNECT_TIMEOUT: raise EIdConnectTimeout.Create(Msg);
-    IOCP_ERR_NO_ON_EXECUTE: raise EIdTCPNoOnExecute.Create(Msg);
+  case ACode of
+    IOCP_ERR_CLOSED_GRACEFULLY: Result := EIdConnClosedGracefully.Create(AMessage);
+    IOCP_ERR_SOCKET: Result := EIdSocketError.CreateError(AOsError, AMessage);
+    IOCP_ERR_READ_TIMEOUT: Result := EIdReadTimeout.Create(AMessage);
+    IOCP_ERR_MAX_LINE_LENGTH: Result := EIdReadLnMaxLineLengthExceeded.Create(AMessage);
+    IOCP_ERR_READLN_MAX_ATTEMPTS: Result := EIdReadLnWaitMaxAttemptsExceeded.Create(AMessage);
+    IOCP_ERR_NOT_CONNECTED: Result := EIdNotConnected.Create(AMessage);
+    IOCP_ERR_BIND: Result := EIdCouldNotBindSocket.Create(AMessage);
+    IOCP_ERR_CONNECT_TIMEOUT: Result := EIdConnectTimeout.Create(AMessage);
+    IOCP_ERR_NO_ON_EXECUTE: Result := EIdTCPNoOnExecute.Create(AMessage);
   else
-    raise EIdException.Create(Msg);
+    Result := EIdException.Create(AMessage);
   end;
+end;
+
+procedure IocpCheck(AResult: Integer);
+begin
+  if AResult < IOCP_OK then
+    raise IocpExceptionFor(AResult, string(iocp_last_error), iocp_last_os_error);
+end;
+
+function IocpReportHandlerError(E: Exception): Integer;
+var
+  Msg: AnsiString;
+begin
+  Msg := AnsiString(E.Message);
+  iocp_set_handler_error(IocpCodeOf(E), PAnsiChar(Msg), Length(Msg));
+  Result := IOCP_ERR_HANDLER;
 end;
 
 function IocpCodeOf(E: Exception): Integer;

@@ -52,7 +52,6 @@ implementation
 function DoClientEvent(AUser: Pointer; AClient: Piocp_client; AConnected: Boolean): Integer;
 var
   C: TIocpTCPClient;
-  Msg: AnsiString;
 begin
   Result := IOCP_OK;
   try
@@ -61,11 +60,7 @@ begin
     if not AConnected and Assigned(C.FOnDisconnected) then C.FOnDisconnected(C);
   except
     on E: Exception do
-    begin
-      Msg := AnsiString(E.Message);
-      iocp_set_handler_error(IocpCodeOf(E), PAnsiChar(Msg), Length(Msg));
-      Result := IOCP_ERR_HANDLER;
-    end;
+      Result := IocpReportHandlerError(E);
   end;
 end;
 

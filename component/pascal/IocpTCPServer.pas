@@ -516,14 +516,10 @@ end;
 
 { A handler raised E: keep it for OnException and tell the engine. }
 function Raised(AContext: TIocpContext; E: Exception): Integer;
-var
-  Msg: AnsiString;
 begin
-  Msg := AnsiString(E.Message);
-  iocp_set_handler_error(IocpCodeOf(E), PAnsiChar(Msg), Length(Msg));
+  Result := IocpReportHandlerError(E);
   if (AContext <> nil) and (AContext.FPending = nil) then
     AContext.FPending := TObject(AcquireExceptionObject);
-  Result := IOCP_ERR_HANDLER;
 end;
 
 function DoContextCreated(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
@@ -584,22 +580,6 @@ begin
   Result := RunEvent(TIocpTCPServer(AUser).FOnHeartbeat, AHandle);
 end;
 
-{ The exception object for an engine code, when no handler raised one (e.g. a read that found
-  the peer gone). }
-function ExceptionFor(ACode: Integer; const AMessage: string): Exception;
-begin
-  case ACode of
-    IOCP_ERR_CLOSED_GRACEFULLY: Result := EIdConnClosedGracefully.Create(AMessage);
-    IOCP_ERR_SOCKET: Result := EIdSocketError.CreateError(0, AMessage);
-    IOCP_ERR_READ_TIMEOUT: Result := EIdReadTimeout.Create(AMessage);
-    IOCP_ERR_MAX_LINE_LENGTH: Result := EIdReadLnMaxLineLengthExceeded.Create(AMessage);
-    IOCP_ERR_READLN_MAX_ATTEMPTS: Result := EIdReadLnWaitMaxAttemptsExceeded.Create(AMessage);
-    IOCP_ERR_NOT_CONNECTED: Result := EIdNotConnected.Create(AMessage);
-  else
-    Result := EIdException.Create(AMessage);
-  end;
-end;
-
 procedure DoException(AUser: Pointer; AHandle: Piocp_context; ACode: Integer; AMessage: PAnsiChar;
   ALength: size_t); cdecl;
 var
@@ -621,7 +601,7 @@ begin
     begin
       FreeAndNil(E);
       SetString(Raw, AMessage, ALength);
-      E := ExceptionFor(ACode, string(Raw));
+      E := IocpExceptionFor(ACode, string(Raw));
     end;
     try
       if Assigned(Server.FOnException) then
