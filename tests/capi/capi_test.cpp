@@ -12,17 +12,11 @@
 #include <vector>
 
 #include "iocp.h"
+#include "wait_until.h"
 
 namespace {
 
-bool waitUntil(const std::function<bool()>& pred, int timeoutMs = 5000) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
+using testing_support::waitUntil;
 
 std::string str(const char* p, size_t n) { return std::string(p, n); }
 

@@ -12,18 +12,9 @@
 #include <vector>
 
 #include "Iocp.h"
+#include "wait_until.h"
 
 namespace testing_support {
-
-// Poll `pred` every 2 ms until it holds or `timeoutMs` passes. Returns the last value of pred.
-inline bool waitUntil(const std::function<bool()>& pred, int timeoutMs = 5000) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return pred();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
 
 inline long long msSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();

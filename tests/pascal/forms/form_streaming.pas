@@ -172,29 +172,28 @@ begin
   end;
 end;
 
-procedure IndyFormLoadsUnchanged;
+{ Load the Indy form (with ExtraLine added), check its engine, serve one line. }
+procedure IndyFormServes(const ExtraLine: string; AType: TIdIOHandlerType; const What: string);
 var
   M: TServerModule;
 begin
-  M := LoadModule(IndyForm(''));
+  M := LoadModule(IndyForm(ExtraLine));
   try
     Check(M.IdTCPServer1 is TIocpTCPServer, 'TIdTCPServer loads as TIocpTCPServer');
-    Check(M.IdTCPServer1.IOHandlerOptions.IOHandlerType = iohDefault, 'Indy form: thread per connection');
+    Check(M.IdTCPServer1.IOHandlerOptions.IOHandlerType = AType, What + ': the engine');
     M.IdTCPServer1.Bindings.Add.IP := '127.0.0.1';
     M.IdTCPServer1.Active := True;
-    Check(Ask(M.IdTCPServer1.Bindings[0].Port, 'x') = 'indy form: x', 'Indy form serves');
+    Check(Ask(M.IdTCPServer1.Bindings[0].Port, What) = 'indy form: ' + What, What + ': serves');
   finally
     M.Free;
   end;
-  M := LoadModule(IndyForm('    IOHandlerOptions.IOHandlerType = iohIOCP'#10));
-  try
-    Check(M.IdTCPServer1.IOHandlerOptions.IOHandlerType = iohIOCP, 'one line switches to iohIOCP');
-    M.IdTCPServer1.Bindings.Add.IP := '127.0.0.1';
-    M.IdTCPServer1.Active := True;
-    Check(Ask(M.IdTCPServer1.Bindings[0].Port, 'y') = 'indy form: y', 'serves on the completion engine');
-  finally
-    M.Free;
-  end;
+end;
+
+procedure IndyFormLoadsUnchanged;
+begin
+  IndyFormServes('', iohDefault, 'unchanged Indy form (thread per connection)');
+  IndyFormServes('    IOHandlerOptions.IOHandlerType = iohIOCP'#10, iohIOCP,
+    'Indy form plus one line (completion engine)');
 end;
 
 const
