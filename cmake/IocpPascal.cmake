@@ -1,30 +1,64 @@
-# Building Pascal programs with Free Pascal (mode delphi) against the C ABI library (libiocp).
+# Building Pascal programs with Free Pascal (mode delphi) against the C ABI library (libiocp / iocp.dll).
 #   iocp_pascal_program(NAME SOURCE [HEAPTRC] [UNITS dir...])  builds ${CMAKE_CURRENT_BINARY_DIR}/NAME
-# from SOURCE with the units in component/pascal (and UNITS), warnings as errors, line info, and
-# heaptrc if asked; the library is found at run time through the rpath.
-find_program(IOCP_FPC fpc REQUIRED)
+# (NAME.exe on Windows) from SOURCE with the units in component/pascal (and UNITS), warnings as
+# errors, line info, and heaptrc if asked.
+#   Linux: fpc; the library is found at run time through the rpath.
+#   Windows (the mingw cross-build): the native ppcx64 with -Twin64 against Free Pascal's Windows
+#   units, built once into the build tree by tools/fpc-win64-rtl.sh; iocp.dll is copied beside the
+#   program. Run it with ${IOCP_PASCAL_RUNNER} (Wine) in front.
+# Sets IOCP_PASCAL_SUFFIX (the programs' file suffix) and IOCP_PASCAL_RUNNER (what runs them).
 set(IOCP_PASCAL_UNITS ${PROJECT_SOURCE_DIR}/component/pascal)
 file(GLOB IOCP_PASCAL_UNIT_FILES CONFIGURE_DEPENDS ${IOCP_PASCAL_UNITS}/*.pas)
+
+if(WIN32)
+  find_program(IOCP_PPCX64 ppcx64 PATHS /usr/lib/x86_64-linux-gnu/fpc/3.2.2 REQUIRED)
+  set(rtl ${CMAKE_BINARY_DIR}/fpc-win64)
+  set(IOCP_PASCAL_RTL_UNITS ${rtl}/units/x86_64-win64)
+  if(NOT TARGET iocp_pascal_rtl)  # Once, for every directory that builds Pascal programs.
+    add_custom_command(OUTPUT ${IOCP_PASCAL_RTL_UNITS}/.complete
+      COMMAND bash ${PROJECT_SOURCE_DIR}/tools/fpc-win64-rtl.sh ${rtl}
+      DEPENDS ${PROJECT_SOURCE_DIR}/tools/fpc-win64-rtl.sh
+      COMMENT "Free Pascal Windows x64 units" VERBATIM)
+    add_custom_target(iocp_pascal_rtl DEPENDS ${IOCP_PASCAL_RTL_UNITS}/.complete)
+  endif()
+  set(IOCP_PASCAL_COMPILER ${IOCP_PPCX64} -Twin64 -n -Fu${IOCP_PASCAL_RTL_UNITS})
+  set(IOCP_PASCAL_SUFFIX .exe)
+  set(IOCP_PASCAL_RUNNER ${CMAKE_CROSSCOMPILING_EMULATOR})
+else()
+  find_program(IOCP_FPC fpc REQUIRED)
+  set(IOCP_PASCAL_COMPILER ${IOCP_FPC})
+  set(IOCP_PASCAL_SUFFIX "")
+  set(IOCP_PASCAL_RUNNER "")
+endif()
 
 function(iocp_pascal_program name source)
   cmake_parse_arguments(ARG "HEAPTRC" "" "UNITS" ${ARGN})
   set(extra "")
+  set(depends ${source} ${IOCP_PASCAL_UNIT_FILES} iocp)
   foreach(dir ${ARG_UNITS})
     list(APPEND extra -Fu${dir})
     file(GLOB more CONFIGURE_DEPENDS ${dir}/*.pas)
-    list(APPEND ARG_DEPENDS ${more})
+    list(APPEND depends ${more})
   endforeach()
-  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name})
-  set(units ${CMAKE_CURRENT_BINARY_DIR}/${name}.units)
-  set(heaptrc "")
   if(ARG_HEAPTRC)
-    set(heaptrc -gh)
+    list(APPEND extra -gh)
+  endif()
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${name}${IOCP_PASCAL_SUFFIX})
+  set(units ${CMAKE_CURRENT_BINARY_DIR}/${name}.units)
+  if(WIN32)
+    list(APPEND depends iocp_pascal_rtl)
+    set(link "")
+    set(beside COMMAND ${CMAKE_COMMAND} -E copy_if_different $<TARGET_FILE:iocp> ${CMAKE_CURRENT_BINARY_DIR})
+  else()
+    set(link -Fl$<TARGET_FILE_DIR:iocp> -k-rpath=$<TARGET_FILE_DIR:iocp>)
+    set(beside "")
   endif()
   add_custom_command(OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${units}
-    COMMAND ${IOCP_FPC} -Mdelphi ${heaptrc} -gl -vewn -Sew -FU${units} -Fu${IOCP_PASCAL_UNITS} ${extra}
-            -Fl$<TARGET_FILE_DIR:iocp> -k-rpath=$<TARGET_FILE_DIR:iocp> -o${out} ${source}
-    DEPENDS ${source} ${IOCP_PASCAL_UNIT_FILES} ${ARG_DEPENDS} iocp
-    COMMENT "fpc ${name}" VERBATIM)
+    COMMAND ${IOCP_PASCAL_COMPILER} -Mdelphi -gl -vewn -Sew -FU${units} -Fu${IOCP_PASCAL_UNITS} ${extra}
+            ${link} -o${out} ${source}
+    ${beside}
+    DEPENDS ${depends}
+    COMMENT "Free Pascal: ${name}" VERBATIM)
   add_custom_target(${name} ALL DEPENDS ${out})
 endfunction()

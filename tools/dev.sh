@@ -18,7 +18,7 @@ windows=0
 
 # Debian packages the build needs (see README "Dependencies" for why each is there).
 packages=(g++ cmake make libgtest-dev libboost-context-dev fp-compiler fp-units-rtl)
-((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest)
+((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest fpc-source-3.2.2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,6 +13,11 @@
   in place; on leaving it keeps the fiber's values and puts the thread's back. So every fiber has
   its own chain, wherever it runs.
 
+  On Windows x64 Free Pascal raises and unwinds with the system's table-based structured
+  exceptions: the try frames are found from the fiber's own stack (Windows switches the stack
+  bounds with the fiber), and only the raised objects are kept in a threadvar, so only that one
+  is swapped there.
+
   The system unit does not export the two threadvars by name. They are found once, in the
   system unit's table of threadvars, by watching which entries a try block and an except block
   change (and checking the frame chain links up), so nothing depends on their order there.
@@ -56,6 +61,7 @@ type
   TFiberState = record
     FiberAddrStack, FiberObjectStack: Pointer;    { The fiber's, while it is parked. }
     ThreadAddrStack, ThreadObjectStack: Pointer;  { The resuming thread's, while it runs. }
+    Unused: Pointer;                              { Stands for the try chain where there is none. }
   end;
 
   PFrame = ^TFrame;
@@ -71,8 +77,16 @@ var
 const
   MaxEntries = 512;
 
+{ Whether the runtime keeps its chain of try frames in a threadvar (not with Win64 SEH). }
+{$IF NOT (DEFINED(MSWINDOWS) AND DEFINED(CPUX86_64))}
+  {$DEFINE TRY_CHAIN_IN_THREADVAR}
+{$IFEND}
+
 var
-  AddrStackOffset, ObjectStackOffset: DWord;
+{$IFDEF TRY_CHAIN_IN_THREADVAR}
+  AddrStackOffset: DWord;
+{$ENDIF}
+  ObjectStackOffset: DWord;
   Installed: Boolean = False;
 
 type
@@ -151,10 +165,16 @@ begin
     if (ObjectIndex < 0) and (Entry(I)^.Size = SizeOf(Pointer)) and (Raised <> nil) and
       (InExcept[I] = Raised) and (Outside[I] <> Raised) then
       ObjectIndex := I;
-  if (AddrIndex < 0) or (ObjectIndex < 0) then
+{$IFDEF TRY_CHAIN_IN_THREADVAR}
+  if AddrIndex < 0 then
+    ObjectIndex := -1;
+{$ENDIF}
+  if ObjectIndex < 0 then
     raise Exception.Create('IocpFiberRtl: the exception threadvars of this Free Pascal runtime were ' +
       'not found; iohIOCP cannot run Pascal handlers safely');
+{$IFDEF TRY_CHAIN_IN_THREADVAR}
   AddrStackOffset := Entry(AddrIndex)^.VarAddr^;
+{$ENDIF}
   ObjectStackOffset := Entry(ObjectIndex)^.VarAddr^;
 end;
 
@@ -166,7 +186,11 @@ begin
   if not IocpFiberExceptionStateSwitch then
     Exit;
   S := State;
+{$IFDEF TRY_CHAIN_IN_THREADVAR}
   AddrStack := RelocateThreadvar(AddrStackOffset);
+{$ELSE}
+  AddrStack := @S^.Unused;  { Keeps the swap below uniform; nothing reads it. }
+{$ENDIF}
   ObjectStack := RelocateThreadvar(ObjectStackOffset);
   if Entering <> 0 then
   begin

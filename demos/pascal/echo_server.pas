@@ -1,5 +1,6 @@
 { The echo server in Pascal, written the way an Indy server is written: every line a client
-  sends comes back. Ctrl-C (SIGINT/SIGTERM) stops it cleanly.
+  sends comes back. Ctrl-C (SIGINT/SIGTERM; on Windows Ctrl-C, Ctrl-Break or closing
+  the console) stops it cleanly.
 
     echo_server_pascal [--io default|iocp] [--port N] [--threads N] [--workop N]
 
@@ -10,6 +11,7 @@ program echo_server_pascal;
 
 uses
   {$IFDEF UNIX} cthreads, BaseUnix, {$ENDIF}
+  {$IFDEF MSWINDOWS} Windows, {$ENDIF}
   SysUtils, Classes, IocpGlobal, IocpTCPServer;
 
 type
@@ -29,6 +31,13 @@ var
 procedure OnSignal(Sig: cint); cdecl;
 begin
   Stop := True;
+end;
+{$ENDIF}
+{$IFDEF MSWINDOWS}
+function OnConsoleCtrl(CtrlType: DWORD): BOOL; stdcall;
+begin
+  Stop := True;
+  Result := True;  { Handled: the main loop stops the server and the program ends by itself. }
 end;
 {$ENDIF}
 
@@ -74,6 +83,9 @@ begin
     {$IFDEF UNIX}
     fpSignal(SIGINT, signalhandler(@OnSignal));
     fpSignal(SIGTERM, signalhandler(@OnSignal));
+    {$ENDIF}
+    {$IFDEF MSWINDOWS}
+    SetConsoleCtrlHandler(@OnConsoleCtrl, True);
     {$ENDIF}
     try
       Server.Active := True;

@@ -1,5 +1,4 @@
 // The echo demo as a user runs it: start the binary, read where it listens, echo a line, Ctrl-C.
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <memory>
 #include <vector>
 #include <cstdio>
 #include <regex>
@@ -109,58 +107,3 @@ INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp"),
                          [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
 
 }  // namespace
-
-#ifdef PASCAL_ECHO_DEMO_PATH
-namespace {
-
-int threadsOf(pid_t pid) {
-  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
-  if (!d) return -1;
-  int n = 0;
-  while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
-  closedir(d);
-  return n;
-}
-
-class PascalEchoDemo : public ::testing::TestWithParam<const char*> {};
-
-// The Pascal echo server (demos/pascal, TIocpTCPServer over the C ABI) holds thousands of
-// connections parked in ReadLn on a few threads with iohIOCP; the same program with iohDefault
-// needs a thread per connection. Thread counts from /proc/<pid>/task.
-TEST_P(PascalEchoDemo, ParksConnectionsInReadLnOnFewThreadsOnlyWithIocp) {
-  const bool iocp = std::string(GetParam()) == "iocp";
-  const int kClients = iocp ? 5000 : 1000;
-  Demo demo;
-  ASSERT_TRUE(demo.start(PASCAL_ECHO_DEMO_PATH, {"--io", GetParam(), "--port", "0", "--threads", "2"}))
-      << "demo printed: " << demo.text;
-  const uint16_t port = demo.port;
-  const int threadsIdle = threadsOf(demo.pid);
-  {
-    std::vector<std::unique_ptr<Iocp::TIocpTCPClient>> clients;
-    for (int i = 0; i < kClients; ++i) {
-      clients.push_back(std::make_unique<Iocp::TIocpTCPClient>());
-      clients.back()->ReadTimeout = 10000;
-      clients.back()->Connect("127.0.0.1", port);
-      clients.back()->IOHandler->WriteLn("hello " + std::to_string(i));
-      ASSERT_EQ(clients.back()->IOHandler->ReadLn(), "hello " + std::to_string(i));
-    }
-    // Every connection's handler now waits in ReadLn again.
-    const int threadsBusy = threadsOf(demo.pid);
-    std::printf("[ figures  ] Pascal echo server, %s: %d connections parked in ReadLn, %d threads (%d idle)\n",
-                GetParam(), kClients, threadsBusy, threadsIdle);
-    if (iocp) {
-      EXPECT_LE(threadsBusy, threadsIdle + 3) << "iohIOCP must not add a thread per connection";
-    } else {
-      EXPECT_GE(threadsBusy, threadsIdle + kClients) << "iohDefault runs a thread per connection";
-    }
-    clients[kClients / 2]->IOHandler->WriteLn("still there");
-    EXPECT_EQ(clients[kClients / 2]->IOHandler->ReadLn(), "still there");
-  }
-  EXPECT_TRUE(demo.stop("stopped")) << "demo printed: " << demo.text;
-}
-
-INSTANTIATE_TEST_SUITE_P(Modes, PascalEchoDemo, ::testing::Values("default", "iocp"),
-                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
-
-}  // namespace
-#endif

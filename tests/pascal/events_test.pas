@@ -15,7 +15,7 @@ program events_test;
 {$mode delphi}
 
 uses
-  cthreads, SysUtils, Classes, SyncObjs, DateUtils, IocpGlobal, IocpTCPServer, IocpTCPClient, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, DateUtils, IocpGlobal, IocpTCPServer, IocpTCPClient, TestCheck;
 
 const
   Parked = 500;

@@ -12,7 +12,7 @@ program chat_test;
 {$mode delphi}
 
 uses
-  cthreads, SysUtils, Classes, IocpIndyCompat, ChatServer, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, ChatServer, TestCheck;
 
 
 procedure Expect(AClient: TIdTCPClient; const ALine: string);

@@ -16,7 +16,7 @@ program form_streaming;
 {$mode delphi}
 
 uses
-  cthreads, SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, TestCheck;
 
 type
   TServerModule = class(TDataModule)
