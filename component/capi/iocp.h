@@ -61,13 +61,14 @@ extern "C" {
 IOCP_API int iocp_abi_version(void);
 /* The library's version, e.g. "0.1.0". Any thread. */
 IOCP_API const char* iocp_version_string(void);
-/* The text of the calling thread's last failure ("" if none). Valid until the thread's next
-   failing call. Any thread. */
+/* The text of the calling thread's last failure ("" if none; at most 2,047 bytes, a longer one
+   is cut and ends in "..."). Valid until the thread's next failing call. Any thread. */
 IOCP_API const char* iocp_last_error(void);
 /* The OS error code of the calling thread's last IOCP_ERR_SOCKET (0 if none). Any thread. */
 IOCP_API int iocp_last_os_error(void);
 /* From inside a callback: record why it raised before returning IOCP_ERR_HANDLER. `code` is the
-   IOCP_ERR_* that best names the exception's class (IOCP_ERR_FAILED for the user's own). Handler. */
+   IOCP_ERR_* that best names the exception's class (IOCP_ERR_FAILED for the user's own); a message
+   over 2,047 bytes is cut and ends in "...". Handler. */
 IOCP_API void iocp_set_handler_error(int code, const char* message, size_t length);
 
 /* ---- Host runtimes -------------------------------------------------------------------------- */

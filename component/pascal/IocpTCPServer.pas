@@ -722,8 +722,8 @@ end;
 
 function TIocpTCPServer.GetActive: Boolean;
 begin
-  if csLoading in ComponentState then
-    Result := FStreamedActive
+  if ComponentState * [csLoading, csDesigning] <> [] then
+    Result := FStreamedActive  { While loading, and in the designer: the value the form keeps. }
   else
     Result := iocp_server_active(FHandle) = 1;
 end;
@@ -795,7 +795,10 @@ begin
     Exit;
   end;
   if csDesigning in ComponentState then
+  begin
+    FStreamedActive := AValue;  { The designer never listens; the form saves the value (Indy too). }
     Exit;
+  end;
   if AValue = GetActive then
     Exit;
   if not AValue then
@@ -818,7 +821,7 @@ end;
 procedure TIocpTCPServer.Loaded;
 begin
   inherited Loaded;
-  if FStreamedActive then
+  if FStreamedActive and not (csDesigning in ComponentState) then
   begin
     FStreamedActive := False;
     SetActive(True);

@@ -172,6 +172,25 @@ TEST_P(Capi, AHandlerErrorCarriesItsCodeAndText) {
   EXPECT_EQ(h.snapshot()[0], std::to_string(IOCP_ERR_FAILED) + " EMyError: bad request / handler error");
 }
 
+// The per-thread texts are fixed arrays: a long handler message arrives cut, ending in "...".
+TEST_P(Capi, ALongHandlerErrorArrivesCutTo2047Bytes) {
+  Host h;
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
+    readLn(iocp_context_io(c));
+    const std::string why(5000, 'x');
+    iocp_set_handler_error(IOCP_ERR_FAILED, why.data(), why.size());
+    return IOCP_ERR_HANDLER;
+  }, nullptr);
+  iocp_server_set_exception_event(server, [](void* u, iocp_context*, int, const char* msg, size_t n) {
+    host(u)->add(str(msg, n));
+  }, &h);
+  const int port = start();
+  iocp_client* c = connect(port);
+  writeLn(iocp_client_io(c), "x");
+  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 1; }));
+  EXPECT_EQ(h.snapshot()[0], std::string(2044, 'x') + "...");
+}
+
 TEST_P(Capi, ContextsAreEnumeratedAndDisconnectedFromAnotherThread) {
   iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
     int rc = 0;
