@@ -56,12 +56,11 @@ type
   end;
   TRelocate = function(Offset: DWord): Pointer;
 
-  { What the hook keeps in a fiber's block (IOCP_FIBER_STATE_SIZE bytes). }
+  { What the hook keeps in a fiber's block (IOCP_FIBER_STATE_SIZE bytes), per swapped threadvar. }
   PFiberState = ^TFiberState;
   TFiberState = record
-    FiberAddrStack, FiberObjectStack: Pointer;    { The fiber's, while it is parked. }
-    ThreadAddrStack, ThreadObjectStack: Pointer;  { The resuming thread's, while it runs. }
-    Unused: Pointer;                              { Stands for the try chain where there is none. }
+    Fiber: array[0..1] of Pointer;   { The fiber's values, while it is parked. }
+    Thread: array[0..1] of Pointer;  { The resuming thread's values, while the fiber runs. }
   end;
 
   PFrame = ^TFrame;
@@ -83,10 +82,10 @@ const
 {$IFEND}
 
 var
-{$IFDEF TRY_CHAIN_IN_THREADVAR}
-  AddrStackOffset: DWord;
-{$ENDIF}
-  ObjectStackOffset: DWord;
+  { The threadvars the hook swaps (their offsets): the raised objects, and the try chain where the
+    runtime keeps one. }
+  Swapped: array[0..1] of DWord;
+  SwappedCount: Integer = 0;
   Installed: Boolean = False;
 
 type
@@ -165,46 +164,39 @@ begin
     if (ObjectIndex < 0) and (Entry(I)^.Size = SizeOf(Pointer)) and (Raised <> nil) and
       (InExcept[I] = Raised) and (Outside[I] <> Raised) then
       ObjectIndex := I;
-{$IFDEF TRY_CHAIN_IN_THREADVAR}
-  if AddrIndex < 0 then
-    ObjectIndex := -1;
-{$ENDIF}
-  if ObjectIndex < 0 then
+  if (ObjectIndex < 0) {$IFDEF TRY_CHAIN_IN_THREADVAR} or (AddrIndex < 0) {$ENDIF} then
     raise Exception.Create('IocpFiberRtl: the exception threadvars of this Free Pascal runtime were ' +
       'not found; iohIOCP cannot run Pascal handlers safely');
+  Swapped[0] := Entry(ObjectIndex)^.VarAddr^;
+  SwappedCount := 1;
 {$IFDEF TRY_CHAIN_IN_THREADVAR}
-  AddrStackOffset := Entry(AddrIndex)^.VarAddr^;
+  Swapped[1] := Entry(AddrIndex)^.VarAddr^;
+  SwappedCount := 2;
 {$ENDIF}
-  ObjectStackOffset := Entry(ObjectIndex)^.VarAddr^;
 end;
 
 procedure SwitchHook(State: Pointer; Entering: Integer); cdecl;
 var
   S: PFiberState;
-  AddrStack, ObjectStack: PPointer;
+  V: PPointer;
+  I: Integer;
 begin
   if not IocpFiberExceptionStateSwitch then
     Exit;
   S := State;
-{$IFDEF TRY_CHAIN_IN_THREADVAR}
-  AddrStack := RelocateThreadvar(AddrStackOffset);
-{$ELSE}
-  AddrStack := @S^.Unused;  { Keeps the swap below uniform; nothing reads it. }
-{$ENDIF}
-  ObjectStack := RelocateThreadvar(ObjectStackOffset);
-  if Entering <> 0 then
+  for I := 0 to SwappedCount - 1 do
   begin
-    S^.ThreadAddrStack := AddrStack^;
-    S^.ThreadObjectStack := ObjectStack^;
-    AddrStack^ := S^.FiberAddrStack;
-    ObjectStack^ := S^.FiberObjectStack;
-  end
-  else
-  begin
-    S^.FiberAddrStack := AddrStack^;
-    S^.FiberObjectStack := ObjectStack^;
-    AddrStack^ := S^.ThreadAddrStack;
-    ObjectStack^ := S^.ThreadObjectStack;
+    V := RelocateThreadvar(Swapped[I]);
+    if Entering <> 0 then
+    begin
+      S^.Thread[I] := V^;
+      V^ := S^.Fiber[I];
+    end
+    else
+    begin
+      S^.Fiber[I] := V^;
+      V^ := S^.Thread[I];
+    end;
   end;
 end;
 
