@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One iocp-migrate fixture: copies CASE/input to a work folder, runs the tool with CASE/args there
+# and compares, byte for byte:
+#   stdout, stderr, exit code       with CASE/expected.stdout, expected.stderr, expected.rc
+#   the files afterwards            with CASE/expected/ (--write), or with the input (dry run)
+# For --write cases also: each changed file's backup equals its original; the dry run's diff,
+# applied with patch -p1, gives the same files as --write; a second run changes nothing.
+# UPDATE=1 rewrites the expected files from what the tool does (review them before committing).
+#   run_fixture.sh TOOL CASE_DIR WORK_DIR
+set -euo pipefail
+tool=$1 case=$2 work=$3
+fail() { echo "FAIL ($(basename "$case")): $*" >&2; exit 1; }
+rm -rf "$work"
+mkdir -p "$work/tree" "$work/out"
+[ -d "$case/input" ] && cp -a "$case/input/." "$work/tree/"
+read -r -a args <"$case/args"
+run() {  # run OUTDIR ARGS...
+  local out=$1; shift
+  mkdir -p "$out"
+  set +e
+  (cd "$work/tree" && "$tool" "$@") >"$out/stdout" 2>"$out/stderr"
+  echo $? >"$out/rc"
+  set -e
+}
+run "$work/out" "${args[@]}"
+if [ "${UPDATE:-0}" = 1 ]; then
+  cp "$work/out/stdout" "$case/expected.stdout"
+  cp "$work/out/stderr" "$case/expected.stderr"
+  cp "$work/out/rc" "$case/expected.rc"
+  if [[ " ${args[*]} " == *" --write "* ]]; then
+    rm -rf "$case/expected"
+    mkdir -p "$case/expected"
+    cp -a "$work/tree/." "$case/expected/"
+    find "$case/expected" -name '*.iocp-migrate.bak' -delete
+  fi
+  echo "updated $(basename "$case")"
+  exit 0
+fi
+for f in stdout stderr rc; do
+  diff -u "$case/expected.$f" "$work/out/$f" >&2 || fail "$f differs from expected.$f"
+done
+if [[ " ${args[*]} " == *" --write "* ]]; then
+  diff -r -x '*.iocp-migrate.bak' "$case/expected" "$work/tree" >&2 || fail "the written files differ from expected/"
+  # Backups: one per changed file, equal to the original.
+  while IFS= read -r -d '' bak; do
+    rel=${bak#"$work/tree/"}
+    cmp -s "$bak" "$case/input/${rel%.iocp-migrate.bak}" || fail "backup $rel is not the original"
+  done < <(find "$work/tree" -name '*.iocp-migrate.bak' -print0)
+  changed=$(grep -c ': written (backup' "$work/out/stderr" || true)
+  backups=$(find "$work/tree" -name '*.iocp-migrate.bak' | wc -l)
+  [ "$changed" = "$backups" ] || fail "$changed files written but $backups backups"
+  # The dry run's diff (on a fresh copy of the input) applies with patch and gives the same bytes.
+  dry=()
+  for a in "${args[@]}"; do [ "$a" = --write ] || dry+=("$a"); done
+  mkdir -p "$work/dry" "$work/patched"
+  cp -a "$case/input/." "$work/dry/"
+  cp -a "$case/input/." "$work/patched/"
+  (cd "$work/dry" && "$tool" "${dry[@]}" 2>/dev/null) >"$work/dry.diff" || true
+  (cd "$work/patched" && patch -s -p1 --binary --no-backup-if-mismatch <"$work/dry.diff") >&2 ||
+    fail "the dry run's diff does not apply with patch -p1"
+  diff -r "$case/expected" "$work/patched" >&2 || fail "the dry run's diff gives other bytes than --write"
+  # Idempotent: a second --write changes nothing and says so.
+  run "$work/again" "${args[@]}"
+  [ ! -s "$work/again/stdout" ] || fail "the second run printed a diff"
+  grep -q ' 0 changed, .*nothing to change' "$work/again/stderr" || fail "the second run did not say it changed nothing: $(tail -1 "$work/again/stderr")"
+  diff -r -x '*.iocp-migrate.bak' "$case/expected" "$work/tree" >&2 || fail "the second run changed files"
+else
+  if [ -d "$case/input" ]; then
+    diff -r "$case/input" "$work/tree" >&2 || fail "a dry run changed files"
+  fi
+fi
+echo "PASS $(basename "$case")"

@@ -1,0 +1,216 @@
+// C++Builder sources: Indy's server headers become IocpIndyCompat.h (the component's header with
+// Indy's names), type names are renamed (rename mode), and the server's handlers are checked for
+// calls that do not suit a fiber.
+#include <algorithm>
+#include <set>
+
+#include "indy_names.h"
+#include "migrate.h"
+
+namespace iocp_migrate {
+
+namespace {
+
+enum class CTok { Ident, Literal, Symbol, Include };
+
+struct CToken {
+  CTok kind;
+  std::size_t pos, len;
+  std::string header;  // For an #include: the file named.
+};
+
+bool identStart(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80; }
+bool identChar(unsigned char c) { return identStart(c) || (c >= '0' && c <= '9'); }
+
+// Comments and other preprocessor lines are dropped; #include lines are one token.
+std::vector<CToken> lexCpp(const std::string& s) {
+  std::vector<CToken> out;
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  bool lineStart = true;
+  while (i < n) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') {
+      lineStart = true;
+      ++i;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == 0) {
+      ++i;
+      continue;
+    }
+    const std::size_t b = i;
+    if (c == '/' && i + 1 < n && s[i + 1] == '/') {
+      while (i < n && s[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      std::size_t e = s.find("*/", i + 2);
+      i = e == std::string::npos ? n : e + 2;
+      continue;
+    }
+    if (c == '#' && lineStart) {  // A preprocessor line (with its continuations).
+      while (i < n && s[i] != '\n') {
+        if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '\n' || s[i + 1] == '\r')) {
+          i += (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n') ? 3 : 2;
+          continue;
+        }
+        if (s[i] == '/' && i + 1 < n && (s[i + 1] == '/' || s[i + 1] == '*')) break;
+        ++i;
+      }
+      std::size_t e = i;
+      while (e > b && (s[e - 1] == '\r' || s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+      std::size_t k = b + 1;
+      while (k < e && (s[k] == ' ' || s[k] == '\t')) ++k;
+      if (s.compare(k, 7, "include") == 0) {
+        k += 7;
+        while (k < e && (s[k] == ' ' || s[k] == '\t')) ++k;
+        if (k < e && (s[k] == '<' || s[k] == '"')) {
+          const char close = s[k] == '<' ? '>' : '"';
+          const std::size_t h = s.find(close, k + 1);
+          if (h != std::string::npos && h < e) out.push_back({CTok::Include, b, e - b, s.substr(k + 1, h - k - 1)});
+        }
+      }
+      lineStart = false;
+      continue;
+    }
+    lineStart = false;
+    if (c == '"' || c == '\'') {
+      ++i;
+      while (i < n && s[i] != static_cast<char>(c) && s[i] != '\n') i += (s[i] == '\\' && i + 1 < n) ? 2 : 1;
+      if (i < n && s[i] == static_cast<char>(c)) ++i;
+      out.push_back({CTok::Literal, b, i - b, {}});
+    } else if (identStart(c)) {
+      while (i < n && identChar(static_cast<unsigned char>(s[i]))) ++i;
+      out.push_back({CTok::Ident, b, i - b, {}});
+    } else if (c >= '0' && c <= '9') {
+      while (i < n && (identChar(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+      out.push_back({CTok::Literal, b, i - b, {}});
+    } else {
+      ++i;
+      if ((c == ':' && i < n && s[i] == ':') || (c == '-' && i < n && s[i] == '>')) ++i;
+      out.push_back({CTok::Symbol, b, i - b, {}});
+    }
+  }
+  return out;
+}
+
+std::string unitOfHeader(const std::string& header) {
+  std::string h = header;
+  const std::size_t slash = h.find_last_of("/\\");
+  if (slash != std::string::npos) h = h.substr(slash + 1);
+  const std::size_t dot = h.rfind('.');
+  if (dot == std::string::npos) return "";
+  const std::string ext = lowerAscii(h.substr(dot));
+  if (ext != ".hpp" && ext != ".h") return "";
+  return h.substr(0, dot);
+}
+
+}  // namespace
+
+FileResult migrateCpp(const std::string& bytes, const Options& options, const ProjectFacts& facts) {
+  FileResult r;
+  SourceText text(bytes);
+  const std::string& s = text.bytes();
+  const std::vector<CToken> toks = lexCpp(s);
+  auto str = [&](std::size_t k) { return s.substr(toks[k].pos, toks[k].len); };
+  auto isSym = [&](std::size_t k, const char* x) { return k < toks.size() && toks[k].kind == CTok::Symbol && str(k) == x; };
+  const bool compat = options.mode == Mode::Compat;
+
+  bool mixed = false, serverUnit = false, oursPresent = false;
+  for (const auto& t : toks) {
+    if (t.kind != CTok::Include) continue;
+    const std::string unit = unitOfHeader(t.header);
+    const IndyUnit kind = classifyUnit(unit);
+    if (kind == IndyUnit::Other) mixed = true;
+    if (kind == IndyUnit::Server) serverUnit = true;
+    if (equalsNoCase(unit, "IocpIndyCompat")) oursPresent = serverUnit = true;
+  }
+  if (mixed && serverUnit && !oursPresent)
+    r.warnings.push_back({0, "this unit also includes Indy headers the IOCP bridge does not replace (clients or "
+                             "protocols): IocpIndyCompat.h's Indy names may clash with Indy's own here"});
+  for (const auto& t : toks) {
+    if (t.kind != CTok::Include) continue;
+    const IndyUnit kind = classifyUnit(unitOfHeader(t.header));
+    const bool replace = kind == IndyUnit::Server ||
+                         ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && (compat || !mixed)) ||
+                         (kind == IndyUnit::Client && compat);
+    if (!replace) continue;
+    if (!oursPresent) {
+      oursPresent = true;
+      r.edits.push_back(Edit{t.pos, t.len, "#include <IocpIndyCompat.h>"});
+    } else {
+      const std::size_t from = text.lineStart(t.pos);
+      r.edits.push_back(Edit{from, text.nextLine(t.pos) - from, ""});
+    }
+  }
+
+  std::set<std::string> told;
+  for (std::size_t k = 0; k < toks.size(); ++k) {
+    if (toks[k].kind != CTok::Ident) continue;
+    const std::string name = str(k);
+    const bool member = k > 0 && (isSym(k - 1, "->") || isSym(k - 1, "."));
+    if (!compat && !member && !(k > 0 && isSym(k - 1, "::"))) {
+      bool shared = false;
+      const std::string ours = renameTypeFor(name, &shared);
+      if (!ours.empty()) {
+        if (!shared || !mixed) r.edits.push_back(Edit{toks[k].pos, toks[k].len, ours});
+        else if (told.insert(name).second)
+          r.warnings.push_back({text.lineOf(toks[k].pos), name + " stays Indy's here (this unit also includes Indy's "
+                                                          "client headers); where it holds a server connection's object write " + ours});
+        continue;
+      }
+    }
+    if (serverUnit && member) {
+      const std::string hint = missingMemberHint(name);
+      if (!hint.empty())
+        r.warnings.push_back({text.lineOf(toks[k].pos), name + " is an Indy member the IOCP component does not have: " +
+                                                            hint + " (see component/pascal/INDY-MEMBERS.md)"});
+    }
+  }
+
+  // Handlers: a function definition with a TIdContext* parameter, or named by a form's event.
+  {
+    for (std::size_t k = 0; k + 1 < toks.size(); ++k) {
+      if (toks[k].kind != CTok::Ident || !isSym(k + 1, "(")) continue;
+      std::string name = str(k);
+      if (k >= 2 && isSym(k - 1, "::") && toks[k - 2].kind == CTok::Ident) name = str(k - 2) + "::" + name;
+      std::size_t p = k + 1;
+      int depth = 0;
+      bool contextParam = false;
+      for (; p < toks.size(); ++p) {
+        if (isSym(p, "(")) ++depth;
+        if (isSym(p, ")") && --depth == 0) break;
+        if (toks[p].kind == CTok::Ident) {
+          const std::string w = lowerAscii(str(p));
+          if (w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") contextParam = true;
+        }
+      }
+      if (p >= toks.size()) break;
+      if (!contextParam && !facts.serverHandlers.count(lowerAscii(str(k)))) continue;
+      std::size_t b = p + 1;
+      while (b < toks.size() && toks[b].kind == CTok::Ident) ++b;  // const, override ...
+      if (!isSym(b, "{")) continue;  // A declaration or a call.
+      int braces = 0;
+      for (std::size_t q = b; q < toks.size(); ++q) {
+        if (isSym(q, "{")) ++braces;
+        if (isSym(q, "}") && --braces == 0) {
+          k = q;
+          break;
+        }
+        if (toks[q].kind != CTok::Ident) continue;
+        std::string qualifier;
+        if (q >= 2 && (isSym(q - 1, "::") || isSym(q - 1, "->") || isSym(q - 1, ".")) && toks[q - 2].kind == CTok::Ident)
+          qualifier = str(q - 2);
+        else if (q >= 1 && (isSym(q - 1, "->") || isSym(q - 1, ".")))
+          qualifier = ".";
+        const std::string msg = blockingCallWarning(str(q), qualifier, name);
+        if (!msg.empty()) r.warnings.push_back({text.lineOf(toks[q].pos), msg});
+      }
+    }
+  }
+  std::stable_sort(r.warnings.begin(), r.warnings.end(), [](const Warning& a, const Warning& b) { return a.line < b.line; });
+  return r;
+}
+
+}  // namespace iocp_migrate

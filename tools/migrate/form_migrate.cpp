@@ -1,0 +1,160 @@
+// Forms: every TIdTCPServer object becomes a TIocpTCPServer (rename mode) that loads: the
+// properties our component lacks are taken out (and reported), --iocp writes the engine choice.
+#include <algorithm>
+#include <functional>
+
+#include "form_reader.h"
+#include "migrate.h"
+
+namespace iocp_migrate {
+
+namespace {
+
+bool isIndyServerClass(const std::string& c) {
+  return equalsNoCase(c, "TIdTCPServer") || equalsNoCase(c, "TIdCustomTCPServer");
+}
+
+// Published properties of TIocpTCPServer (component/pascal/IocpTCPServer.pas) and TComponent's.
+bool supportedServerProperty(const std::string& name) {
+  static const char* const kNames[] = {
+      "Active", "Bindings", "DefaultPort", "ListenQueue", "MaxConnections", "ReuseSocket", "UseNagle",
+      "TerminateWaitTime", "IdleTimeout", "UserTimeout", "OnConnect", "OnDisconnect", "OnExecute",
+      "OnContextCreated", "OnHeartbeat", "OnException", "OnListenException", "OnBeforeBind", "OnAfterBind",
+      "Left", "Top", "Tag", "DesignInfo", "MaxConnectionReply",
+  };
+  for (const char* n : kNames)
+    if (equalsNoCase(name, n)) return true;
+  const std::string l = lowerAscii(name);
+  for (const char* prefix : {"iohandleroptions.", "heartbeat.", "keepalive."})
+    if (l.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+std::string removedPropertyWarning(const std::string& object, const FormProperty& p) {
+  const std::string l = lowerAscii(p.name);
+  const std::string what = object + "." + p.name + " = " + p.value.substr(0, 60) + " removed: ";
+  if (l == "scheduler")
+    return what + "the IOCP server schedules its own connections (IOHandlerOptions.IOHandlerType: "
+                  "iohDefault = a thread per connection, iohIOCP = the completion engine); the object " +
+           p.value + " is left in the form: delete it if nothing else uses it";
+  if (l == "iohandler")
+    return what + "the IOCP server has no server IOHandler; TLS (" + p.value +
+           ") does not carry over yet: terminate TLS in front of the server (a proxy) or keep this server on Indy";
+  if (l == "intercept")
+    return what + "the IOCP server has no intercepts; move what " + p.value +
+           " does into the event handlers (the object is left in the form)";
+  if (l.rfind("maxconnectionreply.", 0) == 0)
+    return what + "MaxConnectionReply is a string here (the line sent to a refused client): set it in code";
+  return what + "TIocpTCPServer has no such property (see component/pascal/INDY-MEMBERS.md)";
+}
+
+class FormMigrator {
+ public:
+  FormMigrator(const std::string& bytes, const Options& options, ProjectFacts& facts)
+      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts) {}
+
+  FileResult run() {
+    FormReadResult form = readForm(src_);
+    if (!form.root) {
+      result_.refused = "not a text form this tool can read (" + form.error + "); nothing changed";
+      return std::move(result_);
+    }
+    visit(*form.root);
+    std::stable_sort(result_.warnings.begin(), result_.warnings.end(),
+                     [](const Warning& a, const Warning& b) { return a.line < b.line; });
+    return std::move(result_);
+  }
+
+ private:
+  // Removes whole lines from the property's first line to its last.
+  void removeLines(const FormProperty& p) {
+    const std::size_t from = text_.lineStart(p.begin);
+    const std::size_t to = text_.nextLine(p.end > p.begin ? p.end - 1 : p.end);
+    result_.edits.push_back(Edit{from, to - from, ""});
+  }
+
+  void setOption(FormObject& obj, const std::string& name, const std::string& value,
+                 std::vector<std::string>& inserts) {
+    for (const auto& p : obj.properties)
+      if (equalsNoCase(p.name, name)) {
+        if (p.value != value) result_.edits.push_back(Edit{p.valueBegin, p.end - p.valueBegin, value});
+        return;
+      }
+    inserts.push_back(name + " = " + value);
+  }
+
+  void visit(FormObject& obj) {
+    const bool indy = isIndyServerClass(obj.className);
+    const bool ours = equalsNoCase(obj.className, "TIocpTCPServer");
+    if (indy || ours) server(obj, indy);
+    for (auto& child : obj.children) visit(*child);
+  }
+
+  void server(FormObject& obj, bool indy) {
+    const std::string label = obj.name.empty() ? obj.className : obj.name;
+    if (indy && options_.mode == Mode::Rename)
+      result_.edits.push_back(Edit{obj.classBegin, obj.className.size(), "TIocpTCPServer"});
+    for (const auto& p : obj.properties) {
+      if (lowerAscii(p.name).rfind("on", 0) == 0 && !p.value.empty())
+        facts_.serverHandlers.insert(lowerAscii(p.value));
+      const bool simpleReply = equalsNoCase(p.name, "MaxConnectionReply") && p.items.empty();
+      if (!supportedServerProperty(p.name) || (equalsNoCase(p.name, "MaxConnectionReply") && !simpleReply)) {
+        removeLines(p);
+        result_.warnings.push_back({text_.lineOf(p.begin), removedPropertyWarning(label, p)});
+        continue;
+      }
+      if (equalsNoCase(p.name, "Bindings")) {
+        for (const auto& item : p.items)
+          for (const auto& q : item) {
+            if (equalsNoCase(q.name, "IP") || equalsNoCase(q.name, "Port")) continue;
+            removeLines(q);
+            result_.warnings.push_back(
+                {text_.lineOf(q.begin), label + ".Bindings item " + q.name + " = " + q.value +
+                                            " removed: a binding here has IP and Port only (IPv6: give an IPv6 IP)"});
+          }
+      }
+    }
+    if (!options_.iocp && options_.threads < 0 && options_.workop < 0) return;
+    std::vector<std::string> inserts;
+    if (options_.iocp) setOption(obj, "IOHandlerOptions.IOHandlerType", "iohIOCP", inserts);
+    if (options_.threads >= 0) setOption(obj, "IOHandlerOptions.IOCP.IOCPThreads", std::to_string(options_.threads), inserts);
+    if (options_.workop >= 0) setOption(obj, "IOHandlerOptions.IOCP.WorkOpThreads", std::to_string(options_.workop), inserts);
+    if (inserts.empty()) return;
+    // After the last property, before the children and the "end", indented like a property.
+    std::size_t at;
+    if (!obj.properties.empty()) at = text_.nextLine(obj.properties.back().end);
+    else if (!obj.children.empty()) at = text_.lineStart(obj.children.front()->begin);
+    else at = text_.lineStart(obj.end);
+    const std::string indent = text_.indentAt(obj.begin) + "  ";
+    std::string block;
+    for (const auto& line : inserts) block += indent + line + text_.eol();
+    result_.edits.push_back(Edit{at, 0, block});
+  }
+
+  SourceText text_;
+  const std::string& src_;
+  const Options& options_;
+  ProjectFacts& facts_;
+  FileResult result_;
+};
+
+}  // namespace
+
+std::string refuseEncoding(const std::string& bytes) {
+  if (bytes.compare(0, 2, "\xFF\xFE") == 0 || bytes.compare(0, 2, "\xFE\xFF") == 0)
+    return "UTF-16 file: save it as UTF-8 first (Delphi: right-click in the editor, File Format > UTF-8)";
+  return "";
+}
+
+FileResult migrateForm(const std::string& bytes, const Options& options, ProjectFacts& facts) {
+  if (isBinaryForm(bytes)) {
+    FileResult r;
+    r.refused = "binary form: convert it to text first (Delphi: open the form, right-click it, check "
+                "'Text DFM', save; or from a command line: convert.exe -t <file>.dfm), then run again";
+    return r;
+  }
+  FormMigrator m(bytes, options, facts);
+  return m.run();
+}
+
+}  // namespace iocp_migrate

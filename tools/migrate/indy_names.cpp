@@ -1,0 +1,192 @@
+#include "indy_names.h"
+
+#include <map>
+
+#include "source_text.h"
+
+namespace iocp_migrate {
+
+namespace {
+
+struct UnitRow {
+  const char* name;
+  IndyUnit kind;
+  const char* replacement;
+};
+
+const UnitRow kUnits[] = {
+    {"IdTCPServer", IndyUnit::Server, "IocpTCPServer"},
+    {"IdCustomTCPServer", IndyUnit::Server, "IocpTCPServer"},
+    {"IdContext", IndyUnit::Server, "IocpTCPServer"},
+    {"IdSocketHandle", IndyUnit::Shared, "IocpTCPServer"},
+    {"IdTCPConnection", IndyUnit::Shared, "IocpIOHandler"},
+    {"IdIOHandler", IndyUnit::Shared, "IocpIOHandler"},
+    {"IdIOHandlerSocket", IndyUnit::Shared, "IocpIOHandler"},
+    {"IdIOHandlerStack", IndyUnit::Shared, "IocpIOHandler"},
+    {"IdBuffer", IndyUnit::Shared, "IocpIOHandler"},
+    {"IdGlobal", IndyUnit::Shared, "IocpGlobal"},
+    {"IdException", IndyUnit::Shared, "IocpGlobal"},
+    {"IdExceptionCore", IndyUnit::Shared, "IocpGlobal"},
+    {"IdBaseComponent", IndyUnit::Component, ""},
+    {"IdComponent", IndyUnit::Component, ""},
+    {"IdTCPClient", IndyUnit::Client, ""},
+    {"IdScheduler", IndyUnit::Scheduler, ""},
+    {"IdSchedulerOfThread", IndyUnit::Scheduler, ""},
+    {"IdSchedulerOfThreadDefault", IndyUnit::Scheduler, ""},
+    {"IdSchedulerOfThreadPool", IndyUnit::Scheduler, ""},
+    {"IdSchedulerOfFiber", IndyUnit::Scheduler, ""},
+    {"IdThread", IndyUnit::Scheduler, ""},
+    {"IdYarn", IndyUnit::Scheduler, ""},
+    {"IdTask", IndyUnit::Scheduler, ""},
+};
+
+const UnitRow* findUnit(const std::string& name) {
+  for (const auto& row : kUnits)
+    if (equalsNoCase(name, row.name)) return &row;
+  return nullptr;
+}
+
+struct TypeRow {
+  const char* indy;
+  const char* ours;
+  bool shared;
+};
+
+const TypeRow kTypes[] = {
+    {"TIdTCPServer", "TIocpTCPServer", false},
+    {"TIdCustomTCPServer", "TIocpTCPServer", false},
+    {"TIdContext", "TIocpContext", false},
+    {"TIdServerContext", "TIocpContext", false},
+    {"TIdContextClass", "TIocpContextClass", false},
+    {"TIdContextThreadList", "TIocpContextList", false},
+    {"TIdListenerThread", "TIocpListenerThread", false},
+    {"TIdTCPConnection", "TIocpTCPConnection", true},
+    {"TIdIOHandler", "TIocpIOHandler", true},
+    {"TIdIOHandlerSocket", "TIocpIOHandler", true},
+    {"TIdIOHandlerStack", "TIocpIOHandler", true},
+    {"TIdSocketHandle", "TIocpSocketHandle", true},
+    {"TIdSocketHandles", "TIocpSocketHandles", true},
+    {"TIdBuffer", "TIocpBuffer", true},
+};
+
+const char* const kExceptions[] = {
+    "EIdException", "EIdSilentException", "EIdConnClosedGracefully", "EIdSocketError",
+    "EIdReadTimeout", "EIdReadLnMaxLineLengthExceeded", "EIdReadLnWaitMaxAttemptsExceeded",
+    "EIdNotConnected", "EIdConnectTimeout", "EIdCouldNotBindSocket", "EIdTCPNoOnExecute",
+};
+
+const std::map<std::string, std::string>& missingMembers() {
+  static const std::map<std::string, std::string> m = {
+      {"startlistening", "set Active := True instead"},
+      {"stoplistening", "set Active := False instead"},
+      {"implicitscheduler", "the engine schedules connections (IOHandlerOptions.IOHandlerType)"},
+      {"readsmallint", "use ReadInt16"},
+      {"readlongint", "use ReadInt32"},
+      {"readlongword", "use ReadUInt32"},
+      {"readword", "use ReadUInt16"},
+      {"readstrings", "read the count and the lines with ReadLn"},
+      {"readlnrfc", "use ReadLn and stop at the line '.'"},
+      {"capture", "read the lines with ReadLn until the terminator"},
+      {"alldata", "read with ReadLn/ReadBytes until EIdConnClosedGracefully"},
+      {"inputln", "use ReadLn"},
+      {"inputbufferasstring", "use InputBuffer.AsString"},
+      {"inputbuffertostream", "use InputBuffer.ExtractToBytes and write the bytes to the stream"},
+      {"discard", "use InputBuffer.ExtractToBytes and drop the bytes"},
+      {"discardall", "use InputBuffer.Clear"},
+      {"writebufferclear", "use WriteBufferCancel"},
+      {"writelnrfc", "use WriteLn (double a leading '.' yourself)"},
+      {"writerfcstrings", "use WriteLn per line and then WriteLn('.')"},
+      {"writefile", "read the file into a TStream and use Write(AStream)"},
+      {"writedirect", "use Write"},
+      {"closedgracefully", "catch EIdConnClosedGracefully or test Connected"},
+      {"closegracefully", "use Connection.Disconnect"},
+      {"recvbuffersize", "the engine sizes its own buffers"},
+      {"sendbuffersize", "the engine sizes its own buffers; MaxPendingOutput bounds the queue"},
+      {"largestream", "streams are always 64-bit here"},
+      {"maxcapturedlines", "not needed without Capture"},
+      {"onbeforelistenerrun", "there is no listener thread; use OnAfterBind"},
+      {"onstatus", "use OnConnect/OnDisconnect and Stats"},
+      {"onwork", "count bytes with the server's Stats"},
+      {"onworkbegin", "count bytes with the server's Stats"},
+      {"onworkend", "count bytes with the server's Stats"},
+  };
+  return m;
+}
+
+}  // namespace
+
+IndyUnit classifyUnit(const std::string& unitName) {
+  if (const UnitRow* row = findUnit(unitName)) return row->kind;
+  // Indy's units are Id + a capital: IdHTTP, IdSMTP ... (not Identity, Ideas).
+  if (unitName.size() > 2 && (unitName[0] == 'I' || unitName[0] == 'i') && (unitName[1] == 'd' || unitName[1] == 'D') &&
+      unitName[2] >= 'A' && unitName[2] <= 'Z')
+    return IndyUnit::Other;
+  return IndyUnit::NotIndy;
+}
+
+std::string renameUnitFor(const std::string& unitName) {
+  const UnitRow* row = findUnit(unitName);
+  return row ? row->replacement : "";
+}
+
+std::string renameTypeFor(const std::string& name, bool* shared) {
+  for (const auto& row : kTypes)
+    if (equalsNoCase(name, row.indy)) {
+      if (shared) *shared = row.shared;
+      return row.ours;
+    }
+  return "";
+}
+
+bool isIocpException(const std::string& name) {
+  for (const char* e : kExceptions)
+    if (equalsNoCase(name, e)) return true;
+  return false;
+}
+
+std::string missingMemberHint(const std::string& name) {
+  auto it = missingMembers().find(lowerAscii(name));
+  return it == missingMembers().end() ? "" : it->second;
+}
+
+std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
+                                const std::string& handler) {
+  const std::string n = lowerAscii(name), q = lowerAscii(qualifier);
+  const std::string where = name + " in " + handler + ": ";
+  const std::string parks =
+      "with iohIOCP the handler runs on a fiber of a shared completion thread, so this blocks that "
+      "thread and every connection parked on it; wait with IOHandler.ReadLn(ATimeout) or "
+      "CheckForDataOnSource(ATimeout), which park only this connection, or keep iohDefault for this server";
+  if (n == "synchronize")
+    return where + "waits for the main thread; with iohIOCP every connection on the same completion "
+                   "thread waits too, and a main thread that is stopping the server (Active := False) "
+                   "deadlocks; use TThread.Queue, or keep iohDefault for this server";
+  if ((n == "queue" || n == "forcequeue") && q == "tthread")
+    return where + "the queued code runs later on the main thread, when AContext may be gone; "
+                   "pass copies of the values, never AContext";
+  if (n == "sleep" || n == "sleepex" || n == "indysleep") return where + parks;
+  if (n == "waitforsingleobject" || n == "waitformultipleobjects" || n == "msgwaitformultipleobjects" ||
+      (n == "waitfor" && !q.empty()))
+    return where + parks;
+  if (n == "processmessages")
+    return where + "runs the main thread's message loop from a server thread; remove it (handlers "
+                   "never run on the main thread, and with iohIOCP not even on their own thread)";
+  if (n == "showmessage" || n == "messagedlg" || (n == "messagebox" && q == "application"))
+    return where + "shows a dialog from a server thread; log the message or TThread.Queue it to the main thread";
+  return "";
+}
+
+bool isIdGlobalOnlyRoutine(const std::string& name) {
+  static const char* const kRoutines[] = {
+      "Fetch", "ToBytes", "BytesToString", "IndyFormat", "GetTickDiff", "GetTickDiff64", "Ticks", "Ticks64",
+      "AppendBytes", "AppendString", "CopyTIdBytes", "CopyTIdString", "IndyLowerCase", "IndyUpperCase",
+      "TextStartsWith", "TextEndsWith", "TextIsSame", "IndyStrToBool", "IndyMin", "IndyMax",
+      "RemoveBytes", "BytesToInt32", "BytesToUInt32", "IndyLength", "iif", "PosIdx", "ByteIndex",
+      "IndyCurrentYear", "FetchCaseInsensitive", "CharIsInSet", "IPv4ToDWord",
+  };
+  for (const char* r : kRoutines)
+    if (equalsNoCase(name, r)) return true;
+  return false;
+}
+
+}  // namespace iocp_migrate

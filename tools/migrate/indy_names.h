@@ -1,0 +1,35 @@
+// What Indy's names become: units, classes, and what cannot carry over. One table per question,
+// shared by the Pascal, form and C++ rewriters.
+#pragma once
+
+#include <string>
+
+namespace iocp_migrate {
+
+enum class IndyUnit {
+  NotIndy,
+  Server,     // IdTCPServer, IdCustomTCPServer, IdContext: always replaced.
+  Shared,     // Also used by Indy's clients (IdGlobal, IdIOHandler ...): replaced unless a client is there.
+  Component,  // IdBaseComponent, IdComponent: dropped unless a client is there.
+  Client,     // IdTCPClient: covered by the compatibility unit only.
+  Scheduler,  // Scheduler units: kept (the scheduler object stays in the form for the user).
+  Other       // Every other Indy unit (TIdHTTP, TIdSMTP, ...): kept; makes the unit "mixed".
+};
+
+IndyUnit classifyUnit(const std::string& unitName);
+// The IOCP unit that replaces an Indy unit in rename mode ("" = dropped).
+std::string renameUnitFor(const std::string& unitName);
+// The class or type that replaces an Indy one in rename mode ("" = kept). shared: the name is
+// also used by Indy's clients (renamed only where no client unit is used).
+std::string renameTypeFor(const std::string& name, bool* shared);
+// True for the exceptions that IocpGlobal declares under Indy's names.
+bool isIocpException(const std::string& name);
+// An Indy server/IOHandler member the component lacks: a hint for the user, or "".
+std::string missingMemberHint(const std::string& name);
+// A call inside a server event handler that does not suit a fiber: the warning text, or "".
+std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
+                                const std::string& handler);
+// Indy's IdGlobal routines the IOCP units do not provide.
+bool isIdGlobalOnlyRoutine(const std::string& name);
+
+}  // namespace iocp_migrate

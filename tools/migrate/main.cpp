@@ -1,0 +1,247 @@
+// iocp-migrate: moves an Indy server project to the IOCP bridge. See tools/migrate/README.md.
+//
+//   iocp-migrate [--write] [--iocp] [--threads N] [--workop N] [--mode rename|compat] PATH...
+//
+// Output: the unified diff on stdout (a dry run's diff applies with patch -p1); what was written,
+// warnings ("file:line: warning: ...") and the summary on stderr.
+// Exit codes: 0 done (warnings included), 1 a file was refused or could not be written, 2 usage.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "migrate.h"
+
+namespace fs = std::filesystem;
+using namespace iocp_migrate;
+
+namespace {
+
+enum class Kind { None, Pascal, Form, Cpp, Project };
+
+Kind kindOf(const fs::path& p) {
+  const std::string ext = lowerAscii(p.extension().string());
+  if (ext == ".pas" || ext == ".dpr" || ext == ".dpk" || ext == ".lpr" || ext == ".pp") return Kind::Pascal;
+  if (ext == ".dfm" || ext == ".fmx" || ext == ".lfm") return Kind::Form;
+  if (ext == ".cpp" || ext == ".h" || ext == ".cc" || ext == ".cxx") return Kind::Cpp;
+  if (ext == ".dproj" || ext == ".cbproj" || ext == ".groupproj") return Kind::Project;
+  return Kind::None;
+}
+
+// Folders the IDEs fill with copies and output.
+bool skippedFolder(const fs::path& p) {
+  const std::string n = lowerAscii(p.filename().string());
+  return n == "__history" || n == "__recovery" || n == ".git" || n == "win32" || n == "win64" || n == "lib" ||
+         n == "backup";
+}
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "iocp-migrate: " << why << "\n"
+            << "usage: iocp-migrate [--write] [--iocp] [--threads N] [--workop N] [--mode rename|compat] PATH...\n"
+               "  PATH            a project folder (searched recursively) or files: .pas .dpr .dpk .lpr,\n"
+               "                  .dfm .fmx .lfm (text), .cpp .h, .dproj .cbproj .groupproj\n"
+               "  --write         apply the changes (default: print them as a unified diff); each changed\n"
+               "                  file is kept as FILE.iocp-migrate.bak first\n"
+               "  --mode rename   TIdTCPServer -> TIocpTCPServer ... and Indy's server units -> ours (default)\n"
+               "  --mode compat   only the uses clauses change, to IocpIndyCompat\n"
+               "  --iocp          set IOHandlerOptions.IOHandlerType = iohIOCP on every server in the forms\n"
+               "  --threads N     set IOHandlerOptions.IOCP.IOCPThreads = N (0 = one per processor)\n"
+               "  --workop N      set IOHandlerOptions.IOCP.WorkOpThreads = N\n"
+               "  --pascal-path P the Pascal units' folder for .dproj search paths\n"
+               "                  (default $(IOCPBRIDGE)\\component\\pascal)\n"
+               "  --cpp-path P    the C++ headers' folder for .cbproj include paths\n"
+               "                  (default $(IOCPBRIDGE)\\component\\cpp)\n"
+               "Exit codes: 0 done (warnings included), 1 a file was refused or could not be written, 2 usage.\n";
+  std::exit(2);
+}
+
+int count(const std::string& option, const char* text) {
+  char* end = nullptr;
+  const long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v < 0 || v > 1024) usage(option + " wants a number from 0 to 1024");
+  return static_cast<int>(v);
+}
+
+bool readFile(const fs::path& p, std::string& out) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+bool writeFile(const fs::path& p, const std::string& bytes, std::string& error) {
+  const fs::path tmp = p.string() + ".iocp-migrate.tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      error = "cannot write " + tmp.string();
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::permissions(tmp, fs::status(p, ec).permissions(), ec);
+  fs::rename(tmp, p, ec);
+  if (ec) {
+    error = "cannot replace the file: " + ec.message();
+    fs::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+// A path as printed: with '/' separators and without a leading "./".
+std::string shownPath(const fs::path& p) {
+  std::string s = p.generic_string();
+  while (s.rfind("./", 0) == 0) s.erase(0, 2);
+  return s;
+}
+
+struct Input {
+  fs::path path;
+  std::string shown;  // As printed: relative to the folder given, joined to it.
+  Kind kind;
+  std::string bytes;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::vector<std::string> paths;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const std::string& name) -> const char* {
+      if (i + 1 >= argc) usage(name + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--write") options.write = true;
+    else if (a == "--iocp") options.iocp = true;
+    else if (a == "--threads") options.threads = count(a, value(a));
+    else if (a == "--workop") options.workop = count(a, value(a));
+    else if (a == "--mode") {
+      const std::string m = value(a);
+      if (m == "rename") options.mode = Mode::Rename;
+      else if (m == "compat") options.mode = Mode::Compat;
+      else usage("--mode is rename or compat, not '" + m + "'");
+    } else if (a == "--pascal-path") options.pascalPath = value(a);
+    else if (a == "--cpp-path") options.cppPath = value(a);
+    else if (a == "--help" || a == "-h") usage("moves an Indy server project to the IOCP bridge");
+    else if (a.size() > 1 && a[0] == '-') usage("unknown option " + a);
+    else paths.push_back(a);
+  }
+  if (paths.empty()) usage("no PATH given");
+
+  std::vector<Input> inputs;
+  for (const auto& given : paths) {
+    const fs::path root(given);
+    std::error_code ec;
+    if (fs::is_directory(root, ec)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_directory() && skippedFolder(it->path())) {
+          it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file() && kindOf(it->path()) != Kind::None) found.push_back(it->path());
+      }
+      std::sort(found.begin(), found.end());
+      for (const auto& f : found) inputs.push_back({f, shownPath(f), kindOf(f), {}});
+    } else if (fs::is_regular_file(root, ec)) {
+      if (kindOf(root) == Kind::None) usage(given + " is not a file iocp-migrate reads (see PATH below)");
+      inputs.push_back({root, shownPath(root), kindOf(root), {}});
+    } else {
+      usage(given + ": no such file or folder");
+    }
+  }
+  std::sort(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.shown < b.shown; });
+  inputs.erase(std::unique(inputs.begin(), inputs.end(), [](const Input& a, const Input& b) { return a.shown == b.shown; }),
+               inputs.end());
+
+  int refused = 0, changed = 0, warnings = 0;
+  std::vector<FileResult> results(inputs.size());
+  std::vector<bool> readable(inputs.size(), true);
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (!readFile(inputs[i].path, inputs[i].bytes)) readable[i] = false;
+  // Forms first: they say which methods the servers' events run.
+  ProjectFacts facts;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Input& in = inputs[i];
+      if (!readable[i] || (pass == 0) != (in.kind == Kind::Form)) continue;
+      const std::string why = refuseEncoding(in.bytes);
+      if (!why.empty()) {
+        results[i].refused = why;
+        continue;
+      }
+      switch (in.kind) {
+        case Kind::Form: results[i] = migrateForm(in.bytes, options, facts); break;
+        case Kind::Pascal: results[i] = migratePascal(in.bytes, options, facts); break;
+        case Kind::Cpp: results[i] = migrateCpp(in.bytes, options, facts); break;
+        case Kind::Project: results[i] = migrateMsbuild(in.bytes, in.path.extension().string(), options); break;
+        case Kind::None: break;
+      }
+    }
+  }
+
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Input& in = inputs[i];
+    FileResult& r = results[i];
+    if (!readable[i]) {
+      std::cerr << in.shown << ": error: cannot read the file\n";
+      ++refused;
+      continue;
+    }
+    if (!r.refused.empty()) {
+      std::cerr << in.shown << ": error: " << r.refused << "\n";
+      ++refused;
+      continue;
+    }
+    const SourceText original(in.bytes);
+    const std::string updated = applyEdits(in.bytes, r.edits);
+    if (updated != in.bytes) {
+      ++changed;
+      if (!options.write) {
+        std::cout << unifiedDiff(in.shown, original, r.edits);
+      } else {
+        const fs::path backup = in.path.string() + ".iocp-migrate.bak";
+        std::error_code ec;
+        std::string error;
+        const bool keptBackup = fs::exists(backup, ec);  // The first run's backup is the original.
+        if (!keptBackup && !writeFile(backup, in.bytes, error)) {
+          std::cerr << in.shown << ": error: cannot keep a backup (" << error << "); the file was not changed\n";
+          ++refused;
+        } else if (!writeFile(in.path, updated, error)) {
+          std::cerr << in.shown << ": error: " << error << "\n";
+          ++refused;
+        } else {
+          std::cerr << in.shown << ": written (backup: " << in.shown << ".iocp-migrate.bak"
+                    << (keptBackup ? ", kept from an earlier run" : "") << ")\n";
+        }
+      }
+    }
+    for (const auto& w : r.warnings) {
+      std::cerr << in.shown;
+      if (w.line > 0) std::cerr << ":" << w.line;
+      std::cerr << ": warning: " << w.text << "\n";
+      ++warnings;
+    }
+  }
+  std::cout.flush();
+  std::cerr << "iocp-migrate: " << inputs.size() << (inputs.size() == 1 ? " file" : " files") << " scanned, " << changed << " changed, " << warnings
+            << (warnings == 1 ? " warning" : " warnings") << ", " << refused << " refused";
+  if (changed == 0) std::cerr << "; nothing to change";
+  else if (!options.write) std::cerr << " (dry run: nothing written; --write applies the changes)";
+  std::cerr << "\n";
+  return refused ? 1 : 0;
+}

@@ -1,0 +1,58 @@
+// iocp-migrate: moves an Indy server project (Delphi, C++Builder, Free Pascal/Lazarus) to the
+// IOCP bridge's component. Each kind of file has one rewriter: a pure function from the file's
+// bytes to edits and warnings; main.cpp walks the paths, prints diffs and writes.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "source_text.h"
+
+namespace iocp_migrate {
+
+enum class Mode {
+  Rename,  // TIdTCPServer -> TIocpTCPServer ..., Indy's server units replaced by ours.
+  Compat   // Only the uses clause changes: Indy's server units -> IocpIndyCompat.
+};
+
+struct Options {
+  bool write = false;
+  bool iocp = false;       // Write IOHandlerOptions.IOHandlerType = iohIOCP into every migrated server.
+  int threads = -1;        // IOHandlerOptions.IOCP.IOCPThreads to write (-1 = leave).
+  int workop = -1;         // IOHandlerOptions.IOCP.WorkOpThreads to write (-1 = leave).
+  Mode mode = Mode::Rename;
+  // Added to .dproj unit search paths / .cbproj include paths (MSBuild syntax).
+  std::string pascalPath = "$(IOCPBRIDGE)\\component\\pascal";
+  std::string cppPath = "$(IOCPBRIDGE)\\component\\cpp";
+};
+
+struct FileResult {
+  std::vector<Edit> edits;
+  std::vector<Warning> warnings;
+  std::string refused;  // Why the file was not migrated ("" = it was).
+};
+
+// What the forms tell the code: the methods a server's events point at (lower case).
+struct ProjectFacts {
+  std::set<std::string> serverHandlers;
+};
+
+// Forms (.dfm .fmx .lfm, text): server objects renamed, unsupported properties removed,
+// --iocp options written. Collects the server's event handlers into facts.
+FileResult migrateForm(const std::string& bytes, const Options& options, ProjectFacts& facts);
+
+// Pascal units, programs and packages (.pas .dpr .dpk .lpr).
+FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts);
+
+// C++Builder sources (.cpp .h).
+FileResult migrateCpp(const std::string& bytes, const Options& options, const ProjectFacts& facts);
+
+// MSBuild projects (.dproj .cbproj .groupproj). groupprojPackage: the IocpBridge package project
+// to add to a group, relative to the group file ("" = do not add).
+FileResult migrateMsbuild(const std::string& bytes, const std::string& extension, const Options& options);
+
+// Refusals that apply to every text file (UTF-16, binary forms): "" = fine.
+std::string refuseEncoding(const std::string& bytes);
+
+}  // namespace iocp_migrate

@@ -1,0 +1,389 @@
+// Pascal units, programs and packages: uses clauses (with comments, {$IFDEF}s and in 'path'
+// parts), type names, and what the server's event handlers call.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "indy_names.h"
+#include "migrate.h"
+#include "pascal_lexer.h"
+
+namespace iocp_migrate {
+
+namespace {
+
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+class PascalFile {
+ public:
+  PascalFile(const std::string& bytes, const Options& options, const ProjectFacts& facts)
+      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts), toks_(lexPascal(src_)) {}
+
+  FileResult run();
+
+ private:
+  struct Item {
+    std::size_t first = 0, last = 0;  // Raw token indexes.
+    std::string name;
+  };
+  struct Clause {
+    std::size_t keyword = 0, semicolon = 0;  // Raw token indexes.
+    bool packages = false;                   // A .dpk "requires" clause.
+    std::vector<Item> items;
+  };
+
+  std::string tok(std::size_t k) const { return src_.substr(toks_[k].pos, toks_[k].len); }
+  bool isSym(std::size_t k, const char* s) const { return k < toks_.size() && toks_[k].kind == PasTok::Symbol && tok(k) == s; }
+  bool isWord(std::size_t k, const char* w) const { return k < toks_.size() && toks_[k].kind == PasTok::Ident && equalsNoCase(tok(k), w); }
+  std::size_t nextSig(std::size_t k) const {
+    for (std::size_t j = k + 1; j < toks_.size(); ++j)
+      if (toks_[j].kind != PasTok::Comment && toks_[j].kind != PasTok::Directive) return j;
+    return npos;
+  }
+  std::size_t prevSig(std::size_t k) const {
+    for (std::size_t j = k; j-- > 0;)
+      if (toks_[j].kind != PasTok::Comment && toks_[j].kind != PasTok::Directive) return j;
+    return npos;
+  }
+  bool directiveBetween(std::size_t a, std::size_t b) const {
+    for (std::size_t j = a + 1; j < b && j < toks_.size(); ++j)
+      if (toks_[j].kind == PasTok::Directive) return true;
+    return false;
+  }
+  std::size_t endOf(std::size_t k) const { return toks_[k].pos + toks_[k].len; }
+  int line(std::size_t k) const { return text_.lineOf(toks_[k].pos); }
+  void warn(std::size_t k, std::string msg) { result_.warnings.push_back({line(k), std::move(msg)}); }
+
+  void parseClauses();
+  void planUses();
+  void removeItems(const Clause& c, const std::vector<bool>& removed);
+  void renameIdentifiers();
+  void scanHandlers();
+  void scanBody(std::size_t begin, const std::string& handler);
+  // Whole lines [from, to) if nothing else is on them, else the range itself.
+  Edit removal(std::size_t from, std::size_t to) const;
+
+  SourceText text_;
+  const std::string& src_;
+  const Options& options_;
+  const ProjectFacts& facts_;
+  std::vector<PasToken> toks_;
+  std::vector<Clause> clauses_;
+  std::vector<bool> inClause_;  // Per raw token.
+  bool mixed_ = false;          // Also uses Indy units the IOCP bridge does not replace (clients).
+  bool serverUnit_ = false;     // Uses Indy's (or already our) server units.
+  bool replacedGlobal_ = false; // IdGlobal was replaced.
+  std::set<std::string> replacedUnits_;  // Lower case.
+  FileResult result_;
+};
+
+void PascalFile::parseClauses() {
+  inClause_.assign(toks_.size(), false);
+  for (std::size_t k = 0; k < toks_.size(); ++k) {
+    if (toks_[k].kind != PasTok::Ident) continue;
+    const bool packages = isWord(k, "requires");
+    if (!isWord(k, "uses") && !packages && !isWord(k, "contains")) continue;
+    const std::size_t before = prevSig(k);
+    if (before != npos && isSym(before, ".")) continue;
+    Clause c;
+    c.keyword = k;
+    c.packages = packages;
+    std::size_t j = nextSig(k);
+    bool ok = false;
+    while (j != npos && toks_[j].kind == PasTok::Ident) {
+      Item item;
+      item.first = j;
+      item.name = tok(j);
+      item.last = j;
+      for (std::size_t d = nextSig(j); d != npos && isSym(d, "."); d = nextSig(j)) {
+        const std::size_t part = nextSig(d);
+        if (part == npos || toks_[part].kind != PasTok::Ident) break;
+        item.name += "." + tok(part);
+        item.last = j = part;
+      }
+      std::size_t after = nextSig(item.last);
+      if (after != npos && isWord(after, "in")) {
+        const std::size_t path = nextSig(after);
+        if (path == npos || toks_[path].kind != PasTok::String) break;
+        item.last = path;
+        after = nextSig(path);
+      }
+      c.items.push_back(item);
+      if (after != npos && isSym(after, ",")) {
+        j = nextSig(after);
+        continue;
+      }
+      if (after != npos && isSym(after, ";")) {
+        c.semicolon = after;
+        ok = true;
+      }
+      break;
+    }
+    if (!ok || c.items.empty()) continue;  // Not a clause we understand: left alone.
+    for (std::size_t m = c.keyword; m <= c.semicolon; ++m) inClause_[m] = true;
+    clauses_.push_back(std::move(c));
+    k = clauses_.back().semicolon;
+  }
+}
+
+Edit PascalFile::removal(std::size_t from, std::size_t to) const {
+  std::size_t end = to;
+  while (end < src_.size() && (src_[end] == ' ' || src_[end] == '\t')) ++end;
+  const std::size_t ls = text_.lineStart(from);
+  bool blankBefore = true;
+  for (std::size_t p = ls; p < from; ++p)
+    if (src_[p] != ' ' && src_[p] != '\t') blankBefore = false;
+  const bool atEol = end >= src_.size() || src_[end] == '\r' || src_[end] == '\n';
+  if (blankBefore && atEol) return Edit{ls, text_.nextLine(end) - ls, ""};
+  // Last on its line: the blanks before it go too (not those an earlier edit takes).
+  std::size_t floor = ls;
+  for (const auto& e : result_.edits)
+    if (e.pos + e.len <= from) floor = std::max(floor, e.pos + e.len);
+  std::size_t begin = from;
+  if (atEol)
+    while (begin > floor && (src_[begin - 1] == ' ' || src_[begin - 1] == '\t')) --begin;
+  return Edit{begin, end - begin, ""};
+}
+
+void PascalFile::removeItems(const Clause& c, const std::vector<bool>& removed) {
+  const std::size_t n = c.items.size();
+  std::size_t lastKept = npos;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!removed[i]) lastKept = i;
+  if (lastKept == npos) {  // Every unit goes: the whole clause goes.
+    result_.edits.push_back(removal(toks_[c.keyword].pos, endOf(c.semicolon)));
+    return;
+  }
+  // Units followed by a kept one go with the comma after them; neighbours separated by blanks
+  // only go as one range, so that the blanks between them go too.
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  for (std::size_t i = 0; i < lastKept; ++i) {
+    if (!removed[i]) continue;
+    const Item& it = c.items[i];
+    const std::size_t comma = nextSig(it.last);
+    if (directiveBetween(it.last, comma)) {
+      warn(it.first, "the unit " + it.name + " is no longer needed; remove it from this uses clause by hand "
+                     "(a compiler directive stands between it and its comma)");
+      continue;
+    }
+    const std::size_t from = toks_[it.first].pos, to = endOf(comma);
+    bool blanks = !ranges.empty();
+    for (std::size_t p = ranges.empty() ? 0 : ranges.back().second; blanks && p < from; ++p)
+      blanks = src_[p] == ' ' || src_[p] == '\t' || src_[p] == '\r' || src_[p] == '\n';
+    if (blanks) ranges.back().second = to;
+    else ranges.emplace_back(from, to);
+  }
+  for (const auto& r : ranges) result_.edits.push_back(removal(r.first, r.second));
+  if (lastKept + 1 < n) {  // A trailing run: from the comma after the last unit kept.
+    const std::size_t comma = nextSig(c.items[lastKept].last);
+    const std::size_t last = c.items[n - 1].last;
+    if (directiveBetween(comma, last + 1) || directiveBetween(c.items[lastKept].last, comma)) {
+      warn(c.items[lastKept + 1].first, "the unit " + c.items[lastKept + 1].name +
+                                            " is no longer needed; remove it from this uses clause by hand "
+                                            "(compiler directives stand between the units)");
+      return;
+    }
+    result_.edits.push_back(Edit{toks_[comma].pos, endOf(last) - toks_[comma].pos, ""});
+  }
+}
+
+void PascalFile::planUses() {
+  std::set<std::string> present;  // Units that are not Indy's, lower case.
+  for (const auto& c : clauses_) {
+    for (const auto& it : c.items) {
+      const IndyUnit kind = classifyUnit(it.name);
+      if (c.packages) continue;
+      if (kind == IndyUnit::Other) mixed_ = true;
+      if (kind == IndyUnit::Server) serverUnit_ = true;
+      if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
+    }
+  }
+  if (present.count("iocptcpserver") || present.count("iocpindycompat")) serverUnit_ = true;
+  const bool compat = options_.mode == Mode::Compat;
+  if (compat && mixed_ && serverUnit_)
+    warn(clauses_.front().keyword,
+         "this unit also uses Indy units the IOCP bridge does not replace (clients or protocols); "
+         "IocpIndyCompat's Indy names (TIdIOHandler, TIdTCPConnection, EIdException ...) hide Indy's own "
+         "here: prefer --mode rename for this unit");
+  for (const auto& c : clauses_) {
+    if (c.packages) {
+      bool indy = false, ours = false;
+      for (const auto& it : c.items) {
+        if (lowerAscii(it.name).rfind("indy", 0) == 0) indy = true;
+        if (equalsNoCase(it.name, "IocpBridge")) ours = true;
+      }
+      if (indy && !ours) result_.edits.push_back(Edit{endOf(c.items.back().last), 0, ", IocpBridge"});
+      continue;
+    }
+    std::vector<bool> removed(c.items.size(), false);
+    for (std::size_t i = 0; i < c.items.size(); ++i) {
+      const Item& it = c.items[i];
+      const IndyUnit kind = classifyUnit(it.name);
+      std::string target;
+      bool replace = false;
+      if (compat) {
+        replace = kind == IndyUnit::Server || kind == IndyUnit::Shared || kind == IndyUnit::Component ||
+                  kind == IndyUnit::Client;
+        target = "IocpIndyCompat";
+      } else if (kind == IndyUnit::Server || ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && !mixed_)) {
+        replace = true;
+        target = renameUnitFor(it.name);
+      }
+      if (!replace) continue;
+      replacedUnits_.insert(lowerAscii(it.name));
+      if (equalsNoCase(it.name, "IdGlobal")) replacedGlobal_ = true;
+      if (target.empty() || present.count(lowerAscii(target))) {
+        removed[i] = true;
+        continue;
+      }
+      present.insert(lowerAscii(target));
+      result_.edits.push_back(Edit{toks_[it.first].pos, endOf(it.last) - toks_[it.first].pos, target});
+    }
+    removeItems(c, removed);
+  }
+}
+
+void PascalFile::renameIdentifiers() {
+  const bool rename = options_.mode == Mode::Rename;
+  std::set<std::string> told;  // One warning per name and kind.
+  auto once = [&](const std::string& key) { return told.insert(lowerAscii(key)).second; };
+  for (std::size_t k = 0; k < toks_.size(); ++k) {
+    if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
+    const std::string name = tok(k);
+    const std::size_t before = prevSig(k), after = nextSig(k);
+    const bool member = before != npos && isSym(before, ".");
+    if (rename && !member) {
+      bool shared = false;
+      const std::string ours = renameTypeFor(name, &shared);
+      if (!ours.empty()) {
+        if (!shared || !mixed_)
+          result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, ours});
+        else if (once("shared:" + name))
+          warn(k, name + " stays Indy's here (this unit also uses Indy's client units); where it holds "
+                         "a server connection's object (AContext.Connection...) write " + ours);
+        continue;
+      }
+      // A unit-qualified name: IdContext.TIdContext -> IocpTCPServer.TIocpContext.
+      if (after != npos && isSym(after, ".") && replacedUnits_.count(lowerAscii(name))) {
+        const std::string unit = renameUnitFor(name);
+        if (!unit.empty()) result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, unit});
+        continue;
+      }
+    }
+    if (mixed_ && serverUnit_ && !member && isIocpException(name) && once("exc:" + name))
+      warn(k, name + " is Indy's here (this unit still uses Indy's exception units for its clients), but the "
+                     "IOCP server raises IocpGlobal." + name + ": write IocpGlobal." + name + " where server code catches it");
+    if (replacedGlobal_ && !member && isIdGlobalOnlyRoutine(name) && after != npos && once("glob:" + name))
+      warn(k, name + " comes from Indy's IdGlobal, which the IOCP units do not provide: put IdGlobal back in the "
+                     "uses clause before the IOCP units (it holds no sockets) or replace the call");
+    if (serverUnit_ && member) {
+      const std::string hint = missingMemberHint(name);
+      if (!hint.empty())
+        warn(k, name + " is an Indy member the IOCP component does not have: " + hint +
+                    " (see component/pascal/INDY-MEMBERS.md)");
+    }
+  }
+}
+
+void PascalFile::scanBody(std::size_t begin, const std::string& handler) {
+  int depth = 0;
+  for (std::size_t k = begin; k < toks_.size(); k = nextSig(k)) {
+    if (k == npos) return;
+    if (toks_[k].kind != PasTok::Ident) continue;
+    if (isWord(k, "begin") || isWord(k, "case") || isWord(k, "try") || isWord(k, "asm")) {
+      ++depth;
+      continue;
+    }
+    if (isWord(k, "end")) {
+      if (--depth <= 0) return;
+      continue;
+    }
+    const std::size_t before = prevSig(k);
+    std::string qualifier;
+    if (before != npos && isSym(before, ".")) {
+      const std::size_t q = prevSig(before);
+      if (q != npos && toks_[q].kind == PasTok::Ident) qualifier = tok(q);
+      if (qualifier.empty()) qualifier = ".";
+    }
+    const std::string msg = blockingCallWarning(tok(k), qualifier, handler);
+    if (!msg.empty()) warn(k, msg);
+  }
+}
+
+void PascalFile::scanHandlers() {
+  std::size_t start = 0;
+  for (std::size_t k = 0; k < toks_.size(); ++k)
+    if (isWord(k, "implementation")) {
+      start = k;
+      break;
+    }
+  for (std::size_t k = start; k < toks_.size(); ++k) {
+    if (!(isWord(k, "procedure") || isWord(k, "function"))) continue;
+    const std::size_t before = prevSig(k);
+    if (before != npos && (isWord(before, "class") || isSym(before, "=") || isSym(before, ":"))) continue;  // Types.
+    // The name: Ident(.Ident)*.
+    std::size_t j = nextSig(k);
+    if (j == npos || toks_[j].kind != PasTok::Ident) continue;
+    std::string name = tok(j), shortName = tok(j);
+    for (std::size_t d = nextSig(j); d != npos && isSym(d, "."); d = nextSig(j)) {
+      const std::size_t part = nextSig(d);
+      if (part == npos || toks_[part].kind != PasTok::Ident) break;
+      j = part;
+      name += "." + tok(j);
+      shortName = tok(j);
+    }
+    bool contextParam = false;
+    std::size_t p = nextSig(j);
+    if (p != npos && isSym(p, "(")) {
+      int depth = 0;
+      for (; p != npos; p = nextSig(p)) {
+        if (isSym(p, "(")) ++depth;
+        if (isSym(p, ")") && --depth == 0) break;
+        if (toks_[p].kind == PasTok::Ident) {
+          const std::string w = lowerAscii(tok(p));
+          if (w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") contextParam = true;
+        }
+      }
+    }
+    if (!contextParam && !facts_.serverHandlers.count(lowerAscii(shortName))) continue;
+    // The body: the first begin/asm that no nested routine claims.
+    int nested = 0;
+    for (std::size_t b = p == npos ? npos : nextSig(p); b != npos; b = nextSig(b)) {
+      if (isWord(b, "forward") || isWord(b, "external")) break;
+      if (isWord(b, "procedure") || isWord(b, "function")) ++nested;
+      if (isWord(b, "begin") || isWord(b, "asm")) {
+        if (nested > 0) {  // A nested routine's body: skip it.
+          --nested;
+          int depth = 0;
+          for (; b != npos; b = nextSig(b)) {
+            if (isWord(b, "begin") || isWord(b, "case") || isWord(b, "try") || isWord(b, "asm")) ++depth;
+            if (isWord(b, "end") && --depth <= 0) break;
+          }
+          if (b == npos) break;
+          continue;
+        }
+        scanBody(b, name);
+        break;
+      }
+    }
+  }
+}
+
+FileResult PascalFile::run() {
+  parseClauses();
+  planUses();
+  renameIdentifiers();
+  if (serverUnit_ || !facts_.serverHandlers.empty()) scanHandlers();
+  std::stable_sort(result_.warnings.begin(), result_.warnings.end(),
+                   [](const Warning& a, const Warning& b) { return a.line < b.line; });
+  return std::move(result_);
+}
+
+}  // namespace
+
+FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts) {
+  PascalFile file(bytes, options, facts);
+  return file.run();
+}
+
+}  // namespace iocp_migrate
