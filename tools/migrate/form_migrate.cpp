@@ -66,11 +66,24 @@ class FormMigrator {
   }
 
  private:
-  // Removes whole lines from the property's first line to its last.
+  // Removes the property: its whole lines when nothing else is on them (as the IDE writes
+  // forms), else just its text.
   void removeLines(const FormProperty& p) {
     const std::size_t from = text_.lineStart(p.begin);
-    const std::size_t to = text_.nextLine(p.end > p.begin ? p.end - 1 : p.end);
-    result_.edits.push_back(Edit{from, to - from, ""});
+    const std::size_t last = text_.lineEnd(p.end > p.begin ? p.end - 1 : p.end);
+    auto blank = [&](std::size_t a, std::size_t b) {
+      for (std::size_t i = a; i < b; ++i)
+        if (src_[i] != ' ' && src_[i] != '\t') return false;
+      return true;
+    };
+    if (blank(from, p.begin) && blank(p.end, last)) {
+      const std::size_t to = text_.nextLine(last);
+      result_.edits.push_back(Edit{from, to - from, ""});
+    } else {
+      std::size_t to = p.end;
+      while (to < last && (src_[to] == ' ' || src_[to] == '\t')) ++to;
+      result_.edits.push_back(Edit{p.begin, to - p.begin, ""});
+    }
   }
 
   void setOption(FormObject& obj, const std::string& name, const std::string& value,

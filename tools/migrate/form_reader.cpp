@@ -220,8 +220,11 @@ class FormParser {
           take();
         }
         return true;
-      case FTok::Number:
       case FTok::Ident:
+        if (word("end") || word("object") || word("inherited") || word("inline") || word("item")) break;
+        take();
+        return true;
+      case FTok::Number:
       case FTok::Binary:
         take();
         return true;

@@ -111,7 +111,8 @@ class ProjectMigrator {
     for (const pugi::xml_node& ig : project.children("ItemGroup")) {
       for (const pugi::xml_node& p : ig.children("Projects")) {
         const std::string include = p.attribute("Include").value();
-        if (include.size() >= 15 && equalsNoCase(include.substr(include.size() - 15), "IocpBridge.dproj")) return;
+        const std::string ours = "IocpBridge.dproj";
+        if (include.size() >= ours.size() && equalsNoCase(include.substr(include.size() - ours.size()), ours)) return;
         if (!firstProject) firstProject = p;
       }
     }

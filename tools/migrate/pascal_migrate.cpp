@@ -212,7 +212,14 @@ void PascalFile::planUses() {
         if (lowerAscii(it.name).rfind("indy", 0) == 0) indy = true;
         if (equalsNoCase(it.name, "IocpBridge")) ours = true;
       }
-      if (indy && !ours) result_.edits.push_back(Edit{endOf(c.items.back().last), 0, ", IocpBridge"});
+      if (indy && !ours) {  // After the last package, on a line of its own if that one has one.
+        const std::size_t last = c.items.back().first;
+        const std::size_t prev = prevSig(last);
+        const bool ownLine = prev != npos && text_.lineOf(toks_[prev].pos) != line(last);
+        result_.edits.push_back(Edit{endOf(c.items.back().last), 0,
+                                     ownLine ? "," + text_.eol() + text_.indentAt(toks_[last].pos) + "IocpBridge"
+                                             : ", IocpBridge"});
+      }
       continue;
     }
     std::vector<bool> removed(c.items.size(), false);
