@@ -76,4 +76,17 @@ class EIdTCPNoOnExecute : public EIdException {
   EIdTCPNoOnExecute() : EIdException("OnExecute event is not assigned.") {}
 };
 
+// An XML configuration (TIocpTCPServer::LoadFromXml and relatives) could not be read, parsed or
+// applied, or could not be written. The message names the element path, the bad value and what is
+// allowed, e.g. "XML configuration: TIocpTCPServer/DefaultPort: bad value '70000'; allowed
+// range: 0..65535".
+class EIocpConfigError : public EIdException {
+ public:
+  EIocpConfigError(const std::string& msg, const std::string& path = std::string())
+      : EIdException(msg), Path(path) {}
+  // The element or attribute at fault, e.g. "TIocpTCPServer/Bindings/Binding[2]/@Port"; "" when
+  // the error concerns the whole document or file.
+  std::string Path;
+};
+
 }  // namespace Iocp

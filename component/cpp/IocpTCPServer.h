@@ -64,6 +64,9 @@ class TIocpSocketHandles {
   TIocpSocketHandle& Add();  // A new binding on DefaultPort, every IPv4 address.
   int Count() const { return static_cast<int>(items_.size()); }
   TIocpSocketHandle& operator[](int AIndex) { return *items_.at(static_cast<std::size_t>(AIndex)); }
+  const TIocpSocketHandle& operator[](int AIndex) const {  // The same, read only.
+    return *items_.at(static_cast<std::size_t>(AIndex));
+  }
   void Clear() { items_.clear(); }
 
  private:
@@ -239,6 +242,23 @@ class TIocpTCPServer {
   // A snapshot of the running engine's counters; all zero while inactive. Any thread, not
   // concurrently with SetActive.
   TIocpServerStats Stats() const;
+
+  // --- XML configuration: every property above except ContextClass, Contexts and the events. ---
+  // The document mirrors a form: the root <TIocpTCPServer> holds one element per property, named
+  // and nested as the members are (<IOHandlerOptions><IOCP><IOCPThreads>2</IOCPThreads>...), and
+  // <Bindings> holds <Binding IP="..." Port="..."/>. Save writes every property in declaration
+  // order (a deterministic text: Save -> Load -> Save is byte-identical). Load is like loading a
+  // form: a missing element keeps the current value, <Bindings> (when present) replaces the list,
+  // a Binding without Port takes DefaultPort. Unknown elements and bad values (not a number, out of
+  // range, not true/false, not an enumeration name) raise EIocpConfigError naming the element
+  // path, the value and what is allowed; a Load that raises changes nothing. MaxConnectionReply
+  // and Heartbeat.Payload are C-style escaped (\\ \r \n \t \xHH), because XML parsers turn a CR
+  // into LF; valid UTF-8 is written as it is. Needs pugixml; a build without it raises
+  // EIocpConfigError from all four.
+  void LoadFromXml(const std::string& AFileName);  // Load a file. Owning thread, server inactive.
+  void SaveToXml(const std::string& AFileName) const;  // Write a file. Owning thread.
+  void LoadFromXmlString(const std::string& AXml);  // Load from text. Owning thread, server inactive.
+  std::string SaveToXmlString() const;  // The document as text (UTF-8, LF). Owning thread.
 
  private:
   class Handler;

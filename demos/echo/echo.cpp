@@ -1,7 +1,11 @@
 // Echo server: every line a client sends comes back. Ctrl-C stops it cleanly.
 //
-//   echo_server [--io default|iocp] [--port N] [--threads N] [--workop N]
+//   echo_server [--config FILE] [--io default|iocp] [--port N] [--threads N] [--workop N]
+//               [--save-config FILE]
 //   echo_server --client [--host H] [--port N]   type lines, see them echoed (Ctrl-D ends)
+//
+// --config loads the server's properties from an XML file (TIocpTCPServer::LoadFromXml) before
+// the other options, which override it; --save-config writes the result (SaveToXml) and exits.
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -11,6 +15,8 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "Iocp.h"
 
@@ -24,14 +30,18 @@ void onSignal(int) { gStop = true; }
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "echo_server: %s\n"
-               "usage: echo_server [--io default|iocp] [--port N] [--threads N] [--workop N]\n"
+               "usage: echo_server [--config FILE] [--io default|iocp] [--port N] [--threads N] [--workop N]\n"
+               "                   [--save-config FILE]\n"
                "       echo_server --client [--host H] [--port N]\n"
+               "  --config   load the server's properties from an XML file first; the options below\n"
+               "             override it (write one with --save-config to see every property)\n"
                "  --io       iohDefault (thread per connection) or iohIOCP (completion engine); default iocp\n"
                "  --port     TCP port; 0 = any free port (server); default 9000\n"
                "  --threads  IOHandlerOptions.IOCP.IOCPThreads; 0 = number of processors\n"
                "  --workop   IOHandlerOptions.IOCP.WorkOpThreads; 0 = any pool thread\n"
                "  --client   connect to a running echo server, send each line typed, print the echo\n"
-               "  --host     the server for --client; default 127.0.0.1\n",
+               "  --host     the server for --client; default 127.0.0.1\n"
+               "  --save-config  write the resulting configuration to an XML file and exit\n",
                why);
   std::exit(2);
 }
@@ -74,6 +84,9 @@ int main(int argc, char** argv) {
   Server.IOHandlerOptions.IOHandlerType = iohIOCP;
   bool client = false;
   std::string host = "127.0.0.1";
+  std::string saveConfig;
+  bool portGiven = false;
+  std::vector<std::pair<std::string, const char*>> options;  // Option, value.
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") usage("echo server");
@@ -82,13 +95,30 @@ int main(int argc, char** argv) {
       continue;
     }
     if (i + 1 >= argc) usage((arg + " needs a value").c_str());
-    const char* value = argv[++i];
-    if (arg == "--io") {
+    options.emplace_back(arg, argv[++i]);
+  }
+  // The configuration file first: its values replace the defaults above, the options override it.
+  for (const auto& [arg, value] : options) {
+    if (arg != "--config") continue;
+    try {
+      Server.LoadFromXml(value);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "echo_server: %s\n", e.what());
+      return 2;
+    }
+  }
+  for (const auto& [arg, value] : options) {
+    if (arg == "--config") {
+      continue;
+    } else if (arg == "--save-config") {
+      saveConfig = value;
+    } else if (arg == "--io") {
       if (std::strcmp(value, "default") == 0) Server.IOHandlerOptions.IOHandlerType = iohDefault;
       else if (std::strcmp(value, "iocp") == 0) Server.IOHandlerOptions.IOHandlerType = iohIOCP;
       else usage("--io is 'default' or 'iocp'");
     } else if (arg == "--port") {
       Server.DefaultPort = static_cast<uint16_t>(number("--port", value, 0, 65535));
+      portGiven = true;
     } else if (arg == "--threads") {
       Server.IOHandlerOptions.IOCP.IOCPThreads = number("--threads", value, 0, 1024);
     } else if (arg == "--workop") {
@@ -99,9 +129,20 @@ int main(int argc, char** argv) {
       usage(("unknown option " + arg).c_str());
     }
   }
-  if (client) return runClient(host, Server.DefaultPort);
+  if (Server.Bindings.Count() == 0) Server.Bindings.Add().IP = "127.0.0.1";  // Loopback unless configured.
+  for (int i = 0; portGiven && i < Server.Bindings.Count(); ++i) Server.Bindings[i].Port = Server.DefaultPort;
+  if (client) return runClient(host, Server.Bindings[0].Port);
+  if (!saveConfig.empty()) {
+    try {
+      Server.SaveToXml(saveConfig);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "echo_server: %s\n", e.what());
+      return 1;
+    }
+    std::printf("echo server configuration saved to %s\n", saveConfig.c_str());
+    return 0;
+  }
 
-  Server.Bindings.Add().IP = "127.0.0.1";
   Server.OnExecute = [](TIocpContext* AContext) {
     std::string line = AContext->Connection->IOHandler->ReadLn();
     AContext->Connection->IOHandler->WriteLn(line);

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <vector>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 
@@ -101,6 +103,104 @@ TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
   }
 
   EXPECT_TRUE(demo.stop("echo server stopped")) << "demo printed: " << demo.text;
+}
+
+// A directory of its own for configuration files, removed at the end.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    path = std::filesystem::temp_directory_path() /
+           ("iocp_demo_" + std::to_string(getpid()) + "_" + std::to_string(now));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string write(const char* name, const std::string& text) const {
+    std::ofstream(path / name, std::ios::binary) << text;
+    return (path / name).string();
+  }
+};
+
+// Runs `command` (stderr joined to stdout); its output and exit status.
+std::string run(const std::string& command, int* exitStatus) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  std::string out;
+  if (p == nullptr) return out;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int status = pclose(p);
+  *exitStatus = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+const char kConfig[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<TIocpTCPServer>\n"
+    "  <Bindings><Binding IP=\"127.0.0.1\" Port=\"0\"/></Bindings>\n"
+    "  <IOHandlerOptions>\n"
+    "    <IOHandlerType>iohDefault</IOHandlerType>\n"
+    "    <IOCP><IOCPThreads>2</IOCPThreads></IOCP>\n"
+    "  </IOHandlerOptions>\n"
+    "</TIocpTCPServer>\n";
+
+#define SKIP_WITHOUT_XML_CONFIG() \
+  if (!IOCP_XML_CONFIG) GTEST_SKIP() << "built without pugixml: no XML configuration"
+
+TEST(EchoDemoConfig, ServesWithTheEngineAndBindingOfAConfigFile) {
+  SKIP_WITHOUT_XML_CONFIG();
+  TempDir dir;
+  const std::string config = dir.write("echo.xml", kConfig);
+  Demo demo;
+  ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--config", config.c_str()})) << "demo printed: " << demo.text;
+  // The file's engine, not the demo's own default (iohIOCP).
+  EXPECT_NE(demo.text.find("(iohDefault)"), std::string::npos) << demo.text;
+  {
+    Iocp::TIocpTCPClient client;
+    client.ReadTimeout = 5000;
+    client.Connect("127.0.0.1", demo.port);
+    client.IOHandler->WriteLn("configured by XML");
+    EXPECT_EQ(client.IOHandler->ReadLn(), "configured by XML");
+  }
+  EXPECT_TRUE(demo.stop("echo server stopped")) << "demo printed: " << demo.text;
+}
+
+TEST(EchoDemoConfig, OptionsOverrideTheConfigFileAndSaveConfigWritesTheResult) {
+  SKIP_WITHOUT_XML_CONFIG();
+  TempDir dir;
+  const std::string config = dir.write("echo.xml", kConfig);
+  const std::string saved = (dir.path / "saved.xml").string();
+  int status = -1;
+  const std::string out = run(std::string(ECHO_DEMO_PATH) + " --config " + config +
+                                  " --io iocp --port 0 --save-config " + saved,
+                              &status);
+  EXPECT_EQ(status, 0) << out;
+  std::ifstream in(saved, std::ios::binary);
+  const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<IOHandlerType>iohIOCP</IOHandlerType>"), std::string::npos) << xml;  // --io won.
+  EXPECT_NE(xml.find("<IOCPThreads>2</IOCPThreads>"), std::string::npos) << xml;           // From the file.
+  EXPECT_NE(xml.find("<Binding IP=\"127.0.0.1\" Port=\"0\" />"), std::string::npos) << xml;
+}
+
+TEST(EchoDemoConfig, ABadConfigFileExitsWith2NamingTheElement) {
+  SKIP_WITHOUT_XML_CONFIG();
+  TempDir dir;
+  const std::string bad = dir.write("bad.xml",
+                                    "<TIocpTCPServer><IOHandlerOptions><IOHandlerType>iohFast</IOHandlerType>"
+                                    "</IOHandlerOptions></TIocpTCPServer>");
+  int status = -1;
+  std::string out = run(std::string(ECHO_DEMO_PATH) + " --config " + bad + " --port 0", &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("TIocpTCPServer/IOHandlerOptions/IOHandlerType"), std::string::npos) << out;
+  EXPECT_NE(out.find("'iohFast'"), std::string::npos) << out;
+  EXPECT_NE(out.find("iohDefault, iohIOCP"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+
+  out = run(std::string(ECHO_DEMO_PATH) + " --config " + (dir.path / "missing.xml").string(), &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("missing.xml"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp"),
