@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/mutate.h"
 #include "form_reader.h"
 #include "migrate.h"
 #include "pascal_lexer.h"
@@ -90,44 +91,11 @@ void checkEdits(const FileResult& r, const std::string& bytes, const std::string
 }
 
 // Pieces that open or close constructs in the four languages.
-const char* const kTokens[] = {"{", "}", "(*", "*)", "'", "#", "#$", "//", "/*", "*/", "\"", "<", ">", "(", ")",
-                               "[", "]", "item", "end", "end>", "object ", "inherited ", "inline ", "begin ",
-                               "uses ", "requires ", "in '", ",", ";", "=", "+", ".", "\r\n", "\n", "\0", "\xEF\xBB\xBF",
-                               "{$IFDEF X}", "<PropertyGroup>", "</PropertyGroup>", "<Project>", "#include <",
-                               "procedure ", "TIdContext", "IdTCPServer", "TPF0", "\xFF\xFE"};
-
-std::string mutate(const std::string& s, std::mt19937& rng) {
-  std::string m = s;
-  const int steps = 1 + static_cast<int>(rng() % 4);
-  for (int k = 0; k < steps; ++k) {
-    const std::size_t at = m.empty() ? 0 : rng() % (m.size() + 1);
-    switch (rng() % 5) {
-      case 0:  // Flip a byte.
-        if (!m.empty()) m[std::min(at, m.size() - 1)] = static_cast<char>(rng() & 0xFF);
-        break;
-      case 1: {  // Insert a construct's piece.
-        const std::string t = kTokens[rng() % (sizeof kTokens / sizeof kTokens[0])];
-        m.insert(at, t.empty() ? std::string(1, '\0') : t);
-        break;
-      }
-      case 2:  // Cut the rest.
-        m.resize(at);
-        break;
-      case 3: {  // Delete a slice.
-        const std::size_t len = rng() % 64;
-        if (at < m.size()) m.erase(at, len);
-        break;
-      }
-      default: {  // Duplicate a slice elsewhere.
-        if (m.empty()) break;
-        const std::size_t from = rng() % m.size();
-        const std::string slice = m.substr(from, rng() % 200);
-        m.insert(at, slice);
-      }
-    }
-  }
-  return m;
-}
+const std::vector<std::string> kPieces = {
+    "{", "}", "(*", "*)", "'", "#", "#$", "//", "/*", "*/", "\"", "<", ">", "(", ")", "[", "]", "item", "end",
+    "end>", "object ", "inherited ", "inline ", "begin ", "uses ", "requires ", "in '", ",", ";", "=", "+", ".",
+    "\r\n", "\n", std::string(1, '\0'), "\xEF\xBB\xBF", "{$IFDEF X}", "<PropertyGroup>", "</PropertyGroup>",
+    "<Project>", "#include <", "procedure ", "TIdContext", "IdTCPServer", "TPF0", "\xFF\xFE"};
 
 }  // namespace
 
@@ -160,7 +128,7 @@ TEST(MigrateRobustness, MutatedInputsNeverCrashOrHang) {
   const auto start = std::chrono::steady_clock::now();
   for (const auto& seed : seeds) {
     for (int i = 0; i < perSeed; ++i) {
-      const std::string input = mutate(seed.bytes, rng);
+      const std::string input = iocp_test::mutate(seed.bytes, rng, kPieces);
       const auto t0 = std::chrono::steady_clock::now();
       const FileResult r = migrate(seed, input, i % 3 == 0 ? Mode::Compat : Mode::Rename);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
