@@ -2,6 +2,7 @@
 // properties our component lacks are taken out (and reported), --iocp writes the engine choice.
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "form_reader.h"
 #include "migrate.h"
@@ -36,7 +37,7 @@ std::string removedPropertyWarning(const std::string& object, const FormProperty
   if (l == "scheduler")
     return what + "the IOCP server schedules its own connections (IOHandlerOptions.IOHandlerType: "
                   "iohDefault = a thread per connection, iohIOCP = the completion engine); the object " +
-           p.value + " is left in the form: delete it if nothing else uses it";
+           p.value + " is left in the form: delete it if nothing else uses it (or run with --remove-schedulers)";
   if (l == "iohandler")
     return what + "the IOCP server has no server IOHandler; TLS (" + p.value +
            ") does not carry over yet: terminate TLS in front of the server (a proxy) or keep this server on Indy";
@@ -59,6 +60,7 @@ class FormMigrator {
       result_.refused = "not a text form this tool can read (" + form.error + "); nothing changed";
       return std::move(result_);
     }
+    if (options_.removeSchedulers) findUnusedSchedulers(*form.root);
     visit(*form.root);
     std::stable_sort(result_.warnings.begin(), result_.warnings.end(),
                      [](const Warning& a, const Warning& b) { return a.line < b.line; });
@@ -96,11 +98,42 @@ class FormMigrator {
     inserts.push_back(name + " = " + value);
   }
 
+  static bool isScheduler(const std::string& className) {
+    return lowerAscii(className).rfind("tidscheduler", 0) == 0;
+  }
+
+  // Scheduler objects that only servers' Scheduler properties (which go) point at.
+  void findUnusedSchedulers(const FormObject& root) {
+    std::vector<const FormObject*> all;
+    std::function<void(const FormObject&)> walk = [&](const FormObject& o) {
+      all.push_back(&o);
+      for (const auto& c : o.children) walk(*c);
+    };
+    walk(root);
+    std::set<std::string> used;
+    for (const FormObject* o : all) {
+      const bool server = isIndyServerClass(o->className) || equalsNoCase(o->className, "TIocpTCPServer");
+      for (const auto& p : o->properties)
+        if (!(server && equalsNoCase(p.name, "Scheduler"))) used.insert(lowerAscii(p.value));
+    }
+    for (const FormObject* o : all)
+      if (isScheduler(o->className) && o->keyword == "object" && !o->name.empty() && !used.count(lowerAscii(o->name)))
+        unusedSchedulers_.push_back(o);
+  }
+
   void visit(FormObject& obj) {
     const bool indy = isIndyServerClass(obj.className);
     const bool ours = equalsNoCase(obj.className, "TIocpTCPServer");
     if (indy || ours) server(obj, indy);
     for (auto& child : obj.children) visit(*child);
+    for (const FormObject* o : unusedSchedulers_)
+      if (o == &obj) {
+        const std::size_t from = text_.lineStart(obj.begin);
+        result_.edits.push_back(Edit{from, text_.nextLine(obj.end) - from, ""});
+        facts_.removedComponents.insert(lowerAscii(obj.name));
+        result_.warnings.push_back({text_.lineOf(obj.begin), obj.name + ": " + obj.className +
+                                                                  " deleted (--remove-schedulers): no server uses it any more"});
+      }
   }
 
   void server(FormObject& obj, bool indy) {
@@ -113,7 +146,13 @@ class FormMigrator {
       const bool simpleReply = equalsNoCase(p.name, "MaxConnectionReply") && p.items.empty();
       if (!supportedServerProperty(p.name) || (equalsNoCase(p.name, "MaxConnectionReply") && !simpleReply)) {
         removeLines(p);
-        result_.warnings.push_back({text_.lineOf(p.begin), removedPropertyWarning(label, p)});
+        std::string why = removedPropertyWarning(label, p);
+        if (equalsNoCase(p.name, "Scheduler"))
+          for (const FormObject* o : unusedSchedulers_)
+            if (equalsNoCase(o->name, p.value))
+              why = label + ".Scheduler = " + p.value + " removed: the IOCP server schedules its own connections "
+                    "(IOHandlerOptions.IOHandlerType); the object " + p.value + " goes too (--remove-schedulers)";
+        result_.warnings.push_back({text_.lineOf(p.begin), why});
         continue;
       }
       if (equalsNoCase(p.name, "Bindings")) {
@@ -149,6 +188,7 @@ class FormMigrator {
   const Options& options_;
   ProjectFacts& facts_;
   FileResult result_;
+  std::vector<const FormObject*> unusedSchedulers_;
 };
 
 }  // namespace

@@ -43,7 +43,8 @@ bool skippedFolder(const fs::path& p) {
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "iocp-migrate: " << why << "\n"
-            << "usage: iocp-migrate [--write] [--iocp] [--threads N] [--workop N] [--mode rename|compat] PATH...\n"
+            << "usage: iocp-migrate [--write] [--iocp] [--threads N] [--workop N] [--mode rename|compat]\n"
+               "                    [--remove-schedulers] [--pascal-path P] [--cpp-path P] PATH...\n"
                "  PATH            a project folder (searched recursively) or files: .pas .dpr .dpk .lpr,\n"
                "                  .dfm .fmx .lfm (text), .cpp .h, .dproj .cbproj .groupproj\n"
                "  --write         apply the changes (default: print them as a unified diff); each changed\n"
@@ -53,6 +54,8 @@ bool skippedFolder(const fs::path& p) {
                "  --iocp          set IOHandlerOptions.IOHandlerType = iohIOCP on every server in the forms\n"
                "  --threads N     set IOHandlerOptions.IOCP.IOCPThreads = N (0 = one per processor)\n"
                "  --workop N      set IOHandlerOptions.IOCP.WorkOpThreads = N\n"
+               "  --remove-schedulers  also delete the scheduler objects no server uses any more, with\n"
+               "                  their fields and units (by default they are left, with a warning)\n"
                "  --pascal-path P the Pascal units' folder for .dproj search paths\n"
                "                  (default $(IOCPBRIDGE)\\component\\pascal)\n"
                "  --cpp-path P    the C++ headers' folder for .cbproj include paths\n"
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
     };
     if (a == "--write") options.write = true;
     else if (a == "--iocp") options.iocp = true;
+    else if (a == "--remove-schedulers") options.removeSchedulers = true;
     else if (a == "--threads") options.threads = count(a, value(a));
     else if (a == "--workop") options.workop = count(a, value(a));
     else if (a == "--mode") {

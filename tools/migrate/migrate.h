@@ -22,6 +22,7 @@ struct Options {
   int threads = -1;        // IOHandlerOptions.IOCP.IOCPThreads to write (-1 = leave).
   int workop = -1;         // IOHandlerOptions.IOCP.WorkOpThreads to write (-1 = leave).
   Mode mode = Mode::Rename;
+  bool removeSchedulers = false;  // Also delete scheduler objects no server uses, their fields and units.
   // Added to .dproj unit search paths / .cbproj include paths (MSBuild syntax).
   std::string pascalPath = "$(IOCPBRIDGE)\\component\\pascal";
   std::string cppPath = "$(IOCPBRIDGE)\\component\\cpp";
@@ -36,6 +37,7 @@ struct FileResult {
 // What the forms tell the code: the methods a server's events point at (lower case).
 struct ProjectFacts {
   std::set<std::string> serverHandlers;
+  std::set<std::string> removedComponents;  // Objects deleted from the forms (their fields go too).
 };
 
 // Forms (.dfm .fmx .lfm, text): server objects renamed, unsupported properties removed,

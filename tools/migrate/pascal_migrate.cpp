@@ -55,6 +55,7 @@ class PascalFile {
   void warn(std::size_t k, std::string msg) { result_.warnings.push_back({line(k), std::move(msg)}); }
 
   void parseClauses();
+  void removeDeletedFields();
   void planUses();
   void removeItems(const Clause& c, const std::vector<bool>& removed);
   void renameIdentifiers();
@@ -73,6 +74,7 @@ class PascalFile {
   bool mixed_ = false;          // Also uses Indy units the IOCP bridge does not replace (clients).
   bool serverUnit_ = false;     // Uses Indy's (or already our) server units.
   bool replacedGlobal_ = false; // IdGlobal was replaced.
+  bool schedulerTypesUsed_ = true;  // The unit names a scheduler type outside deleted fields.
   std::set<std::string> replacedUnits_;  // Lower case.
   FileResult result_;
 };
@@ -187,6 +189,31 @@ void PascalFile::removeItems(const Clause& c, const std::vector<bool>& removed) 
   }
 }
 
+// Fields of components deleted from the form ("Name: TIdScheduler...;") go; the scheduler units
+// go too when nothing else in the unit names a scheduler type.
+void PascalFile::removeDeletedFields() {
+  if (!options_.removeSchedulers) return;
+  std::set<std::size_t> skipped;  // Class-name tokens of removed fields.
+  for (std::size_t k = 0; k < toks_.size(); ++k) {
+    if (toks_[k].kind != PasTok::Ident || inClause_[k] || !facts_.removedComponents.count(lowerAscii(tok(k)))) continue;
+    const std::size_t colon = nextSig(k);
+    if (colon == npos || !isSym(colon, ":")) continue;
+    const std::size_t cls = nextSig(colon);
+    if (cls == npos || toks_[cls].kind != PasTok::Ident) continue;
+    const std::size_t semi = nextSig(cls);
+    if (semi == npos || !isSym(semi, ";")) continue;
+    result_.edits.push_back(removal(toks_[k].pos, endOf(semi)));
+    skipped.insert(cls);
+  }
+  schedulerTypesUsed_ = false;
+  for (std::size_t k = 0; k < toks_.size(); ++k) {
+    if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
+    const std::string l = lowerAscii(tok(k));
+    for (const char* prefix : {"tidscheduler", "tidthread", "tidyarn", "tidtask"})
+      if (l.rfind(prefix, 0) == 0) schedulerTypesUsed_ = true;
+  }
+}
+
 void PascalFile::planUses() {
   std::set<std::string> present;  // Units that are not Indy's, lower case.
   for (const auto& c : clauses_) {
@@ -235,6 +262,10 @@ void PascalFile::planUses() {
       } else if (kind == IndyUnit::Server || ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && !mixed_)) {
         replace = true;
         target = renameUnitFor(it.name);
+      }
+      if (kind == IndyUnit::Scheduler && options_.removeSchedulers && !schedulerTypesUsed_) {
+        replace = true;
+        target.clear();
       }
       if (!replace) continue;
       replacedUnits_.insert(lowerAscii(it.name));
@@ -378,6 +409,7 @@ void PascalFile::scanHandlers() {
 
 FileResult PascalFile::run() {
   parseClauses();
+  removeDeletedFields();
   planUses();
   renameIdentifiers();
   if (serverUnit_ || !facts_.serverHandlers.empty()) scanHandlers();
