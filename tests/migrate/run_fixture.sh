@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One iocp-migrate fixture: copies CASE/input to a work folder, runs the tool with CASE/args there
+# One iocp-migrate fixture: copies CASE/input (or the input of the case named in CASE/input-from)
+# to a work folder, runs the tool with CASE/args there
 # and compares, byte for byte:
 #   stdout, stderr, exit code       with CASE/expected.stdout, expected.stderr, expected.rc
 #   the files afterwards            with CASE/expected/ (--write), or with the input (dry run)
@@ -10,9 +11,12 @@
 set -euo pipefail
 tool=$1 case=$2 work=$3
 fail() { echo "FAIL ($(basename "$case")): $*" >&2; exit 1; }
+# CASE/input-from names another case whose input this one shares.
+input=$case/input
+[ -f "$case/input-from" ] && input=$(dirname "$case")/$(cat "$case/input-from")/input
 rm -rf "$work"
 mkdir -p "$work/tree" "$work/out"
-[ -d "$case/input" ] && cp -a "$case/input/." "$work/tree/"
+[ -d "$input" ] && cp -a "$input/." "$work/tree/"
 read -r -a args <"$case/args"
 run() {  # run OUTDIR ARGS...
   local out=$1; shift
@@ -44,7 +48,7 @@ if [[ " ${args[*]} " == *" --write "* ]]; then
   # Backups: one per changed file, equal to the original.
   while IFS= read -r -d '' bak; do
     rel=${bak#"$work/tree/"}
-    cmp -s "$bak" "$case/input/${rel%.iocp-migrate.bak}" || fail "backup $rel is not the original"
+    cmp -s "$bak" "$input/${rel%.iocp-migrate.bak}" || fail "backup $rel is not the original"
   done < <(find "$work/tree" -name '*.iocp-migrate.bak' -print0)
   changed=$(grep -c ': written (backup' "$work/out/stderr" || true)
   backups=$(find "$work/tree" -name '*.iocp-migrate.bak' | wc -l)
@@ -53,8 +57,8 @@ if [[ " ${args[*]} " == *" --write "* ]]; then
   dry=()
   for a in "${args[@]}"; do [ "$a" = --write ] || dry+=("$a"); done
   mkdir -p "$work/dry" "$work/patched"
-  cp -a "$case/input/." "$work/dry/"
-  cp -a "$case/input/." "$work/patched/"
+  cp -a "$input/." "$work/dry/"
+  cp -a "$input/." "$work/patched/"
   (cd "$work/dry" && "$tool" "${dry[@]}" 2>/dev/null) >"$work/dry.diff" || true
   (cd "$work/patched" && patch -s -p1 --binary --no-backup-if-mismatch <"$work/dry.diff") >&2 ||
     fail "the dry run's diff does not apply with patch -p1"
@@ -65,8 +69,8 @@ if [[ " ${args[*]} " == *" --write "* ]]; then
   grep -q ' 0 changed, .*nothing to change' "$work/again/stderr" || fail "the second run did not say it changed nothing: $(tail -1 "$work/again/stderr")"
   diff -r -x '*.iocp-migrate.bak' "$case/expected" "$work/tree" >&2 || fail "the second run changed files"
 else
-  if [ -d "$case/input" ]; then
-    diff -r "$case/input" "$work/tree" >&2 || fail "a dry run changed files"
+  if [ -d "$input" ]; then
+    diff -r "$input" "$work/tree" >&2 || fail "a dry run changed files"
   fi
 fi
 echo "PASS $(basename "$case")"

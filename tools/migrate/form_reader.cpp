@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "pascal_lexer.h"
 #include "source_text.h"
 
 namespace iocp_migrate {
@@ -73,25 +74,7 @@ class FormParser {
       while (i < n && (identChar(i) || (s_[i] == '.' && i + 1 < n && identChar(i + 1)))) ++i;
       cur_ = {FTok::Ident, b, i - b};
     } else if (c == '\'' || c == '#') {
-      while (i < n) {
-        if (s_[i] == '\'') {
-          ++i;
-          while (i < n && s_[i] != '\n' && s_[i] != '\r') {
-            if (s_[i] == '\'') {
-              if (i + 1 < n && s_[i + 1] == '\'') { i += 2; continue; }
-              ++i;
-              break;
-            }
-            ++i;
-          }
-        } else if (s_[i] == '#') {
-          ++i;
-          if (i < n && s_[i] == '$') ++i;
-          while (i < n && std::isxdigit(static_cast<unsigned char>(s_[i]))) ++i;
-        } else {
-          break;
-        }
-      }
+      i = pascalStringEnd(s_, i);
       cur_ = {FTok::String, b, i - b};
     } else if ((c >= '0' && c <= '9') || c == '-' || c == '$') {
       ++i;

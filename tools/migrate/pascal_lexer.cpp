@@ -33,26 +33,7 @@ std::vector<PasToken> lexPascal(const std::string& s) {
       while (i < n && s[i] != '\n' && s[i] != '\r') ++i;
       out.push_back({PasTok::Comment, b, i - b});
     } else if (c == '\'' || c == '#') {
-      // A string constant: quoted parts and #nnn / #$hh characters, in any sequence.
-      while (i < n) {
-        if (at(i) == '\'') {
-          ++i;
-          while (i < n && s[i] != '\n' && s[i] != '\r') {
-            if (s[i] == '\'') {
-              if (at(i + 1) == '\'') { i += 2; continue; }
-              ++i;
-              break;
-            }
-            ++i;
-          }
-        } else if (at(i) == '#') {
-          ++i;
-          if (at(i) == '$') { ++i; while (hexDigit(at(i))) ++i; }
-          else while (digit(at(i))) ++i;
-        } else {
-          break;
-        }
-      }
+      i = pascalStringEnd(s, i);
       out.push_back({PasTok::String, b, i - b});
     } else if (identStart(c) || (c == '&' && identStart(at(i + 1)))) {
       ++i;
@@ -74,6 +55,38 @@ std::vector<PasToken> lexPascal(const std::string& s) {
     }
   }
   return out;
+}
+
+std::size_t pascalStringEnd(const std::string& s, std::size_t i) {
+  const std::size_t n = s.size();
+  auto at = [&](std::size_t k) -> unsigned char { return k < n ? static_cast<unsigned char>(s[k]) : 0; };
+  while (i < n) {
+    if (at(i) == '\'') {
+      ++i;
+      while (i < n && s[i] != '\n' && s[i] != '\r') {
+        if (s[i] == '\'') {
+          if (at(i + 1) == '\'') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+    } else if (at(i) == '#') {
+      ++i;
+      if (at(i) == '$') {
+        ++i;
+        while (hexDigit(at(i))) ++i;
+      } else {
+        while (digit(at(i))) ++i;
+      }
+    } else {
+      break;
+    }
+  }
+  return i;
 }
 
 std::vector<std::size_t> significant(const std::vector<PasToken>& tokens) {
