@@ -17,6 +17,12 @@ config=(-S "$src/tests/consumer" -B "$work/build" -DCMAKE_BUILD_TYPE=Debug -DREA
 case "$mode" in
   install)
     cmake --install "$build" --prefix "$work/prefix" >/dev/null
+    # iocp-migrate is installed with the package (where it was built: pugixml found).
+    if [ -x "$build/tools/migrate/iocp-migrate" ]; then
+      help=$("$work/prefix/bin/iocp-migrate" --help 2>&1 || true)  # --help exits 2 (usage).
+      grep -q '^usage: iocp-migrate' <<<"$help" ||
+        { echo "run.sh: iocp-migrate is not installed in the prefix's bin" >&2; exit 1; }
+    fi
     cmake "${config[@]}" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null ;;
   subdirectory)
     cmake "${config[@]}" -DIOCP_SOURCE_DIR="$src" >/dev/null ;;
