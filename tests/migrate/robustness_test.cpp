@@ -135,6 +135,11 @@ TEST(MigrateRobustness, MutatedInputsNeverCrashOrHang) {
       ASSERT_LT(ms, 2000) << seed.name << " mutation " << i << " took " << ms << " ms";
       if (!r.refused.empty()) ++refused;
       checkEdits(r, input, seed.name + " mutation " + std::to_string(i));
+      if (::testing::Test::HasFatalFailure()) {
+        // The reproducer, for a run by hand: iocp-migrate on this file.
+        if (const char* dump = std::getenv("IOCP_FUZZ_DUMP")) std::ofstream(dump, std::ios::binary) << input;
+        return;
+      }
       (void)lexPascal(input);
       (void)readForm(input);
       ++runs;

@@ -11,12 +11,12 @@ namespace iocp_migrate {
 
 namespace {
 
-enum class CTok { Ident, Literal, Symbol, Include };
+enum class CTok { Ident, Literal, Symbol, Include, PragmaLink, If, Else, EndIf };
 
 struct CToken {
   CTok kind;
   std::size_t pos, len;
-  std::string header;  // For an #include: the file named.
+  std::string header;  // #include: the file named; #pragma link: the unit named.
 };
 
 bool identStart(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c >= 0x80; }
@@ -26,7 +26,7 @@ bool identChar(unsigned char c) { return identStart(c) || (c >= '0' && c <= '9')
 std::vector<CToken> lexCpp(const std::string& s) {
   std::vector<CToken> out;
   const std::size_t n = s.size();
-  std::size_t i = 0;
+  std::size_t i = s.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // A UTF-8 byte-order mark.
   bool lineStart = true;
   while (i < n) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -62,6 +62,22 @@ std::vector<CToken> lexCpp(const std::string& s) {
       while (e > b && (s[e - 1] == '\r' || s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
       std::size_t k = b + 1;
       while (k < e && (s[k] == ' ' || s[k] == '\t')) ++k;
+      auto directive = [&](const char* d) {
+        const std::size_t len = std::char_traits<char>::length(d);
+        return s.compare(k, len, d) == 0 && (k + len >= e || !identChar(static_cast<unsigned char>(s[k + len])));
+      };
+      if (directive("if") || directive("ifdef") || directive("ifndef")) out.push_back({CTok::If, b, e - b, {}});
+      else if (directive("else") || directive("elif")) out.push_back({CTok::Else, b, e - b, {}});
+      else if (directive("endif")) out.push_back({CTok::EndIf, b, e - b, {}});
+      else if (directive("pragma")) {
+        std::size_t q = s.find("link", k + 6);
+        const std::size_t open = s.find('"', k);
+        if (q != std::string::npos && q < e && open != std::string::npos && open < e) {
+          const std::size_t close = s.find('"', open + 1);
+          if (close != std::string::npos && close < e)
+            out.push_back({CTok::PragmaLink, b, e - b, s.substr(open + 1, close - open - 1)});
+        }
+      }
       if (s.compare(k, 7, "include") == 0) {
         k += 7;
         while (k < e && (s[k] == ' ' || s[k] == '\t')) ++k;
@@ -108,7 +124,8 @@ std::string unitOfHeader(const std::string& header) {
 
 }  // namespace
 
-FileResult migrateCpp(const std::string& bytes, const Options& options, const ProjectFacts& facts) {
+FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectFacts& facts,
+                      const std::string& base, bool formUnit) {
   FileResult r;
   SourceText text(bytes);
   const std::string& s = text.bytes();
@@ -116,29 +133,55 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, const Pr
   auto str = [&](std::size_t k) { return s.substr(toks[k].pos, toks[k].len); };
   auto isSym = [&](std::size_t k, const char* x) { return k < toks.size() && toks[k].kind == CTok::Symbol && str(k) == x; };
   const bool compat = options.mode == Mode::Compat;
+  // A unit with a form streams the Delphi component (the IocpBridge package's generated header);
+  // a plain unit uses the C++ component through IocpIndyCompat.h.
+  const std::string header = formUnit ? (compat ? "IocpIndyCompat.hpp" : "IocpTCPServer.hpp") : "IocpIndyCompat.h";
+  const std::string linked = compat ? "IocpIndyCompat" : "IocpTCPServer";
 
-  bool mixed = false, serverUnit = false, oursPresent = false;
+  bool mixed = false, serverUnit = facts.cppServerUnits.count(base) > 0;
   for (const auto& t : toks) {
     if (t.kind != CTok::Include) continue;
     const std::string unit = unitOfHeader(t.header);
     const IndyUnit kind = classifyUnit(unit);
     if (kind == IndyUnit::Other) mixed = true;
-    if (kind == IndyUnit::Server) serverUnit = true;
-    if (equalsNoCase(unit, "IocpIndyCompat")) oursPresent = serverUnit = true;
+    if (kind == IndyUnit::Server || equalsNoCase(unit, "IocpIndyCompat") || equalsNoCase(unit, "IocpTCPServer"))
+      serverUnit = true;
   }
-  if (mixed && serverUnit && !oursPresent)
+  if (serverUnit) facts.cppServerUnits.insert(base);  // The .cpp of this .h (same name) is one too.
+  if (mixed && serverUnit)
     r.warnings.push_back({0, "this unit also includes Indy headers the IOCP bridge does not replace (clients or "
-                             "protocols): IocpIndyCompat.h's Indy names may clash with Indy's own here"});
-  for (const auto& t : toks) {
-    if (t.kind != CTok::Include) continue;
-    const IndyUnit kind = classifyUnit(unitOfHeader(t.header));
+                             "protocols): " + header + "'s Indy names may clash with Indy's own here"});
+  // Includes (and the IDE's #pragma link lines) of Indy's server units: the first in each
+  // #if branch becomes ours, the others go.
+  std::vector<std::pair<std::size_t, int>> open;
+  std::vector<std::pair<std::string, std::vector<std::pair<std::size_t, int>>>> placed;
+  auto covered = [&](const std::string& what) {
+    for (const auto& p : placed)
+      if (p.first == what && p.second.size() <= open.size() && std::equal(p.second.begin(), p.second.end(), open.begin()))
+        return true;
+    return false;
+  };
+  for (std::size_t k = 0; k < toks.size(); ++k) {
+    const CToken& t = toks[k];
+    if (t.kind == CTok::If) open.emplace_back(k, 0);
+    if (t.kind == CTok::Else && !open.empty()) ++open.back().second;
+    if (t.kind == CTok::EndIf && !open.empty()) open.pop_back();
+    if (t.kind != CTok::Include && t.kind != CTok::PragmaLink) continue;
+    const std::string unit = t.kind == CTok::Include ? unitOfHeader(t.header) : t.header;
+    if (t.kind == CTok::Include && (equalsNoCase(unit, "IocpIndyCompat") || equalsNoCase(unit, "IocpTCPServer")))
+      placed.push_back({"include", open});
+    if (t.kind == CTok::PragmaLink && (equalsNoCase(unit, "IocpIndyCompat") || equalsNoCase(unit, "IocpTCPServer")))
+      placed.push_back({"link", open});
+    const IndyUnit kind = classifyUnit(unit);
     const bool replace = kind == IndyUnit::Server ||
                          ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && (compat || !mixed)) ||
                          (kind == IndyUnit::Client && compat);
     if (!replace) continue;
-    if (!oursPresent) {
-      oursPresent = true;
-      r.edits.push_back(Edit{t.pos, t.len, "#include <IocpIndyCompat.h>"});
+    const std::string what = t.kind == CTok::Include ? "include" : "link";
+    if (!covered(what)) {
+      placed.push_back({what, open});
+      r.edits.push_back(Edit{t.pos, t.len, t.kind == CTok::Include ? "#include <" + header + ">"
+                                                                    : "#pragma link \"" + linked + "\""});
     } else {
       const std::size_t from = text.lineStart(t.pos);
       r.edits.push_back(Edit{from, text.nextLine(t.pos) - from, ""});
@@ -150,7 +193,7 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, const Pr
     if (toks[k].kind != CTok::Ident) continue;
     const std::string name = str(k);
     const bool member = k > 0 && (isSym(k - 1, "->") || isSym(k - 1, "."));
-    if (!compat && !member && !(k > 0 && isSym(k - 1, "::"))) {
+    if (!compat && serverUnit && !member && !(k > 0 && isSym(k - 1, "::"))) {
       bool shared = false;
       const std::string ours = renameTypeFor(name, &shared);
       if (!ours.empty()) {
@@ -174,16 +217,31 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, const Pr
     for (std::size_t k = 0; k + 1 < toks.size(); ++k) {
       if (toks[k].kind != CTok::Ident || !isSym(k + 1, "(")) continue;
       std::string name = str(k);
-      if (k >= 2 && isSym(k - 1, "::") && toks[k - 2].kind == CTok::Ident) name = str(k - 2) + "::" + name;
+      std::size_t head = k;
+      if (k >= 2 && isSym(k - 1, "::") && toks[k - 2].kind == CTok::Ident) {
+        name = str(k - 2) + "::" + name;
+        head = k - 2;
+      }
+      // A definition has a return type (or __fastcall ...) before its name; a call or a
+      // statement (if, for, while ...) does not.
+      if (head == 0) continue;
+      const std::size_t prev = head - 1;
+      const bool typed = (toks[prev].kind == CTok::Ident && str(prev) != "return" && str(prev) != "else" &&
+                          str(prev) != "new" && str(prev) != "delete" && str(prev) != "throw" && str(prev) != "case") ||
+                         isSym(prev, "*") || isSym(prev, "&") || isSym(prev, ">");
+      if (!typed) continue;
       std::size_t p = k + 1;
       int depth = 0;
       bool contextParam = false;
       for (; p < toks.size(); ++p) {
         if (isSym(p, "(")) ++depth;
         if (isSym(p, ")") && --depth == 0) break;
-        if (toks[p].kind == CTok::Ident) {
+        // A parameter "TIdContext *AContext" (not a container of contexts).
+        if (toks[p].kind == CTok::Ident && depth == 1 && (isSym(p - 1, "(") || isSym(p - 1, ",") ||
+                                                          (toks[p - 1].kind == CTok::Ident && str(p - 1) == "const"))) {
           const std::string w = lowerAscii(str(p));
-          if (w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") contextParam = true;
+          if ((w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") && isSym(p + 1, "*"))
+            contextParam = true;
         }
       }
       if (p >= toks.size()) break;

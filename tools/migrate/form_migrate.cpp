@@ -2,9 +2,11 @@
 // properties our component lacks are taken out (and reported), --iocp writes the engine choice.
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "form_reader.h"
+#include "pascal_lexer.h"
 #include "migrate.h"
 
 namespace iocp_migrate {
@@ -33,7 +35,9 @@ bool supportedServerProperty(const std::string& name) {
 
 std::string removedPropertyWarning(const std::string& object, const FormProperty& p) {
   const std::string l = lowerAscii(p.name);
-  const std::string what = object + "." + p.name + " = " + p.value.substr(0, 60) + " removed: ";
+  std::string value = p.value.substr(0, p.value.find_first_of("\r\n"));
+  if (value.size() > 60 || value.size() < p.value.size()) value = value.substr(0, 60) + "...";
+  const std::string what = object + "." + p.name + " = " + value + " removed: ";
   if (l == "scheduler")
     return what + "the IOCP server schedules its own connections (IOHandlerOptions.IOHandlerType: "
                   "iohDefault = a thread per connection, iohIOCP = the completion engine); the object " +
@@ -51,8 +55,9 @@ std::string removedPropertyWarning(const std::string& object, const FormProperty
 
 class FormMigrator {
  public:
-  FormMigrator(const std::string& bytes, const Options& options, ProjectFacts& facts)
-      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts) {}
+  FormMigrator(const std::string& bytes, const Options& options, ProjectFacts& facts, const std::string& base,
+               const std::string& code)
+      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts), base_(base), code_(code) {}
 
   FileResult run() {
     FormReadResult form = readForm(src_);
@@ -116,9 +121,21 @@ class FormMigrator {
       for (const auto& p : o->properties)
         if (!(server && equalsNoCase(p.name, "Scheduler"))) used.insert(lowerAscii(p.value));
     }
-    for (const FormObject* o : all)
-      if (isScheduler(o->className) && o->keyword == "object" && !o->name.empty() && !used.count(lowerAscii(o->name)))
-        unusedSchedulers_.push_back(o);
+    // The unit's code names a field once (its declaration); more means code still uses it.
+    std::map<std::string, int> named;
+    const std::vector<PasToken> tokens = lexPascal(code_);
+    for (const auto& t : tokens)
+      if (t.kind == PasTok::Ident) ++named[lowerAscii(code_.substr(t.pos, t.len))];
+    for (const FormObject* o : all) {
+      if (!isScheduler(o->className) || o->keyword != "object" || o->name.empty() || used.count(lowerAscii(o->name)))
+        continue;
+      if (named[lowerAscii(o->name)] > 1) {
+        result_.warnings.push_back({text_.lineOf(o->begin), o->name + " is kept (--remove-schedulers): the unit's "
+                                                                      "code still uses it; delete it with that code"});
+        continue;
+      }
+      unusedSchedulers_.push_back(o);
+    }
   }
 
   void visit(FormObject& obj) {
@@ -130,7 +147,7 @@ class FormMigrator {
       if (o == &obj) {
         const std::size_t from = text_.lineStart(obj.begin);
         result_.edits.push_back(Edit{from, text_.nextLine(obj.end) - from, ""});
-        facts_.removedComponents.insert(lowerAscii(obj.name));
+        facts_.removedComponents[base_].insert(lowerAscii(obj.name));
         result_.warnings.push_back({text_.lineOf(obj.begin), obj.name + ": " + obj.className +
                                                                   " deleted (--remove-schedulers): no server uses it any more"});
       }
@@ -187,6 +204,8 @@ class FormMigrator {
   const std::string& src_;
   const Options& options_;
   ProjectFacts& facts_;
+  const std::string base_;
+  const std::string& code_;
   FileResult result_;
   std::vector<const FormObject*> unusedSchedulers_;
 };
@@ -199,14 +218,15 @@ std::string refuseEncoding(const std::string& bytes) {
   return "";
 }
 
-FileResult migrateForm(const std::string& bytes, const Options& options, ProjectFacts& facts) {
+FileResult migrateForm(const std::string& bytes, const Options& options, ProjectFacts& facts,
+                       const std::string& base, const std::string& code) {
   if (isBinaryForm(bytes)) {
     FileResult r;
     r.refused = "binary form: convert it to text first (Delphi: open the form, right-click it, check "
                 "'Text DFM', save; or from a command line: convert.exe -t <file>.dfm), then run again";
     return r;
   }
-  FormMigrator m(bytes, options, facts);
+  FormMigrator m(bytes, options, facts, base, code);
   return m.run();
 }
 

@@ -19,7 +19,7 @@ const UnitRow kUnits[] = {
     {"IdCustomTCPServer", IndyUnit::Server, "IocpTCPServer"},
     {"IdContext", IndyUnit::Server, "IocpTCPServer"},
     {"IdSocketHandle", IndyUnit::Shared, "IocpTCPServer"},
-    {"IdTCPConnection", IndyUnit::Shared, "IocpIOHandler"},
+    {"IdTCPConnection", IndyUnit::Shared, "IocpTCPServer"},  // TIocpTCPConnection is declared there.
     {"IdIOHandler", IndyUnit::Shared, "IocpIOHandler"},
     {"IdIOHandlerSocket", IndyUnit::Shared, "IocpIOHandler"},
     {"IdIOHandlerStack", IndyUnit::Shared, "IocpIOHandler"},
@@ -78,6 +78,7 @@ const char* const kExceptions[] = {
 const std::map<std::string, std::string>& missingMembers() {
   static const std::map<std::string, std::string> m = {
       {"startlistening", "set Active := True instead"},
+      {"scheduler", "remove it: the engine schedules connections (IOHandlerOptions.IOHandlerType)"},
       {"stoplistening", "set Active := False instead"},
       {"implicitscheduler", "the engine schedules connections (IOHandlerOptions.IOHandlerType)"},
       {"readsmallint", "use ReadInt16"},
@@ -114,6 +115,11 @@ const std::map<std::string, std::string>& missingMembers() {
 }
 
 }  // namespace
+
+bool isOtherIndyServerUnit(const std::string& unitName) {
+  const std::string l = lowerAscii(unitName);
+  return classifyUnit(unitName) == IndyUnit::Other && l.size() > 6 && l.compare(l.size() - 6, 6, "server") == 0;
+}
 
 IndyUnit classifyUnit(const std::string& unitName) {
   if (const UnitRow* row = findUnit(unitName)) return row->kind;
@@ -182,7 +188,10 @@ bool isIdGlobalOnlyRoutine(const std::string& name) {
       "AppendBytes", "AppendString", "CopyTIdBytes", "CopyTIdString", "IndyLowerCase", "IndyUpperCase",
       "TextStartsWith", "TextEndsWith", "TextIsSame", "IndyStrToBool", "IndyMin", "IndyMax",
       "RemoveBytes", "BytesToInt32", "BytesToUInt32", "IndyLength", "iif", "PosIdx", "ByteIndex",
-      "IndyCurrentYear", "FetchCaseInsensitive", "CharIsInSet", "IPv4ToDWord",
+      "IndyCurrentYear", "FetchCaseInsensitive", "CharIsInSet", "IPv4ToDWord", "CRLF", "TIdPort",
+      "IndyTextEncoding_OSDefault", "IndyTextEncoding_UTF16LE", "IndyTextEncoding_UTF16BE", "ToHex",
+      "Id_IPv4", "Id_IPv6", "TIdIPVersion", "BytesToInt16", "BytesToUInt16", "BytesToInt64", "ReadStringFromStream",
+      "WriteStringToStream", "IndyIsRelativePath", "IndyStrToInt", "IndyFileAge", "LongWordToFourChar", "TIdStatus",
   };
   for (const char* r : kRoutines)
     if (equalsNoCase(name, r)) return true;

@@ -17,6 +17,9 @@ enum class IndyUnit {
 };
 
 IndyUnit classifyUnit(const std::string& unitName);
+// Another Indy server built on TIdCustomTCPServer (IdHTTPServer, IdCmdTCPServer, IdFTPServer ...):
+// where one is used, TIdContext and IdContext/IdCustomTCPServer stay Indy's.
+bool isOtherIndyServerUnit(const std::string& unitName);
 // The IOCP unit that replaces an Indy unit in rename mode ("" = dropped).
 std::string renameUnitFor(const std::string& unitName);
 // The class or type that replaces an Indy one in rename mode ("" = kept). shared: the name is
@@ -29,7 +32,7 @@ std::string missingMemberHint(const std::string& name);
 // A call inside a server event handler that does not suit a fiber: the warning text, or "".
 std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
                                 const std::string& handler);
-// Indy's IdGlobal routines the IOCP units do not provide.
+// Names from Indy's IdGlobal (and IdComponent's TIdStatus) the IOCP units do not provide.
 bool isIdGlobalOnlyRoutine(const std::string& name);
 
 }  // namespace iocp_migrate

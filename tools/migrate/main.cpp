@@ -109,9 +109,19 @@ std::string shownPath(const fs::path& p) {
   return s;
 }
 
+// The path in a diff header: as shown when it is relative and stays below the current folder,
+// else relative to the folder given (apply the diff there).
+std::string patchPath(const fs::path& p, const fs::path& root) {
+  const std::string shown = shownPath(p);
+  const bool climbs = shown == ".." || shown.rfind("../", 0) == 0 || shown.find("/../") != std::string::npos;
+  if (!p.is_absolute() && !climbs) return shown;
+  return shownPath(p.lexically_relative(root.empty() ? fs::path(".") : root));
+}
+
 struct Input {
   fs::path path;
   std::string shown;  // As printed: relative to the folder given, joined to it.
+  std::string patchPath;  // In the diff's headers: a path patch -p1 accepts.
   Kind kind;
   std::string bytes;
 };
@@ -160,10 +170,10 @@ int main(int argc, char** argv) {
         if (it->is_regular_file() && kindOf(it->path()) != Kind::None) found.push_back(it->path());
       }
       std::sort(found.begin(), found.end());
-      for (const auto& f : found) inputs.push_back({f, shownPath(f), kindOf(f), {}});
+      for (const auto& f : found) inputs.push_back({f, shownPath(f), patchPath(f, root), kindOf(f), {}});
     } else if (fs::is_regular_file(root, ec)) {
       if (kindOf(root) == Kind::None) usage(given + " is not a file iocp-migrate reads (see PATH below)");
-      inputs.push_back({root, shownPath(root), kindOf(root), {}});
+      inputs.push_back({root, shownPath(root), patchPath(root, root.parent_path()), kindOf(root), {}});
     } else {
       usage(given + ": no such file or folder");
     }
@@ -177,21 +187,41 @@ int main(int argc, char** argv) {
   std::vector<bool> readable(inputs.size(), true);
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (!readFile(inputs[i].path, inputs[i].bytes)) readable[i] = false;
-  // Forms first: they say which methods the servers' events run.
+  // Forms first (they say which methods the servers' events run), then C++ headers (they say
+  // which .cpp files hold a server), then the rest.
   ProjectFacts facts;
-  for (int pass = 0; pass < 2; ++pass) {
+  auto baseOf = [](const fs::path& p) { return lowerAscii(fs::path(p).replace_extension().generic_string()); };
+  auto passOf = [](const Input& in) {
+    if (in.kind == Kind::Form) return 0;
+    const std::string ext = lowerAscii(in.path.extension().string());
+    return in.kind == Kind::Cpp && ext == ".h" ? 1 : 2;
+  };
+  for (int pass = 0; pass < 3; ++pass) {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const Input& in = inputs[i];
-      if (!readable[i] || (pass == 0) != (in.kind == Kind::Form)) continue;
+      if (!readable[i] || passOf(in) != pass) continue;
       const std::string why = refuseEncoding(in.bytes);
       if (!why.empty()) {
         results[i].refused = why;
         continue;
       }
+      const std::string base = baseOf(in.path);
       switch (in.kind) {
-        case Kind::Form: results[i] = migrateForm(in.bytes, options, facts); break;
-        case Kind::Pascal: results[i] = migratePascal(in.bytes, options, facts); break;
-        case Kind::Cpp: results[i] = migrateCpp(in.bytes, options, facts); break;
+        case Kind::Form: {
+          std::string code;  // The form's unit, which may still use what the form holds.
+          for (const char* ext : {".pas", ".pp"})
+            if (code.empty()) readFile(fs::path(in.path).replace_extension(ext), code);
+          results[i] = migrateForm(in.bytes, options, facts, base, code);
+          break;
+        }
+        case Kind::Pascal: results[i] = migratePascal(in.bytes, options, facts, base); break;
+        case Kind::Cpp: {
+          std::error_code ec;
+          const bool form = fs::exists(fs::path(in.path).replace_extension(".dfm"), ec) ||
+                            fs::exists(fs::path(in.path).replace_extension(".fmx"), ec);
+          results[i] = migrateCpp(in.bytes, options, facts, base, form);
+          break;
+        }
         case Kind::Project: results[i] = migrateMsbuild(in.bytes, in.path.extension().string(), options); break;
         case Kind::None: break;
       }
@@ -216,7 +246,7 @@ int main(int argc, char** argv) {
     if (updated != in.bytes) {
       ++changed;
       if (!options.write) {
-        std::cout << unifiedDiff(in.shown, original, r.edits);
+        std::cout << unifiedDiff(in.patchPath, original, r.edits);
       } else {
         const fs::path backup = in.path.string() + ".iocp-migrate.bak";
         std::error_code ec;

@@ -3,6 +3,7 @@
 // bytes to edits and warnings; main.cpp walks the paths, prints diffs and writes.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,18 +38,26 @@ struct FileResult {
 // What the forms tell the code: the methods a server's events point at (lower case).
 struct ProjectFacts {
   std::set<std::string> serverHandlers;
-  std::set<std::string> removedComponents;  // Objects deleted from the forms (their fields go too).
+  // Objects deleted from a form (their fields go too), by the form's path without extension.
+  std::map<std::string, std::set<std::string>> removedComponents;
+  std::set<std::string> cppServerUnits;     // C++ files (path without extension) using Indy's server.
 };
 
 // Forms (.dfm .fmx .lfm, text): server objects renamed, unsupported properties removed,
-// --iocp options written. Collects the server's event handlers into facts.
-FileResult migrateForm(const std::string& bytes, const Options& options, ProjectFacts& facts);
+// --iocp options written. Collects the server's event handlers into facts. base: the form's path
+// without extension; code: its unit's source ("" if none), which may still use a scheduler.
+FileResult migrateForm(const std::string& bytes, const Options& options, ProjectFacts& facts,
+                       const std::string& base = "", const std::string& code = "");
 
-// Pascal units, programs and packages (.pas .dpr .dpk .lpr).
-FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts);
+// Pascal units, programs and packages (.pas .dpr .dpk .lpr). base: the path without extension
+// (a unit and its form share it).
+FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts,
+                         const std::string& base = "");
 
-// C++Builder sources (.cpp .h).
-FileResult migrateCpp(const std::string& bytes, const Options& options, const ProjectFacts& facts);
+// C++Builder sources (.cpp .h). base: the path without its extension (a .h and its .cpp share
+// it; headers go first); formUnit: a form (.dfm/.fmx) of the same name exists.
+FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectFacts& facts,
+                      const std::string& base = "", bool formUnit = false);
 
 // MSBuild projects (.dproj .cbproj .groupproj). groupprojPackage: the IocpBridge package project
 // to add to a group, relative to the group file ("" = do not add).

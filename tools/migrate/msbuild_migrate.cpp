@@ -40,7 +40,17 @@ class ProjectMigrator {
         addToList(base, "IncludePath", options_.cppPath, "$(IncludePath)");
       } else {
         addToList(base, "DCC_UnitSearchPath", options_.pascalPath, "$(DCC_UnitSearchPath)");
-        if (base.child("DCC_UsePackage")) addToList(base, "DCC_UsePackage", "IocpBridge", "");
+        // The runtime packages: in the base configuration, or (newer IDEs) in the base of each
+        // platform.
+        if (base.child("DCC_UsePackage")) {
+          addToList(base, "DCC_UsePackage", "IocpBridge", "");
+        } else {
+          for (const pugi::xml_node& g : project.children("PropertyGroup")) {
+            const std::string c = squeeze(g.attribute("Condition").value());
+            if ((c == "'$(Base_Win32)'!=''" || c == "'$(Base_Win64)'!=''") && g.child("DCC_UsePackage"))
+              addToList(g, "DCC_UsePackage", "IocpBridge", "");
+          }
+        }
       }
     }
     return std::move(result_);
@@ -84,8 +94,14 @@ class ProjectMigrator {
         b = e + 1;
       }
       const std::size_t open = src_.find('>', offsetOf(prop));
-      if (open == std::string::npos || src_[open - 1] == '/') {
+      if (open == std::string::npos) {
         result_.warnings.push_back({text_.lineOf(offsetOf(prop)), std::string("add ") + item + " to <" + name + "> by hand"});
+        return;
+      }
+      if (src_[open - 1] == '/') {  // <Name/>: written out with the item.
+        const std::size_t lt = tagStart(prop);
+        const std::string list = tail.empty() ? item : item + ";" + tail;
+        result_.edits.push_back(Edit{lt, open + 1 - lt, "<" + std::string(name) + ">" + list + "</" + name + ">"});
         return;
       }
       result_.edits.push_back(Edit{open + 1, 0, value.empty() ? item : item + ";"});

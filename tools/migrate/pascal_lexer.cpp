@@ -61,6 +61,19 @@ std::size_t pascalStringEnd(const std::string& s, std::size_t i) {
   const std::size_t n = s.size();
   auto at = [&](std::size_t k) -> unsigned char { return k < n ? static_cast<unsigned char>(s[k]) : 0; };
   while (i < n) {
+    if (at(i) == '\'' && at(i + 1) == '\'' && at(i + 2) == '\'') {
+      // Delphi 12's multi-line string: ''' at the end of a line, up to a line starting with '''.
+      std::size_t e = i + 3;
+      while (e < n && (s[e] == ' ' || s[e] == '\t')) ++e;
+      if (e >= n || s[e] == '\r' || s[e] == '\n') {
+        for (std::size_t line = s.find('\n', e); line != std::string::npos; line = s.find('\n', line + 1)) {
+          std::size_t c = line + 1;
+          while (c < n && (s[c] == ' ' || s[c] == '\t')) ++c;
+          if (s.compare(c, 3, "'''") == 0) return c + 3;
+        }
+        return n;
+      }
+    }
     if (at(i) == '\'') {
       ++i;
       while (i < n && s[i] != '\n' && s[i] != '\r') {

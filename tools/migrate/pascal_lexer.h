@@ -20,7 +20,8 @@ struct PasToken {
 std::vector<PasToken> lexPascal(const std::string& src);
 
 // The end of a string constant starting at i ('quoted''parts' and #nnn / #$hh characters in any
-// sequence, as in Pascal source and text forms); a quoted part ends at the end of its line.
+// sequence, as in Pascal source and text forms); a quoted part ends at the end of its line,
+// except Delphi 12's multi-line ''' strings.
 std::size_t pascalStringEnd(const std::string& src, std::size_t i);
 
 // The significant tokens (no comments, no directives) as indexes into lexPascal's result.

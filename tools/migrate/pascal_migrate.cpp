@@ -16,8 +16,11 @@ constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 class PascalFile {
  public:
-  PascalFile(const std::string& bytes, const Options& options, const ProjectFacts& facts)
-      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts), toks_(lexPascal(src_)) {}
+  PascalFile(const std::string& bytes, const Options& options, const ProjectFacts& facts, const std::string& base)
+      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts), toks_(lexPascal(src_)) {
+    const auto it = facts.removedComponents.find(base);
+    if (it != facts.removedComponents.end()) removed_ = it->second;
+  }
 
   FileResult run();
 
@@ -25,6 +28,9 @@ class PascalFile {
   struct Item {
     std::size_t first = 0, last = 0;  // Raw token indexes.
     std::string name;
+    // The conditional branches ({$IFDEF}/{$ELSE} inside the clause) the unit is listed in:
+    // (directive token, branch number) from the outermost in.
+    std::vector<std::pair<std::size_t, int>> branch;
   };
   struct Clause {
     std::size_t keyword = 0, semicolon = 0;  // Raw token indexes.
@@ -60,7 +66,8 @@ class PascalFile {
   void removeItems(const Clause& c, const std::vector<bool>& removed);
   void renameIdentifiers();
   void scanHandlers();
-  void scanBody(std::size_t begin, const std::string& handler);
+  void markTypeBodies();
+  void scanBody(std::size_t from, std::size_t to, const std::string& handler);
   // Whole lines [from, to) if nothing else is on them, else the range itself.
   Edit removal(std::size_t from, std::size_t to) const;
 
@@ -71,11 +78,14 @@ class PascalFile {
   std::vector<PasToken> toks_;
   std::vector<Clause> clauses_;
   std::vector<bool> inClause_;  // Per raw token.
+  std::vector<bool> inType_;    // Per raw token: inside a type's body (class ... end).
   bool mixed_ = false;          // Also uses Indy units the IOCP bridge does not replace (clients).
   bool serverUnit_ = false;     // Uses Indy's (or already our) server units.
-  bool replacedGlobal_ = false; // IdGlobal was replaced.
+  bool replacedGlobal_ = false; // IdGlobal or IdComponent was replaced.
+  bool otherServer_ = false;    // Also uses other Indy servers (TIdHTTPServer ...).
   bool schedulerTypesUsed_ = true;  // The unit names a scheduler type outside deleted fields.
   std::set<std::string> replacedUnits_;  // Lower case.
+  std::set<std::string> removed_;        // Components deleted from this unit's form.
   FileResult result_;
 };
 
@@ -122,6 +132,17 @@ void PascalFile::parseClauses() {
       break;
     }
     if (!ok || c.items.empty()) continue;  // Not a clause we understand: left alone.
+    std::vector<std::pair<std::size_t, int>> open;
+    std::size_t next = 0;
+    for (std::size_t m = c.keyword; m <= c.semicolon && next < c.items.size(); ++m) {
+      if (m == c.items[next].first) c.items[next++].branch = open;
+      if (toks_[m].kind != PasTok::Directive) continue;
+      std::string d = lowerAscii(tok(m).substr(tok(m)[0] == '{' ? 2 : 3));
+      d = d.substr(0, d.find_first_of(" \t\r\n}*"));
+      if (d == "ifdef" || d == "ifndef" || d == "if" || d == "ifopt") open.emplace_back(m, 0);
+      else if ((d == "else" || d == "elseif") && !open.empty()) ++open.back().second;
+      else if ((d == "endif" || d == "ifend") && !open.empty()) open.pop_back();
+    }
     for (std::size_t m = c.keyword; m <= c.semicolon; ++m) inClause_[m] = true;
     clauses_.push_back(std::move(c));
     k = clauses_.back().semicolon;
@@ -135,7 +156,8 @@ Edit PascalFile::removal(std::size_t from, std::size_t to) const {
   bool blankBefore = true;
   for (std::size_t p = ls; p < from; ++p)
     if (src_[p] != ' ' && src_[p] != '\t') blankBefore = false;
-  const bool atEol = end >= src_.size() || src_[end] == '\r' || src_[end] == '\n';
+  const bool atEol = end >= src_.size() || src_[end] == '\n' ||
+                     (src_[end] == '\r' && end + 1 < src_.size() && src_[end + 1] == '\n');
   if (blankBefore && atEol) return Edit{ls, text_.nextLine(end) - ls, ""};
   // Last on its line: the blanks before it go too (not those an earlier edit takes).
   std::size_t floor = ls;
@@ -195,7 +217,7 @@ void PascalFile::removeDeletedFields() {
   if (!options_.removeSchedulers) return;
   std::set<std::size_t> skipped;  // Class-name tokens of removed fields.
   for (std::size_t k = 0; k < toks_.size(); ++k) {
-    if (toks_[k].kind != PasTok::Ident || inClause_[k] || !facts_.removedComponents.count(lowerAscii(tok(k)))) continue;
+    if (toks_[k].kind != PasTok::Ident || inClause_[k] || !removed_.count(lowerAscii(tok(k)))) continue;
     const std::size_t colon = nextSig(k);
     if (colon == npos || !isSym(colon, ":")) continue;
     const std::size_t cls = nextSig(colon);
@@ -221,6 +243,7 @@ void PascalFile::planUses() {
       const IndyUnit kind = classifyUnit(it.name);
       if (c.packages) continue;
       if (kind == IndyUnit::Other) mixed_ = true;
+      if (isOtherIndyServerUnit(it.name)) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
     }
@@ -232,7 +255,24 @@ void PascalFile::planUses() {
          "this unit also uses Indy units the IOCP bridge does not replace (clients or protocols); "
          "IocpIndyCompat's Indy names (TIdIOHandler, TIdTCPConnection, EIdException ...) hide Indy's own "
          "here: prefer --mode rename for this unit");
-  for (const auto& c : clauses_) {
+  if (!compat && otherServer_ && serverUnit_)
+    warn(clauses_.front().keyword,
+         "this unit also has Indy servers the IOCP bridge does not replace (HTTP, command ...): IdContext, "
+         "IdCustomTCPServer and TIdContext stay Indy's here; write TIocpContext in the migrated server's handlers");
+  // Where each IOCP unit was put: the branch it is in (a unit listed unconditionally, or in an
+  // enclosing branch, covers the units after it in the same branch).
+  std::vector<std::pair<std::string, std::vector<std::pair<std::size_t, int>>>> placed;
+  for (const auto& u : present) placed.push_back({u, {}});
+  auto covered = [&](const std::string& unit, const std::vector<std::pair<std::size_t, int>>& branch) {
+    for (const auto& p : placed)
+      if (p.first == unit && p.second.size() <= branch.size() &&
+          std::equal(p.second.begin(), p.second.end(), branch.begin()))
+        return true;
+    return false;
+  };
+  bool oursBeforeIndy = !mixed_ || compat;  // Mixed units get IocpGlobal/IocpIOHandler before Indy's.
+  for (std::size_t ci = 0; ci < clauses_.size(); ++ci) {
+    const Clause& c = clauses_[ci];
     if (c.packages) {
       bool indy = false, ours = false;
       for (const auto& it : c.items) {
@@ -249,16 +289,26 @@ void PascalFile::planUses() {
       }
       continue;
     }
+    // Unconditional units first, so that a conditional duplicate goes rather than them.
+    std::vector<std::size_t> order(c.items.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return c.items[a].branch.size() < c.items[b].branch.size();
+    });
     std::vector<bool> removed(c.items.size(), false);
-    for (std::size_t i = 0; i < c.items.size(); ++i) {
+    for (std::size_t i : order) {
       const Item& it = c.items[i];
       const IndyUnit kind = classifyUnit(it.name);
+      const bool keptForOtherServers =
+          otherServer_ && (equalsNoCase(it.name, "IdContext") || equalsNoCase(it.name, "IdCustomTCPServer"));
       std::string target;
       bool replace = false;
       if (compat) {
         replace = kind == IndyUnit::Server || kind == IndyUnit::Shared || kind == IndyUnit::Component ||
                   kind == IndyUnit::Client;
         target = "IocpIndyCompat";
+      } else if (keptForOtherServers) {
+        replace = false;
       } else if (kind == IndyUnit::Server || ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && !mixed_)) {
         replace = true;
         target = renameUnitFor(it.name);
@@ -269,13 +319,29 @@ void PascalFile::planUses() {
       }
       if (!replace) continue;
       replacedUnits_.insert(lowerAscii(it.name));
-      if (equalsNoCase(it.name, "IdGlobal")) replacedGlobal_ = true;
-      if (target.empty() || present.count(lowerAscii(target))) {
+      if (equalsNoCase(it.name, "IdGlobal") || equalsNoCase(it.name, "IdComponent")) replacedGlobal_ = true;
+      if (target.empty() || covered(lowerAscii(target), it.branch)) {
         removed[i] = true;
         continue;
       }
-      present.insert(lowerAscii(target));
+      placed.push_back({lowerAscii(target), it.branch});
       result_.edits.push_back(Edit{toks_[it.first].pos, endOf(it.last) - toks_[it.first].pos, target});
+    }
+    // A unit that keeps Indy's shared units: IocpGlobal and IocpIOHandler before Indy's, so that
+    // Indy's names stay what they were and ours can be written qualified (IocpGlobal.EId...).
+    if (!oursBeforeIndy && !replacedUnits_.empty()) {
+      for (const auto& it : c.items) {
+        if (classifyUnit(it.name) == IndyUnit::NotIndy || !it.branch.empty()) continue;
+        std::string add;
+        for (const char* u : {"IocpGlobal", "IocpIOHandler"})
+          if (!covered(lowerAscii(u), {})) {
+            add += std::string(u) + ", ";
+            placed.push_back({lowerAscii(u), {}});
+          }
+        if (!add.empty()) result_.edits.push_back(Edit{toks_[it.first].pos, 0, add});
+        oursBeforeIndy = true;
+        break;
+      }
     }
     removeItems(c, removed);
   }
@@ -289,16 +355,22 @@ void PascalFile::renameIdentifiers() {
     if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
     const std::string name = tok(k);
     const std::size_t before = prevSig(k), after = nextSig(k);
-    const bool member = before != npos && isSym(before, ".");
-    if (rename && !member) {
+    // After a replaced unit's name (IdTCPServer.TIdTCPServer) a name is a type, not a member.
+    const std::size_t qualifier = before != npos && isSym(before, ".") ? prevSig(before) : npos;
+    const bool unitQualified = qualifier != npos && toks_[qualifier].kind == PasTok::Ident &&
+                               replacedUnits_.count(lowerAscii(tok(qualifier)));
+    const bool member = before != npos && isSym(before, ".") && !unitQualified;
+    if (rename && !member && serverUnit_) {
       bool shared = false;
       const std::string ours = renameTypeFor(name, &shared);
       if (!ours.empty()) {
-        if (!shared || !mixed_)
+        // Where other Indy servers stay, only TIdTCPServer itself is renamed.
+        const bool keptForOtherServers = otherServer_ && !equalsNoCase(name, "TIdTCPServer");
+        if ((!shared || !mixed_) && !keptForOtherServers)
           result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, ours});
         else if (once("shared:" + name))
-          warn(k, name + " stays Indy's here (this unit also uses Indy's client units); where it holds "
-                         "a server connection's object (AContext.Connection...) write " + ours);
+          warn(k, name + " stays Indy's here (this unit also uses Indy units the IOCP bridge does not replace); "
+                         "where it holds the migrated server's objects (its handlers' AContext ...) write " + ours);
         continue;
       }
       // A unit-qualified name: IdContext.TIdContext -> IocpTCPServer.TIocpContext.
@@ -311,9 +383,9 @@ void PascalFile::renameIdentifiers() {
     if (mixed_ && serverUnit_ && !member && isIocpException(name) && once("exc:" + name))
       warn(k, name + " is Indy's here (this unit still uses Indy's exception units for its clients), but the "
                      "IOCP server raises IocpGlobal." + name + ": write IocpGlobal." + name + " where server code catches it");
-    if (replacedGlobal_ && !member && isIdGlobalOnlyRoutine(name) && after != npos && once("glob:" + name))
-      warn(k, name + " comes from Indy's IdGlobal, which the IOCP units do not provide: put IdGlobal back in the "
-                     "uses clause before the IOCP units (it holds no sockets) or replace the call");
+    if (replacedGlobal_ && !member && isIdGlobalOnlyRoutine(name) && once("glob:" + name))
+      warn(k, name + " comes from Indy's IdGlobal or IdComponent, which the IOCP units do not provide: put the "
+                     "Indy unit back in the uses clause before the IOCP units (they hold no sockets) or replace it");
     if (serverUnit_ && member) {
       const std::string hint = missingMemberHint(name);
       if (!hint.empty())
@@ -323,19 +395,9 @@ void PascalFile::renameIdentifiers() {
   }
 }
 
-void PascalFile::scanBody(std::size_t begin, const std::string& handler) {
-  int depth = 0;
-  for (std::size_t k = begin; k < toks_.size(); k = nextSig(k)) {
-    if (k == npos) return;
+void PascalFile::scanBody(std::size_t from, std::size_t to, const std::string& handler) {
+  for (std::size_t k = from; k != npos && k <= to; k = nextSig(k)) {
     if (toks_[k].kind != PasTok::Ident) continue;
-    if (isWord(k, "begin") || isWord(k, "case") || isWord(k, "try") || isWord(k, "asm")) {
-      ++depth;
-      continue;
-    }
-    if (isWord(k, "end")) {
-      if (--depth <= 0) return;
-      continue;
-    }
     const std::size_t before = prevSig(k);
     std::string qualifier;
     if (before != npos && isSym(before, ".")) {
@@ -348,17 +410,61 @@ void PascalFile::scanBody(std::size_t begin, const std::string& handler) {
   }
 }
 
+// Marks the tokens of type bodies (T = class ... end, record, interface, object): the routine
+// headers there are declarations, not definitions.
+void PascalFile::markTypeBodies() {
+  inType_.assign(toks_.size(), false);
+  for (std::size_t k = 0; k < toks_.size(); ++k) {
+    if (!(isWord(k, "class") || isWord(k, "record") || isWord(k, "interface") || isWord(k, "object") ||
+          isWord(k, "dispinterface")))
+      continue;
+    std::size_t before = prevSig(k);
+    if (before != npos && isWord(before, "packed")) before = prevSig(before);
+    if (before == npos || !isSym(before, "=")) continue;
+    std::size_t next = nextSig(k);
+    if (next == npos || isWord(next, "of") || isSym(next, ";")) continue;  // class of T; forward.
+    if (isSym(next, "(")) {  // Ancestors: class(TBase) may end right there.
+      int depth = 0;
+      for (; next != npos; next = nextSig(next)) {
+        if (isSym(next, "(")) ++depth;
+        if (isSym(next, ")") && --depth == 0) break;
+      }
+      if (next == npos) return;
+      const std::size_t after = nextSig(next);
+      if (after == npos || isSym(after, ";")) continue;
+    }
+    int depth = 1;
+    std::size_t e = k;
+    for (e = nextSig(k); e != npos; e = nextSig(e)) {
+      if (isWord(e, "end") && --depth == 0) break;
+      if ((isWord(e, "class") || isWord(e, "record") || isWord(e, "interface") || isWord(e, "object")) &&
+          prevSig(e) != npos && isSym(prevSig(e), "=")) {
+        const std::size_t n = nextSig(e);
+        if (n != npos && !isWord(n, "of") && !isSym(n, ";")) ++depth;
+      }
+    }
+    const std::size_t last = e == npos ? toks_.size() - 1 : e;
+    for (std::size_t m = k; m <= last; ++m) inType_[m] = true;
+    k = last;
+  }
+}
+
 void PascalFile::scanHandlers() {
+  markTypeBodies();
   std::size_t start = 0;
   for (std::size_t k = 0; k < toks_.size(); ++k)
     if (isWord(k, "implementation")) {
       start = k;
       break;
     }
-  for (std::size_t k = start; k < toks_.size(); ++k) {
-    if (!(isWord(k, "procedure") || isWord(k, "function"))) continue;
+  auto isRoutine = [&](std::size_t k) {
+    if (!(isWord(k, "procedure") || isWord(k, "function") || isWord(k, "constructor") || isWord(k, "destructor")))
+      return false;
     const std::size_t before = prevSig(k);
-    if (before != npos && (isWord(before, "class") || isSym(before, "=") || isSym(before, ":"))) continue;  // Types.
+    return !(before != npos && (isSym(before, "=") || isSym(before, ":") || isWord(before, "reference")));  // Types.
+  };
+  for (std::size_t k = start; k < toks_.size(); ++k) {
+    if (inType_[k] || !isRoutine(k)) continue;
     // The name: Ident(.Ident)*.
     std::size_t j = nextSig(k);
     if (j == npos || toks_[j].kind != PasTok::Ident) continue;
@@ -377,30 +483,40 @@ void PascalFile::scanHandlers() {
       for (; p != npos; p = nextSig(p)) {
         if (isSym(p, "(")) ++depth;
         if (isSym(p, ")") && --depth == 0) break;
-        if (toks_[p].kind == PasTok::Ident) {
+        // A parameter "AContext: TIdContext" (not a list of contexts).
+        if (toks_[p].kind == PasTok::Ident && depth == 1 && isSym(prevSig(p), ":")) {
           const std::string w = lowerAscii(tok(p));
-          if (w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") contextParam = true;
+          const std::size_t after = nextSig(p);
+          if ((w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") && after != npos &&
+              (isSym(after, ")") || isSym(after, ";")))
+            contextParam = true;
         }
       }
     }
-    if (!contextParam && !facts_.serverHandlers.count(lowerAscii(shortName))) continue;
-    // The body: the first begin/asm that no nested routine claims.
+    if (p == npos) return;
+    // Where other Indy servers stay, their handlers take TIdContext too: only the forms say which.
+    if ((!contextParam || otherServer_) && !facts_.serverHandlers.count(lowerAscii(shortName))) continue;
+    // The body: the first begin/asm that no nested routine claims; nested routines' bodies are
+    // scanned too (the handler calls them).
     int nested = 0;
-    for (std::size_t b = p == npos ? npos : nextSig(p); b != npos; b = nextSig(b)) {
+    for (std::size_t b = nextSig(p); b != npos; b = nextSig(b)) {
       if (isWord(b, "forward") || isWord(b, "external")) break;
-      if (isWord(b, "procedure") || isWord(b, "function")) ++nested;
+      if (isRoutine(b)) ++nested;
       if (isWord(b, "begin") || isWord(b, "asm")) {
-        if (nested > 0) {  // A nested routine's body: skip it.
+        int depth = 0;
+        std::size_t e = b;
+        for (; e != npos; e = nextSig(e)) {
+          if (isWord(e, "begin") || isWord(e, "case") || isWord(e, "try") || isWord(e, "asm")) ++depth;
+          if (isWord(e, "end") && --depth <= 0) break;
+        }
+        if (e == npos) break;
+        if (nested > 0) {  // A nested routine's body.
           --nested;
-          int depth = 0;
-          for (; b != npos; b = nextSig(b)) {
-            if (isWord(b, "begin") || isWord(b, "case") || isWord(b, "try") || isWord(b, "asm")) ++depth;
-            if (isWord(b, "end") && --depth <= 0) break;
-          }
-          if (b == npos) break;
+          b = e;
           continue;
         }
-        scanBody(b, name);
+        scanBody(nextSig(p), e, name);
+        k = e;
         break;
       }
     }
@@ -420,8 +536,9 @@ FileResult PascalFile::run() {
 
 }  // namespace
 
-FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts) {
-  PascalFile file(bytes, options, facts);
+FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts,
+                         const std::string& base) {
+  PascalFile file(bytes, options, facts, base);
   return file.run();
 }
 
