@@ -38,6 +38,15 @@ const UnitRow kUnits[] = {
     {"IdThread", IndyUnit::Scheduler, ""},
     {"IdYarn", IndyUnit::Scheduler, ""},
     {"IdTask", IndyUnit::Scheduler, ""},
+    {"IdSync", IndyUnit::Neutral, ""},
+    {"IdThreadSafe", IndyUnit::Neutral, ""},
+    {"IdStack", IndyUnit::Neutral, ""},
+    {"IdStackConsts", IndyUnit::Neutral, ""},
+    {"IdResourceStrings", IndyUnit::Neutral, ""},
+    {"IdCTypes", IndyUnit::Neutral, ""},
+    {"IdWinsock2", IndyUnit::Neutral, ""},
+    {"IdIPAddress", IndyUnit::Neutral, ""},
+    {"IdAssignedNumbers", IndyUnit::Neutral, ""},
 };
 
 const UnitRow* findUnit(const std::string& name) {
@@ -163,7 +172,7 @@ std::string blockingCallWarning(const std::string& name, const std::string& qual
       "with iohIOCP the handler runs on a fiber of a shared completion thread, so this blocks that "
       "thread and every connection parked on it; wait with IOHandler.ReadLn(ATimeout) or "
       "CheckForDataOnSource(ATimeout), which park only this connection, or keep iohDefault for this server";
-  if (n == "synchronize")
+  if (n == "synchronize" || n == "synchronizemethod")
     return where + "waits for the main thread; with iohIOCP every connection on the same completion "
                    "thread waits too, and a main thread that is stopping the server (Active := False) "
                    "deadlocks; use TThread.Queue, or keep iohDefault for this server";

@@ -13,6 +13,7 @@ enum class IndyUnit {
   Component,  // IdBaseComponent, IdComponent: dropped unless a client is there.
   Client,     // IdTCPClient: covered by the compatibility unit only.
   Scheduler,  // Scheduler units: kept (the scheduler object stays in the form for the user).
+  Neutral,    // Indy's helpers with neither clients nor servers (IdSync, IdThreadSafe, IdStack ...): kept.
   Other       // Every other Indy unit (TIdHTTP, TIdSMTP, ...): kept; makes the unit "mixed".
 };
 

@@ -360,6 +360,10 @@ void PascalFile::renameIdentifiers() {
     const bool unitQualified = qualifier != npos && toks_[qualifier].kind == PasTok::Ident &&
                                replacedUnits_.count(lowerAscii(tok(qualifier)));
     const bool member = before != npos && isSym(before, ".") && !unitQualified;
+    if (serverUnit_ && !member && (equalsNoCase(name, "TIdTCPServer") || equalsNoCase(name, "TIdCustomTCPServer")) &&
+        before != npos && isSym(before, "(") && prevSig(before) != npos && isWord(prevSig(before), "class"))
+      warn(k, "a class derived from " + name + ": TIocpTCPServer has no virtual InitComponent, DoExecute, DoConnect ... "
+              "to override; move that code into the events (OnExecute, OnConnect ...)");
     if (rename && !member && serverUnit_) {
       bool shared = false;
       const std::string ours = renameTypeFor(name, &shared);
@@ -380,6 +384,9 @@ void PascalFile::renameIdentifiers() {
         continue;
       }
     }
+    if (serverUnit_ && !member && equalsNoCase(name, "TIdYarn") && once("yarn"))
+      warn(k, "TIdYarn: an IOCP context has no yarn; a context class derived from TIocpContext overrides "
+              "constructor Create (no parameters) and gets its connection from the server");
     if (mixed_ && serverUnit_ && !member && isIocpException(name) && once("exc:" + name))
       warn(k, name + " is Indy's here (this unit still uses Indy's exception units for its clients), but the "
                      "IOCP server raises IocpGlobal." + name + ": write IocpGlobal." + name + " where server code catches it");
