@@ -2,6 +2,7 @@
 #pragma once
 
 #include "IocpExceptions.h"
+#include "IocpFraming.h"
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 #include "IocpTCPClient.h"

@@ -28,9 +28,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "IocpExceptions.h"
+#include "IocpFraming.h"
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
 
@@ -124,6 +126,8 @@ TIocpContextClass ContextClassOf() {
 }
 
 using TIdServerThreadEvent = std::function<void(TIocpContext* AContext)>;
+// OnMessage: one whole message (Framing), a view valid during the call only.
+using TIocpMessageEvent = std::function<void(TIocpContext* AContext, std::string_view AMessage)>;
 using TIdServerThreadExceptionEvent =
     std::function<void(TIocpContext* AContext, const std::exception& AException)>;
 using TIdListenExceptionEvent =
@@ -202,7 +206,19 @@ class TIocpTCPServer {
   // --- Events. ---
   TIdServerThreadEvent OnConnect;
   TIdServerThreadEvent OnDisconnect;
-  TIdServerThreadEvent OnExecute;  // Required.
+  TIdServerThreadEvent OnExecute;  // Indy's model: loops while connected (blocking-style code).
+  // --- The event model, instead of OnExecute (set one of the three). No fiber: the handler runs
+  // when bytes arrive (iohIOCP: on the connection's strand, on an engine thread; iohDefault: on
+  // its thread), must not wait, and its writes queue (past IOCP.MaxPendingOutput the peer is
+  // dropped as a slow consumer). Reads never wait there: one that needs bytes not yet arrived
+  // times out at once. ---
+  // Bytes arrived: take what is whole from AContext->Connection->IOHandler->InputBuffer; the rest
+  // stays for the next call.
+  TIdServerThreadEvent OnDataAvailable;
+  // A whole message arrived, cut out by Framing (fkLine or fkLengthPrefixed). Do not read from
+  // the IOHandler here (AMessage views its input).
+  TIocpMessageEvent OnMessage;
+  TIocpFraming Framing;  // How OnMessage's messages are delimited.
   TIdServerThreadEvent OnContextCreated;
   TIdServerThreadExceptionEvent OnException;
   TIdListenExceptionEvent OnListenException;

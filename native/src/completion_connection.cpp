@@ -21,6 +21,9 @@ __attribute__((noinline)) char* scratch() {
   return p;
 }
 
+// The connection whose strand this thread runs in the event model (its handler context).
+thread_local const CompletionConnection* tlEventConnection = nullptr;
+
 }  // namespace
 
 CompletionConnection::CompletionConnection(const CompletionServices& services, uint64_t id,
@@ -29,9 +32,15 @@ CompletionConnection::CompletionConnection(const CompletionServices& services, u
       services_(services),
       worker_(services.options.workThreads > 0
                   ? static_cast<int>(std::hash<uint64_t>{}(id) % services.options.workThreads)
-                  : -1) {
-  fiber_ = std::make_unique<Fiber>(services.options.fiberStackSize,
-                                   [this] { runHandler(*this, services_.handler); });
+                  : -1),
+      events_(services.options.events) {
+  if (!events_)
+    fiber_ = std::make_unique<Fiber>(services.options.fiberStackSize,
+                                     [this] { runHandler(*this, services_.handler); });
+}
+
+bool CompletionConnection::inHandler() const {
+  return events_ ? tlEventConnection == this : Fiber::current() == fiber_.get();
 }
 
 CompletionConnection::~CompletionConnection() = default;  // socket_ closes itself if still open.
@@ -43,6 +52,10 @@ void CompletionConnection::notify(unsigned bits, bool onEngineThread) {
 }
 
 void CompletionConnection::runStrand() {
+  if (events_) {
+    runEvents();
+    return;
+  }
   for (;;) {
     unsigned bits = strand_.take();
     if ((bits & kEvStart) && !started_) {
@@ -70,6 +83,114 @@ void CompletionConnection::runStrand() {
     }
     if (strand_.tryRelease()) return;
   }
+}
+
+void CompletionConnection::runEvents() {
+  struct Current {  // This thread runs this connection's handler context until we return.
+    const CompletionConnection* previous = tlEventConnection;
+    explicit Current(const CompletionConnection* c) { tlEventConnection = c; }
+    ~Current() { tlEventConnection = previous; }
+  } current(this);
+  for (;;) {
+    unsigned bits = strand_.take();
+    if (!finished_) {
+      if ((bits & kEvStart) && !started_) {
+        started_ = true;
+        startLiveness(services_.options.liveness);
+        armLiveness();
+        callHandler([this] { services_.handler.onConnect(*this, state()); });
+        bits |= kEvIn;  // Bytes that came before the socket was registered.
+      }
+      if (started_) {
+        if ((bits & kEvLiveness) && !ending_) onLivenessTimer();
+        if ((bits & kEvForeign) && !dropping()) {
+          adoptForeignOutput();
+          bits |= kEvOut;
+        }
+        if ((bits & kEvOut) && !output_.empty() && !dropping()) {
+          if (const int err = flushOutput()) socketError(err);
+        }
+        if ((bits & kEvIn) && !ending_ && !closing()) receiveAndDeliver();
+        if (ending_ || closing() || peerHasClosed() || osError_ != 0) endEvents();
+      }
+    }
+    if (finished_) {
+      if (livenessTimer_) services_.timers.cancel(livenessTimer_);
+      services_.scheduler.retire(*this);  // Keeps the strand owned: nobody runs it again.
+      return;
+    }
+    if (strand_.tryRelease()) return;
+  }
+}
+
+template <typename Fn>
+void CompletionConnection::callHandler(Fn&& fn) {
+  try {
+    fn();
+  } catch (...) {
+    if (!error_) error_ = std::current_exception();
+    setEndReason(*this, error_);
+    disconnect(reason());
+  }
+}
+
+void CompletionConnection::receiveAndDeliver() {
+  // Edge-triggered readiness: receive until the socket has nothing more, handing each chunk to
+  // the handler at once (the input never holds more than one chunk plus what it left).
+  while (open() && !closing()) {
+    char* chunk = scratch();
+    int err = 0;
+    const long n = socket_->receive(chunk, kReadChunk, &err);
+    if (n > 0) {
+      input_.append(chunk, static_cast<std::size_t>(n));
+      noteReceived(static_cast<std::size_t>(n));
+      callHandler([this] { services_.handler.onData(*this, state()); });
+      continue;
+    }
+    if (n == 0) {
+      peerClosed();
+      return;
+    }
+    if (net::interrupted(err)) continue;
+    if (!net::wouldBlock(err)) socketError(err);
+    return;
+  }
+}
+
+void CompletionConnection::endEvents() {
+  if (!ending_) {
+    ending_ = true;
+    setEndReason(*this, error_);
+    markClosing();  // From here on, writes return NotConnected.
+    if (livenessTimer_) {
+      services_.timers.cancel(livenessTimer_);
+      livenessTimer_ = TimerQueue::Handle{};
+    }
+    endDeadline_ = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
+    if (flushOnClose() && open()) {
+      adoptForeignOutput();
+      try {
+        endTimer_ = services_.timers.add(endDeadline_, TimerTarget{TimerTarget::Kind::Wait, id()});
+      } catch (...) {  // Out of memory for a timer: do not wait.
+        endDeadline_ = Clock::now();
+      }
+    }
+  }
+  // Send what is queued as the socket takes it; come back on kEvOut or the deadline.
+  if (open() && flushOnClose() && osError_ == 0 && Clock::now() < endDeadline_ && flushOutput() == 0 &&
+      (!output_.empty() || socket_->sendPending()))
+    return;
+  if (endTimer_) services_.timers.cancel(endTimer_);
+  endTimer_ = TimerQueue::Handle{};
+  output_.clear();
+  if (open()) {
+    setHandle(-1);
+    socket_->close();
+    socket_.reset();
+  }
+  countClose();
+  finished_ = true;
+  services_.handler.onDisconnect(*this, state(), error_);  // Must not throw.
 }
 
 void CompletionConnection::onLivenessTimer() {
@@ -113,6 +234,7 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
     if (n == 0) return peerClosed();
     if (net::interrupted(err)) continue;
     if (!net::wouldBlock(err)) return socketError(err);
+    if (events_) return IoStatus::Timeout;  // The event model never waits: a read that would, times out.
     if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
     park(kEvIn, deadline, infinite);
   }
@@ -152,6 +274,22 @@ IoStatus CompletionConnection::sendFromOutside(const char* bytes, std::size_t n)
 }
 
 IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
+  if (events_) {  // Never wait: send what fits, queue the rest (up to MaxPendingOutput).
+    if (closing() || !open()) return IoStatus::NotConnected;
+    if (const int err = flushOutput()) return socketError(err);
+    if (output_.empty()) {
+      if (const int err = sendWhatFits(
+              [this](const char* b, std::size_t k, int* e) { return socket_->send(b, k, e); }, bytes, n))
+        return socketError(err);
+    }
+    if (n == 0) return IoStatus::Ok;
+    if (output_.size() + n > std::max<std::size_t>(services_.options.maxPendingOutput, 1)) {
+      disconnect(CloseReason::SlowConsumer, false);  // What it would not read is dropped.
+      return IoStatus::NotConnected;
+    }
+    output_.append(bytes, n);
+    return IoStatus::Ok;
+  }
   struct Sending {  // Marks the write in progress; on the way out, adopts waiting foreign output.
     CompletionConnection& c;
     explicit Sending(CompletionConnection& conn) : c(conn) { c.sending_ = true; }

@@ -1,4 +1,5 @@
-// One connection of the completion engine: its handler runs on a fiber, driven by a strand.
+// One connection of the completion engine: its handler runs on a fiber, driven by a strand (or,
+// in the event model, on the strand itself: onData per received chunk, no fiber, no waiting).
 //
 //   port event (I/O thread) ─▶ notify(bits) ─strand won─▶ scheduler.dispatch ─▶ runStrand()
 //                                                          │ WorkOpThreads = 0: inline
@@ -84,7 +85,7 @@ class CompletionConnection final : public StreamConnection,
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override { notify(kEvClose, false); }
-  bool inHandler() const override { return Fiber::current() == fiber_.get(); }
+  bool inHandler() const override;
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
   void shutdownSend() override;
   void sendPing(const std::string& payload) override;  // onHeartbeat, then payload; strand.
@@ -100,6 +101,15 @@ class CompletionConnection final : public StreamConnection,
   void park(unsigned mask, Clock::time_point deadline, bool infinite);
   // Send queued output without blocking. Returns 0, or the OS error of a failed send.
   int flushOutput();
+  // --- The event model (EngineOptions::events): no fiber; the strand runs the handler. ---
+  void runEvents();          // runStrand for the event model.
+  void receiveAndDeliver();  // Receive until the socket is empty, onData after each chunk.
+  // The handler call fn; an exception ends the connection (kept for onDisconnect).
+  template <typename Fn>
+  void callHandler(Fn&& fn);
+  // Close without waiting: send what is queued as the socket takes it (kEvOut, bounded by the
+  // close-flush timeout), then close, count, onDisconnect. Sets finished_ when done.
+  void endEvents();
   // Move bytes queued from outside into output_, unless the handler is in the middle of a write.
   void adoptForeignOutput();
   bool open() const { return socket_ != nullptr; }
@@ -114,7 +124,14 @@ class CompletionConnection final : public StreamConnection,
   TimerQueue::Handle livenessTimer_;
   Buffer output_;
   bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
-  std::unique_ptr<Fiber> fiber_;
+  std::unique_ptr<Fiber> fiber_;  // Null in the event model.
+  // Event-model strand state.
+  const bool events_;
+  bool ending_ = false;    // endEvents has begun: waiting for output to drain.
+  bool finished_ = false;  // onDisconnect has run.
+  std::exception_ptr error_;  // What the handler threw.
+  Clock::time_point endDeadline_{};
+  TimerQueue::Handle endTimer_;
   std::mutex foreignMu_;
   Buffer foreignOutput_;  // Guarded by foreignMu_: whole messages written from outside.
 };

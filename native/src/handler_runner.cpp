@@ -2,19 +2,27 @@
 
 namespace iocp_native {
 
-void runHandler(StreamConnection& conn, EngineHandler& handler) {
-  std::exception_ptr error;
-  try {
-    handler.onConnect(conn, conn.state());
-    while (conn.connected()) handler.onExecute(conn, conn.state());
-  } catch (...) {
-    // Only remember the exception here: nothing may park inside a catch block (see fiber.h).
-    error = std::current_exception();
-  }
+void setEndReason(StreamConnection& conn, const std::exception_ptr& error) {
   // An I/O failure has already recorded its own reason; these only apply when none is set.
   conn.setReason(!error                     ? CloseReason::LocalDisconnect
                  : conn.protocolLimitHit() ? CloseReason::ProtocolLimit
                                            : CloseReason::HandlerError);
+}
+
+void runHandler(StreamConnection& conn, EngineHandler& handler, bool events) {
+  std::exception_ptr error;
+  try {
+    handler.onConnect(conn, conn.state());
+    if (events) {
+      while (conn.connected() && conn.readAvailable(-1) == IoStatus::Ok) handler.onData(conn, conn.state());
+    } else {
+      while (conn.connected()) handler.onExecute(conn, conn.state());
+    }
+  } catch (...) {
+    // Only remember the exception here: nothing may park inside a catch block (see fiber.h).
+    error = std::current_exception();
+  }
+  setEndReason(conn, error);
   try {
     conn.close();
   } catch (...) {  // E.g. out of memory while flushing; the socket is closed regardless.

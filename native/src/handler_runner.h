@@ -6,8 +6,13 @@
 
 namespace iocp_native {
 
-// onConnect, then onExecute while connected, then close the socket, then onDisconnect (once).
-// Runs on the connection's thread or fiber; never throws.
-void runHandler(StreamConnection& conn, EngineHandler& handler);
+// onConnect, then onExecute while connected (the event model: a receive, then onData, while
+// connected), then close the socket, then onDisconnect (once). Runs on the connection's thread
+// or fiber; never throws.
+void runHandler(StreamConnection& conn, EngineHandler& handler, bool events = false);
+
+// The reason a connection ends with when nothing set one yet: its handler's error, a protocol
+// limit hit by its last read, or a local disconnect. Handler context.
+void setEndReason(StreamConnection& conn, const std::exception_ptr& error);
 
 }  // namespace iocp_native

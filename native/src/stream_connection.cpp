@@ -75,6 +75,15 @@ IoStatus StreamConnection::fill(Clock::time_point deadline, bool infinite) {
   return st;
 }
 
+void StreamConnection::noteReceived(std::size_t n) {
+  if (counters_) {
+    TrafficCounters::bump(counters_->reads);
+    TrafficCounters::bump(counters_->bytesIn, n);
+  }
+  if (liveness_) liveness_->received(Clock::now());
+  noteProgress();
+}
+
 void StreamConnection::noteProgress() {
   protocolLimitHit_ = false;
   if (liveness_) liveness_->progressed(Clock::now());

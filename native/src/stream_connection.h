@@ -116,6 +116,9 @@ class StreamConnection : public Connection {
   bool flushOnClose() const { return flushOnClose_.load(std::memory_order_acquire); }
   // Closing with queued output to be dropped (disconnect(reason, false)): send nothing more.
   bool dropping() const { return closing() && !flushOnClose(); }
+  // The event model: n bytes were appended to input_ by the engine itself (no fill()): count
+  // them and tell liveness something arrived and was handled. Handler context.
+  void noteReceived(std::size_t n);
   IoStatus socketError(int err);  // Record an OS error (reason PeerReset); returns SocketError.
   IoStatus peerClosed();          // Record the peer's FIN (reason PeerClosed); ClosedGracefully.
 

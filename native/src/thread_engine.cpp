@@ -123,7 +123,7 @@ class ThreadEngine final : public Engine {
       w.thread = std::thread([this, conn] {
         conn->setHandlerThread();
         conn->enableLiveness(options_.liveness, [this, c = conn.get()] { handler_.onHeartbeat(*c, c->state()); });
-        runHandler(*conn, handler_);
+        runHandler(*conn, handler_, options_.events);
         finish(conn->id());
       });
       return;

@@ -95,6 +95,34 @@ class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
 
   void onExecute(iocp_native::Connection&, void* state) override { server_.OnExecute(context(state)); }
 
+  // The event model: OnMessage per whole message (Framing), or OnDataAvailable with the bytes.
+  void onData(iocp_native::Connection& conn, void* state) override {
+    TIocpContext* ctx = context(state);
+    if (!decoder_) {
+      server_.OnDataAvailable(ctx);
+      return;
+    }
+    iocp_native::Buffer& input = conn.input();
+    while (!input.empty() && !conn.closing()) {
+      std::string_view message;
+      std::size_t used = 0;
+      const TIocpFrameDecoder::TResult r = decoder_->Next(input.view(), message, used);
+      if (r == TIocpFrameDecoder::frNeedMore) return;
+      if (r == TIocpFrameDecoder::frTooLarge) {
+        conn.disconnect(iocp_native::CloseReason::ProtocolLimit);
+        throw EIocpFrameTooLarge("a message of " + (used ? std::to_string(used) : std::string("more than ") +
+                                 std::to_string(server_.Framing.MaxFrameSize)) +
+                                 " bytes is longer than Framing.MaxFrameSize (" +
+                                 std::to_string(server_.Framing.MaxFrameSize) + ")");
+      }
+      server_.OnMessage(ctx, message);
+      input.consume(used);
+    }
+  }
+
+  // The decoder of OnMessage (null: OnDataAvailable or OnExecute). Set while the server is inactive.
+  std::unique_ptr<TIocpFrameDecoder> decoder_;
+
   void onDisconnect(iocp_native::Connection&, void* state, std::exception_ptr error) override {
     TIocpContext* ctx = context(state);
     if (server_.OnDisconnect) {
@@ -199,7 +227,12 @@ void TIocpTCPServer::SetActive(bool AValue) {
     stop();
     return;
   }
-  if (!OnExecute) throw EIdTCPNoOnExecute();
+  const int models = (OnExecute ? 1 : 0) + (OnDataAvailable ? 1 : 0) + (OnMessage ? 1 : 0);
+  if (models == 0) throw EIdTCPNoOnExecute();
+  if (models > 1)
+    throw EIdException("OnExecute, OnDataAvailable and OnMessage are assigned together: assign one of them");
+  handler_->decoder_.reset();
+  if (OnMessage) handler_->decoder_ = std::make_unique<TIocpFrameDecoder>(Framing);  // Raises on a bad Framing.
   if (Bindings.Count() == 0) Bindings.Add();
 
   iocp_native::EngineOptions o;
@@ -209,6 +242,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
     if (OnBeforeBind) OnBeforeBind(&Bindings[i]);
     o.bindings.push_back(iocp_native::BindingSpec{Bindings[i].IP, Bindings[i].Port});
   }
+  o.events = OnDataAvailable || OnMessage;
   o.listenQueue = ListenQueue;
   o.maxConnections = MaxConnections > 0 ? static_cast<std::size_t>(MaxConnections) : 0;
   o.refusalMessage = MaxConnectionReply.empty() ? std::string() : MaxConnectionReply + EOL;

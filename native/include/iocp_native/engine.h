@@ -39,6 +39,10 @@ struct EngineOptions {
   int ioThreads = 0;                             // Completion: threads waiting for events; 0 = processors.
   int workThreads = 0;                           // Completion: 0 = handlers run on the I/O threads,
                                                  // N = each connection pinned to one of N work threads.
+  // The event model: no fiber and no handler loop; onData runs when bytes have arrived (and
+  // onExecute never). Completion engine: on the connection's strand, writes queue instead of
+  // waiting. Thread engine: on the connection's thread, after each receive.
+  bool events = false;
   std::size_t fiberStackSize = 256 * 1024;       // Completion: reserved stack per connection.
   std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
@@ -62,6 +66,11 @@ class EngineHandler {
   virtual void onConnect(Connection& conn, void* state) = 0;
   // Handler context, repeatedly while conn.connected(). May throw; the exception ends the connection.
   virtual void onExecute(Connection& conn, void* state) = 0;
+  // The event model (EngineOptions::events): bytes arrived and wait in conn.input(). Handler
+  // context (completion engine: the connection's strand, no fiber: must not wait, and reads that
+  // would wait time out at once). Take what is whole; the rest stays for the next call. May
+  // throw; the exception ends the connection.
+  virtual void onData(Connection& conn, void* state) { (void)conn, (void)state; }
   // Handler context, exactly once per accepted connection, after its socket is closed.
   // `error` is the exception that ended the connection (or null). Must not throw.
   virtual void onDisconnect(Connection& conn, void* state, std::exception_ptr error) = 0;
