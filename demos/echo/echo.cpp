@@ -30,12 +30,14 @@ void onSignal(int) { gStop = true; }
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "echo_server: %s\n"
-               "usage: echo_server [--config FILE] [--io default|iocp] [--port N] [--threads N] [--workop N]\n"
-               "                   [--save-config FILE]\n"
+               "usage: echo_server [--config FILE] [--io default|iocp] [--model execute|event] [--port N]\n"
+               "                   [--threads N] [--workop N] [--save-config FILE]\n"
                "       echo_server --client [--host H] [--port N]\n"
                "  --config   load the server's properties from an XML file first; the options below\n"
                "             override it (write one with --save-config to see every property)\n"
                "  --io       iohDefault (thread per connection) or iohIOCP (completion engine); default iocp\n"
+               "  --model    execute: OnExecute with ReadLn/WriteLn (Indy's model; default);\n"
+               "             event: OnMessage per line (Framing fkLine), no fiber, writes queued\n"
                "  --port     TCP port; 0 = any free port (server); default 9000\n"
                "  --threads  IOHandlerOptions.IOCP.IOCPThreads; 0 = number of processors\n"
                "  --workop   IOHandlerOptions.IOCP.WorkOpThreads; 0 = any pool thread\n"
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
   std::string saveConfig;
   bool portGiven = false;
+  bool eventModel = false;
   std::vector<std::pair<std::string, const char*>> options;  // Option, value.
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -123,6 +126,10 @@ int main(int argc, char** argv) {
       Server.IOHandlerOptions.IOCP.IOCPThreads = number("--threads", value, 0, 1024);
     } else if (arg == "--workop") {
       Server.IOHandlerOptions.IOCP.WorkOpThreads = number("--workop", value, 0, 1024);
+    } else if (arg == "--model") {
+      if (std::strcmp(value, "execute") == 0) eventModel = false;
+      else if (std::strcmp(value, "event") == 0) eventModel = true;
+      else usage("--model is 'execute' or 'event'");
     } else if (arg == "--host") {
       host = value;
     } else {
@@ -143,10 +150,17 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  Server.OnExecute = [](TIocpContext* AContext) {
-    std::string line = AContext->Connection->IOHandler->ReadLn();
-    AContext->Connection->IOHandler->WriteLn(line);
-  };
+  if (eventModel) {  // No fiber: each whole line arrives in OnMessage, the echo is queued.
+    Server.Framing.Kind = fkLine;
+    Server.OnMessage = [](TIocpContext* AContext, std::string_view ALine) {
+      AContext->Connection->IOHandler->Write(std::string(ALine) + EOL);
+    };
+  } else {  // Indy's model: blocking-style code (on a fiber with iohIOCP).
+    Server.OnExecute = [](TIocpContext* AContext) {
+      std::string line = AContext->Connection->IOHandler->ReadLn();
+      AContext->Connection->IOHandler->WriteLn(line);
+    };
+  }
   Server.OnException = [](TIocpContext*, const std::exception& e) {
     if (dynamic_cast<const EIdSilentException*>(&e) == nullptr) std::fprintf(stderr, "connection error: %s\n", e.what());
   };
@@ -159,8 +173,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "echo_server: %s\n", e.what());
     return 1;
   }
-  std::printf("echo server (%s) listening on %s:%u - Ctrl-C stops it\n",
+  std::printf("echo server (%s, %s) listening on %s:%u - Ctrl-C stops it\n",
               Server.IOHandlerOptions.IOHandlerType == iohIOCP ? "iohIOCP" : "iohDefault",
+              eventModel ? "OnMessage" : "OnExecute",
               Server.Bindings[0].IP.c_str(), static_cast<unsigned>(Server.Bindings[0].Port));
   std::fflush(stdout);
   while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

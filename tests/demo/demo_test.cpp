@@ -1,4 +1,5 @@
 // The echo demo as a user runs it: start the binary, read where it listens, echo a line, Ctrl-C.
+#include <algorithm>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,7 +80,14 @@ struct Demo {
 
 TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
   Demo demo;
-  ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--io", GetParam(), "--port", "0"})) << "demo printed: " << demo.text;
+  // "io" or "io+event": the engine, and the event model instead of OnExecute.
+  const std::string mode = GetParam();
+  const std::string io = mode.substr(0, mode.find('+'));
+  std::vector<std::string> args = {"--io", io, "--port", "0"};
+  if (mode.find("+event") != std::string::npos) args.insert(args.end(), {"--model", "event"});
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, argv)) << "demo printed: " << demo.text;
   const uint16_t port = demo.port;
 
   {
@@ -156,7 +164,7 @@ TEST(EchoDemoConfig, ServesWithTheEngineAndBindingOfAConfigFile) {
   Demo demo;
   ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--config", config.c_str()})) << "demo printed: " << demo.text;
   // The file's engine, not the demo's own default (iohIOCP).
-  EXPECT_NE(demo.text.find("(iohDefault)"), std::string::npos) << demo.text;
+  EXPECT_NE(demo.text.find("(iohDefault, "), std::string::npos) << demo.text;
   {
     Iocp::TIocpTCPClient client;
     client.ReadTimeout = 5000;
@@ -203,7 +211,11 @@ TEST(EchoDemoConfig, ABadConfigFileExitsWith2NamingTheElement) {
   EXPECT_NE(out.find("missing.xml"), std::string::npos) << out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp"),
-                         [](const ::testing::TestParamInfo<const char*>& p) { return std::string(p.param); });
+INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp", "default+event", "iocp+event"),
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           std::string name = p.param;
+                           std::replace(name.begin(), name.end(), '+', '_');
+                           return name;
+                         });
 
 }  // namespace
