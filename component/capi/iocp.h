@@ -116,11 +116,16 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_KEEPALIVE_TIME 18         /* 60000 ms */
 #define IOCP_SERVER_KEEPALIVE_INTERVAL 19     /* 10000 ms */
 #define IOCP_SERVER_USER_TIMEOUT 20           /* 0 = the OS default */
+#define IOCP_SERVER_FRAMING_KIND 21           /* 0 = none, 1 = lines, 2 = length-prefixed (on_message) */
+#define IOCP_SERVER_FRAMING_LENGTH_BYTES 22   /* 4 (1, 2, 4 or 8) */
+#define IOCP_SERVER_FRAMING_BIG_ENDIAN 23     /* 1 */
+#define IOCP_SERVER_FRAMING_MAX_FRAME_SIZE 24 /* 1048576 */
 IOCP_API int iocp_server_set_int(iocp_server* server, int option, int64_t value);
 IOCP_API int iocp_server_get_int(iocp_server* server, int option, int64_t* value);
 /* String options. Set while inactive, from the owning thread. */
 #define IOCP_SERVER_MAX_CONNECTION_REPLY 100  /* "" */
 #define IOCP_SERVER_HEARTBEAT_PAYLOAD 101     /* "" */
+#define IOCP_SERVER_FRAMING_DELIMITER 102     /* "\n" (lines; a CR before an LF delimiter is dropped) */
 IOCP_API int iocp_server_set_str(iocp_server* server, int option, const char* value, size_t length);
 
 /* Bindings (Indy: Bindings.Add / Clear). An empty ip = every IPv4 address; port 0 = chosen by
@@ -162,11 +167,21 @@ typedef int (*iocp_bind_event)(void* user, int binding);
 #define IOCP_ON_CONTEXT_FREED 6   /* Last, after on_disconnect and the exception event, right
                                      before the context is freed: release the host's object
                                      (iocp_context_user) here. The result is ignored. */
+#define IOCP_ON_DATA_AVAILABLE 7  /* The event model, instead of on_execute: bytes arrived; take
+                                     what is whole from the input (iocp_io_input, then iocp_io_input_consume), the rest
+                                     stays. No fiber: must not wait (iohIOCP: an engine thread;
+                                     reads that would wait time out at once), writes queue. */
 /* Set (fn = NULL: clear) an event. Owning thread, while inactive. */
 IOCP_API int iocp_server_set_context_event(iocp_server* server, int which, iocp_context_event fn, void* user);
 IOCP_API int iocp_server_set_exception_event(iocp_server* server, iocp_exception_event fn, void* user);
 IOCP_API int iocp_server_set_listen_exception_event(iocp_server* server, iocp_listen_exception_event fn,
                                                     void* user);
+/* The event model with framing, instead of on_execute: one whole message (IOCP_SERVER_FRAMING_*),
+   valid during the call only; do not read from the context's io here. Handler context, no fiber
+   (as IOCP_ON_DATA_AVAILABLE). Returns IOCP_OK, or IOCP_ERR_HANDLER after iocp_set_handler_error(). */
+typedef int (*iocp_message_event)(void* user, iocp_context* context, const char* message, size_t length);
+/* Set (fn = NULL: clear) the message event. Owning thread, while inactive. */
+IOCP_API int iocp_server_set_message_event(iocp_server* server, iocp_message_event fn, void* user);
 /* on_before_bind gets each binding's index, on_after_bind -1. */
 IOCP_API int iocp_server_set_bind_events(iocp_server* server, iocp_bind_event before, iocp_bind_event after,
                                          void* user);

@@ -153,8 +153,10 @@ iocp_context* handleOf(TIocpContext* c) { return reinterpret_cast<iocp_context*>
 
 struct iocp_server {
   TIocpTCPServer server;
-  iocp_context_event contextEvents[7] = {};
-  void* contextUsers[7] = {};
+  iocp_context_event contextEvents[8] = {};
+  void* contextUsers[8] = {};
+  iocp_message_event onMessage = nullptr;
+  void* messageUser = nullptr;
   iocp_exception_event onException = nullptr;
   void* exceptionUser = nullptr;
   iocp_listen_exception_event onListenException = nullptr;
@@ -192,6 +194,13 @@ void wireEvents(iocp_server* s) {
   srv.OnExecute = forward(IOCP_ON_EXECUTE);
   srv.OnDisconnect = forward(IOCP_ON_DISCONNECT);
   srv.OnHeartbeat = forward(IOCP_ON_HEARTBEAT);
+  srv.OnDataAvailable = forward(IOCP_ON_DATA_AVAILABLE);
+  srv.OnMessage = nullptr;
+  if (s->onMessage) {
+    srv.OnMessage = [s](TIocpContext* c, std::string_view m) {
+      raiseIfHandlerFailed(s->onMessage(s->messageUser, handleOf(c), m.data(), m.size()));
+    };
+  }
   srv.OnException = nullptr;
   if (s->onException) {
     srv.OnException = [s](TIocpContext* c, const std::exception& e) {
@@ -323,6 +332,20 @@ int iocp_server_set_int(iocp_server* s, int option, int64_t value) {
     case IOCP_SERVER_KEEPALIVE_TIME: srv.KeepAlive.Time = v; break;
     case IOCP_SERVER_KEEPALIVE_INTERVAL: srv.KeepAlive.Interval = v; break;
     case IOCP_SERVER_USER_TIMEOUT: srv.UserTimeout = v; break;
+    case IOCP_SERVER_FRAMING_KIND:
+      if ((st = intValue(value, 0, 2, "Framing.Kind", &v))) return st;
+      srv.Framing.Kind = static_cast<TIocpFramingKind>(v);
+      break;
+    case IOCP_SERVER_FRAMING_LENGTH_BYTES:
+      if (value != 1 && value != 2 && value != 4 && value != 8)
+        return fail(IOCP_ERR_ARGUMENT, "Framing.LengthBytes is 1, 2, 4 or 8, not " + std::to_string(value));
+      srv.Framing.LengthBytes = v;
+      break;
+    case IOCP_SERVER_FRAMING_BIG_ENDIAN: srv.Framing.BigEndian = v != 0; break;
+    case IOCP_SERVER_FRAMING_MAX_FRAME_SIZE:
+      if ((st = intValue(value, 1, INT32_MAX, "Framing.MaxFrameSize", &v))) return st;
+      srv.Framing.MaxFrameSize = v;
+      break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
   }
   return IOCP_OK;
@@ -352,6 +375,10 @@ int iocp_server_get_int(iocp_server* s, int option, int64_t* value) {
     case IOCP_SERVER_KEEPALIVE_TIME: *value = srv.KeepAlive.Time; break;
     case IOCP_SERVER_KEEPALIVE_INTERVAL: *value = srv.KeepAlive.Interval; break;
     case IOCP_SERVER_USER_TIMEOUT: *value = srv.UserTimeout; break;
+    case IOCP_SERVER_FRAMING_KIND: *value = srv.Framing.Kind; break;
+    case IOCP_SERVER_FRAMING_LENGTH_BYTES: *value = srv.Framing.LengthBytes; break;
+    case IOCP_SERVER_FRAMING_BIG_ENDIAN: *value = srv.Framing.BigEndian; break;
+    case IOCP_SERVER_FRAMING_MAX_FRAME_SIZE: *value = srv.Framing.MaxFrameSize; break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
   }
   return IOCP_OK;
@@ -363,6 +390,7 @@ int iocp_server_set_str(iocp_server* s, int option, const char* value, size_t le
     switch (option) {
       case IOCP_SERVER_MAX_CONNECTION_REPLY: s->server.MaxConnectionReply = text(value, length); break;
       case IOCP_SERVER_HEARTBEAT_PAYLOAD: s->server.Heartbeat.Payload = text(value, length); break;
+      case IOCP_SERVER_FRAMING_DELIMITER: s->server.Framing.Delimiter = text(value, length); break;
       default: return fail(IOCP_ERR_ARGUMENT, "unknown server string option " + std::to_string(option));
     }
     return IOCP_OK;
@@ -414,11 +442,21 @@ int iocp_server_active(iocp_server* s) { return s && s->server.GetActive() ? 1 :
 
 int iocp_server_set_context_event(iocp_server* s, int which, iocp_context_event fn, void* user) {
   if (const int st = inactiveOrFail(s)) return st;
-  if (which < IOCP_ON_CONTEXT_CREATED || which > IOCP_ON_CONTEXT_FREED) {
+  if (which < IOCP_ON_CONTEXT_CREATED || which > IOCP_ON_DATA_AVAILABLE) {
     return fail(IOCP_ERR_ARGUMENT, "unknown context event " + std::to_string(which));
   }
   s->contextEvents[which] = fn;
   s->contextUsers[which] = user;
+  return guarded([&] {
+    wireEvents(s);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_message_event(iocp_server* s, iocp_message_event fn, void* user) {
+  if (const int st = inactiveOrFail(s)) return st;
+  s->onMessage = fn;
+  s->messageUser = user;
   return guarded([&] {
     wireEvents(s);
     return IOCP_OK;

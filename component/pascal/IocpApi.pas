@@ -58,14 +58,20 @@ const
   IOCP_SERVER_KEEPALIVE_TIME = 18;
   IOCP_SERVER_KEEPALIVE_INTERVAL = 19;
   IOCP_SERVER_USER_TIMEOUT = 20;
+  IOCP_SERVER_FRAMING_KIND = 21;
+  IOCP_SERVER_FRAMING_LENGTH_BYTES = 22;
+  IOCP_SERVER_FRAMING_BIG_ENDIAN = 23;
+  IOCP_SERVER_FRAMING_MAX_FRAME_SIZE = 24;
   IOCP_SERVER_MAX_CONNECTION_REPLY = 100;
   IOCP_SERVER_HEARTBEAT_PAYLOAD = 101;
+  IOCP_SERVER_FRAMING_DELIMITER = 102;
   IOCP_ON_CONTEXT_CREATED = 1;
   IOCP_ON_CONNECT = 2;
   IOCP_ON_EXECUTE = 3;
   IOCP_ON_DISCONNECT = 4;
   IOCP_ON_HEARTBEAT = 5;
   IOCP_ON_CONTEXT_FREED = 6;
+  IOCP_ON_DATA_AVAILABLE = 7;
   IOCP_STAT_ACTIVE_CONNECTIONS = 1;
   IOCP_STAT_PEAK_CONNECTIONS = 2;
   IOCP_STAT_ACCEPTED = 3;
@@ -131,6 +137,8 @@ type
   iocp_listen_exception_event = procedure(user: Pointer; binding: Integer; message: PAnsiChar;
     length: size_t); cdecl;
   iocp_bind_event = function(user: Pointer; binding: Integer): Integer; cdecl;
+  iocp_message_event = function(user: Pointer; context: Piocp_context; message: PAnsiChar;
+    length: size_t): Integer; cdecl;
   iocp_client_event = function(user: Pointer; c: Piocp_client): Integer; cdecl;
 
 function iocp_abi_version: Integer; cdecl; external IocpLib;
@@ -153,6 +161,7 @@ function iocp_server_active(server: Piocp_server): Integer; cdecl; external Iocp
 function iocp_server_set_context_event(server: Piocp_server; which: Integer; fn: iocp_context_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_set_message_event(server: Piocp_server; fn: iocp_message_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_bind_events(server: Piocp_server; before: iocp_bind_event; after: iocp_bind_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_lock_contexts(server: Piocp_server; items: PPiocp_context_array; count: PInteger): Integer; cdecl; external IocpLib;
 function iocp_server_unlock_contexts(server: Piocp_server): Integer; cdecl; external IocpLib;

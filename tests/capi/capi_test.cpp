@@ -256,6 +256,41 @@ TEST_P(Capi, IntegersBytesAndTheInputBufferRoundTrip) {
   EXPECT_EQ(iocp_io_read_int(io, 3, 1, 1, &v), IOCP_ERR_ARGUMENT);
 }
 
+TEST_P(Capi, TheEventModelEchoesRawBytesWithOnDataAvailable) {
+  iocp_server_set_context_event(server, IOCP_ON_DATA_AVAILABLE, [](void*, iocp_context* c) {
+    iocp_io* io = iocp_context_io(c);
+    const char* data = nullptr;
+    size_t n = 0;
+    if (iocp_io_input(io, &data, &n)) return IOCP_ERR_HANDLER;
+    if (iocp_io_write(io, data, n) || iocp_io_input_consume(io, n)) return IOCP_ERR_HANDLER;
+    return IOCP_OK;
+  }, nullptr);
+  const int port = start();
+  iocp_io* io = iocp_client_io(connect(port));
+  writeLn(io, "raw bytes");
+  EXPECT_EQ(readLn(io), "raw bytes");
+}
+
+TEST_P(Capi, TheEventModelDeliversWholeMessagesByItsFraming) {
+  ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_FRAMING_KIND, 2), IOCP_OK);
+  ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_FRAMING_LENGTH_BYTES, 3), IOCP_ERR_ARGUMENT);
+  ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_FRAMING_LENGTH_BYTES, 2), IOCP_OK);
+  ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_FRAMING_MAX_FRAME_SIZE, 100), IOCP_OK);
+  int64_t v = 0;
+  ASSERT_EQ(iocp_server_get_int(server, IOCP_SERVER_FRAMING_LENGTH_BYTES, &v), IOCP_OK);
+  EXPECT_EQ(v, 2);
+  iocp_server_set_message_event(server, [](void*, iocp_context* c, const char* m, size_t n) {
+    const std::string reply = "got " + std::to_string(n) + ": " + str(m, n);
+    return iocp_io_writeln(iocp_context_io(c), reply.data(), reply.size());
+  }, nullptr);
+  const int port = start();
+  iocp_io* io = iocp_client_io(connect(port));
+  iocp_io_write(io, "\0\5hello\0\0\0\3abc", 14);  // Three frames in one write, one of them empty.
+  EXPECT_EQ(readLn(io), "got 5: hello");
+  EXPECT_EQ(readLn(io), "got 0: ");
+  EXPECT_EQ(readLn(io), "got 3: abc");
+}
+
 TEST(CapiErrors, TheLastErrorBelongsToTheCallingThread) {
   EXPECT_EQ(iocp_server_set_int(nullptr, 1, 1), IOCP_ERR_ARGUMENT);
   const std::string mine = iocp_last_error();
