@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The benchmark matrix: each echo server (tests/bench/peers) against the load generator
+# (tests/bench/loadgen), side by side in one run, server pinned to one core and the load
+# generator to another. See tests/bench/README.md for the method.
+#
+#   tests/bench/run.sh [--duration S] [--warmup S] [--servers "a b"] [--conns "100 1000"]
+#                      [--sizes "64 4096"] [--depth D] [--out DIR] [--build DIR]
+#
+# Writes DIR/results.csv (one row per point), DIR/results.md (the table with ratios against
+# Boost.Asio and the bare epoll loop, machine and settings at the top) and DIR/results.png
+# (server CPU per round trip, gnuplot). Default DIR: tests/bench/results.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+duration=4 warmup=1 depth=1
+servers="epoll asio libuv ours-execute ours-default"
+conns="100 1000 10000"
+sizes="64 4096"
+out=$root/tests/bench/results
+build=$root/build/release
+usage() {
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --conns) conns=$2; shift 2 ;;
+    --sizes) sizes=$2; shift 2 ;;
+    --depth) depth=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    -h|--help) usage ;;
+    *) echo "run.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+
+# What the run needs from Debian: jq (reads the load generator's JSON), gnuplot (the chart),
+# util-linux's taskset (pinning); the build's own packages come with tools/dev.sh.
+missing=()
+for p in jq gnuplot-nox util-linux libuv1-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build" -j "$(nproc)" --target bench_loadgen bench_echo_epoll bench_echo_asio bench_echo_libuv \
+  bench_echo_ours >/dev/null
+
+cores=$(nproc)
+server_core=0
+client_core=$((cores > 1 ? 1 : 0))
+bin=$build/tests/bench
+mkdir -p "$out"
+csv=$out/results.csv
+echo "server,connections,size,depth,rt_per_s,server_cpu_us_per_rt,p50_us,p99_us,p999_us,peak_rss_kb,threads,connect_rate,client_cpu_us_per_rt,round_trips,errors,validation_errors" >"$csv"
+
+server_command() {  # server_command NAME -> the command line
+  case $1 in
+    epoll) echo "$bin/peers/bench_echo_epoll" ;;
+    asio) echo "$bin/peers/bench_echo_asio --threads 1" ;;
+    libuv) echo "$bin/peers/bench_echo_libuv" ;;
+    ours-execute) echo "$bin/peers/bench_echo_ours --mode execute --threads 1" ;;
+    ours-event) echo "$bin/peers/bench_echo_ours --mode event --threads 1" ;;
+    ours-default) echo "$bin/peers/bench_echo_ours --mode default" ;;
+    *) echo "run.sh: unknown server $1" >&2; exit 2 ;;
+  esac
+}
+
+ulimit -n "$(ulimit -Hn)"
+start=$(date +%s)
+points=0
+for server in $servers; do
+  for n in $conns; do
+    for size in $sizes; do
+      log=$out/.server.log
+      # shellcheck disable=SC2046
+      taskset -c $server_core $(server_command "$server") --port 0 >"$log" 2>&1 &
+      pid=$!
+      port=""
+      for _ in $(seq 100); do
+        port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$log")
+        [ -n "$port" ] && break
+        sleep 0.05
+      done
+      if [ -z "$port" ]; then
+        echo "run.sh: $server did not start: $(cat "$log")" >&2
+        kill "$pid" 2>/dev/null || true
+        exit 1
+      fi
+      json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$n" --size "$size" \
+               --depth "$depth" --duration "$duration" --warmup "$warmup" --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
+      rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      if [ -z "$json" ]; then
+        echo "run.sh: $server $n x $size B: no result: $(tail -3 "$out/.loadgen.err")" >&2
+        echo "$server,$n,$size,$depth,,,,,,$rss,,,,,," >>"$csv"
+        continue
+      fi
+      row=$(jq -r --arg s "$server" --arg rss "$rss" '[$s, .connections, .size, .depth, .rt_per_s,
+              .server_cpu_us_per_rt, .latency_p50_us, .latency_p99_us, .latency_p999_us, ($rss|tonumber),
+              .server_threads, .connect_rate, .client_cpu_us_per_rt, .round_trips, .errors,
+              .validation_errors] | @csv' <<<"$json" | tr -d '"')
+      echo "$row" >>"$csv"
+      points=$((points + 1))
+      printf '%-13s %6s conns %5s B: %s\n' "$server" "$n" "$size" \
+        "$(jq -r '"\(.rt_per_s|floor) rt/s, server \(.server_cpu_us_per_rt*100|floor/100) us/rt, p99 \(.latency_p99_us) us"' <<<"$json")"
+    done
+  done
+done
+rm -f "$out/.server.log" "$out/.loadgen.err"
+elapsed=$(( $(date +%s) - start ))
+
+bash "$root/tests/bench/report.sh" "$csv" "$out" "duration ${duration} s after ${warmup} s warm-up, depth $depth, server on core $server_core, load generator on core $client_core; $points points in ${elapsed} s"
+echo "run.sh: $points points in ${elapsed} s: $out/results.md, $out/results.csv, $out/results.png"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The benchmark harness works: the load generator drives one echo server with 200 connections for
+# half a second at 64 B and 4 KiB, depth 1 and 4, and must get every byte back as sent (exit 0).
+# A behaviour check of the harness, not a measurement.
+#   smoke.sh LOADGEN SERVER_COMMAND...
+set -euo pipefail
+loadgen=$1
+shift
+log=$(mktemp)
+trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
+"$@" --port 0 >"$log" 2>&1 &
+pid=$!
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$log")
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+[ -n "$port" ] || { echo "smoke.sh: the server did not start: $(cat "$log")" >&2; exit 1; }
+for size in 64 4096; do
+  for depth in 1 4; do
+    "$loadgen" --port "$port" --connections 200 --size "$size" --depth "$depth" --duration 0.5 --warmup 0.2 \
+      --drain 5 --server-pid "$pid" --json >/dev/null
+  done
+done
+kill -TERM "$pid"
+wait "$pid"
+echo "smoke.sh: $(basename "$1"): every echo validated at 64 B and 4 KiB, depth 1 and 4"
