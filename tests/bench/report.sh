@@ -43,6 +43,22 @@ awk -F, -v md="$md" '
     }
   }' "$csv"
 
+# Idle memory per connection.
+idle=$out/idle.csv
+if [ -f "$idle" ] && [ "$(wc -l <"$idle")" -gt 1 ]; then
+  {
+    echo "## Idle memory: $(awk -F, 'NR == 2 {print $2}' "$idle") connections held without traffic"
+    echo
+    echo "Resident memory of the server process with the connections open, minus before they came,"
+    echo "per connection (VmRSS from /proc; kernel socket buffers are not in it)."
+    echo
+    echo "| server | bytes per connection | RSS before MiB | RSS with the connections MiB | threads |"
+    echo "|---|---:|---:|---:|---:|"
+    awk -F, 'NR > 1 { printf "| %s | %s | %.1f | %.1f | %s |\n", $1, $5, $3 / 1024, $4 / 1024, $6 }' "$idle"
+    echo
+  } >>"$md"
+fi
+
 # The chart: server CPU per round trip, one cluster per (connections, size), one bar per server.
 dat=$out/.chart.dat
 awk -F, 'NR == 1 { next }

@@ -4,23 +4,24 @@
 # generator to another. See tests/bench/README.md for the method.
 #
 #   tests/bench/run.sh [--duration S] [--warmup S] [--servers "a b"] [--conns "100 1000"]
-#                      [--sizes "64 4096"] [--depth D] [--out DIR] [--build DIR]
+#                      [--sizes "64 4096"] [--depth D] [--idle N] [--out DIR] [--build DIR]
 #
-# Writes DIR/results.csv (one row per point), DIR/results.md (the table with ratios against
+# Then each server holds N idle connections (--idle, default 10000; 0 = skip) for its memory per
+# connection. Writes DIR/results.csv (one row per point), DIR/idle.csv, DIR/results.md (the table with ratios against
 # Boost.Asio and the bare epoll loop, machine and settings at the top) and DIR/results.png
 # (server CPU per round trip, gnuplot). Default DIR: tests/bench/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-duration=4 warmup=1 depth=1
-servers="epoll asio libuv ours-execute ours-default"
+duration=4 warmup=1 depth=1 idle=10000
+servers="epoll asio libuv ours-execute ours-event ours-default"
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
 build=$root/build/release
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
     --conns) conns=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --depth) depth=$2; shift 2 ;;
+    --idle) idle=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -77,31 +79,37 @@ server_command() {  # server_command NAME -> the command line
 }
 
 ulimit -n "$(ulimit -Hn)"
+log=$out/.server.log
+start_server() {  # start_server NAME: sets pid and port
+  # shellcheck disable=SC2046
+  taskset -c $server_core $(server_command "$1") --port 0 >"$log" 2>&1 &
+  pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$log")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  if [ -z "$port" ]; then
+    echo "run.sh: $1 did not start: $(cat "$log")" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+  fi
+}
+stop_server() {
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 start=$(date +%s)
 points=0
 for server in $servers; do
   for n in $conns; do
     for size in $sizes; do
-      log=$out/.server.log
-      # shellcheck disable=SC2046
-      taskset -c $server_core $(server_command "$server") --port 0 >"$log" 2>&1 &
-      pid=$!
-      port=""
-      for _ in $(seq 100); do
-        port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$log")
-        [ -n "$port" ] && break
-        sleep 0.05
-      done
-      if [ -z "$port" ]; then
-        echo "run.sh: $server did not start: $(cat "$log")" >&2
-        kill "$pid" 2>/dev/null || true
-        exit 1
-      fi
+      start_server "$server"
       json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$n" --size "$size" \
                --depth "$depth" --duration "$duration" --warmup "$warmup" --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
       rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-      kill -TERM "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
+      stop_server
       if [ -z "$json" ]; then
         echo "run.sh: $server $n x $size B: no result: $(tail -3 "$out/.loadgen.err")" >&2
         echo "$server,$n,$size,$depth,,,,,,$rss,,,,,," >>"$csv"
@@ -118,6 +126,24 @@ for server in $servers; do
     done
   done
 done
+# Idle memory: each server holds $idle connections without traffic.
+idle_csv=$out/idle.csv
+echo "server,connections,rss_before_kb,rss_kb,bytes_per_connection,threads" >"$idle_csv"
+if [ "$idle" -gt 0 ]; then
+  for server in $servers; do
+    start_server "$server"
+    json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$idle" --size 64 \
+             --depth 1 --idle --duration 2 --warmup 1 --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
+    stop_server
+    if [ -z "$json" ]; then
+      echo "run.sh: $server, $idle idle connections: no result: $(tail -3 "$out/.loadgen.err")" >&2
+      continue
+    fi
+    jq -r --arg s "$server" '[$s, .connected, .server_rss_before_kb, .server_rss_kb, .server_rss_per_conn_bytes,
+            .server_threads] | @csv' <<<"$json" | tr -d '"' >>"$idle_csv"
+    printf '%-13s %6s idle connections: %s bytes each\n' "$server" "$idle" "$(jq -r .server_rss_per_conn_bytes <<<"$json")"
+  done
+fi
 rm -f "$out/.server.log" "$out/.loadgen.err"
 elapsed=$(( $(date +%s) - start ))
 

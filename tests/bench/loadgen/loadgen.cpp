@@ -130,6 +130,7 @@ struct Options {
   double drain = 5;
   bool json = false;
   int serverPid = 0;  // --server-pid: sample this process's CPU, threads and memory.
+  bool idle = false;  // --idle: connect, then hold the connections without traffic.
 };
 
 void printUsage(std::FILE* out) {
@@ -151,6 +152,8 @@ void printUsage(std::FILE* out) {
                "  --connect-window   at most K connects in progress at once; default 0 = all at once\n"
                "  --drain            seconds to wait after the measurement for outstanding echoes; default 5\n"
                "  --json             also print one JSON object (one line) on stdout\n"
+               "  --idle             connect, then hold the connections for warmup + duration seconds without\n"
+               "                     traffic (with --server-pid: the server's memory per idle connection)\n"
                "  --server-pid PID   also report that process's CPU time during the measurement (per round\n"
                "                     trip), its threads and resident memory (from /proc)\n"
                "Exit status: 0 all connected and every echo valid; 1 failures (reasons on stderr);\n"
@@ -212,6 +215,11 @@ Options parseArgs(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") {
       printUsage(stdout);
       std::exit(0);
+    }
+    if (arg == "--idle") {
+      if (hasValue) badArguments("--idle takes no value");
+      o.idle = true;
+      continue;
     }
     if (arg == "--json") {
       if (hasValue) badArguments("--json takes no value");
@@ -1053,6 +1061,8 @@ int main(int argc, char** argv) {
   };
   const Cpu cpuStart = cpuNow();
 
+  const ProcSample serverBefore = sampleProcess(opt.serverPid);  // Before any connection.
+
   // Phase 1: connect.
   const std::uint32_t window =
       opt.connectWindow == 0
@@ -1098,7 +1108,12 @@ int main(int argc, char** argv) {
   Cpu cpuMeasureStart{};
   Cpu cpuMeasureEnd{};
   ProcSample serverStart, serverEnd;  // --server-pid, at the measurement's start and end.
-  if (connected > 0) {
+  if (connected > 0 && opt.idle) {  // No traffic: let the server settle, then look at it.
+    const std::uint64_t idleEnd = nowNs() + secondsToNs(opt.warmup + opt.duration);
+    serverStart = sampleProcess(opt.serverPid);
+    sleepUntil(idleEnd);
+    serverEnd = sampleProcess(opt.serverPid);
+  } else if (connected > 0) {
     const std::uint64_t trafficStart = nowNs();
     const std::uint64_t measureStart = trafficStart + secondsToNs(opt.warmup);
     const std::uint64_t measureEnd = measureStart + secondsToNs(opt.duration);
@@ -1165,7 +1180,8 @@ int main(int argc, char** argv) {
                       std::to_string(total.mismatches) + ", echo longer than sent " + std::to_string(total.longEchoes) +
                       ", short echo " + std::to_string(total.shortEchoes) + ")");
   }
-  if (connected > 0 && total.roundTrips == 0) reasons.push_back("no round trip completed during the measurement");
+  if (connected > 0 && total.roundTrips == 0 && !opt.idle)
+    reasons.push_back("no round trip completed during the measurement");
   const bool ok = reasons.empty();
 
   if (connected > 0) {
@@ -1255,6 +1271,12 @@ int main(int argc, char** argv) {
                                        : std::string("null"));
       add("server_threads", have ? num(static_cast<std::uint64_t>(serverEnd.threads)) : std::string("null"));
       add("server_rss_kb", have ? num(static_cast<std::uint64_t>(serverEnd.rssKiB)) : std::string("null"));
+      add("server_rss_before_kb", serverBefore.ok ? num(static_cast<std::uint64_t>(serverBefore.rssKiB)) : std::string("null"));
+      add("server_rss_per_conn_bytes",
+          have && serverBefore.ok && connected > 0
+              ? fmt("%.0f", static_cast<double>(serverEnd.rssKiB - serverBefore.rssKiB) * 1024.0 / static_cast<double>(connected))
+              : std::string("null"));
+      add("idle", opt.idle ? "true" : "false");
     }
     add("ok", ok ? "true" : "false");
     j += "}\n";
