@@ -78,6 +78,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set key top left
 set grid ytics
+set yrange [0:*]
 set datafile separator "\t"
 set xtics nomirror
 plot for [c=2:$columns] "$dat" using c:xtic(1) title columnheader(c)
