@@ -59,6 +59,22 @@ if [ -f "$idle" ] && [ "$(wc -l <"$idle")" -gt 1 ]; then
   } >>"$md"
 fi
 
+# Scale: one server process with every connection at once.
+scale=$out/scale.csv
+if [ -f "$scale" ] && [ "$(wc -l <"$scale")" -gt 1 ]; then
+  {
+    echo "## Scale: $(awk -F, 'NR == 2 {print $2}' "$scale") connections in one server process"
+    echo
+    echo "Clients in the load generator's process, from three loopback source addresses; 64-byte ping-pong."
+    echo
+    echo "| server | connected | connects/s | round trips/s | server µs/rt | p99 µs | RSS MiB | threads |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    awk -F, 'NR > 1 { if ($3 == "") printf "| %s | failed | | | | | | |\n", $1;
+                      else printf "| %s | %s | %.0f | %.0f | %.2f | %.0f | %.1f | %s |\n", $1, $3, $4, $5, $6, $7, $8 / 1024, $9 }' "$scale"
+    echo
+  } >>"$md"
+fi
+
 # The chart: server CPU per round trip, one cluster per (connections, size), one bar per server.
 dat=$out/.chart.dat
 awk -F, 'NR == 1 { next }

@@ -4,24 +4,26 @@
 # generator to another. See tests/bench/README.md for the method.
 #
 #   tests/bench/run.sh [--duration S] [--warmup S] [--servers "a b"] [--conns "100 1000"]
-#                      [--sizes "64 4096"] [--depth D] [--idle N] [--out DIR] [--build DIR]
+#                      [--sizes "64 4096"] [--depth D] [--idle N] [--scale N] [--out DIR] [--build DIR]
 #
 # Then each server holds N idle connections (--idle, default 10000; 0 = skip) for its memory per
-# connection. Writes DIR/results.csv (one row per point), DIR/idle.csv, DIR/results.md (the table with ratios against
+# connection, and serves N connections at once (--scale, default 19000: the per-process file
+# limit here is 20000; 0 = skip) from three source addresses. Writes DIR/results.csv (one row per
+# point), DIR/idle.csv, DIR/scale.csv, DIR/results.md (the table with ratios against
 # Boost.Asio and the bare epoll loop, machine and settings at the top) and DIR/results.png
 # (server CPU per round trip, gnuplot). Default DIR: tests/bench/results.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-duration=4 warmup=1 depth=1 idle=10000
+duration=4 warmup=1 depth=1 idle=10000 scale=19000
 servers="epoll asio libuv ours-execute ours-event ours-default"
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
 build=$root/build/release
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --sizes) sizes=$2; shift 2 ;;
     --depth) depth=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
+    --scale) scale=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     -h|--help) usage ;;
@@ -142,6 +145,27 @@ if [ "$idle" -gt 0 ]; then
     jq -r --arg s "$server" '[$s, .connected, .server_rss_before_kb, .server_rss_kb, .server_rss_per_conn_bytes,
             .server_threads] | @csv' <<<"$json" | tr -d '"' >>"$idle_csv"
     printf '%-13s %6s idle connections: %s bytes each\n' "$server" "$idle" "$(jq -r .server_rss_per_conn_bytes <<<"$json")"
+  done
+fi
+# Scale: every server with $scale connections at once, from three loopback source addresses.
+scale_csv=$out/scale.csv
+echo "server,connections,connected,connect_rate,rt_per_s,server_cpu_us_per_rt,p99_us,rss_kb,threads" >"$scale_csv"
+if [ "$scale" -gt 0 ]; then
+  for server in $servers; do
+    start_server "$server"
+    json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$scale" --size 64 \
+             --depth 1 --duration "$duration" --warmup "$warmup" --sources 127.0.0.1,127.0.0.2,127.0.0.3 \
+             --connect-timeout 60 --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
+    stop_server
+    if [ -z "$json" ]; then
+      echo "run.sh: $server, $scale connections: no result: $(tail -3 "$out/.loadgen.err")" >&2
+      echo "$server,$scale,,,,,,," >>"$scale_csv"
+      continue
+    fi
+    jq -r --arg s "$server" '[$s, .connections, .connected, .connect_rate, .rt_per_s, .server_cpu_us_per_rt,
+            .latency_p99_us, .server_rss_kb, .server_threads] | @csv' <<<"$json" | tr -d '"' >>"$scale_csv"
+    printf '%-13s %6s connections: %s\n' "$server" "$scale" \
+      "$(jq -r '"\(.connected) connected, \(.rt_per_s|floor) rt/s, server \(.server_cpu_us_per_rt) us/rt, RSS \(.server_rss_kb/1024|floor) MiB"' <<<"$json")"
   done
 fi
 rm -f "$out/.server.log" "$out/.loadgen.err"

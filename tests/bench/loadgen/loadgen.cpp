@@ -1056,7 +1056,8 @@ int main(int argc, char** argv) {
   }
   auto runAll = [&](auto&& body) {
     std::vector<std::thread> threads;
-    for (auto& w : workers) threads.emplace_back([&body, &w] { body(*w); });
+    // The threads outlive this call (and the caller's temporary lambda): copy it into each.
+    for (auto& w : workers) threads.emplace_back([body, worker = w.get()] { body(*worker); });
     return threads;
   };
   const Cpu cpuStart = cpuNow();
