@@ -84,6 +84,11 @@ awk -F, 'NR == 1 { next }
         for (i = 1; i <= nk; i++) { printf "\"%s\"", names[i]; for (j = 1; j <= ns; j++) printf "\t%s", (v[i, j] == "" ? "NaN" : v[i, j]); printf "\n" } }' \
   "$csv" >"$dat"
 columns=$(head -1 "$dat" | awk -F'\t' '{print NF}')
+if [ "$(wc -l <"$dat")" -lt 2 ]; then  # No matrix points (e.g. only --idle / --scale ran): no chart.
+  rm -f "$dat"
+  echo "report.sh: $md (no matrix points, no chart)"
+  exit 0
+fi
 gnuplot <<GP
 set terminal pngcairo size 1100,520 font "DejaVu Sans,10"
 set output "$out/results.png"
