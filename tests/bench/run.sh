@@ -4,8 +4,10 @@
 # generator to another. See tests/bench/README.md for the method.
 #
 #   tests/bench/run.sh [--duration S] [--warmup S] [--servers "a b"] [--conns "100 1000"]
-#                      [--sizes "64 4096"] [--depth D] [--idle N] [--scale N] [--out DIR] [--build DIR]
+#                      [--sizes "64 4096"] [--depth D] [--repeat R] [--idle N] [--scale N]
+#                      [--out DIR] [--build DIR]
 #
+# Each point runs R times (--repeat, default 3), the servers in turn, and reports the medians.
 # Then each server holds N idle connections (--idle, default 10000; 0 = skip) for its memory per
 # connection, and serves N connections at once (--scale, default 19000: the per-process file
 # limit here is 20000; 0 = skip) from three source addresses. Writes DIR/results.csv (one row per
@@ -16,14 +18,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-duration=4 warmup=1 depth=1 idle=10000 scale=19000
+duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000
 servers="epoll asio libuv ours-execute ours-event ours-default"
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
 build=$root/build/release
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
     --conns) conns=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --depth) depth=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -67,7 +70,7 @@ client_core=$((cores > 1 ? 1 : 0))
 bin=$build/tests/bench
 mkdir -p "$out"
 csv=$out/results.csv
-echo "server,connections,size,depth,rt_per_s,server_cpu_us_per_rt,p50_us,p99_us,p999_us,peak_rss_kb,threads,connect_rate,client_cpu_us_per_rt,round_trips,errors,validation_errors" >"$csv"
+echo "server,connections,size,depth,rt_per_s,server_cpu_us_per_rt,p50_us,p99_us,p999_us,peak_rss_kb,threads,connect_rate,client_cpu_us_per_rt,round_trips,errors,validation_errors,runs" >"$csv"
 
 server_command() {  # server_command NAME -> the command line
   case $1 in
@@ -103,32 +106,46 @@ stop_server() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+# The matrix, in rounds: every server once per round, so drift on a shared machine hits all of
+# them alike; each point of results.csv is the median of its rounds (raw runs: raw.jsonl).
+raw=$out/raw.jsonl
+: >"$raw"
 start=$(date +%s)
 points=0
-for server in $servers; do
-  for n in $conns; do
-    for size in $sizes; do
-      start_server "$server"
-      json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$n" --size "$size" \
-               --depth "$depth" --duration "$duration" --warmup "$warmup" --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
-      rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-      stop_server
-      if [ -z "$json" ]; then
-        echo "run.sh: $server $n x $size B: no result: $(tail -3 "$out/.loadgen.err")" >&2
-        echo "$server,$n,$size,$depth,,,,,,$rss,,,,,," >>"$csv"
-        continue
-      fi
-      row=$(jq -r --arg s "$server" --arg rss "$rss" '[$s, .connections, .size, .depth, .rt_per_s,
-              .server_cpu_us_per_rt, .latency_p50_us, .latency_p99_us, .latency_p999_us, ($rss|tonumber),
-              .server_threads, .connect_rate, .client_cpu_us_per_rt, .round_trips, .errors,
-              .validation_errors] | @csv' <<<"$json" | tr -d '"')
-      echo "$row" >>"$csv"
-      points=$((points + 1))
-      printf '%-13s %6s conns %5s B: %s\n' "$server" "$n" "$size" \
-        "$(jq -r '"\(.rt_per_s|floor) rt/s, server \(.server_cpu_us_per_rt*100|floor/100) us/rt, p99 \(.latency_p99_us) us"' <<<"$json")"
+for n in $conns; do
+  for size in $sizes; do
+    for round in $(seq "$repeat"); do
+      for server in $servers; do
+        start_server "$server"
+        json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$n" --size "$size" \
+                 --depth "$depth" --duration "$duration" --warmup "$warmup" --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
+        rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+        stop_server
+        if [ -z "$json" ]; then
+          echo "run.sh: $server $n x $size B (round $round): no result: $(tail -3 "$out/.loadgen.err")" >&2
+          continue
+        fi
+        jq -c --arg s "$server" --argjson r "$round" --argjson rss "${rss:-0}" \
+          '{server: $s, round: $r, peak_rss_kb: $rss} + .' <<<"$json" >>"$raw"
+        points=$((points + 1))
+        printf '%-13s %6s conns %5s B round %s: %s\n' "$server" "$n" "$size" "$round" \
+          "$(jq -r '"\(.rt_per_s|floor) rt/s, server \(.server_cpu_us_per_rt*100|floor/100) us/rt, p99 \(.latency_p99_us) us"' <<<"$json")"
+      done
     done
   done
 done
+# Medians per (server, connections, size), in the order the servers and points ran.
+jq -rs --arg servers "$servers" '
+  def median: map(select(. != null)) | sort | if length == 0 then null
+    elif length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  ($servers | split(" ") | map(select(length > 0))) as $order
+  | group_by([.connections, .size]) | sort_by(.[0].connections, .[0].size) | .[]
+  | group_by(.server) | sort_by(.[0].server as $s | $order | index($s)) | .[]
+  | [.[0].server, .[0].connections, .[0].size, .[0].depth, (map(.rt_per_s) | median),
+     (map(.server_cpu_us_per_rt) | median), (map(.latency_p50_us) | median), (map(.latency_p99_us) | median),
+     (map(.latency_p999_us) | median), (map(.peak_rss_kb) | max), (map(.server_threads) | max),
+     (map(.connect_rate) | median), (map(.client_cpu_us_per_rt) | median), (map(.round_trips) | add),
+     (map(.errors) | add), (map(.validation_errors) | add), length] | @csv' "$raw" | tr -d '"' >>"$csv"
 # Idle memory: each server holds $idle connections without traffic.
 idle_csv=$out/idle.csv
 echo "server,connections,rss_before_kb,rss_kb,bytes_per_connection,threads" >"$idle_csv"
@@ -171,5 +188,5 @@ fi
 rm -f "$out/.server.log" "$out/.loadgen.err"
 elapsed=$(( $(date +%s) - start ))
 
-bash "$root/tests/bench/report.sh" "$csv" "$out" "duration ${duration} s after ${warmup} s warm-up, depth $depth, server on core $server_core, load generator on core $client_core; $points points in ${elapsed} s"
-echo "run.sh: $points points in ${elapsed} s: $out/results.md, $out/results.csv, $out/results.png"
+bash "$root/tests/bench/report.sh" "$csv" "$out" "each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s"
+echo "run.sh: $points runs in ${elapsed} s: $out/results.md, $out/results.csv, $out/results.png"
