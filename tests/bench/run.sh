@@ -86,21 +86,11 @@ server_command() {  # server_command NAME -> the command line
 
 ulimit -n "$(ulimit -Hn)"
 log=$out/.server.log
+# shellcheck source=server.sh
+source "$root/tests/bench/server.sh"
 start_server() {  # start_server NAME: sets pid and port
   # shellcheck disable=SC2046
-  taskset -c $server_core $(server_command "$1") --port 0 >"$log" 2>&1 &
-  pid=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$log")
-    [ -n "$port" ] && break
-    sleep 0.05
-  done
-  if [ -z "$port" ]; then
-    echo "run.sh: $1 did not start: $(cat "$log")" >&2
-    kill "$pid" 2>/dev/null || true
-    exit 1
-  fi
+  bench_start_server "$log" taskset -c $server_core $(server_command "$1") || { echo "run.sh: $1" >&2; exit 1; }
 }
 stop_server() {
   kill -TERM "$pid" 2>/dev/null || true

@@ -8,15 +8,9 @@ loadgen=$1
 shift
 log=$(mktemp)
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
-"$@" --port 0 >"$log" 2>&1 &
-pid=$!
-port=""
-for _ in $(seq 100); do
-  port=$(sed -n 's/^listening on port \([0-9]*\)$/\1/p' "$log")
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { echo "smoke.sh: the server did not start: $(cat "$log")" >&2; exit 1; }
+# shellcheck source=server.sh
+source "$(dirname "$0")/server.sh"
+bench_start_server "$log" "$@" || exit 1
 for size in 64 4096; do
   for depth in 1 4; do
     "$loadgen" --port "$port" --connections 200 --size "$size" --depth "$depth" --duration 0.5 --warmup 0.2 \
