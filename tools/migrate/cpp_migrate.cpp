@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "branches.h"
 #include "indy_names.h"
 #include "migrate.h"
 
@@ -153,14 +154,8 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
                              "protocols): " + header + "'s Indy names may clash with Indy's own here"});
   // Includes (and the IDE's #pragma link lines) of Indy's server units: the first in each
   // #if branch becomes ours, the others go.
-  std::vector<std::pair<std::size_t, int>> open;
-  std::vector<std::pair<std::string, std::vector<std::pair<std::size_t, int>>>> placed;
-  auto covered = [&](const std::string& what) {
-    for (const auto& p : placed)
-      if (p.first == what && p.second.size() <= open.size() && std::equal(p.second.begin(), p.second.end(), open.begin()))
-        return true;
-    return false;
-  };
+  Branch open;
+  Placements placed;
   for (std::size_t k = 0; k < toks.size(); ++k) {
     const CToken& t = toks[k];
     if (t.kind == CTok::If) open.emplace_back(k, 0);
@@ -169,17 +164,17 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
     if (t.kind != CTok::Include && t.kind != CTok::PragmaLink) continue;
     const std::string unit = t.kind == CTok::Include ? unitOfHeader(t.header) : t.header;
     if (t.kind == CTok::Include && (equalsNoCase(unit, "IocpIndyCompat") || equalsNoCase(unit, "IocpTCPServer")))
-      placed.push_back({"include", open});
+      placed.put("include", open);
     if (t.kind == CTok::PragmaLink && (equalsNoCase(unit, "IocpIndyCompat") || equalsNoCase(unit, "IocpTCPServer")))
-      placed.push_back({"link", open});
+      placed.put("link", open);
     const IndyUnit kind = classifyUnit(unit);
     const bool replace = kind == IndyUnit::Server ||
                          ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && (compat || !mixed)) ||
                          (kind == IndyUnit::Client && compat);
     if (!replace) continue;
     const std::string what = t.kind == CTok::Include ? "include" : "link";
-    if (!covered(what)) {
-      placed.push_back({what, open});
+    if (!placed.covered(what, open)) {
+      placed.put(what, open);
       r.edits.push_back(Edit{t.pos, t.len, t.kind == CTok::Include ? "#include <" + header + ">"
                                                                     : "#pragma link \"" + linked + "\""});
     } else {

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "branches.h"
 #include "indy_names.h"
 #include "migrate.h"
 #include "pascal_lexer.h"
@@ -30,7 +31,7 @@ class PascalFile {
     std::string name;
     // The conditional branches ({$IFDEF}/{$ELSE} inside the clause) the unit is listed in:
     // (directive token, branch number) from the outermost in.
-    std::vector<std::pair<std::size_t, int>> branch;
+    Branch branch;
   };
   struct Clause {
     std::size_t keyword = 0, semicolon = 0;  // Raw token indexes.
@@ -132,7 +133,7 @@ void PascalFile::parseClauses() {
       break;
     }
     if (!ok || c.items.empty()) continue;  // Not a clause we understand: left alone.
-    std::vector<std::pair<std::size_t, int>> open;
+    Branch open;
     std::size_t next = 0;
     for (std::size_t m = c.keyword; m <= c.semicolon && next < c.items.size(); ++m) {
       if (m == c.items[next].first) c.items[next++].branch = open;
@@ -261,15 +262,8 @@ void PascalFile::planUses() {
          "IdCustomTCPServer and TIdContext stay Indy's here; write TIocpContext in the migrated server's handlers");
   // Where each IOCP unit was put: the branch it is in (a unit listed unconditionally, or in an
   // enclosing branch, covers the units after it in the same branch).
-  std::vector<std::pair<std::string, std::vector<std::pair<std::size_t, int>>>> placed;
-  for (const auto& u : present) placed.push_back({u, {}});
-  auto covered = [&](const std::string& unit, const std::vector<std::pair<std::size_t, int>>& branch) {
-    for (const auto& p : placed)
-      if (p.first == unit && p.second.size() <= branch.size() &&
-          std::equal(p.second.begin(), p.second.end(), branch.begin()))
-        return true;
-    return false;
-  };
+  Placements placed;
+  for (const auto& u : present) placed.put(u, {});
   bool oursBeforeIndy = !mixed_ || compat;  // Mixed units get IocpGlobal/IocpIOHandler before Indy's.
   for (std::size_t ci = 0; ci < clauses_.size(); ++ci) {
     const Clause& c = clauses_[ci];
@@ -320,11 +314,11 @@ void PascalFile::planUses() {
       if (!replace) continue;
       replacedUnits_.insert(lowerAscii(it.name));
       if (equalsNoCase(it.name, "IdGlobal") || equalsNoCase(it.name, "IdComponent")) replacedGlobal_ = true;
-      if (target.empty() || covered(lowerAscii(target), it.branch)) {
+      if (target.empty() || placed.covered(lowerAscii(target), it.branch)) {
         removed[i] = true;
         continue;
       }
-      placed.push_back({lowerAscii(target), it.branch});
+      placed.put(lowerAscii(target), it.branch);
       result_.edits.push_back(Edit{toks_[it.first].pos, endOf(it.last) - toks_[it.first].pos, target});
     }
     // A unit that keeps Indy's shared units: IocpGlobal and IocpIOHandler before Indy's, so that
@@ -334,9 +328,9 @@ void PascalFile::planUses() {
         if (classifyUnit(it.name) == IndyUnit::NotIndy || !it.branch.empty()) continue;
         std::string add;
         for (const char* u : {"IocpGlobal", "IocpIOHandler"})
-          if (!covered(lowerAscii(u), {})) {
+          if (!placed.covered(lowerAscii(u), {})) {
             add += std::string(u) + ", ";
-            placed.push_back({lowerAscii(u), {}});
+            placed.put(lowerAscii(u), {});
           }
         if (!add.empty()) result_.edits.push_back(Edit{toks_[it.first].pos, 0, add});
         oursBeforeIndy = true;
