@@ -135,25 +135,13 @@ void CompletionConnection::callHandler(Fn&& fn) {
 }
 
 void CompletionConnection::receiveAndDeliver() {
-  // Edge-triggered readiness: receive until the socket has nothing more, handing each chunk to
-  // the handler at once (the input never holds more than one chunk plus what it left).
-  while (open() && !closing()) {
-    char* chunk = scratch();
-    int err = 0;
-    const long n = socket_->receive(chunk, kReadChunk, &err);
-    if (n > 0) {
-      input_.append(chunk, static_cast<std::size_t>(n));
-      noteReceived(static_cast<std::size_t>(n));
-      callHandler([this] { services_.handler.onData(*this, state()); });
-      continue;
-    }
-    if (n == 0) {
-      peerClosed();
-      return;
-    }
-    if (net::interrupted(err)) continue;
-    if (!net::wouldBlock(err)) socketError(err);
-    return;
+  // Edge-triggered readiness: receive until the socket has nothing more (fillSome, which never
+  // waits in the event model, says Timeout then), handing each chunk to the handler at once.
+  while (!closing()) {
+    const std::size_t before = input_.size();
+    if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Empty, FIN or error.
+    noteReceived(input_.size() - before);
+    callHandler([this] { services_.handler.onData(*this, state()); });
   }
 }
 
