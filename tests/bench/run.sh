@@ -96,6 +96,21 @@ stop_server() {
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+# measure SERVER WHAT LOADGEN_OPTIONS...: one run of the load generator against a fresh SERVER
+# (with --server-pid and --json); sets json (the result) and rss (the server's peak RSS in KiB).
+# Returns 1, naming WHAT, when there is no result.
+measure() {
+  local server=$1 what=$2
+  shift 2
+  start_server "$server"
+  json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --server-pid "$pid" --json "$@" \
+           2>"$out/.loadgen.err") || true
+  rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  stop_server
+  [ -n "$json" ] && return 0
+  echo "run.sh: $server, $what: no result: $(tail -3 "$out/.loadgen.err")" >&2
+  return 1
+}
 # The matrix, in rounds: every server once per round, so drift on a shared machine hits all of
 # them alike; each point of results.csv is the median of its rounds (raw runs: raw.jsonl).
 raw=$out/raw.jsonl
@@ -106,15 +121,8 @@ for n in $conns; do
   for size in $sizes; do
     for round in $(seq "$repeat"); do
       for server in $servers; do
-        start_server "$server"
-        json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$n" --size "$size" \
-                 --depth "$depth" --duration "$duration" --warmup "$warmup" --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
-        rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
-        stop_server
-        if [ -z "$json" ]; then
-          echo "run.sh: $server $n x $size B (round $round): no result: $(tail -3 "$out/.loadgen.err")" >&2
-          continue
-        fi
+        measure "$server" "$n x $size B (round $round)" --connections "$n" --size "$size" --depth "$depth" \
+          --duration "$duration" --warmup "$warmup" || continue
         jq -c --arg s "$server" --argjson r "$round" --argjson rss "${rss:-0}" \
           '{server: $s, round: $r, peak_rss_kb: $rss} + .' <<<"$json" >>"$raw"
         points=$((points + 1))
@@ -141,14 +149,8 @@ idle_csv=$out/idle.csv
 echo "server,connections,rss_before_kb,rss_kb,bytes_per_connection,threads" >"$idle_csv"
 if [ "$idle" -gt 0 ]; then
   for server in $servers; do
-    start_server "$server"
-    json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$idle" --size 64 \
-             --depth 1 --idle --duration 2 --warmup 1 --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
-    stop_server
-    if [ -z "$json" ]; then
-      echo "run.sh: $server, $idle idle connections: no result: $(tail -3 "$out/.loadgen.err")" >&2
-      continue
-    fi
+    measure "$server" "$idle idle connections" --connections "$idle" --size 64 --depth 1 --idle --duration 2 \
+      --warmup 1 || continue
     jq -r --arg s "$server" '[$s, .connected, .server_rss_before_kb, .server_rss_kb, .server_rss_per_conn_bytes,
             .server_threads] | @csv' <<<"$json" | tr -d '"' >>"$idle_csv"
     printf '%-13s %6s idle connections: %s bytes each\n' "$server" "$idle" "$(jq -r .server_rss_per_conn_bytes <<<"$json")"
@@ -159,13 +161,8 @@ scale_csv=$out/scale.csv
 echo "server,connections,connected,connect_rate,rt_per_s,server_cpu_us_per_rt,p99_us,rss_kb,threads" >"$scale_csv"
 if [ "$scale" -gt 0 ]; then
   for server in $servers; do
-    start_server "$server"
-    json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --connections "$scale" --size 64 \
-             --depth 1 --duration "$duration" --warmup "$warmup" --sources 127.0.0.1,127.0.0.2,127.0.0.3 \
-             --connect-timeout 60 --server-pid "$pid" --json 2>"$out/.loadgen.err") || true
-    stop_server
-    if [ -z "$json" ]; then
-      echo "run.sh: $server, $scale connections: no result: $(tail -3 "$out/.loadgen.err")" >&2
+    if ! measure "$server" "$scale connections" --connections "$scale" --size 64 --depth 1 --duration "$duration" \
+      --warmup "$warmup" --sources 127.0.0.1,127.0.0.2,127.0.0.3 --connect-timeout 60; then
       echo "$server,$scale,,,,,,," >>"$scale_csv"
       continue
     fi
