@@ -3,7 +3,8 @@
 # to a work folder, runs the tool with CASE/args there
 # and compares, byte for byte:
 #   stdout, stderr, exit code       with CASE/expected.stdout, expected.stderr, expected.rc
-#   the files afterwards            with CASE/expected/ (--write), or with the input (dry run)
+#   the files afterwards            with the input and CASE/expected/ (the files --write changed)
+#                                   over it, or with the input (dry run)
 # For --write cases also: each changed file's backup equals its original; the dry run's diff,
 # applied with patch -p1, gives the same files as --write; a second run changes nothing.
 # UPDATE=1 rewrites the expected files from what the tool does (review them before committing).
@@ -33,9 +34,12 @@ if [ "${UPDATE:-0}" = 1 ]; then
   cp "$work/out/rc" "$case/expected.rc"
   if [[ " ${args[*]} " == *" --write "* ]]; then
     rm -rf "$case/expected"
-    mkdir -p "$case/expected"
-    cp -a "$work/tree/." "$case/expected/"
-    find "$case/expected" -name '*.iocp-migrate.bak' -delete
+    # Only what the tool changed or added: the rest must stay equal to the input.
+    (cd "$work/tree" && find . -type f ! -name '*.iocp-migrate.bak' -print0) | while IFS= read -r -d '' f; do
+      cmp -s "$work/tree/$f" "$input/$f" && continue
+      mkdir -p "$case/expected/$(dirname "$f")"
+      cp -p "$work/tree/$f" "$case/expected/$f"
+    done
   fi
   echo "updated $(basename "$case")"
   exit 0
@@ -44,7 +48,11 @@ for f in stdout stderr rc; do
   diff -u "$case/expected.$f" "$work/out/$f" >&2 || fail "$f differs from expected.$f"
 done
 if [[ " ${args[*]} " == *" --write "* ]]; then
-  diff -r -x '*.iocp-migrate.bak' "$case/expected" "$work/tree" >&2 || fail "the written files differ from expected/"
+  # The files expected afterwards: the input with CASE/expected/ (the changed files) over it.
+  mkdir -p "$work/expected"
+  cp -a "$input/." "$work/expected/"
+  cp -a "$case/expected/." "$work/expected/"
+  diff -r -x '*.iocp-migrate.bak' "$work/expected" "$work/tree" >&2 || fail "the written files differ from expected/"
   # Backups: one per changed file, equal to the original.
   while IFS= read -r -d '' bak; do
     rel=${bak#"$work/tree/"}
@@ -62,12 +70,12 @@ if [[ " ${args[*]} " == *" --write "* ]]; then
   (cd "$work/dry" && "$tool" "${dry[@]}" 2>/dev/null) >"$work/dry.diff" || true
   (cd "$work/patched" && patch -s -p1 --binary --no-backup-if-mismatch <"$work/dry.diff") >&2 ||
     fail "the dry run's diff does not apply with patch -p1"
-  diff -r "$case/expected" "$work/patched" >&2 || fail "the dry run's diff gives other bytes than --write"
+  diff -r "$work/expected" "$work/patched" >&2 || fail "the dry run's diff gives other bytes than --write"
   # Idempotent: a second --write changes nothing and says so.
   run "$work/again" "${args[@]}"
   [ ! -s "$work/again/stdout" ] || fail "the second run printed a diff"
   grep -q ' 0 changed, .*nothing to change' "$work/again/stderr" || fail "the second run did not say it changed nothing: $(tail -1 "$work/again/stderr")"
-  diff -r -x '*.iocp-migrate.bak' "$case/expected" "$work/tree" >&2 || fail "the second run changed files"
+  diff -r -x '*.iocp-migrate.bak' "$work/expected" "$work/tree" >&2 || fail "the second run changed files"
 else
   if [ -d "$input" ]; then
     diff -r "$input" "$work/tree" >&2 || fail "a dry run changed files"
