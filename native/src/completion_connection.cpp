@@ -58,6 +58,7 @@ void CompletionConnection::runStrand() {
   }
   for (;;) {
     unsigned bits = strand_.take();
+    noteInputBits(bits);
     if ((bits & kEvStart) && !started_) {
       started_ = true;
       startLiveness(services_.options.liveness);
@@ -93,6 +94,7 @@ void CompletionConnection::runEvents() {
   } current(this);
   for (;;) {
     unsigned bits = strand_.take();
+    noteInputBits(bits);
     if (!finished_) {
       if ((bits & kEvStart) && !started_) {
         started_ = true;
@@ -210,18 +212,26 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
   for (;;) {
     if (closing() || !open()) return IoStatus::NotConnected;
     if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
-    char* chunk = scratch();
-    // errno is read inside receive(), a function that never parks: errno's address is constant per
-    // thread to the compiler, so reading it here, in a loop that parks, could read a stale thread's.
-    int err = 0;
-    const long n = socket_->receive(chunk, kReadChunk, &err);
-    if (n > 0) {
-      input_.append(chunk, static_cast<std::size_t>(n));
-      return IoStatus::Ok;
+    // Ask the OS only when it may have something: not after it was emptied, until kEvIn (taken by
+    // the strand, or posted and not yet taken, as when a handler polls with no wait).
+    if (!inputDrained_ || strand_.pending(kEvIn)) {
+      char* chunk = scratch();
+      // errno is read inside receive(), a function that never parks: errno's address is constant
+      // per thread to the compiler, so reading it here, in a loop that parks, could read a stale
+      // thread's.
+      int err = 0;
+      const long n = socket_->receive(chunk, kReadChunk, &err);
+      if (n > 0) {
+        input_.append(chunk, static_cast<std::size_t>(n));
+        inputDrained_ =
+            static_cast<std::size_t>(n) < kReadChunk && !inputEnded_ && socket_->shortReceiveArms();
+        return IoStatus::Ok;
+      }
+      if (n == 0) return peerClosed();
+      if (net::interrupted(err)) continue;
+      if (!net::wouldBlock(err)) return socketError(err);
+      inputDrained_ = true;
     }
-    if (n == 0) return peerClosed();
-    if (net::interrupted(err)) continue;
-    if (!net::wouldBlock(err)) return socketError(err);
     if (events_) return IoStatus::Timeout;  // The event model never waits: a read that would, times out.
     if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
     park(kEvIn, deadline, infinite);

@@ -37,6 +37,7 @@ enum : unsigned {
   kEvStart = 16,     // Accepted and registered: the fiber may start.
   kEvForeign = 32,   // Bytes were queued from outside the handler (another connection's broadcast).
   kEvLiveness = 64,  // The liveness deadline (heartbeat, idle timeout) may have passed.
+  // 128: kEvInEnded (completion_port.h).
 };
 
 // Where a connection's strand runs, implemented by the engine.
@@ -121,6 +122,16 @@ class CompletionConnection final : public StreamConnection,
   // Strand-only state.
   bool started_ = false;
   unsigned waitMask_ = 0;
+  // The last receive emptied the socket and the port will report kEvIn when more comes (a receive
+  // that would block, or a short one where the port says so): the next read waits for kEvIn
+  // instead of asking the OS again. Cleared when kEvIn is taken.
+  bool inputDrained_ = false;
+  bool inputEnded_ = false;  // kEvInEnded came: no more kEvIn edges; never wait on inputDrained_.
+  // Taken kEvIn / kEvInEnded bits: what the next read may expect from the OS.
+  void noteInputBits(unsigned bits) {
+    if (bits & kEvInEnded) inputEnded_ = true;
+    if (bits & kEvIn) inputDrained_ = false;
+  }
   TimerQueue::Handle livenessTimer_;
   Buffer output_;
   bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.

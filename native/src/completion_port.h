@@ -25,6 +25,9 @@ namespace iocp_native {
 enum : unsigned {
   kEvIn = 1,   // Input (or EOF, or an error) may be there: retry receive().
   kEvOut = 2,  // Output may move again: retry send().
+  // With kEvIn where shortReceiveArms(): the peer has closed or the socket failed, so no later
+  // edge will announce it: from now on every read asks the OS.
+  kEvInEnded = 128,
 };
 
 // Connection ids are at least this; smaller numbers are the port's own (e.g. epoll tokens).
@@ -54,12 +57,16 @@ class PortSocket {
  public:
   virtual ~PortSocket() = default;  // Closes the socket if close() was not called.
   // Receive without blocking. Returns bytes received, 0 at EOF, or -1 with *err set; when
-  // net::wouldBlock(*err) the port reports kEvIn once input may be there.
+  // net::wouldBlock(*err) the port reports kEvIn once input may be there. Where
+  // shortReceiveArms() holds, it does so also after a receive that returned fewer than n bytes.
   virtual long receive(char* dst, std::size_t n, int* err) = 0;
   // Send without blocking. Returns bytes taken (sent, or handed to the OS for an overlapped send
   // that the port finishes) or -1 with *err set; when net::wouldBlock(*err) the port reports kEvOut
   // once output may move again.
   virtual long send(const char* src, std::size_t n, int* err) = 0;
+  // Whether a short receive (fewer bytes than asked) is followed by kEvIn when more input comes,
+  // like a receive that would block, so the caller may wait without asking again. Any thread.
+  virtual bool shortReceiveArms() const = 0;
   // True while bytes taken by send() are still held by an unfinished OS operation.
   virtual bool sendPending() const = 0;
   // FIN after what was sent; receiving goes on. Only once sendPending() is false.

@@ -27,6 +27,9 @@ class Strand {
     return state_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel);
   }
 
+  // Whether any of `bits` is posted and not yet taken. Any thread (a snapshot).
+  bool pending(unsigned bits) const { return (state_.load(std::memory_order_acquire) & bits) != 0; }
+
   static constexpr unsigned kOwned = 1u << 31;  // Event bits must stay below this one.
 
  private:

@@ -121,6 +121,30 @@ TEST_P(EventModel, EventsFireInIndysOrderExactlyOnce) {
   EXPECT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }));
 }
 
+// A message and the peer's FIN that land together, while the only I/O thread is busy elsewhere,
+// come in one readiness report: the message is delivered, and then the close is seen.
+TEST_P(EventModel, AMessageAndTheCloseArrivingTogetherEndTheConnection) {
+  server->IOHandlerOptions.IOCP.IOCPThreads = 1;
+  std::atomic<int> xs{0}, disconnects{0};
+  server->Framing.Kind = fkLine;
+  server->OnMessage = [&](TIocpContext*, std::string_view AMessage) {
+    if (AMessage == "block") std::this_thread::sleep_for(std::chrono::milliseconds(400));  // Holds the thread.
+    else if (AMessage == "x") ++xs;
+  };
+  server->OnDisconnect = [&](TIocpContext*) { ++disconnects; };
+  auto stop = stopAtEnd();
+  start();
+  auto a = client();
+  auto b = client();
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
+  b->IOHandler->WriteLn("block");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // The I/O thread is asleep in b's event.
+  a->IOHandler->WriteLn("x");
+  a->Disconnect();
+  ASSERT_TRUE(waitUntil([&] { return disconnects.load() == 1; })) << "a's close was never seen";
+  EXPECT_EQ(xs.load(), 1);
+}
+
 TEST_P(EventModel, ABroadcastFromOnMessageReachesEveryClient) {
   server->Framing.Kind = fkLine;
   server->OnMessage = [this](TIocpContext*, std::string_view AMessage) {

@@ -331,6 +331,33 @@ TEST_P(Stream, BindingsReportBothEnds) {
   EXPECT_EQ(seen, "127.0.0.1:" + std::to_string(port) + " <- 127.0.0.1");
 }
 
+// A line and the peer's FIN that land together, while the only I/O thread is busy elsewhere, come
+// in one readiness report: after the line, the next ReadLn must still see the close (the engine
+// may not wait for another edge that will never come).
+TEST_P(Stream, ALineAndTheCloseArrivingTogetherEndTheConnection) {
+  server->IOHandlerOptions.IOCP.IOCPThreads = 1;
+  std::atomic<int> disconnected{0};
+  const auto stop = stopAtEnd();
+  server->OnExecute = [this](TIocpContext* c) {
+    const std::string line = c->Connection->IOHandler->ReadLn();
+    if (line == "block") std::this_thread::sleep_for(std::chrono::milliseconds(400));  // Holds the thread.
+    else log.add(line);
+  };
+  server->OnDisconnect = [&](TIocpContext*) { ++disconnected; };
+  recordException();
+  const uint16_t port = start();
+  RawSocket a("127.0.0.1", port), b("127.0.0.1", port);
+  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // Both handlers wait in ReadLn.
+  b.send("block\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // The I/O thread is asleep in b's handler.
+  a.send("x\n");
+  a.close();
+  ASSERT_TRUE(waitUntil([&] { return disconnected.load() == 1; }, 5000)) << "a's close was never seen";
+  EXPECT_EQ(log.count("x"), 1u);
+  EXPECT_EQ(log.count("closed gracefully"), 1u);
+}
+
 TEST_P(Stream, ServesIPv4AndIPv6BindingsAtOnce) {
   server->Bindings.Add().IP = "::1";
   echo();

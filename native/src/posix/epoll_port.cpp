@@ -33,6 +33,8 @@ class EpollSocket final : public PortSocket {
 
   long receive(char* dst, std::size_t n, int* err) override { return net::recvSome(fd_, dst, n, err); }
   long send(const char* src, std::size_t n, int* err) override { return net::sendSome(fd_, src, n, err); }
+  // Edge-triggered: every arrival after the receive raises a new edge, short receive or not.
+  bool shortReceiveArms() const override { return true; }
   bool sendPending() const override { return false; }  // send() copies into the kernel or refuses.
   void shutdownSend() override {
     if (fd_ >= 0) net::shutdownWrite(fd_);
@@ -113,6 +115,7 @@ class EpollPort final : public Port {
         if (token >= kFirstConnectionId) {
           unsigned bits = 0;
           if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) bits |= kEvIn;
+          if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) bits |= kEvInEnded;
           if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) bits |= kEvOut;
           events_.onIo(token, bits);
         } else if (token == kWakeToken) {

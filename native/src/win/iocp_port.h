@@ -126,6 +126,8 @@ class IocpSocket final : public PortSocket {
   ~IocpSocket() override { close(); }
   long receive(char* dst, std::size_t n, int* err) override;
   long send(const char* src, std::size_t n, int* err) override;
+  // Only a receive that would block starts the zero-byte WSARecv whose completion is kEvIn.
+  bool shortReceiveArms() const override { return false; }
   bool sendPending() const override { return st_->sendPending.load(std::memory_order_acquire); }
   void shutdownSend() override {
     if (st_->s != INVALID_SOCKET) net::shutdownWrite(static_cast<net::SocketHandle>(st_->s));
