@@ -76,7 +76,10 @@ void CompletionConnection::runStrand() {
       }
     }
     const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
-    if (started_ && wake && !fiber_->finished()) fiber_->resume();
+    if (started_ && wake && !fiber_->finished()) {
+      fiber_->resume();
+      stackHint_.store(fiber_->parkedAt(), std::memory_order_relaxed);
+    }
     if (fiber_->finished()) {
       if (livenessTimer_) services_.timers.cancel(livenessTimer_);
       services_.scheduler.retire(*this);  // Keeps the strand owned: nobody runs it again.

@@ -16,6 +16,7 @@
 // a connection knows its port socket, never the engine.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -81,6 +82,20 @@ class CompletionConnection final : public StreamConnection,
   void notify(unsigned bits, bool onEngineThread);  // Any thread.
   void runStrand();                                 // Only by the strand owner.
   int worker() const { return worker_; }            // Work thread index, -1 = any I/O thread.
+  // Hints, for a caller about to run several connections one after another (see the engine's
+  // onIo): start fetching into the cache what running this connection touches first. Two steps,
+  // so no step waits for memory: prefetchState() (this object's hot fields) well ahead,
+  // prefetchStack() (the parked fiber's stack, whose address prefetchState() fetched) just ahead.
+  // Any thread.
+  void prefetchState() const {
+    __builtin_prefetch(&stackHint_);
+    __builtin_prefetch(&strand_);
+  }
+  void prefetchStack() const {
+    if (const char* at = stackHint_.load(std::memory_order_relaxed)) {
+      for (int line = -2; line < 8; ++line) __builtin_prefetch(at + 64 * line);
+    }
+  }
 
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
@@ -136,6 +151,7 @@ class CompletionConnection final : public StreamConnection,
   Buffer output_;
   bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
   std::unique_ptr<Fiber> fiber_;  // Null in the event model.
+  std::atomic<const char*> stackHint_{nullptr};  // fiber_->parkedAt() after each resume.
   // Event-model strand state.
   const bool events_;
   bool ending_ = false;    // endEvents has begun: waiting for output to drain.

@@ -1,5 +1,8 @@
 #include "completion_engine.h"
 
+#include <algorithm>
+#include <array>
+
 #include "accept.h"
 
 namespace iocp_native {
@@ -102,8 +105,27 @@ void CompletionEngine::shutdownThreads() {
 
 // --- PortEvents (I/O threads) -------------------------------------------------------------------
 
-void CompletionEngine::onIo(uint64_t connId, unsigned bits) {
-  if (auto conn = find(connId)) conn->notify(bits, true);
+void CompletionEngine::onIo(const IoEvent* events, std::size_t n) {
+  // Look the batch up first, then run each connection while the next one's state is fetched into
+  // the cache: with many connections, a fiber's stack and the connection are rarely still there.
+  constexpr std::size_t kChunk = 32;
+  constexpr std::size_t kAhead = 2;  // Stacks fetched this many connections ahead.
+  std::array<std::shared_ptr<CompletionConnection>, kChunk> conns;
+  for (std::size_t base = 0; base < n; base += kChunk) {
+    const std::size_t m = std::min(kChunk, n - base);
+    for (std::size_t i = 0; i < m; ++i) {
+      conns[i] = find(events[base + i].connId);
+      if (conns[i]) conns[i]->prefetchState();
+    }
+    for (std::size_t i = 0; i < std::min<std::size_t>(m, kAhead); ++i) {
+      if (conns[i]) conns[i]->prefetchStack();
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      if (i + kAhead < m && conns[i + kAhead]) conns[i + kAhead]->prefetchStack();
+      if (conns[i]) conns[i]->notify(events[base + i].bits, true);
+      conns[i].reset();
+    }
+  }
 }
 
 void CompletionEngine::onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,

@@ -55,7 +55,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   };
 
   // PortEvents: I/O threads.
-  void onIo(uint64_t connId, unsigned bits) override;
+  void onIo(const IoEvent* events, std::size_t n) override;
   void onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
                   const Endpoint& local) override;
   void onAcceptFailed(std::size_t binding, int osError) override;

@@ -33,11 +33,19 @@ enum : unsigned {
 // Connection ids are at least this; smaller numbers are the port's own (e.g. epoll tokens).
 constexpr uint64_t kFirstConnectionId = uint64_t{1} << 20;
 
+// One connection's readiness, as a port reports it.
+struct IoEvent {
+  uint64_t connId;  // As registered with Port::attach.
+  unsigned bits;    // kEvIn / kEvOut / kEvInEnded.
+};
+
 // What a port reports to its engine. Every call comes from an I/O thread inside Port::run().
 class PortEvents {
  public:
-  // The connection registered as connId may make progress (kEvIn / kEvOut bits).
-  virtual void onIo(uint64_t connId, unsigned bits) = 0;
+  // The connections registered as events[i].connId may make progress, in this order. A port
+  // reports what one wait returned in one call, so the engine can fetch the next connection's
+  // state while it runs the current one.
+  virtual void onIo(const IoEvent* events, std::size_t n) = 0;
   // A listener produced a connected, non-blocking socket; the callee owns it.
   virtual void onAccepted(std::size_t binding, net::SocketHandle s, const Endpoint& peer,
                           const Endpoint& local) = 0;

@@ -30,6 +30,9 @@ class Fiber {
   // Run the fiber on the calling thread until it parks or finishes. Not from inside a fiber.
   void resume();
   bool finished() const { return finished_; }
+  // Near the stack pointer of the last park(): what resume() touches first. Null before that.
+  // Only while the fiber is parked, by the thread that resumed it.
+  const char* parkedAt() const { return parkedAt_; }
 
   // From inside a running fiber: return to the thread that resumed it.
   static void park();
@@ -66,6 +69,7 @@ class Fiber {
   bool finished_ = false;
   int noWait_ = 0;
   Fiber* previous_ = nullptr;  // The fiber current on the resuming thread before resume().
+  const char* parkedAt_ = nullptr;  // Near the stack pointer of the last park() (prefetch()).
   alignas(16) unsigned char hostState_[kHostStateSize] = {};
 };
 

@@ -25,6 +25,7 @@ constexpr uint64_t kWakeToken = 1;       // eventfd, level-triggered: written on
 constexpr uint64_t kTimerToken = 2;      // timerfd.
 constexpr uint64_t kPostToken = 3;       // eventfd: post().
 constexpr uint64_t kListenerToken = 16;  // + binding index.
+constexpr int kMaxEvents = 128;          // Events one epoll_wait returns at most.
 
 class EpollSocket final : public PortSocket {
  public:
@@ -101,7 +102,8 @@ class EpollPort final : public Port {
   }
 
   void run() override {
-    std::array<epoll_event, 128> events;
+    std::array<epoll_event, kMaxEvents> events;
+    std::array<IoEvent, kMaxEvents> io;
     for (;;) {
       const int n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);
       if (n < 0) {
@@ -109,6 +111,7 @@ class EpollPort final : public Port {
         return;
       }
       bool quit = false;
+      std::size_t ios = 0;
       for (int i = 0; i < n; ++i) {
         const uint64_t token = events[i].data.u64;
         const uint32_t ev = events[i].events;
@@ -117,7 +120,7 @@ class EpollPort final : public Port {
           if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) bits |= kEvIn;
           if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) bits |= kEvInEnded;
           if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) bits |= kEvOut;
-          events_.onIo(token, bits);
+          io[ios++] = IoEvent{token, bits};
         } else if (token == kWakeToken) {
           quit = true;
         } else if (token == kTimerToken) {
@@ -132,6 +135,7 @@ class EpollPort final : public Port {
           acceptAll(token - kListenerToken);
         }
       }
+      if (ios > 0) events_.onIo(io.data(), ios);
       if (quit) return;
     }
   }

@@ -108,6 +108,7 @@ void Fiber::resume() {
 void Fiber::park() {
   Fiber* self = current();
   checkCanPark(self);
+  self->parkedAt_ = static_cast<const char*>(__builtin_frame_address(0));
   Impl& impl = *self->impl_;
   impl.leaving(false);
   impl.caller = std::move(impl.caller).resume();

@@ -53,6 +53,7 @@ void Fiber::resume() {
 void Fiber::park() {
   Fiber* self = current();
   checkCanPark(self);
+  self->parkedAt_ = static_cast<const char*>(__builtin_frame_address(0));
   SwitchToFiber(self->impl_->caller);
 }
 

@@ -87,7 +87,8 @@ void IocpPort::complete(Op& op, DWORD bytes) {
       if (!succeeded(op.ov)) st->recvError.store(errorOf(*st, op));
       pendingReceives_.fetch_sub(1);
       st->recvPending.store(false, std::memory_order_release);
-      events_.onIo(st->id, kEvIn);
+      const IoEvent ev{st->id, kEvIn};
+      events_.onIo(&ev, 1);
       break;
     }
     case Op::Kind::Send: {
@@ -106,7 +107,8 @@ void IocpPort::complete(Op& op, DWORD bytes) {
       }
       pendingSends_.fetch_sub(1);
       st->sendPending.store(false, std::memory_order_release);
-      events_.onIo(st->id, kEvOut);
+      const IoEvent ev{st->id, kEvOut};
+      events_.onIo(&ev, 1);
       break;
     }
     case Op::Kind::Accept:
