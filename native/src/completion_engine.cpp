@@ -32,13 +32,13 @@ CompletionEngine::~CompletionEngine() {
 
 std::vector<Endpoint> CompletionEngine::start() {
   started_ = true;
-  port_ = makePort(*this);
+  ioThreadCount_ = options_.ioThreads > 0 ? options_.ioThreads : processorCount();
+  port_ = makePort(*this, options_.backend, ioThreadCount_, &backend_);
   std::vector<Endpoint> bound;
   const std::vector<net::OpenListener> open = openListeners(options_, true);  // Throws BindError.
   port_->listen(open);
   for (const net::OpenListener& l : open) bound.push_back(l.bound);
 
-  ioThreadCount_ = options_.ioThreads > 0 ? options_.ioThreads : processorCount();
   workers_.reserve(static_cast<std::size_t>(options_.workThreads));
   for (int i = 0; i < options_.workThreads; ++i) {
     // Listed only once its thread runs, so a failed start leaves nothing unjoinable behind.

@@ -38,6 +38,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   bool stop(int waitMs) override;
   EngineStats stats() const override;
   std::size_t threadCount() const override { return threadsRunning_.load(); }
+  std::string backend() const override { return backend_; }
 
  private:
   // A WorkOpThreads thread: runs the strands of the connections pinned to it.
@@ -86,6 +87,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   TimerQueue timers_;
   const CompletionServices services_;  // What each connection is given.
   std::unique_ptr<Port> port_;
+  std::string backend_;  // What makePort chose (set by start()).
   bool started_ = false;
   bool threadsStopped_ = false;
   std::atomic<bool> stopping_{false};

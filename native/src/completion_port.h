@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "iocp_native/connection.h"
@@ -120,7 +121,10 @@ class Port {
   virtual std::size_t pendingSends() const = 0;
 };
 
-// The platform's port. Throws std::runtime_error when the OS refuses to create one.
-std::unique_ptr<Port> makePort(PortEvents& events);
+// The platform's port for `backend` (see CompletionBackend), to be run by `ioThreads` I/O threads.
+// Sets *description to what serves, as Engine::backend() reports it. Throws std::runtime_error
+// when the OS refuses to create any port.
+std::unique_ptr<Port> makePort(PortEvents& events, CompletionBackend backend, int ioThreads,
+                               std::string* description);
 
 }  // namespace iocp_native

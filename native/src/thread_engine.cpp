@@ -63,6 +63,8 @@ class ThreadEngine final : public Engine {
     return countersSnapshot(admission_, traffic_);
   }
 
+  std::string backend() const override { return "threads"; }
+
   std::size_t threadCount() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return listeners_.size() + threads_.size();

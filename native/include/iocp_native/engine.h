@@ -22,6 +22,17 @@ enum class EngineKind : int {
   Completion = 1,  // The platform's completion engine (epoll on Linux, IOCP on Windows; iohIOCP).
 };
 
+// What the completion engine waits on (Linux; Windows always uses its I/O completion port).
+enum class CompletionBackend : int {
+  // epoll on Linux. The environment variable IOCP_BACKEND=io_uring (or =epoll) overrides it, so a
+  // whole program or test suite can be run on io_uring without a rebuild.
+  Default = 0,
+  // io_uring: multishot receives into a shared pool of buffers, sends batched into one system call
+  // per wait. Where the kernel refuses it (too old, disabled, out of locked memory), epoll serves
+  // instead and Engine::backend() says why.
+  IoUring = 1,
+};
+
 // One listening address. An empty ip means every IPv4 address ("0.0.0.0").
 struct BindingSpec {
   std::string ip;
@@ -43,6 +54,7 @@ struct EngineOptions {
   // onExecute never). Completion engine: on the connection's strand, writes queue instead of
   // waiting. Thread engine: on the connection's thread, after each receive.
   bool events = false;
+  CompletionBackend backend = CompletionBackend::Default;  // Completion: the OS interface (Linux).
   std::size_t fiberStackSize = 256 * 1024;       // Completion: reserved stack per connection.
   std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
@@ -120,6 +132,9 @@ class Engine {
   virtual EngineStats stats() const = 0;  // Any thread.
   // Threads the engine itself runs right now (listener, I/O, work and connection threads). Any thread.
   virtual std::size_t threadCount() const = 0;
+  // What serves the connections: "threads", "epoll", "io_uring", "IOCP", or, when io_uring was
+  // asked for and refused, "epoll (io_uring unavailable: <the reason>)". After start(); any thread.
+  virtual std::string backend() const = 0;
 };
 
 // Create an engine of options.kind. The handler must outlive the engine.

@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "completion_port.h"
+#include "linux_ports.h"
 
 namespace iocp_native {
 
@@ -215,6 +215,6 @@ class EpollPort final : public Port {
 
 }  // namespace
 
-std::unique_ptr<Port> makePort(PortEvents& events) { return std::make_unique<EpollPort>(events); }
+std::unique_ptr<Port> makeEpollPort(PortEvents& events) { return std::make_unique<EpollPort>(events); }
 
 }  // namespace iocp_native

@@ -174,6 +174,10 @@ void IocpPort::shutdown(int ioThreads) {
 
 namespace iocp_native {
 
-std::unique_ptr<Port> makePort(PortEvents& events) { return std::make_unique<win::IocpPort>(events); }
+// Windows has one completion interface: the backend option is for Linux.
+std::unique_ptr<Port> makePort(PortEvents& events, CompletionBackend, int, std::string* description) {
+  *description = "IOCP";
+  return std::make_unique<win::IocpPort>(events);
+}
 
 }  // namespace iocp_native
