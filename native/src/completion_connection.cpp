@@ -226,14 +226,14 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
       const long n = socket_->receive(chunk, kReadChunk, &err);
       if (n > 0) {
         input_.append(chunk, static_cast<std::size_t>(n));
-        inputDrained_ =
-            static_cast<std::size_t>(n) < kReadChunk && !inputEnded_ && socket_->shortReceiveArms();
+        inputDrained_ = static_cast<std::size_t>(n) < kReadChunk && edgesSeen_ && !inputEnded_ &&
+                        socket_->shortReceiveArms();
         return IoStatus::Ok;
       }
       if (n == 0) return peerClosed();
       if (net::interrupted(err)) continue;
       if (!net::wouldBlock(err)) return socketError(err);
-      inputDrained_ = true;
+      inputDrained_ = edgesSeen_ = true;
     }
     if (events_) return IoStatus::Timeout;  // The event model never waits: a read that would, times out.
     if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;

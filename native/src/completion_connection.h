@@ -142,10 +142,14 @@ class CompletionConnection final : public StreamConnection,
   // instead of asking the OS again. Cleared when kEvIn is taken.
   bool inputDrained_ = false;
   bool inputEnded_ = false;  // kEvInEnded came: no more kEvIn edges; never wait on inputDrained_.
+  // Edges are known to reach this connection: a kEvIn was taken, or a receive would block. Until
+  // then a short receive proves nothing: the port's first report may have come before the engine
+  // registered the connection (and was dropped), the peer's close with it.
+  bool edgesSeen_ = false;
   // Taken kEvIn / kEvInEnded bits: what the next read may expect from the OS.
   void noteInputBits(unsigned bits) {
     if (bits & kEvInEnded) inputEnded_ = true;
-    if (bits & kEvIn) inputDrained_ = false;
+    if (bits & kEvIn) inputDrained_ = false, edgesSeen_ = true;
   }
   TimerQueue::Handle livenessTimer_;
   Buffer output_;
