@@ -138,6 +138,13 @@ using TIocpServerNotifyEvent = std::function<void(TIocpTCPServer* ASender)>;
 using TIdNotifyEvent [[deprecated("use TIocpServerNotifyEvent (Indy has no TIdNotifyEvent)")]] =
     TIocpServerNotifyEvent;
 
+// IOHandlerOptions.IOCP.Backend: what the completion engine waits on, on Linux (Windows always
+// waits on its I/O completion port). Owning thread, server inactive, like every IOCP option.
+enum TIocpBackend {
+  ibDefault = 0,  // epoll; the environment variable IOCP_BACKEND=io_uring|epoll overrides it.
+  ibIoUring = 1,  // io_uring; where the kernel refuses it, epoll, and ActiveBackend() says why.
+};
+
 // IOHandlerOptions.IOCP: the completion engine's threads.
 struct TIocpIOCPOptions {
   int IOCPThreads = 0;    // Threads waiting for completions; 0 = number of processors.
@@ -145,6 +152,7 @@ struct TIocpIOCPOptions {
                           // N = each connection pinned for life to one of N work threads.
   int FiberStackSize = 256 * 1024;            // Bytes reserved per connection's fiber.
   int MaxPendingOutput = 4 * 1024 * 1024;     // A write waits once this many bytes are queued.
+  TIocpBackend Backend = ibDefault;           // What the engine waits on (Linux): epoll or io_uring.
 };
 
 // Counters of a running server (TIocpTCPServer::Stats): since activation.
@@ -255,6 +263,11 @@ class TIocpTCPServer {
 
   // Threads the engine runs right now (listeners, pool, work and per-connection threads). Any thread.
   std::size_t EngineThreadCount() const;
+  // What serves the connections while active: "threads" (iohDefault), "epoll" or "io_uring"
+  // (iohIOCP on Linux, see IOCP.Backend), "IOCP" (iohIOCP on Windows), or "epoll (io_uring
+  // unavailable: <why>)" where io_uring was asked for and refused; "" while inactive. Any thread,
+  // not concurrently with SetActive.
+  std::string ActiveBackend() const;
   // A snapshot of the running engine's counters; all zero while inactive. Any thread, not
   // concurrently with SetActive.
   TIocpServerStats Stats() const;

@@ -1,7 +1,11 @@
-// Server metrics: one snapshot (TIocpTCPServer::Stats) with what operators watch.
+// Server metrics: one snapshot (TIocpTCPServer::Stats) with what operators watch, and the
+// backend that serves (ActiveBackend, chosen by IOHandlerOptions.IOCP.Backend).
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <thread>
 
+#include "backend_names.h"
 #include "server_fixture.h"
 
 using namespace Iocp;
@@ -61,6 +65,50 @@ TEST_P(Metrics, OneSnapshotCountsConnectionsTrafficAndClosesByReason) {
               static_cast<long long>(ns / kSnapshots));
   EXPECT_EQ(sink, std::size_t(3) * kSnapshots);
   EXPECT_LT(ns / kSnapshots, 100000 * kSlowdown) << "a snapshot must cost well under a millisecond";
+}
+
+TEST_P(Metrics, ActiveBackendNamesWhatServesWhileActiveAndIsEmptyWhileInactive) {
+  const auto stop = stopAtEnd();
+  echo();
+  EXPECT_EQ(server->ActiveBackend(), "");
+  start();
+  const std::string active = server->ActiveBackend();
+  if (iocp()) {
+    EXPECT_TRUE(namesTheCompletionBackend(active, false)) << active;
+  } else {
+    EXPECT_EQ(active, "threads");
+  }
+  std::string seenElsewhere;
+  std::thread([&] { seenElsewhere = server->ActiveBackend(); }).join();
+  EXPECT_EQ(seenElsewhere, active);
+  // Like every IOCP option, Backend takes effect at the next activation.
+  server->IOHandlerOptions.IOCP.Backend = ibIoUring;
+  EXPECT_EQ(server->ActiveBackend(), active);
+  server->Active = false;
+  EXPECT_EQ(server->ActiveBackend(), "");
+}
+
+TEST_P(Metrics, BackendIoUringServesAnEchoOnIoUringOrOnEpollSayingWhy) {
+  server->IOHandlerOptions.IOCP.Backend = ibIoUring;
+  const auto stop = stopAtEnd();
+  echo();
+  start();
+  const std::string active = server->ActiveBackend();
+  std::printf("[ figures  ] %s with Backend = ibIoUring: served by %s\n", iocp() ? "iohIOCP" : "iohDefault",
+              active.c_str());
+  if (iocp()) {
+    EXPECT_TRUE(namesTheCompletionBackend(active, true)) << active;
+  } else {
+    EXPECT_EQ(active, "threads");  // The option is the completion engine's.
+  }
+  auto c = client();
+  for (const char* line : {"first", "second on the same connection"}) {
+    c->IOHandler->WriteLn(line);
+    EXPECT_EQ(c->IOHandler->ReadLn(), line);
+  }
+  auto other = client();
+  other->IOHandler->WriteLn("another connection");
+  EXPECT_EQ(other->IOHandler->ReadLn(), "another connection");
 }
 
 }  // namespace

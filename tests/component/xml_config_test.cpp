@@ -39,6 +39,7 @@ const char kDefaults[] =
     "      <WorkOpThreads>0</WorkOpThreads>\n"
     "      <FiberStackSize>262144</FiberStackSize>\n"
     "      <MaxPendingOutput>4194304</MaxPendingOutput>\n"
+    "      <Backend>ibDefault</Backend>\n"
     "    </IOCP>\n"
     "  </IOHandlerOptions>\n"
     "  <Heartbeat>\n"
@@ -77,6 +78,7 @@ void changeEverything(TIocpTCPServer& s) {
   s.IOHandlerOptions.IOCP.WorkOpThreads = 2;
   s.IOHandlerOptions.IOCP.FiberStackSize = 128 * 1024;
   s.IOHandlerOptions.IOCP.MaxPendingOutput = 1024 * 1024;
+  s.IOHandlerOptions.IOCP.Backend = ibIoUring;
   s.Heartbeat.Enabled = true;
   s.Heartbeat.Interval = 1000;
   s.Heartbeat.Timeout = 2500;
@@ -107,6 +109,7 @@ void expectSameOptions(TIocpTCPServer& a, TIocpTCPServer& b) {
   EXPECT_EQ(a.IOHandlerOptions.IOCP.WorkOpThreads, b.IOHandlerOptions.IOCP.WorkOpThreads);
   EXPECT_EQ(a.IOHandlerOptions.IOCP.FiberStackSize, b.IOHandlerOptions.IOCP.FiberStackSize);
   EXPECT_EQ(a.IOHandlerOptions.IOCP.MaxPendingOutput, b.IOHandlerOptions.IOCP.MaxPendingOutput);
+  EXPECT_EQ(a.IOHandlerOptions.IOCP.Backend, b.IOHandlerOptions.IOCP.Backend);
   EXPECT_EQ(a.Heartbeat.Enabled, b.Heartbeat.Enabled);
   EXPECT_EQ(a.Heartbeat.Interval, b.Heartbeat.Interval);
   EXPECT_EQ(a.Heartbeat.Timeout, b.Heartbeat.Timeout);
@@ -196,12 +199,14 @@ TEST(XmlConfig, EveryPropertyChangedRoundTripsAndLoadsTheValuesThatWereSet) {
   EXPECT_EQ(b.Bindings[1].IP, "::1");
   EXPECT_EQ(b.IOHandlerOptions.IOHandlerType, iohIOCP);
   EXPECT_EQ(b.IOHandlerOptions.IOCP.FiberStackSize, 128 * 1024);
+  EXPECT_EQ(b.IOHandlerOptions.IOCP.Backend, ibIoUring);
   EXPECT_EQ(b.Heartbeat.Mode, hbWhenIdle);
   EXPECT_EQ(b.Heartbeat.Payload, "PING\r\n");
   EXPECT_EQ(b.MaxConnectionReply, "Busy <&> \"try\" later");
   EXPECT_NE(first.find("<Payload>PING\\r\\n</Payload>"), std::string::npos) << first;
   EXPECT_NE(first.find("<Binding IP=\"127.0.0.1\" Port=\"9101\" />"), std::string::npos) << first;
   EXPECT_NE(first.find("<IOHandlerType>iohIOCP</IOHandlerType>"), std::string::npos) << first;
+  EXPECT_NE(first.find("<Backend>ibIoUring</Backend>"), std::string::npos) << first;
 }
 
 TEST(XmlConfig, CarriageReturnsControlBytesAndNonAsciiInStringsRoundTrip) {
@@ -299,6 +304,8 @@ TEST(XmlConfig, EachKindOfBadValueIsRejectedNamingTheElementTheValueAndWhatIsAll
        {"TIocpTCPServer/KeepAlive/Enabled", "'True'", "true, false"}},
       {inRoot("<IOHandlerOptions><IOHandlerType>iohFast</IOHandlerType></IOHandlerOptions>"),
        {"TIocpTCPServer/IOHandlerOptions/IOHandlerType", "'iohFast'", "iohDefault, iohIOCP"}},
+      {inRoot("<IOHandlerOptions><IOCP><Backend>io_uring</Backend></IOCP></IOHandlerOptions>"),
+       {"TIocpTCPServer/IOHandlerOptions/IOCP/Backend", "'io_uring'", "allowed values: ibDefault, ibIoUring"}},
       {inRoot("<Heartbeat><Mode>1</Mode></Heartbeat>"),
        {"TIocpTCPServer/Heartbeat/Mode", "'1'", "hbAlways, hbWhenIdle"}},
       {inRoot("<Heartbeat><Interval>0</Interval></Heartbeat>"),
@@ -423,8 +430,8 @@ TEST(XmlConfig, FilesAreSavedAndLoadedInATemporaryDirectory) {
   }
 }
 
-// A configuration loaded from XML runs the server: its engine, its binding, its heartbeat payload
-// (whose CR LF must arrive as written).
+// A configuration loaded from XML runs the server: its engine and backend, its binding, its
+// heartbeat payload (whose CR LF must arrive as written).
 class XmlConfigServes : public ::testing::TestWithParam<Iocp::TIdIOHandlerType> {};
 
 TEST_P(XmlConfigServes, ALoadedConfigurationEchoesALineAndSendsItsPayload) {
@@ -434,11 +441,13 @@ TEST_P(XmlConfigServes, ALoadedConfigurationEchoesALineAndSendsItsPayload) {
                                   "  <IOHandlerOptions>\n    <IOHandlerType>") +
                       (GetParam() == iohIOCP ? "iohIOCP" : "iohDefault") +
                       "</IOHandlerType>\n"
-                      "    <IOCP><IOCPThreads>2</IOCPThreads></IOCP>\n  </IOHandlerOptions>\n"
+                      "    <IOCP><IOCPThreads>2</IOCPThreads><Backend>ibIoUring</Backend></IOCP>\n"
+                      "  </IOHandlerOptions>\n"
                       "  <Heartbeat><Enabled>true</Enabled><Interval>300</Interval><Mode>hbWhenIdle</Mode>"
                       "<Payload>PING\\r\\n</Payload></Heartbeat>\n"
                       "</TIocpTCPServer>\n");
   ASSERT_EQ(s.IOHandlerOptions.IOHandlerType, GetParam());
+  ASSERT_EQ(s.IOHandlerOptions.IOCP.Backend, ibIoUring);  // Served by io_uring, or by epoll where refused.
   s.OnExecute = [](Iocp::TIocpContext* AContext) {
     auto* io = AContext->Connection->IOHandler;
     io->WriteLn(io->ReadLn());

@@ -200,6 +200,8 @@ std::size_t TIocpTCPServer::EngineThreadCount() const {
   return n;
 }
 
+std::string TIocpTCPServer::ActiveBackend() const { return engine_ ? engine_->backend() : std::string(); }
+
 TIocpServerStats TIocpTCPServer::Stats() const {
   if (!engine_) return {};
   const iocp_native::EngineStats s = engine_->stats();
@@ -253,6 +255,8 @@ void TIocpTCPServer::SetActive(bool AValue) {
   o.workThreads = std::max(IOHandlerOptions.IOCP.WorkOpThreads, 0);
   if (IOHandlerOptions.IOCP.FiberStackSize > 0) o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
   if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
+  o.backend = IOHandlerOptions.IOCP.Backend == ibIoUring ? iocp_native::CompletionBackend::IoUring
+                                                        : iocp_native::CompletionBackend::Default;
 
   iocp_native::LivenessOptions& live = o.liveness;
   applyHeartbeat(Heartbeat, live);

@@ -40,6 +40,7 @@ struct Name {
 constexpr Name<TIdIOHandlerType> kIOHandlerTypes[] = {
     {"iohDefault", iohDefault}, {"iohIOCP", iohIOCP}, {"iohEPOLL", iohEPOLL}};
 constexpr Name<TIocpHeartbeatMode> kHeartbeatModes[] = {{"hbAlways", hbAlways}, {"hbWhenIdle", hbWhenIdle}};
+constexpr Name<TIocpBackend> kBackends[] = {{"ibDefault", ibDefault}, {"ibIoUring", ibIoUring}};
 
 // A binding as the document holds it; Port < 0: none given, DefaultPort applies.
 struct Binding {
@@ -121,6 +122,7 @@ void describe(W& w, Options& o) {
       w.number("WorkOpThreads", o.IOHandlerOptions.IOCP.WorkOpThreads, 0, kMaxThreads);
       w.number("FiberStackSize", o.IOHandlerOptions.IOCP.FiberStackSize, kMinFiberStack, kMaxFiberStack);
       w.number("MaxPendingOutput", o.IOHandlerOptions.IOCP.MaxPendingOutput, 1, kIntMax);
+      w.choice("Backend", o.IOHandlerOptions.IOCP.Backend, kBackends);
     });
   });
   w.group("Heartbeat", [&] {
