@@ -120,6 +120,10 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_FRAMING_LENGTH_BYTES 22   /* 4 (1, 2, 4 or 8) */
 #define IOCP_SERVER_FRAMING_BIG_ENDIAN 23     /* 1 */
 #define IOCP_SERVER_FRAMING_MAX_FRAME_SIZE 24 /* 1048576 */
+#define IOCP_SERVER_BACKEND 25                /* IOCP_BACKEND_DEFAULT (IOHandlerOptions.IOCP.Backend) */
+/* IOCP_SERVER_BACKEND: what iohIOCP waits on, on Linux (Windows always uses its completion port). */
+#define IOCP_BACKEND_DEFAULT 0  /* ibDefault: epoll; IOCP_BACKEND=io_uring|epoll in the environment overrides it */
+#define IOCP_BACKEND_IO_URING 1 /* ibIoUring: io_uring; epoll where the kernel refuses it */
 IOCP_API int iocp_server_set_int(iocp_server* server, int option, int64_t value);
 IOCP_API int iocp_server_get_int(iocp_server* server, int option, int64_t* value);
 /* String options. Set while inactive, from the owning thread. */
@@ -144,6 +148,10 @@ IOCP_API int iocp_server_binding(iocp_server* server, int index, const char** ip
 IOCP_API int iocp_server_set_active(iocp_server* server, int active);
 /* 1 while listening, 0 if not. Any thread. */
 IOCP_API int iocp_server_active(iocp_server* server);
+/* What serves the connections (ActiveBackend): "threads" (iohDefault), "epoll", "io_uring",
+   "IOCP" (Windows), or "epoll (io_uring unavailable: <why>)"; "" while inactive. Valid until the
+   next iocp_server_set_active. Any thread, not concurrently with iocp_server_set_active. */
+IOCP_API int iocp_server_active_backend(iocp_server* server, const char** text, size_t* length);
 
 /* ---- Server events ------------------------------------------------------------------------- */
 /* A context event. Returns IOCP_OK, or IOCP_ERR_HANDLER after iocp_set_handler_error(). */

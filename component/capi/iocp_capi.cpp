@@ -164,6 +164,9 @@ struct iocp_server {
   iocp_bind_event beforeBind = nullptr, afterBind = nullptr;
   void* bindUser = nullptr;
   std::string bindingIp;  // Handed out by iocp_server_binding.
+  // Handed out by iocp_server_active_backend; written only by iocp_server_set_active, so a
+  // reader on another thread never sees it change under the pointer it was given.
+  std::string activeBackend;
   bool locked = false;
 };
 
@@ -316,6 +319,10 @@ int iocp_server_set_int(iocp_server* s, int option, int64_t value) {
       if ((st = intValue(value, 0, 1, "IOHandlerType", &v))) return st;
       srv.IOHandlerOptions.IOHandlerType = v == 1 ? iohIOCP : iohDefault;
       break;
+    case IOCP_SERVER_BACKEND:
+      if ((st = intValue(value, IOCP_BACKEND_DEFAULT, IOCP_BACKEND_IO_URING, "IOCP.Backend", &v))) return st;
+      srv.IOHandlerOptions.IOCP.Backend = v == IOCP_BACKEND_IO_URING ? ibIoUring : ibDefault;
+      break;
     case IOCP_SERVER_IOCP_THREADS: srv.IOHandlerOptions.IOCP.IOCPThreads = v; break;
     case IOCP_SERVER_WORKOP_THREADS: srv.IOHandlerOptions.IOCP.WorkOpThreads = v; break;
     case IOCP_SERVER_FIBER_STACK_SIZE: srv.IOHandlerOptions.IOCP.FiberStackSize = v; break;
@@ -379,6 +386,9 @@ int iocp_server_get_int(iocp_server* s, int option, int64_t* value) {
     case IOCP_SERVER_FRAMING_LENGTH_BYTES: *value = srv.Framing.LengthBytes; break;
     case IOCP_SERVER_FRAMING_BIG_ENDIAN: *value = srv.Framing.BigEndian; break;
     case IOCP_SERVER_FRAMING_MAX_FRAME_SIZE: *value = srv.Framing.MaxFrameSize; break;
+    case IOCP_SERVER_BACKEND:
+      *value = srv.IOHandlerOptions.IOCP.Backend == ibIoUring ? IOCP_BACKEND_IO_URING : IOCP_BACKEND_DEFAULT;
+      break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
   }
   return IOCP_OK;
@@ -434,11 +444,18 @@ int iocp_server_set_active(iocp_server* s, int active) {
   if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
   return guarded([&] {
     s->server.SetActive(active != 0);
+    s->activeBackend = s->server.ActiveBackend();
     return IOCP_OK;
   });
 }
 
 int iocp_server_active(iocp_server* s) { return s && s->server.GetActive() ? 1 : 0; }
+
+int iocp_server_active_backend(iocp_server* s, const char** text, size_t* length) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  giveOut(s->activeBackend, text, length);
+  return IOCP_OK;
+}
 
 int iocp_server_set_context_event(iocp_server* s, int which, iocp_context_event fn, void* user) {
   if (const int st = inactiveOrFail(s)) return st;

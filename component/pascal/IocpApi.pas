@@ -62,6 +62,9 @@ const
   IOCP_SERVER_FRAMING_LENGTH_BYTES = 22;
   IOCP_SERVER_FRAMING_BIG_ENDIAN = 23;
   IOCP_SERVER_FRAMING_MAX_FRAME_SIZE = 24;
+  IOCP_SERVER_BACKEND = 25;
+  IOCP_BACKEND_DEFAULT = 0;
+  IOCP_BACKEND_IO_URING = 1;
   IOCP_SERVER_MAX_CONNECTION_REPLY = 100;
   IOCP_SERVER_HEARTBEAT_PAYLOAD = 101;
   IOCP_SERVER_FRAMING_DELIMITER = 102;
@@ -158,6 +161,7 @@ function iocp_server_binding_count(server: Piocp_server): Integer; cdecl; extern
 function iocp_server_binding(server: Piocp_server; index: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
 function iocp_server_set_active(server: Piocp_server; active: Integer): Integer; cdecl; external IocpLib;
 function iocp_server_active(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_active_backend(server: Piocp_server; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_server_set_context_event(server: Piocp_server; which: Integer; fn: iocp_context_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib;

@@ -53,6 +53,10 @@ int main(void) {
   CHECK(iocp_server_get_int(server, IOCP_SERVER_TERMINATE_WAIT_TIME, &v) == IOCP_OK && v == 5000);
   CHECK(iocp_server_get_int(server, IOCP_SERVER_LISTEN_QUEUE, &v) == IOCP_OK && v == 0);
   CHECK(iocp_server_get_int(server, IOCP_SERVER_USE_NAGLE, &v) == IOCP_OK && v == 1);
+  CHECK(iocp_server_get_int(server, IOCP_SERVER_BACKEND, &v) == IOCP_OK && v == IOCP_BACKEND_DEFAULT);
+  const char* backend = NULL;
+  size_t backend_length = 99;
+  CHECK(iocp_server_active_backend(server, &backend, &backend_length) == IOCP_OK && backend_length == 0);
 
   /* An echo round trip. */
   CHECK(iocp_server_add_binding(server, "127.0.0.1", 9, 0) == 0);
@@ -63,6 +67,7 @@ int main(void) {
   CHECK(iocp_server_set_int(server, IOCP_SERVER_DEFAULT_PORT, 1) == IOCP_ERR_STATE);
   int port = 0;
   CHECK(iocp_server_binding(server, 0, NULL, NULL, &port) == IOCP_OK && port > 0);
+  CHECK(iocp_server_active_backend(server, &backend, &backend_length) == IOCP_OK && backend_length > 0);
 
   iocp_client* client = iocp_client_create();
   CHECK(iocp_client_set_int(client, IOCP_CLIENT_PORT, port) == IOCP_OK);

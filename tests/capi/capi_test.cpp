@@ -11,11 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include "backend_names.h"
 #include "iocp.h"
 #include "wait_until.h"
 
 namespace {
 
+using testing_support::namesTheCompletionBackend;
 using testing_support::waitUntil;
 
 std::string str(const char* p, size_t n) { return std::string(p, n); }
@@ -289,6 +291,65 @@ TEST_P(Capi, TheEventModelDeliversWholeMessagesByItsFraming) {
   EXPECT_EQ(readLn(io), "got 5: hello");
   EXPECT_EQ(readLn(io), "got 0: ");
   EXPECT_EQ(readLn(io), "got 3: abc");
+}
+
+// IOCP_SERVER_BACKEND chooses what iohIOCP waits on; iocp_server_active_backend says what serves.
+TEST_P(Capi, TheBackendOptionIsSetWhileInactiveAndTheActiveBackendIsReadBack) {
+  int64_t v = -1;
+  ASSERT_EQ(iocp_server_get_int(server, IOCP_SERVER_BACKEND, &v), IOCP_OK);
+  EXPECT_EQ(v, IOCP_BACKEND_DEFAULT);
+  EXPECT_EQ(iocp_server_set_int(server, IOCP_SERVER_BACKEND, 2), IOCP_ERR_ARGUMENT);
+  EXPECT_NE(std::string(iocp_last_error()).find("IOCP.Backend"), std::string::npos) << iocp_last_error();
+  ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_BACKEND, IOCP_BACKEND_IO_URING), IOCP_OK);
+  ASSERT_EQ(iocp_server_get_int(server, IOCP_SERVER_BACKEND, &v), IOCP_OK);
+  EXPECT_EQ(v, IOCP_BACKEND_IO_URING);
+  const char* text = "unset";
+  size_t n = 99;
+  ASSERT_EQ(iocp_server_active_backend(server, &text, &n), IOCP_OK);
+  EXPECT_EQ(str(text, n), "");  // Inactive.
+
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
+    int rc = 0;
+    const std::string line = readLn(iocp_context_io(c), &rc);
+    if (rc != IOCP_OK) {
+      iocp_set_handler_error(rc, "", 0);
+      return IOCP_ERR_HANDLER;
+    }
+    writeLn(iocp_context_io(c), line);
+    return IOCP_OK;
+  }, nullptr);
+  const int port = start();
+  ASSERT_EQ(iocp_server_active_backend(server, &text, &n), IOCP_OK);
+  const std::string active = str(text, n);
+  if (GetParam() == 1) {
+    EXPECT_TRUE(namesTheCompletionBackend(active, true)) << active;
+  } else {
+    EXPECT_EQ(active, "threads");  // The option is the completion engine's.
+  }
+  std::string seenElsewhere;
+  std::thread([&] {
+    const char* t = nullptr;
+    size_t tn = 0;
+    if (iocp_server_active_backend(server, &t, &tn) == IOCP_OK) seenElsewhere = str(t, tn);
+  }).join();
+  EXPECT_EQ(seenElsewhere, active);
+  EXPECT_EQ(iocp_server_set_int(server, IOCP_SERVER_BACKEND, IOCP_BACKEND_DEFAULT), IOCP_ERR_STATE);
+  iocp_io* io = iocp_client_io(connect(port));
+  writeLn(io, "served");
+  EXPECT_EQ(readLn(io), "served");
+
+  ASSERT_EQ(iocp_server_set_active(server, 0), IOCP_OK);
+  ASSERT_EQ(iocp_server_active_backend(server, &text, &n), IOCP_OK);
+  EXPECT_EQ(str(text, n), "");
+  ASSERT_EQ(iocp_server_set_int(server, IOCP_SERVER_BACKEND, IOCP_BACKEND_DEFAULT), IOCP_OK);
+  start();
+  ASSERT_EQ(iocp_server_active_backend(server, &text, &n), IOCP_OK);
+  if (GetParam() == 1) {
+    EXPECT_TRUE(namesTheCompletionBackend(str(text, n), false)) << str(text, n);
+  } else {
+    EXPECT_EQ(str(text, n), "threads");
+  }
+  EXPECT_EQ(iocp_server_active_backend(nullptr, &text, &n), IOCP_ERR_ARGUMENT);
 }
 
 TEST(CapiErrors, TheLastErrorBelongsToTheCallingThread) {
