@@ -32,6 +32,11 @@ type
   TIdIOHandlerType = (iohDefault, iohIOCP);
   TIdReuseSocket = (rsOSDependent, rsTrue, rsFalse);
   TIocpHeartbeatMode = (hbAlways, hbWhenIdle);
+  { IOHandlerOptions.IOCP.Backend: what iohIOCP waits on, on Linux (Windows always uses its
+    completion port). ibDefault: epoll (the environment variable IOCP_BACKEND=io_uring|epoll
+    overrides it); ibIoUring: io_uring, or epoll where the kernel refuses it (ActiveBackend says
+    why). Set while inactive, like every IOCP option. }
+  TIocpBackend = (ibDefault, ibIoUring);
 
   TIocpTCPServer = class;
   TIocpContext = class;
@@ -141,6 +146,7 @@ type
   TIocpIOCPOptions = class(TPersistent)
   private
     FIOCPThreads, FWorkOpThreads, FFiberStackSize, FMaxPendingOutput: Integer;
+    FBackend: TIocpBackend;
   public
     constructor Create;
     procedure Assign(Source: TPersistent); override;
@@ -149,6 +155,7 @@ type
     property WorkOpThreads: Integer read FWorkOpThreads write FWorkOpThreads default 0;
     property FiberStackSize: Integer read FFiberStackSize write FFiberStackSize default 262144;
     property MaxPendingOutput: Integer read FMaxPendingOutput write FMaxPendingOutput default 4194304;
+    property Backend: TIocpBackend read FBackend write FBackend default ibDefault;
   end;
 
   TIocpIOHandlerOptions = class(TPersistent)
@@ -222,6 +229,7 @@ type
     FOnAfterBind: TNotifyEvent;
     function GetActive: Boolean;
     procedure SetActive(AValue: Boolean);
+    function GetActiveBackend: string;
     procedure SetBindings(AValue: TIocpSocketHandles);
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
@@ -238,6 +246,10 @@ type
     property Contexts: TIocpContextList read FContexts;
     { Counters of the running server (IOCP_STAT_*); 0 while inactive. Any thread. }
     function Stat(AWhich: Integer): UInt64;
+    { What serves the connections: 'threads' (iohDefault), 'epoll' or 'io_uring' (iohIOCP on
+      Linux, see IOHandlerOptions.IOCP.Backend), 'IOCP' (Windows), or 'epoll (io_uring
+      unavailable: <why>)'; '' while inactive. Any thread, not while Active changes. }
+    property ActiveBackend: string read GetActiveBackend;
     property Handle: Piocp_server read FHandle;
   published
     property Active: Boolean read GetActive write SetActive default False;
@@ -305,6 +317,7 @@ begin
     FWorkOpThreads := TIocpIOCPOptions(Source).FWorkOpThreads;
     FFiberStackSize := TIocpIOCPOptions(Source).FFiberStackSize;
     FMaxPendingOutput := TIocpIOCPOptions(Source).FMaxPendingOutput;
+    FBackend := TIocpIOCPOptions(Source).FBackend;
   end
   else
     inherited Assign(Source);
@@ -751,6 +764,7 @@ begin
   SetInt(IOCP_SERVER_WORKOP_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads);
   SetInt(IOCP_SERVER_FIBER_STACK_SIZE, FIOHandlerOptions.IOCP.FiberStackSize);
   SetInt(IOCP_SERVER_MAX_PENDING_OUTPUT, FIOHandlerOptions.IOCP.MaxPendingOutput);
+  SetInt(IOCP_SERVER_BACKEND, Ord(FIOHandlerOptions.IOCP.Backend));
   SetInt(IOCP_SERVER_HEARTBEAT_ENABLED, Ord(FHeartbeat.Enabled));
   SetInt(IOCP_SERVER_HEARTBEAT_INTERVAL, FHeartbeat.Interval);
   SetInt(IOCP_SERVER_HEARTBEAT_TIMEOUT, FHeartbeat.Timeout);
@@ -832,6 +846,17 @@ function TIocpTCPServer.Stat(AWhich: Integer): UInt64;
 begin
   Result := 0;
   IocpCheck(iocp_server_stat(FHandle, AWhich, @Result));
+end;
+
+function TIocpTCPServer.GetActiveBackend: string;
+var
+  P: PAnsiChar;
+  N: size_t;
+  Raw: AnsiString;
+begin
+  IocpCheck(iocp_server_active_backend(FHandle, @P, @N));
+  SetString(Raw, P, N);
+  Result := string(Raw);
 end;
 
 end.

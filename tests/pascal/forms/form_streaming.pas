@@ -2,9 +2,10 @@
   + ReadComponent) into a TDataModule, go active in Loaded, serve, and write back the same text:
 
   1. A module with TIocpTCPServer: IOHandlerOptions.IOHandlerType = iohIOCP,
-     IOHandlerOptions.IOCP.IOCPThreads = 2, WorkOpThreads = 0 (the default: not stored), a
-     Bindings collection, DefaultPort, heartbeat options, OnConnect/OnDisconnect/OnExecute bound
-     to the module's methods, Active = True.
+     IOHandlerOptions.IOCP.IOCPThreads = 2, WorkOpThreads = 0 (the default: not stored),
+     IOCP.Backend = ibIoUring (ibDefault is not stored), a Bindings collection, DefaultPort,
+     heartbeat options, OnConnect/OnDisconnect/OnExecute bound to the module's methods,
+     Active = True.
   2. A module saved for Indy ("object IdTCPServer1: TIdTCPServer", Bindings = <>, DefaultPort,
      OnExecute = IdTCPServer1Execute) loads unchanged through IocpIndyCompat and serves; with the
      one line "IOHandlerOptions.IOHandlerType = iohIOCP" added it runs on the completion engine.
@@ -68,6 +69,7 @@ const
     '    DefaultPort = 0'#10 +
     '    IOHandlerOptions.IOHandlerType = iohIOCP'#10 +
     '    IOHandlerOptions.IOCP.IOCPThreads = 2'#10 +
+    '    IOHandlerOptions.IOCP.Backend = ibIoUring'#10 +
     '    Heartbeat.Enabled = True'#10 +
     '    Heartbeat.Interval = 5000'#10 +
     '    OnConnect = ServerConnect'#10 +
@@ -156,15 +158,21 @@ begin
     Check(M.IocpServer.Active, 'active after Loaded');
     Check(M.IocpServer.IOHandlerOptions.IOHandlerType = iohIOCP, 'IOHandlerType streamed');
     Check(M.IocpServer.IOHandlerOptions.IOCP.IOCPThreads = 2, 'IOCPThreads streamed');
+    Check(M.IocpServer.IOHandlerOptions.IOCP.Backend = ibIoUring, 'Backend streamed');
+    Check(M.IocpServer.ActiveBackend <> '', 'ActiveBackend names what serves the loaded server');
     Check(M.IocpServer.Bindings.Count = 1, 'one binding');
     Check(Ask(M.IocpServer.Bindings[0].Port, 'hello') = 'module: hello', 'serves through the module''s OnExecute');
     Text := SaveModule(M);
     Check(Pos('IOHandlerOptions.IOHandlerType = iohIOCP', Text) > 0, 'IOHandlerType written back');
     Check(Pos('IOHandlerOptions.IOCP.IOCPThreads = 2', Text) > 0, 'IOCPThreads written back');
+    Check(Pos('IOHandlerOptions.IOCP.Backend = ibIoUring', Text) > 0, 'Backend written back');
     Check(Pos('WorkOpThreads', Text) = 0, 'defaults are not written');
     Check(Pos('ListenQueue', Text) = 0, 'ListenQueue default not written');
     Check(Pos('OnExecute = ServerExecute', Text) > 0, 'event binding written back');
     M.IocpServer.Active := False;
+    Check(M.IocpServer.ActiveBackend = '', 'no ActiveBackend once inactive');
+    M.IocpServer.IOHandlerOptions.IOCP.Backend := ibDefault;
+    Check(Pos('Backend', SaveModule(M)) = 0, 'Backend = ibDefault is not written');
     Check(M.Connects = 1, Format('%d OnConnect', [M.Connects]));
     Check(M.Disconnects = 1, Format('%d OnDisconnect', [M.Disconnects]));
   finally
