@@ -1,7 +1,7 @@
 // Echo server: every line a client sends comes back. Ctrl-C stops it cleanly.
 //
-//   echo_server [--config FILE] [--io default|iocp] [--port N] [--threads N] [--workop N]
-//               [--save-config FILE]
+//   echo_server [--config FILE] [--io default|iocp] [--backend default|io_uring] [--port N]
+//               [--threads N] [--workop N] [--save-config FILE]
 //   echo_server --client [--host H] [--port N]   type lines, see them echoed (Ctrl-D ends)
 //
 // --config loads the server's properties from an XML file (TIocpTCPServer::LoadFromXml) before
@@ -30,12 +30,15 @@ void onSignal(int) { gStop = true; }
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "echo_server: %s\n"
-               "usage: echo_server [--config FILE] [--io default|iocp] [--model execute|event] [--port N]\n"
-               "                   [--threads N] [--workop N] [--save-config FILE]\n"
+               "usage: echo_server [--config FILE] [--io default|iocp] [--backend default|io_uring]\n"
+               "                   [--model execute|event] [--port N] [--threads N] [--workop N]\n"
+               "                   [--save-config FILE]\n"
                "       echo_server --client [--host H] [--port N]\n"
                "  --config   load the server's properties from an XML file first; the options below\n"
                "             override it (write one with --save-config to see every property)\n"
                "  --io       iohDefault (thread per connection) or iohIOCP (completion engine); default iocp\n"
+               "  --backend  IOHandlerOptions.IOCP.Backend: default = epoll (IOCP_BACKEND=io_uring|epoll\n"
+               "             overrides it), io_uring = io_uring where the kernel allows it; Linux only\n"
                "  --model    execute: OnExecute with ReadLn/WriteLn (Indy's model; default);\n"
                "             event: OnMessage per line (Framing fkLine), no fiber, writes queued\n"
                "  --port     TCP port; 0 = any free port (server); default 9000\n"
@@ -119,6 +122,10 @@ int main(int argc, char** argv) {
       if (std::strcmp(value, "default") == 0) Server.IOHandlerOptions.IOHandlerType = iohDefault;
       else if (std::strcmp(value, "iocp") == 0) Server.IOHandlerOptions.IOHandlerType = iohIOCP;
       else usage("--io is 'default' or 'iocp'");
+    } else if (arg == "--backend") {
+      if (std::strcmp(value, "default") == 0) Server.IOHandlerOptions.IOCP.Backend = ibDefault;
+      else if (std::strcmp(value, "io_uring") == 0) Server.IOHandlerOptions.IOCP.Backend = ibIoUring;
+      else usage("--backend is 'default' or 'io_uring'");
     } else if (arg == "--port") {
       Server.DefaultPort = static_cast<uint16_t>(number("--port", value, 0, 65535));
       portGiven = true;
@@ -173,9 +180,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "echo_server: %s\n", e.what());
     return 1;
   }
-  std::printf("echo server (%s, %s) listening on %s:%u - Ctrl-C stops it\n",
+  std::printf("echo server (%s, %s, backend %s) listening on %s:%u - Ctrl-C stops it\n",
               Server.IOHandlerOptions.IOHandlerType == iohIOCP ? "iohIOCP" : "iohDefault",
-              eventModel ? "OnMessage" : "OnExecute",
+              eventModel ? "OnMessage" : "OnExecute", Server.ActiveBackend().c_str(),
               Server.Bindings[0].IP.c_str(), static_cast<unsigned>(Server.Bindings[0].Port));
   std::fflush(stdout);
   while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));

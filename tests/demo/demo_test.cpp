@@ -15,6 +15,7 @@
 #include <string>
 
 #include "Iocp.h"
+#include "backend_names.h"
 
 namespace {
 
@@ -77,6 +78,25 @@ struct Demo {
     return !stopped.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }
 };
+
+// --backend io_uring: the listening line names what serves, and it serves.
+TEST(EchoDemoBackend, NamesTheBackendItServesOnInTheListeningLine) {
+  Demo demo;
+  ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--io", "iocp", "--backend", "io_uring", "--port", "0"}))
+      << "demo printed: " << demo.text;
+  std::smatch m;
+  const std::regex line(", backend (.*)\\) listening on 127\\.0\\.0\\.1:");
+  ASSERT_TRUE(std::regex_search(demo.text, m, line)) << demo.text;
+  EXPECT_TRUE(testing_support::namesTheCompletionBackend(m[1].str(), true)) << demo.text;
+  {
+    Iocp::TIocpTCPClient client;
+    client.ReadTimeout = 5000;
+    client.Connect("127.0.0.1", demo.port);
+    client.IOHandler->WriteLn("over the chosen backend");
+    EXPECT_EQ(client.IOHandler->ReadLn(), "over the chosen backend");
+  }
+  EXPECT_TRUE(demo.stop("echo server stopped")) << "demo printed: " << demo.text;
+}
 
 TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
   Demo demo;
@@ -182,13 +202,14 @@ TEST(EchoDemoConfig, OptionsOverrideTheConfigFileAndSaveConfigWritesTheResult) {
   const std::string saved = (dir.path / "saved.xml").string();
   int status = -1;
   const std::string out = run(std::string(ECHO_DEMO_PATH) + " --config " + config +
-                                  " --io iocp --port 0 --save-config " + saved,
+                                  " --io iocp --backend io_uring --port 0 --save-config " + saved,
                               &status);
   EXPECT_EQ(status, 0) << out;
   std::ifstream in(saved, std::ios::binary);
   const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(xml.find("<IOHandlerType>iohIOCP</IOHandlerType>"), std::string::npos) << xml;  // --io won.
   EXPECT_NE(xml.find("<IOCPThreads>2</IOCPThreads>"), std::string::npos) << xml;           // From the file.
+  EXPECT_NE(xml.find("<Backend>ibIoUring</Backend>"), std::string::npos) << xml;           // --backend.
   EXPECT_NE(xml.find("<Binding IP=\"127.0.0.1\" Port=\"0\" />"), std::string::npos) << xml;
 }
 
@@ -209,6 +230,14 @@ TEST(EchoDemoConfig, ABadConfigFileExitsWith2NamingTheElement) {
   out = run(std::string(ECHO_DEMO_PATH) + " --config " + (dir.path / "missing.xml").string(), &status);
   EXPECT_EQ(status, 2) << out;
   EXPECT_NE(out.find("missing.xml"), std::string::npos) << out;
+}
+
+TEST(EchoDemoBackend, AnUnknownBackendIsAUsageError) {
+  int status = -1;
+  const std::string out = run(std::string(ECHO_DEMO_PATH) + " --backend uring --port 0", &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("--backend is 'default' or 'io_uring'"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, EchoDemo, ::testing::Values("default", "iocp", "default+event", "iocp+event"),
