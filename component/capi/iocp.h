@@ -120,10 +120,10 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_FRAMING_LENGTH_BYTES 22   /* 4 (1, 2, 4 or 8) */
 #define IOCP_SERVER_FRAMING_BIG_ENDIAN 23     /* 1 */
 #define IOCP_SERVER_FRAMING_MAX_FRAME_SIZE 24 /* 1048576 */
-#define IOCP_SERVER_BACKEND 25                /* IOCP_BACKEND_DEFAULT (IOHandlerOptions.IOCP.Backend) */
+#define IOCP_SERVER_BACKEND 25                /* 0 = IOCP_BACKEND_DEFAULT (IOCP.Backend) */
 /* IOCP_SERVER_BACKEND: what iohIOCP waits on, on Linux (Windows always uses its completion port). */
-#define IOCP_BACKEND_DEFAULT 0  /* ibDefault: epoll; IOCP_BACKEND=io_uring|epoll in the environment overrides it */
-#define IOCP_BACKEND_IO_URING 1 /* ibIoUring: io_uring; epoll where the kernel refuses it */
+#define IOCP_BACKEND_DEFAULT 0  /* ibDefault: epoll (the environment's IOCP_BACKEND overrides it) */
+#define IOCP_BACKEND_IO_URING 1 /* ibIoUring: io_uring, or epoll where the kernel refuses it */
 IOCP_API int iocp_server_set_int(iocp_server* server, int option, int64_t value);
 IOCP_API int iocp_server_get_int(iocp_server* server, int option, int64_t* value);
 /* String options. Set while inactive, from the owning thread. */

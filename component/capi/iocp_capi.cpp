@@ -319,14 +319,14 @@ int iocp_server_set_int(iocp_server* s, int option, int64_t value) {
       if ((st = intValue(value, 0, 1, "IOHandlerType", &v))) return st;
       srv.IOHandlerOptions.IOHandlerType = v == 1 ? iohIOCP : iohDefault;
       break;
-    case IOCP_SERVER_BACKEND:
-      if ((st = intValue(value, IOCP_BACKEND_DEFAULT, IOCP_BACKEND_IO_URING, "IOCP.Backend", &v))) return st;
-      srv.IOHandlerOptions.IOCP.Backend = v == IOCP_BACKEND_IO_URING ? ibIoUring : ibDefault;
-      break;
     case IOCP_SERVER_IOCP_THREADS: srv.IOHandlerOptions.IOCP.IOCPThreads = v; break;
     case IOCP_SERVER_WORKOP_THREADS: srv.IOHandlerOptions.IOCP.WorkOpThreads = v; break;
     case IOCP_SERVER_FIBER_STACK_SIZE: srv.IOHandlerOptions.IOCP.FiberStackSize = v; break;
     case IOCP_SERVER_MAX_PENDING_OUTPUT: srv.IOHandlerOptions.IOCP.MaxPendingOutput = v; break;
+    case IOCP_SERVER_BACKEND:
+      if ((st = intValue(value, IOCP_BACKEND_DEFAULT, IOCP_BACKEND_IO_URING, "IOCP.Backend", &v))) return st;
+      srv.IOHandlerOptions.IOCP.Backend = v == IOCP_BACKEND_IO_URING ? ibIoUring : ibDefault;
+      break;
     case IOCP_SERVER_HEARTBEAT_ENABLED: srv.Heartbeat.Enabled = v != 0; break;
     case IOCP_SERVER_HEARTBEAT_INTERVAL: srv.Heartbeat.Interval = v; break;
     case IOCP_SERVER_HEARTBEAT_TIMEOUT: srv.Heartbeat.Timeout = v; break;
@@ -373,6 +373,9 @@ int iocp_server_get_int(iocp_server* s, int option, int64_t* value) {
     case IOCP_SERVER_WORKOP_THREADS: *value = srv.IOHandlerOptions.IOCP.WorkOpThreads; break;
     case IOCP_SERVER_FIBER_STACK_SIZE: *value = srv.IOHandlerOptions.IOCP.FiberStackSize; break;
     case IOCP_SERVER_MAX_PENDING_OUTPUT: *value = srv.IOHandlerOptions.IOCP.MaxPendingOutput; break;
+    case IOCP_SERVER_BACKEND:
+      *value = srv.IOHandlerOptions.IOCP.Backend == ibIoUring ? IOCP_BACKEND_IO_URING : IOCP_BACKEND_DEFAULT;
+      break;
     case IOCP_SERVER_HEARTBEAT_ENABLED: *value = srv.Heartbeat.Enabled; break;
     case IOCP_SERVER_HEARTBEAT_INTERVAL: *value = srv.Heartbeat.Interval; break;
     case IOCP_SERVER_HEARTBEAT_TIMEOUT: *value = srv.Heartbeat.Timeout; break;
@@ -386,9 +389,6 @@ int iocp_server_get_int(iocp_server* s, int option, int64_t* value) {
     case IOCP_SERVER_FRAMING_LENGTH_BYTES: *value = srv.Framing.LengthBytes; break;
     case IOCP_SERVER_FRAMING_BIG_ENDIAN: *value = srv.Framing.BigEndian; break;
     case IOCP_SERVER_FRAMING_MAX_FRAME_SIZE: *value = srv.Framing.MaxFrameSize; break;
-    case IOCP_SERVER_BACKEND:
-      *value = srv.IOHandlerOptions.IOCP.Backend == ibIoUring ? IOCP_BACKEND_IO_URING : IOCP_BACKEND_DEFAULT;
-      break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
   }
   return IOCP_OK;
