@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 
 duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000
-servers="epoll asio libuv ours-execute ours-event ours-default"
+servers="epoll asio libuv ours-execute ours-event ours-execute-uring ours-event-uring ours-default"
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
@@ -79,6 +79,8 @@ server_command() {  # server_command NAME -> the command line
     libuv) echo "$bin/peers/bench_echo_libuv" ;;
     ours-execute) echo "$bin/peers/bench_echo_ours --mode execute --threads 1" ;;
     ours-event) echo "$bin/peers/bench_echo_ours --mode event --threads 1" ;;
+    ours-execute-uring) echo "env IOCP_BACKEND=io_uring $bin/peers/bench_echo_ours --mode execute --threads 1" ;;
+    ours-event-uring) echo "env IOCP_BACKEND=io_uring $bin/peers/bench_echo_ours --mode event --threads 1" ;;
     ours-default) echo "$bin/peers/bench_echo_ours --mode default" ;;
     *) echo "run.sh: unknown server $1" >&2; exit 2 ;;
   esac
@@ -91,6 +93,10 @@ source "$root/tests/bench/server.sh"
 start_server() {  # start_server NAME: sets pid and port
   # shellcheck disable=SC2046
   bench_start_server "$log" taskset -c $server_core $(server_command "$1") || { echo "run.sh: $1" >&2; exit 1; }
+  if [[ $1 == *-uring ]] && ! grep -qx "backend io_uring" "$log"; then
+    echo "run.sh: $1 is not served by io_uring: $(grep '^backend' "$log")" >&2
+    exit 1
+  fi
 }
 stop_server() {
   kill -TERM "$pid" 2>/dev/null || true

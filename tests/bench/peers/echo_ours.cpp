@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_echo_ours: listen on %s:%u: %s\n", opt.host.c_str(), static_cast<unsigned>(opt.port), e.what());
     return 1;
   }
+  // What serves (epoll, io_uring, threads; IOCP_BACKEND picks io_uring): run.sh checks it.
+  std::printf("backend %s\n", Server.ActiveBackend().c_str());
   peer::announce(Server.Bindings[0].Port);
   int signal = 0;
   while (sigwait(&stopSignals, &signal) != 0) {
