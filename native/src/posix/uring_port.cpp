@@ -31,7 +31,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -68,7 +67,14 @@ struct SocketState {
     uint16_t buffer;
     uint32_t offset, size;
   };
-  std::deque<Chunk> queue;  // Filled pool buffers, oldest first.
+  // Filled pool buffers, oldest first: queue[head..]. A vector, not a deque: an empty deque
+  // holds over 500 bytes, and most connections are idle.
+  std::vector<Chunk> queue;
+  std::size_t head = 0;
+  std::size_t queued() const { return queue.size() - head; }
+  void popFront() {
+    if (++head == queue.size()) queue.clear(), head = 0;
+  }
   bool eof = false;         // The peer's FIN came (after what is queued).
   int error = 0;            // The receive failed (after what is queued).
   bool closed = false;      // close() was called.
@@ -412,7 +418,7 @@ class UringPort final : public Port {
       st->sendKeep = st;
       r.outstanding.fetch_add(1);
     }
-    const bool wantReceive = !st->recvArmed && st->queue.size() < kMaxQueued / 2 && !st->eof && st->error == 0;
+    const bool wantReceive = !st->recvArmed && st->queued() < kMaxQueued / 2 && !st->eof && st->error == 0;
     if (wantReceive) {
       st->recvPaused = st->starved = false;
       io_uring_sqe* e = sqe(r);
@@ -473,7 +479,7 @@ class UringPort final : public Port {
         } else {
           st->queue.push_back({id, 0, static_cast<uint32_t>(c.res)});
           bits |= kEvIn;
-          if (more && st->queue.size() >= kMaxQueued && !st->recvPaused) {
+          if (more && st->queued() >= kMaxQueued && !st->recvPaused) {
             st->recvPaused = true;  // The handler is not reading: stop taking the pool's buffers.
             cancel(r, st->recvKeep, kOpRecv);
           }
@@ -499,7 +505,7 @@ class UringPort final : public Port {
         r.armedReceives.fetch_sub(1);
         // Armed again while the handler has room: a receive may end for reasons of its own, and
         // one cancelled for flow control may end after the handler has already read.
-        if (!st->closed && !st->starved && !st->eof && st->error == 0 && st->queue.size() < kMaxQueued / 2) {
+        if (!st->closed && !st->starved && !st->eof && st->error == 0 && st->queued() < kMaxQueued / 2) {
           lock.unlock();
           sync(r, keep);
           lock.lock();
@@ -610,20 +616,20 @@ long UringSocket::receive(char* dst, std::size_t n, int* err) {
   bool eof = false;
   {
     std::lock_guard<std::mutex> lock(st.mu);
-    while (got < n && !st.queue.empty()) {
-      SocketState::Chunk& c = st.queue.front();
+    while (got < n && st.queued() > 0) {
+      SocketState::Chunk& c = st.queue[st.head];
       const std::size_t take = std::min<std::size_t>(n - got, c.size - c.offset);
       std::memcpy(dst + got, st.ring.buffer(c.buffer) + c.offset, take);
       got += take;
       c.offset += static_cast<uint32_t>(take);
       if (c.offset == c.size) {
         done[doneCount++] = c.buffer;
-        st.queue.pop_front();
+        st.popFront();
         if (doneCount == sizeof done / sizeof done[0]) break;
       }
     }
     // Paused for flow control and now with room: the ring's thread arms the receive again.
-    rearm = st.recvPaused && !st.recvArmed && st.queue.size() < kMaxQueued / 2 && !st.closed;
+    rearm = st.recvPaused && !st.recvArmed && st.queued() < kMaxQueued / 2 && !st.closed;
     error = st.error;
     eof = st.eof;
   }
@@ -674,14 +680,15 @@ void UringSocket::close() {
     std::lock_guard<std::mutex> lock(st.mu);
     if (st.closed) return;
     st.closed = true;
-    for (const SocketState::Chunk& c : st.queue) {
-      held[count++] = c.buffer;
+    for (std::size_t i = st.head; i < st.queue.size(); ++i) {
+      held[count++] = st.queue[i].buffer;
       if (count == sizeof held / sizeof held[0]) {
         st.ring.giveBack(held, count);
         count = 0;
       }
     }
-    st.queue.clear();
+    std::vector<SocketState::Chunk>().swap(st.queue);
+    st.head = 0;
   }
   if (count > 0) st.ring.giveBack(held, count);
   port_.changed(st_);  // The ring's thread cancels what is outstanding and closes the descriptor.
