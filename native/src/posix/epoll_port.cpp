@@ -140,28 +140,13 @@ class EpollPort final : public Port {
     }
   }
 
-  void post() override {
-    const uint64_t one = 1;
-    (void)!::write(postFd_, &one, sizeof one);
-  }
+  void post() override { signalEventFd(postFd_); }
 
-  void armTimer(Clock::time_point when) override {
-    itimerspec spec{};
-    if (when != Clock::time_point::max()) {
-      // timerfd and steady_clock both count CLOCK_MONOTONIC on Linux.
-      const auto ns =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
-      spec.it_value.tv_sec = ns / 1000000000;
-      spec.it_value.tv_nsec = ns % 1000000000;
-      if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-    }
-    timerfd_settime(timerFd_, TFD_TIMER_ABSTIME, &spec, nullptr);
-  }
+  void armTimer(Clock::time_point when) override { armTimerFd(timerFd_, when); }
 
   // Nothing is outstanding in the kernel once the sockets are closed: wake everyone and go.
   void shutdown(int) override {
-    const uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
+    signalEventFd(wakeFd_);
   }
 
   std::size_t helperThreads() const override { return 0; }
@@ -180,23 +165,7 @@ class EpollPort final : public Port {
     }
   }
 
-  // Accept until the backlog is empty: an edge is announced once.
-  void acceptAll(std::size_t binding) {
-    const int listener = listeners_[binding];
-    for (;;) {
-      if (!accepting_) return;
-      Endpoint peer, local;
-      int err = 0;
-      const net::SocketHandle s = net::acceptOne(listener, true, &peer, &local, &err);
-      if (s == net::kInvalidSocket) {
-        if (net::wouldBlock(err) || !accepting_) return;
-        if (net::interrupted(err) || err == ECONNABORTED) continue;
-        events_.onAcceptFailed(binding, err);
-        return;
-      }
-      events_.onAccepted(binding, s, peer, local);
-    }
-  }
+  void acceptAll(std::size_t binding) { acceptUntilEmpty(listeners_[binding], binding, accepting_, events_); }
 
   void closeAll() {
     for (int l : listeners_) net::closeSocket(l);

@@ -1,6 +1,7 @@
 // The completion engine's ports on Linux; makePort (make_port.cpp) picks one.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -12,5 +13,14 @@ std::unique_ptr<Port> makeEpollPort(PortEvents& events);  // Throws std::runtime
 // io_uring with `rings` rings (one per I/O thread). Returns null, with the reason in *why, where
 // the kernel refuses it (too old, disabled, out of locked memory, a feature missing).
 std::unique_ptr<Port> makeUringPort(PortEvents& events, int rings, std::string* why);
+
+// What both ports do alike (linux_ports.cpp).
+void signalEventFd(int fd);                             // Add 1 to an eventfd: its reader wakes.
+void armTimerFd(int fd, Clock::time_point when);        // One-shot at `when`; max() disarms.
+// Accept on `listener` until its backlog is empty (a readiness report comes once), reporting each
+// socket to events.onAccepted, and a lack of resources to events.onAcceptFailed; stops at once
+// when `accepting` turns false.
+void acceptUntilEmpty(int listener, std::size_t binding, const std::atomic<bool>& accepting,
+                      PortEvents& events);
 
 }  // namespace iocp_native

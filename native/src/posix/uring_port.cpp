@@ -259,29 +259,15 @@ class UringPort final : public Port {
     tlRing = nullptr;
   }
 
-  void post() override {
-    const uint64_t one = 1;
-    (void)!::write(postFd_, &one, sizeof one);
-  }
+  void post() override { signalEventFd(postFd_); }
 
-  void armTimer(Clock::time_point when) override {
-    itimerspec spec{};
-    if (when != Clock::time_point::max()) {
-      const auto ns =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(when.time_since_epoch()).count();
-      spec.it_value.tv_sec = ns / 1000000000;
-      spec.it_value.tv_nsec = ns % 1000000000;
-      if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-    }
-    timerfd_settime(timerFd_, TFD_TIMER_ABSTIME, &spec, nullptr);
-  }
+  void armTimer(Clock::time_point when) override { armTimerFd(timerFd_, when); }
 
   // Every socket is closed by now; each ring's thread waits (bounded) for the cancellations to
   // complete, then leaves.
   void shutdown(int) override {
     quitting_.store(true, std::memory_order_release);
-    const uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
+    signalEventFd(wakeFd_);
   }
 
   std::size_t helperThreads() const override { return 0; }
@@ -308,8 +294,7 @@ class UringPort final : public Port {
       if (!r.mailSignalled) signal = r.mailSignalled = true;
     }
     if (signal) {
-      const uint64_t one = 1;
-      (void)!::write(r.mailFd, &one, sizeof one);
+      signalEventFd(r.mailFd);
     }
   }
 
@@ -579,23 +564,7 @@ class UringPort final : public Port {
     }
   }
 
-  // Accept until the backlog is empty (as the epoll port does).
-  void acceptAll(std::size_t binding) {
-    const int listener = listeners_[binding];
-    for (;;) {
-      if (!accepting_) return;
-      Endpoint peer, local;
-      int err = 0;
-      const net::SocketHandle s = net::acceptOne(listener, true, &peer, &local, &err);
-      if (s == net::kInvalidSocket) {
-        if (net::wouldBlock(err) || !accepting_) return;
-        if (net::interrupted(err) || err == ECONNABORTED) continue;
-        events_.onAcceptFailed(binding, err);
-        return;
-      }
-      events_.onAccepted(binding, s, peer, local);
-    }
-  }
+  void acceptAll(std::size_t binding) { acceptUntilEmpty(listeners_[binding], binding, accepting_, events_); }
 
   PortEvents& events_;
   std::vector<Ring> rings_;
