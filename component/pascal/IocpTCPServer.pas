@@ -393,6 +393,15 @@ end;
 
 { --- Contexts --- }
 
+// Text the C ABI hands out as (pointer, length): an endpoint, a close reason, the backend.
+function AbiText(P: PAnsiChar; N: size_t): string;
+var
+  Raw: AnsiString;
+begin
+  SetString(Raw, P, N);
+  Result := string(Raw);
+end;
+
 function ContextOf(AHandle: Piocp_context): TIocpContext;
 begin
   Result := TIocpContext(iocp_context_user(AHandle));
@@ -402,12 +411,10 @@ function EndpointText(AContext: TIocpContext; AWhich: Integer; out APort: Intege
 var
   P: PAnsiChar;
   N: size_t;
-  Raw: AnsiString;
 begin
   APort := 0;
   IocpCheck(iocp_context_endpoint(AContext.FHandle, AWhich, @P, @N, @APort));
-  SetString(Raw, P, N);
-  Result := string(Raw);
+  Result := AbiText(P, N);
 end;
 
 function TIocpConnectionBinding.GetIP: string;
@@ -477,11 +484,9 @@ function TIocpContext.GetDisconnectReason: string;
 var
   P: PAnsiChar;
   N: size_t;
-  Raw: AnsiString;
 begin
   IocpCheck(iocp_context_disconnect_reason(FHandle, @P, @N));
-  SetString(Raw, P, N);
-  Result := string(Raw);
+  Result := AbiText(P, N);
 end;
 
 constructor TIocpContextList.Create(AServer: TIocpTCPServer);
@@ -852,11 +857,9 @@ function TIocpTCPServer.GetActiveBackend: string;
 var
   P: PAnsiChar;
   N: size_t;
-  Raw: AnsiString;
 begin
   IocpCheck(iocp_server_active_backend(FHandle, @P, @N));
-  SetString(Raw, P, N);
-  Result := string(Raw);
+  Result := AbiText(P, N);
 end;
 
 end.
