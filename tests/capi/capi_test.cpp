@@ -12,29 +12,18 @@
 #include <vector>
 
 #include "backend_names.h"
+#include "event_log.h"
 #include "iocp.h"
 #include "wait_until.h"
 
 namespace {
 
+using testing_support::EventLog;
 using testing_support::namesTheCompletionBackend;
 using testing_support::waitUntil;
 
 std::string str(const char* p, size_t n) { return std::string(p, n); }
 
-// A host: records events in order.
-struct Host {
-  std::mutex mu;
-  std::vector<std::string> log;
-  void add(const std::string& e) {
-    std::lock_guard<std::mutex> lock(mu);
-    log.push_back(e);
-  }
-  std::vector<std::string> snapshot() {
-    std::lock_guard<std::mutex> lock(mu);
-    return log;
-  }
-};
 
 class Capi : public ::testing::TestWithParam<int> {  // 0 = iohDefault, 1 = iohIOCP.
  protected:
@@ -77,10 +66,11 @@ class Capi : public ::testing::TestWithParam<int> {  // 0 = iohDefault, 1 = iohI
 INSTANTIATE_TEST_SUITE_P(Engines, Capi, ::testing::Values(0, 1),
                          [](const ::testing::TestParamInfo<int>& p) { return p.param ? "iohIOCP" : "iohDefault"; });
 
-Host* host(void* user) { return static_cast<Host*>(user); }
+// The user-data pointer of the callbacks below: the test's event log.
+EventLog* host(void* user) { return static_cast<EventLog*>(user); }
 
 TEST_P(Capi, EventsArriveInIndysOrderWithTheReasonAndTheException) {
-  Host h;
+  EventLog h;
   iocp_server_set_context_event(server, IOCP_ON_CONTEXT_CREATED, [](void* u, iocp_context*) {
     host(u)->add("created");
     return IOCP_OK;
@@ -129,7 +119,7 @@ TEST_P(Capi, EventsArriveInIndysOrderWithTheReasonAndTheException) {
 // A callback written in C++ throws: the exception never reaches the host's calls into the ABI;
 // it ends that connection, as a handler exception does, and the server serves on.
 TEST_P(Capi, AnExceptionThrownInACallbackDoesNotCrossTheAbi) {
-  Host h;
+  EventLog h;
   iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) -> int {
     const std::string line = readLn(iocp_context_io(c));
     if (line == "throw") throw std::runtime_error("thrown in a C++ callback");
@@ -154,7 +144,7 @@ TEST_P(Capi, AnExceptionThrownInACallbackDoesNotCrossTheAbi) {
 }
 
 TEST_P(Capi, AHandlerErrorCarriesItsCodeAndText) {
-  Host h;
+  EventLog h;
   iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
     readLn(iocp_context_io(c));
     const char* why = "EMyError: bad request";
@@ -176,7 +166,7 @@ TEST_P(Capi, AHandlerErrorCarriesItsCodeAndText) {
 
 // The per-thread texts are fixed arrays: a long handler message arrives cut, ending in "...".
 TEST_P(Capi, ALongHandlerErrorArrivesCutTo2047Bytes) {
-  Host h;
+  EventLog h;
   iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
     readLn(iocp_context_io(c));
     const std::string why(5000, 'x');

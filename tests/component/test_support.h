@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "Iocp.h"
+#include "event_log.h"  // EventLog, for the suites that include only this header.
 #include "wait_until.h"
 
 namespace testing_support {
@@ -123,28 +124,5 @@ constexpr int kSlowdown =
 #else
     1;
 #endif
-
-// Thread-safe event log.
-class EventLog {
- public:
-  void add(const std::string& e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    events_.push_back(e);
-  }
-  std::vector<std::string> snapshot() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
-  std::size_t count(const std::string& e) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::size_t n = 0;
-    for (const auto& x : events_) n += (x == e);
-    return n;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> events_;
-};
 
 }  // namespace testing_support
