@@ -4,8 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -388,63 +391,157 @@ TEST(CapiErrors, ABindConflictIsReportedAsCouldNotBind) {
 
 namespace {
 
-// The host hook sees each fiber's own state block: what it saved when the fiber left, it finds
-// again when that fiber comes back, whichever thread resumes it.
-std::atomic<int> gEnters{0}, gLeaves{0}, gMismatches{0};
-thread_local int tDepth = 0;  // The hook runs on the thread, around each fiber run.
-void countingHook(void* state, int entering) {
-  auto* slot = static_cast<uint64_t*>(state);
+// The host hook keeps a state block per fiber: what a fiber saved in its block when it left, it
+// finds again when it comes back, whichever thread resumes it, and no other fiber touches it.
+//
+// The hook here does what a runtime bridge does (IocpFiberRtl.pas): it swaps a per-thread value
+// (tRuntime, standing for a runtime's exception state) with the one the fiber saved, and it gives
+// each block an identity on its first enter. The handlers check after every park that they find
+// their own identity and their own value again. Eight connections park in turn (every fiber parks
+// between two runs of every other one), so a block shared by two fibers would be overwritten by
+// the other fiber's leave and show as a mismatch, and would hand out fewer identities than fibers.
+struct HookBlock {        // The start of a fiber's IOCP_FIBER_STATE_SIZE bytes.
+  uint64_t id;            // Given on the fiber's first enter (the block starts zeroed).
+  uint64_t fiberValue;    // The fiber's tRuntime, kept while it is parked.
+  uint64_t threadValue;   // The resuming thread's tRuntime, kept while the fiber runs.
+  uint64_t running;       // 1 from enter to leave.
+};
+static_assert(sizeof(HookBlock) <= IOCP_FIBER_STATE_SIZE, "the test's block fits the engine's");
+
+std::atomic<uint64_t> gLastId{0};
+std::atomic<int> gEnters{0}, gLeaves{0}, gHookErrors{0};
+thread_local int tDepth = 0;               // Fiber runs on this thread right now (0 or 1).
+thread_local uint64_t tRuntime = 0;        // The "runtime state" of whatever runs on this thread.
+thread_local const HookBlock* tBlock = nullptr;  // The block of the fiber this thread runs.
+thread_local uint64_t tFiberId = 0;        // Its identity.
+
+void swappingHook(void* state, int entering) {
+  auto* b = static_cast<HookBlock*>(state);
   if (entering) {
     ++gEnters;
-    if (tDepth++ != 0) ++gMismatches;                   // Never nested on one thread.
-    if (slot[1] != slot[0]) ++gMismatches;              // Left as it was saved.
+    if (tDepth++ != 0) ++gHookErrors;  // Never nested on one thread.
+    if (b->running != 0) ++gHookErrors;  // Never entered while it runs elsewhere.
+    b->running = 1;
+    if (b->id == 0) b->id = ++gLastId;
+    b->threadValue = tRuntime;
+    tRuntime = b->fiberValue;
+    tBlock = b;
+    tFiberId = b->id;
   } else {
     ++gLeaves;
-    if (--tDepth != 0) ++gMismatches;
-    slot[0] = reinterpret_cast<uint64_t>(state) + 1;    // This fiber's own mark ...
-    slot[1] = slot[0];                                   // ... checked on its next enter.
+    if (--tDepth != 0) ++gHookErrors;
+    if (b != tBlock || b->id != tFiberId) ++gHookErrors;  // Leaves with the block it entered with.
+    b->running = 0;
+    b->fiberValue = tRuntime;
+    tRuntime = b->threadValue;
+    tBlock = nullptr;
+    tFiberId = 0;
   }
 }
 
+// What the handlers found, per connection: the identity of their fiber's block and the value
+// they left in tRuntime before parking.
+struct FiberChecks {
+  std::mutex mu;
+  std::map<iocp_context*, std::pair<uint64_t, uint64_t>> mine;  // context -> (id, value).
+  std::set<uint64_t> claimed;                                    // Ids some context owns.
+  std::vector<std::string> errors;
+  uint64_t nextValue = 0;
+
+  void note(const std::string& e) {  // With mu held.
+    if (errors.size() < 20) errors.push_back(e);
+  }
+  // On the fiber: is this still the connection's own block, with the value it left? (Not inlined:
+  // a fiber may resume on another thread, so its thread-locals are looked up anew on each call.)
+  [[gnu::noinline]] void check(iocp_context* c, const char* where) {
+    std::lock_guard<std::mutex> lock(mu);
+    const uint64_t id = tFiberId;
+    if (id == 0) {
+      note(std::string(where) + ": the handler runs outside a hooked fiber run");
+      return;
+    }
+    auto it = mine.find(c);
+    if (it == mine.end()) {
+      if (!claimed.insert(id).second) {
+        note(std::string(where) + ": a new connection found block " + std::to_string(id) + ", which another one has");
+      }
+      it = mine.emplace(c, std::make_pair(id, uint64_t{0})).first;
+    }
+    if (it->second.first != id) {
+      note(std::string(where) + ": block " + std::to_string(id) + " instead of its own " + std::to_string(it->second.first));
+    }
+    if (tRuntime != it->second.second) {
+      note(std::string(where) + ": runtime state " + std::to_string(tRuntime) + " instead of the " +
+           std::to_string(it->second.second) + " it left");
+    }
+  }
+  // On the fiber, before it parks: a value of its own in the runtime state.
+  [[gnu::noinline]] void leaveMark(iocp_context* c) {
+    std::lock_guard<std::mutex> lock(mu);
+    tRuntime = mine[c].second = ++nextValue;
+  }
+};
+
 TEST(CapiHost, TheFiberSwitchHookKeepsAStateBlockPerFiber) {
-  ASSERT_EQ(iocp_set_fiber_switch_hook(countingHook), IOCP_OK);
+  constexpr int kConnections = 8, kRounds = 30;
+  ASSERT_EQ(iocp_set_fiber_switch_hook(swappingHook), IOCP_OK);
+  FiberChecks checks;
   iocp_server* s = iocp_server_create();
-  iocp_server_add_binding(s, "127.0.0.1", 9, 0);
-  iocp_server_set_int(s, IOCP_SERVER_IOHANDLER_TYPE, 1);
-  iocp_server_set_int(s, IOCP_SERVER_IOCP_THREADS, 2);
-  iocp_server_set_context_event(s, IOCP_ON_EXECUTE, [](void*, iocp_context* c) {
-    int rc = 0;
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ(iocp_server_add_binding(s, "127.0.0.1", 9, 0), IOCP_OK);
+  ASSERT_EQ(iocp_server_set_int(s, IOCP_SERVER_IOHANDLER_TYPE, 1), IOCP_OK);
+  ASSERT_EQ(iocp_server_set_int(s, IOCP_SERVER_IOCP_THREADS, 2), IOCP_OK);  // Resumed on either thread.
+  ASSERT_EQ(iocp_server_set_context_event(s, IOCP_ON_EXECUTE, [](void* u, iocp_context* c) {
+    auto* fc = static_cast<FiberChecks*>(u);
+    fc->check(c, "before the park");
+    fc->leaveMark(c);
     const char* line = nullptr;
     size_t n = 0;
-    rc = iocp_io_readln(iocp_context_io(c), nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n);
+    const int rc = iocp_io_readln(iocp_context_io(c), nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n);
+    fc->check(c, "after the park");
     if (rc != IOCP_OK) return (iocp_set_handler_error(rc, "", 0), IOCP_ERR_HANDLER);
     return iocp_io_writeln(iocp_context_io(c), line, n);
-  }, nullptr);
-  ASSERT_EQ(iocp_server_set_active(s, 1), IOCP_OK);
+  }, &checks), IOCP_OK);
+  ASSERT_EQ(iocp_server_set_active(s, 1), IOCP_OK) << iocp_last_error();
   int port = 0;
-  iocp_server_binding(s, 0, nullptr, nullptr, &port);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([port] {
-      iocp_client* c = iocp_client_create();
-      iocp_client_set_int(c, IOCP_CLIENT_PORT, port);
-      iocp_client_set_int(c, IOCP_CLIENT_READ_TIMEOUT, 5000);
-      iocp_client_connect(c);
-      for (int i = 0; i < 50; ++i) {
-        iocp_io_writeln(iocp_client_io(c), "x", 1);
-        const char* line = nullptr;
-        size_t n = 0;
-        iocp_io_readln(iocp_client_io(c), nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n);
-      }
-      iocp_client_destroy(c);
-    });
+  ASSERT_EQ(iocp_server_binding(s, 0, nullptr, nullptr, &port), IOCP_OK);
+
+  std::vector<iocp_client*> clients;
+  for (int i = 0; i < kConnections; ++i) {
+    iocp_client* c = iocp_client_create();
+    ASSERT_NE(c, nullptr);
+    clients.push_back(c);
+    ASSERT_EQ(iocp_client_set_int(c, IOCP_CLIENT_PORT, port), IOCP_OK);
+    ASSERT_EQ(iocp_client_set_int(c, IOCP_CLIENT_READ_TIMEOUT, 5000), IOCP_OK);
+    ASSERT_EQ(iocp_client_connect(c), IOCP_OK) << iocp_last_error();
   }
-  for (auto& t : threads) t.join();
+  // Each round: a line to every connection, then every echo. Every handler runs once per round
+  // and parks again, so between two runs of one fiber every other fiber runs and parks.
+  for (int round = 0; round < kRounds; ++round) {
+    for (int i = 0; i < kConnections; ++i) {
+      const std::string out = std::to_string(round) + "/" + std::to_string(i);
+      ASSERT_EQ(iocp_io_writeln(iocp_client_io(clients[i]), out.data(), out.size()), IOCP_OK) << iocp_last_error();
+    }
+    for (int i = 0; i < kConnections; ++i) {
+      const char* line = nullptr;
+      size_t n = 0;
+      ASSERT_EQ(iocp_io_readln(iocp_client_io(clients[i]), nullptr, 0, IOCP_TIMEOUT_DEFAULT, -1, &line, &n), IOCP_OK)
+          << "round " << round << ", connection " << i << ": " << iocp_last_error();
+      EXPECT_EQ(std::string(line, n), std::to_string(round) + "/" + std::to_string(i));
+    }
+  }
+  for (iocp_client* c : clients) iocp_client_destroy(c);
   iocp_server_destroy(s);
   iocp_set_fiber_switch_hook(nullptr);
-  EXPECT_GE(gEnters.load(), 8 * 2);  // At least the start and a wait per connection.
+
+  std::lock_guard<std::mutex> lock(checks.mu);
+  for (const std::string& e : checks.errors) ADD_FAILURE() << e;
+  EXPECT_EQ(checks.mine.size(), static_cast<std::size_t>(kConnections));
+  EXPECT_EQ(gLastId.load(), static_cast<uint64_t>(kConnections)) << "one block per fiber, given an identity each";
+  // The start, and nearly always a resume per round (a line can be there before the handler asks).
+  EXPECT_GE(gEnters.load(), kConnections * kRounds / 2);
   EXPECT_EQ(gEnters.load(), gLeaves.load());
-  EXPECT_EQ(gMismatches.load(), 0);
+  EXPECT_EQ(gHookErrors.load(), 0);
 }
 
 }  // namespace
