@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "Iocp.h"
+#include "length_prefix.h"
 
 using namespace Iocp;
+using testing_support::prefixed;
 
 namespace {
 
@@ -33,16 +35,6 @@ std::vector<std::string> decodeAll(const TIocpFraming& f, const std::string& str
     }
   }
   return out;
-}
-
-std::string prefixed(const std::string& body, int bytes, bool bigEndian) {
-  std::string head(static_cast<std::size_t>(bytes), '\0');
-  unsigned long long n = body.size();
-  for (int i = 0; i < bytes; ++i) {
-    const auto b = static_cast<char>((n >> (8 * i)) & 0xFF);
-    head[static_cast<std::size_t>(bigEndian ? bytes - 1 - i : i)] = b;
-  }
-  return head + body;
 }
 
 TIocpFraming lines(int max = 1024) {
@@ -109,6 +101,20 @@ TEST(Framing, LengthPrefixedFramesSplitAnywhereComeOutWhole) {
       }
     }
   }
+}
+
+// The length's byte order, against bytes written out by hand (the test's own prefixed() could share
+// a mistake with the decoder): 0x0102 = 258 bytes big endian, 0x0201 = 513 little endian.
+TEST(Framing, TheLengthIsReadInTheByteOrderAsked) {
+  const std::string body(258, 'b');
+  EXPECT_EQ(prefixed("abc", 2, true), std::string("\x00\x03" "abc", 5));
+  EXPECT_EQ(prefixed("abc", 4, false), std::string("\x03\x00\x00\x00" "abc", 7));
+  EXPECT_EQ(decodeAll(lengths(2, true, 1000), std::string("\x01\x02", 2) + body, 7), (std::vector<std::string>{body}));
+  bool tooLarge = false;  // Read the other way round, the same two bytes say 513: over the maximum.
+  EXPECT_EQ(decodeAll(lengths(2, false, 300), std::string("\x01\x02", 2) + body, 7, &tooLarge), (std::vector<std::string>{}));
+  EXPECT_TRUE(tooLarge);
+  const std::string eight = std::string("\x00\x00\x00\x00\x00\x00\x01\x02", 8) + body;
+  EXPECT_EQ(decodeAll(lengths(8, true, 1000), eight, 64), (std::vector<std::string>{body}));
 }
 
 TEST(Framing, ALengthAboveTheMaximumIsRejectedAsSoonAsTheHeaderArrives) {
