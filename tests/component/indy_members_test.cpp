@@ -1,14 +1,113 @@
 // Indy members beyond ReadLn/WriteLn that existing handlers use: ReadChar, ReadLnWait,
-// CheckForDisconnect, Disconnect(ANotifyPeer), and the client's OnConnected / OnDisconnected.
+// CheckForDisconnect, Disconnect(ANotifyPeer), 64-bit integers on the wire, and the client's
+// OnConnected / OnDisconnected.
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <ostream>
 #include <string>
+#include <vector>
 
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
+#include "IocpHost.h"
+#include "iocp_native/engine.h"
 #include "server_fixture.h"
 
 using namespace Iocp;
 using namespace testing_support;
 
 namespace {
+
+// How long a closing connection may take to send what is queued (the engine's setting; the
+// component leaves it at the engine's default).
+const int kCloseFlushTimeoutMs = iocp_native::EngineOptions{}.closeFlushTimeoutMs;
+
+// A raw peer that tells apart what it sees next: bytes, the end of the connection (the server's
+// FIN, or a reset), or nothing at all within the time (which RawSocket::recvSome reports like an
+// end).
+class Peer {
+ public:
+  enum class Saw { Bytes, End, Nothing };
+
+  // Connected to 127.0.0.1:port; receiveBuffer > 0 sets SO_RCVBUF (small: a large write from the
+  // server stays queued there while this peer does not read).
+  explicit Peer(uint16_t port, int receiveBuffer = 0) {
+    s_ = raw::startConnect("127.0.0.1", port);
+    if (s_ < 0) {
+      ADD_FAILURE() << "connect to port " << port << " failed";
+      return;
+    }
+    if (receiveBuffer > 0) {
+#if defined(_WIN32)
+      setsockopt(static_cast<SOCKET>(s_), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&receiveBuffer),
+                 sizeof receiveBuffer);
+#else
+      setsockopt(static_cast<int>(s_), SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+#endif
+    }
+    std::vector<raw::PollItem> items(1);
+    items[0].s = s_;
+    items[0].wantWrite = true;
+    if (raw::poll(items, 5000) <= 0 || raw::socketError(s_) != 0) ADD_FAILURE() << "connect did not complete";
+  }
+  ~Peer() {
+    if (s_ >= 0) raw::close(s_);
+  }
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  void send(const std::string& bytes) {
+    std::size_t off = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (off < bytes.size() && msSince(t0) < 5000) {
+      const long n = raw::send(s_, bytes.data() + off, bytes.size() - off);
+      if (n > 0) {
+        off += static_cast<std::size_t>(n);
+        continue;
+      }
+      std::vector<raw::PollItem> items(1);
+      items[0].s = s_;
+      items[0].wantWrite = true;
+      raw::poll(items, 100);
+    }
+    if (off < bytes.size()) ADD_FAILURE() << "sent " << off << " of " << bytes.size() << " bytes";
+  }
+
+  // Waits up to timeoutMs for the next bytes (appended to `got`) or the end of the connection.
+  Saw receive(int timeoutMs, std::string& got) {
+    std::vector<raw::PollItem> items(1);
+    items[0].s = s_;
+    if (raw::poll(items, timeoutMs) <= 0 || !(items[0].readable || items[0].failed)) return Saw::Nothing;
+    char buf[65536];
+    const long n = raw::recv(s_, buf, sizeof buf);
+    if (n > 0) {
+      got.append(buf, static_cast<std::size_t>(n));
+      return Saw::Bytes;
+    }
+    return Saw::End;  // 0: the FIN; < 0 on a readable socket: a reset.
+  }
+
+  // Exactly `n` bytes, or what came before the end / a pause of timeoutMs.
+  std::string receiveExactly(std::size_t n, int timeoutMs) {
+    std::string got;
+    while (got.size() < n && receive(timeoutMs, got) == Saw::Bytes) {
+    }
+    return got;
+  }
+
+ private:
+  raw::Socket s_ = -1;
+};
+
+std::ostream& operator<<(std::ostream& os, Peer::Saw saw) {
+  return os << (saw == Peer::Saw::Bytes ? "bytes" : saw == Peer::Saw::End ? "the end" : "nothing");
+}
 
 class IndyMembers : public ServerTest {};
 INSTANTIATE_FOR_BOTH_ENGINES(IndyMembers);
@@ -131,7 +230,7 @@ TEST_P(IndyMembers, CheckForDisconnectRaisesOnceThePeersCloseIsSeenAndTheInputIs
 // Disconnect(false): what is still queued is dropped and the connection closes at once. Only
 // iohIOCP queues (up to MaxPendingOutput, raised here so the whole write is queued while the peer
 // does not read); iohDefault's write returns once the peer has taken every byte, so there both
-// calls deliver everything.
+// calls deliver everything. Either way the peer then sees the connection end (not a pause).
 TEST_P(IndyMembers, DisconnectNotifyPeerSendsQueuedOutputAndFalseDropsIt) {
   const std::string big(16 * 1024 * 1024, 'q');  // Far more than the socket buffers take.
   server->IOHandlerOptions.IOCP.MaxPendingOutput = 32 * 1024 * 1024;
@@ -146,27 +245,95 @@ TEST_P(IndyMembers, DisconnectNotifyPeerSendsQueuedOutputAndFalseDropsIt) {
   };
   const uint16_t port = start();
   for (const std::string how : {"notify", "drop"}) {
-    RawSocket s("127.0.0.1", port, 64 * 1024);
-    s.send(how + "\r\n");
+    Peer peer(port, 64 * 1024);
+    peer.send(how + "\r\n");
     const int before = disconnected.load();
     if (iocp()) {  // Not reading until the handler has disconnected (its write was queued).
       ASSERT_TRUE(waitUntil([&] { return disconnected.load() == before + 1; }));
     }
-    std::size_t got = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::string chunk; msSince(t0) < 10000;) {
-      chunk = s.recvSome(2000);
-      if (chunk.empty()) break;  // EOF (or nothing for 2 s).
-      got += chunk.size();
+    std::size_t total = 0;
+    std::string chunk;
+    Peer::Saw saw;
+    while ((saw = peer.receive(5000, chunk)) == Peer::Saw::Bytes) {
+      total += chunk.size();
+      chunk.clear();
     }
-    std::printf("[ figures  ] %s: Disconnect(%s): %zu of %zu bytes arrived\n", iocp() ? "iohIOCP" : "iohDefault",
-                how == "notify" ? "true" : "false", got, big.size());
+    const long long endMs = msSince(t0);
+    std::printf("[ figures  ] %s: Disconnect(%s): %zu of %zu bytes arrived, then %s after %lld ms\n",
+                iocp() ? "iohIOCP" : "iohDefault", how == "notify" ? "true" : "false", total, big.size(),
+                saw == Peer::Saw::End ? "the close" : "nothing", endMs);
+    EXPECT_EQ(saw, Peer::Saw::End) << how << ": the peer waited 5 s and saw neither bytes nor the close";
     if (how == "notify" || !iocp()) {
-      EXPECT_EQ(got, big.size()) << how;
+      EXPECT_EQ(total, big.size()) << how;
     } else {
-      EXPECT_LT(got, big.size() / 2) << how;  // The kernel's buffers held the rest, at most.
+      EXPECT_LT(total, big.size() / 2) << how;  // The kernel's buffers held the rest, at most.
+      // At once: what the kernel held, then the end; not a flush of the queue that waits for its
+      // timeout.
+      EXPECT_LT(endMs, kCloseFlushTimeoutMs) << how;
     }
   }
+}
+
+// The host's own byte order: how a value sits in memory (Indy's ToBytes copies it as it is).
+std::string hostBytes(uint64_t v) {
+  std::string b(8, '\0');
+  std::memcpy(&b[0], &v, 8);
+  return b;
+}
+
+std::string hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// 64-bit integers on the wire, against bytes written out by hand and read by a raw socket (both
+// ends through our own code would agree on any byte order). As Indy's TIdIOHandler: Write(Int64 /
+// UInt64, AConvert = True) sends GStack.HostToNetwork of the value, ReadInt64/ReadUInt64(True)
+// apply NetworkToHost (IdIOHandler.pas); the 64-bit HostToNetwork of Indy's stacks swaps the two
+// halves and htonl()s each (IdStackLinux.pas, IdStackWindows.pas): network order, most significant
+// byte first. AConvert = False sends and reads the host's own order (ToBytes / BytesToInt64 copy
+// the value's memory, IdGlobal.pas).
+TEST_P(IndyMembers, SixtyFourBitIntegersAreInNetworkOrderOnTheWireAndHostOrderWithoutConvert) {
+  constexpr uint64_t kValue = 0x0102030405060708ull;
+  constexpr uint64_t kHigh = 0xF0E0D0C0B0A09080ull;
+  const std::string network(std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  const std::string highNetwork(std::string("\xF0\xE0\xD0\xC0\xB0\xA0\x90\x80", 8));
+  const std::string minusTwo(std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFE", 8));
+  const auto stop = stopAtEnd();
+  server->OnExecute = [&](TIocpContext* c) {
+    auto* io = c->Connection->IOHandler;
+    io->ReadLn();
+    io->Write(static_cast<int64_t>(kValue));         // AConvert defaults to true, as Indy's.
+    io->Write(static_cast<int64_t>(kValue), false);
+    io->Write(int64_t{-2}, true);
+    io->Write(kHigh, true);
+    io->Write(kHigh, false);
+    const int64_t a = io->ReadInt64();                // Default: network order.
+    const int64_t b = io->ReadInt64(false);
+    const int64_t d = io->ReadInt64(true);
+    const uint64_t e = io->ReadUInt64(true);
+    const uint64_t f = io->ReadUInt64(false);
+    io->WriteLn(hex(static_cast<uint64_t>(a)) + " " + hex(static_cast<uint64_t>(b)) + " " + std::to_string(d) + " " +
+                hex(e) + " " + hex(f));
+    io->ReadLn();
+  };
+  const uint16_t port = start();
+  Peer peer(port);
+  peer.send("go\r\n");
+  const std::string wire = peer.receiveExactly(40, 5000);
+  ASSERT_EQ(wire.size(), 40u);
+  EXPECT_EQ(wire.substr(0, 8), network) << "Write(Int64)";
+  EXPECT_EQ(wire.substr(8, 8), hostBytes(kValue)) << "Write(Int64, False)";
+  EXPECT_EQ(wire.substr(16, 8), minusTwo) << "Write(Int64(-2), True)";
+  EXPECT_EQ(wire.substr(24, 8), highNetwork) << "Write(UInt64, True)";
+  EXPECT_EQ(wire.substr(32, 8), hostBytes(kHigh)) << "Write(UInt64, False)";
+  peer.send(network + hostBytes(kValue) + minusTwo + highNetwork + hostBytes(kHigh));
+  std::string line;
+  while (line.find("\r\n") == std::string::npos && peer.receive(5000, line) == Peer::Saw::Bytes) {
+  }
+  EXPECT_EQ(line, hex(kValue) + " " + hex(kValue) + " -2 " + hex(kHigh) + " " + hex(kHigh) + "\r\n");
 }
 
 TEST_P(IndyMembers, ClientFiresOnConnectedAndOnDisconnected) {
@@ -206,41 +373,68 @@ TEST_P(IndyMembersMore, AnExceptionInOnConnectedClosesTheConnectionAgain) {
   EXPECT_THROW(c.IOHandler->WriteLn("x"), EIdNotConnected);
 }
 
+// Seeing a fiber park, through the host hook: the handler names its fiber's block (the block of
+// the fiber its thread runs), and the hook notes when that fiber next leaves its thread.
+std::atomic<void*> gWatchedFiber{nullptr};
+std::atomic<long long> gWatchedLeftAt{-1};  // steady_clock ticks of that leave.
+thread_local void* tRunningFiber = nullptr;
+void watchingHook(void* state, bool entering) {
+  if (entering) {
+    tRunningFiber = state;
+    return;
+  }
+  tRunningFiber = nullptr;
+  if (state == gWatchedFiber.load() && gWatchedLeftAt.load() < 0)
+    gWatchedLeftAt = std::chrono::steady_clock::now().time_since_epoch().count();
+}
+[[gnu::noinline]] void* runningFiber() { return tRunningFiber; }  // Read anew on every call.
+
 // A connection still flushing after Disconnect(true) to a peer that does not read stops at once
-// when Disconnect(false) follows (instead of waiting out the close-flush timeout, 2 s).
+// when Disconnect(false) follows, instead of waiting out the close-flush timeout.
 TEST_P(IndyMembersMore, DisconnectWithoutNotifyStopsAFlushAlreadyUnderWay) {
   if (!iocp()) GTEST_SKIP() << "only iohIOCP queues output that a close then flushes";
   server->IOHandlerOptions.IOCP.MaxPendingOutput = 32 * 1024 * 1024;
-  std::atomic<TIocpContext*> ctx{nullptr};
-  std::atomic<bool> disconnected{false};
-  std::atomic<long long> disconnectAt{0};
-  const auto t0 = std::chrono::steady_clock::now();
+  gWatchedFiber = nullptr;
+  gWatchedLeftAt = -1;
+  SetFiberSwitchHook(watchingHook);
+  struct Unhook {
+    ~Unhook() { SetFiberSwitchHook(nullptr); }
+  } unhook;
+  std::atomic<bool> handlerDone{false}, disconnected{false};
+  std::atomic<long long> disconnectedAt{0};
   const auto stop = stopAtEnd();
   server->OnExecute = [&](TIocpContext* c) {
     c->Connection->IOHandler->ReadLn();
     c->Connection->IOHandler->Write(std::string(16 * 1024 * 1024, 'f'));  // Queued: nobody reads.
-    ctx = c;
-    c->Connection->Disconnect(true);  // The handler ends; close() flushes, up to 2 s.
+    c->Connection->Disconnect(true);  // The handler ends; the close flushes, up to its timeout.
+    gWatchedFiber = runningFiber();
+    handlerDone = true;
   };
   server->OnDisconnect = [&](TIocpContext*) {
-    disconnectAt = msSince(t0);
+    disconnectedAt = std::chrono::steady_clock::now().time_since_epoch().count();
     disconnected = true;
   };
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port, 64 * 1024);
   s.send("go\r\n");
-  ASSERT_TRUE(waitUntil([&] { return ctx.load() != nullptr; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Let the flush begin (pacing).
-  const long long dropAt = msSince(t0);
+  ASSERT_TRUE(waitUntil([&] { return handlerDone.load(); }));
+  ASSERT_NE(gWatchedFiber.load(), nullptr) << "the handler runs on no fiber the hook saw";
+  // The handler's fiber has left its thread without finishing: it waits in the flush.
+  ASSERT_TRUE(waitUntil([&] { return gWatchedLeftAt.load() >= 0; }));
+  ASSERT_FALSE(disconnected.load()) << "the close did not wait to flush (the peer reads nothing)";
   {
     auto& list = server->Contexts->LockList();  // Still listed until its OnDisconnect has run.
     for (TIocpContext* c : list) c->Connection->Disconnect(false);
     server->Contexts->UnlockList();
   }
-  ASSERT_TRUE(waitUntil([&] { return disconnected.load(); }, 5000));
-  std::printf("[ figures  ] iohIOCP: OnDisconnect %lld ms after Disconnect(false) interrupted a flush\n",
-              disconnectAt.load() - dropAt);
-  EXPECT_LT(disconnectAt.load() - dropAt, 500 * kSlowdown);
+  ASSERT_TRUE(waitUntil([&] { return disconnected.load(); }, 2 * kCloseFlushTimeoutMs));
+  using Ticks = std::chrono::steady_clock::duration;
+  const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           Ticks(disconnectedAt.load()) - Ticks(gWatchedLeftAt.load())).count();
+  std::printf("[ figures  ] iohIOCP: OnDisconnect %lld ms after the flush began (close-flush timeout %d ms)\n", ms,
+              kCloseFlushTimeoutMs);
+  // Left alone, the flush would end at its timeout after it began; interrupted, far sooner.
+  EXPECT_LT(ms, kCloseFlushTimeoutMs / 2);
 }
 
 }  // namespace
