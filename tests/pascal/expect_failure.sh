@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
-# Passes when the given command fails (a non-zero exit or a crash), fails when it succeeds: for
-# runs that show what goes wrong without a mechanism.
-"$@"
+# Passes only when COMMAND fails in the one way it is meant to: for runs that show what goes wrong
+# without a mechanism. The command must end with exit code EXIT_CODE and print MESSAGE (stdout or
+# stderr); any other outcome fails this test, success included: another exit code or a crash, a
+# watchdog, a missing program or runner, a runner (Wine) that does not start.
+#   expect_failure.sh EXIT_CODE MESSAGE COMMAND...
+set -uo pipefail
+want=${1:?usage: expect_failure.sh EXIT_CODE MESSAGE COMMAND...}
+message=${2:?usage: expect_failure.sh EXIT_CODE MESSAGE COMMAND...}
+shift 2
+[ $# -gt 0 ] || { echo "expect_failure.sh: no command" >&2; exit 2; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+"$@" >"$out" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ]; then
-  echo "expect_failure.sh: '$*' succeeded, but it must fail" >&2
-  exit 1
+if [ "$rc" -eq "$want" ] && grep -qF -- "$message" "$out"; then
+  echo "expect_failure.sh: failed as it must (exit code $rc): $(grep -m1 -F -- "$message" "$out")"
+  exit 0
 fi
-echo "expect_failure.sh: failed as it must (exit code $rc)"
-exit 0
+if [ "$rc" -eq 0 ]; then
+  echo "expect_failure.sh: '$*' succeeded, but it must fail with exit code $want and '$message'" >&2
+elif [ "$rc" -ne "$want" ]; then
+  echo "expect_failure.sh: '$*' failed with exit code $rc, not the expected failure (exit code $want, '$message')" >&2
+else
+  echo "expect_failure.sh: '$*' exited with $rc but did not print '$message'" >&2
+fi
+echo "--- its output (last 20 lines):" >&2
+tail -20 "$out" >&2
+exit 1
