@@ -3,21 +3,17 @@
 // callback types and the same constants. Both files are parsed; any difference fails.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "files.h"
+
 namespace {
 
-std::string readFile(const char* path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing_support::readFile;
 
 std::string trim(const std::string& s) {
   const auto a = s.find_first_not_of(" \t\n");

@@ -12,11 +12,14 @@
 
 #include "../common/mutate.h"
 #include "Iocp.h"
+#include "files.h"
 #include "server_fixture.h"
 
 namespace {
 
 using namespace Iocp;
+using testing_support::readFile;
+using testing_support::TempDir;
 
 // What SaveToXmlString writes for a server with every property at its default.
 const char kDefaults[] =
@@ -148,27 +151,6 @@ void expectContains(const std::string& message, const std::vector<std::string>& 
 }
 
 std::string inRoot(const std::string& body) { return "<TIocpTCPServer>" + body + "</TIocpTCPServer>"; }
-
-// A directory of its own under the system's temporary directory, removed at the end.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() /
-           ("iocp_xml_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + "_" +
-            std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-std::string readFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 TEST(XmlConfig, DefaultsAreSavedAsEveryPropertyInDeclarationOrder) {
   TIocpTCPServer s;

@@ -10,14 +10,16 @@
 #include <vector>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 #include <string>
 
 #include "Iocp.h"
 #include "backend_names.h"
+#include "files.h"
 
 namespace {
+
+using testing_support::TempDir;
 
 class EchoDemo : public ::testing::TestWithParam<const char*> {};
 
@@ -133,25 +135,6 @@ TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
   EXPECT_TRUE(demo.stop("echo server stopped")) << "demo printed: " << demo.text;
 }
 
-// A directory of its own for configuration files, removed at the end.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    path = std::filesystem::temp_directory_path() /
-           ("iocp_demo_" + std::to_string(getpid()) + "_" + std::to_string(now));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const char* name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-};
-
 // Runs `command` (stderr joined to stdout); its output and exit status.
 std::string run(const std::string& command, int* exitStatus) {
   FILE* p = popen((command + " 2>&1").c_str(), "r");
@@ -205,8 +188,7 @@ TEST(EchoDemoConfig, OptionsOverrideTheConfigFileAndSaveConfigWritesTheResult) {
                                   " --io iocp --backend io_uring --port 0 --save-config " + saved,
                               &status);
   EXPECT_EQ(status, 0) << out;
-  std::ifstream in(saved, std::ios::binary);
-  const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string xml = testing_support::readFile(saved);
   EXPECT_NE(xml.find("<IOHandlerType>iohIOCP</IOHandlerType>"), std::string::npos) << xml;  // --io won.
   EXPECT_NE(xml.find("<IOCPThreads>2</IOCPThreads>"), std::string::npos) << xml;           // From the file.
   EXPECT_NE(xml.find("<Backend>ibIoUring</Backend>"), std::string::npos) << xml;           // --backend.
