@@ -47,7 +47,12 @@ struct Demo {
   std::string text;   // What it printed so far.
   uint16_t port = 0;  // Where it said it listens.
 
-  // Start `path args...` and wait for "listening on 127.0.0.1:PORT". False if it never says so.
+  // The listening line's engine, handler model and backend ("iohIOCP", "OnMessage", "epoll").
+  std::string engine, model, backend;
+
+  // Start `path args...` and wait for its listening line,
+  //   echo server (ENGINE, MODEL, backend BACKEND) listening on 127.0.0.1:PORT
+  // False if it never says so.
   bool start(const char* path, std::vector<const char*> args) {
     int fds[2];
     if (pipe(fds) != 0) return false;
@@ -64,9 +69,13 @@ struct Demo {
     close(fds[1]);
     out = fds[0];
     std::smatch m;
-    readUntil(out, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)"), &m, text);
+    readUntil(out, std::regex("echo server \\(([^,]*), ([^,]*), backend (.*)\\) listening on 127\\.0\\.0\\.1:([0-9]+)"),
+              &m, text);
     if (m.empty()) return false;
-    port = static_cast<uint16_t>(std::stoi(m[1].str()));
+    engine = m[1].str();
+    model = m[2].str();
+    backend = m[3].str();
+    port = static_cast<uint16_t>(std::stoi(m[4].str()));
     return true;
   }
   // Ctrl-C, then wait for `stoppedLine` and the exit; true if it printed it and exited with 0.
@@ -86,10 +95,8 @@ TEST(EchoDemoBackend, NamesTheBackendItServesOnInTheListeningLine) {
   Demo demo;
   ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--io", "iocp", "--backend", "io_uring", "--port", "0"}))
       << "demo printed: " << demo.text;
-  std::smatch m;
-  const std::regex line(", backend (.*)\\) listening on 127\\.0\\.0\\.1:");
-  ASSERT_TRUE(std::regex_search(demo.text, m, line)) << demo.text;
-  EXPECT_TRUE(testing_support::namesTheCompletionBackend(m[1].str(), true)) << demo.text;
+  EXPECT_EQ(demo.engine, "iohIOCP") << demo.text;
+  EXPECT_TRUE(testing_support::namesTheCompletionBackend(demo.backend, true)) << demo.text;
   {
     Iocp::TIocpTCPClient client;
     client.ReadTimeout = 5000;
@@ -111,6 +118,15 @@ TEST_P(EchoDemo, EchoesALineAndStopsOnCtrlC) {
   for (const auto& a : args) argv.push_back(a.c_str());
   ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, argv)) << "demo printed: " << demo.text;
   const uint16_t port = demo.port;
+  // It serves as asked: the engine and the model it names, and the backend the running server
+  // reports (threads for iohDefault, the completion backend for iohIOCP).
+  EXPECT_EQ(demo.engine, io == "iocp" ? "iohIOCP" : "iohDefault") << demo.text;
+  EXPECT_EQ(demo.model, mode.find("+event") != std::string::npos ? "OnMessage" : "OnExecute") << demo.text;
+  if (io == "iocp") {
+    EXPECT_TRUE(testing_support::namesTheCompletionBackend(demo.backend, false)) << demo.text;
+  } else {
+    EXPECT_EQ(demo.backend, "threads") << demo.text;
+  }
 
   {
     Iocp::TIocpTCPClient client;
@@ -166,8 +182,9 @@ TEST(EchoDemoConfig, ServesWithTheEngineAndBindingOfAConfigFile) {
   const std::string config = dir.write("echo.xml", kConfig);
   Demo demo;
   ASSERT_TRUE(demo.start(ECHO_DEMO_PATH, {"--config", config.c_str()})) << "demo printed: " << demo.text;
-  // The file's engine, not the demo's own default (iohIOCP).
-  EXPECT_NE(demo.text.find("(iohDefault, "), std::string::npos) << demo.text;
+  // The file's engine, not the demo's own default (iohIOCP), and it serves on threads.
+  EXPECT_EQ(demo.engine, "iohDefault") << demo.text;
+  EXPECT_EQ(demo.backend, "threads") << demo.text;
   {
     Iocp::TIocpTCPClient client;
     client.ReadTimeout = 5000;
