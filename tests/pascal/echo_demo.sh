@@ -7,6 +7,7 @@
 # Wine hands to the console control handler) must stop it with "stopped" and exit code 0.
 # iohIOCP must hold them on a few threads, iohDefault runs a thread per connection.
 set -uo pipefail
+. "$(dirname "$0")/../common/listening.sh"
 engine=$1 clients=$2
 shift 2
 fail() { echo "echo_demo.sh: $*" >&2; [ -n "${out:-}" ] && sed 's/^/  demo: /' "$out" >&2; exit 1; }
@@ -16,14 +17,7 @@ out=$(mktemp)
 trap 'kill -9 $pid 2>/dev/null; rm -f "$out"' EXIT
 exec "$@" --io "$engine" --port 0 --threads 2 >"$out" 2>&1 </dev/null &
 pid=$!
-port=""
-for _ in $(seq 200); do  # 20 s
-  port=$(grep -o "listening on 127\.0\.0\.1:[0-9]*" "$out" | cut -d: -f2)
-  [ -n "$port" ] && break
-  kill -0 $pid 2>/dev/null || fail "the demo ended before it listened"
-  sleep 0.1
-done
-[ -n "$port" ] || fail "the demo never said where it listens"
+port=$(wait_listening "$out" $pid 20) || fail "no port: see above"
 idle=$(threads)
 
 fds=()
