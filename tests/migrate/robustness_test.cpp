@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "../common/mutate.h"
+#include "files.h"
 #include "form_reader.h"
 #include "migrate.h"
 #include "pascal_lexer.h"
@@ -54,10 +54,7 @@ std::vector<Seed> loadSeeds() {
     for (const auto& f : files) {
       Kind kind;
       if (f.string().find("/expected/") != std::string::npos || !kindOf(f, kind)) continue;
-      std::ifstream in(f, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      seeds.push_back({f.string(), kind, f.extension().string(), ss.str()});
+      seeds.push_back({f.string(), kind, f.extension().string(), testing_support::readFile(f)});
     }
   }
   return seeds;

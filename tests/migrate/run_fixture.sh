@@ -7,10 +7,17 @@
 #                                   over it, or with the input (dry run)
 # For --write cases also: each changed file's backup equals its original; the dry run's diff,
 # applied with patch -p1, gives the same files as --write; a second run changes nothing.
+# Then the migrated code (the --write result, or the input with the dry run's diff applied) must
+# compile: every source file the migration changed is listed in CASE/compile, one per line, as
+#   fpc FILE            compiled with Free Pascal (mode delphi) against the component's Pascal
+#                       units, all of a case's units in one call (a program: a call of its own)
+#   gap FILE: REASON    not compiled, for the reason given; printed as a known gap on every run
+# (a changed source file missing from CASE/compile fails the case). Only when FPC and the Pascal
+# units are given.
 # UPDATE=1 rewrites the expected files from what the tool does (review them before committing).
-#   run_fixture.sh TOOL CASE_DIR WORK_DIR
+#   run_fixture.sh TOOL CASE_DIR WORK_DIR [FPC PASCAL_UNITS]
 set -euo pipefail
-tool=$1 case=$2 work=$3
+tool=$1 case=$2 work=$3 fpc=${4:-} units=${5:-}
 fail() { echo "FAIL ($(basename "$case")): $*" >&2; exit 1; }
 # CASE/input-from names another case whose input this one shares.
 input=$case/input
@@ -81,4 +88,91 @@ else
     diff -r "$input" "$work/tree" >&2 || fail "a dry run changed files"
   fi
 fi
-echo "PASS $(basename "$case")"
+# The migrated code compiles.
+compiled=0 gaps=0
+if [ -n "$fpc" ]; then
+  migrated=$work/migrated
+  mkdir -p "$migrated"
+  if [[ " ${args[*]} " == *" --write "* ]]; then  # What --write left, without its backups.
+    cp -a "$work/tree/." "$migrated/"
+    find "$migrated" -name '*.iocp-migrate.bak' -delete
+  else  # The input with the dry run's diff applied.
+    [ -d "$input" ] && cp -a "$input/." "$migrated/"
+    if [ -s "$work/out/stdout" ]; then
+      (cd "$migrated" && patch -s -p1 --binary --no-backup-if-mismatch <"$work/out/stdout") >&2 ||
+        fail "the dry run's diff does not apply to the input"
+    fi
+  fi
+  changed=()
+  if [ -d "$input" ]; then
+    while IFS= read -r -d '' f; do
+      f=${f#./}
+      case ${f,,} in *.pas|*.pp|*.inc|*.dpr|*.lpr|*.dpk|*.cpp|*.cc|*.c|*.h|*.hpp) ;; *) continue ;; esac
+      cmp -s "$migrated/$f" "$input/$f" || changed+=("$f")
+    done < <(cd "$migrated" && find . -type f -print0 | sort -z)
+  fi
+  declare -A listed=()
+  pascal_units=() pascal_programs=()
+  if [ -f "$case/compile" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+      line=${line%$'\r'}
+      [[ -z "$line" || "$line" == \#* ]] && continue
+      kind=${line%% *} rest=${line#* }
+      case $kind in
+        fpc)
+          file=$rest
+          [ -f "$migrated/$file" ] || fail "compile: $file is not in the migrated tree"
+          case ${file,,} in
+            *.dpr|*.lpr) pascal_programs+=("$file") ;;
+            *) pascal_units+=("$file") ;;
+          esac ;;
+        gap)
+          file=${rest%%: *}
+          [ "$file" != "$rest" ] || fail "compile: a gap needs its reason: $line"
+          [ -f "$migrated/$file" ] || fail "compile: $file is not in the migrated tree"
+          echo "KNOWN GAP ($(basename "$case")): $file is not compiled: ${rest#*: }"
+          gaps=$((gaps + 1)) ;;
+        *) fail "compile: unknown line: $line" ;;
+      esac
+      listed[$file]=1
+    done <"$case/compile"
+  fi
+  for f in "${changed[@]}"; do
+    [ -n "${listed[$f]:-}" ] || fail "$f was changed by the migration but is neither compiled nor a known gap in $(basename "$case")/compile"
+  done
+  build=$work/fpc
+  mkdir -p "$build/units"
+  compile() {  # compile MAIN: Free Pascal on one main file, the migrated files' folders on the unit path.
+    local dirs=() f
+    for f in "${pascal_units[@]}" "${pascal_programs[@]}"; do dirs+=("-Fu$migrated/$(dirname "$f")"); done
+    "$fpc" -Mdelphi -Cn -vew -FU"$build/units" -Fu"$units" "${dirs[@]}" -o"$build/$(basename "${1%.*}")" "$1" \
+      >"$build/log" 2>&1 || { cat "$build/log" >&2; fail "the migrated code does not compile with Free Pascal: $1"; }
+  }
+  if [ ${#pascal_units[@]} -gt 0 ]; then  # One program that uses every unit.
+    {
+      echo "program fixture_units;"
+      printf 'uses '
+      first=1
+      for f in "${pascal_units[@]}"; do
+        name=$(basename "$f"); name=${name%.*}
+        [ $first = 1 ] || printf ', '
+        printf '%s' "$name"
+        first=0
+      done
+      echo ";"
+      echo "begin"
+      echo "end."
+    } >"$build/fixture_units.dpr"
+    compile "$build/fixture_units.dpr"
+    compiled=$((compiled + ${#pascal_units[@]}))
+  fi
+  for f in "${pascal_programs[@]}"; do
+    compile "$migrated/$f"
+    compiled=$((compiled + 1))
+  done
+fi
+if [ -n "$fpc" ]; then
+  echo "PASS $(basename "$case") (compiled: $compiled files, known gaps: $gaps)"
+else
+  echo "PASS $(basename "$case")"
+fi
