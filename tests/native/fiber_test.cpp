@@ -95,19 +95,23 @@ TEST(Fiber, ExceptionsThrownAndCaughtInsideAFiberStayInside) {
   EXPECT_EQ(caught, 3);
 }
 
-TEST(Fiber, ManyFibersInterleaveOnTwoThreads) {
+// 200 fibers parked at once, resumed round after round, each round on a new thread: every fiber
+// finds its own stack again after each park, whichever thread resumes it.
+TEST(Fiber, ManyFibersInterleaveOnChangingThreads) {
   constexpr int kFibers = 200, kParks = 20;
-  std::atomic<int> steps{0};
+  std::atomic<int> steps{0}, wrong{0};
   std::vector<std::unique_ptr<Fiber>> fibers;
   for (int i = 0; i < kFibers; ++i) {
-    fibers.push_back(std::make_unique<Fiber>(64 * 1024, [&] {
+    fibers.push_back(std::make_unique<Fiber>(64 * 1024, [&, i] {
+      volatile int mine = i * 1000;  // On this fiber's stack.
       for (int p = 0; p < kParks; ++p) {
         ++steps;
+        mine = mine + 1;
         Fiber::park();
+        if (mine != i * 1000 + p + 1) ++wrong;
       }
     }));
   }
-  // Two threads take turns: even rounds on one, odd rounds on the other.
   for (int round = 0; round <= kParks; ++round) {
     std::thread t([&] {
       for (auto& f : fibers) {
@@ -118,6 +122,7 @@ TEST(Fiber, ManyFibersInterleaveOnTwoThreads) {
   }
   for (auto& f : fibers) EXPECT_TRUE(f->finished());
   EXPECT_EQ(steps.load(), kFibers * kParks);
+  EXPECT_EQ(wrong.load(), 0) << "a fiber found another stack after a park";
 }
 
 // Fiber::current() after a migration must be this thread's value, not one read before the park.
