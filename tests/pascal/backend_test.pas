@@ -29,7 +29,10 @@ begin
   AContext.Connection.IOHandler.WriteLn(AContext.Connection.IOHandler.ReadLn);
 end;
 
-{ True if AActive names what serves iohIOCP when io_uring was asked for (AIoUring) or not. }
+{ True if AActive names what serves iohIOCP when io_uring was asked for (AIoUring) or not; as
+  tests/common/backend_names.h: IOCP_BACKEND overrides the option, and io_uring refused by the
+  kernel is epoll with the reason, except where IOCP_REQUIRE_IO_URING=1 says this kernel serves
+  io_uring. }
 {$IFDEF MSWINDOWS}
 function NamesTheCompletionBackend(const AActive: string; AIoUring: Boolean): Boolean;
 begin
@@ -47,6 +50,8 @@ begin
   if Env = 'epoll' then AIoUring := False;
   if not AIoUring then
     Result := AActive = 'epoll'
+  else if GetEnvironmentVariable('IOCP_REQUIRE_IO_URING') = '1' then
+    Result := AActive = 'io_uring'  { This kernel serves io_uring: epoll instead is a failure. }
   else
     Result := (AActive = 'io_uring') or ((Length(AActive) > Length(Refused) + 1) and
       (Copy(AActive, 1, Length(Refused)) = Refused) and (AActive[Length(AActive)] = ')'));
