@@ -12,6 +12,7 @@
 
 #include "../common/mutate.h"
 #include "Iocp.h"
+#include "backend_names.h"
 #include "files.h"
 #include "server_fixture.h"
 
@@ -435,6 +436,13 @@ TEST_P(XmlConfigServes, ALoadedConfigurationEchoesALineAndSendsItsPayload) {
     io->WriteLn(io->ReadLn());
   };
   s.Active = true;
+  // What serves is what the file asked for: threads for iohDefault; for iohIOCP io_uring, or
+  // epoll with the reason where the kernel refuses it.
+  if (GetParam() == iohIOCP) {
+    EXPECT_TRUE(testing_support::namesTheCompletionBackend(s.ActiveBackend(), true)) << s.ActiveBackend();
+  } else {
+    EXPECT_EQ(s.ActiveBackend(), "threads");
+  }
   ASSERT_EQ(s.Bindings[0].IP, "127.0.0.1");
   ASSERT_NE(s.Bindings[0].Port, 0);
   {
