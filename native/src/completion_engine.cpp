@@ -172,7 +172,6 @@ void CompletionEngine::onTimer() {
 }
 
 void CompletionEngine::onIoThreadFailed(int group, int osError, const std::string& what) {
-  ioThreadFailures_.fetch_add(1, std::memory_order_relaxed);
   if (group >= 0 && group < ioThreadCount_) failedGroups_[static_cast<std::size_t>(group)].store(true);
   const bool last = liveIoThreads_.fetch_sub(1) == 1;
   std::string message = "I/O thread failed: " + what;
@@ -203,6 +202,7 @@ void CompletionEngine::onIoThreadFailed(int group, int osError, const std::strin
     }
   }
   for (auto& c : ending) c->endForIoThreadFailure(osError);
+  ioThreadFailures_.fetch_add(1);  // Last: once counted, the failure has been reported.
 }
 
 bool CompletionEngine::groupFailed(int group) const {
