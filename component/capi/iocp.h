@@ -160,7 +160,8 @@ typedef int (*iocp_context_event)(void* user, iocp_context* context);
    IOCP_ERR_*, IOCP_ERR_HANDLER for what a callback raised. Must not raise. */
 typedef void (*iocp_exception_event)(void* user, iocp_context* context, int code, const char* message,
                                      size_t length);
-/* A listener failed (binding index, or -1 when no binding is concerned). Must not raise. */
+/* A listener failed (binding index), or the engine did (-1: an iohIOCP I/O thread failed; the
+   message says what and which connections were closed). Must not raise. */
 typedef void (*iocp_listen_exception_event)(void* user, int binding, const char* message, size_t length);
 /* Before a binding is opened (binding index) or after all are (-1). Returns IOCP_OK, or
    IOCP_ERR_HANDLER to stop the activation. */
@@ -230,6 +231,7 @@ IOCP_API int iocp_context_disconnect(iocp_context* context, int notify_peer);
 #define IOCP_STAT_READS 10
 #define IOCP_STAT_WRITES 11
 #define IOCP_STAT_ENGINE_THREADS 12
+#define IOCP_STAT_IO_THREAD_FAILURES 13 /* iohIOCP I/O threads whose wait failed for good. */
 /* One counter of the running server (0 while inactive). Any thread. */
 IOCP_API int iocp_server_stat(iocp_server* server, int which, uint64_t* value);
 /* Finished connections that ended for `reason` ("peer closed", "heartbeat timeout", ...). */

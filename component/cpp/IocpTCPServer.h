@@ -169,6 +169,9 @@ struct TIocpServerStats {
   uint64_t Reads = 0;                     // Receives that returned data.
   uint64_t Writes = 0;                    // Write calls accepted.
   std::map<std::string, uint64_t> Closed;  // Finished connections by DisconnectReason().
+  // iohIOCP: I/O threads whose wait failed for good (each reported through OnListenException;
+  // the connections they alone served ended with DisconnectReason() "I/O thread failed").
+  uint64_t IOThreadFailures = 0;
 };
 
 // Server.KeepAlive: TCP keepalive probes on accepted connections (the OS's own dead-peer check).
@@ -229,6 +232,9 @@ class TIocpTCPServer {
   TIocpFraming Framing;  // How OnMessage's messages are delimited.
   TIdServerThreadEvent OnContextCreated;
   TIdServerThreadExceptionEvent OnException;
+  // A listener failed (bind, accept: ABinding is its binding), or the engine did (ABinding is
+  // null: an iohIOCP I/O thread failed; the message says what and what was closed). Any engine
+  // thread.
   TIdListenExceptionEvent OnListenException;
   TIdServerThreadEvent OnHeartbeat;  // Time to ping (Heartbeat); never concurrent with the
                                      // connection's handler. Write the ping with IOHandler.

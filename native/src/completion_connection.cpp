@@ -45,6 +45,14 @@ bool CompletionConnection::inHandler() const {
 
 CompletionConnection::~CompletionConnection() = default;  // socket_ closes itself if still open.
 
+void CompletionConnection::endForIoThreadFailure(int osError) {
+  // The reason first: a handler that sees the OS error must not end the connection as its own.
+  setReason(CloseReason::IoThreadFailed);
+  int none = 0;
+  if (osError != 0) osError_.compare_exchange_strong(none, osError);
+  disconnect(CloseReason::IoThreadFailed, false);
+}
+
 void CompletionConnection::notify(unsigned bits, bool onEngineThread) {
   if (!strand_.post(bits)) return;  // The owner will see the bits before it lets go.
   if (onEngineThread) services_.scheduler.dispatch(shared_from_this());

@@ -75,9 +75,16 @@ class CompletionConnection final : public StreamConnection,
 
   // Before start: the registered socket, and its OS handle (for Connection::handle()).
   void attach(std::unique_ptr<PortSocket> socket, net::SocketHandle handle) {
+    group_ = socket->group();
     socket_ = std::move(socket);
     setHandle(handle);
   }
+  // The port group its socket is bound to (PortSocket::group()). Set by attach, before the
+  // connection is registered; any thread after that.
+  int group() const { return group_; }
+  // The I/O thread serving it failed with `osError` (0 = unknown): end it with reason
+  // IoThreadFailed, dropping queued output (nothing can send it). Any thread.
+  void endForIoThreadFailure(int osError);
   void close() override;                            // Fiber only.
   void notify(unsigned bits, bool onEngineThread);  // Any thread.
   void runStrand();                                 // Only by the strand owner.
@@ -132,6 +139,7 @@ class CompletionConnection final : public StreamConnection,
 
   const CompletionServices services_;
   const int worker_;
+  int group_ = -1;
   std::unique_ptr<PortSocket> socket_;  // Strand only; null once closed.
   Strand strand_;
   // Strand-only state.

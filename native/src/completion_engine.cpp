@@ -9,6 +9,7 @@ namespace iocp_native {
 
 namespace {
 constexpr int kAcceptRetryMs = 100;  // Back-off when accepting runs out of descriptors or memory.
+thread_local bool tlRescuer = false;  // This I/O thread failed last: it runs the rescue loop.
 }  // namespace
 
 CompletionEngine::CompletionEngine(const EngineOptions& options, EngineHandler& handler)
@@ -16,7 +17,13 @@ CompletionEngine::CompletionEngine(const EngineOptions& options, EngineHandler& 
       handler_(handler),
       admission_(options.maxConnections),
       timers_([this](Clock::time_point when) {
-        if (port_) port_->armTimer(when);
+        if (rescuing_.load(std::memory_order_acquire)) {
+          std::lock_guard<std::mutex> lock(rescueMu_);
+          rescueTimer_ = when;
+          rescueCv_.notify_all();
+        } else if (port_) {
+          port_->armTimer(when);
+        }
       }),
       services_{*this, timers_, handler, options_, traffic_},
       nextId_(kFirstConnectionId) {}
@@ -46,7 +53,9 @@ std::vector<Endpoint> CompletionEngine::start() {
     w->thread = std::thread([this, wp = w.get()] { workLoop(*wp); });
     workers_.push_back(std::move(w));
   }
-  for (int i = 0; i < ioThreadCount_; ++i) ioThreads_.emplace_back([this] { port_->run(); });
+  failedGroups_ = std::make_unique<std::atomic<bool>[]>(static_cast<std::size_t>(ioThreadCount_));
+  liveIoThreads_ = ioThreadCount_;
+  for (int i = 0; i < ioThreadCount_; ++i) ioThreads_.emplace_back([this] { ioThreadBody(); });
   threadsRunning_ = static_cast<std::size_t>(ioThreadCount_ + options_.workThreads) +
                     port_->helperThreads();
   return bound;
@@ -73,6 +82,7 @@ bool CompletionEngine::stop(int waitMs) {
 
 EngineStats CompletionEngine::stats() const {
   EngineStats s = countersSnapshot(admission_, traffic_);
+  s.ioThreadFailures = ioThreadFailures_.load(std::memory_order_relaxed);
   if (port_) {  // Lives until the engine is destroyed; its counters are atomics.
     s.osReceivesPending = port_->pendingReceives();
     s.osReceiveBytesPending = port_->pendingReceiveBytes();
@@ -87,7 +97,12 @@ void CompletionEngine::shutdownThreads() {
   port_->stopAccepting();
   // Every connection has closed its socket by now; the port lets its outstanding OS operations
   // complete before the I/O threads leave.
-  port_->shutdown(static_cast<int>(ioThreads_.size()));
+  port_->shutdown(liveIoThreads_.load());
+  {
+    std::lock_guard<std::mutex> lock(rescueMu_);
+    rescueQuit_ = true;
+    rescueCv_.notify_all();
+  }
   for (std::thread& t : ioThreads_) t.join();
   for (auto& w : workers_) {
     {
@@ -156,6 +171,79 @@ void CompletionEngine::onTimer() {
   }
 }
 
+void CompletionEngine::onIoThreadFailed(int group, int osError, const std::string& what) {
+  if (group >= 0 && group < ioThreadCount_) failedGroups_[static_cast<std::size_t>(group)].store(true);
+  const bool last = liveIoThreads_.fetch_sub(1) == 1;
+  std::string message = "I/O thread failed: " + what;
+  if (last) {
+    {
+      std::lock_guard<std::mutex> lock(rescueMu_);
+      // Run what was posted and fire what is due at once: a post or a deadline given to the port
+      // just before this is not lost. The queue re-arms here from now on.
+      rescueWoken_ = true;
+      rescueTimer_ = Clock::now();
+      rescuing_.store(true, std::memory_order_release);
+    }
+    tlRescuer = true;
+    port_->stopAccepting();
+    message += "; no I/O thread is left: the server stops accepting and closes every connection";
+  } else {
+    threadsRunning_.fetch_sub(1);
+    message += group >= 0 ? "; the connections it served are closed, the other I/O threads keep serving"
+                          : "; the other I/O threads keep serving";
+  }
+  handler_.onListenError(kNoBinding, message);
+  // A connection admitted from now on checks groupFailed() itself (admit), so none is missed.
+  std::vector<std::shared_ptr<CompletionConnection>> ending;
+  for (Shard& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mu);
+    for (auto& entry : s.map) {
+      if (groupFailed(entry.second->group())) ending.push_back(entry.second);
+    }
+  }
+  for (auto& c : ending) c->endForIoThreadFailure(osError);
+  ioThreadFailures_.fetch_add(1);  // Last: once counted, the failure has been reported.
+}
+
+bool CompletionEngine::groupFailed(int group) const {
+  if (liveIoThreads_.load() <= 0) return true;
+  return group >= 0 && group < ioThreadCount_ && failedGroups_[static_cast<std::size_t>(group)].load();
+}
+
+void CompletionEngine::ioThreadBody() {
+  port_->run();
+  if (tlRescuer) rescueLoop();
+}
+
+void CompletionEngine::rescueLoop() {
+  std::unique_lock<std::mutex> lock(rescueMu_);
+  for (;;) {
+    if (rescueQuit_) return;
+    if (rescueWoken_) {
+      rescueWoken_ = false;
+      lock.unlock();
+      onPosted();
+      lock.lock();
+      continue;
+    }
+    if (rescueTimer_ <= Clock::now()) {
+      rescueTimer_ = Clock::time_point::max();  // popExpired re-arms (through the queue's arm).
+      lock.unlock();
+      onTimer();
+      lock.lock();
+      continue;
+    }
+    if (rescueTimer_ == Clock::time_point::max()) rescueCv_.wait(lock);
+    else rescueCv_.wait_until(lock, rescueTimer_);
+  }
+}
+
+void CompletionEngine::wakeRescue() {
+  std::lock_guard<std::mutex> lock(rescueMu_);
+  rescueWoken_ = true;
+  rescueCv_.notify_all();
+}
+
 void CompletionEngine::onPosted() {
   for (;;) {
     std::shared_ptr<CompletionConnection> conn;
@@ -192,6 +280,8 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
     releaseAdmission();
     return;
   }
+  // Its I/O thread failed while it was being set up (after onIoThreadFailed looked for it).
+  if (groupFailed(conn->group())) conn->endForIoThreadFailure(0);
   conn->notify(kEvStart, true);
 }
 
@@ -209,7 +299,8 @@ void CompletionEngine::post(std::shared_ptr<CompletionConnection> conn) {
     std::lock_guard<std::mutex> lock(postMu_);
     posted_.push_back(std::move(conn));
   }
-  port_->post();
+  if (rescuing_.load(std::memory_order_acquire)) wakeRescue();
+  else port_->post();
 }
 
 void CompletionEngine::queueOnWorkThread(std::shared_ptr<CompletionConnection> conn) {

@@ -6,7 +6,12 @@
 //                ──onAccepted──▶ admission ──▶ new connection, registered, started
 //                ──onTimer──▶ TimerQueue::popExpired ──▶ kEvTimer / kEvLiveness to the connections due
 //                ──onPosted──▶ strands handed over by foreign threads
+//                ──onIoThreadFailed──▶ the connections only that thread served end (IoThreadFailed)
 //   WorkOpThreads = N: strands run on N work threads instead (connection pinned to id % N).
+//
+// An I/O thread whose wait fails for good leaves; the others keep serving. When none is left, the
+// last one stays as a rescue loop: it stops accepting, ends every connection and runs their
+// strands and timers until the server is stopped, so every OnDisconnect still fires once.
 //
 // The engine owns its connections and is their ConnectionScheduler; they never call it otherwise.
 #pragma once
@@ -62,6 +67,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   void onAcceptFailed(std::size_t binding, int osError) override;
   void onTimer() override;
   void onPosted() override;
+  void onIoThreadFailed(int group, int osError, const std::string& what) override;
 
   // ConnectionScheduler.
   void dispatch(std::shared_ptr<CompletionConnection> conn) override;
@@ -70,6 +76,12 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
 
   void queueOnWorkThread(std::shared_ptr<CompletionConnection> conn);
   void workLoop(WorkThread& w);
+  void ioThreadBody();  // Port::run, then the rescue loop if this thread became the rescuer.
+  // No I/O thread is left: run posted strands and timers here until shutdownThreads().
+  void rescueLoop();
+  void wakeRescue();  // A post or a new timer deadline for the rescue loop.
+  // The I/O thread serving `group` has failed (or every one has): a connection of it must end.
+  bool groupFailed(int group) const;
   // Set up an admitted socket as a connection and start its handler; never throws.
   void admit(std::size_t binding, net::SocketHandle s, const Endpoint& peer, const Endpoint& local);
   void releaseAdmission();  // Give back a slot; wakes stop()/the destructor waiting for the last.
@@ -94,6 +106,16 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   std::atomic<uint64_t> nextId_;
   std::atomic<std::size_t> threadsRunning_{0};
   int ioThreadCount_ = 0;
+  std::atomic<int> liveIoThreads_{0};  // I/O threads still waiting on the port.
+  std::atomic<uint64_t> ioThreadFailures_{0};
+  std::unique_ptr<std::atomic<bool>[]> failedGroups_;  // Per port group (ioThreadCount_ of them).
+  // The rescue loop (no I/O thread left): posts and timer deadlines come here instead of the port.
+  std::atomic<bool> rescuing_{false};
+  std::mutex rescueMu_;
+  std::condition_variable rescueCv_;
+  Clock::time_point rescueTimer_ = Clock::time_point::max();  // Under rescueMu_.
+  bool rescueWoken_ = false;                                   // Under rescueMu_.
+  bool rescueQuit_ = false;                                    // Under rescueMu_.
   std::vector<std::thread> ioThreads_;
   std::vector<std::unique_ptr<WorkThread>> workers_;
   std::array<Shard, kShards> shards_;

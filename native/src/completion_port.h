@@ -55,6 +55,12 @@ class PortEvents {
   virtual void onAcceptFailed(std::size_t binding, int osError) = 0;
   virtual void onTimer() = 0;   // The deadline given to armTimer() has passed.
   virtual void onPosted() = 0;  // post() was called.
+  // This I/O thread's wait failed for good (`osError`, described by `what`); the thread leaves
+  // run() right after this returns and the port hands on whatever only it did (timers, posts,
+  // accepting) to a thread that is left. `group`: the connections that only this thread served
+  // (PortSocket::group()), or -1 where every thread serves every connection. Called before the
+  // port stops serving that group, so the callee can record why those connections end.
+  virtual void onIoThreadFailed(int group, int osError, const std::string& what) = 0;
 
  protected:
   ~PortEvents() = default;
@@ -83,6 +89,9 @@ class PortSocket {
   // Deregister and close the socket. Unfinished OS operations are cancelled; their completions
   // never reach the engine's connection. Idempotent.
   virtual void close() = 0;
+  // The I/O thread this socket is bound to (see PortEvents::onIoThreadFailed), or -1 where any
+  // I/O thread serves it. Fixed at attach. Any thread.
+  virtual int group() const = 0;
 };
 
 class Port {
@@ -95,22 +104,24 @@ class Port {
   // Accept again on a binding after onAcceptFailed. I/O thread.
   virtual void resumeAccept(std::size_t binding) = 0;
   // Stop accepting for good and close the listeners. An accept completing concurrently may still
-  // be reported once; the engine turns it away while stopping. Owner thread; idempotent.
+  // be reported once; the engine turns it away while stopping. Owner thread, or the last I/O
+  // thread when its wait failed (onIoThreadFailed); idempotent.
   virtual void stopAccepting() = 0;
   // Register an accepted socket for connection connId. Throws std::runtime_error (the socket is
   // then still the caller's). Any thread.
   virtual std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) = 0;
 
-  // The body of one I/O thread: waits for events and reports them until shutdown().
+  // The body of one I/O thread: waits for events and reports them until shutdown(), or until its
+  // wait fails for good (after PortEvents::onIoThreadFailed).
   virtual void run() = 0;
   // Make some I/O thread call onPosted() soon. Any thread.
   virtual void post() = 0;
   // Make some I/O thread call onTimer() once `when` has passed; max() disarms. Any thread; calls
   // are serialised by the caller (the engine's TimerQueue).
   virtual void armTimer(Clock::time_point when) = 0;
-  // Make run() return on all `ioThreads` I/O threads, after every socket's outstanding OS
-  // operations have completed (so none can touch freed memory). Owner thread, once, after every
-  // PortSocket has been closed and stopAccepting().
+  // Make run() return on the `ioThreads` I/O threads still in it, after every socket's
+  // outstanding OS operations have completed (so none can touch freed memory). Owner thread,
+  // once, after every PortSocket has been closed and stopAccepting().
   virtual void shutdown(int ioThreads) = 0;
   // Threads the port runs itself besides the I/O threads. Any thread.
   virtual std::size_t helperThreads() const = 0;

@@ -22,6 +22,7 @@ const char* toString(CloseReason reason) {
     case CloseReason::HeartbeatTimeout: return "heartbeat timeout";
     case CloseReason::IdleTimeout: return "idle timeout";
     case CloseReason::ProtocolLimit: return "protocol limit";
+    case CloseReason::IoThreadFailed: return "I/O thread failed";
   }
   return "unknown";
 }

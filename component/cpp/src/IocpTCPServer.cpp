@@ -217,6 +217,7 @@ TIocpServerStats TIocpTCPServer::Stats() const {
   r.BytesOut = s.bytesOut;
   r.Reads = s.reads;
   r.Writes = s.writes;
+  r.IOThreadFailures = s.ioThreadFailures;
   for (int i = 1; i < iocp_native::kCloseReasonCount; ++i) {  // 0 is "none".
     if (s.closed[i] != 0) r.Closed[iocp_native::toString(static_cast<iocp_native::CloseReason>(i))] = s.closed[i];
   }

@@ -39,8 +39,9 @@ enum class CloseReason : int {
   HeartbeatTimeout,  // Nothing arrived for Heartbeat.Timeout after a ping.
   IdleTimeout,       // No read or write call completed for the idle timeout.
   ProtocolLimit,     // The peer broke a limit (e.g. a line longer than MaxLineLength).
+  IoThreadFailed,    // The completion engine's I/O thread serving it failed (osError() says how).
 };
-constexpr int kCloseReasonCount = static_cast<int>(CloseReason::ProtocolLimit) + 1;
+constexpr int kCloseReasonCount = static_cast<int>(CloseReason::IoThreadFailed) + 1;
 const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed". Any thread.
 
 // What readLine does when no terminator arrives within maxLength bytes.

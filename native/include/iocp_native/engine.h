@@ -90,9 +90,14 @@ class EngineHandler {
   // waits (iohIOCP: on its strand, the fiber parked; iohDefault: on its thread, inside the wait),
   // never concurrently with the handler. Write the protocol's ping with conn.write. Must not throw.
   virtual void onHeartbeat(Connection& conn, void* state) { (void)conn, (void)state; }
-  // A listener failed (bind, listen or accept). Any thread. Must not throw.
+  // A listener failed (bind, listen or accept), or, with binding == kNoBinding, the engine itself
+  // did (an I/O thread of the completion engine failed: the connections it served are closed with
+  // CloseReason::IoThreadFailed, the other threads keep serving). Any thread. Must not throw.
   virtual void onListenError(std::size_t binding, const std::string& message) = 0;
 };
+
+// onListenError's binding for a failure that is not one listener's.
+constexpr std::size_t kNoBinding = static_cast<std::size_t>(-1);
 
 // Thrown by Engine::start when a binding cannot be set up.
 class BindError : public std::runtime_error {
@@ -117,6 +122,7 @@ struct EngineStats {
   uint64_t bytesIn = 0, bytesOut = 0;  // Received; written by handlers and from outside.
   uint64_t reads = 0, writes = 0;      // Receives that returned data; write calls accepted.
   uint64_t closed[kCloseReasonCount] = {};  // Finished connections by CloseReason.
+  uint64_t ioThreadFailures = 0;  // Completion engine: I/O threads whose wait failed for good.
 };
 
 class Engine {

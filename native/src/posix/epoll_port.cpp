@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "../fault_injection.h"
 #include "linux_ports.h"
 
 namespace iocp_native {
@@ -46,6 +47,7 @@ class EpollSocket final : public PortSocket {
     net::closeSocket(fd_);
     fd_ = -1;
   }
+  int group() const override { return -1; }  // One epoll: any I/O thread serves any connection.
 
  private:
   const int epfd_;
@@ -105,9 +107,16 @@ class EpollPort final : public Port {
     std::array<epoll_event, kMaxEvents> events;
     std::array<IoEvent, kMaxEvents> io;
     for (;;) {
-      const int n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);
+      int err = 0;
+      int n = -1;
+      if (!fault::takeIoWaitFailure(&err)) {
+        n = epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), -1);
+        if (n < 0) err = errno;
+      }
       if (n < 0) {
-        if (errno == EINTR) continue;
+        if (err == EINTR) continue;
+        // The epoll is shared: the other I/O threads go on serving every connection.
+        events_.onIoThreadFailed(-1, err, "epoll_wait failed: " + net::errorText(err));
         return;
       }
       bool quit = false;

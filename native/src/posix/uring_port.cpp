@@ -17,6 +17,11 @@
 // Flow control: a connection whose handler does not read holds at most kMaxQueued pool buffers;
 // then its receive is cancelled, and armed again once the handler has read. When the pool runs dry
 // the kernel ends a receive with ENOBUFS; that connection is armed again once buffers come back.
+//
+// A ring whose wait fails for good: its thread tells the engine (which ends the ring's
+// connections), marks the ring failed and leaves. From then on nothing is prepared on it: a
+// socket of it is shut down and closed directly by whoever closes it, and the port's duties (the
+// post and timer eventfds, the listeners), held by one ring at a time, go to a ring that is left.
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -28,13 +33,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
 
+#include "../fault_injection.h"
 #include "linux_ports.h"
 
 namespace iocp_native {
@@ -91,6 +96,7 @@ struct SocketState {
 };
 
 struct Ring {
+  int index = 0;  // Its I/O thread's group (PortSocket::group()).
   io_uring uring{};
   bool uringReady = false;
   io_uring_buf_ring* pool = nullptr;  // The provided-buffer ring (kPoolBuffers entries).
@@ -101,6 +107,13 @@ struct Ring {
   std::mutex mailMu;
   std::vector<std::shared_ptr<SocketState>> mail;  // Sockets whose state changed elsewhere.
   bool mailSignalled = false;                      // Under mailMu.
+  // Under mailMu: take on the port's duties (UringPort::armDuties) at the next look at the mail.
+  bool adoptDuties = false;
+  // Set under mailMu by the ring's thread when its wait failed for good; read anywhere.
+  std::atomic<bool> failed{false};
+  // Under mailMu: sockets closed after the ring failed; their operations' self-references are
+  // dropped once the ring is gone (destructor).
+  std::vector<std::shared_ptr<SocketState>> abandoned;
   std::vector<std::shared_ptr<SocketState>> starved;  // Ring thread: ended by ENOBUFS.
   std::atomic<long> outstanding{0};   // Socket operations with the kernel (receive, send, cancel).
   std::atomic<std::size_t> armedReceives{0};
@@ -143,6 +156,7 @@ class UringSocket final : public PortSocket {
     if (!st_->closed) ::shutdown(st_->fd, SHUT_WR);
   }
   void close() override;
+  int group() const override { return st_->ring.index; }
 
  private:
   UringPort& port_;
@@ -156,19 +170,21 @@ class UringPort final : public Port {
   ~UringPort() override {
     const bool drained = [this] {
       for (const Ring& r : rings_) {
-        if (r.outstanding.load() > 0) return false;
+        if (r.outstanding.load() > 0 && !r.failed) return false;
       }
       return true;
     }();
     for (Ring& r : rings_) {
       if (r.uringReady) io_uring_queue_exit(&r.uring);
       if (r.mailFd >= 0) ::close(r.mailFd);
-      // Gave up waiting for cancelled operations: the kernel may still write into the pool.
-      if (drained) {
+      // Gave up waiting for cancelled operations: the kernel may still write into the pool. (A
+      // failed ring's operations were cancelled when its thread ended, and its sockets shut down.)
+      if (drained || r.failed) {
         std::free(r.poolMemory);
         std::free(r.pool);
       }
       for (auto& st : r.mail) releaseFd(*st);
+      for (auto& st : r.abandoned) st->recvKeep.reset(), st->sendKeep.reset();
     }
     for (int l : listeners_) net::closeSocket(l);
     for (int fd : {wakeFd_, postFd_, timerFd_}) {
@@ -185,9 +201,11 @@ class UringPort final : public Port {
       *why = "cannot create eventfd/timerfd: " + errorName(errno);
       return false;
     }
-    for (Ring& r : rings_) {
-      if (!initRing(r, why)) return false;
+    for (std::size_t i = 0; i < rings_.size(); ++i) {
+      rings_[i].index = static_cast<int>(i);
+      if (!initRing(rings_[i], why)) return false;
     }
+    rings_[0].adoptDuties = true;
     return true;
   }
 
@@ -205,7 +223,13 @@ class UringPort final : public Port {
   }
 
   std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) override {
-    Ring& r = rings_[nextRing_.fetch_add(1) % rings_.size()];
+    Ring* ring = nullptr;
+    for (std::size_t k = 0; k < rings_.size() && ring == nullptr; ++k) {
+      Ring& r = rings_[nextRing_.fetch_add(1) % rings_.size()];
+      if (!r.failed.load()) ring = &r;
+    }
+    if (ring == nullptr) throw std::runtime_error("every io_uring ring has failed");
+    Ring& r = *ring;
     auto st = std::make_shared<SocketState>(r, static_cast<int>(s), connId);
     auto socket = std::make_unique<UringSocket>(*this, st);
     changed(st);  // Arms the receive.
@@ -217,17 +241,14 @@ class UringPort final : public Port {
     if (index >= rings_.size()) return;  // More threads than rings: nothing to serve.
     Ring& r = rings_[index];
     if (!enableRing(r)) {
-      std::fprintf(stderr, "iocp: enabling an io_uring ring failed: %s\n", errorName(errno).c_str());
+      const int err = errno;
+      failRing(r, err, "enabling an io_uring ring failed: " + errorName(err));
       return;
     }
     tlRing = &r;
     armPort(r, kWakeToken, wakeFd_);
     armPort(r, kMailToken, r.mailFd);
-    if (index == 0) {
-      armPort(r, kPostToken, postFd_);
-      armPort(r, kTimerToken, timerFd_);
-      for (std::size_t i = 0; i < listeners_.size(); ++i) armPort(r, kListenerToken + i, listeners_[i]);
-    }
+    takeDuties(r);
     std::vector<IoEvent> io;
     io.reserve(256);
     Clock::time_point quitBy{};
@@ -239,10 +260,12 @@ class UringPort final : public Port {
         io_uring_cqe* unused = nullptr;
         io_uring_submit_and_wait_timeout(&r.uring, &unused, 1, &ts, nullptr);
       } else {
-        const int rc = io_uring_submit_and_wait(&r.uring, 1);
+        int injected = 0;
+        const int rc = fault::takeIoWaitFailure(&injected) ? -injected : io_uring_submit_and_wait(&r.uring, 1);
         if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY && rc != -ETIME) {
-          std::fprintf(stderr, "iocp: io_uring_enter failed: %s\n", errorName(-rc).c_str());
-          break;
+          tlRing = nullptr;
+          failRing(r, -rc, "io_uring_enter failed: " + errorName(-rc));
+          return;
         }
       }
       io.clear();
@@ -280,7 +303,8 @@ class UringPort final : public Port {
   std::size_t pendingSends() const override { return pendingSends_.load(); }
 
   // A socket's state changed (receive wanted, send queued, closed): the ring's thread prepares
-  // what it needs, now if this is that thread, else through the mailbox.
+  // what it needs, now if this is that thread, else through the mailbox; on a failed ring the
+  // caller settles it at once (abandon).
   void changed(const std::shared_ptr<SocketState>& st) {
     Ring& r = st->ring;
     if (tlRing == &r) {
@@ -290,11 +314,15 @@ class UringPort final : public Port {
     bool signal = false;
     {
       std::lock_guard<std::mutex> lock(r.mailMu);
-      r.mail.push_back(st);
-      if (!r.mailSignalled) signal = r.mailSignalled = true;
+      if (!r.failed.load()) {
+        r.mail.push_back(st);
+        if (!r.mailSignalled) signal = r.mailSignalled = true;
+      }
     }
     if (signal) {
       signalEventFd(r.mailFd);
+    } else if (r.failed.load()) {
+      abandon(r, st);
     }
   }
 
@@ -370,6 +398,63 @@ class UringPort final : public Port {
       e = io_uring_get_sqe(&r.uring);
     }
     return e;
+  }
+
+  // The ring's thread: its wait failed for good. The engine ends the ring's connections first
+  // (so they end for this reason), then the ring stops taking notes and its duties move on.
+  void failRing(Ring& r, int err, const std::string& what) {
+    events_.onIoThreadFailed(r.index, err, what);
+    std::vector<std::shared_ptr<SocketState>> notes;
+    {
+      std::lock_guard<std::mutex> lock(r.mailMu);
+      r.failed.store(true);
+      notes.swap(r.mail);
+      r.adoptDuties = false;
+    }
+    for (auto& st : notes) abandon(r, st);
+    if (dutyRing_.load() != r.index) return;
+    for (Ring& other : rings_) {  // Hand the duties to a ring that is left, if any.
+      std::lock_guard<std::mutex> lock(other.mailMu);
+      if (other.failed.load()) continue;
+      other.adoptDuties = true;
+      dutyRing_.store(other.index);
+      other.mailSignalled = true;
+      signalEventFd(other.mailFd);
+      return;
+    }
+    dutyRing_.store(-1);
+  }
+
+  // Any thread: a socket of a failed ring. Nothing is prepared on the ring any more: a queued send
+  // fails, and a closed socket is shut down (its operations still with the kernel end) and closed.
+  void abandon(Ring& r, const std::shared_ptr<SocketState>& st) {
+    {
+      std::lock_guard<std::mutex> lock(st->mu);
+      if (st->sendQueued) {
+        st->sendQueued = false;
+        st->sendError.store(ECONNABORTED);
+        finishSend(*st);
+      }
+      if (!st->closed || st->fdClosed) return;
+      ::shutdown(st->fd, SHUT_RDWR);
+      releaseFd(*st);
+    }
+    std::lock_guard<std::mutex> lock(r.mailMu);
+    r.abandoned.push_back(st);
+  }
+
+  // The ring's thread: arm the port's duties here if they were handed to this ring.
+  void takeDuties(Ring& r) {
+    {
+      std::lock_guard<std::mutex> lock(r.mailMu);
+      if (!r.adoptDuties) return;
+      r.adoptDuties = false;
+    }
+    dutyRing_.store(r.index);
+    armPort(r, kPostToken, postFd_);
+    armPort(r, kTimerToken, timerFd_);
+    if (!accepting_) return;
+    for (std::size_t i = 0; i < listeners_.size(); ++i) armPort(r, kListenerToken + i, listeners_[i]);
   }
 
   void armPort(Ring& r, uint64_t token, int fd) {
@@ -534,6 +619,7 @@ class UringPort final : public Port {
       }
       for (auto& st : notes) sync(r, st);
       if (rearm) armPort(r, token, r.mailFd);
+      takeDuties(r);
     } else if (token == kPostToken) {
       uint64_t count;
       (void)!::read(postFd_, &count, sizeof count);
@@ -570,6 +656,7 @@ class UringPort final : public Port {
   std::vector<Ring> rings_;
   std::atomic<std::size_t> nextRing_{0};
   std::atomic<std::size_t> nextRunner_{0};
+  std::atomic<int> dutyRing_{0};  // The ring that polls the post and timer eventfds and listeners.
   int wakeFd_ = -1, postFd_ = -1, timerFd_ = -1;
   std::vector<int> listeners_;
   std::atomic<bool> accepting_{true};
@@ -610,7 +697,7 @@ long UringSocket::receive(char* dst, std::size_t n, int* err) {
     return -1;
   }
   if (eof) return 0;
-  *err = EWOULDBLOCK;
+  *err = st.ring.failed.load() ? ECONNABORTED : EWOULDBLOCK;  // A failed ring reports nothing more.
   return -1;
 }
 
@@ -620,6 +707,10 @@ long UringSocket::send(const char* src, std::size_t n, int* err) {
     std::lock_guard<std::mutex> lock(st.mu);
     if (st.closed) {
       *err = ENOTSOCK;
+      return -1;
+    }
+    if (st.ring.failed.load()) {  // Nothing would ever send it.
+      *err = ECONNABORTED;
       return -1;
     }
     if (st.sendPending.load(std::memory_order_acquire)) {  // One at a time: order on the wire.

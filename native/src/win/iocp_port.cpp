@@ -2,6 +2,8 @@
 // socket or listener they belong to, posted packets (post, timer, quit) and the drained shutdown.
 #include "iocp_port.h"
 
+#include "fault_injection.h"
+
 #include <array>
 #include <cstdio>
 #include <stdexcept>
@@ -43,17 +45,28 @@ std::unique_ptr<PortSocket> IocpPort::attach(net::SocketHandle s, uint64_t connI
 }
 
 void IocpPort::run() {
-  while (pump(INFINITE)) {
+  for (;;) {
+    int err = 0;
+    const Pumped p = fault::takeIoWaitFailure(&err) ? Pumped::Failed : pump(INFINITE, &err);
+    if (p == Pumped::Quit) return;
+    if (p == Pumped::Failed) {
+      // The port is shared: the other I/O threads go on serving every connection.
+      events_.onIoThreadFailed(-1, err, "GetQueuedCompletionStatusEx failed: " + net::errorText(err));
+      return;
+    }
   }
 }
 
-bool IocpPort::pump(DWORD timeoutMs) {
+IocpPort::Pumped IocpPort::pump(DWORD timeoutMs, int* err) {
   std::array<OVERLAPPED_ENTRY, kBatch> entries;
   ULONG n = 0;
   if (!GetQueuedCompletionStatusEx(port_, entries.data(), kBatch, &n, timeoutMs, FALSE)) {
-    return GetLastError() == WAIT_TIMEOUT;  // Anything else: the port is gone.
+    const DWORD e = GetLastError();
+    if (e == WAIT_TIMEOUT) return Pumped::Stay;
+    *err = static_cast<int>(e);  // Anything else: the port is gone.
+    return Pumped::Failed;
   }
-  bool stay = true;
+  Pumped result = Pumped::Stay;
   for (ULONG i = 0; i < n; ++i) {
     switch (entries[i].lpCompletionKey) {
       case kIoKey:
@@ -70,13 +83,13 @@ bool IocpPort::pump(DWORD timeoutMs) {
       case kQuitKey:
         // Pass it on, so every I/O thread sees one, whichever thread dequeues it.
         postPacket(kQuitKey);
-        stay = false;
+        result = Pumped::Quit;
         break;
       default:
         break;
     }
   }
-  return stay;
+  return result;
 }
 
 void IocpPort::complete(Op& op, DWORD bytes) {
@@ -156,7 +169,9 @@ void IocpPort::shutdown(int ioThreads) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(kShutdownWaitMs);
   while (outstanding_.load() > 0 && Clock::now() < deadline) {
     if (ioThreads == 0) {
-      pump(50);  // No I/O thread was started: collect the completions here.
+      // No I/O thread was started, or none is left: collect the completions here.
+      int err = 0;
+      if (pump(50, &err) == Pumped::Failed) break;  // The port itself is gone: nothing will come.
     } else {
       std::unique_lock<std::mutex> lock(drainMu_);
       drained_.wait_until(lock, deadline, [this] { return outstanding_.load() == 0; });

@@ -133,6 +133,7 @@ class IocpSocket final : public PortSocket {
     if (st_->s != INVALID_SOCKET) net::shutdownWrite(static_cast<net::SocketHandle>(st_->s));
   }
   void close() override;
+  int group() const override { return -1; }  // One port: any I/O thread serves any connection.
 
  private:
   std::shared_ptr<SocketState> st_;
@@ -164,8 +165,9 @@ class IocpPort final : public Port {
   int startSend(const std::shared_ptr<SocketState>& st, bool continuing);
 
  private:
-  // Dequeue and handle one batch of completions. Returns false when this thread must leave.
-  bool pump(DWORD timeoutMs);
+  // Dequeue and handle one batch of completions (or none by timeoutMs).
+  enum class Pumped { Stay, Quit, Failed };  // Quit: shutdown's packet; Failed: *err says why.
+  Pumped pump(DWORD timeoutMs, int* err);
   void complete(Op& op, DWORD bytes);
   static int errorOf(SocketState& st, Op& op);  // The Winsock error behind a failed operation.
   void completeAccept(Listener::AcceptOp& op);
