@@ -20,8 +20,9 @@ if [ $# -lt 1 ]; then
 fi
 
 me=$(basename "$0")
-read_timeout=5  # seconds to wait for an expected line
-quiet_time=0.5  # seconds a client must stay silent when nothing is expected
+read_timeout=30  # seconds to wait for an expected line (only a broken server waits this long)
+quiet_time=0.5  # seconds a client must stay silent when nothing is expected; a line that came
+                # later is caught by the next expect on that client, which must see its own reply
 checks=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/timechat-test.XXXXXX")
 server_pid=""
@@ -58,18 +59,18 @@ ok() {
 
 mkfifo "$work/stdin" || fail "mkfifo"
 exec {stdin_fd}<>"$work/stdin"  # held open until the end: closing it is the server's EOF
-timeout -k 5 120 "$@" --port 0 <"$work/stdin" >"$work/out" 2>&1 {stdin_fd}>&- &
+timeout -k 5 300 "$@" --port 0 <"$work/stdin" >"$work/out" 2>&1 {stdin_fd}>&- &
 server_pid=$!
 
 port=""
-for _ in $(seq 100); do
+for _ in $(seq 300); do  # 30 s: only a server that never listens waits this long
   port=$(tr -d '\r' <"$work/out" | sed -n 's/^listening on port \([0-9][0-9]*\)$/\1/p' | head -n 1)
   [ -n "$port" ] && break
   kill -0 "$server_pid" 2>/dev/null || fail "the server exited before listening"
   sleep 0.1
 done
 if [ -z "$port" ] || [ "$port" -eq 0 ]; then
-  fail "no line 'listening on port N' (N > 0) within 10 s"
+  fail "no line 'listening on port N' (N > 0) within 30 s"
 fi
 ok "server listening on port $port"
 
@@ -194,11 +195,11 @@ send alice "SAY still here";      expect alice "MSG alice: still here"
 
 exec {stdin_fd}>&-
 expect_closed alice
-for _ in $(seq 150); do
+for _ in $(seq 600); do
   kill -0 "$server_pid" 2>/dev/null || break
   sleep 0.1
 done
-kill -0 "$server_pid" 2>/dev/null && fail "the server still runs 15 s after its standard input ended"
+kill -0 "$server_pid" 2>/dev/null && fail "the server still runs 60 s after its standard input ended"
 wait "$server_pid"
 status=$?
 server_pid=""
