@@ -139,7 +139,7 @@ var
 begin
   C := TIocpTCPClient.Create(nil);
   try
-    C.ReadTimeout := 5000;
+    C.ReadTimeout := 30000;  { Only a broken server makes a read wait this long. }
     C.Connect('127.0.0.1', Port);
     C.IOHandler.WriteLn(Line);
     Result := C.IOHandler.ReadLn;
