@@ -244,7 +244,8 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
     ASSERT_TRUE(s.valid());
     ASSERT_TRUE(waitUntil([&] { return (iocp() ? wrote : entered).load() == i + 1; })) << "iteration " << i;
     if (iocp() && readersWaitOnOverlappedReceives()) {
-      waitUntil([&] { return server->Stats().OSReceivesPending == 1; }, 1000);
+      // The handler parks in ReadLn on a zero-byte receive: it comes, however long it takes.
+      ASSERT_TRUE(waitUntil([&] { return server->Stats().OSReceivesPending == 1; })) << "iteration " << i;
       const TIocpServerStats st = server->Stats();
       bothOutstanding += st.OSReceivesPending == 1 && st.OSSendsPending == 1;
     }
@@ -276,37 +277,53 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
 
 // Three causes land together: the heartbeat times the silent peer out after about 4 ms, while
 // the test disconnects the context from its own thread and the peer closes, after a delay that
-// sweeps across that moment. Whichever wins, OnDisconnect fires exactly once.
+// sweeps across that moment. Whichever wins, OnDisconnect fires exactly once. Several clients run
+// the loop side by side, each on its own connection, so the sweep's waits overlap.
 TEST_P(DisconnectOnce, PeerCloseLocalDisconnectAndHeartbeatTimeoutRacing) {
-  constexpr int kLoops = 1000;
+  constexpr int kLoops = 1000, kClients = 8;
   instrument();
   server->Heartbeat.Enabled = true;
   server->Heartbeat.Interval = 2;
   server->Heartbeat.Timeout = 2;
-  std::atomic<TIocpContext*> current{nullptr};
-  std::atomic<int> executing{0};
+  std::mutex executingMu;
+  std::set<int> executing;  // Peer ports of the connections whose handler has started.
   server->OnExecute = [&](TIocpContext* c) {
-    current = c;
-    ++executing;
+    {
+      std::lock_guard<std::mutex> lock(executingMu);
+      executing.insert(c->Binding->PeerPort);
+    }
     c->Connection->IOHandler->ReadLn();  // The peer never sends.
   };
   const uint16_t port = start();
-  for (int i = 0; i < kLoops; ++i) {
-    RawSocket s("127.0.0.1", port);
-    ASSERT_TRUE(s.valid());
-    ASSERT_TRUE(waitUntil([&] { return executing.load() == i + 1; })) << "iteration " << i;
-    std::this_thread::sleep_for(std::chrono::microseconds(200 * (i % 30)));  // 0 .. 5.8 ms
-    if (i % 2) s.close();  // Half the time the peer's FIN goes first.
-    {
-      // The context is alive until its OnDisconnect has run; that is what the lock ensures here.
-      auto& list = server->Contexts->LockList();
-      if (std::find(list.begin(), list.end(), current.load()) != list.end()) {
-        current.load()->Connection->Disconnect();
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = t; i < kLoops; i += kClients) {
+        RawSocket s("127.0.0.1", port);
+        ASSERT_TRUE(s.valid());
+        const int peerPort = s.localPort();
+        ASSERT_TRUE(waitUntil([&] {
+          std::lock_guard<std::mutex> lock(executingMu);
+          return executing.count(peerPort) == 1;
+        })) << "iteration " << i;
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * (i % 30)));  // 0 .. 5.8 ms
+        if (i % 2) s.close();  // Half the time the peer's FIN goes first.
+        {
+          // A context in the list is alive until its OnDisconnect has run; the port tells ours
+          // from another client's (a freed context's address may be reused).
+          auto& list = server->Contexts->LockList();
+          for (TIocpContext* c : list) {
+            if (c->Binding->PeerPort == peerPort) c->Connection->Disconnect();
+          }
+          server->Contexts->UnlockList();
+        }
+        s.close();
+        std::lock_guard<std::mutex> lock(executingMu);
+        executing.erase(peerPort);  // The port may come again for a later connection.
       }
-      server->Contexts->UnlockList();
-    }
-    s.close();
+    });
   }
+  for (std::thread& t : clients) t.join();
   expectEachOnce(kLoops, std::set<std::string>{"peer closed", "local disconnect", "heartbeat timeout"});
   std::lock_guard<std::mutex> lock(mu);
   std::printf("[ figures  ] %s: causes that won out of %d: ", iocp() ? "iohIOCP" : "iohDefault", kLoops);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <numeric>
 
+#include "calibration.h"
 #include "server_fixture.h"
 
 using namespace Iocp;
@@ -100,25 +101,33 @@ TEST_P(Stream, MaxLineLengthSplitsWithMaSplit) {
   EXPECT_EQ(s.recvLine(5000), "[ABCDEFG] split=0");
 }
 
+// ReadTimeout is a time: never early, and late only by what the machine makes any wait late.
 TEST_P(Stream, ReadLnTimeoutReturnsEmptyAndSetsReadLnTimedout) {
-  server->OnConnect = [](TIocpContext* c) { c->Connection->IOHandler->ReadTimeout = 200; };
-  server->OnExecute = [](TIocpContext* c) {
+  constexpr int kReadTimeout = 200;
+  std::atomic<long long> waitedMs{-1};
+  const auto stop = stopAtEnd();
+  server->OnConnect = [](TIocpContext* c) { c->Connection->IOHandler->ReadTimeout = kReadTimeout; };
+  server->OnExecute = [&](TIocpContext* c) {
     auto* io = c->Connection->IOHandler;
     const auto t0 = std::chrono::steady_clock::now();
     const std::string line = io->ReadLn();
     if (io->ReadLnTimedout) {
-      io->WriteLn("timedout after " + std::to_string(msSince(t0) / 100) + "00ms, line='" + line +
-                  "' buffered=" + std::to_string(io->InputBuffer()->Size()));
+      waitedMs = msSince(t0);
+      io->WriteLn("timedout, line='" + line + "' buffered=" + std::to_string(io->InputBuffer()->Size()));
     } else {
       io->WriteLn("line " + line);
     }
   };
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);
+  LatenessProbe probe;
   s.send("partial");  // No terminator: stays buffered across the timeout.
-  EXPECT_EQ(s.recvLine(5000), "timedout after 200ms, line='' buffered=7");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "timedout, line='' buffered=7");
+  probe.stop();
+  EXPECT_GE(waitedMs.load(), kReadTimeout);
+  EXPECT_LE(waitedMs.load(), kReadTimeout + probe.allowedLatenessMs(kReadTimeout)) << probe.describe();
   s.send(" line\n");
-  EXPECT_EQ(s.recvLine(5000), "line partial line");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "line partial line");
 }
 
 TEST_P(Stream, ReadBytesRaisesReadTimeoutAndKeepsBufferedBytes) {
@@ -333,27 +342,36 @@ TEST_P(Stream, BindingsReportBothEnds) {
 
 // A line and the peer's FIN that land together, while the only I/O thread is busy elsewhere, come
 // in one readiness report: after the line, the next ReadLn must still see the close (the engine
-// may not wait for another edge that will never come).
+// may not wait for another edge that will never come). The order is made by handshakes: b's
+// handler holds the I/O thread until a's line and FIN have been sent.
 TEST_P(Stream, ALineAndTheCloseArrivingTogetherEndTheConnection) {
   server->IOHandlerOptions.IOCP.IOCPThreads = 1;
-  std::atomic<int> disconnected{0};
+  std::atomic<int> disconnected{0}, reading{0};
+  std::atomic<bool> holding{false}, release{false};
   const auto stop = stopAtEnd();
-  server->OnExecute = [this](TIocpContext* c) {
+  server->OnExecute = [&](TIocpContext* c) {
+    ++reading;
     const std::string line = c->Connection->IOHandler->ReadLn();
-    if (line == "block") std::this_thread::sleep_for(std::chrono::milliseconds(400));  // Holds the thread.
-    else log.add(line);
+    if (line == "block") {
+      holding = true;  // On the only I/O thread (iohIOCP): nothing else runs until released.
+      waitUntil([&] { return release.load(); });
+    } else {
+      log.add(line);
+    }
   };
   server->OnDisconnect = [&](TIocpContext*) { ++disconnected; };
   recordException();
   const uint16_t port = start();
   RawSocket a("127.0.0.1", port), b("127.0.0.1", port);
-  ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // Both handlers wait in ReadLn.
+  ASSERT_TRUE(waitUntil([&] { return reading.load() == 2; }));  // Both handlers are in ReadLn.
   b.send("block\n");
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // The I/O thread is asleep in b's handler.
+  ASSERT_TRUE(waitUntil([&] { return holding.load(); }));
   a.send("x\n");
   a.close();
-  ASSERT_TRUE(waitUntil([&] { return disconnected.load() == 1; }, 5000)) << "a's close was never seen";
+  // On loopback the line and the FIN are queued at the server before send() and close() return,
+  // so both are there when b's handler lets go (were they later, the case would only be easier).
+  release = true;
+  ASSERT_TRUE(waitUntil([&] { return disconnected.load() == 1; })) << "a's close was never seen";
   const std::vector<std::string> expected = {"x", "closed gracefully"};
   EXPECT_TRUE(waitUntil([&] { return log.snapshot() == expected; })) << ::testing::PrintToString(log.snapshot());
 }
