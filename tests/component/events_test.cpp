@@ -155,7 +155,7 @@ TEST_P(DisconnectOnce, WhenPeerResets) {
   for (int i = 0; i < kPerPath; ++i) {
     RawSocket s("127.0.0.1", port);
     s.send("x\r\n");
-    EXPECT_EQ(s.recvLine(5000), "x");
+    EXPECT_EQ(s.recvLine(kEventuallyMs), "x");
     s.resetClose();
   }
   // Wine turns a peer's reset into a graceful close on a plain recv(), but reports it on a pending
@@ -396,7 +396,7 @@ TEST_P(Broadcast, LinesWrittenToOtherContextsArriveWholeAndInOrder) {
   };
   start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
-  for (int i = 0; i < kClients; ++i) clients.push_back(client(10000));
+  for (int i = 0; i < kClients; ++i) clients.push_back(client(kEventuallyMs));
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == kClients; }));
   std::vector<std::thread> threads;
   std::atomic<int> good{0};
@@ -459,7 +459,7 @@ TEST_P(Broadcast, AConsumerThatNeverReadsIsDisconnectedInsteadOfGrowingMemory) {
   };
   start();
   auto sleeper = client();
-  auto flooder = client(30000);
+  auto flooder = client(kEventuallyMs);
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
   flooder->IOHandler->WriteLn("flood");
   const std::string verdict = flooder->IOHandler->ReadLn();
@@ -490,7 +490,7 @@ TEST_P(Broadcast, WritingToItsOwnConnectionUnderTheListLockNeverWaits) {
     unlocked = true;
   };
   start();
-  auto c = client(20000);
+  auto c = client(kEventuallyMs);
   c->IOHandler->MaxLineLength = 0;
   c->IOHandler->WriteLn("go");
   if (iocp()) {

@@ -42,7 +42,7 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
     threads.emplace_back([&] {
       for (int i = 0; i < kClients / kThreads; ++i) {
         auto c = std::make_unique<TIocpTCPClient>();
-        c->ReadTimeout = 5000;
+        c->ReadTimeout = kEventuallyMs;
         try {
           c->Connect("127.0.0.1", server->Bindings[0].Port);
           c->IOHandler->WriteLn("hello");
@@ -74,9 +74,10 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
 }
 
 // "Prompt" is measured against the same work the other way round, in the same test: connecting
-// the 500 clients and getting their OnConnects (and, for iohDefault, starting their threads). Taking
-// them all down again costs about as much; waiting for anything (a timer, a tick, a timeout, the
-// TerminateWaitTime) would not fit in three times that. Every handler finished: none was abandoned.
+// the 500 clients and getting their OnConnects (and, for iohDefault, starting their threads).
+// Taking them all down again costs about as much; waiting for anything (a timer, a tick, a
+// timeout, the TerminateWaitTime) would not fit in three times that, plus what the machine's
+// scheduling made any wait late meanwhile. Every handler finished: none was abandoned.
 TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   constexpr int kClients = 500;
   std::atomic<int> connects{0}, disconnects{0};
@@ -88,6 +89,7 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   const int fdsBefore = openFdCount();
   const std::size_t socketsBefore = iocp_native::net::openSocketCount();
   const uint16_t port = start();
+  LatenessProbe probe;
   const auto setupFrom = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(client());
@@ -97,9 +99,10 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   const auto t0 = std::chrono::steady_clock::now();
   server->Active = false;
   const long long took = msSince(t0);
+  probe.stop();
   std::printf("[ figures  ] %s: Active := false with %d blocked readers took %lld ms (connecting them: %lld ms)\n",
               iocp() ? "iohIOCP" : "iohDefault", kClients, took, setupMs);
-  EXPECT_LE(took, 3 * std::max<long long>(setupMs, 1)) << "not prompt";
+  EXPECT_LE(took, 3 * setupMs + probe.allowedLatenessMs(0)) << "not prompt; " << probe.describe();
   EXPECT_EQ(disconnects.load(), kClients);
   EXPECT_EQ(server->Contexts->Count(), 0);
   EXPECT_EQ(server->EngineThreadCount(), 0u);
@@ -202,7 +205,7 @@ TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
-    clients.push_back(client(10000));
+    clients.push_back(client(kEventuallyMs));
     clients.back()->IOHandler->WriteLn("first " + std::to_string(i));
     ASSERT_EQ(clients.back()->IOHandler->ReadLn(), "first " + std::to_string(i));
   }
@@ -268,7 +271,7 @@ void hammer(uint16_t port, int conns, int requests) {
   for (int i = 0; i < conns; ++i) {
     threads.emplace_back([port, requests, i] {
       TIocpTCPClient c;
-      c.ReadTimeout = 10000;
+      c.ReadTimeout = kEventuallyMs;
       c.Connect("127.0.0.1", port);
       for (int r = 0; r < requests; ++r) {
         const std::string msg = std::to_string(i) + ":" + std::to_string(r);

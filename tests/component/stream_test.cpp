@@ -35,10 +35,10 @@ TEST_P(Stream, ReadLnSplitsOnLfAndStripsCrBeforeLf) {
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);
   s.send("abc\ndef\r\ng\rh\n\n");
-  EXPECT_EQ(s.recvLine(5000), "[abc]");
-  EXPECT_EQ(s.recvLine(5000), "[def]");
-  EXPECT_EQ(s.recvLine(5000), "[g\rh]");
-  EXPECT_EQ(s.recvLine(5000), "[]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[abc]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[def]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[g\rh]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[]");
 }
 
 TEST_P(Stream, ReadLnHonoursACustomTerminator) {
@@ -49,8 +49,8 @@ TEST_P(Stream, ReadLnHonoursACustomTerminator) {
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);
   s.send("x||y\r||");  // With a custom terminator a CR is ordinary data.
-  EXPECT_EQ(s.recvLine(5000), "[x]");
-  EXPECT_EQ(s.recvLine(5000), "[y\r]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[x]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[y\r]");
 }
 
 TEST_P(Stream, ReadLnAssemblesALineSentOneByteAtATime) {
@@ -63,9 +63,10 @@ TEST_P(Stream, ReadLnAssemblesALineSentOneByteAtATime) {
   const std::string line = "hello, segmented world\r\n";
   for (char ch : line) {
     s.send(std::string(1, ch));
+    // Makes it likely that the server reads the line in pieces; the test holds either way.
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  EXPECT_EQ(s.recvLine(5000), "[hello, segmented world]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[hello, segmented world]");
 }
 
 TEST_P(Stream, MaxLineLengthRaisesWithMaException) {
@@ -78,7 +79,7 @@ TEST_P(Stream, MaxLineLengthRaisesWithMaException) {
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);
   s.send("0123456789\n");  // Exactly MaxLineLength: allowed.
-  EXPECT_EQ(s.recvLine(5000), "[0123456789]");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[0123456789]");
   s.send("0123456789ABCDEF\n");
   ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() == 1; }));
   EXPECT_EQ(log.snapshot()[0], "max line length");
@@ -97,8 +98,8 @@ TEST_P(Stream, MaxLineLengthSplitsWithMaSplit) {
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);
   s.send("0123456789ABCDEFG\n");
-  EXPECT_EQ(s.recvLine(5000), "[0123456789] split=1");
-  EXPECT_EQ(s.recvLine(5000), "[ABCDEFG] split=0");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[0123456789] split=1");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "[ABCDEFG] split=0");
 }
 
 // ReadTimeout is a time: never early, and late only by what the machine makes any wait late.
@@ -147,9 +148,9 @@ TEST_P(Stream, ReadBytesRaisesReadTimeoutAndKeepsBufferedBytes) {
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);
   s.send("12345");
-  EXPECT_EQ(s.recvLine(5000), "timeout buffered=5 got=0");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "timeout buffered=5 got=0");
   s.send("67890");
-  EXPECT_EQ(s.recvLine(5000), "read buffered=0 got=10");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "read buffered=0 got=10");
 }
 
 TEST_P(Stream, GracefulCloseRaisesOnlyAfterBufferedDataIsRead) {
@@ -275,7 +276,7 @@ TEST_P(Stream, SixteenMiBInOneWriteArrivesIntact) {
     io->WriteLn(got.size() == big.size() && std::memcmp(got.data(), big.data(), big.size()) == 0 ? "match" : "mismatch");
   };
   start();
-  auto c = client(20000);
+  auto c = client(kEventuallyMs);
   c->IOHandler->WriteLn("send");
   TIdBytes got;
   c->IOHandler->ReadBytes(got, static_cast<int>(big.size()));
@@ -320,7 +321,7 @@ TEST_P(Stream, CheckForDataOnSourceFillsTheInputBuffer) {
   RawSocket s("127.0.0.1", port);
   ASSERT_TRUE(waitUntil([&] { return checked.load(); }));  // The first check found nothing.
   s.send("abc\n");
-  EXPECT_EQ(s.recvLine(5000), "first=0 buffered=abc\n");
+  EXPECT_EQ(s.recvLine(kEventuallyMs), "first=0 buffered=abc\n");
 }
 
 TEST_P(Stream, BindingsReportBothEnds) {
@@ -384,7 +385,7 @@ TEST_P(Stream, ServesIPv4AndIPv6BindingsAtOnce) {
   ASSERT_NE(v4, 0);
   ASSERT_NE(v6, 0);
   TIocpTCPClient a, b;
-  a.ReadTimeout = b.ReadTimeout = 5000;
+  a.ReadTimeout = b.ReadTimeout = kEventuallyMs;
   a.Connect("127.0.0.1", v4);
   b.Connect("::1", v6);
   a.IOHandler->WriteLn("over v4");
@@ -415,21 +416,21 @@ TEST_P(Stream, ActivationWithoutOnExecuteIsRefused) {
 namespace {
 
 // Runs an iohIOCP server whose handler is `handler`, connects one client and waits: for death
-// tests, whose statement must end in the process dying.
-void serveOneClientFor5s(const std::function<void(TIocpContext*)>& handler) {
+// tests, whose statement must end in the process dying (the wait only bounds a failing test).
+void serveOneClientAndWait(const std::function<void(TIocpContext*)>& handler) {
   TIocpTCPServer server;
   server.Bindings.Add().IP = "127.0.0.1";
   server.IOHandlerOptions.IOHandlerType = iohIOCP;
   server.OnExecute = handler;
   server.Active = true;
   RawSocket s("127.0.0.1", server.Bindings[0].Port);
-  std::this_thread::sleep_for(std::chrono::seconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(kEventuallyMs));
 }
 
 // iohIOCP only by nature: a thread-per-connection handler may block inside a catch block safely.
 TEST(FiberCaveatDeathTest, ParkingInsideACatchBlockAbortsWithAMessage) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(serveOneClientFor5s([](TIocpContext* c) {
+  EXPECT_DEATH(serveOneClientAndWait([](TIocpContext* c) {
                  try {
                    throw EIdException("x");
                  } catch (const EIdException&) {
@@ -445,7 +446,7 @@ namespace {
 
 TEST(FiberCaveatDeathTest, ReadingWhileHoldingTheContextsLockAbortsWithAMessage) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(serveOneClientFor5s([](TIocpContext* c) {
+  EXPECT_DEATH(serveOneClientAndWait([](TIocpContext* c) {
                  c->Server->Contexts->LockList();
                  c->Connection->IOHandler->ReadLn();  // Would park holding the lock: no data comes.
                  c->Server->Contexts->UnlockList();
