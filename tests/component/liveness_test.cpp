@@ -83,9 +83,11 @@ INSTANTIATE_FOR_BOTH_ENGINES(Liveness);
 // The schedule, checked where it is exact and calibrated where it cannot be: the k-th ping never
 // comes before k intervals have passed since the connection began (the server schedules each one
 // an interval after the previous one was sent), and each comes at most the allowed lateness after
-// it was due.
+// it was due. The pings span more than Interval + Timeout: a server that did not count the answers
+// would have closed the connection on the way.
 TEST_P(Liveness, HeartbeatPingsEveryIntervalAndAnAnsweringPeerStays) {
-  constexpr int kInterval = 100, kTimeout = 1000, kPings = 6;
+  constexpr int kInterval = 100, kTimeout = 500, kPings = 7;
+  static_assert(kPings * kInterval > kInterval + kTimeout, "must outlast one heartbeat timeout");
   const auto stop = stopAtEnd();
   const uint16_t port = startPinging(kInterval, kTimeout);
   LatenessProbe probe;
@@ -100,7 +102,7 @@ TEST_P(Liveness, HeartbeatPingsEveryIntervalAndAnAnsweringPeerStays) {
     s.send("PONG\r\n");  // Anything from the peer answers the ping.
   }
   probe.stop();
-  ASSERT_EQ(pings.size(), std::size_t(kPings)) << "the pings stopped";
+  ASSERT_EQ(pings.size(), std::size_t(kPings)) << "the pings stopped; closed: " << ::testing::PrintToString(reasonsSoFar());
   const long long allowed = probe.allowedLatenessMs(kInterval);
   std::printf("[ figures  ] %s: pings at Interval = %d ms came after", iocp() ? "iohIOCP" : "iohDefault", kInterval);
   for (std::size_t k = 0; k < pings.size(); ++k) {
@@ -339,8 +341,10 @@ class ClientLiveness : public Liveness {
 };
 INSTANTIATE_TEST_SUITE_P(Engines, ClientLiveness, ::testing::Values(iohIOCP), engineName);
 
-// "At once": the server has no heartbeat and no idle timeout here, so nothing but the client's
-// FIN can end the connection; the reason shows that unread data did not turn it into a reset.
+// "At once": the server has no heartbeat and no idle timeout here, so nothing but the client's FIN
+// can end the connection, and the client waits for the server's close at most
+// CleanDisconnectTimeout, set far beyond the test's patience: a client that sent its FIN only when
+// that ran out would fail here. The reason shows that unread data did not turn it into a reset.
 TEST_P(Liveness, CleanDisconnectLetsTheServerSeeAGracefulCloseAtOnce) {
   recordDisconnects();
   EventLog lines;
@@ -355,10 +359,13 @@ TEST_P(Liveness, CleanDisconnectLetsTheServerSeeAGracefulCloseAtOnce) {
   auto c = client();
   c->Options.CleanDisconnect = true;
   c->Options.Goodbye = "QUIT\r\n";
+  c->Options.CleanDisconnectTimeout = 2 * kEventuallyMs;
   ASSERT_TRUE(waitUntil([&] { return greeted.load(); }));
   const auto t0 = Clock::now();
-  c->Disconnect();
-  ASSERT_TRUE(waitUntil([&] { return reasonsSoFar().size() == 1; }));
+  std::thread disconnecting([&] { c->Disconnect(); });  // Returns once the server has closed too.
+  const bool seen = waitUntil([&] { return reasonsSoFar().size() == 1; });
+  disconnecting.join();
+  ASSERT_TRUE(seen) << "the server did not see the client's close";
   std::printf("[ figures  ] %s: OnDisconnect %lld ms after the client's clean Disconnect\n",
               iocp() ? "iohIOCP" : "iohDefault", msFromTo(t0, 0));
   EXPECT_EQ(reasonsSoFar()[0], "peer closed");
