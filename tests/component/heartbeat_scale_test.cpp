@@ -125,15 +125,18 @@ TEST(HeartbeatScale, TenThousandIdleConnectionsArePingedOnScheduleWithoutAddingT
   waitpid(child, &status, 0);
   close(ready[0]);
 
-  // On schedule: the k-th ping of a connection never before k intervals since the connections
-  // were opened (each is due an interval after the previous one was sent), and each at most the
-  // allowed lateness after it was due. Pinging 10,000 connections every interval is real work, so
-  // that is what any timer may be late here (the probe), plus the work of one round (the CPU time
-  // of the engine's threads per interval: the pings due before this one), plus the time those
-  // threads waited for a CPU in the window (on a machine busy with other things, they queue).
-  const long long allowed = probe.allowedLatenessMs(kIntervalMs) + engineRanPerIntervalMs + engineWaitedMs;
-  int early = 0, late = 0;
-  long long worstGapMs = 0;
+  // On schedule, three ways. Never early: the k-th ping of a connection not before k intervals
+  // since the connections were opened (each is due an interval after the previous one was sent).
+  // The schedule itself: the typical (median) gap between two pings of a connection is the
+  // interval, late at most what any timer may be late here (the probe). And nobody starved: the
+  // worst gap is late at most that, plus the work of one round (the CPU time of the engine's
+  // threads per interval: the pings due before this one), plus the time those threads waited for
+  // a CPU in the window (pinging 10,000 connections every interval is real work: on a machine busy
+  // with other things, it queues behind them).
+  const long long allowedTypical = probe.allowedLatenessMs(kIntervalMs);
+  const long long allowedWorst = allowedTypical + engineRanPerIntervalMs + engineWaitedMs;
+  int early = 0;
+  std::vector<long long> gaps;
   {
     std::lock_guard<std::mutex> lock(mu);
     for (int i = 1; i <= kConnections; ++i) {
@@ -141,19 +144,23 @@ TEST(HeartbeatScale, TenThousandIdleConnectionsArePingedOnScheduleWithoutAddingT
         early += pings[i][k] < connectingFrom + std::chrono::milliseconds((k + 1) * kIntervalMs);
         if (k == 0 || pings[i][k - 1] < watchStart) continue;  // Both inside the window measured.
         if (pings[i][k] > watchEnd) break;
-        const long long gap = std::chrono::duration_cast<std::chrono::milliseconds>(pings[i][k] - pings[i][k - 1]).count();
-        worstGapMs = std::max(worstGapMs, gap);
-        late += gap > kIntervalMs + allowed;
+        gaps.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(pings[i][k] - pings[i][k - 1]).count());
       }
     }
   }
+  ASSERT_GE(gaps.size(), std::size_t(2) * kConnections);  // Three pings each in the window.
+  std::nth_element(gaps.begin(), gaps.begin() + long(gaps.size() / 2), gaps.end());
+  const long long medianGapMs = gaps[gaps.size() / 2];
+  const long long worstGapMs = *std::max_element(gaps.begin(), gaps.end());
   std::printf("[ figures  ] iohIOCP: %d idle connections with heartbeat: %d threads while serving, %d "
-              "while pinging; worst gap between two pings of one connection %lld ms (Interval %d, allowed "
-              "lateness %lld: one round's work %lld, waiting for a CPU %lld)\n", kConnections, threadsServing,
-              threadsNow, worstGapMs, kIntervalMs, allowed, engineRanPerIntervalMs, engineWaitedMs);
+              "while pinging; gap between two pings of one connection: median %lld ms (allowed %d + %lld), "
+              "worst %lld ms (allowed %d + %lld: also one round's work %lld, waiting for a CPU %lld)\n",
+              kConnections, threadsServing, threadsNow, medianGapMs, kIntervalMs, allowedTypical, worstGapMs,
+              kIntervalMs, allowedWorst, engineRanPerIntervalMs, engineWaitedMs);
   EXPECT_EQ(threadsNow, threadsServing) << "the heartbeat must not add threads";
   EXPECT_EQ(early, 0) << "pings before their time";
-  EXPECT_EQ(late, 0) << "pings later than allowed; " << probe.describe();
+  EXPECT_LE(medianGapMs, kIntervalMs + allowedTypical) << "the schedule is off; " << probe.describe();
+  EXPECT_LE(worstGapMs, kIntervalMs + allowedWorst) << "a connection starved; " << probe.describe();
   EXPECT_TRUE(waitUntil([&] { return disconnects.load() == kConnections; }));
   server.Active = false;
 }
