@@ -457,8 +457,12 @@ TEST_P(Broadcast, AConsumerThatNeverReadsIsDisconnectedInsteadOfGrowingMemory) {
     std::lock_guard<std::mutex> lock(mu);
     if (sleeperReason.empty()) sleeperReason = c->DisconnectReason();
   };
-  start();
-  auto sleeper = client();
+  const uint16_t port = start();
+  // A small receive buffer: once it is full, loopback's zero-window probes let no more than a few
+  // KiB through per probe, so a 64 KiB write to it stalls (with the default buffer, the kernel
+  // compacting its queue lets slow trickles through, and iohDefault's per-write timeout may then
+  // never run out).
+  RawSocket sleeper("127.0.0.1", port, 4096);
   auto flooder = client(kEventuallyMs);
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
   flooder->IOHandler->WriteLn("flood");
