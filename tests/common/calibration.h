@@ -47,6 +47,10 @@ class LatenessProbe {
  public:
   explicit LatenessProbe(std::chrono::milliseconds period = std::chrono::milliseconds(2)) : period_(period) {
     thread_ = std::thread([this] { run(); });
+    // The window begins when the probe samples, not when its thread is asked for: a stall of the
+    // whole machine right now would otherwise hold back the probe's thread too and go unseen.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return sampling_; });
   }
   ~LatenessProbe() { stop(); }
   LatenessProbe(const LatenessProbe&) = delete;
@@ -85,11 +89,13 @@ class LatenessProbe {
  private:
   void run() {
     std::unique_lock<std::mutex> lock(mu_);
+    sampling_ = true;
+    cv_.notify_all();
     while (!stopping_) {
       const auto asked = std::chrono::steady_clock::now();
-      // A timed wait, as timers in the code under test do; the stop request cuts it short.
+      // A timed wait, as timers in the code under test do; the stop request cuts it short (and a
+      // stall that delayed even that still counts).
       cv_.wait_for(lock, period_, [this] { return stopping_; });
-      if (stopping_) break;
       const long long late =
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - asked - period_)
               .count();
@@ -102,6 +108,7 @@ class LatenessProbe {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool sampling_ = false;
   std::atomic<long long> worstUs_{0};
   std::atomic<int> samples_{0};
   std::thread thread_;

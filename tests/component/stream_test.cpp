@@ -114,14 +114,15 @@ TEST_P(Stream, ReadLnTimeoutReturnsEmptyAndSetsReadLnTimedout) {
     const std::string line = io->ReadLn();
     if (io->ReadLnTimedout) {
       waitedMs = msSince(t0);
+      io->ReadTimeout = kEventuallyMs;  // Once is the test: the next ReadLn waits for the rest.
       io->WriteLn("timedout, line='" + line + "' buffered=" + std::to_string(io->InputBuffer()->Size()));
     } else {
       io->WriteLn("line " + line);
     }
   };
   const uint16_t port = start();
-  RawSocket s("127.0.0.1", port);
   LatenessProbe probe;
+  RawSocket s("127.0.0.1", port);
   s.send("partial");  // No terminator: stays buffered across the timeout.
   EXPECT_EQ(s.recvLine(kEventuallyMs), "timedout, line='' buffered=7");
   probe.stop();
@@ -132,9 +133,9 @@ TEST_P(Stream, ReadLnTimeoutReturnsEmptyAndSetsReadLnTimedout) {
 }
 
 TEST_P(Stream, ReadBytesRaisesReadTimeoutAndKeepsBufferedBytes) {
+  server->OnConnect = [](TIocpContext* c) { c->Connection->IOHandler->ReadTimeout = 200; };
   server->OnExecute = [](TIocpContext* c) {
     auto* io = c->Connection->IOHandler;
-    io->ReadTimeout = 200;
     TIdBytes bytes;
     bool timedOut = false;
     try {
@@ -142,6 +143,7 @@ TEST_P(Stream, ReadBytesRaisesReadTimeoutAndKeepsBufferedBytes) {
     } catch (const EIdReadTimeout&) {
       timedOut = true;  // No I/O inside the catch block (see the fiber caveat in the README).
     }
+    if (timedOut) io->ReadTimeout = kEventuallyMs;  // Once is the test: the next read waits for the rest.
     io->WriteLn(std::string(timedOut ? "timeout" : "read") + " buffered=" +
                 std::to_string(io->InputBuffer()->Size()) + " got=" + std::to_string(bytes.size()));
   };
