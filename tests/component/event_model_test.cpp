@@ -126,10 +126,15 @@ TEST_P(EventModel, EventsFireInIndysOrderExactlyOnce) {
 TEST_P(EventModel, AMessageAndTheCloseArrivingTogetherEndTheConnection) {
   server->IOHandlerOptions.IOCP.IOCPThreads = 1;
   std::atomic<int> xs{0}, disconnects{0};
+  std::atomic<bool> blocking{false}, release{false};
   server->Framing.Kind = fkLine;
   server->OnMessage = [&](TIocpContext*, std::string_view AMessage) {
-    if (AMessage == "block") std::this_thread::sleep_for(std::chrono::milliseconds(400));  // Holds the thread.
-    else if (AMessage == "x") ++xs;
+    if (AMessage == "block") {  // Holds the only I/O thread until a's line and close are both in.
+      blocking = true;
+      waitUntil([&] { return release.load(); });
+    } else if (AMessage == "x") {
+      ++xs;
+    }
   };
   server->OnDisconnect = [&](TIocpContext*) { ++disconnects; };
   auto stop = stopAtEnd();
@@ -138,9 +143,10 @@ TEST_P(EventModel, AMessageAndTheCloseArrivingTogetherEndTheConnection) {
   auto b = client();
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
   b->IOHandler->WriteLn("block");
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // The I/O thread is asleep in b's event.
+  ASSERT_TRUE(waitUntil([&] { return blocking.load(); }));  // The I/O thread is held in b's event.
   a->IOHandler->WriteLn("x");
-  a->Disconnect();
+  a->Disconnect();  // Over loopback both are in the server's receive queue once this returns.
+  release = true;
   ASSERT_TRUE(waitUntil([&] { return disconnects.load() == 1; })) << "a's close was never seen";
   EXPECT_EQ(xs.load(), 1);
 }

@@ -177,11 +177,6 @@ TEST_P(Stream, GracefulCloseRaisesOnlyAfterBufferedDataIsRead) {
 }
 
 TEST_P(Stream, PeerResetRaisesSocketErrorWithOsCode) {
-  if (runningUnderWine() && !iocp()) {
-    GTEST_SKIP() << "Wine reports a peer's reset to a plain recv() as a graceful close (0 bytes), so "
-                    "iohDefault cannot observe WSAECONNRESET under Wine; Windows itself reports it "
-                    "(iohIOCP sees it on its pending overlapped receive, under Wine too)";
-  }
   std::atomic<bool> reading{false};
   const auto stop = stopAtEnd();
   server->OnExecute = [&](TIocpContext* c) {
@@ -199,7 +194,15 @@ TEST_P(Stream, PeerResetRaisesSocketErrorWithOsCode) {
   }
   s.resetClose();
   ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() == 1; }));
-  EXPECT_EQ(log.snapshot()[0], "socket error " + std::to_string(connectionResetCode()));
+  const std::string reset = "socket error " + std::to_string(connectionResetCode());
+  if (runningUnderWine() && !iocp()) {
+    // Wine reports a peer's reset to a plain recv() as a graceful close (0 bytes), so iohDefault
+    // cannot observe WSAECONNRESET there (Windows itself reports it; iohIOCP sees it on its
+    // pending overlapped receive, under Wine too). One of the two, once.
+    EXPECT_TRUE(log.snapshot()[0] == reset || log.snapshot()[0] == "closed gracefully") << log.snapshot()[0];
+  } else {
+    EXPECT_EQ(log.snapshot()[0], reset);
+  }
 }
 
 TEST_P(Stream, IntegersRoundTripInNetworkOrder) {

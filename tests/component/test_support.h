@@ -83,6 +83,7 @@ class RawSocket {
   void close();       // Graceful close.
   bool valid() const { return fd_ >= 0; }
   uint16_t localPort() const;  // The server sees it as the context's Binding->PeerPort.
+  std::size_t bytesAvailable() const;  // Received and not yet read (FIONREAD); 0 when closed.
 
  private:
   long long fd_ = -1;  // int descriptor or Winsock SOCKET.

@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -135,6 +136,12 @@ uint16_t RawSocket::localPort() const {
   if (fd_ < 0 || ::getsockname(static_cast<int>(fd_), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
   return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
                                         : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
+std::size_t RawSocket::bytesAvailable() const {
+  int n = 0;
+  if (fd_ < 0 || ::ioctl(static_cast<int>(fd_), FIONREAD, &n) != 0 || n < 0) return 0;
+  return static_cast<std::size_t>(n);
 }
 
 void RawSocket::resetClose() {

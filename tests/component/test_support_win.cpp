@@ -115,6 +115,12 @@ uint16_t RawSocket::localPort() const {
                                         : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
 }
 
+std::size_t RawSocket::bytesAvailable() const {
+  u_long n = 0;
+  if (fd_ < 0 || ioctlsocket(static_cast<SOCKET>(fd_), FIONREAD, &n) != 0) return 0;
+  return static_cast<std::size_t>(n);
+}
+
 void RawSocket::resetClose() {
   if (fd_ < 0) return;
   linger l{1, 0};
