@@ -152,15 +152,6 @@ class BareEchoServer {
   std::thread thread_;
 };
 
-// A fixed factor for wall-clock bounds under the sanitizers, from before the tests were calibrated
-// (tests/README.md). Do not use it in new tests: take the bound from calibration.h instead.
-constexpr int kSlowdown =
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    4;
-#else
-    1;
-#endif
-
 // Thread-safe event log.
 class EventLog {
  public:
