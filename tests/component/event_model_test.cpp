@@ -177,6 +177,8 @@ TEST_P(EventModel, ActiveFalseClosesEveryConnectionWithOnDisconnect) {
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 50; }));
   const auto t0 = std::chrono::steady_clock::now();
   server->Active = false;
+  // Not a speed: a stop that waited for one of the engine's own timeouts (the shortest, the close
+  // flush, is 2 s) instead of closing at once; the scale test judges promptness against a yardstick.
   EXPECT_LT(testing_support::msSince(t0), 2000);
   EXPECT_EQ(disconnects.load(), 50);
 }
