@@ -8,8 +8,13 @@
 
 namespace testing_support {
 
+// A bound on "eventually": how long a test waits for something that must happen. Only a failing
+// test waits this long, so it is generous (a loaded CI machine, a sanitizer, Wine), never a
+// statement about speed; where time is the feature, see calibration.h.
+constexpr int kEventuallyMs = 30000;
+
 // Poll `pred` every 2 ms until it holds or `timeoutMs` passes. Returns the last value of pred.
-inline bool waitUntil(const std::function<bool()>& pred, int timeoutMs = 5000) {
+inline bool waitUntil(const std::function<bool()>& pred, int timeoutMs = kEventuallyMs) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   while (!pred()) {
     if (std::chrono::steady_clock::now() >= deadline) return pred();

@@ -155,7 +155,7 @@ TEST_P(DisconnectOnce, WhenPeerResets) {
   for (int i = 0; i < kPerPath; ++i) {
     RawSocket s("127.0.0.1", port);
     s.send("x\r\n");
-    EXPECT_EQ(s.recvLine(5000), "x");
+    EXPECT_EQ(s.recvLine(kEventuallyMs), "x");
     s.resetClose();
   }
   // Wine turns a peer's reset into a graceful close on a plain recv(), but reports it on a pending
@@ -244,7 +244,8 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
     ASSERT_TRUE(s.valid());
     ASSERT_TRUE(waitUntil([&] { return (iocp() ? wrote : entered).load() == i + 1; })) << "iteration " << i;
     if (iocp() && readersWaitOnOverlappedReceives()) {
-      waitUntil([&] { return server->Stats().OSReceivesPending == 1; }, 1000);
+      // The handler parks in ReadLn on a zero-byte receive: it comes, however long it takes.
+      ASSERT_TRUE(waitUntil([&] { return server->Stats().OSReceivesPending == 1; })) << "iteration " << i;
       const TIocpServerStats st = server->Stats();
       bothOutstanding += st.OSReceivesPending == 1 && st.OSSendsPending == 1;
     }
@@ -276,37 +277,53 @@ TEST_P(DisconnectOnce, ClosingWithReadsAndWritesInFlightFiresOnceEach) {
 
 // Three causes land together: the heartbeat times the silent peer out after about 4 ms, while
 // the test disconnects the context from its own thread and the peer closes, after a delay that
-// sweeps across that moment. Whichever wins, OnDisconnect fires exactly once.
+// sweeps across that moment. Whichever wins, OnDisconnect fires exactly once. Several clients run
+// the loop side by side, each on its own connection, so the sweep's waits overlap.
 TEST_P(DisconnectOnce, PeerCloseLocalDisconnectAndHeartbeatTimeoutRacing) {
-  constexpr int kLoops = 1000;
+  constexpr int kLoops = 1000, kClients = 8;
   instrument();
   server->Heartbeat.Enabled = true;
   server->Heartbeat.Interval = 2;
   server->Heartbeat.Timeout = 2;
-  std::atomic<TIocpContext*> current{nullptr};
-  std::atomic<int> executing{0};
+  std::mutex executingMu;
+  std::set<int> executing;  // Peer ports of the connections whose handler has started.
   server->OnExecute = [&](TIocpContext* c) {
-    current = c;
-    ++executing;
+    {
+      std::lock_guard<std::mutex> lock(executingMu);
+      executing.insert(c->Binding->PeerPort);
+    }
     c->Connection->IOHandler->ReadLn();  // The peer never sends.
   };
   const uint16_t port = start();
-  for (int i = 0; i < kLoops; ++i) {
-    RawSocket s("127.0.0.1", port);
-    ASSERT_TRUE(s.valid());
-    ASSERT_TRUE(waitUntil([&] { return executing.load() == i + 1; })) << "iteration " << i;
-    std::this_thread::sleep_for(std::chrono::microseconds(200 * (i % 30)));  // 0 .. 5.8 ms
-    if (i % 2) s.close();  // Half the time the peer's FIN goes first.
-    {
-      // The context is alive until its OnDisconnect has run; that is what the lock ensures here.
-      auto& list = server->Contexts->LockList();
-      if (std::find(list.begin(), list.end(), current.load()) != list.end()) {
-        current.load()->Connection->Disconnect();
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = t; i < kLoops; i += kClients) {
+        RawSocket s("127.0.0.1", port);
+        ASSERT_TRUE(s.valid());
+        const int peerPort = s.localPort();
+        ASSERT_TRUE(waitUntil([&] {
+          std::lock_guard<std::mutex> lock(executingMu);
+          return executing.count(peerPort) == 1;
+        })) << "iteration " << i;
+        std::this_thread::sleep_for(std::chrono::microseconds(200 * (i % 30)));  // 0 .. 5.8 ms
+        if (i % 2) s.close();  // Half the time the peer's FIN goes first.
+        {
+          // A context in the list is alive until its OnDisconnect has run; the port tells ours
+          // from another client's (a freed context's address may be reused).
+          auto& list = server->Contexts->LockList();
+          for (TIocpContext* c : list) {
+            if (c->Binding->PeerPort == peerPort) c->Connection->Disconnect();
+          }
+          server->Contexts->UnlockList();
+        }
+        s.close();
+        std::lock_guard<std::mutex> lock(executingMu);
+        executing.erase(peerPort);  // The port may come again for a later connection.
       }
-      server->Contexts->UnlockList();
-    }
-    s.close();
+    });
   }
+  for (std::thread& t : clients) t.join();
   expectEachOnce(kLoops, std::set<std::string>{"peer closed", "local disconnect", "heartbeat timeout"});
   std::lock_guard<std::mutex> lock(mu);
   std::printf("[ figures  ] %s: causes that won out of %d: ", iocp() ? "iohIOCP" : "iohDefault", kLoops);
@@ -379,7 +396,7 @@ TEST_P(Broadcast, LinesWrittenToOtherContextsArriveWholeAndInOrder) {
   };
   start();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
-  for (int i = 0; i < kClients; ++i) clients.push_back(client(10000));
+  for (int i = 0; i < kClients; ++i) clients.push_back(client(kEventuallyMs));
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == kClients; }));
   std::vector<std::thread> threads;
   std::atomic<int> good{0};
@@ -440,9 +457,13 @@ TEST_P(Broadcast, AConsumerThatNeverReadsIsDisconnectedInsteadOfGrowingMemory) {
     std::lock_guard<std::mutex> lock(mu);
     if (sleeperReason.empty()) sleeperReason = c->DisconnectReason();
   };
-  start();
-  auto sleeper = client();
-  auto flooder = client(30000);
+  const uint16_t port = start();
+  // A small receive buffer: once it is full, loopback's zero-window probes let no more than a few
+  // KiB through per probe, so a 64 KiB write to it stalls (with the default buffer, the kernel
+  // compacting its queue lets slow trickles through, and iohDefault's per-write timeout may then
+  // never run out).
+  RawSocket sleeper("127.0.0.1", port, 4096);
+  auto flooder = client(kEventuallyMs);
   ASSERT_TRUE(waitUntil([&] { return server->Contexts->Count() == 2; }));
   flooder->IOHandler->WriteLn("flood");
   const std::string verdict = flooder->IOHandler->ReadLn();
@@ -473,7 +494,7 @@ TEST_P(Broadcast, WritingToItsOwnConnectionUnderTheListLockNeverWaits) {
     unlocked = true;
   };
   start();
-  auto c = client(20000);
+  auto c = client(kEventuallyMs);
   c->IOHandler->MaxLineLength = 0;
   c->IOHandler->WriteLn("go");
   if (iocp()) {

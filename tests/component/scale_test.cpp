@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "calibration.h"
 #include "iocp_native/buffer.h"
 #include "open_sockets.h"  // The library's count of its open sockets (internal).
 #include "server_fixture.h"
@@ -41,7 +42,7 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
     threads.emplace_back([&] {
       for (int i = 0; i < kClients / kThreads; ++i) {
         auto c = std::make_unique<TIocpTCPClient>();
-        c->ReadTimeout = 5000;
+        c->ReadTimeout = kEventuallyMs;
         try {
           c->Connect("127.0.0.1", server->Bindings[0].Port);
           c->IOHandler->WriteLn("hello");
@@ -72,6 +73,11 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
   EXPECT_EQ(again->IOHandler->ReadLn(), "again");
 }
 
+// "Prompt" is measured against the same work the other way round, in the same test: connecting
+// the 500 clients and getting their OnConnects (and, for iohDefault, starting their threads).
+// Taking them all down again costs about as much; waiting for anything (a timer, a tick, a
+// timeout, the TerminateWaitTime) would not fit in three times that, plus what the machine's
+// scheduling made any wait late meanwhile. Every handler finished: none was abandoned.
 TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   constexpr int kClients = 500;
   std::atomic<int> connects{0}, disconnects{0};
@@ -83,20 +89,24 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
   const int fdsBefore = openFdCount();
   const std::size_t socketsBefore = iocp_native::net::openSocketCount();
   const uint16_t port = start();
+  LatenessProbe probe;
+  const auto setupFrom = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(client());
-  ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }, 20000));
+  ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }));
+  const long long setupMs = msSince(setupFrom);
 
   const auto t0 = std::chrono::steady_clock::now();
   server->Active = false;
   const long long took = msSince(t0);
-  EXPECT_LT(took, server->TerminateWaitTime);
-  std::printf("[ figures  ] %s: Active := false with %d blocked readers took %lld ms\n",
-              iocp() ? "iohIOCP" : "iohDefault", kClients, took);
+  probe.stop();
+  std::printf("[ figures  ] %s: Active := false with %d blocked readers took %lld ms (connecting them: %lld ms)\n",
+              iocp() ? "iohIOCP" : "iohDefault", kClients, took, setupMs);
+  EXPECT_LE(took, 3 * setupMs + probe.allowedLatenessMs(0)) << "not prompt; " << probe.describe();
   EXPECT_EQ(disconnects.load(), kClients);
   EXPECT_EQ(server->Contexts->Count(), 0);
   EXPECT_EQ(server->EngineThreadCount(), 0u);
-  EXPECT_TRUE(waitUntil([&] { return threadCount() == threadsBefore; }, 1000))
+  EXPECT_TRUE(waitUntil([&] { return threadCount() == threadsBefore; }))
       << threadCount() << " threads, " << threadsBefore << " before";
   // Only the clients' own sockets remain: counted by the library everywhere, and by the OS where
   // it can tell (Wine does not count handles).
@@ -120,11 +130,24 @@ TEST_P(Scale, DeactivateWith500BlockedReadersIsPromptAndLeavesNothing) {
 
 // Found by an independent load client: with Indy's backlog of 15, most of a burst of 2,000 clients
 // sat in SYN retries for seconds (922 of 2,000 echoed in 3 s with iohDefault, 1,583 with iohIOCP).
-// With the default backlog (the system's maximum) every client is served at once. Default
-// settings: only the address, the engine and the handler are set. Under Wine iohDefault gets 500
-// clients (its thread creation crawls past ~750 threads there).
-TEST_P(Scale, AConnectBurstOf2000ClientsIsEchoedWithin2sWithDefaultSettings) {
-  const int kClients = runningUnderWine() && !iocp() ? 500 : 2000;
+// With the default backlog (the system's maximum) no client has to retry, and the burst is served
+// about as fast as this machine serves one at all: the yardstick is a bare accept/echo loop on
+// plain sockets, with the system's maximum backlog and the engine's model (one thread for iohIOCP,
+// a thread per connection for iohDefault), taking the same burst at the same time. A backlog of 15
+// fails every check: clients retry (Linux counts the retransmissions), many are still waiting in
+// exponential back-off when the deadline comes, and the rest take tens of times longer.
+// Default settings: only the address, the engine and the handler are set.
+// Under Wine no burst can be made: its client starts a few hundred connects a second (every
+// socket call is a request to the single-threaded wineserver, ~1.2-2 ms of its time per
+// connection), so even a backlog of 15 keeps up (measured: ListenQueue = 15 served 500 of 500).
+// There the test checks that every client is served, once, at a bare loop's pace: 200 do that.
+TEST_P(Scale, AConnectBurstOf2000ClientsIsEchoedAboutAsFastAsByABareAcceptLoop) {
+  const int kClients = runningUnderWine() ? 200 : 2000;
+  // Only a failing run waits this long: a bound on "eventually", not on speed.
+  constexpr int kDeadlineMs = 60000;
+  // How much slower than the bare loop the server may be; measured at up to 1.9 (natively, under
+  // AddressSanitizer and under Wine, quiet or loaded). A backlog of 15 measured 30-370.
+  constexpr int kRatio = 4;
   TIocpTCPServer burstServer;
   burstServer.Bindings.Add().IP = "127.0.0.1";
   burstServer.IOHandlerOptions.IOHandlerType = GetParam();
@@ -133,21 +156,43 @@ TEST_P(Scale, AConnectBurstOf2000ClientsIsEchoedWithin2sWithDefaultSettings) {
     io->WriteLn(io->ReadLn());
   };
   burstServer.Active = true;
-  const BurstResult r = echoBurst("127.0.0.1", burstServer.Bindings[0].Port, kClients, 1, 4000 * kSlowdown);
-  std::printf("[ figures  ] %s: connect burst of %d clients, %d connected, %d echoed, the last after %lld ms\n",
-              iocp() ? "iohIOCP" : "iohDefault", kClients, r.connected, r.echoed, r.lastEchoedMs);
+  // Under ThreadSanitizer only the retransmissions and the deadline are checked (the ratio would
+  // measure the instrumentation), so the yardstick needs no thread per connection there.
+  const bool threadPerConnection = !iocp() && kTimeRatiosAgainstBareCode;
+  BareEchoServer reference(threadPerConnection ? BareEchoServer::Model::ThreadPerConnection
+                                               : BareEchoServer::Model::OneThread);
+  // Both bursts at once: the same machine, the same moment, the same load from elsewhere.
+  BurstResult bare, r;
+  std::thread yardstick([&] { bare = echoBurst("127.0.0.1", reference.port(), kClients, kDeadlineMs); });
+  r = echoBurst("127.0.0.1", burstServer.Bindings[0].Port, kClients, kDeadlineMs);
+  yardstick.join();
+  std::printf("[ figures  ] %s: connect burst of %d clients, %d connected (the last after %lld ms), %d echoed "
+              "(the last after %lld ms), %lld retransmissions; a bare accept loop at the same time: the last "
+              "echoed after %lld ms (ratio %.1f), %lld retransmissions\n",
+              iocp() ? "iohIOCP" : "iohDefault", kClients, r.connected, r.lastConnectedMs, r.echoed, r.lastEchoedMs,
+              r.retransmissions, bare.lastEchoedMs,
+              bare.lastEchoedMs > 0 ? double(r.lastEchoedMs) / double(bare.lastEchoedMs) : 0.0, bare.retransmissions);
+  ASSERT_EQ(bare.echoed, kClients) << "this machine cannot serve the burst with plain sockets";
   EXPECT_EQ(r.connected, kClients);
   EXPECT_EQ(r.echoed, kClients);
-  // Under Wine the test's own client is the slow part: its WSAPoll over 2,000 sockets costs
-  // milliseconds per call there.
-  EXPECT_LE(r.lastEchoedMs, 2000 * kSlowdown * (runningUnderWine() ? 2 : 1));
+  // Where the OS counts them: a SYN or a handshake dropped by a full backlog must be sent again,
+  // however fast or slow the machine. With the system's maximum backlog the bare loop needs none;
+  // neither may the server with default settings.
+  if (bare.retransmissions == 0) {
+    EXPECT_EQ(r.retransmissions, 0) << "clients had to retry: the backlog overflowed";
+  }
+  if (kTimeRatiosAgainstBareCode) {
+    EXPECT_LE(r.lastEchoedMs, kRatio * std::max<long long>(bare.lastEchoedMs, 1));
+  }
   burstServer.Active = false;
 }
 
 // The contrast that is the point of the product: iohIOCP parks thousands of readers on a fixed
 // pool, iohDefault needs a thread each. 5,000 on Linux. Under Wine: 2,000 for iohIOCP and 500
-// for iohDefault, whose blocked threads each wake every 250 ms there (Wine cannot interrupt a
-// blocked select from another thread) and so make thread creation crawl past ~750 threads.
+// for iohDefault, whose blocked threads each wake every 250 ms there (select slices: Winsock
+// cannot interrupt a blocked select from another thread), and every wake-up is a request to the
+// single-threaded wineserver: 500 such threads took 43% of its CPU, 1,000 saturated it (and their
+// selects then returned early, 4x the wake-ups), so more would measure Wine's server, not ours.
 TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
   const int kClients = runningUnderWine() ? (iocp() ? 2000 : 500) : 5000;
   std::atomic<int> connects{0};
@@ -160,11 +205,11 @@ TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
   std::vector<std::unique_ptr<TIocpTCPClient>> clients;
   clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
-    clients.push_back(client(10000));
+    clients.push_back(client(kEventuallyMs));
     clients.back()->IOHandler->WriteLn("first " + std::to_string(i));
     ASSERT_EQ(clients.back()->IOHandler->ReadLn(), "first " + std::to_string(i));
   }
-  ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }, 20000));
+  ASSERT_TRUE(waitUntil([&] { return connects.load() == kClients; }));
   // Every handler is now parked in ReadLn (with IOCP: on a zero-byte overlapped receive each).
   if (iocp() && readersWaitOnOverlappedReceives()) {
     EXPECT_TRUE(waitUntil([&] { return server->Stats().OSReceivesPending == std::size_t(kClients); }))
@@ -192,7 +237,7 @@ TEST_P(Scale, ThousandsOfParkedReadersNeedNoThreadEachInIocp) {
     EXPECT_GE(extra, kClients);
   }
   clients.clear();
-  EXPECT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }, 20000));
+  EXPECT_TRUE(waitUntil([&] { return server->Contexts->Count() == 0; }));
 }
 
 // --- Which thread runs a connection's handlers ----------------------------------------------
@@ -226,7 +271,7 @@ void hammer(uint16_t port, int conns, int requests) {
   for (int i = 0; i < conns; ++i) {
     threads.emplace_back([port, requests, i] {
       TIocpTCPClient c;
-      c.ReadTimeout = 10000;
+      c.ReadTimeout = kEventuallyMs;
       c.Connect("127.0.0.1", port);
       for (int r = 0; r < requests; ++r) {
         const std::string msg = std::to_string(i) + ":" + std::to_string(r);
@@ -322,7 +367,7 @@ TEST_P(Scale, AcceptRecoversAfterRunningOutOfDescriptors) {
     s.send("waited\r\n");
     ASSERT_TRUE(waitUntil([&] { return listenErrors.load() > 0; }));  // accept hit EMFILE.
     limit.restore();
-    EXPECT_EQ(s.recvLine(5000), "waited");
+    EXPECT_EQ(s.recvLine(kEventuallyMs), "waited");
   }
   auto c = client();
   c->IOHandler->WriteLn("after");

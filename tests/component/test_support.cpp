@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
+
 namespace testing_support {
 
 std::string RawSocket::recvLine(int timeoutMs) {
@@ -19,63 +21,56 @@ std::string RawSocket::recvLine(int timeoutMs) {
   }
 }
 
-BurstResult echoBurst(const std::string& ip, uint16_t port, int count, int rounds, int durationMs) {
-  struct Client {
-    raw::Socket s = -1;
-    bool connected = false;
-    int echoes = 0;
-    std::string got;
-  };
-  std::vector<Client> clients(static_cast<std::size_t>(count));
-  const auto t0 = std::chrono::steady_clock::now();
-  for (Client& c : clients) c.s = raw::startConnect(ip, port);
-  BurstResult r;
-  std::vector<raw::PollItem> items;
-  std::vector<Client*> owners;
-  const std::string line = "burst line\r\n";
-  while (r.echoed < count && msSince(t0) < durationMs) {
-    items.clear();
-    owners.clear();
-    for (Client& c : clients) {
-      if (c.s < 0 || c.echoes >= rounds) continue;
-      items.push_back(raw::PollItem{c.s, !c.connected});
-      owners.push_back(&c);
-    }
-    if (items.empty()) break;
-    if (raw::poll(items, 50) <= 0) continue;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      Client& c = *owners[i];
-      const raw::PollItem& it = items[i];
-      if (!c.connected && (it.writable || it.failed)) {
-        if (raw::socketError(c.s) != 0) {  // Refused or reset: this client is out.
-          raw::close(c.s);
-          c.s = -1;
-          continue;
-        }
-        c.connected = true;
-        ++r.connected;
-        raw::send(c.s, line.data(), line.size());  // Small: always fits the socket buffer.
-      }
-      if (!c.connected || !(it.readable || it.failed)) continue;
-      char buf[4096];
-      const long n = raw::recv(c.s, buf, sizeof buf);
-      if (n <= 0) continue;
-      c.got.append(buf, static_cast<std::size_t>(n));
-      for (std::size_t pos; (pos = c.got.find("\r\n")) != std::string::npos;) {
-        c.got.erase(0, pos + 2);
-        if (++c.echoes == rounds) {
-          ++r.echoed;
-          r.lastEchoedMs = msSince(t0);
-        } else {
-          raw::send(c.s, line.data(), line.size());
-        }
-      }
+BareEchoServer::BareEchoServer(Model model, const std::string& ip, int backlog) : model_(model), ip_(ip) {
+  listener_ = raw::listenOn(ip, backlog, &port_);
+  if (listener_ < 0) {
+    ADD_FAILURE() << "the bare reference server cannot listen on " << ip;
+    return;
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+BareEchoServer::~BareEchoServer() {
+  stop_ = true;
+  if (thread_.joinable()) {
+    // Wakes the blocking accept: a connection of our own, seen after the stop request.
+    const raw::Socket wake = raw::connectTo(ip_, port_);
+    thread_.join();
+    if (wake >= 0) raw::close(wake);
+  }
+  for (std::thread& t : threads_) t.join();
+  for (raw::Socket s : accepted_) raw::close(s);
+  if (listener_ >= 0) raw::close(listener_);
+}
+
+// Plain blocking calls only, as the simplest server would make them (under Wine a sliced wait is
+// a request to its server each time, and hundreds of threads waking often would measure Wine).
+// Nothing here blocks for good in a test: a burst's client closes its sockets when it ends, which
+// ends every read, and the destructor's own connection ends the accept.
+void BareEchoServer::run() {
+  while (!stop_) {
+    const raw::Socket s = raw::accept(listener_);
+    if (s < 0) continue;
+    accepted_.push_back(s);
+    if (stop_) break;
+    if (model_ == Model::OneThread) {
+      serve(s);
+    } else {
+      threads_.emplace_back([this, s] { serve(s); });
     }
   }
-  for (Client& c : clients) {
-    if (c.s >= 0) raw::close(c.s);
+}
+
+void BareEchoServer::serve(raw::Socket s) {
+  std::string got;
+  while (got.find('\n') == std::string::npos) {
+    char buf[512];
+    const long n = raw::recv(s, buf, sizeof buf);
+    if (n <= 0) return;
+    got.append(buf, static_cast<std::size_t>(n));
   }
-  return r;
+  raw::send(s, got.data(), got.size());
+  ++served_;
 }
 
 }  // namespace testing_support

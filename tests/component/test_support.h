@@ -83,46 +83,73 @@ class RawSocket {
   void resetClose();  // Abortive close: the peer sees a reset (RST), not a FIN.
   void close();       // Graceful close.
   bool valid() const { return fd_ >= 0; }
+  uint16_t localPort() const;  // The server sees it as the context's Binding->PeerPort.
 
  private:
   long long fd_ = -1;  // int descriptor or Winsock SOCKET.
   std::string pending_;
 };
 
-// Many client sockets driven from one thread without blocking: the platform's few calls.
+// Plain blocking sockets for the bare reference server below: the platform's few calls.
 namespace raw {
 using Socket = long long;  // int descriptor or Winsock SOCKET; -1 = none.
-// Create a non-blocking socket and start connecting it to ip:port; -1 if that failed at once.
-Socket startConnect(const std::string& ip, uint16_t port);
-struct PollItem {
-  Socket s = -1;
-  bool wantWrite = false;  // Also wait for writability (a connect completing).
-  bool readable = false, writable = false, failed = false;  // Results.
-};
-// Wait up to timeoutMs for any item; fills the results. Returns how many are ready, -1 on error.
-int poll(std::vector<PollItem>& items, int timeoutMs);
-int socketError(Socket s);  // SO_ERROR: 0 once a non-blocking connect has succeeded.
-long send(Socket s, const char* bytes, std::size_t n);  // Without blocking; < 0 = would block/error.
-long recv(Socket s, char* bytes, std::size_t n);        // Without blocking; 0 = EOF, < 0 = none/error.
+// A listening socket on ip (OS-chosen port, returned in *port) with this backlog; -1 on failure.
+Socket listenOn(const std::string& ip, int backlog, uint16_t* port);
+// The largest backlog the system grants, asked for without the library (the same request the
+// library makes by default: Linux caps it at net.core.somaxconn, Windows reads SOMAXCONN).
+int systemMaxBacklog();
+Socket accept(Socket listener);                          // Blocking; -1 on failure.
+Socket connectTo(const std::string& ip, uint16_t port);  // Blocking; -1 on failure.
+long recv(Socket s, char* bytes, std::size_t n);        // Blocking; 0 = EOF, < 0 = error.
+long send(Socket s, const char* bytes, std::size_t n);  // Blocking.
 void close(Socket s);
 }  // namespace raw
 
 // A connect burst as an independent load client produces it: `count` clients start connecting at
-// the same moment; each sends a line as soon as it is connected and another whenever its echo
-// arrives, until `durationMs` pass or every client has been echoed at least `rounds` times.
+// the same moment; each sends one line as soon as it is connected, until its echo arrives or
+// `deadlineMs` pass. The client waits on the platform's scalable mechanism (epoll; a completion
+// port with ConnectEx on Windows), so its own cost per event does not grow with `count`: under
+// Wine every WSAPoll walks all its sockets inside the single-threaded wineserver, and a client
+// that polled 2,000 sockets would slow down the server it measures.
 struct BurstResult {
-  int connected = 0;           // Clients whose connect completed.
-  int echoed = 0;              // Clients that got at least `rounds` echoes.
-  long long lastEchoedMs = -1;  // When the last of those got its last needed echo (from the start).
+  int connected = 0;               // Clients whose connect completed.
+  int echoed = 0;                  // Clients that got their own line back.
+  long long lastConnectedMs = -1;  // When the last connect completed (from the start).
+  long long lastEchoedMs = -1;     // When the last echo arrived (from the start).
+  // Segments the clients had to send again (a SYN or a handshake's last ACK dropped by a full
+  // backlog shows here, whatever the machine's speed); -1 where the OS does not tell (Windows).
+  long long retransmissions = -1;
 };
-BurstResult echoBurst(const std::string& ip, uint16_t port, int count, int rounds, int durationMs);
+BurstResult echoBurst(const std::string& ip, uint16_t port, int count, int deadlineMs);
 
-// Wall-clock bounds are for the plain build; sanitizers slow everything down by this factor.
-constexpr int kSlowdown =
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    4;
-#else
-    1;
-#endif
+// The reference a connect burst is measured against, in the same test: the simplest server plain
+// sockets allow. It accepts (blocking, with the system's maximum backlog unless told otherwise),
+// reads one line from each connection, echoes it and keeps the connection open, in one of the two
+// models the engines follow: one thread that serves each connection in turn (as an event loop
+// would, for iohIOCP), or a thread started per connection (as iohDefault does). Whatever a burst
+// costs on this machine (a loaded CI runner, a sanitizer, Wine) this server pays too.
+class BareEchoServer {
+ public:
+  enum class Model { OneThread, ThreadPerConnection };
+  explicit BareEchoServer(Model model, const std::string& ip = "127.0.0.1", int backlog = raw::systemMaxBacklog());
+  ~BareEchoServer();  // Stops and closes every connection.
+  BareEchoServer(const BareEchoServer&) = delete;
+  BareEchoServer& operator=(const BareEchoServer&) = delete;
+  uint16_t port() const { return port_; }
+  int served() const { return served_.load(); }
+
+ private:
+  void run();
+  void serve(raw::Socket s);  // Waits for one line on s and echoes it.
+  const Model model_;
+  const std::string ip_;
+  raw::Socket listener_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> served_{0};
+  std::vector<raw::Socket> accepted_;
+  std::vector<std::thread> threads_;
+  std::thread thread_;
+};
 
 }  // namespace testing_support

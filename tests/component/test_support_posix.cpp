@@ -1,7 +1,9 @@
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -127,6 +129,14 @@ std::string RawSocket::recvSome(int timeoutMs) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
+uint16_t RawSocket::localPort() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (fd_ < 0 || ::getsockname(static_cast<int>(fd_), reinterpret_cast<sockaddr*>(&ss), &len) != 0) return 0;
+  return ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
 void RawSocket::resetClose() {
   if (fd_ < 0) return;
   linger l{1, 0};
@@ -143,48 +153,131 @@ void RawSocket::close() {
 
 namespace raw {
 
-Socket startConnect(const std::string& ip, uint16_t port) {
+Socket listenOn(const std::string& ip, int backlog, uint16_t* port) {
+  sockaddr_storage ss{};
+  int len = 0;
+  if (!iocp_native::net::parseAddress(ip, 0, &ss, &len)) return -1;
+  const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  socklen_t got = sizeof ss;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 || ::listen(fd, backlog) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &got) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  *port = ntohs(ss.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                                         : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  return fd;
+}
+
+// listen() silently caps a larger backlog at net.core.somaxconn.
+int systemMaxBacklog() { return 0x7fffffff; }
+
+Socket connectTo(const std::string& ip, uint16_t port) {
   sockaddr_storage ss{};
   int len = 0;
   if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) return -1;
-  const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return -1;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 && errno != EINPROGRESS) {
+  const int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0) {
     ::close(fd);
     return -1;
   }
   return fd;
 }
 
-int poll(std::vector<PollItem>& items, int timeoutMs) {
-  std::vector<pollfd> fds(items.size());
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    fds[i] = pollfd{static_cast<int>(items[i].s), static_cast<short>(POLLIN | (items[i].wantWrite ? POLLOUT : 0)), 0};
-  }
-  const int n = ::poll(fds.data(), fds.size(), timeoutMs);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    items[i].readable = fds[i].revents & POLLIN;
-    items[i].writable = fds[i].revents & POLLOUT;
-    items[i].failed = fds[i].revents & (POLLERR | POLLHUP);
-  }
-  return n;
+Socket accept(Socket listener) {
+  const int fd = ::accept4(static_cast<int>(listener), nullptr, nullptr, SOCK_CLOEXEC);
+  return fd < 0 ? -1 : fd;
 }
 
-int socketError(Socket s) {
-  int err = 0;
-  socklen_t len = sizeof err;
-  if (getsockopt(static_cast<int>(s), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-  return err;
-}
-
+long recv(Socket s, char* bytes, std::size_t n) { return static_cast<long>(::recv(static_cast<int>(s), bytes, n, 0)); }
 long send(Socket s, const char* bytes, std::size_t n) {
-  return static_cast<long>(::send(static_cast<int>(s), bytes, n, MSG_NOSIGNAL | MSG_DONTWAIT));
-}
-long recv(Socket s, char* bytes, std::size_t n) {
-  return static_cast<long>(::recv(static_cast<int>(s), bytes, n, MSG_DONTWAIT));
+  return static_cast<long>(::send(static_cast<int>(s), bytes, n, MSG_NOSIGNAL));
 }
 void close(Socket s) { ::close(static_cast<int>(s)); }
 
 }  // namespace raw
+
+BurstResult echoBurst(const std::string& ip, uint16_t port, int count, int deadlineMs) {
+  struct Client {
+    int fd = -1;
+    bool connected = false;
+    bool done = false;
+    std::string got;
+  };
+  BurstResult r;
+  sockaddr_storage ss{};
+  int len = 0;
+  if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) {
+    ADD_FAILURE() << "not a numeric address: " << ip;
+    return r;
+  }
+  const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  std::vector<Client> clients(static_cast<std::size_t>(count));
+  const std::string line = "burst line\r\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    Client& c = clients[i];
+    c.fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (c.fd < 0) continue;
+    if (::connect(c.fd, reinterpret_cast<sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 && errno != EINPROGRESS) {
+      ::close(c.fd);
+      c.fd = -1;
+      continue;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLOUT | EPOLLIN;  // Level-triggered: writable = the connect completed.
+    ev.data.u64 = i;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+  }
+  std::vector<epoll_event> events(512);
+  while (r.echoed < count && msSince(t0) < deadlineMs) {
+    const int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), 50);
+    for (int k = 0; k < n; ++k) {
+      Client& c = clients[events[k].data.u64];
+      if (c.fd < 0 || c.done) continue;
+      if (!c.connected) {
+        int err = 0;
+        socklen_t errLen = sizeof err;
+        ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &errLen);
+        if (err != 0 || !(events[k].events & EPOLLOUT)) {
+          if (err == 0) continue;  // Not connected yet.
+          ::close(c.fd);  // Refused or reset: this client is out.
+          c.fd = -1;
+          continue;
+        }
+        c.connected = true;
+        ++r.connected;
+        r.lastConnectedMs = msSince(t0);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = events[k].data.u64;
+        ::epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+        ::send(c.fd, line.data(), line.size(), MSG_NOSIGNAL);  // Small: always fits the buffer.
+        continue;
+      }
+      char buf[512];
+      const ssize_t got = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (got <= 0) continue;
+      c.got.append(buf, static_cast<std::size_t>(got));
+      if (c.got.find("\r\n") == std::string::npos) continue;
+      if (c.got != line) continue;  // Not the line sent: not an echo.
+      c.done = true;
+      ++r.echoed;
+      r.lastEchoedMs = msSince(t0);
+      ::epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+    }
+  }
+  r.retransmissions = 0;
+  for (Client& c : clients) {
+    if (c.fd < 0) continue;
+    tcp_info info{};
+    socklen_t infoLen = sizeof info;
+    if (::getsockopt(c.fd, IPPROTO_TCP, TCP_INFO, &info, &infoLen) == 0) r.retransmissions += info.tcpi_total_retrans;
+    ::close(c.fd);
+  }
+  ::close(ep);
+  return r;
+}
 
 }  // namespace testing_support

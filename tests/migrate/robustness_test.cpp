@@ -129,7 +129,8 @@ TEST(MigrateRobustness, MutatedInputsNeverCrashOrHang) {
       const auto t0 = std::chrono::steady_clock::now();
       const FileResult r = migrate(seed, input, i % 3 == 0 ? Mode::Compat : Mode::Rename);
       const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-      ASSERT_LT(ms, 2000) << seed.name << " mutation " << i << " took " << ms << " ms";
+      // A hang, not a speed: one file's migration takes milliseconds on any machine.
+      ASSERT_LT(ms, 30000) << seed.name << " mutation " << i << " took " << ms << " ms";
       if (!r.refused.empty()) ++refused;
       checkEdits(r, input, seed.name + " mutation " + std::to_string(i));
       if (::testing::Test::HasFatalFailure()) {

@@ -14,6 +14,9 @@ program chat_test;
 uses
   {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, ChatServer, TestCheck;
 
+const
+  EventuallyMs = 30000;  { A bound on "eventually": only a failing run waits this long. }
+
 
 procedure Expect(AClient: TIdTCPClient; const ALine: string);
 var
@@ -26,7 +29,7 @@ end;
 function Join(APort: Integer; const ANick: string): TIdTCPClient;
 begin
   Result := TIdTCPClient.Create(nil);
-  Result.ReadTimeout := 5000;
+  Result.ReadTimeout := EventuallyMs;
   Result.Connect('127.0.0.1', APort);
   Expect(Result, 'Welcome! Your nick?');
   Result.IOHandler.WriteLn(ANick);
@@ -34,13 +37,10 @@ end;
 
 function WaitFor(var ACounter: Integer; AValue: Integer): Boolean;
 var
-  I: Integer;
+  Deadline: QWord;
 begin
-  for I := 1 to 500 do
-  begin
-    if ACounter >= AValue then Exit(True);
-    Sleep(10);
-  end;
+  Deadline := GetTickCount64 + EventuallyMs;
+  while (ACounter < AValue) and (GetTickCount64 < Deadline) do Sleep(2);
   Result := ACounter >= AValue;
 end;
 
