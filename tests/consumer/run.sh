@@ -4,15 +4,16 @@
 #   run.sh subdirectory SRC BUILD WORK   add_subdirectory(SRC)
 # The project (tests/consumer) is main.cpp plus the README's example program, copied from the
 # README between its readme-example markers, so the README's code is compiled as shown.
-# The install case starts from an empty WORK each run (an install and two small programs). The
-# subdirectory case compiles the whole library again, as a user's build does: its WORK/build is kept
-# between runs, like a user's build directory, so that a run configures again (always) and compiles
-# what changed since the last run (make's dependencies; the first run compiles everything). Delete
-# WORK (or the build tree) for a build from nothing.
+# The install case installs into an empty WORK/prefix every run (nothing left from an earlier
+# install). WORK/build is kept between runs, like a user's build directory: a run configures again
+# (always) and compiles what changed since the last run (make's dependencies; cmake --install keeps
+# the files' times, so an unchanged header is not newer than what was built from it). The
+# subdirectory case compiles the whole library again, as a user's build does, the first time.
+# Delete WORK (or the build tree) for a build from nothing.
 set -euo pipefail
 mode=$1 src=$2 build=$3 work=$4
 case "$mode" in
-  install) rm -rf "$work" ;;
+  install) rm -rf "$work/prefix" ;;
   subdirectory) ;;
   *) echo "usage: run.sh install|subdirectory SRC BUILD WORK" >&2; exit 2 ;;
 esac
