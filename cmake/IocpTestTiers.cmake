@@ -1,15 +1,25 @@
 # The test suite's tiers and how ctest may schedule its tests (README, "tools/dev.sh test").
 #
-#   LABELS slow                 The slow tier: scale, race, soak and timing tests, builds of other
+#   LABELS slow                 The slow tier: scale, race and timing tests, builds of other
 #                               projects, the benchmark harness. `ctest -LE slow` (test preset
 #                               `fast`) runs the rest; the README's test command runs both.
 #   LABELS backend-independent  Runs no completion port (epoll/io_uring): unit tests, the tools,
 #                               builds, and servers on iohDefault (thread per connection; only the
 #                               completion engine asks for a port). The test command's io_uring pass
 #                               leaves these out: the epoll pass has run them, nothing differs.
-#   RUN_SERIAL ON               Runs alone: it measures time (heartbeat schedules, timeouts, bursts
-#                               within a bound) or holds thousands of sockets or threads. Everything
-#                               else may run beside other tests (the presets run two at a time).
+#
+# How tests may share the machine: the test presets run two tests at a time and give ctest two
+# "cores" (cmake/ctest-resources.json, the preset's resourceSpecFile; another -j or running without
+# a preset needs --resource-spec-file cmake/ctest-resources.json for the groups below to count):
+#   RUN_SERIAL ON               Runs alone: thousands of sockets or threads, or a burst timed
+#                               against a bound.
+#   RESOURCE_GROUPS cores:2     Measures time (heartbeat schedules, a timeout to the 100 ms): runs
+#                               beside no test that keeps a core busy and no other timing test;
+#                               a short test (the fast tier's unit and behaviour tests) may run
+#                               beside it.
+#   RESOURCE_GROUPS cores:1     Keeps a core busy for seconds: a build, the benchmark harness's
+#                               load, a race loop. Two may run together.
+#   (none)                      Short: runs beside anything.
 #
 # add_test() tests get these with set_tests_properties() where they are added. Tests found by
 # gtest_discover_tests() exist only when ctest runs; for them:
