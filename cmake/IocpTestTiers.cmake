@@ -15,11 +15,11 @@
 #                               against a bound.
 #   RESOURCE_GROUPS cores:2     Measures time (heartbeat schedules, a timeout to the 100 ms): runs
 #                               beside no test that keeps a core busy and no other timing test;
-#                               a short test (the fast tier's unit and behaviour tests) may run
-#                               beside it.
+#                               a test of the kind below may run beside it.
 #   RESOURCE_GROUPS cores:1     Keeps a core busy for seconds: a build, the benchmark harness's
-#                               load, a race loop. Two may run together.
-#   (none)                      Short: runs beside anything.
+#                               load. Two may run together.
+#   (none)                      Short, or mostly waiting (the race loops use a tenth of a core):
+#                               runs beside anything.
 #
 # add_test() tests get these with set_tests_properties() where they are added. Tests found by
 # gtest_discover_tests() exist only when ctest runs; for them:
