@@ -21,6 +21,10 @@
 #   (none)                      Short, or mostly waiting (the race loops use a tenth of a core):
 #                               runs beside anything.
 #
+# IOCP_TIMING_TEST holds what a timing test asks for: RESOURCE_GROUPS cores:2, and under Wine
+# RUN_SERIAL ON (every Wine process goes through the one wineserver, so there even a short test
+# beside a timing test delays it).
+#
 # add_test() tests get these with set_tests_properties() where they are added. Tests found by
 # gtest_discover_tests() exist only when ctest runs; for them:
 #
@@ -32,6 +36,12 @@
 # "Engines/Scale.X/iohIOCP  # GetParam() = 1") the properties of that rule; the labels of all the
 # rules a test matches add up. Call it after gtest_discover_tests(<target>), once per target and
 # directory: it writes a script that ctest runs after the discovered tests are defined.
+if(WIN32 AND CMAKE_CROSSCOMPILING)
+  set(IOCP_TIMING_TEST RUN_SERIAL ON)
+else()
+  set(IOCP_TIMING_TEST RESOURCE_GROUPS cores:2)
+endif()
+
 function(iocp_discovered_test_properties target)
   set(script "${CMAKE_CURRENT_BINARY_DIR}/${target}_tiers.cmake")
   set(body "# Written by iocp_discovered_test_properties (cmake/IocpTestTiers.cmake).\n")
