@@ -10,7 +10,10 @@
 #
 # How tests may share the machine: the test presets run two tests at a time and give ctest two
 # "cores" (cmake/ctest-resources.json, the preset's resourceSpecFile; another -j or running without
-# a preset needs --resource-spec-file cmake/ctest-resources.json for the groups below to count):
+# a preset needs --resource-spec-file cmake/ctest-resources.json for the groups below to count).
+# The tsan preset runs one test at a time: ThreadSanitizer makes every test several times heavier,
+# and two such tests on two cores starve each other (the io_uring servers' first echoes then came
+# seconds late).
 #   RUN_SERIAL ON               Runs alone: thousands of sockets or threads, or a burst timed
 #                               against a bound.
 #   RESOURCE_GROUPS cores:2     Measures time (heartbeat schedules, a timeout to the 100 ms): runs
