@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine: installs missing packages, configures, builds, then
 #   tools/dev.sh demo [echo_server options]   runs the echo demo (default: --io iocp --port 9000)
-#   tools/dev.sh test [ctest options]         runs the whole test suite: Linux, then the Windows
+#   tools/dev.sh test [ctest options]         runs the whole test suite: Linux (epoll, then the
+#                                             engine's tests again on io_uring), then the Windows
 #                                             build under Wine
 # Environment: BUILD_PRESET=release|debug|asan|tsan (default release; only release adds Windows).
+# Both tiers run (label slow: scale, race and timing tests, builds, the benchmark harness; see
+# cmake/IocpTestTiers.cmake); `tools/dev.sh test -LE slow` runs the fast tier alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,17 +48,45 @@ if [ "$mode" = demo ]; then
 fi
 ctest --preset "$preset" "$@"
 
-# The same suite again with the completion engine on io_uring (IOCP_BACKEND overrides the option).
-# Where the kernel serves io_uring, the tests insist on it; where it refuses, they run on the
-# epoll fallback and this says why.
-probe=$(timeout 5 "build/$preset/demos/echo_server" --io iocp --backend io_uring --port 0 2>&1 | head -1 || true)
+# The engine's tests again with the completion engine on io_uring (IOCP_BACKEND overrides the
+# option). Tests labelled backend-independent are left out: they run no completion port (unit
+# tests, the tools, builds of other projects, iohDefault servers), so this pass would repeat the
+# epoll pass exactly. Where the kernel serves io_uring, the tests insist on it; where it refuses,
+# they run on the epoll fallback and this says why. The probe is the demo on io_uring: its first
+# line says what serves; then it is stopped (SIGTERM) rather than left to a timeout.
+probe_out=$(mktemp)
+"build/$preset/demos/echo_server" --io iocp --backend io_uring --port 0 >"$probe_out" 2>&1 </dev/null &
+probe_pid=$!
+for _ in $(seq 100); do  # 10 s at most
+  [ "$(wc -l <"$probe_out")" -gt 0 ] && break
+  kill -0 "$probe_pid" 2>/dev/null || break
+  sleep 0.1
+done
+kill -TERM "$probe_pid" 2>/dev/null || true
+wait "$probe_pid" 2>/dev/null || true
+probe=$(head -1 "$probe_out")
+rm -f "$probe_out"
 if [[ $probe == *"backend io_uring)"* ]]; then
   echo "io_uring pass: this kernel serves io_uring"
   export IOCP_REQUIRE_IO_URING=1
 else
   echo "io_uring pass: THE KERNEL REFUSES io_uring, the pass runs on the fallback: $probe"
 fi
-IOCP_BACKEND=io_uring ctest --preset "$preset" "$@"
+# A -LE of the caller's is joined to this pass's exclusion with "or" (several -LE options would
+# only exclude the tests matching all of them).
+uring_args=()
+excluded=0
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  uring_args+=("${args[i]}")
+  if [[ ${args[i]} == -LE || ${args[i]} == --label-exclude ]] && ((i + 1 < ${#args[@]})); then
+    uring_args+=("backend-independent|${args[i + 1]}")
+    excluded=1
+    ((++i))
+  fi
+done
+((excluded)) || uring_args+=(-LE backend-independent)
+IOCP_BACKEND=io_uring ctest --preset "$preset" "${uring_args[@]}"
 unset IOCP_REQUIRE_IO_URING
 ((windows)) || exit 0
 
