@@ -28,85 +28,14 @@ namespace {
 // component leaves it at the engine's default).
 const int kCloseFlushTimeoutMs = iocp_native::EngineOptions{}.closeFlushTimeoutMs;
 
-// A raw peer that tells apart what it sees next: bytes, the end of the connection (the server's
-// FIN, or a reset), or nothing at all within the time (which RawSocket::recvSome reports like an
-// end).
-class Peer {
- public:
-  enum class Saw { Bytes, End, Nothing };
+using Saw = RawSocket::Received;
 
-  // Connected to 127.0.0.1:port; receiveBuffer > 0 sets SO_RCVBUF (small: a large write from the
-  // server stays queued there while this peer does not read).
-  explicit Peer(uint16_t port, int receiveBuffer = 0) {
-    s_ = raw::startConnect("127.0.0.1", port);
-    if (s_ < 0) {
-      ADD_FAILURE() << "connect to port " << port << " failed";
-      return;
-    }
-    if (receiveBuffer > 0) {
-#if defined(_WIN32)
-      setsockopt(static_cast<SOCKET>(s_), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&receiveBuffer),
-                 sizeof receiveBuffer);
-#else
-      setsockopt(static_cast<int>(s_), SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
-#endif
-    }
-    std::vector<raw::PollItem> items(1);
-    items[0].s = s_;
-    items[0].wantWrite = true;
-    if (raw::poll(items, 5000) <= 0 || raw::socketError(s_) != 0) ADD_FAILURE() << "connect did not complete";
+// Exactly `n` bytes, or what came before the end or a pause of timeoutMs.
+std::string receiveExactly(RawSocket& peer, std::size_t n, int timeoutMs) {
+  std::string got;
+  while (got.size() < n && peer.receive(timeoutMs, got) == Saw::Bytes) {
   }
-  ~Peer() {
-    if (s_ >= 0) raw::close(s_);
-  }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-
-  void send(const std::string& bytes) {
-    std::size_t off = 0;
-    const auto t0 = std::chrono::steady_clock::now();
-    while (off < bytes.size() && msSince(t0) < 5000) {
-      const long n = raw::send(s_, bytes.data() + off, bytes.size() - off);
-      if (n > 0) {
-        off += static_cast<std::size_t>(n);
-        continue;
-      }
-      std::vector<raw::PollItem> items(1);
-      items[0].s = s_;
-      items[0].wantWrite = true;
-      raw::poll(items, 100);
-    }
-    if (off < bytes.size()) ADD_FAILURE() << "sent " << off << " of " << bytes.size() << " bytes";
-  }
-
-  // Waits up to timeoutMs for the next bytes (appended to `got`) or the end of the connection.
-  Saw receive(int timeoutMs, std::string& got) {
-    std::vector<raw::PollItem> items(1);
-    items[0].s = s_;
-    if (raw::poll(items, timeoutMs) <= 0 || !(items[0].readable || items[0].failed)) return Saw::Nothing;
-    char buf[65536];
-    const long n = raw::recv(s_, buf, sizeof buf);
-    if (n > 0) {
-      got.append(buf, static_cast<std::size_t>(n));
-      return Saw::Bytes;
-    }
-    return Saw::End;  // 0: the FIN; < 0 on a readable socket: a reset.
-  }
-
-  // Exactly `n` bytes, or what came before the end / a pause of timeoutMs.
-  std::string receiveExactly(std::size_t n, int timeoutMs) {
-    std::string got;
-    while (got.size() < n && receive(timeoutMs, got) == Saw::Bytes) {
-    }
-    return got;
-  }
-
- private:
-  raw::Socket s_ = -1;
-};
-
-std::ostream& operator<<(std::ostream& os, Peer::Saw saw) {
-  return os << (saw == Peer::Saw::Bytes ? "bytes" : saw == Peer::Saw::End ? "the end" : "nothing");
+  return got;
 }
 
 class IndyMembers : public ServerTest {};
@@ -245,7 +174,7 @@ TEST_P(IndyMembers, DisconnectNotifyPeerSendsQueuedOutputAndFalseDropsIt) {
   };
   const uint16_t port = start();
   for (const std::string how : {"notify", "drop"}) {
-    Peer peer(port, 64 * 1024);
+    RawSocket peer("127.0.0.1", port, 64 * 1024);
     peer.send(how + "\r\n");
     const int before = disconnected.load();
     if (iocp()) {  // Not reading until the handler has disconnected (its write was queued).
@@ -255,8 +184,8 @@ TEST_P(IndyMembers, DisconnectNotifyPeerSendsQueuedOutputAndFalseDropsIt) {
     auto lastBytes = t0;
     std::size_t total = 0;
     std::string chunk;
-    Peer::Saw saw;
-    while ((saw = peer.receive(5000, chunk)) == Peer::Saw::Bytes) {
+    Saw saw;
+    while ((saw = peer.receive(5000, chunk)) == Saw::Bytes) {
       total += chunk.size();
       chunk.clear();
       lastBytes = std::chrono::steady_clock::now();
@@ -267,8 +196,8 @@ TEST_P(IndyMembers, DisconnectNotifyPeerSendsQueuedOutputAndFalseDropsIt) {
                                 std::chrono::steady_clock::now() - lastBytes).count();
     std::printf("[ figures  ] %s: Disconnect(%s): %zu of %zu bytes arrived in %lld ms, then %s %lld ms after the last\n",
                 iocp() ? "iohIOCP" : "iohDefault", how == "notify" ? "true" : "false", total, big.size(), msSince(t0),
-                saw == Peer::Saw::End ? "the close" : "nothing", gapMs);
-    EXPECT_EQ(saw, Peer::Saw::End) << how << ": the peer waited 5 s and saw neither bytes nor the close";
+                saw == Saw::End ? "the close" : "nothing", gapMs);
+    EXPECT_EQ(saw, Saw::End) << how << ": the peer waited 5 s and saw neither bytes nor the close";
     if (how == "notify" || !iocp()) {
       EXPECT_EQ(total, big.size()) << how;
     } else {
@@ -325,9 +254,9 @@ TEST_P(IndyMembers, SixtyFourBitIntegersAreInNetworkOrderOnTheWireAndHostOrderWi
     io->ReadLn();
   };
   const uint16_t port = start();
-  Peer peer(port);
+  RawSocket peer("127.0.0.1", port);
   peer.send("go\r\n");
-  const std::string wire = peer.receiveExactly(40, 5000);
+  const std::string wire = receiveExactly(peer, 40, 5000);
   ASSERT_EQ(wire.size(), 40u);
   EXPECT_EQ(wire.substr(0, 8), network) << "Write(Int64)";
   EXPECT_EQ(wire.substr(8, 8), hostBytes(kValue)) << "Write(Int64, False)";
@@ -336,7 +265,7 @@ TEST_P(IndyMembers, SixtyFourBitIntegersAreInNetworkOrderOnTheWireAndHostOrderWi
   EXPECT_EQ(wire.substr(32, 8), hostBytes(kHigh)) << "Write(UInt64, False)";
   peer.send(network + hostBytes(kValue) + minusTwo + highNetwork + hostBytes(kHigh));
   std::string line;
-  while (line.find("\r\n") == std::string::npos && peer.receive(5000, line) == Peer::Saw::Bytes) {
+  while (line.find("\r\n") == std::string::npos && peer.receive(5000, line) == Saw::Bytes) {
   }
   EXPECT_EQ(line, hex(kValue) + " " + hex(kValue) + " -2 " + hex(kHigh) + " " + hex(kHigh) + "\r\n");
 }

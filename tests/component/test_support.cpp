@@ -21,6 +21,25 @@ std::string RawSocket::recvLine(int timeoutMs) {
   }
 }
 
+RawSocket::Received RawSocket::receive(int timeoutMs, std::string& got) {
+  if (!pending_.empty()) {  // Left over from recvLine.
+    got += pending_;
+    pending_.clear();
+    return Received::Bytes;
+  }
+  return receiveRaw(timeoutMs, got);
+}
+
+std::ostream& operator<<(std::ostream& os, RawSocket::Received r) {
+  return os << (r == RawSocket::Received::Bytes ? "bytes" : r == RawSocket::Received::End ? "the end" : "nothing");
+}
+
+std::string RawSocket::recvSome(int timeoutMs) {
+  std::string got;
+  receive(timeoutMs, got);
+  return got;
+}
+
 BareEchoServer::BareEchoServer(Model model, const std::string& ip, int backlog) : model_(model), ip_(ip) {
   listener_ = raw::listenOn(ip, backlog, &port_);
   if (listener_ < 0) {

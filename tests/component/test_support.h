@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -79,6 +80,10 @@ class RawSocket {
   RawSocket& operator=(const RawSocket&) = delete;
   void send(const std::string& bytes);
   std::string recvSome(int timeoutMs);    // "" on timeout or EOF.
+  // What receive() saw next: bytes, the end of the connection (the peer's FIN or a reset), or
+  // nothing within the time.
+  enum class Received { Bytes, End, Nothing };
+  Received receive(int timeoutMs, std::string& got);  // Appends what came to `got`.
   std::string recvLine(int timeoutMs);    // Up to and without "\r\n".
   void resetClose();  // Abortive close: the peer sees a reset (RST), not a FIN.
   void close();       // Graceful close.
@@ -86,9 +91,12 @@ class RawSocket {
   uint16_t localPort() const;  // The server sees it as the context's Binding->PeerPort.
 
  private:
+  Received receiveRaw(int timeoutMs, std::string& got);  // One wait and one recv() (per platform).
   long long fd_ = -1;  // int descriptor or Winsock SOCKET.
   std::string pending_;
 };
+
+std::ostream& operator<<(std::ostream& os, RawSocket::Received r);  // "bytes", "the end", "nothing".
 
 // Plain blocking sockets for the bare reference server below: the platform's few calls.
 namespace raw {

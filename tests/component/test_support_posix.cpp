@@ -121,12 +121,14 @@ void RawSocket::send(const std::string& bytes) {
   }
 }
 
-std::string RawSocket::recvSome(int timeoutMs) {
+RawSocket::Received RawSocket::receiveRaw(int timeoutMs, std::string& got) {
   pollfd p{static_cast<int>(fd_), POLLIN, 0};
-  if (::poll(&p, 1, timeoutMs) <= 0) return {};
+  if (fd_ < 0 || ::poll(&p, 1, timeoutMs) <= 0) return Received::Nothing;
   char buf[65536];
   const ssize_t n = ::recv(static_cast<int>(fd_), buf, sizeof buf, 0);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  if (n <= 0) return Received::End;  // 0: the FIN; < 0 on a readable socket: a reset.
+  got.append(buf, static_cast<std::size_t>(n));
+  return Received::Bytes;
 }
 
 uint16_t RawSocket::localPort() const {

@@ -96,15 +96,18 @@ void RawSocket::send(const std::string& bytes) {
   }
 }
 
-std::string RawSocket::recvSome(int timeoutMs) {
+RawSocket::Received RawSocket::receiveRaw(int timeoutMs, std::string& got) {
+  if (fd_ < 0) return Received::Nothing;
   fd_set set;
   FD_ZERO(&set);
   FD_SET(static_cast<SOCKET>(fd_), &set);
   timeval tv{timeoutMs / 1000, (timeoutMs % 1000) * 1000};
-  if (select(0, &set, nullptr, nullptr, &tv) <= 0) return {};
+  if (select(0, &set, nullptr, nullptr, &tv) <= 0) return Received::Nothing;
   char buf[65536];
   const int n = ::recv(static_cast<SOCKET>(fd_), buf, sizeof buf, 0);
-  return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  if (n <= 0) return Received::End;  // 0: the FIN; < 0 on a readable socket: a reset.
+  got.append(buf, static_cast<std::size_t>(n));
+  return Received::Bytes;
 }
 
 uint16_t RawSocket::localPort() const {
