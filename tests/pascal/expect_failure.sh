@@ -2,7 +2,8 @@
 # Passes only when COMMAND fails in the one way it is meant to: for runs that show what goes wrong
 # without a mechanism. The command must end with exit code EXIT_CODE and print MESSAGE (stdout or
 # stderr); any other outcome fails this test, success included: another exit code or a crash, a
-# watchdog, a missing program or runner, a runner (Wine) that does not start.
+# watchdog, a missing program or runner, a runner (Wine) that does not start, a command that does
+# not end within EXPECT_FAILURE_TIMEOUT seconds (default 120; its output so far is shown).
 #   expect_failure.sh EXIT_CODE MESSAGE COMMAND...
 set -uo pipefail
 want=${1:?usage: expect_failure.sh EXIT_CODE MESSAGE COMMAND...}
@@ -11,8 +12,15 @@ shift 2
 [ $# -gt 0 ] || { echo "expect_failure.sh: no command" >&2; exit 2; }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$@" >"$out" 2>&1
+limit=${EXPECT_FAILURE_TIMEOUT:-120}
+timeout -k 5 "$limit" "$@" >"$out" 2>&1
 rc=$?
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+  echo "expect_failure.sh: '$*' did not end within $limit s (killed)" >&2
+  echo "--- its output so far (last 20 lines):" >&2
+  tail -20 "$out" >&2
+  exit 1
+fi
 if [ "$rc" -eq "$want" ] && grep -qF -- "$message" "$out"; then
   echo "expect_failure.sh: failed as it must (exit code $rc): $(grep -m1 -F -- "$message" "$out")"
   exit 0

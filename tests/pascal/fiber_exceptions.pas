@@ -288,6 +288,10 @@ begin
   end;
   iocp_server_binding(Server, 0, nil, nil, @Bound);
   Port := Bound;
+  { Shows how far a run got, should it end some other way. }
+  WriteLn(Format('fiber_exceptions: serving on port %d (WorkOpThreads=%d, fiber state %s)',
+    [Port, WorkOp, BoolToStr(IocpFiberExceptionStateSwitch, 'on', 'off')]));
+  Flush(Output);
 
   for I := 0 to ClientThreads - 1 do
   begin
