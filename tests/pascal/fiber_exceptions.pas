@@ -88,6 +88,53 @@ begin
   {$ENDIF}
 end;
 
+{ With the per-fiber state off, a raise can unwind into another fiber's frames and crash before
+  any check sees the corruption: then the crash itself is reported as the corruption (only in that
+  mode; with the state on a crash stays a crash). }
+const
+  CrashMessage = 'fiber_exceptions: exception state corrupted: the run crashed (per-fiber state off: a raise ' +
+    'unwound into another fiber''s frames)'#10;
+
+{$IFDEF MSWINDOWS}
+type
+  PExceptionPointers = ^TExceptionPointers;
+  TVectoredHandler = function(Info: PExceptionPointers): Longint; stdcall;
+
+function AddVectoredExceptionHandler(First: ULONG; Handler: TVectoredHandler): Pointer; stdcall;
+  external 'kernel32.dll';
+
+function CrashHandler(Info: PExceptionPointers): Longint; stdcall;
+var
+  Written: DWORD;
+begin
+  Result := 0;  { EXCEPTION_CONTINUE_SEARCH }
+  if (Info^.ExceptionRecord^.ExceptionCode = EXCEPTION_ACCESS_VIOLATION) or
+    (Info^.ExceptionRecord^.ExceptionCode = EXCEPTION_STACK_OVERFLOW) then
+  begin
+    WriteFile(GetStdHandle(STD_ERROR_HANDLE), PAnsiChar(AnsiString(CrashMessage))^, Length(CrashMessage),
+      Written, nil);
+    TerminateProcess(GetCurrentProcess, ExitCorrupted);
+  end;
+end;
+
+procedure ReportCrashesAsCorruption;
+begin
+  AddVectoredExceptionHandler(1, CrashHandler);
+end;
+{$ELSE}
+procedure CrashHandler(Sig: cint); cdecl;
+begin
+  fpWrite(2, PAnsiChar(AnsiString(CrashMessage))^, Length(CrashMessage));
+  FpExit(ExitCorrupted);
+end;
+
+procedure ReportCrashesAsCorruption;
+begin
+  fpSignal(SIGSEGV, SignalHandler(@CrashHandler));
+  fpSignal(SIGBUS, SignalHandler(@CrashHandler));
+end;
+{$ENDIF}
+
 { Inside one of connection Id's blocks: the connection must be running, not parked. }
 procedure CheckRunning(Id: Integer; const Where: string);
 begin
@@ -273,6 +320,8 @@ begin
     Inc(I);
   end;
   EnableFiberExceptionState;
+  if not IocpFiberExceptionStateSwitch then
+    ReportCrashesAsCorruption;
   Watchdog := TWatchdog.Create(False);
 
   Server := iocp_server_create;
