@@ -681,7 +681,8 @@ long UringSocket::receive(char* dst, std::size_t n, int* err) {
       if (c.offset == c.size) {
         done[doneCount++] = c.buffer;
         st.popFront();
-        if (doneCount == sizeof done / sizeof done[0]) break;
+        // A short receive must mean an empty queue (shortReceiveArms): hand back and go on.
+        if (doneCount == sizeof done / sizeof done[0]) st.ring.giveBack(done, doneCount), doneCount = 0;
       }
     }
     // Paused for flow control and now with room: the ring's thread arms the receive again.
