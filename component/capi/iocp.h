@@ -56,6 +56,9 @@ extern "C" {
 #define IOCP_ERR_NO_ON_EXECUTE (-11)    /* Indy: EIdTCPNoOnExecute. */
 #define IOCP_ERR_HANDLER (-12)          /* A callback raised (iocp_set_handler_error). */
 #define IOCP_ERR_FAILED (-13)           /* Anything else (Indy: EIdException); the text says what. */
+#define IOCP_ERR_NO_DATA_TO_READ (-14)  /* Indy: EIdNoDataToRead. */
+#define IOCP_ERR_REQUIRES_LARGE_STREAM (-15) /* Indy: EIdIOHandlerRequiresLargeStream. */
+#define IOCP_ERR_STREAM_TOO_LARGE (-16) /* Indy: EIdIOHandlerStreamDataTooLarge. */
 
 /* The ABI version this library implements (IOCP_HEADER_ABI_VERSION it was built with). Any thread. */
 IOCP_API int iocp_abi_version(void);
@@ -269,10 +272,33 @@ IOCP_API int iocp_io_check_for_disconnect(iocp_io* io, int raise_if_disconnected
 #define IOCP_WRITE_BUFFER_FLUSH 2
 #define IOCP_WRITE_BUFFER_CLOSE 3
 #define IOCP_WRITE_BUFFER_CANCEL 4
+#define IOCP_WRITE_BUFFER_CLEAR 5 /* drop what was collected, go on collecting */
 IOCP_API int iocp_io_write_buffer(iocp_io* io, int operation, int threshold);
-/* InputBuffer: the bytes buffered and not yet read (without consuming them), and Extract. Handler. */
+/* InputBuffer: the bytes buffered and not yet read (without consuming them or copying them: valid
+   until the next call on this IOHandler), and Extract. Handler. */
 IOCP_API int iocp_io_input(iocp_io* io, const char** data, size_t* length);
 IOCP_API int iocp_io_input_consume(iocp_io* io, size_t count);
+/* Streams (Indy's TStream) of the caller, for Write(stream) and ReadStream: the library asks
+   the caller's function for what it needs. It returns the answer, or IOCP_ERR_HANDLER after
+   iocp_set_handler_error() when it raised (the stream call then returns that code). */
+#define IOCP_STREAM_SIZE 1     /* -> the stream's size */
+#define IOCP_STREAM_POSITION 2 /* -> its position */
+#define IOCP_STREAM_SEEK 3     /* value = the new position -> 0 */
+#define IOCP_STREAM_READ 4     /* up to `value` bytes into data -> bytes read, 0 at the end */
+#define IOCP_STREAM_WRITE 5    /* `value` bytes from data -> 0 */
+#define IOCP_STREAM_SET_SIZE 6 /* value = the new size -> 0 */
+typedef int64_t (*iocp_stream_fn)(void* user, int operation, void* data, int64_t value);
+/* Write(AStream, ASize, AWriteByteCount) with Indy's framing: size 0 = the whole stream from
+   position 0, < 0 = from the position to the end; the count is 32-bit unless LargeStream
+   (IOCP_ERR_REQUIRES_LARGE_STREAM over 2 GiB), network order; IOCP_ERR_NO_DATA_TO_READ when the
+   stream ends early. Handler. */
+IOCP_API int iocp_io_write_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t size,
+                                  int write_byte_count);
+/* ReadStream(AStream, AByteCount, AReadUntilDisconnect) with Indy's framing: byte_count -1 reads
+   the count first (32-bit unless LargeStream); a negative count reads until the peer closes.
+   Handler. */
+IOCP_API int iocp_io_read_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t byte_count,
+                                 int read_until_disconnect);
 /* Integer properties of an IOHandler. Handler. */
 #define IOCP_IO_READ_TIMEOUT 1      /* ms, 0 = forever (read/write) */
 #define IOCP_IO_MAX_LINE_LENGTH 2   /* 16384 (read/write) */
@@ -281,6 +307,10 @@ IOCP_API int iocp_io_input_consume(iocp_io* io, size_t count);
 #define IOCP_IO_READLN_SPLIT 5      /* set by ReadLn (read) */
 #define IOCP_IO_CONNECTED 6         /* Connected (read) */
 #define IOCP_IO_WRITE_BUFFERING 7   /* WriteBufferingActive (read) */
+#define IOCP_IO_LARGE_STREAM 8      /* 0 = 32-bit stream counts (Indy's default), 1 = 64-bit (read/write) */
+#define IOCP_IO_INPUT_SIZE 9        /* InputBuffer.Size, without a copy (read) */
+#define IOCP_IO_WRITE_BUFFER_THRESHOLD 10 /* WriteBufferThreshold, -1 = none (read) */
+#define IOCP_IO_CLOSED_GRACEFULLY 11 /* ClosedGracefully: the peer's FIN was read (read) */
 IOCP_API int iocp_io_set_int(iocp_io* io, int option, int64_t value);
 IOCP_API int iocp_io_get_int(iocp_io* io, int option, int64_t* value);
 /* Close: the connection ends (queued output is sent first). Any thread. */

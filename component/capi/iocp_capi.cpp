@@ -70,6 +70,9 @@ int codeOf(const std::exception& e) {
   if (dynamic_cast<const EIdCouldNotBindSocket*>(&e)) return IOCP_ERR_BIND;
   if (dynamic_cast<const EIdConnectTimeout*>(&e)) return IOCP_ERR_CONNECT_TIMEOUT;
   if (dynamic_cast<const EIdTCPNoOnExecute*>(&e)) return IOCP_ERR_NO_ON_EXECUTE;
+  if (dynamic_cast<const EIdNoDataToRead*>(&e)) return IOCP_ERR_NO_DATA_TO_READ;
+  if (dynamic_cast<const EIdIOHandlerRequiresLargeStream*>(&e)) return IOCP_ERR_REQUIRES_LARGE_STREAM;
+  if (dynamic_cast<const EIdIOHandlerStreamDataTooLarge*>(&e)) return IOCP_ERR_STREAM_TOO_LARGE;
   return IOCP_ERR_FAILED;
 }
 
@@ -722,6 +725,7 @@ int iocp_io_write_buffer(iocp_io* io, int operation, int threshold) {
       case IOCP_WRITE_BUFFER_FLUSH: io->io->WriteBufferFlush(); break;
       case IOCP_WRITE_BUFFER_CLOSE: io->io->WriteBufferClose(); break;
       case IOCP_WRITE_BUFFER_CANCEL: io->io->WriteBufferCancel(); break;
+      case IOCP_WRITE_BUFFER_CLEAR: io->io->WriteBufferClear(); break;
       default: return fail(IOCP_ERR_ARGUMENT, "unknown write buffer operation " + std::to_string(operation));
     }
     return IOCP_OK;
@@ -731,8 +735,9 @@ int iocp_io_write_buffer(iocp_io* io, int operation, int threshold) {
 int iocp_io_input(iocp_io* io, const char** data, size_t* length) {
   if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
   return guarded([&] {
-    io->out = io->io->InputBuffer()->AsString();
-    giveOut(io->out, data, length);
+    const std::string_view view = io->io->InputBuffer()->View();
+    if (data) *data = view.data();
+    if (length) *length = view.size();
     return IOCP_OK;
   });
 }
@@ -745,6 +750,49 @@ int iocp_io_input_consume(iocp_io* io, size_t count) {
   });
 }
 
+namespace {
+// The caller's stream behind iocp_stream_fn; a failure it reports becomes the exception it raised.
+class CallbackStream final : public TIocpStreamAccess {
+ public:
+  CallbackStream(iocp_stream_fn fn, void* user) : fn_(fn), user_(user) {}
+  int64_t Size() override { return call(IOCP_STREAM_SIZE, nullptr, 0); }
+  int64_t Position() override { return call(IOCP_STREAM_POSITION, nullptr, 0); }
+  void Seek(int64_t APosition) override { call(IOCP_STREAM_SEEK, nullptr, APosition); }
+  int64_t Read(void* ADst, int64_t ACount) override { return call(IOCP_STREAM_READ, ADst, ACount); }
+  void Write(const void* ASrc, int64_t ACount) override {
+    call(IOCP_STREAM_WRITE, const_cast<void*>(ASrc), ACount);
+  }
+  void SetSize(int64_t ASize) override { call(IOCP_STREAM_SET_SIZE, nullptr, ASize); }
+
+ private:
+  int64_t call(int op, void* data, int64_t value) {
+    const int64_t r = fn_(user_, op, data, value);
+    if (r < 0) raiseIfHandlerFailed(static_cast<int>(r));
+    return r;
+  }
+  iocp_stream_fn fn_;
+  void* user_;
+};
+}  // namespace
+
+int iocp_io_write_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t size, int writeByteCount) {
+  if (!io || !stream) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no stream");
+  return guarded([&] {
+    CallbackStream s(stream, user);
+    io->io->Write(s, size, writeByteCount != 0);
+    return IOCP_OK;
+  });
+}
+
+int iocp_io_read_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t byteCount, int readUntilDisconnect) {
+  if (!io || !stream) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no stream");
+  return guarded([&] {
+    CallbackStream s(stream, user);
+    io->io->ReadStream(s, byteCount, readUntilDisconnect != 0);
+    return IOCP_OK;
+  });
+}
+
 int iocp_io_set_int(iocp_io* io, int option, int64_t value) {
   if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
   int v = 0;
@@ -753,6 +801,7 @@ int iocp_io_set_int(iocp_io* io, int option, int64_t value) {
     case IOCP_IO_READ_TIMEOUT: io->io->ReadTimeout = v; break;
     case IOCP_IO_MAX_LINE_LENGTH: io->io->MaxLineLength = v; break;
     case IOCP_IO_MAX_LINE_ACTION: io->io->MaxLineAction = v == 1 ? maSplit : maException; break;
+    case IOCP_IO_LARGE_STREAM: io->io->LargeStream = v != 0; break;
     default: return fail(IOCP_ERR_ARGUMENT, "IOHandler option " + std::to_string(option) + " cannot be set");
   }
   return IOCP_OK;
@@ -766,9 +815,13 @@ int iocp_io_get_int(iocp_io* io, int option, int64_t* value) {
     case IOCP_IO_MAX_LINE_LENGTH: *value = h.MaxLineLength; break;
     case IOCP_IO_MAX_LINE_ACTION: *value = h.MaxLineAction == maSplit ? 1 : 0; break;
     case IOCP_IO_READLN_TIMEDOUT: *value = h.ReadLnTimedout; break;
-    case IOCP_IO_READLN_SPLIT: *value = h.ReadLnSplit; break;
+    case IOCP_IO_READLN_SPLIT: *value = h.ReadLnWasSplit(); break;
     case IOCP_IO_CONNECTED: *value = h.Connected(); break;
     case IOCP_IO_WRITE_BUFFERING: *value = h.WriteBufferingActive(); break;
+    case IOCP_IO_LARGE_STREAM: *value = h.LargeStream; break;
+    case IOCP_IO_INPUT_SIZE: *value = const_cast<TIocpIOHandler&>(h).InputBuffer()->Size(); break;
+    case IOCP_IO_WRITE_BUFFER_THRESHOLD: *value = h.WriteBufferThreshold(); break;
+    case IOCP_IO_CLOSED_GRACEFULLY: *value = h.ClosedGracefully(); break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown IOHandler option " + std::to_string(option));
   }
   return IOCP_OK;

@@ -76,6 +76,35 @@ class EIdTCPNoOnExecute : public EIdException {
   EIdTCPNoOnExecute() : EIdException("OnExecute event is not assigned.") {}
 };
 
+// Indy's EIdTCPConnectionError and EIdIOHandler families, raised by the stream members.
+class EIdTCPConnectionError : public EIdException {
+ public:
+  using EIdException::EIdException;
+};
+
+// Write(stream) ran out of stream before ASize bytes were sent.
+class EIdNoDataToRead : public EIdTCPConnectionError {
+ public:
+  EIdNoDataToRead() : EIdTCPConnectionError("No data to read.") {}
+};
+
+class EIdIOHandler : public EIdException {
+ public:
+  using EIdException::EIdException;
+};
+
+// Write(stream, ..., AWriteByteCount) of more than 2 GiB with LargeStream false (a 32-bit count).
+class EIdIOHandlerRequiresLargeStream : public EIdIOHandler {
+ public:
+  EIdIOHandlerRequiresLargeStream() : EIdIOHandler("Set LargeStream to True to send streams greater than 2GB") {}
+};
+
+// ReadStream: the stream cannot hold what the length prefix announces.
+class EIdIOHandlerStreamDataTooLarge : public EIdIOHandler {
+ public:
+  EIdIOHandlerStreamDataTooLarge() : EIdIOHandler("Data is too large for stream") {}
+};
+
 // An XML configuration (TIocpTCPServer::LoadFromXml and relatives) could not be read, parsed or
 // applied, or could not be written. The message names the element path, the bad value and what is
 // allowed, e.g. "XML configuration: TIocpTCPServer/DefaultPort: bad value '70000'; allowed

@@ -9,6 +9,7 @@
 #include <istream>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "IocpExceptions.h"
@@ -41,11 +42,26 @@ class TIocpBuffer {
   void ExtractToBytes(TIdBytes& VBytes, int AByteCount = -1, bool AAppend = true);  // Same, as bytes.
   int IndexOf(const std::string& AString, int AStartPos = 0) const;  // Offset of AString or -1.
   std::string AsString() const;                           // Every buffered byte, left in place.
+  std::string_view View() const;  // The same without a copy; valid until the next read or extract.
   void Clear();                                           // Drop every buffered byte.
 
  private:
   friend class TIocpIOHandler;
   iocp_native::Connection* conn_ = nullptr;
+};
+
+// What the stream members need of a stream (Indy's TStream): Size, Position, Seek, Read,
+// Write and SetSize. The std::istream/std::ostream overloads and the C ABI's iocp_stream are
+// adapted to it, so Indy's stream framing exists once. Called only from the handler using it.
+class TIocpStreamAccess {
+ public:
+  virtual ~TIocpStreamAccess() = default;
+  virtual int64_t Size() = 0;      // Every byte of the stream.
+  virtual int64_t Position() = 0;  // Where the next Read or Write happens.
+  virtual void Seek(int64_t APosition) = 0;
+  virtual int64_t Read(void* ADst, int64_t ACount) = 0;  // Bytes read; 0 at the end.
+  virtual void Write(const void* ASrc, int64_t ACount) = 0;
+  virtual void SetSize(int64_t ASize) = 0;  // May do nothing (a stream that cannot be sized).
 };
 
 class TIocpIOHandler {
@@ -59,7 +75,9 @@ class TIocpIOHandler {
   int MaxLineLength = IdMaxLineLengthDefault;  // ReadLn limit; 0 = unlimited.
   TIdMaxLineAction MaxLineAction = maException;
   bool ReadLnTimedout = false;                // Set by ReadLn: true when it returned '' on timeout.
-  bool ReadLnSplit = false;                   // Set by ReadLn: true when maSplit cut the line.
+  // Stream length prefixes (Write(stream, .., true), ReadStream) are 64-bit instead of Indy's
+  // default 32-bit; both ends must agree.
+  bool LargeStream = false;
 
   // --- Reading. ---
   // Read a line ending in ATerminator (LF by default; a CR before LF is stripped). On timeout
@@ -71,6 +89,19 @@ class TIocpIOHandler {
   std::string ReadString(int ABytes);  // Exactly ABytes bytes as a string.
   uint8_t ReadByte();
   char ReadChar();  // One byte as a character (Indy's default 8-bit / ASCII text encoding).
+  // Indy's ReadLnSplit: ReadLn with MaxLineAction = maSplit for this call; AWasSplit says whether
+  // the line was cut at AMaxLineLength (< 0: MaxLineLength).
+  std::string ReadLnSplit(bool& AWasSplit, const std::string& ATerminator = LF, int ATimeout = IdTimeoutDefault,
+                          int AMaxLineLength = -1);
+  // Whether the last ReadLn cut its line at the maximum (maSplit). Ours; Indy offers it only
+  // through ReadLnSplit's AWasSplit.
+  bool ReadLnWasSplit() const { return readLnSplit_; }
+  // Indy's ReadStrings: AReadLinesCount lines (< 0: a 32-bit network-order count is read first)
+  // appended to ADest.
+  void ReadStrings(std::vector<std::string>& ADest, int AReadLinesCount = -1);
+  // Indy's Capture: lines up to the one equal to ADelim (not kept), appended to ADest; with
+  // AUsesDotTransparency a line starting ".." loses its first dot. Returns the count.
+  int Capture(std::vector<std::string>& ADest, const std::string& ADelim = ".", bool AUsesDotTransparency = true);
   // ReadLn, skipping lines that are empty once blanks are trimmed; returns the first that is not
   // (trimmed). Raises EIdReadTimeout when a ReadLn times out and
   // EIdReadLnWaitMaxAttemptsExceeded after AFailCount empty lines.
@@ -81,8 +112,11 @@ class TIocpIOHandler {
   uint32_t ReadUInt32(bool AConvert = true);
   int64_t ReadInt64(bool AConvert = true);
   uint64_t ReadUInt64(bool AConvert = true);
-  // Copy AByteCount bytes to AStream; AByteCount < 0 with AReadUntilDisconnect reads until the
-  // peer closes, otherwise a 64-bit length prefix in network order is read first.
+  // Indy's ReadStream: AByteCount = -1 (and not AReadUntilDisconnect) reads a length prefix first
+  // (32-bit, 64-bit with LargeStream; network order); a count below 0, or AReadUntilDisconnect,
+  // reads until the peer closes. Bytes go to AStream at its position; a sized stream is cut to
+  // where the bytes end. A close before a fixed count is read raises EIdConnClosedGracefully.
+  void ReadStream(TIocpStreamAccess& AStream, int64_t AByteCount = -1, bool AReadUntilDisconnect = false);
   void ReadStream(std::ostream& AStream, int64_t AByteCount = -1, bool AReadUntilDisconnect = false);
 
   bool InputBufferIsEmpty() const;  // Nothing buffered.
@@ -102,18 +136,30 @@ class TIocpIOHandler {
   void Write(uint32_t AValue, bool AConvert = true);
   void Write(int64_t AValue, bool AConvert = true);
   void Write(uint64_t AValue, bool AConvert = true);
-  // Send ASize bytes of AStream (0 = to its end); AWriteByteCount sends a 64-bit length first.
+  // Indy's Write(TStream): ASize = 0 sends the whole stream (from position 0), ASize < 0 from the
+  // position to the end, ASize > 0 that many bytes from the position. AWriteByteCount sends the
+  // count first (32-bit, or 64-bit with LargeStream; network order). Raises EIdNoDataToRead if
+  // the stream ends early, EIdIOHandlerRequiresLargeStream for a 32-bit count over 2 GiB.
+  void Write(TIocpStreamAccess& AStream, int64_t ASize = 0, bool AWriteByteCount = false);
   void Write(std::istream& AStream, int64_t ASize = 0, bool AWriteByteCount = false);
   void WriteLn(const std::string& AOut = std::string());  // AOut + CRLF.
+  // Indy's WriteLnRFC: a line starting with '.' gets another in front (dot-stuffing).
+  void WriteLnRFC(const std::string& AOut = std::string());
+  // Indy's Write(TStrings): each line + CRLF, as one write; AWriteLinesCount sends the count
+  // first (32-bit, network order).
+  void Write(const std::vector<std::string>& AValue, bool AWriteLinesCount = false);
 
   // Collect writes and send them together. AThreshold > 0 flushes whenever that many are collected.
   void WriteBufferOpen(int AThreshold = -1);
   void WriteBufferClose();   // Send what was collected and stop collecting.
   void WriteBufferFlush();   // Send what was collected.
-  void WriteBufferCancel();  // Drop what was collected.
+  void WriteBufferCancel();  // Drop what was collected and stop collecting.
+  void WriteBufferClear();   // Drop what was collected and go on collecting (Indy's WriteBufferClear).
+  int WriteBufferThreshold() const { return writeBufferThreshold_; }  // WriteBufferOpen's; -1 = none.
   bool WriteBufferingActive() const;
 
   // --- Connection. ---
+  bool ClosedGracefully() const;  // The peer has closed (its FIN was read).
   bool Connected() const;  // Can still deliver data (Indy's meaning: open, or input left to read).
   // Raises EIdConnClosedGracefully if the connection is closed (the peer's close seen by a read,
   // or closed here) and nothing is left to read (AIgnoreBuffer: even if there is); a peer's close
@@ -135,6 +181,8 @@ class TIocpIOHandler {
 
   iocp_native::Connection* conn_ = nullptr;
   TIocpBuffer inputBuffer_;
+  bool readLnSplit_ = false;
+  int writeBufferThreshold_ = -1;  // The last ReadLn cut its line (maSplit); ReadLnSplit() and the C ABI read it.
 };
 
 // Indy: TIdTCPConnection, the owner of the IOHandler.

@@ -37,6 +37,9 @@ const
   IOCP_ERR_NO_ON_EXECUTE = -11;
   IOCP_ERR_HANDLER = -12;
   IOCP_ERR_FAILED = -13;
+  IOCP_ERR_NO_DATA_TO_READ = -14;
+  IOCP_ERR_REQUIRES_LARGE_STREAM = -15;
+  IOCP_ERR_STREAM_TOO_LARGE = -16;
   IOCP_FIBER_STATE_SIZE = 64;
   IOCP_SERVER_DEFAULT_PORT = 1;
   IOCP_SERVER_LISTEN_QUEUE = 2;
@@ -94,6 +97,7 @@ const
   IOCP_WRITE_BUFFER_FLUSH = 2;
   IOCP_WRITE_BUFFER_CLOSE = 3;
   IOCP_WRITE_BUFFER_CANCEL = 4;
+  IOCP_WRITE_BUFFER_CLEAR = 5;
   IOCP_IO_READ_TIMEOUT = 1;
   IOCP_IO_MAX_LINE_LENGTH = 2;
   IOCP_IO_MAX_LINE_ACTION = 3;
@@ -101,6 +105,16 @@ const
   IOCP_IO_READLN_SPLIT = 5;
   IOCP_IO_CONNECTED = 6;
   IOCP_IO_WRITE_BUFFERING = 7;
+  IOCP_IO_LARGE_STREAM = 8;
+  IOCP_IO_INPUT_SIZE = 9;
+  IOCP_IO_WRITE_BUFFER_THRESHOLD = 10;
+  IOCP_IO_CLOSED_GRACEFULLY = 11;
+  IOCP_STREAM_SIZE = 1;
+  IOCP_STREAM_POSITION = 2;
+  IOCP_STREAM_SEEK = 3;
+  IOCP_STREAM_READ = 4;
+  IOCP_STREAM_WRITE = 5;
+  IOCP_STREAM_SET_SIZE = 6;
   IOCP_CLIENT_PORT = 1;
   IOCP_CLIENT_CONNECT_TIMEOUT = 2;
   IOCP_CLIENT_READ_TIMEOUT = 3;
@@ -144,6 +158,7 @@ type
   iocp_message_event = function(user: Pointer; context: Piocp_context; message: PAnsiChar;
     length: size_t): Integer; cdecl;
   iocp_client_event = function(user: Pointer; c: Piocp_client): Integer; cdecl;
+  iocp_stream_fn = function(user: Pointer; operation: Integer; data: Pointer; value: Int64): Int64; cdecl;
 
 function iocp_abi_version: Integer; cdecl; external IocpLib;
 function iocp_version_string: PAnsiChar; cdecl; external IocpLib;
@@ -193,6 +208,8 @@ function iocp_io_check_for_disconnect(io: Piocp_io; raise_if_disconnected: Integ
 function iocp_io_write_buffer(io: Piocp_io; operation: Integer; threshold: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_input(io: Piocp_io; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; external IocpLib;
+function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;
+function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_set_int(io: Piocp_io; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
 function iocp_io_get_int(io: Piocp_io; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
 function iocp_io_close(io: Piocp_io): Integer; cdecl; external IocpLib;

@@ -35,6 +35,12 @@ type
   EIdConnectTimeout = class(EIdException);
   EIdCouldNotBindSocket = class(EIdException);
   EIdTCPNoOnExecute = class(EIdException);
+  EIdTCPConnectionError = class(EIdException);
+  EIdNoDataToRead = class(EIdTCPConnectionError);
+  EIdIOHandler = class(EIdException);
+  EIdIOHandlerRequiresLargeStream = class(EIdIOHandler);
+  EIdIOHandlerStreamDataTooLarge = class(EIdIOHandler);
+  EIdMaxCaptureLineExceeded = class(EIdException);
 
   { Indy's IIdTextEncoding, as far as the IOHandler needs it: string <-> bytes. }
   IIdTextEncoding = interface
@@ -42,6 +48,15 @@ type
     function GetBytes(const AString: string): TIdBytes;
     function GetString(const ABytes: PAnsiChar; ALength: Integer): string;
   end;
+
+{ String <-> bytes with Indy's two encodings where string holds bytes (Free Pascal, Delphi before
+  2009): AByteEncoding is the wire's (nil: ASCII), ASrcEncoding / ADestEncoding what the string
+  holds (nil: the bytes pass as they are, the system code page's). With both given, characters
+  are converted (a character the target cannot hold becomes '?'). Any thread. }
+function IocpTextToBytes(const AText: string; AByteEncoding: IIdTextEncoding;
+  ASrcEncoding: IIdTextEncoding = nil): TIdBytes;
+function IocpBytesToText(ABytes: PAnsiChar; ALength: Integer; AByteEncoding: IIdTextEncoding;
+  ADestEncoding: IIdTextEncoding = nil): string;
 
 { UTF-8; 7-bit ASCII (other characters become '?'); 8-bit (a byte is a character, Latin-1);
   the default, ASCII as in Indy. Any thread. }
@@ -75,11 +90,18 @@ end;
 type
   TEncodingKind = (ekUTF8, ekASCII, ek8Bit);
 
-  TIocpTextEncoding = class(TInterfacedObject, IIdTextEncoding)
+  { Which of ours an encoding is (an encoding of another kind is treated as UTF-8). }
+  IIocpEncodingKind = interface
+    ['{0B7E5D1C-3A62-4F8E-A4D9-6C21E7F0B845}']
+    function Kind: TEncodingKind;
+  end;
+
+  TIocpTextEncoding = class(TInterfacedObject, IIdTextEncoding, IIocpEncodingKind)
   private
     FKind: TEncodingKind;
   public
     constructor Create(AKind: TEncodingKind);
+    function Kind: TEncodingKind;
     function GetBytes(const AString: string): TIdBytes;
     function GetString(const ABytes: PAnsiChar; ALength: Integer): string;
   end;
@@ -88,6 +110,136 @@ constructor TIocpTextEncoding.Create(AKind: TEncodingKind);
 begin
   inherited Create;
   FKind := AKind;
+end;
+
+function TIocpTextEncoding.Kind: TEncodingKind;
+begin
+  Result := FKind;
+end;
+
+function KindOf(AEncoding: IIdTextEncoding): TEncodingKind;
+var
+  K: IIocpEncodingKind;
+begin
+  if AEncoding = nil then
+    Result := ekASCII  { Indy's default. }
+  else if Supports(AEncoding, IIocpEncodingKind, K) then
+    Result := K.Kind
+  else
+    Result := ekUTF8;
+end;
+
+type
+  TCodePoints = array of Cardinal;
+
+{ Characters of bytes in an encoding: UTF-8 decoded (a malformed byte is U+FFFD), ASCII and 8-bit a
+  byte each (ASCII: above 127 is '?'). }
+function Decode(P: PByte; N: Integer; AKind: TEncodingKind): TCodePoints;
+var
+  I, Count, More: Integer;
+  C: Cardinal;
+begin
+  Result := nil;
+  SetLength(Result, N);
+  Count := 0;
+  I := 0;
+  while I < N do
+  begin
+    C := P[I];
+    Inc(I);
+    if (AKind = ekASCII) and (C > 127) then
+      C := Ord('?')
+    else if (AKind = ekUTF8) and (C > 127) then
+    begin
+      if C and $E0 = $C0 then begin More := 1; C := C and $1F; end
+      else if C and $F0 = $E0 then begin More := 2; C := C and $0F; end
+      else if C and $F8 = $F0 then begin More := 3; C := C and $07; end
+      else begin More := 0; C := $FFFD; end;
+      while (More > 0) and (I < N) and (P[I] and $C0 = $80) do
+      begin
+        C := (C shl 6) or (P[I] and $3F);
+        Inc(I);
+        Dec(More);
+      end;
+      if More > 0 then C := $FFFD;
+    end;
+    Result[Count] := C;
+    Inc(Count);
+  end;
+  SetLength(Result, Count);
+end;
+
+function Encode(const ACodePoints: TCodePoints; AKind: TEncodingKind): TIdBytes;
+var
+  I, N: Integer;
+  C: Cardinal;
+begin
+  Result := nil;
+  SetLength(Result, Length(ACodePoints) * 4);
+  N := 0;
+  for I := 0 to High(ACodePoints) do
+  begin
+    C := ACodePoints[I];
+    if (AKind = ekUTF8) and (C > 127) then
+    begin
+      if C < $800 then
+      begin
+        Result[N] := $C0 or (C shr 6); Result[N + 1] := $80 or (C and $3F); Inc(N, 2);
+      end
+      else if C < $10000 then
+      begin
+        Result[N] := $E0 or (C shr 12); Result[N + 1] := $80 or ((C shr 6) and $3F);
+        Result[N + 2] := $80 or (C and $3F); Inc(N, 3);
+      end
+      else
+      begin
+        Result[N] := $F0 or (C shr 18); Result[N + 1] := $80 or ((C shr 12) and $3F);
+        Result[N + 2] := $80 or ((C shr 6) and $3F); Result[N + 3] := $80 or (C and $3F); Inc(N, 4);
+      end;
+    end
+    else
+    begin
+      if ((AKind = ekASCII) and (C > 127)) or (C > 255) then C := Ord('?');
+      Result[N] := C;
+      Inc(N);
+    end;
+  end;
+  SetLength(Result, N);
+end;
+
+function IocpTextToBytes(const AText: string; AByteEncoding: IIdTextEncoding;
+  ASrcEncoding: IIdTextEncoding): TIdBytes;
+begin
+  if AByteEncoding = nil then
+    AByteEncoding := IndyTextEncoding_Default;
+{$IFNDEF UNICODE}
+  if (ASrcEncoding <> nil) and (AText <> '') then
+  begin
+    Result := Encode(Decode(PByte(@AText[1]), Length(AText), KindOf(ASrcEncoding)), KindOf(AByteEncoding));
+    Exit;
+  end;
+{$ENDIF}
+  Result := AByteEncoding.GetBytes(AText);
+end;
+
+function IocpBytesToText(ABytes: PAnsiChar; ALength: Integer; AByteEncoding: IIdTextEncoding;
+  ADestEncoding: IIdTextEncoding): string;
+{$IFNDEF UNICODE}
+var
+  B: TIdBytes;
+{$ENDIF}
+begin
+  if AByteEncoding = nil then
+    AByteEncoding := IndyTextEncoding_Default;
+{$IFNDEF UNICODE}
+  if (ADestEncoding <> nil) and (ALength > 0) then
+  begin
+    B := Encode(Decode(PByte(ABytes), ALength, KindOf(AByteEncoding)), KindOf(ADestEncoding));
+    SetString(Result, PAnsiChar(@B[0]), Length(B));
+    Exit;
+  end;
+{$ENDIF}
+  Result := AByteEncoding.GetString(ABytes, ALength);
 end;
 
 function TIocpTextEncoding.GetBytes(const AString: string): TIdBytes;
@@ -183,6 +335,9 @@ begin
     IOCP_ERR_BIND: Result := EIdCouldNotBindSocket.Create(AMessage);
     IOCP_ERR_CONNECT_TIMEOUT: Result := EIdConnectTimeout.Create(AMessage);
     IOCP_ERR_NO_ON_EXECUTE: Result := EIdTCPNoOnExecute.Create(AMessage);
+    IOCP_ERR_NO_DATA_TO_READ: Result := EIdNoDataToRead.Create(AMessage);
+    IOCP_ERR_REQUIRES_LARGE_STREAM: Result := EIdIOHandlerRequiresLargeStream.Create(AMessage);
+    IOCP_ERR_STREAM_TOO_LARGE: Result := EIdIOHandlerStreamDataTooLarge.Create(AMessage);
   else
     Result := EIdException.Create(AMessage);
   end;
@@ -211,6 +366,9 @@ begin
   else if E is EIdReadLnMaxLineLengthExceeded then Result := IOCP_ERR_MAX_LINE_LENGTH
   else if E is EIdReadLnWaitMaxAttemptsExceeded then Result := IOCP_ERR_READLN_MAX_ATTEMPTS
   else if E is EIdNotConnected then Result := IOCP_ERR_NOT_CONNECTED
+  else if E is EIdNoDataToRead then Result := IOCP_ERR_NO_DATA_TO_READ
+  else if E is EIdIOHandlerRequiresLargeStream then Result := IOCP_ERR_REQUIRES_LARGE_STREAM
+  else if E is EIdIOHandlerStreamDataTooLarge then Result := IOCP_ERR_STREAM_TOO_LARGE
   else Result := IOCP_ERR_FAILED;
 end;
 

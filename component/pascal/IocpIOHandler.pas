@@ -37,7 +37,10 @@ type
     function AsString: string;                                   { Everything, left in place. }
     function ExtractToString(AByteCount: Integer = -1): string;  { Removed (-1 = all). }
     procedure ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer = -1; AAppend: Boolean = True);
+    procedure ExtractToStream(const AStream: TStream; AByteCount: Integer = -1);  { Removed (-1 = all). }
     function IndexOf(const AString: string; AStartPos: Integer = 0): Integer;  { -1 if absent. }
+    function PeekByte(AIndex: Integer): Byte;  { The byte at AIndex, left in place. }
+    procedure Remove(AByteCount: Integer);     { Drop the first AByteCount bytes. }
     procedure Clear;
   end;
 
@@ -46,6 +49,11 @@ type
     FIo: Piocp_io;
     FInputBuffer: TIocpBuffer;
     FDefStringEncoding: IIdTextEncoding;
+{$IFNDEF UNICODE}
+    FDefAnsiEncoding: IIdTextEncoding;
+{$ENDIF}
+    FMaxCapturedLines: Integer;
+    FConnectTimeout: Integer;
     function GetInt(AOption: Integer): Int64;
     procedure SetInt(AOption: Integer; AValue: Int64);
     function GetReadTimeout: Integer;
@@ -55,24 +63,52 @@ type
     function GetMaxLineAction: TIdMaxLineAction;
     procedure SetMaxLineAction(AValue: TIdMaxLineAction);
     function GetReadLnTimedout: Boolean;
-    function GetReadLnSplit: Boolean;
+    function GetLargeStream: Boolean;
+    procedure SetLargeStream(AValue: Boolean);
+    function GetClosedGracefully: Boolean;
+    function GetWriteBufferThreshold: Integer;
     function Encoding(AByteEncoding: IIdTextEncoding): IIdTextEncoding;
+    function ToText(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
     procedure WriteRaw(P: Pointer; N: Integer);
+    procedure WriteText(const AText: string; AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
     function ReadInt(ASize: Integer; ASigned, AConvert: Boolean): Int64;
+    procedure PerformCapture(ADest: TObject; out VLineCount: Integer; const ADelim: string;
+      AUsesDotTransparency: Boolean; AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
   public
     { For the server and the client units: the C ABI IOHandler this object speaks for. }
     constructor Create(AIo: Piocp_io);
     destructor Destroy; override;
 
-    { Reading. }
-    function ReadLn(AByteEncoding: IIdTextEncoding = nil): string; overload;
-    function ReadLn(ATerminator: string; AByteEncoding: IIdTextEncoding = nil): string; overload;
-    function ReadLn(ATerminator: string; ATimeout: Integer; AMaxLineLength: Integer = -1;
-      AByteEncoding: IIdTextEncoding = nil): string; overload;
-    function ReadLnWait(AFailCount: Integer = MaxInt; AByteEncoding: IIdTextEncoding = nil): string;
+    { Reading (Indy's signatures; where string holds bytes, ADestEncoding is what the result
+      holds, as in Indy for Free Pascal and Delphi before 2009). }
+    function ReadLn(AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLn(ATerminator: string; AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLn(ATerminator: string; ATimeout: Integer = IdTimeoutDefault;
+      AMaxLineLength: Integer = -1; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    { ReadLn with MaxLineAction = maSplit for this call; AWasSplit: the line was cut. }
+    function ReadLnSplit(var AWasSplit: Boolean; ATerminator: string = LF;
+      ATimeout: Integer = IdTimeoutDefault; AMaxLineLength: Integer = -1;
+      AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string;
+    { A line of a dot-terminated message: VMsgEnd at the line ADelim; '..' loses a dot. }
+    function ReadLnRFC(var VMsgEnd: Boolean; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLnRFC(var VMsgEnd: Boolean; const ALineTerminator: string;
+      const ADelim: string = '.'; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLnWait(AFailCount: Integer = MaxInt; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string;
     procedure ReadBytes(var VBuffer: TIdBytes; AByteCount: Integer; AAppend: Boolean = True);
-    function ReadString(ABytes: Integer; AByteEncoding: IIdTextEncoding = nil): string;
-    function ReadChar(AByteEncoding: IIdTextEncoding = nil): Char;
+    function ReadString(ABytes: Integer; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string;
+    function ReadChar(AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): Char;
     function ReadByte: Byte;
     function ReadInt16(AConvert: Boolean = True): SmallInt;
     function ReadUInt16(AConvert: Boolean = True): Word;
@@ -80,15 +116,63 @@ type
     function ReadUInt32(AConvert: Boolean = True): LongWord;
     function ReadInt64(AConvert: Boolean = True): Int64;
     function ReadUInt64(AConvert: Boolean = True): UInt64;
+    { Indy's deprecated names of ReadInt16, ReadUInt16, ReadInt32, ReadUInt32. }
+    function ReadSmallInt(AConvert: Boolean = True): SmallInt;
+    function ReadWord(AConvert: Boolean = True): Word;
+    function ReadLongInt(AConvert: Boolean = True): LongInt;
+    function ReadLongWord(AConvert: Boolean = True): LongWord;
+    { Indy's framing: AByteCount = -1 reads a length prefix first (32-bit; 64-bit with
+      LargeStream); a negative count, or AReadUntilDisconnect, reads until the peer closes. }
     procedure ReadStream(AStream: TStream; AByteCount: Int64 = -1; AReadUntilDisconnect: Boolean = False);
+    { AReadLinesCount lines into ADest (< 0: a 32-bit network-order count is read first). }
+    procedure ReadStrings(ADest: TStrings; AReadLinesCount: Integer = -1;
+      AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF});
+    { Lines up to the one equal to ADelim ('.'), into ADest; '..' at a line's start loses a dot. }
+    procedure Capture(ADest: TStream; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Capture(ADest: TStream; ADelim: string; AUsesDotTransparency: Boolean = True;
+      AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Capture(ADest: TStream; out VLineCount: Integer; const ADelim: string = '.';
+      AUsesDotTransparency: Boolean = True; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Capture(ADest: TStrings; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Capture(ADest: TStrings; const ADelim: string; AUsesDotTransparency: Boolean = True;
+      AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Capture(ADest: TStrings; out VLineCount: Integer; const ADelim: string = '.';
+      AUsesDotTransparency: Boolean = True; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    { Everything until the peer closes, as text. }
+    function AllData(AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string;
+    { Input up to AString (with it if AInclusive), removed from the input if ARemoveFromBuffer. }
+    function WaitFor(const AString: string; ARemoveFromBuffer: Boolean = True;
+      AInclusive: Boolean = False; AByteEncoding: IIdTextEncoding = nil;
+      ATimeout: Integer = IdTimeoutDefault
+      {$IFNDEF UNICODE}; AAnsiEncoding: IIdTextEncoding = nil{$ENDIF}): string;
+    { Read and drop AByteCount bytes; DiscardAll: everything until the peer closes. }
+    procedure Discard(AByteCount: Int64);
+    procedure DiscardAll;
     function InputBufferIsEmpty: Boolean;
+    { The whole InputBuffer, removed, as text / into AStream (AByteCount < 0: all). }
+    function InputBufferAsString(AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string;
+    procedure InputBufferToStream(AStream: TStream; AByteCount: Integer = -1);
     function CheckForDataOnSource(ATimeout: Integer = 0): Boolean;
     procedure CheckForDisconnect(ARaiseExceptionIfDisconnected: Boolean = True; AIgnoreBuffer: Boolean = False);
+    { True if input is there, or comes within AMSec (IdTimeoutDefault: ReadTimeout). }
+    function Readable(AMSec: Integer = IdTimeoutDefault): Boolean;
     property InputBuffer: TIocpBuffer read FInputBuffer;
 
-    { Writing. }
-    procedure Write(const AOut: string; AByteEncoding: IIdTextEncoding = nil); overload;
-    procedure Write(const ABuffer: TIdBytes; ALength: Integer = -1; AOffset: Integer = 0); overload;
+    { Writing (any thread for Write/WriteLn of a string or bytes: from elsewhere queued whole). }
+    procedure Write(const AOut: string; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Write(const ABuffer: TIdBytes; const ALength: Integer = -1; const AOffset: Integer = 0); overload;
+    procedure Write(AValue: Char; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     procedure Write(AValue: Byte); overload;
     procedure Write(AValue: SmallInt; AConvert: Boolean = True); overload;
     procedure Write(AValue: Word; AConvert: Boolean = True); overload;
@@ -96,25 +180,59 @@ type
     procedure Write(AValue: LongWord; AConvert: Boolean = True); overload;
     procedure Write(AValue: Int64; AConvert: Boolean = True); overload;
     procedure Write(AValue: UInt64; AConvert: Boolean = True); overload;
+    { ASize = 0: the whole stream from position 0; < 0: from the position; AWriteByteCount sends
+      the count first (32-bit; 64-bit with LargeStream). Indy's bytes. }
     procedure Write(AStream: TStream; ASize: Int64 = 0; AWriteByteCount: Boolean = False); overload;
+    { Each line + CRLF, as one write; AWriteLinesCount sends the count first (32-bit). }
+    procedure Write(AValue: TStrings; AWriteLinesCount: Boolean = False;
+      AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     procedure WriteLn(AEncoding: IIdTextEncoding = nil); overload;
-    procedure WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding = nil); overload;
-    procedure WriteBufferOpen(AThreshold: Integer = -1);
+    procedure WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    { WriteLn with dot-stuffing: a line starting with '.' gets another in front. }
+    procedure WriteLnRFC(const AOut: string = ''; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF});
+    { Each line with WriteLnRFC, then the '.' line if AWriteTerminator. }
+    procedure WriteRFCStrings(AStrings: TStrings; AWriteTerminator: Boolean = True;
+      AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF});
+    { Send a file's bytes; returns how many. AEnableTransferFile is accepted and ignored. }
+    function WriteFile(const AFile: string; AEnableTransferFile: Boolean = False): Int64;
+    procedure WriteBufferOpen; overload;
+    procedure WriteBufferOpen(AThreshold: Integer); overload;
     procedure WriteBufferClose;
-    procedure WriteBufferFlush;
+    procedure WriteBufferFlush; overload;
+    { AByteCount < 0 or at least what is collected: all of it; fewer bytes is refused
+      (EIdException): the engine sends a write buffer whole. }
+    procedure WriteBufferFlush(AByteCount: Integer); overload;
     procedure WriteBufferCancel;
+    procedure WriteBufferClear;
     function WriteBufferingActive: Boolean;
 
     { Connection. }
     function Connected: Boolean;
     procedure Close;
+    procedure CloseGracefully;  { Close; queued output is sent first. }
 
     property ReadTimeout: Integer read GetReadTimeout write SetReadTimeout;
     property MaxLineLength: Integer read GetMaxLineLength write SetMaxLineLength;
     property MaxLineAction: TIdMaxLineAction read GetMaxLineAction write SetMaxLineAction;
     property ReadLnTimedout: Boolean read GetReadLnTimedout;
-    property ReadLnSplit: Boolean read GetReadLnSplit;
     property DefStringEncoding: IIdTextEncoding read FDefStringEncoding write FDefStringEncoding;
+{$IFNDEF UNICODE}
+    { What strings hold where they hold bytes (nil: the bytes pass as they are). }
+    property DefAnsiEncoding: IIdTextEncoding read FDefAnsiEncoding write FDefAnsiEncoding;
+{$ENDIF}
+    { 64-bit stream length prefixes instead of Indy's default 32-bit; both ends must agree. }
+    property LargeStream: Boolean read GetLargeStream write SetLargeStream;
+    { Capture's limit on lines (> 0 raises EIdMaxCaptureLineExceeded beyond it); -1 = none. }
+    property MaxCapturedLines: Integer read FMaxCapturedLines write FMaxCapturedLines;
+    { The peer has closed (its FIN was read). }
+    property ClosedGracefully: Boolean read GetClosedGracefully;
+    property WriteBufferThreshold: Integer read GetWriteBufferThreshold;
+    { The client's connect timeout (kept for Indy's code; a server connection is connected). }
+    property ConnectTimeout: Integer read FConnectTimeout write FConnectTimeout;
     property Handle: Piocp_io read FIo;
   end;
 
@@ -123,12 +241,40 @@ implementation
 { --- TIocpBuffer --- }
 
 function TIocpBuffer.GetSize: Integer;
+begin
+  Result := Integer(FIOHandler.GetInt(IOCP_IO_INPUT_SIZE));
+end;
+
+procedure TIocpBuffer.ExtractToStream(const AStream: TStream; AByteCount: Integer);
 var
   P: PAnsiChar;
   N: size_t;
 begin
   IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
-  Result := Integer(N);
+  if (AByteCount >= 0) and (size_t(AByteCount) < N) then
+    N := AByteCount;
+  if N > 0 then
+    AStream.WriteBuffer(P^, N);
+  IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
+end;
+
+function TIocpBuffer.PeekByte(AIndex: Integer): Byte;
+var
+  P: PAnsiChar;
+  N: size_t;
+begin
+  IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
+  if (AIndex < 0) or (size_t(AIndex) >= N) then
+    raise EIdException.CreateFmt('Index out of bounds: %d (%d bytes buffered)', [AIndex, Integer(N)]);
+  Result := Byte(P[AIndex]);
+end;
+
+procedure TIocpBuffer.Remove(AByteCount: Integer);
+begin
+  if AByteCount > Size then
+    AByteCount := Size;
+  if AByteCount > 0 then
+    IocpCheck(iocp_io_input_consume(FIOHandler.FIo, AByteCount));
 end;
 
 function TIocpBuffer.AsString: string;
@@ -198,6 +344,7 @@ begin
   FInputBuffer := TIocpBuffer.Create;
   FInputBuffer.FIOHandler := Self;
   FDefStringEncoding := IndyTextEncoding_Default;
+  FMaxCapturedLines := -1;
 end;
 
 destructor TIocpIOHandler.Destroy;
@@ -214,6 +361,34 @@ begin
     Result := FDefStringEncoding
   else
     Result := IndyTextEncoding_Default;
+end;
+
+function TIocpIOHandler.ToText(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+begin
+{$IFNDEF UNICODE}
+  if ADestEncoding = nil then
+    ADestEncoding := FDefAnsiEncoding;
+  Result := IocpBytesToText(P, N, Encoding(AByteEncoding), ADestEncoding);
+{$ELSE}
+  Result := IocpBytesToText(P, N, Encoding(AByteEncoding));
+{$ENDIF}
+end;
+
+procedure TIocpIOHandler.WriteText(const AText: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+var
+  B: TIdBytes;
+begin
+{$IFNDEF UNICODE}
+  if ASrcEncoding = nil then
+    ASrcEncoding := FDefAnsiEncoding;
+  B := IocpTextToBytes(AText, Encoding(AByteEncoding), ASrcEncoding);
+{$ELSE}
+  B := IocpTextToBytes(AText, Encoding(AByteEncoding));
+{$ENDIF}
+  if Length(B) > 0 then
+    WriteRaw(@B[0], Length(B));
 end;
 
 function TIocpIOHandler.GetInt(AOption: Integer): Int64;
@@ -261,23 +436,42 @@ begin
   Result := GetInt(IOCP_IO_READLN_TIMEDOUT) <> 0;
 end;
 
-function TIocpIOHandler.GetReadLnSplit: Boolean;
+function TIocpIOHandler.GetLargeStream: Boolean;
 begin
-  Result := GetInt(IOCP_IO_READLN_SPLIT) <> 0;
+  Result := GetInt(IOCP_IO_LARGE_STREAM) <> 0;
 end;
 
-function TIocpIOHandler.ReadLn(AByteEncoding: IIdTextEncoding): string;
+procedure TIocpIOHandler.SetLargeStream(AValue: Boolean);
 begin
-  Result := ReadLn(LF, IdTimeoutDefault, -1, AByteEncoding);
+  SetInt(IOCP_IO_LARGE_STREAM, Ord(AValue));
 end;
 
-function TIocpIOHandler.ReadLn(ATerminator: string; AByteEncoding: IIdTextEncoding): string;
+function TIocpIOHandler.GetClosedGracefully: Boolean;
 begin
-  Result := ReadLn(ATerminator, IdTimeoutDefault, -1, AByteEncoding);
+  Result := GetInt(IOCP_IO_CLOSED_GRACEFULLY) <> 0;
+end;
+
+function TIocpIOHandler.GetWriteBufferThreshold: Integer;
+begin
+  Result := Integer(GetInt(IOCP_IO_WRITE_BUFFER_THRESHOLD));
+end;
+
+{ --- Reading --- }
+
+function TIocpIOHandler.ReadLn(AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+begin
+  Result := ReadLn(LF, IdTimeoutDefault, -1, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+function TIocpIOHandler.ReadLn(ATerminator: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+begin
+  Result := ReadLn(ATerminator, IdTimeoutDefault, -1, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
 function TIocpIOHandler.ReadLn(ATerminator: string; ATimeout: Integer; AMaxLineLength: Integer;
-  AByteEncoding: IIdTextEncoding): string;
+  AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 var
   Term: TIdBytes;
   P: PAnsiChar;
@@ -287,16 +481,51 @@ begin
     ATerminator := LF;
   Term := Encoding(AByteEncoding).GetBytes(ATerminator);
   IocpCheck(iocp_io_readln(FIo, PAnsiChar(@Term[0]), Length(Term), ATimeout, AMaxLineLength, @P, @N));
-  Result := Encoding(AByteEncoding).GetString(P, Integer(N));
+  Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
-function TIocpIOHandler.ReadLnWait(AFailCount: Integer; AByteEncoding: IIdTextEncoding): string;
+function TIocpIOHandler.ReadLnSplit(var AWasSplit: Boolean; ATerminator: string; ATimeout: Integer;
+  AMaxLineLength: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+var
+  Saved: TIdMaxLineAction;
+begin
+  Saved := MaxLineAction;
+  MaxLineAction := maSplit;
+  try
+    Result := ReadLn(ATerminator, ATimeout, AMaxLineLength, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+    AWasSplit := GetInt(IOCP_IO_READLN_SPLIT) <> 0;
+  finally
+    MaxLineAction := Saved;
+  end;
+end;
+
+function TIocpIOHandler.ReadLnRFC(var VMsgEnd: Boolean; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+begin
+  Result := ReadLnRFC(VMsgEnd, LF, '.', AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+function TIocpIOHandler.ReadLnRFC(var VMsgEnd: Boolean; const ALineTerminator: string;
+  const ADelim: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+begin
+  Result := ReadLn(ALineTerminator, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+  VMsgEnd := Result = ADelim;
+  if VMsgEnd then
+    Exit;
+  if Copy(Result, 1, 2) = '..' then
+    Delete(Result, 1, 1);
+end;
+
+function TIocpIOHandler.ReadLnWait(AFailCount: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 var
   P: PAnsiChar;
   N: size_t;
 begin
   IocpCheck(iocp_io_readln_wait(FIo, AFailCount, @P, @N));
-  Result := Encoding(AByteEncoding).GetString(P, Integer(N));
+  Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
 procedure TIocpIOHandler.ReadBytes(var VBuffer: TIdBytes; AByteCount: Integer; AAppend: Boolean);
@@ -314,7 +543,8 @@ begin
     Move(P^, VBuffer[Start], N);
 end;
 
-function TIocpIOHandler.ReadString(ABytes: Integer; AByteEncoding: IIdTextEncoding): string;
+function TIocpIOHandler.ReadString(ABytes: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 var
   P: PAnsiChar;
   N: size_t;
@@ -322,15 +552,19 @@ begin
   if ABytes <= 0 then
     Exit('');
   IocpCheck(iocp_io_read_bytes(FIo, ABytes, @P, @N));
-  Result := Encoding(AByteEncoding).GetString(P, Integer(N));
+  Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
-function TIocpIOHandler.ReadChar(AByteEncoding: IIdTextEncoding): Char;
+function TIocpIOHandler.ReadChar(AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): Char;
 var
   S: string;
 begin
-  S := ReadString(1, AByteEncoding);
-  Result := S[1];
+  S := ReadString(1, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+  if S = '' then
+    Result := #0
+  else
+    Result := S[1];
 end;
 
 function TIocpIOHandler.ReadInt(ASize: Integer; ASigned, AConvert: Boolean): Int64;
@@ -373,40 +607,278 @@ begin
   Result := UInt64(ReadInt(8, False, AConvert));
 end;
 
+function TIocpIOHandler.ReadSmallInt(AConvert: Boolean): SmallInt;
+begin
+  Result := ReadInt16(AConvert);
+end;
+
+function TIocpIOHandler.ReadWord(AConvert: Boolean): Word;
+begin
+  Result := ReadUInt16(AConvert);
+end;
+
+function TIocpIOHandler.ReadLongInt(AConvert: Boolean): LongInt;
+begin
+  Result := ReadInt32(AConvert);
+end;
+
+function TIocpIOHandler.ReadLongWord(AConvert: Boolean): LongWord;
+begin
+  Result := ReadUInt32(AConvert);
+end;
+
+{ The caller's TStream behind the C ABI's stream function (iocp_stream_fn). An exception the
+  stream raises is kept and raised again once the C ABI call returns. }
+type
+  TStreamCall = record
+    Stream: TStream;
+    Raised: TObject;
+  end;
+  PStreamCall = ^TStreamCall;
+
+function StreamFn(AUser: Pointer; AOperation: Integer; AData: Pointer; AValue: Int64): Int64; cdecl;
+var
+  Call: PStreamCall;
+begin
+  Call := PStreamCall(AUser);
+  Result := 0;
+  if Call^.Stream = nil then
+    Exit;  { No stream (DiscardAll): what is read is dropped. }
+  try
+    case AOperation of
+      IOCP_STREAM_SIZE: Result := Call^.Stream.Size;
+      IOCP_STREAM_POSITION: Result := Call^.Stream.Position;
+      IOCP_STREAM_SEEK: Call^.Stream.Position := AValue;
+      IOCP_STREAM_READ: Result := Call^.Stream.Read(AData^, Integer(AValue));
+      IOCP_STREAM_WRITE: Call^.Stream.WriteBuffer(AData^, Integer(AValue));
+      IOCP_STREAM_SET_SIZE: Call^.Stream.Size := AValue;
+    end;
+  except
+    on E: Exception do
+    begin
+      Result := IocpReportHandlerError(E);
+      if Call^.Raised = nil then
+        Call^.Raised := TObject(AcquireExceptionObject);
+    end;
+  end;
+end;
+
+procedure FinishStreamCall(var ACall: TStreamCall; AResult: Integer);
+var
+  E: TObject;
+begin
+  E := ACall.Raised;
+  if E <> nil then
+  begin
+    ACall.Raised := nil;
+    raise E;  { What the stream raised, as it raised it. }
+  end;
+  IocpCheck(AResult);
+end;
+
 procedure TIocpIOHandler.ReadStream(AStream: TStream; AByteCount: Int64; AReadUntilDisconnect: Boolean);
 var
+  Call: TStreamCall;
+begin
+  Call.Stream := AStream;
+  Call.Raised := nil;
+  FinishStreamCall(Call, iocp_io_read_stream(FIo, StreamFn, @Call, AByteCount, Ord(AReadUntilDisconnect)));
+end;
+
+procedure TIocpIOHandler.ReadStrings(ADest: TStrings; AReadLinesCount: Integer;
+  AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+var
+  I: Integer;
+begin
+  if AReadLinesCount < 0 then
+    AReadLinesCount := ReadInt32;
+  ADest.BeginUpdate;
+  try
+    for I := 1 to AReadLinesCount do
+      ADest.Add(ReadLn(AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF}));
+  finally
+    ADest.EndUpdate;
+  end;
+end;
+
+procedure TIocpIOHandler.PerformCapture(ADest: TObject; out VLineCount: Integer; const ADelim: string;
+  AUsesDotTransparency: Boolean; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+var
+  Line: string;
+  B: TIdBytes;
+begin
+  VLineCount := 0;
+  if ADest is TStrings then
+    TStrings(ADest).BeginUpdate;
+  try
+    repeat
+      Line := ReadLn(AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+      if Line = ADelim then
+        Exit;
+      if (FMaxCapturedLines > 0) and (VLineCount > FMaxCapturedLines) then
+        raise EIdMaxCaptureLineExceeded.Create('Maximum number of capture lines exceeded');
+      if AUsesDotTransparency and (Copy(Line, 1, 2) = '..') then
+        Delete(Line, 1, 1);
+      Inc(VLineCount);
+      if ADest is TStrings then
+        TStrings(ADest).Add(Line)
+      else
+      begin
+        B := IocpTextToBytes(Line + EOL, Encoding(AByteEncoding));
+        if Length(B) > 0 then
+          TStream(ADest).WriteBuffer(B[0], Length(B));
+      end;
+    until False;
+  finally
+    if ADest is TStrings then
+      TStrings(ADest).EndUpdate;
+  end;
+end;
+
+procedure TIocpIOHandler.Capture(ADest: TStream; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+var
+  N: Integer;
+begin
+  PerformCapture(ADest, N, '.', True, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.Capture(ADest: TStream; ADelim: string; AUsesDotTransparency: Boolean;
+  AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+var
+  N: Integer;
+begin
+  PerformCapture(ADest, N, ADelim, AUsesDotTransparency, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.Capture(ADest: TStream; out VLineCount: Integer; const ADelim: string;
+  AUsesDotTransparency: Boolean; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+begin
+  PerformCapture(ADest, VLineCount, ADelim, AUsesDotTransparency, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.Capture(ADest: TStrings; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+var
+  N: Integer;
+begin
+  PerformCapture(ADest, N, '.', True, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.Capture(ADest: TStrings; const ADelim: string; AUsesDotTransparency: Boolean;
+  AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+var
+  N: Integer;
+begin
+  PerformCapture(ADest, N, ADelim, AUsesDotTransparency, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.Capture(ADest: TStrings; out VLineCount: Integer; const ADelim: string;
+  AUsesDotTransparency: Boolean; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF});
+begin
+  PerformCapture(ADest, VLineCount, ADelim, AUsesDotTransparency, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+function TIocpIOHandler.AllData(AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+var
+  MS: TMemoryStream;
+begin
+  Result := '';
+  MS := TMemoryStream.Create;
+  try
+    try
+      ReadStream(MS, -1, True);
+    except
+      { As Indy: whatever ends the reading, what came is the answer. }
+    end;
+    if MS.Size > 0 then
+      Result := ToText(MS.Memory, MS.Size, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+  finally
+    MS.Free;
+  end;
+end;
+
+function TIocpIOHandler.WaitFor(const AString: string; ARemoveFromBuffer: Boolean; AInclusive: Boolean;
+  AByteEncoding: IIdTextEncoding; ATimeout: Integer{$IFNDEF UNICODE}; AAnsiEncoding: IIdTextEncoding{$ENDIF}): string;
+var
+  Target: TIdBytes;
   P: PAnsiChar;
   N: size_t;
-  Chunk: Integer;
+  At, I, Found, Want: Integer;
 begin
-  if (AByteCount < 0) and AReadUntilDisconnect then
-  begin
-    repeat
-      if InputBufferIsEmpty and not CheckForDataOnSource(IdTimeoutDefault) then
-      begin
-        if not Connected then Break;
-        Continue;
-      end;
-      IocpCheck(iocp_io_input(FIo, @P, @N));
-      if N > 0 then AStream.WriteBuffer(P^, N);
-      IocpCheck(iocp_io_input_consume(FIo, N));
-    until False;
-    Exit;
-  end;
-  if AByteCount < 0 then
-    AByteCount := ReadInt64;
+  Target := Encoding(AByteEncoding).GetBytes(AString);
+  At := 0;
+  repeat
+    IocpCheck(iocp_io_input(FIo, @P, @N));
+    Found := -1;
+    I := At;
+    while (Found < 0) and (I + Length(Target) <= Integer(N)) do
+    begin
+      if (Length(Target) = 0) or CompareMem(P + I, @Target[0], Length(Target)) then
+        Found := I;
+      Inc(I);
+    end;
+    if Found >= 0 then
+      Break;
+    if Integer(N) >= Length(Target) then
+      At := Integer(N) - Length(Target) + 1;
+    if not CheckForDataOnSource(ATimeout) then
+    begin
+      CheckForDisconnect(True, True);
+      raise EIdReadTimeout.Create('Read timed out.');
+    end;
+  until False;
+  Want := Found;
+  if AInclusive then
+    Inc(Want, Length(Target));
+  Result := ToText(P, Want, AByteEncoding{$IFNDEF UNICODE}, AAnsiEncoding{$ENDIF});
+  if ARemoveFromBuffer then
+    IocpCheck(iocp_io_input_consume(FIo, Found + Length(Target)));
+end;
+
+procedure TIocpIOHandler.Discard(AByteCount: Int64);
+var
+  Chunk: Integer;
+  P: PAnsiChar;
+  N: size_t;
+begin
   while AByteCount > 0 do
   begin
     if AByteCount > 64 * 1024 then Chunk := 64 * 1024 else Chunk := Integer(AByteCount);
     IocpCheck(iocp_io_read_bytes(FIo, Chunk, @P, @N));
-    AStream.WriteBuffer(P^, N);
     Dec(AByteCount, N);
   end;
 end;
 
+procedure TIocpIOHandler.DiscardAll;
+begin
+  InputBuffer.Clear;
+  ReadStream(nil, -1, True);
+end;
+
 function TIocpIOHandler.InputBufferIsEmpty: Boolean;
 begin
-  Result := FInputBuffer.Size = 0;
+  Result := GetInt(IOCP_IO_INPUT_SIZE) = 0;
+end;
+
+function TIocpIOHandler.InputBufferAsString(AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+var
+  P: PAnsiChar;
+  N: size_t;
+begin
+  IocpCheck(iocp_io_input(FIo, @P, @N));
+  Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+  IocpCheck(iocp_io_input_consume(FIo, N));
+end;
+
+procedure TIocpIOHandler.InputBufferToStream(AStream: TStream; AByteCount: Integer);
+begin
+  FInputBuffer.ExtractToStream(AStream, AByteCount);
 end;
 
 function TIocpIOHandler.CheckForDataOnSource(ATimeout: Integer): Boolean;
@@ -423,29 +895,40 @@ begin
   IocpCheck(iocp_io_check_for_disconnect(FIo, Ord(ARaiseExceptionIfDisconnected), Ord(AIgnoreBuffer)));
 end;
 
+function TIocpIOHandler.Readable(AMSec: Integer): Boolean;
+begin
+  Result := (not InputBufferIsEmpty) or CheckForDataOnSource(AMSec);
+end;
+
+{ --- Writing --- }
+
 procedure TIocpIOHandler.WriteRaw(P: Pointer; N: Integer);
 begin
   IocpCheck(iocp_io_write(FIo, P, N));
 end;
 
-procedure TIocpIOHandler.Write(const AOut: string; AByteEncoding: IIdTextEncoding);
-var
-  B: TIdBytes;
+procedure TIocpIOHandler.Write(const AOut: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
 begin
-  B := Encoding(AByteEncoding).GetBytes(AOut);
-  if Length(B) > 0 then
-    WriteRaw(@B[0], Length(B));
+  WriteText(AOut, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
 end;
 
-procedure TIocpIOHandler.Write(const ABuffer: TIdBytes; ALength: Integer; AOffset: Integer);
+procedure TIocpIOHandler.Write(const ABuffer: TIdBytes; const ALength: Integer; const AOffset: Integer);
 var
-  N: Integer;
+  N, Offset: Integer;
 begin
-  if AOffset < 0 then AOffset := 0;
-  N := Length(ABuffer) - AOffset;
+  Offset := AOffset;
+  if Offset < 0 then Offset := 0;
+  N := Length(ABuffer) - Offset;
   if (ALength >= 0) and (ALength < N) then N := ALength;
   if N > 0 then
-    WriteRaw(@ABuffer[AOffset], N);
+    WriteRaw(@ABuffer[Offset], N);
+end;
+
+procedure TIocpIOHandler.Write(AValue: Char; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+begin
+  WriteText(AValue, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
 end;
 
 procedure TIocpIOHandler.Write(AValue: Byte);
@@ -485,22 +968,34 @@ end;
 
 procedure TIocpIOHandler.Write(AStream: TStream; ASize: Int64; AWriteByteCount: Boolean);
 var
-  Buf: TIdBytes;
-  N: Integer;
+  Call: TStreamCall;
 begin
-  if ASize <= 0 then
-    ASize := AStream.Size - AStream.Position;
-  if AWriteByteCount then
-    Write(ASize);
-  SetLength(Buf, 64 * 1024);
-  while ASize > 0 do
-  begin
-    if ASize > Length(Buf) then N := Length(Buf) else N := Integer(ASize);
-    N := AStream.Read(Buf[0], N);
-    if N <= 0 then
-      raise EIdException.Create('Stream ended before the requested size was written.');
-    WriteRaw(@Buf[0], N);
-    Dec(ASize, N);
+  Call.Stream := AStream;
+  Call.Raised := nil;
+  FinishStreamCall(Call, iocp_io_write_stream(FIo, StreamFn, @Call, ASize, Ord(AWriteByteCount)));
+end;
+
+procedure TIocpIOHandler.Write(AValue: TStrings; AWriteLinesCount: Boolean; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+var
+  I: Integer;
+  Buffered: Boolean;
+begin
+  { As Indy: one write (the write buffer, opened here unless the caller has one open). }
+  Buffered := not WriteBufferingActive;
+  if Buffered then
+    WriteBufferOpen;
+  try
+    if AWriteLinesCount then
+      Write(LongInt(AValue.Count));
+    for I := 0 to AValue.Count - 1 do
+      WriteLn(AValue[I], AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+    if Buffered then
+      WriteBufferClose;
+  except
+    if Buffered then
+      WriteBufferCancel;
+    raise;
   end;
 end;
 
@@ -509,9 +1004,48 @@ begin
   WriteLn('', AEncoding);
 end;
 
-procedure TIocpIOHandler.WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding);
+procedure TIocpIOHandler.WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
 begin
-  Write(AOut + EOL, AByteEncoding);
+  WriteText(AOut + EOL, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.WriteLnRFC(const AOut: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+begin
+  if Copy(AOut, 1, 1) = '.' then
+    WriteLn('.' + AOut, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF})
+  else
+    WriteLn(AOut, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.WriteRFCStrings(AStrings: TStrings; AWriteTerminator: Boolean;
+  AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+var
+  I: Integer;
+begin
+  for I := 0 to AStrings.Count - 1 do
+    WriteLnRFC(AStrings[I], AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+  if AWriteTerminator then
+    WriteLn('.');
+end;
+
+function TIocpIOHandler.WriteFile(const AFile: string; AEnableTransferFile: Boolean): Int64;
+var
+  F: TFileStream;
+begin
+  F := TFileStream.Create(AFile, fmOpenRead or fmShareDenyWrite);
+  try
+    Write(F);
+    Result := F.Size;
+  finally
+    F.Free;
+  end;
+end;
+
+procedure TIocpIOHandler.WriteBufferOpen;
+begin
+  WriteBufferOpen(-1);
 end;
 
 procedure TIocpIOHandler.WriteBufferOpen(AThreshold: Integer);
@@ -529,15 +1063,32 @@ begin
   IocpCheck(iocp_io_write_buffer(FIo, IOCP_WRITE_BUFFER_FLUSH, 0));
 end;
 
+procedure TIocpIOHandler.WriteBufferFlush(AByteCount: Integer);
+begin
+  if AByteCount = 0 then
+    Exit;
+  if AByteCount > 0 then
+    raise EIdException.Create('WriteBufferFlush of part of the write buffer is not supported: ' +
+      'flush it whole (WriteBufferFlush or WriteBufferFlush(-1))');
+  WriteBufferFlush;
+end;
+
 procedure TIocpIOHandler.WriteBufferCancel;
 begin
   IocpCheck(iocp_io_write_buffer(FIo, IOCP_WRITE_BUFFER_CANCEL, 0));
+end;
+
+procedure TIocpIOHandler.WriteBufferClear;
+begin
+  IocpCheck(iocp_io_write_buffer(FIo, IOCP_WRITE_BUFFER_CLEAR, 0));
 end;
 
 function TIocpIOHandler.WriteBufferingActive: Boolean;
 begin
   Result := GetInt(IOCP_IO_WRITE_BUFFERING) <> 0;
 end;
+
+{ --- Connection --- }
 
 function TIocpIOHandler.Connected: Boolean;
 begin
@@ -547,6 +1098,11 @@ end;
 procedure TIocpIOHandler.Close;
 begin
   IocpCheck(iocp_io_close(FIo));
+end;
+
+procedure TIocpIOHandler.CloseGracefully;
+begin
+  Close;
 end;
 
 end.

@@ -58,6 +58,12 @@ type
   EIdConnectTimeout = IocpGlobal.EIdConnectTimeout;
   EIdCouldNotBindSocket = IocpGlobal.EIdCouldNotBindSocket;
   EIdTCPNoOnExecute = IocpGlobal.EIdTCPNoOnExecute;
+  EIdTCPConnectionError = IocpGlobal.EIdTCPConnectionError;
+  EIdNoDataToRead = IocpGlobal.EIdNoDataToRead;
+  EIdIOHandler = IocpGlobal.EIdIOHandler;
+  EIdIOHandlerRequiresLargeStream = IocpGlobal.EIdIOHandlerRequiresLargeStream;
+  EIdIOHandlerStreamDataTooLarge = IocpGlobal.EIdIOHandlerStreamDataTooLarge;
+  EIdMaxCaptureLineExceeded = IocpGlobal.EIdMaxCaptureLineExceeded;
 
 const
   iohDefault = IocpTCPServer.iohDefault;

@@ -69,6 +69,12 @@ struct CompletionServices {
 class CompletionConnection final : public StreamConnection,
                                    public std::enable_shared_from_this<CompletionConnection> {
  public:
+  // Any thread. Holds the connection while it runs: once closing is set, the strand may end the
+  // connection and drop the engine's last reference before interrupt() has been called.
+  void disconnect(CloseReason reason = CloseReason::LocalDisconnect, bool flushOutput = true) override {
+    const std::shared_ptr<CompletionConnection> self = weak_from_this().lock();
+    StreamConnection::disconnect(reason, flushOutput);
+  }
   // Creates the fiber (maps its stack); the socket comes with attach(). Throws on failure.
   CompletionConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local);
   ~CompletionConnection() override;

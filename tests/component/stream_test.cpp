@@ -93,7 +93,7 @@ TEST_P(Stream, MaxLineLengthSplitsWithMaSplit) {
   server->OnExecute = [](TIocpContext* c) {
     auto* io = c->Connection->IOHandler;
     const std::string line = io->ReadLn();
-    io->WriteLn("[" + line + "] split=" + (io->ReadLnSplit ? "1" : "0"));
+    io->WriteLn("[" + line + "] split=" + (io->ReadLnWasSplit() ? "1" : "0"));
   };
   const uint16_t port = start();
   RawSocket s("127.0.0.1", port);

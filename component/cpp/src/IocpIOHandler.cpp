@@ -1,6 +1,7 @@
 #include "IocpIOHandler.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 #include <type_traits>
@@ -83,6 +84,8 @@ int TIocpBuffer::IndexOf(const std::string& AString, int AStartPos) const {
   return pos == iocp_native::Buffer::npos ? -1 : static_cast<int>(pos);
 }
 
+std::string_view TIocpBuffer::View() const { return conn_ ? conn_->input().view() : std::string_view(); }
+
 std::string TIocpBuffer::AsString() const {
   return conn_ ? std::string(conn_->input().view()) : std::string();
 }
@@ -115,7 +118,7 @@ std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout,
   std::string line;
   bool split = false;
   ReadLnTimedout = false;
-  ReadLnSplit = false;
+  readLnSplit_ = false;
   const iocp_native::IoStatus st = c.readLine(
       line, ATerminator, static_cast<std::size_t>(std::max(maxLen, 0)),
       MaxLineAction == maSplit ? iocp_native::MaxLineAction::Split : iocp_native::MaxLineAction::Exception,
@@ -125,7 +128,7 @@ std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout,
     return std::string();
   }
   check(st, c);
-  ReadLnSplit = split;
+  readLnSplit_ = split;
   return line;
 }
 
@@ -169,6 +172,37 @@ char TIocpIOHandler::ReadChar() {
   return v;
 }
 
+std::string TIocpIOHandler::ReadLnSplit(bool& AWasSplit, const std::string& ATerminator, int ATimeout,
+                                        int AMaxLineLength) {
+  const TIdMaxLineAction saved = MaxLineAction;
+  MaxLineAction = maSplit;
+  try {
+    std::string line = ReadLn(ATerminator, ATimeout, AMaxLineLength);
+    MaxLineAction = saved;
+    AWasSplit = readLnSplit_;
+    return line;
+  } catch (...) {
+    MaxLineAction = saved;
+    throw;
+  }
+}
+
+void TIocpIOHandler::ReadStrings(std::vector<std::string>& ADest, int AReadLinesCount) {
+  if (AReadLinesCount < 0) AReadLinesCount = ReadInt32();
+  for (int i = 0; i < AReadLinesCount; ++i) ADest.push_back(ReadLn());
+}
+
+int TIocpIOHandler::Capture(std::vector<std::string>& ADest, const std::string& ADelim, bool AUsesDotTransparency) {
+  int count = 0;
+  for (;;) {
+    std::string line = ReadLn();
+    if (line == ADelim) return count;
+    if (AUsesDotTransparency && line.compare(0, 2, "..") == 0) line.erase(0, 1);
+    ADest.push_back(std::move(line));
+    ++count;
+  }
+}
+
 std::string TIocpIOHandler::ReadLnWait(int AFailCount) {
   for (int attempts = 0; attempts < AFailCount; ++attempts) {
     std::string line = ReadLn();
@@ -196,27 +230,93 @@ IOCP_READ_INT(ReadInt64, int64_t)
 IOCP_READ_INT(ReadUInt64, uint64_t)
 #undef IOCP_READ_INT
 
-void TIocpIOHandler::ReadStream(std::ostream& AStream, int64_t AByteCount, bool AReadUntilDisconnect) {
+void TIocpIOHandler::ReadStream(TIocpStreamAccess& AStream, int64_t AByteCount, bool AReadUntilDisconnect) {
   iocp_native::Connection& c = conn();
-  if (AByteCount < 0 && AReadUntilDisconnect) {
-    for (;;) {
-      if (c.input().empty()) {
+  int64_t count = AByteCount;
+  if (count == -1 && !AReadUntilDisconnect) count = LargeStream ? ReadInt64() : ReadInt32();
+  if (count > -1) {  // Room for what comes first, as Indy does.
+    const int64_t at = AStream.Position();
+    if (count > INT64_MAX - at) throw EIdIOHandlerStreamDataTooLarge();
+    AStream.SetSize(at + count);
+    AStream.Seek(at);
+  } else {
+    AReadUntilDisconnect = true;  // Indy: a negative count (sent or given) reads to the close.
+  }
+  const auto trim = [&AStream] {  // A sized stream ends where the bytes end.
+    const int64_t at = AStream.Position();
+    if (AStream.Size() > at) AStream.SetSize(at);
+  };
+  try {
+    while (AReadUntilDisconnect || count > 0) {
+      iocp_native::Buffer& in = c.input();
+      if (in.empty()) {
         const iocp_native::IoStatus st = c.readAvailable(timeoutFor(IdTimeoutDefault));
-        if (st == iocp_native::IoStatus::ClosedGracefully) return;
+        if (st == iocp_native::IoStatus::ClosedGracefully && AReadUntilDisconnect) break;
         check(st, c);
+        continue;
       }
-      AStream.write(c.input().data(), static_cast<std::streamsize>(c.input().size()));
-      c.input().consume(c.input().size());
+      const std::size_t n = AReadUntilDisconnect ? in.size() : static_cast<std::size_t>(std::min<int64_t>(count, in.size()));
+      AStream.Write(in.view().data(), static_cast<int64_t>(n));
+      in.consume(n);
+      count -= static_cast<int64_t>(n);
     }
+  } catch (...) {
+    trim();
+    throw;
   }
-  if (AByteCount < 0) AByteCount = ReadInt64();
-  std::vector<char> chunk(64 * 1024);
-  while (AByteCount > 0) {
-    const std::size_t n = static_cast<std::size_t>(std::min<int64_t>(AByteCount, chunk.size()));
-    readExact(chunk.data(), n);
-    AStream.write(chunk.data(), static_cast<std::streamsize>(n));
-    AByteCount -= static_cast<int64_t>(n);
+  trim();
+}
+
+namespace {
+
+// A C++ input stream as the stream members see it.
+class IStreamAccess final : public TIocpStreamAccess {
+ public:
+  explicit IStreamAccess(std::istream& s) : s_(s) {}
+  int64_t Size() override {
+    const std::streampos here = s_.tellg();
+    s_.seekg(0, std::ios::end);
+    const std::streampos end = s_.tellg();
+    s_.seekg(here);
+    return static_cast<int64_t>(end);
   }
+  int64_t Position() override { return static_cast<int64_t>(s_.tellg()); }
+  void Seek(int64_t APosition) override { s_.seekg(APosition); }
+  int64_t Read(void* ADst, int64_t ACount) override {
+    s_.read(static_cast<char*>(ADst), static_cast<std::streamsize>(ACount));
+    return static_cast<int64_t>(s_.gcount());
+  }
+  void Write(const void*, int64_t) override { throw EIdException("an input stream cannot be written"); }
+  void SetSize(int64_t) override {}
+
+ private:
+  std::istream& s_;
+};
+
+// A C++ output stream: written at its end, never sized (tellp of a pipe-like stream is -1).
+class OStreamAccess final : public TIocpStreamAccess {
+ public:
+  explicit OStreamAccess(std::ostream& s) : s_(s) {}
+  int64_t Size() override { return written_; }
+  int64_t Position() override { return written_; }
+  void Seek(int64_t) override {}
+  int64_t Read(void*, int64_t) override { return 0; }
+  void Write(const void* ASrc, int64_t ACount) override {
+    s_.write(static_cast<const char*>(ASrc), static_cast<std::streamsize>(ACount));
+    written_ += ACount;
+  }
+  void SetSize(int64_t) override {}
+
+ private:
+  std::ostream& s_;
+  int64_t written_ = 0;
+};
+
+}  // namespace
+
+void TIocpIOHandler::ReadStream(std::ostream& AStream, int64_t AByteCount, bool AReadUntilDisconnect) {
+  OStreamAccess access(AStream);
+  ReadStream(access, AByteCount, AReadUntilDisconnect);
 }
 
 bool TIocpIOHandler::InputBufferIsEmpty() const { return !conn_ || conn_->input().empty(); }
@@ -263,23 +363,33 @@ IOCP_WRITE_INT(int64_t)
 IOCP_WRITE_INT(uint64_t)
 #undef IOCP_WRITE_INT
 
-void TIocpIOHandler::Write(std::istream& AStream, int64_t ASize, bool AWriteByteCount) {
-  if (ASize <= 0) {
-    const std::streampos here = AStream.tellg();
-    AStream.seekg(0, std::ios::end);
-    ASize = static_cast<int64_t>(AStream.tellg() - here);
-    AStream.seekg(here);
+void TIocpIOHandler::Write(TIocpStreamAccess& AStream, int64_t ASize, bool AWriteByteCount) {
+  if (ASize < 0) {
+    ASize = AStream.Size() - AStream.Position();
+  } else if (ASize == 0) {  // Indy: the whole stream, from its start.
+    ASize = AStream.Size();
+    AStream.Seek(0);
   }
-  if (AWriteByteCount) Write(ASize);
-  std::vector<char> chunk(64 * 1024);
+  if (AWriteByteCount) {
+    if (LargeStream) {
+      Write(ASize);
+    } else {
+      if (ASize > INT32_MAX) throw EIdIOHandlerRequiresLargeStream();
+      Write(static_cast<int32_t>(ASize));
+    }
+  }
+  std::vector<char> chunk(static_cast<std::size_t>(std::min<int64_t>(ASize, 64 * 1024)));
   while (ASize > 0) {
-    const auto want = static_cast<std::streamsize>(std::min<int64_t>(ASize, chunk.size()));
-    AStream.read(chunk.data(), want);
-    const std::streamsize got = AStream.gcount();
-    if (got <= 0) throw EIdException("Stream ended before the requested size was written.");
+    const int64_t got = AStream.Read(chunk.data(), std::min<int64_t>(ASize, static_cast<int64_t>(chunk.size())));
+    if (got <= 0) throw EIdNoDataToRead();
     writeRaw(chunk.data(), static_cast<std::size_t>(got));
     ASize -= got;
   }
+}
+
+void TIocpIOHandler::Write(std::istream& AStream, int64_t ASize, bool AWriteByteCount) {
+  IStreamAccess access(AStream);
+  Write(access, ASize, AWriteByteCount);
 }
 
 void TIocpIOHandler::WriteLn(const std::string& AOut) {
@@ -289,7 +399,23 @@ void TIocpIOHandler::WriteLn(const std::string& AOut) {
   writeRaw(line.data(), line.size());
 }
 
+void TIocpIOHandler::WriteLnRFC(const std::string& AOut) {
+  WriteLn(!AOut.empty() && AOut[0] == '.' ? "." + AOut : AOut);
+}
+
+void TIocpIOHandler::Write(const std::vector<std::string>& AValue, bool AWriteLinesCount) {
+  std::string out;
+  if (AWriteLinesCount) {
+    unsigned char raw[4];
+    encode(static_cast<int32_t>(AValue.size()), true, raw);
+    out.append(reinterpret_cast<const char*>(raw), sizeof raw);
+  }
+  for (const std::string& line : AValue) out.append(line).append(EOL);
+  writeRaw(out.data(), out.size());
+}
+
 void TIocpIOHandler::WriteBufferOpen(int AThreshold) {
+  writeBufferThreshold_ = AThreshold > 0 ? AThreshold : -1;
   conn().writeBufferOpen(AThreshold > 0 ? static_cast<std::size_t>(AThreshold) : 0);
 }
 
@@ -305,7 +431,16 @@ void TIocpIOHandler::WriteBufferFlush() {
 
 void TIocpIOHandler::WriteBufferCancel() { conn().writeBufferCancel(); }
 
+void TIocpIOHandler::WriteBufferClear() {
+  iocp_native::Connection& c = conn();
+  if (!c.writeBufferOpened()) return;
+  c.writeBufferCancel();
+  c.writeBufferOpen(writeBufferThreshold_ > 0 ? static_cast<std::size_t>(writeBufferThreshold_) : 0);
+}
+
 bool TIocpIOHandler::WriteBufferingActive() const { return conn_ && conn_->writeBufferOpened(); }
+
+bool TIocpIOHandler::ClosedGracefully() const { return conn_ && conn_->peerHasClosed(); }
 
 bool TIocpIOHandler::Connected() const { return conn_ && conn_->connected(); }
 
