@@ -299,6 +299,9 @@ IOCP_API int iocp_io_write_stream(iocp_io* io, iocp_stream_fn stream, void* user
    Handler. */
 IOCP_API int iocp_io_read_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t byte_count,
                                  int read_until_disconnect);
+/* IndySleep: in an iohIOCP handler the fiber parks for ms (its thread serves others meanwhile);
+   anywhere else the thread sleeps. Any thread. */
+IOCP_API void iocp_sleep(int ms);
 /* Integer properties of an IOHandler. Handler. */
 #define IOCP_IO_READ_TIMEOUT 1      /* ms, 0 = forever (read/write) */
 #define IOCP_IO_MAX_LINE_LENGTH 2   /* 16384 (read/write) */

@@ -793,6 +793,8 @@ int iocp_io_read_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t 
   });
 }
 
+void iocp_sleep(int ms) { IndySleep(static_cast<uint32_t>(ms < 0 ? 0 : ms)); }
+
 int iocp_io_set_int(iocp_io* io, int option, int64_t value) {
   if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
   int v = 0;

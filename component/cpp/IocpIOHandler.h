@@ -34,6 +34,11 @@ constexpr int IdMaxLineLengthDefault = 16384;
 inline constexpr char EOL[] = "\r\n";  // What WriteLn appends.
 inline constexpr char LF[] = "\n";      // ReadLn's default terminator.
 
+// Indy's IndySleep: in an iohIOCP handler the fiber parks for ATime ms and its thread serves other
+// connections meanwhile (a disconnect ends it early); anywhere else the thread sleeps. 0 lets the
+// connections that are ready run first. Any thread.
+void IndySleep(uint32_t ATime);
+
 // The bytes received and not yet read (Indy: TIdBuffer behind IOHandler.InputBuffer).
 class TIocpBuffer {
  public:

@@ -93,6 +93,10 @@ using Iocp::EIdNotConnected;                   // I/O on a closed connection.
 using Iocp::EIdConnectTimeout;                 // TIdTCPClient::Connect timed out.
 using Iocp::EIdCouldNotBindSocket;             // Active = true could not bind or listen.
 using Iocp::EIdTCPNoOnExecute;                 // Active = true without OnExecute.
+using Iocp::EIdNoDataToRead;                   // Write(stream): the stream ended early.
+using Iocp::EIdIOHandlerRequiresLargeStream;   // A 32-bit stream count over 2 GiB.
+using Iocp::EIdIOHandlerStreamDataTooLarge;    // ReadStream: the stream cannot hold the count.
+using Iocp::IndySleep;                         // A handler's sleep (parks an iohIOCP fiber).
 
 // --- The component's own names, unqualified. ---
 // C++Builder code sees a package's names without qualification (the .hpp headers C++Builder

@@ -210,6 +210,7 @@ function iocp_io_input(io: Piocp_io; data: PPAnsiChar; length: Psize_t): Integer
 function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; external IocpLib;
 function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
+procedure iocp_sleep(ms: Integer); cdecl; external IocpLib;
 function iocp_io_set_int(io: Piocp_io; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
 function iocp_io_get_int(io: Piocp_io; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
 function iocp_io_close(io: Piocp_io): Integer; cdecl; external IocpLib;

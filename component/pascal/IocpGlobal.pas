@@ -65,6 +65,10 @@ function IndyTextEncoding_ASCII: IIdTextEncoding;
 function IndyTextEncoding_8Bit: IIdTextEncoding;
 function IndyTextEncoding_Default: IIdTextEncoding;
 
+{ Indy's IndySleep: in an iohIOCP handler the fiber parks for ATime ms and its thread serves other
+  connections meanwhile; anywhere else the thread sleeps. Any thread. }
+procedure IndySleep(ATime: LongWord);
+
 { The Indy exception object for a C ABI error code (EIdException for codes without a class of
   their own). Any thread. }
 function IocpExceptionFor(ACode: Integer; const AMessage: string; AOsError: Integer = 0): Exception;
@@ -370,6 +374,13 @@ begin
   else if E is EIdIOHandlerRequiresLargeStream then Result := IOCP_ERR_REQUIRES_LARGE_STREAM
   else if E is EIdIOHandlerStreamDataTooLarge then Result := IOCP_ERR_STREAM_TOO_LARGE
   else Result := IOCP_ERR_FAILED;
+end;
+
+procedure IndySleep(ATime: LongWord);
+begin
+  if ATime > LongWord(High(Integer)) then
+    ATime := High(Integer);
+  iocp_sleep(Integer(ATime));
 end;
 
 procedure IocpPrepareRuntime;

@@ -84,6 +84,14 @@ function IndyTextEncoding_ASCII: IIdTextEncoding;
 function IndyTextEncoding_8Bit: IIdTextEncoding;
 function IndyTextEncoding_Default: IIdTextEncoding;
 
+{ Indy's IndySleep (IdGlobal). In an iohIOCP handler the fiber parks and its thread serves other
+  connections; elsewhere the thread sleeps. Any thread. }
+procedure IndySleep(ATime: LongWord);
+{ Sleep as a handler means it: with this unit after SysUtils/Windows in the uses clause (where
+  Indy's units were), an OnExecute's Sleep(10) parks an iohIOCP fiber instead of blocking a
+  completion thread that serves other connections. Elsewhere it is the RTL's Sleep. Any thread. }
+procedure Sleep(AMilliseconds: LongWord);
+
 implementation
 
 function IndyTextEncoding_UTF8: IIdTextEncoding;
@@ -99,6 +107,16 @@ end;
 function IndyTextEncoding_8Bit: IIdTextEncoding;
 begin
   Result := IocpGlobal.IndyTextEncoding_8Bit;
+end;
+
+procedure IndySleep(ATime: LongWord);
+begin
+  IocpGlobal.IndySleep(ATime);
+end;
+
+procedure Sleep(AMilliseconds: LongWord);
+begin
+  IocpGlobal.IndySleep(AMilliseconds);
 end;
 
 function IndyTextEncoding_Default: IIdTextEncoding;

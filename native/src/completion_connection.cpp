@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <thread>
 
 #include "handler_runner.h"
 
@@ -23,6 +24,11 @@ __attribute__((noinline)) char* scratch() {
 
 // The connection whose strand this thread runs in the event model (its handler context).
 thread_local const CompletionConnection* tlEventConnection = nullptr;
+// The connection whose fiber this thread is running (Connection::sleep finds its handler).
+thread_local CompletionConnection* tlFiberConnection = nullptr;
+
+// The longest afterExecute waits for an idle polling handler before calling it again.
+constexpr int kMaxIdleWaitMs = 64;
 
 }  // namespace
 
@@ -85,7 +91,10 @@ void CompletionConnection::runStrand() {
     }
     const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
     if (started_ && wake && !fiber_->finished()) {
+      CompletionConnection* const outer = tlFiberConnection;
+      tlFiberConnection = this;
       fiber_->resume();
+      tlFiberConnection = outer;
       stackHint_.store(fiber_->parkedAt(), std::memory_order_relaxed);
     }
     if (fiber_->finished()) {
@@ -214,9 +223,36 @@ void CompletionConnection::park(unsigned mask, Clock::time_point deadline, bool 
   TimerQueue::Handle timer;
   if (!infinite) timer = services_.timers.add(deadline, TimerTarget{TimerTarget::Kind::Wait, id()});
   waitMask_ = mask;
+  noteWait();
   Fiber::park();
   waitMask_ = 0;
   if (timer) services_.timers.cancel(timer);
+}
+
+IoStatus CompletionConnection::afterExecute(bool idle) {
+  if (events_ || !idle) {
+    idleWaitMs_ = 0;
+    return readAvailable(0);
+  }
+  idleWaitMs_ = std::min(std::max(1, idleWaitMs_ * 2), kMaxIdleWaitMs);
+  const IoStatus st = readAvailable(idleWaitMs_);
+  if (st == IoStatus::Ok) idleWaitMs_ = 0;  // Input came: the handler will have work.
+  return st;
+}
+
+void CompletionConnection::sleepInHandler(int ms) {
+  // Through the timers even for 0: the connections that are ready run first.
+  park(0, Clock::now() + std::chrono::milliseconds(std::max(ms, 0)), false);
+}
+
+void Connection::sleep(int ms) {
+  // Set only while this thread runs a connection's fiber: the caller is that handler.
+  if (StreamConnection* const c = tlFiberConnection) {
+    c->sleepInHandler(ms);
+    return;
+  }
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  else std::this_thread::yield();
 }
 
 IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinite) {

@@ -114,6 +114,10 @@ class CompletionConnection final : public StreamConnection,
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
   IoStatus sendAll(const char* bytes, std::size_t n) override;
   void interrupt() override { notify(kEvClose, false); }
+  // No progress: wait for input or 1, 2, 4 ... kMaxIdleWaitMs ms (a fiber must not spin its
+  // thread); after progress, Indy's zero-timeout read.
+  IoStatus afterExecute(bool idle) override;
+  void sleepInHandler(int ms) override;  // Parks the fiber (kEvTimer); sleep(0) lets others run.
   bool inHandler() const override;
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
   void shutdownSend() override;
@@ -168,6 +172,7 @@ class CompletionConnection final : public StreamConnection,
   TimerQueue::Handle livenessTimer_;
   Buffer output_;
   bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
+  int idleWaitMs_ = 0;    // afterExecute's current wait for an idle polling handler.
   std::unique_ptr<Fiber> fiber_;  // Null in the event model.
   std::atomic<const char*> stackHint_{nullptr};  // fiber_->parkedAt() after each resume.
   // Event-model strand state.

@@ -1,6 +1,7 @@
 #include "stream_connection.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace iocp_native {
 
@@ -64,7 +65,7 @@ IoStatus StreamConnection::fill(Clock::time_point deadline, bool infinite) {
   if (closing()) return IoStatus::NotConnected;
   if (peerClosed_) return IoStatus::ClosedGracefully;
   if (osError_ != 0) return IoStatus::SocketError;
-  if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
+  // Past the deadline fillSome still takes what is already there (a zero timeout polls once).
   const std::size_t before = input_.size();
   const IoStatus st = fillSome(deadline, infinite);
   if (st != IoStatus::Ok) return st;
@@ -179,6 +180,13 @@ IoStatus StreamConnection::readAvailable(int timeoutMs) {
   return st;
 }
 
+IoStatus StreamConnection::afterExecute(bool) { return readAvailable(0); }
+
+void StreamConnection::sleepInHandler(int ms) {
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  else std::this_thread::yield();
+}
+
 IoStatus StreamConnection::write(const void* bytes, std::size_t n) {
   IoStatus st = IoStatus::Ok;
   if (closing()) {
@@ -188,6 +196,7 @@ IoStatus StreamConnection::write(const void* bytes, std::size_t n) {
   } else if (osError_ != 0) {
     st = IoStatus::SocketError;
   } else {
+    ++ownWrites_;
     st = writeOwn(static_cast<const char*>(bytes), n);
   }
   if (st == IoStatus::Ok && counters_ && n > 0) {

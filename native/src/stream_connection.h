@@ -83,6 +83,21 @@ class StreamConnection : public Connection {
   // handler starts, then read only.
   void* state() const { return state_; }
   void setState(void* state) { state_ = state; }
+  // What a handler call did, to tell an OnExecute that did nothing: the input's size, the
+  // handler's own writes and the waits it parked in. Handler context.
+  struct Activity {
+    std::size_t input;
+    uint64_t writes, waits;
+    bool operator==(const Activity& o) const { return input == o.input && writes == o.writes && waits == o.waits; }
+  };
+  Activity activity() const { return Activity{input_.size(), ownWrites_, waits_}; }
+  // Indy's execute loop, after each OnExecute: what is pending moves into the input (Indy's
+  // Connected() does a zero-timeout read). `idle`: the OnExecute neither read, wrote nor waited;
+  // an engine whose handlers share threads then waits for input or a short, growing time
+  // instead of letting a polling handler spin. Handler context.
+  virtual IoStatus afterExecute(bool idle);
+  // Connection::sleep for this connection's handler. Handler context.
+  virtual void sleepInHandler(int ms);
 
  protected:
   // Heartbeat / idle timeout from now on (nothing if options.any() is false). Handler context,
@@ -120,6 +135,7 @@ class StreamConnection : public Connection {
   // them and tell liveness something arrived and was handled. Handler context.
   void noteReceived(std::size_t n);
   IoStatus socketError(int err);  // Record an OS error (reason PeerReset); returns SocketError.
+  void noteWait() { ++waits_; }   // The handler parked (Activity). Handler context.
   IoStatus peerClosed();          // Record the peer's FIN (reason PeerClosed); ClosedGracefully.
 
   Buffer input_;
@@ -143,6 +159,8 @@ class StreamConnection : public Connection {
   std::size_t writeThreshold_ = 0;
   bool writeBufferOpen_ = false;
   void* state_ = nullptr;
+  uint64_t ownWrites_ = 0;  // write() calls from the handler itself (Activity).
+  uint64_t waits_ = 0;      // Parks of the handler (Activity).
 };
 
 }  // namespace iocp_native

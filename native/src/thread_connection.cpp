@@ -57,9 +57,10 @@ void ThreadConnection::sendPing(const std::string& payload) {
 
 IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
-  for (;;) {
+  for (bool first = true;; first = false) {
     const Clock::time_point now = Clock::now();
-    if (!infinite && now >= deadline) return IoStatus::Timeout;
+    // Past the deadline, one look without waiting (a zero timeout polls).
+    if (!infinite && now >= deadline && !first) return IoStatus::Timeout;
     if (now >= livenessDue()) {
       // Waiting for input is where a dead peer shows: ping or give up here.
       if (!runLiveness(now) || closing()) return IoStatus::NotConnected;

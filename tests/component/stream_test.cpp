@@ -155,7 +155,7 @@ TEST_P(Stream, ReadBytesRaisesReadTimeoutAndKeepsBufferedBytes) {
   EXPECT_EQ(s.recvLine(kEventuallyMs), "read buffered=0 got=10");
 }
 
-TEST_P(Stream, GracefulCloseRaisesOnlyAfterBufferedDataIsRead) {
+TEST_P(Stream, AfterThePeersCloseTheBufferedLinesAreReadAndTheLoopEnds) {
   std::atomic<bool> peerClosed{false};
   const auto stop = stopAtEnd();
   server->OnExecute = [&](TIocpContext* c) {
@@ -171,9 +171,15 @@ TEST_P(Stream, GracefulCloseRaisesOnlyAfterBufferedDataIsRead) {
     s.close();
     peerClosed = true;
   }
-  ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() == 4; }));
-  const std::vector<std::string> expected = {"line one", "line two", "line three", "closed gracefully"};
-  EXPECT_EQ(log.snapshot(), expected);
+  // As Indy's loop: after each OnExecute the zero-timeout read of Connected() looks for the FIN;
+  // once the buffered lines are read the loop ends, without an exception where that read saw the
+  // FIN, with EIdConnClosedGracefully from the next ReadLn where the FIN came a moment later (as
+  // with io_uring, which learns of it asynchronously). Never before the lines are read.
+  ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() >= 3 && server->Contexts->Count() == 0; }));
+  std::vector<std::string> got = log.snapshot();
+  if (got.size() == 4 && got[3] == "closed gracefully") got.pop_back();
+  const std::vector<std::string> expected = {"line one", "line two", "line three"};
+  EXPECT_EQ(got, expected);
 }
 
 TEST_P(Stream, PeerResetRaisesSocketErrorWithOsCode) {
@@ -378,8 +384,11 @@ TEST_P(Stream, ALineAndTheCloseArrivingTogetherEndTheConnection) {
   // so both are there when b's handler lets go (were they later, the case would only be easier).
   release = true;
   ASSERT_TRUE(waitUntil([&] { return disconnected.load() == 1; })) << "a's close was never seen";
-  const std::vector<std::string> expected = {"x", "closed gracefully"};
-  EXPECT_TRUE(waitUntil([&] { return log.snapshot() == expected; })) << ::testing::PrintToString(log.snapshot());
+  // Indy's loop ends at the FIN: quietly where the read after OnExecute saw it, else the next
+  // ReadLn raises EIdConnClosedGracefully (see AfterThePeersCloseTheBufferedLinesAreReadAndTheLoopEnds).
+  const std::vector<std::string> quiet = {"x"}, raised = {"x", "closed gracefully"};
+  EXPECT_TRUE(waitUntil([&] { return log.snapshot() == quiet || log.snapshot() == raised; }))
+      << ::testing::PrintToString(log.snapshot());
 }
 
 TEST_P(Stream, ServesIPv4AndIPv6BindingsAtOnce) {

@@ -61,6 +61,10 @@ T decode(const unsigned char* in, bool convert) {
 
 }  // namespace
 
+void IndySleep(uint32_t ATime) {
+  iocp_native::Connection::sleep(static_cast<int>(std::min<uint32_t>(ATime, INT32_MAX)));
+}
+
 // --- TIocpBuffer ---------------------------------------------------------------------------------
 
 int TIocpBuffer::Size() const { return conn_ ? static_cast<int>(conn_->input().size()) : 0; }

@@ -139,6 +139,11 @@ class Connection {
   // (bounded by the engine's close-flush timeout); false drops it and closes at once.
   virtual void disconnect(CloseReason reason = CloseReason::LocalDisconnect, bool flushOutput = true) = 0;
 
+  // Indy's IndySleep for handlers: in a completion-engine handler the fiber parks for ms (its
+  // thread serves other connections meanwhile; a disconnect ends the sleep early); anywhere else
+  // the calling thread sleeps. Any thread.
+  static void sleep(int ms);
+
  protected:
   Connection(uint64_t id, Endpoint peer, Endpoint local)
       : id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
