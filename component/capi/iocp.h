@@ -216,6 +216,12 @@ IOCP_API iocp_server* iocp_context_server(iocp_context* context);
 IOCP_API int iocp_context_endpoint(iocp_context* context, int which, const char** ip, size_t* ip_length,
                                    int* port);
 IOCP_API int64_t iocp_context_handle(iocp_context* context); /* The OS socket, -1 once closed. */
+/* Binding.SetSockOpt / GetSockOpt (level and name as the OS numbers them), SetKeepAliveValues,
+   SetNagleOpt of a connection (IOCP_ERR_SOCKET, IOCP_ERR_NOT_CONNECTED once closed). Handler. */
+IOCP_API int iocp_context_set_sockopt(iocp_context* context, int level, int name, int value);
+IOCP_API int iocp_context_get_sockopt(iocp_context* context, int level, int name, int* value);
+IOCP_API int iocp_context_keepalive(iocp_context* context, int enabled, int time_ms, int interval_ms);
+IOCP_API int iocp_context_nagle(iocp_context* context, int enabled);
 /* Why it ended ("peer closed", ...; "" while open). Any thread. */
 IOCP_API int iocp_context_disconnect_reason(iocp_context* context, const char** text, size_t* length);
 /* Indy: Connection.Disconnect(ANotifyPeer). Any thread. */

@@ -560,6 +560,38 @@ int iocp_context_endpoint(iocp_context* c, int which, const char** ip, size_t* i
 
 int64_t iocp_context_handle(iocp_context* c) { return c ? static_cast<int64_t>(capi(c)->Binding->Handle) : -1; }
 
+int iocp_context_set_sockopt(iocp_context* c, int level, int name, int value) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] {
+    capi(c)->Binding->SetSockOpt(level, name, value);
+    return IOCP_OK;
+  });
+}
+
+int iocp_context_get_sockopt(iocp_context* c, int level, int name, int* value) {
+  if (!c || !value) return fail(IOCP_ERR_ARGUMENT, "no context or no value");
+  return guarded([&] {
+    capi(c)->Binding->GetSockOpt(level, name, *value);
+    return IOCP_OK;
+  });
+}
+
+int iocp_context_keepalive(iocp_context* c, int enabled, int timeMs, int intervalMs) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] {
+    capi(c)->Binding->SetKeepAliveValues(enabled != 0, timeMs, intervalMs);
+    return IOCP_OK;
+  });
+}
+
+int iocp_context_nagle(iocp_context* c, int enabled) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] {
+    capi(c)->Binding->SetNagleOpt(enabled != 0);
+    return IOCP_OK;
+  });
+}
+
 int iocp_context_disconnect_reason(iocp_context* c, const char** reason, size_t* length) {
   if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
   return guarded([&] {

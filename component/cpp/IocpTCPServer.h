@@ -57,6 +57,14 @@ class TIocpSocketHandle {
   std::string PeerIP;    // Remote address (connection bindings only).
   uint16_t PeerPort = 0; // Remote port (connection bindings only).
   std::intptr_t Handle = -1;  // The OS socket (connection bindings; valid until OnDisconnect).
+
+  // Indy's socket options of a connection's binding (from its handler, while it is open). Level
+  // and name as the OS numbers them (SOL_SOCKET, SO_RCVBUF, ...). Raise EIdSocketError.
+  void SetSockOpt(int ALevel, int AOptName, int AOptVal);
+  void GetSockOpt(int ALevel, int AOptName, int& VOptVal);
+  // TCP keepalive: first probe after ATimeMS idle, then every AInterval ms.
+  void SetKeepAliveValues(bool AEnabled, int ATimeMS, int AInterval);
+  void SetNagleOpt(bool AEnabled);  // AEnabled: Nagle on (TCP_NODELAY off), as Indy.
 };
 
 // Indy: TIdSocketHandles. Owning thread, server inactive.

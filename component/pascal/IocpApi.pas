@@ -192,6 +192,10 @@ function iocp_context_io(context: Piocp_context): Piocp_io; cdecl; external Iocp
 function iocp_context_server(context: Piocp_context): Piocp_server; cdecl; external IocpLib;
 function iocp_context_endpoint(context: Piocp_context; which: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
 function iocp_context_handle(context: Piocp_context): Int64; cdecl; external IocpLib;
+function iocp_context_set_sockopt(context: Piocp_context; level: Integer; name: Integer; value: Integer): Integer; cdecl; external IocpLib;
+function iocp_context_get_sockopt(context: Piocp_context; level: Integer; name: Integer; value: PInteger): Integer; cdecl; external IocpLib;
+function iocp_context_keepalive(context: Piocp_context; enabled: Integer; time_ms: Integer; interval_ms: Integer): Integer; cdecl; external IocpLib;
+function iocp_context_nagle(context: Piocp_context; enabled: Integer): Integer; cdecl; external IocpLib;
 function iocp_context_disconnect_reason(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_context_disconnect(context: Piocp_context; notify_peer: Integer): Integer; cdecl; external IocpLib;
 function iocp_server_stat(server: Piocp_server; which: Integer; value: PUInt64): Integer; cdecl; external IocpLib;

@@ -24,8 +24,58 @@ const
 
 type
   TIdMaxLineAction = (maException, maSplit);
+  TIdIPVersion = (Id_IPv4, Id_IPv6);
+  { Indy's type of an OS socket: Winsock's SOCKET, a descriptor elsewhere. }
+  TIdStackSocketHandle = {$IFDEF MSWINDOWS} NativeUInt {$ELSE} Integer {$ENDIF};
 
   TIocpIOHandler = class;
+
+  { Indy's TIdSocketHandle: a server's listening address (an item of Bindings: set IP and Port
+    while the server is inactive), or a connection's addresses and socket (AContext.Binding,
+    Connection.Socket.Binding: read them, and set socket options, from its handler). }
+  TIocpSocketHandle = class(TCollectionItem)
+  private
+    FIP: string;
+    FPort: Integer;
+    FIPVersion: TIdIPVersion;
+    FUseNagle: Boolean;
+    FContext: Piocp_context;  { A connection's binding; nil for a listening one. }
+    function Endpoint(AWhich: Integer; out APort: Integer): string;
+    function GetIP: string;
+    function GetPort: Integer;
+    function GetPeerIP: string;
+    function GetPeerPort: Integer;
+    function GetHandle: TIdStackSocketHandle;
+    function GetHandleAllocated: Boolean;
+    procedure SetUseNagle(AValue: Boolean);
+    procedure NeedConnection;
+  protected
+    function GetDisplayName: string; override;
+  public
+    constructor Create(ACollection: TCollection); override;
+    { For the server unit: the binding of a connection (ACollection nil). }
+    constructor CreateForContext(AContext: Piocp_context);
+    procedure Assign(Source: TPersistent); override;
+    procedure SetBinding(const AIP: string; const APort: Integer; const AIPVersion: TIdIPVersion = Id_IPv4);
+    { Socket options of a connection (level and name as the OS numbers them: Id_SOL_SOCKET ...);
+      EIdSocketError if the OS refuses, EIdNotConnected once it is closed. }
+    procedure SetSockOpt(ALevel, AOptName, AOptVal: Integer);
+    procedure GetSockOpt(ALevel, AOptName: Integer; out VOptVal: Integer);
+    { TCP keepalive: the first probe after ATimeMS idle, then every AInterval ms. }
+    procedure SetKeepAliveValues(const AEnabled: Boolean; const ATimeMS, AInterval: Integer);
+    procedure SetNagleOpt(const AEnabled: Boolean);  { AEnabled: Nagle on (TCP_NODELAY off). }
+    procedure CloseSocket;  { A connection's: disconnect it (queued output is sent first). }
+    property PeerIP: string read GetPeerIP;
+    property PeerPort: Integer read GetPeerPort;
+    property Handle: TIdStackSocketHandle read GetHandle;
+    property HandleAllocated: Boolean read GetHandleAllocated;
+  published
+    property IP: string read GetIP write FIP;
+    property IPVersion: TIdIPVersion read FIPVersion write FIPVersion default Id_IPv4;
+    property Port: Integer read GetPort write FPort;
+    property UseNagle: Boolean read FUseNagle write SetUseNagle default True;
+  end;
+
 
   { Indy's TIdBuffer behind IOHandler.InputBuffer: the bytes received and not yet read. }
   TIocpBuffer = class
@@ -54,6 +104,7 @@ type
 {$ENDIF}
     FMaxCapturedLines: Integer;
     FConnectTimeout: Integer;
+    FBinding: TIocpSocketHandle;
     function GetInt(AOption: Integer): Int64;
     procedure SetInt(AOption: Integer; AValue: Int64);
     function GetReadTimeout: Integer;
@@ -234,7 +285,33 @@ type
     { The client's connect timeout (kept for Indy's code; a server connection is connected). }
     property ConnectTimeout: Integer read FConnectTimeout write FConnectTimeout;
     property Handle: Piocp_io read FIo;
+    { Indy's TIdIOHandlerSocket.Binding: the connection's addresses and socket. }
+    property Binding: TIocpSocketHandle read FBinding;
+    { For the server unit: the context whose binding this IOHandler shows. }
+    procedure BindToContext(AContext: Piocp_context);
   end;
+
+{ Text the C ABI hands out as (pointer, length): an endpoint, a close reason, the backend. }
+function IocpAbiText(P: PAnsiChar; N: size_t): string;
+
+const
+  { Socket option levels and names for SetSockOpt / GetSockOpt, as the OS numbers them. }
+{$IFDEF MSWINDOWS}
+  Id_SOL_SOCKET = $FFFF;
+  Id_SO_REUSEADDR = $0004;
+  Id_SO_KEEPALIVE = $0008;
+  Id_SO_SNDBUF = $1001;
+  Id_SO_RCVBUF = $1002;
+{$ELSE}
+  Id_SOL_SOCKET = 1;
+  Id_SO_REUSEADDR = 2;
+  Id_SO_KEEPALIVE = 9;
+  Id_SO_SNDBUF = 7;
+  Id_SO_RCVBUF = 8;
+{$ENDIF}
+  Id_IPPROTO_TCP = 6;
+  Id_SOL_TCP = Id_IPPROTO_TCP;
+  Id_TCP_NODELAY = 1;
 
 implementation
 
@@ -335,12 +412,151 @@ begin
   IocpCheck(iocp_io_input_consume(FIOHandler.FIo, size_t(Size)));
 end;
 
+{ --- TIocpSocketHandle --- }
+
+function IocpAbiText(P: PAnsiChar; N: size_t): string;
+var
+  Raw: AnsiString;
+begin
+  SetString(Raw, P, N);
+  Result := string(Raw);
+end;
+
+constructor TIocpSocketHandle.Create(ACollection: TCollection);
+begin
+  inherited Create(ACollection);
+  FUseNagle := True;
+end;
+
+constructor TIocpSocketHandle.CreateForContext(AContext: Piocp_context);
+begin
+  Create(nil);
+  FContext := AContext;
+end;
+
+procedure TIocpSocketHandle.Assign(Source: TPersistent);
+begin
+  if Source is TIocpSocketHandle then
+  begin
+    FIP := TIocpSocketHandle(Source).IP;
+    FPort := TIocpSocketHandle(Source).Port;
+    FIPVersion := TIocpSocketHandle(Source).FIPVersion;
+    FUseNagle := TIocpSocketHandle(Source).FUseNagle;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+function TIocpSocketHandle.Endpoint(AWhich: Integer; out APort: Integer): string;
+var
+  P: PAnsiChar;
+  N: size_t;
+begin
+  APort := 0;
+  IocpCheck(iocp_context_endpoint(FContext, AWhich, @P, @N, @APort));
+  Result := IocpAbiText(P, N);
+end;
+
+function TIocpSocketHandle.GetIP: string;
+var
+  Port: Integer;
+begin
+  if FContext = nil then Result := FIP else Result := Endpoint(0, Port);
+end;
+
+function TIocpSocketHandle.GetPort: Integer;
+begin
+  if FContext = nil then Result := FPort else Endpoint(0, Result);
+end;
+
+function TIocpSocketHandle.GetPeerIP: string;
+var
+  Port: Integer;
+begin
+  if FContext = nil then Result := '' else Result := Endpoint(1, Port);
+end;
+
+function TIocpSocketHandle.GetPeerPort: Integer;
+begin
+  if FContext = nil then Result := 0 else Endpoint(1, Result);
+end;
+
+function TIocpSocketHandle.GetHandle: TIdStackSocketHandle;
+begin
+  if FContext = nil then
+    Result := TIdStackSocketHandle(-1)
+  else
+    Result := TIdStackSocketHandle(iocp_context_handle(FContext));
+end;
+
+function TIocpSocketHandle.GetHandleAllocated: Boolean;
+begin
+  Result := (FContext <> nil) and (iocp_context_handle(FContext) >= 0);
+end;
+
+function TIocpSocketHandle.GetDisplayName: string;
+begin
+  Result := IP + ':' + IntToStr(Port);
+end;
+
+procedure TIocpSocketHandle.NeedConnection;
+begin
+  if FContext = nil then
+    raise EIdNotConnected.Create('Not Connected (a listening binding has no connection)');
+end;
+
+procedure TIocpSocketHandle.SetBinding(const AIP: string; const APort: Integer; const AIPVersion: TIdIPVersion);
+begin
+  FIP := AIP;
+  FPort := APort;
+  FIPVersion := AIPVersion;
+end;
+
+procedure TIocpSocketHandle.SetSockOpt(ALevel, AOptName, AOptVal: Integer);
+begin
+  NeedConnection;
+  IocpCheck(iocp_context_set_sockopt(FContext, ALevel, AOptName, AOptVal));
+end;
+
+procedure TIocpSocketHandle.GetSockOpt(ALevel, AOptName: Integer; out VOptVal: Integer);
+begin
+  NeedConnection;
+  VOptVal := 0;
+  IocpCheck(iocp_context_get_sockopt(FContext, ALevel, AOptName, @VOptVal));
+end;
+
+procedure TIocpSocketHandle.SetKeepAliveValues(const AEnabled: Boolean; const ATimeMS, AInterval: Integer);
+begin
+  NeedConnection;
+  IocpCheck(iocp_context_keepalive(FContext, Ord(AEnabled), ATimeMS, AInterval));
+end;
+
+procedure TIocpSocketHandle.SetNagleOpt(const AEnabled: Boolean);
+begin
+  NeedConnection;
+  IocpCheck(iocp_context_nagle(FContext, Ord(AEnabled)));
+end;
+
+procedure TIocpSocketHandle.SetUseNagle(AValue: Boolean);
+begin
+  FUseNagle := AValue;
+  if FContext <> nil then
+    SetNagleOpt(AValue);
+end;
+
+procedure TIocpSocketHandle.CloseSocket;
+begin
+  if FContext <> nil then
+    IocpCheck(iocp_context_disconnect(FContext, 1));
+end;
+
 { --- TIocpIOHandler --- }
 
 constructor TIocpIOHandler.Create(AIo: Piocp_io);
 begin
   inherited Create;
   FIo := AIo;
+  FBinding := TIocpSocketHandle.CreateForContext(nil);
   FInputBuffer := TIocpBuffer.Create;
   FInputBuffer.FIOHandler := Self;
   FDefStringEncoding := IndyTextEncoding_Default;
@@ -349,6 +565,7 @@ end;
 
 destructor TIocpIOHandler.Destroy;
 begin
+  FBinding.Free;
   FInputBuffer.Free;
   inherited Destroy;
 end;
@@ -1089,6 +1306,11 @@ begin
 end;
 
 { --- Connection --- }
+
+procedure TIocpIOHandler.BindToContext(AContext: Piocp_context);
+begin
+  FBinding.FContext := AContext;
+end;
 
 function TIocpIOHandler.Connected: Boolean;
 begin

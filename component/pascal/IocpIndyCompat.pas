@@ -20,7 +20,12 @@ uses
 type
   { Classes. }
   TIdTCPServer = TIocpTCPServer;
-  TIdCustomTCPServer = TIocpTCPServer;
+  TIdCustomTCPServer = TIocpCustomTCPServer;
+  TIdYarn = TIocpYarn;
+  TIdScheduler = TIocpScheduler;
+  TIdSchedulerOfThread = TIocpScheduler;
+  TIdSchedulerOfThreadDefault = TIocpScheduler;
+  TIdSchedulerOfThreadPool = TIocpScheduler;
   TIdContext = TIocpContext;
   TIdServerContext = TIocpContext;
   TIdContextClass = TIocpContextClass;
@@ -43,6 +48,8 @@ type
   TIdIOHandlerType = IocpTCPServer.TIdIOHandlerType;
   TIdReuseSocket = IocpTCPServer.TIdReuseSocket;
   TIdMaxLineAction = IocpIOHandler.TIdMaxLineAction;
+  TIdIPVersion = IocpIOHandler.TIdIPVersion;
+  TIdStackSocketHandle = IocpIOHandler.TIdStackSocketHandle;
   TIdBytes = IocpGlobal.TIdBytes;
   IIdTextEncoding = IocpGlobal.IIdTextEncoding;
 
@@ -73,6 +80,16 @@ const
   rsFalse = IocpTCPServer.rsFalse;
   maException = IocpIOHandler.maException;
   maSplit = IocpIOHandler.maSplit;
+  Id_IPv4 = IocpIOHandler.Id_IPv4;
+  Id_IPv6 = IocpIOHandler.Id_IPv6;
+  Id_SOL_SOCKET = IocpIOHandler.Id_SOL_SOCKET;
+  Id_SO_REUSEADDR = IocpIOHandler.Id_SO_REUSEADDR;
+  Id_SO_KEEPALIVE = IocpIOHandler.Id_SO_KEEPALIVE;
+  Id_SO_SNDBUF = IocpIOHandler.Id_SO_SNDBUF;
+  Id_SO_RCVBUF = IocpIOHandler.Id_SO_RCVBUF;
+  Id_IPPROTO_TCP = IocpIOHandler.Id_IPPROTO_TCP;
+  Id_SOL_TCP = IocpIOHandler.Id_SOL_TCP;
+  Id_TCP_NODELAY = IocpIOHandler.Id_TCP_NODELAY;
   IdTimeoutDefault = IocpIOHandler.IdTimeoutDefault;
   IdTimeoutInfinite = IocpIOHandler.IdTimeoutInfinite;
   IdMaxLineLengthDefault = IocpIOHandler.IdMaxLineLengthDefault;
@@ -128,4 +145,6 @@ initialization
   { Forms saved with Indy's class names load into ours. }
   RegisterClassAlias(TIocpTCPServer, 'TIdTCPServer');
   RegisterClassAlias(TIocpTCPClient, 'TIdTCPClient');
+  RegisterClassAlias(TIocpScheduler, 'TIdSchedulerOfThreadDefault');
+  RegisterClassAlias(TIocpScheduler, 'TIdSchedulerOfThreadPool');
 end.

@@ -9,6 +9,12 @@
   OnException for the exception that ended the connection, if one did. All of it comes from the
   one C++ implementation behind the C ABI; this unit translates names, properties and events.
 
+  Subclassing the Indy way: derive from TIocpCustomTCPServer (TIdCustomTCPServer) and override
+  its protected virtuals (InitComponent, CheckOkToBeActive, ContextCreated, ContextConnected,
+  ContextDisconnected, DoConnect, DoDisconnect, DoExecute, DoException, DoBeforeBind,
+  DoAfterBind, DoListenException): every event goes through them in Indy's order. A custom
+  context overrides Indy's constructor Create(AConnection, AYarn, AList).
+
   Threads: properties and Active from the owning thread while inactive (Active := False never
   from a handler). OnConnect, OnExecute, OnDisconnect, OnException and OnHeartbeat run in the
   connection's handler context (iohIOCP: its fiber on a pool thread; iohDefault: its thread);
@@ -38,77 +44,80 @@ type
     why). Set while inactive, like every IOCP option. }
   TIocpBackend = (ibDefault, ibIoUring);
 
-  TIocpTCPServer = class;
   TIocpContext = class;
-
-  { A listening address of the server (Indy: TIdSocketHandle in Bindings). }
-  TIocpSocketHandle = class(TCollectionItem)
-  private
-    FIP: string;
-    FPort: Integer;
-  published
-    property IP: string read FIP write FIP;
-    property Port: Integer read FPort write FPort;
-  end;
+  TIocpContextList = class;
 
   { Indy: TIdSocketHandles. }
   TIocpSocketHandles = class(TOwnedCollection)
   private
+    FDefaultPort: Integer;
     function GetItem(AIndex: Integer): TIocpSocketHandle;
   public
     constructor Create(AOwner: TPersistent);
     function Add: TIocpSocketHandle;  { A binding on DefaultPort, every IPv4 address. }
     property Items[AIndex: Integer]: TIocpSocketHandle read GetItem; default;
+    { The port Add gives a new binding (the server's DefaultPort). }
+    property DefaultPort: Integer read FDefaultPort write FDefaultPort;
   end;
 
-  { A connection's addresses (Indy: AContext.Binding). }
-  TIocpConnectionBinding = class
+  { Indy's TIdYarn: what a context runs on. Here the engine decides (a thread per connection, or
+    a fiber on the completion threads), so a yarn carries nothing; it exists for Indy's
+    constructor and AContext.Yarn. }
+  TIocpYarn = class
+  end;
+
+  { Indy's schedulers, for forms and code that create or set one: Scheduler is accepted and
+    ignored, IOHandlerOptions.IOHandlerType chooses how connections are served. }
+  TIocpScheduler = class(TComponent)
   private
-    FContext: TIocpContext;
-    function GetIP: string;
-    function GetPort: Integer;
-    function GetPeerIP: string;
-    function GetPeerPort: Integer;
-    function GetHandle: Int64;
-  public
-    property IP: string read GetIP;
-    property Port: Integer read GetPort;
-    property PeerIP: string read GetPeerIP;
-    property PeerPort: Integer read GetPeerPort;
-    property Handle: Int64 read GetHandle;
+    FMaxThreads, FPoolSize: Integer;
+  published
+    property MaxThreads: Integer read FMaxThreads write FMaxThreads default 0;
+    property PoolSize: Integer read FPoolSize write FPoolSize default 0;
   end;
 
   { Indy: TIdTCPConnection, the owner of a context's IOHandler. }
   TIocpTCPConnection = class
   private
-    FContext: TIocpContext;
+    FHandle: Piocp_context;
     FIOHandler: TIocpIOHandler;
   public
+    { For the server unit: the connection of an engine context, with its IOHandler. }
+    constructor CreateForContext(AHandle: Piocp_context);
+    destructor Destroy; override;
     function Connected: Boolean;
     { Close the connection; ANotifyPeer: what is queued is sent first. Any thread. }
     procedure Disconnect; overload;
     procedure Disconnect(ANotifyPeer: Boolean); overload;
+    { Raise EIdConnClosedGracefully once the peer has closed and the input is read. Handler. }
+    procedure CheckForGracefulDisconnect(ARaiseExceptionIfDisconnected: Boolean = True);
     property IOHandler: TIocpIOHandler read FIOHandler;
     property Socket: TIocpIOHandler read FIOHandler;
   end;
 
-  { One client connection (Indy: TIdContext). Subclass it for per-connection state and set
-    Server.ContextClass. }
+  TIocpCustomTCPServer = class;
+
+  { One client connection (Indy: TIdContext / TIdServerContext). Subclass it for per-connection
+    state (override Indy's constructor) and set Server.ContextClass. }
   TIocpContext = class
   private
     FHandle: Piocp_context;
-    FServer: TIocpTCPServer;
+    FServer: TIocpCustomTCPServer;
     FConnection: TIocpTCPConnection;
-    FBinding: TIocpConnectionBinding;
+    FYarn: TIocpYarn;
     FData: TObject;
     FPending: TObject;  { What a handler raised, for OnException. }
     function GetDisconnectReason: string;
+    function GetBinding: TIocpSocketHandle;
   public
-    constructor Create; virtual;
+    { Indy's constructor: the server creates each context with its connection (owned by the
+      context), a yarn and the Contexts list. On the accepting thread. }
+    constructor Create(AConnection: TIocpTCPConnection; AYarn: TIocpYarn; AList: TIocpContextList = nil); virtual;
     destructor Destroy; override;
     property Connection: TIocpTCPConnection read FConnection;
-    property Binding: TIocpConnectionBinding read FBinding;
-    property Server: TIocpTCPServer read FServer;
+    property Binding: TIocpSocketHandle read GetBinding;
+    property Yarn: TIocpYarn read FYarn;
+    property Server: TIocpCustomTCPServer read FServer;
     { Per-connection object of the user; freed with the context, as in Indy. }
     property Data: TObject read FData write FData;
     { Why the connection ended ('peer closed', 'heartbeat timeout', ...); '' while open. }
@@ -120,10 +129,10 @@ type
     handler holding the lock never waits (read before LockList or after UnlockList). }
   TIocpContextList = class
   private
-    FServer: TIocpTCPServer;
+    FServer: TIocpCustomTCPServer;
     FList: TList;
   public
-    constructor Create(AServer: TIocpTCPServer);
+    constructor Create(AServer: TIocpCustomTCPServer);
     destructor Destroy; override;
     function LockList: TList;
     procedure UnlockList;
@@ -202,9 +211,12 @@ type
     property Interval: Integer read FInterval write FInterval default 10000;
   end;
 
-  TIocpTCPServer = class(TComponent)
+  { Indy's TIdCustomTCPServer: everything but a published OnExecute; derive protocol servers
+    from it and override the protected virtuals. }
+  TIocpCustomTCPServer = class(TComponent)
   private
     FHandle: Piocp_server;
+    FScheduler: TComponent;
     FBindings: TIocpSocketHandles;
     FDefaultPort: Integer;
     FListenQueue: Integer;
@@ -228,7 +240,6 @@ type
     FOnBeforeBind: TIdSocketHandleEvent;
     FOnAfterBind: TNotifyEvent;
     function GetActive: Boolean;
-    procedure SetActive(AValue: Boolean);
     function GetActiveBackend: string;
     procedure SetBindings(AValue: TIocpSocketHandles);
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
@@ -236,10 +247,30 @@ type
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
     procedure Configure;
     procedure SetInt(AOption: Integer; AValue: Int64);
+    procedure SetDefaultPort(AValue: Integer);
   protected
     procedure Loaded; override;
+    { Indy's virtuals, in Indy's order per connection: ContextCreated (accepting thread) ->
+      ContextConnected -> DoConnect -> DoExecute while it returns True -> ContextDisconnected ->
+      DoDisconnect -> DoException for what ended it. Each default calls the matching event. }
+    procedure InitComponent; virtual;  { Defaults; called by every constructor. }
+    procedure CheckOkToBeActive; virtual;  { Raise to refuse Active := True. }
+    procedure ContextCreated(AContext: TIocpContext); virtual;
+    procedure ContextConnected(AContext: TIocpContext); virtual;
+    procedure ContextDisconnected(AContext: TIocpContext); virtual;
+    procedure DoConnect(AContext: TIocpContext); virtual;
+    procedure DoDisconnect(AContext: TIocpContext); virtual;
+    { OnExecute, then Result := AContext.Connection.Connected; False ends the connection. }
+    function DoExecute(AContext: TIocpContext): Boolean; virtual;
+    procedure DoException(AContext: TIocpContext; AException: Exception); virtual;
+    procedure DoBeforeBind(AHandle: TIocpSocketHandle); virtual;
+    procedure DoAfterBind; virtual;
+    procedure DoListenException(AThread: TIocpListenerThread; AException: Exception); virtual;
+    procedure SetActive(AValue: Boolean); virtual;
+    property OnExecute: TIdServerThreadEvent read FOnExecute write FOnExecute;
   public
-    constructor Create(AOwner: TComponent); override;
+    constructor Create(AOwner: TComponent); overload; override;
+    constructor Create; reintroduce; overload;  { Indy's: no owner. }
     destructor Destroy; override;
     { The class of the contexts the server creates (your subclass with per-connection state). }
     property ContextClass: TIocpContextClass read FContextClass write FContextClass;
@@ -254,7 +285,7 @@ type
   published
     property Active: Boolean read GetActive write SetActive default False;
     property Bindings: TIocpSocketHandles read FBindings write SetBindings;
-    property DefaultPort: Integer read FDefaultPort write FDefaultPort default 0;
+    property DefaultPort: Integer read FDefaultPort write SetDefaultPort default 0;
     { 0 = the system's maximum backlog (Indy's default is 15; see the README). }
     property ListenQueue: Integer read FListenQueue write FListenQueue default 0;
     property MaxConnections: Integer read FMaxConnections write FMaxConnections default 0;
@@ -269,13 +300,22 @@ type
     property UserTimeout: Integer read FUserTimeout write FUserTimeout default 0;
     property OnConnect: TIdServerThreadEvent read FOnConnect write FOnConnect;
     property OnDisconnect: TIdServerThreadEvent read FOnDisconnect write FOnDisconnect;
-    property OnExecute: TIdServerThreadEvent read FOnExecute write FOnExecute;
     property OnContextCreated: TIdServerThreadEvent read FOnContextCreated write FOnContextCreated;
     property OnHeartbeat: TIdServerThreadEvent read FOnHeartbeat write FOnHeartbeat;
     property OnException: TIdServerThreadExceptionEvent read FOnException write FOnException;
     property OnListenException: TIdListenExceptionEvent read FOnListenException write FOnListenException;
     property OnBeforeBind: TIdSocketHandleEvent read FOnBeforeBind write FOnBeforeBind;
     property OnAfterBind: TNotifyEvent read FOnAfterBind write FOnAfterBind;
+    { Indy's scheduler (a form may set one): accepted and ignored; IOHandlerOptions chooses. }
+    property Scheduler: TComponent read FScheduler write FScheduler;
+  end;
+
+  { Indy's TIdTCPServer: OnExecute published and required (EIdTCPNoOnExecute). }
+  TIocpTCPServer = class(TIocpCustomTCPServer)
+  protected
+    procedure CheckOkToBeActive; override;
+  published
+    property OnExecute;
   end;
 
 implementation
@@ -298,8 +338,7 @@ end;
 function TIocpSocketHandles.Add: TIocpSocketHandle;
 begin
   Result := TIocpSocketHandle(inherited Add);
-  if Owner is TIocpTCPServer then
-    Result.Port := TIocpTCPServer(Owner).DefaultPort;
+  Result.Port := FDefaultPort;
 end;
 
 constructor TIocpIOCPOptions.Create;
@@ -393,57 +432,23 @@ end;
 
 { --- Contexts --- }
 
-// Text the C ABI hands out as (pointer, length): an endpoint, a close reason, the backend.
-function AbiText(P: PAnsiChar; N: size_t): string;
-var
-  Raw: AnsiString;
-begin
-  SetString(Raw, P, N);
-  Result := string(Raw);
-end;
-
 function ContextOf(AHandle: Piocp_context): TIocpContext;
 begin
   Result := TIocpContext(iocp_context_user(AHandle));
 end;
 
-function EndpointText(AContext: TIocpContext; AWhich: Integer; out APort: Integer): string;
-var
-  P: PAnsiChar;
-  N: size_t;
+constructor TIocpTCPConnection.CreateForContext(AHandle: Piocp_context);
 begin
-  APort := 0;
-  IocpCheck(iocp_context_endpoint(AContext.FHandle, AWhich, @P, @N, @APort));
-  Result := AbiText(P, N);
+  inherited Create;
+  FHandle := AHandle;
+  FIOHandler := TIocpIOHandler.Create(iocp_context_io(AHandle));
+  FIOHandler.BindToContext(AHandle);
 end;
 
-function TIocpConnectionBinding.GetIP: string;
-var
-  Port: Integer;
+destructor TIocpTCPConnection.Destroy;
 begin
-  Result := EndpointText(FContext, 0, Port);
-end;
-
-function TIocpConnectionBinding.GetPort: Integer;
-begin
-  EndpointText(FContext, 0, Result);
-end;
-
-function TIocpConnectionBinding.GetPeerIP: string;
-var
-  Port: Integer;
-begin
-  Result := EndpointText(FContext, 1, Port);
-end;
-
-function TIocpConnectionBinding.GetPeerPort: Integer;
-begin
-  EndpointText(FContext, 1, Result);
-end;
-
-function TIocpConnectionBinding.GetHandle: Int64;
-begin
-  Result := iocp_context_handle(FContext.FHandle);
+  FIOHandler.Free;
+  inherited Destroy;
 end;
 
 function TIocpTCPConnection.Connected: Boolean;
@@ -458,26 +463,35 @@ end;
 
 procedure TIocpTCPConnection.Disconnect(ANotifyPeer: Boolean);
 begin
-  IocpCheck(iocp_context_disconnect(FContext.FHandle, Ord(ANotifyPeer)));
+  IocpCheck(iocp_context_disconnect(FHandle, Ord(ANotifyPeer)));
 end;
 
-constructor TIocpContext.Create;
+procedure TIocpTCPConnection.CheckForGracefulDisconnect(ARaiseExceptionIfDisconnected: Boolean);
+begin
+  FIOHandler.CheckForDisconnect(ARaiseExceptionIfDisconnected);
+end;
+
+constructor TIocpContext.Create(AConnection: TIocpTCPConnection; AYarn: TIocpYarn; AList: TIocpContextList);
 begin
   inherited Create;
-  FConnection := TIocpTCPConnection.Create;
-  FConnection.FContext := Self;
-  FBinding := TIocpConnectionBinding.Create;
-  FBinding.FContext := Self;
+  FConnection := AConnection;
+  FYarn := AYarn;
+  if AConnection <> nil then
+    FHandle := AConnection.FHandle;
 end;
 
 destructor TIocpContext.Destroy;
 begin
   FreeAndNil(FData);
   FreeAndNil(FPending);
-  FConnection.FIOHandler.Free;
   FConnection.Free;
-  FBinding.Free;
+  FYarn.Free;
   inherited Destroy;
+end;
+
+function TIocpContext.GetBinding: TIocpSocketHandle;
+begin
+  Result := FConnection.Socket.Binding;
 end;
 
 function TIocpContext.GetDisconnectReason: string;
@@ -486,10 +500,10 @@ var
   N: size_t;
 begin
   IocpCheck(iocp_context_disconnect_reason(FHandle, @P, @N));
-  Result := AbiText(P, N);
+  Result := IocpAbiText(P, N);
 end;
 
-constructor TIocpContextList.Create(AServer: TIocpTCPServer);
+constructor TIocpContextList.Create(AServer: TIocpCustomTCPServer);
 begin
   inherited Create;
   FServer := AServer;
@@ -530,7 +544,8 @@ begin
   Result := iocp_server_context_count(FServer.FHandle);
 end;
 
-{ --- Engine callbacks -> events. Each catches everything: no Pascal exception crosses. --- }
+{ --- Engine callbacks -> the server's virtuals. Each catches everything: no Pascal exception
+  crosses into the engine. --- }
 
 { A handler raised E: keep it for OnException and tell the engine. }
 function Raised(AContext: TIocpContext; E: Exception): Integer;
@@ -540,74 +555,98 @@ begin
     AContext.FPending := TObject(AcquireExceptionObject);
 end;
 
-function DoContextCreated(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+function ContextCreatedCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 var
-  Server: TIocpTCPServer;
+  Server: TIocpCustomTCPServer;
   Ctx: TIocpContext;
+  Conn: TIocpTCPConnection;
+  Yarn: TIocpYarn;
 begin
   Result := IOCP_OK;
   Ctx := nil;
+  Conn := nil;
+  Yarn := nil;
   try
-    Server := TIocpTCPServer(AUser);
+    Server := TIocpCustomTCPServer(AUser);
+    Conn := TIocpTCPConnection.CreateForContext(AHandle);
+    Yarn := TIocpYarn.Create;
     if Server.FContextClass <> nil then
-      Ctx := Server.FContextClass.Create
+      Ctx := Server.FContextClass.Create(Conn, Yarn, Server.FContexts)
     else
-      Ctx := TIocpContext.Create;
+      Ctx := TIocpContext.Create(Conn, Yarn, Server.FContexts);
     Ctx.FHandle := AHandle;
     Ctx.FServer := Server;
-    Ctx.FConnection.FIOHandler := TIocpIOHandler.Create(iocp_context_io(AHandle));
     iocp_context_set_user(AHandle, Ctx);
-    if Assigned(Server.FOnContextCreated) then
-      Server.FOnContextCreated(Ctx);
+    Server.ContextCreated(Ctx);
   except
     on E: Exception do
+    begin
+      if Ctx = nil then
+      begin
+        Conn.Free;  { The context would have owned them. }
+        Yarn.Free;
+      end;
       Result := Raised(Ctx, E);
+    end;
   end;
 end;
 
-{ Run a context event of the user; an exception it raises goes to the engine as a handler error. }
-function RunEvent(AEvent: TIdServerThreadEvent; AHandle: Piocp_context): Integer;
+function ConnectCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
   Result := IOCP_OK;
   try
-    if Assigned(AEvent) then
-      AEvent(ContextOf(AHandle));
+    TIocpCustomTCPServer(AUser).ContextConnected(ContextOf(AHandle));
   except
     on E: Exception do
       Result := Raised(ContextOf(AHandle), E);
   end;
 end;
 
-function DoConnect(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+function ExecuteCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := RunEvent(TIocpTCPServer(AUser).FOnConnect, AHandle);
+  Result := IOCP_OK;
+  try
+    if not TIocpCustomTCPServer(AUser).DoExecute(ContextOf(AHandle)) then
+      iocp_context_disconnect(AHandle, 1);  { As Indy: the loop ends, the connection closes. }
+  except
+    on E: Exception do
+      Result := Raised(ContextOf(AHandle), E);
+  end;
 end;
 
-function DoExecute(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+function DisconnectCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := RunEvent(TIocpTCPServer(AUser).FOnExecute, AHandle);
+  Result := IOCP_OK;
+  try
+    TIocpCustomTCPServer(AUser).ContextDisconnected(ContextOf(AHandle));
+  except
+    on E: Exception do
+      Result := Raised(ContextOf(AHandle), E);
+  end;
 end;
 
-function DoDisconnect(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+function HeartbeatCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := RunEvent(TIocpTCPServer(AUser).FOnDisconnect, AHandle);
+  Result := IOCP_OK;
+  try
+    if Assigned(TIocpCustomTCPServer(AUser).FOnHeartbeat) then
+      TIocpCustomTCPServer(AUser).FOnHeartbeat(ContextOf(AHandle));
+  except
+    on E: Exception do
+      Result := Raised(ContextOf(AHandle), E);
+  end;
 end;
 
-function DoHeartbeat(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
-begin
-  Result := RunEvent(TIocpTCPServer(AUser).FOnHeartbeat, AHandle);
-end;
-
-procedure DoException(AUser: Pointer; AHandle: Piocp_context; ACode: Integer; AMessage: PAnsiChar;
+procedure ExceptionCb(AUser: Pointer; AHandle: Piocp_context; ACode: Integer; AMessage: PAnsiChar;
   ALength: size_t); cdecl;
 var
-  Server: TIocpTCPServer;
+  Server: TIocpCustomTCPServer;
   Ctx: TIocpContext;
   Raw: AnsiString;
   E: TObject;
 begin
   try
-    Server := TIocpTCPServer(AUser);
+    Server := TIocpCustomTCPServer(AUser);
     Ctx := ContextOf(AHandle);
     E := nil;
     if Ctx <> nil then
@@ -622,8 +661,7 @@ begin
       E := IocpExceptionFor(ACode, string(Raw));
     end;
     try
-      if Assigned(Server.FOnException) then
-        Server.FOnException(Ctx, Exception(E));
+      Server.DoException(Ctx, Exception(E));
     finally
       E.Free;
     end;
@@ -632,7 +670,7 @@ begin
   end;
 end;
 
-function DoContextFreed(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+function ContextFreedCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
   Result := IOCP_OK;
   try
@@ -642,16 +680,14 @@ begin
   end;
 end;
 
-procedure DoListenException(AUser: Pointer; ABinding: Integer; AMessage: PAnsiChar; ALength: size_t); cdecl;
+procedure ListenExceptionCb(AUser: Pointer; ABinding: Integer; AMessage: PAnsiChar; ALength: size_t); cdecl;
 var
-  Server: TIocpTCPServer;
+  Server: TIocpCustomTCPServer;
   Raw: AnsiString;
   E: EIdException;
 begin
   try
-    Server := TIocpTCPServer(AUser);
-    if not Assigned(Server.FOnListenException) then
-      Exit;
+    Server := TIocpCustomTCPServer(AUser);
     SetString(Raw, AMessage, ALength);
     E := EIdException.Create(string(Raw));
     try
@@ -659,7 +695,7 @@ begin
         Server.FListener.FBinding := Server.FBindings[ABinding]
       else
         Server.FListener.FBinding := nil;
-      Server.FOnListenException(Server.FListener, E);
+      Server.DoListenException(Server.FListener, E);
     finally
       E.Free;
     end;
@@ -667,29 +703,26 @@ begin
   end;
 end;
 
-function DoBind(AUser: Pointer; ABinding: Integer): Integer; cdecl;
+function BindCb(AUser: Pointer; ABinding: Integer): Integer; cdecl;
 var
-  Server: TIocpTCPServer;
+  Server: TIocpCustomTCPServer;
 begin
   Result := IOCP_OK;
   try
-    Server := TIocpTCPServer(AUser);
+    Server := TIocpCustomTCPServer(AUser);
     if ABinding >= 0 then
-    begin
-      if Assigned(Server.FOnBeforeBind) then
-        Server.FOnBeforeBind(Server.FBindings[ABinding]);
-    end
-    else if Assigned(Server.FOnAfterBind) then
-      Server.FOnAfterBind(Server);
+      Server.DoBeforeBind(Server.FBindings[ABinding])
+    else
+      Server.DoAfterBind;
   except
     on E: Exception do
       Result := Raised(nil, E);
   end;
 end;
 
-{ --- TIocpTCPServer --- }
+{ --- TIocpCustomTCPServer --- }
 
-constructor TIocpTCPServer.Create(AOwner: TComponent);
+constructor TIocpCustomTCPServer.Create(AOwner: TComponent);
 begin
   inherited Create(AOwner);
   IocpPrepareRuntime;
@@ -697,18 +730,22 @@ begin
   if FHandle = nil then
     raise EIdException.Create('Could not create a server: ' + string(iocp_last_error));
   FBindings := TIocpSocketHandles.Create(Self);
-  FUseNagle := True;
-  FTerminateWaitTime := 5000;
   FIOHandlerOptions := TIocpIOHandlerOptions.Create;
   FHeartbeat := TIocpHeartbeat.Create;
   FKeepAlive := TIocpKeepAlive.Create;
   FContexts := TIocpContextList.Create(Self);
   FListener := TIocpListenerThread.Create;
+  InitComponent;
 end;
 
-destructor TIocpTCPServer.Destroy;
+constructor TIocpCustomTCPServer.Create;
 begin
-  iocp_server_destroy(FHandle);  { Deactivates: every context is freed through DoContextFreed. }
+  Create(nil);
+end;
+
+destructor TIocpCustomTCPServer.Destroy;
+begin
+  iocp_server_destroy(FHandle);  { Deactivates: every context is freed through ContextFreedCb. }
   FListener.Free;
   FContexts.Free;
   FKeepAlive.Free;
@@ -718,27 +755,102 @@ begin
   inherited Destroy;
 end;
 
-procedure TIocpTCPServer.SetBindings(AValue: TIocpSocketHandles);
+procedure TIocpCustomTCPServer.InitComponent;
+begin
+  FUseNagle := True;
+  FTerminateWaitTime := 5000;
+end;
+
+procedure TIocpCustomTCPServer.CheckOkToBeActive;
+begin
+end;
+
+procedure TIocpCustomTCPServer.ContextCreated(AContext: TIocpContext);
+begin
+  if Assigned(FOnContextCreated) then
+    FOnContextCreated(AContext);
+end;
+
+procedure TIocpCustomTCPServer.ContextConnected(AContext: TIocpContext);
+begin
+  DoConnect(AContext);
+end;
+
+procedure TIocpCustomTCPServer.ContextDisconnected(AContext: TIocpContext);
+begin
+  DoDisconnect(AContext);
+end;
+
+procedure TIocpCustomTCPServer.DoConnect(AContext: TIocpContext);
+begin
+  if Assigned(FOnConnect) then
+    FOnConnect(AContext);
+end;
+
+procedure TIocpCustomTCPServer.DoDisconnect(AContext: TIocpContext);
+begin
+  if Assigned(FOnDisconnect) then
+    FOnDisconnect(AContext);
+end;
+
+function TIocpCustomTCPServer.DoExecute(AContext: TIocpContext): Boolean;
+begin
+  if Assigned(FOnExecute) then
+    FOnExecute(AContext);
+  Result := (AContext <> nil) and AContext.Connection.Connected;
+end;
+
+procedure TIocpCustomTCPServer.DoException(AContext: TIocpContext; AException: Exception);
+begin
+  if Assigned(FOnException) then
+    FOnException(AContext, AException);
+end;
+
+procedure TIocpCustomTCPServer.DoBeforeBind(AHandle: TIocpSocketHandle);
+begin
+  if Assigned(FOnBeforeBind) then
+    FOnBeforeBind(AHandle);
+end;
+
+procedure TIocpCustomTCPServer.DoAfterBind;
+begin
+  if Assigned(FOnAfterBind) then
+    FOnAfterBind(Self);
+end;
+
+procedure TIocpCustomTCPServer.DoListenException(AThread: TIocpListenerThread; AException: Exception);
+begin
+  if Assigned(FOnListenException) then
+    FOnListenException(AThread, AException);
+end;
+
+procedure TIocpCustomTCPServer.SetDefaultPort(AValue: Integer);
+begin
+  FDefaultPort := AValue;
+  FBindings.DefaultPort := AValue;
+end;
+
+procedure TIocpCustomTCPServer.SetBindings(AValue: TIocpSocketHandles);
 begin
   FBindings.Assign(AValue);
 end;
 
-procedure TIocpTCPServer.SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
+procedure TIocpCustomTCPServer.SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
 begin
   FIOHandlerOptions.Assign(AValue);
 end;
 
-procedure TIocpTCPServer.SetHeartbeat(AValue: TIocpHeartbeat);
+procedure TIocpCustomTCPServer.SetHeartbeat(AValue: TIocpHeartbeat);
 begin
   FHeartbeat.Assign(AValue);
 end;
 
-procedure TIocpTCPServer.SetKeepAlive(AValue: TIocpKeepAlive);
+procedure TIocpCustomTCPServer.SetKeepAlive(AValue: TIocpKeepAlive);
 begin
   FKeepAlive.Assign(AValue);
 end;
 
-function TIocpTCPServer.GetActive: Boolean;
+function TIocpCustomTCPServer.GetActive: Boolean;
 begin
   if ComponentState * [csLoading, csDesigning] <> [] then
     Result := FStreamedActive  { While loading, and in the designer: the value the form keeps. }
@@ -746,13 +858,12 @@ begin
     Result := iocp_server_active(FHandle) = 1;
 end;
 
-procedure TIocpTCPServer.SetInt(AOption: Integer; AValue: Int64);
+procedure TIocpCustomTCPServer.SetInt(AOption: Integer; AValue: Int64);
 begin
   IocpCheck(iocp_server_set_int(FHandle, AOption, AValue));
 end;
 
-{ Hand every property and event to the engine (it keeps them while active). }
-procedure TIocpTCPServer.Configure;
+procedure TIocpCustomTCPServer.Configure;
 var
   I: Integer;
   Raw: AnsiString;
@@ -791,20 +902,21 @@ begin
     Raw := AnsiString(FBindings[I].IP);
     IocpCheck(iocp_server_add_binding(FHandle, PAnsiChar(Raw), Length(Raw), FBindings[I].Port));
   end;
-  { OnExecute is required: without it the engine refuses (EIdTCPNoOnExecute), as Indy does. }
-  if Assigned(FOnExecute) then Execute := DoExecute else Execute := nil;
-  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONTEXT_CREATED, DoContextCreated, Self));
-  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONNECT, DoConnect, Self));
+  { Always: a subclass may serve through DoExecute (TIocpTCPServer requires OnExecute in
+    CheckOkToBeActive, as Indy's TIdTCPServer does). }
+  Execute := ExecuteCb;
+  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONTEXT_CREATED, ContextCreatedCb, Self));
+  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONNECT, ConnectCb, Self));
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_EXECUTE, Execute, Self));
-  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_DISCONNECT, DoDisconnect, Self));
-  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_HEARTBEAT, DoHeartbeat, Self));
-  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONTEXT_FREED, DoContextFreed, Self));
-  IocpCheck(iocp_server_set_exception_event(FHandle, DoException, Self));
-  IocpCheck(iocp_server_set_listen_exception_event(FHandle, DoListenException, Self));
-  IocpCheck(iocp_server_set_bind_events(FHandle, DoBind, DoBind, Self));
+  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_DISCONNECT, DisconnectCb, Self));
+  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_HEARTBEAT, HeartbeatCb, Self));
+  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONTEXT_FREED, ContextFreedCb, Self));
+  IocpCheck(iocp_server_set_exception_event(FHandle, ExceptionCb, Self));
+  IocpCheck(iocp_server_set_listen_exception_event(FHandle, ListenExceptionCb, Self));
+  IocpCheck(iocp_server_set_bind_events(FHandle, BindCb, BindCb, Self));
 end;
 
-procedure TIocpTCPServer.SetActive(AValue: Boolean);
+procedure TIocpCustomTCPServer.SetActive(AValue: Boolean);
 var
   I, Port: Integer;
 begin
@@ -825,6 +937,7 @@ begin
     IocpCheck(iocp_server_set_active(FHandle, 0));
     Exit;
   end;
+  CheckOkToBeActive;
   if FIOHandlerOptions.IOHandlerType = iohIOCP then
     EnableFiberExceptionState;  { Pascal handlers on fibers keep their own exception state. }
   Configure;
@@ -837,7 +950,7 @@ begin
   end;
 end;
 
-procedure TIocpTCPServer.Loaded;
+procedure TIocpCustomTCPServer.Loaded;
 begin
   inherited Loaded;
   if FStreamedActive and not (csDesigning in ComponentState) then
@@ -847,19 +960,29 @@ begin
   end;
 end;
 
-function TIocpTCPServer.Stat(AWhich: Integer): UInt64;
+function TIocpCustomTCPServer.Stat(AWhich: Integer): UInt64;
 begin
   Result := 0;
   IocpCheck(iocp_server_stat(FHandle, AWhich, @Result));
 end;
 
-function TIocpTCPServer.GetActiveBackend: string;
+function TIocpCustomTCPServer.GetActiveBackend: string;
 var
   P: PAnsiChar;
   N: size_t;
 begin
   IocpCheck(iocp_server_active_backend(FHandle, @P, @N));
-  Result := AbiText(P, N);
+  Result := IocpAbiText(P, N);
+end;
+
+
+{ --- TIocpTCPServer --- }
+
+procedure TIocpTCPServer.CheckOkToBeActive;
+begin
+  inherited CheckOkToBeActive;
+  if not Assigned(OnExecute) then
+    raise EIdTCPNoOnExecute.Create('OnExecute event is not assigned.');
 end;
 
 end.

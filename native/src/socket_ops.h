@@ -35,6 +35,9 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
 
 
 void setNoDelay(SocketHandle s, bool on);
+// An integer socket option (level and name as the OS numbers them). 0, or the OS error.
+int setIntOption(SocketHandle s, int level, int name, int value);
+int getIntOption(SocketHandle s, int level, int name, int* value);
 // TCP keepalive: probes after timeMs idle, then every intervalMs. False if the OS refused.
 bool setKeepAlive(SocketHandle s, bool on, int timeMs, int intervalMs);
 // Bound on how long sent data may stay unacknowledged before the OS drops the connection

@@ -5,8 +5,36 @@
 #include <algorithm>
 
 #include "iocp_native/engine.h"
+#include "iocp_native/socket_options.h"
 
 namespace Iocp {
+
+// --- TIocpSocketHandle: socket options ---
+
+namespace {
+void raiseOptionError(int err) {
+  throw EIdSocketError(err, "Socket Error # " + std::to_string(err) + "\n" + iocp_native::osErrorText(err));
+}
+std::intptr_t openHandle(const TIocpSocketHandle& b) {
+  if (b.Handle < 0) throw EIdNotConnected();
+  return b.Handle;
+}
+}  // namespace
+
+void TIocpSocketHandle::SetSockOpt(int ALevel, int AOptName, int AOptVal) {
+  if (const int err = iocp_native::setSocketOption(openHandle(*this), ALevel, AOptName, AOptVal)) raiseOptionError(err);
+}
+
+void TIocpSocketHandle::GetSockOpt(int ALevel, int AOptName, int& VOptVal) {
+  if (const int err = iocp_native::getSocketOption(openHandle(*this), ALevel, AOptName, &VOptVal)) raiseOptionError(err);
+}
+
+void TIocpSocketHandle::SetKeepAliveValues(bool AEnabled, int ATimeMS, int AInterval) {
+  if (!iocp_native::setSocketKeepAlive(openHandle(*this), AEnabled, ATimeMS, AInterval))
+    throw EIdSocketError(0, "the OS refused the keepalive values");
+}
+
+void TIocpSocketHandle::SetNagleOpt(bool AEnabled) { iocp_native::setSocketNagle(openHandle(*this), AEnabled); }
 
 void SetFiberSwitchHook(TIocpFiberSwitchHook AHook) {
   static_assert(IocpFiberHostStateSize == iocp_native::kFiberHostStateSize, "one size for the host state");

@@ -149,6 +149,15 @@ void setNoDelay(SocketHandle s, bool on) {
   setsockopt(fdOf(s), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
 }
 
+int setIntOption(SocketHandle s, int level, int name, int value) {
+  return setsockopt(fdOf(s), level, name, &value, sizeof value) == 0 ? 0 : errno;
+}
+
+int getIntOption(SocketHandle s, int level, int name, int* value) {
+  socklen_t n = sizeof *value;
+  return getsockopt(fdOf(s), level, name, value, &n) == 0 ? 0 : errno;
+}
+
 namespace {
 // Wait until s is ready for `events`. 1 ready, 0 timeout, -1 error (*err set).
 int waitReady(SocketHandle s, short events, int timeoutMs, int* err) {

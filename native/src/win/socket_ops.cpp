@@ -192,6 +192,16 @@ void setNoDelay(SocketHandle s, bool on) {
   setsockopt(sockOf(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&v), sizeof v);
 }
 
+int setIntOption(SocketHandle s, int level, int name, int value) {
+  return setsockopt(sockOf(s), level, name, reinterpret_cast<const char*>(&value), sizeof value) == 0 ? 0
+                                                                                                     : WSAGetLastError();
+}
+
+int getIntOption(SocketHandle s, int level, int name, int* value) {
+  int n = sizeof *value;
+  return getsockopt(sockOf(s), level, name, reinterpret_cast<char*>(value), &n) == 0 ? 0 : WSAGetLastError();
+}
+
 int waitReadable(SocketHandle s, int timeoutMs, int* err) { return waitOne(s, false, timeoutMs, err); }
 int waitWritable(SocketHandle s, int timeoutMs, int* err) { return waitOne(s, true, timeoutMs, err); }
 

@@ -1,0 +1,297 @@
+{ Indy server idioms, written as Indy code with only the uses clause pointing at IocpIndyCompat,
+  in one engine:
+
+    indy_idioms_test --io default|iocp
+
+  1. A protocol server derived from TIdCustomTCPServer: InitComponent sets defaults,
+     CheckOkToBeActive may refuse, DoConnect greets, DoExecute serves and returns False on QUIT;
+     a custom context overrides Indy's constructor Create(AConnection, AYarn, AList).
+  2. A polling OnExecute (if not InputBufferIsEmpty ...; Sleep(10)) answers.
+  3. The binding: AContext.Binding and Connection.Socket.Binding are the same TIdSocketHandle
+     (PeerIP, PeerPort, IP, Port, Handle), socket options read back as set; Bindings.DefaultPort;
+     TIdTCPServer.Create without an owner; a Scheduler may be set.
+  Prints "N passed, N failed". }
+program indy_idioms_test;
+
+{$mode delphi}
+
+uses
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, IocpIndyCompat, TestCheck;
+
+type
+  { Per-connection state the Indy way: a context class with Indy's constructor. }
+  TGreetContext = class(TIdServerContext)
+  public
+    Greeted: Boolean;
+    Commands: Integer;
+    constructor Create(AConnection: TIdTCPConnection; AYarn: TIdYarn; AList: TIdContextThreadList = nil); override;
+  end;
+
+  { A protocol server that overrides the virtuals instead of assigning events. }
+  TCountServer = class(TIdCustomTCPServer)
+  protected
+    procedure InitComponent; override;
+    procedure CheckOkToBeActive; override;
+    procedure DoConnect(AContext: TIdContext); override;
+    function DoExecute(AContext: TIdContext): Boolean; override;
+    procedure DoDisconnect(AContext: TIdContext); override;
+  public
+    Refuse: Boolean;
+    Disconnects: Integer;
+  end;
+
+  THandlers = class
+  public
+    Facts: TStringList;
+    Lock: TCriticalSection;
+    constructor Create;
+    destructor Destroy; override;
+    procedure Fact(const S: string);
+    function HasFact(const S: string): Boolean;
+    procedure PollingExecute(AContext: TIdContext);
+    procedure BindingExecute(AContext: TIdContext);
+  end;
+
+var
+  ConstructedWithYarn: Integer;
+
+constructor TGreetContext.Create(AConnection: TIdTCPConnection; AYarn: TIdYarn; AList: TIdContextThreadList);
+begin
+  inherited Create(AConnection, AYarn, AList);
+  if (AConnection <> nil) and (AYarn <> nil) and (Connection = AConnection) and (Yarn = AYarn) then
+    InterlockedIncrement(ConstructedWithYarn);
+end;
+
+procedure TCountServer.InitComponent;
+begin
+  inherited InitComponent;
+  ContextClass := TGreetContext;
+  TerminateWaitTime := 7000;
+end;
+
+procedure TCountServer.CheckOkToBeActive;
+begin
+  inherited CheckOkToBeActive;
+  if Refuse then
+    raise EIdException.Create('refused by CheckOkToBeActive');
+end;
+
+procedure TCountServer.DoConnect(AContext: TIdContext);
+begin
+  inherited DoConnect(AContext);
+  TGreetContext(AContext).Greeted := True;
+  AContext.Connection.IOHandler.WriteLn('200 hello');
+end;
+
+function TCountServer.DoExecute(AContext: TIdContext): Boolean;
+var
+  Cmd: string;
+  Ctx: TGreetContext;
+begin
+  Ctx := TGreetContext(AContext);
+  Cmd := AContext.Connection.IOHandler.ReadLn;
+  Inc(Ctx.Commands);
+  if Cmd = 'QUIT' then
+  begin
+    AContext.Connection.IOHandler.WriteLn('221 bye after ' + IntToStr(Ctx.Commands));
+    Result := False;  { Indy: the loop ends and the connection closes. }
+    Exit;
+  end;
+  AContext.Connection.IOHandler.WriteLn('250 ' + Cmd + ' greeted=' + BoolToStr(Ctx.Greeted, True));
+  Result := inherited DoExecute(AContext);
+end;
+
+procedure TCountServer.DoDisconnect(AContext: TIdContext);
+begin
+  InterlockedIncrement(Disconnects);
+  inherited DoDisconnect(AContext);
+end;
+
+constructor THandlers.Create;
+begin
+  inherited Create;
+  Facts := TStringList.Create;
+  Lock := TCriticalSection.Create;
+end;
+
+destructor THandlers.Destroy;
+begin
+  Facts.Free;
+  Lock.Free;
+  inherited Destroy;
+end;
+
+procedure THandlers.Fact(const S: string);
+begin
+  Lock.Acquire;
+  try
+    Facts.Add(S);
+  finally
+    Lock.Release;
+  end;
+end;
+
+function THandlers.HasFact(const S: string): Boolean;
+begin
+  Lock.Acquire;
+  try
+    Result := Facts.IndexOf(S) >= 0;
+  finally
+    Lock.Release;
+  end;
+end;
+
+{ The idiom of public Indy servers: never block, look at the buffer, sleep. }
+procedure THandlers.PollingExecute(AContext: TIdContext);
+var
+  S: string;
+begin
+  if not AContext.Connection.IOHandler.InputBufferIsEmpty then
+  begin
+    S := AContext.Connection.IOHandler.InputBufferAsString;
+    AContext.Connection.IOHandler.Write('polled:' + S);
+  end;
+  Sleep(10);
+end;
+
+procedure THandlers.BindingExecute(AContext: TIdContext);
+var
+  B: TIdSocketHandle;
+  V: Integer;
+begin
+  AContext.Connection.IOHandler.ReadLn;
+  B := AContext.Binding;
+  if B = AContext.Connection.Socket.Binding then Fact('same binding');
+  if B.PeerIP = '127.0.0.1' then Fact('peer ip');
+  if (B.PeerPort > 0) and (B.PeerPort <> B.Port) then Fact('peer port');
+  if B.IP = '127.0.0.1' then Fact('local ip');
+  if B.Port = AContext.Server.Bindings[0].Port then Fact('local port');
+  if B.HandleAllocated and (Int64(B.Handle) >= 0) then Fact('handle');
+  B.SetSockOpt(Id_SOL_SOCKET, Id_SO_KEEPALIVE, 1);
+  B.GetSockOpt(Id_SOL_SOCKET, Id_SO_KEEPALIVE, V);
+  if V <> 0 then Fact('keepalive set');
+  B.SetKeepAliveValues(True, 30000, 5000);
+  Fact('keepalive values');
+  B.UseNagle := False;
+  B.GetSockOpt(Id_IPPROTO_TCP, Id_TCP_NODELAY, V);
+  if V <> 0 then Fact('nodelay');
+  if AContext.Yarn <> nil then Fact('yarn');
+  AContext.Connection.IOHandler.WriteLn('done');
+end;
+
+function Connect(Port: Integer): TIdTCPClient;
+begin
+  Result := TIdTCPClient.Create(nil);
+  Result.ReadTimeout := 30000;  { Only a broken server makes a read wait this long. }
+  Result.Connect('127.0.0.1', Port);
+end;
+
+procedure SubclassedServer(AIocp: Boolean);
+var
+  S: TCountServer;
+  C: TIdTCPClient;
+  Refused: Boolean;
+  Waited: Integer;
+begin
+  S := TCountServer.Create(nil);
+  try
+    Check(S.TerminateWaitTime = 7000, 'InitComponent ran from the constructor');
+    S.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
+    S.Refuse := True;
+    Refused := False;
+    try
+      S.Active := True;
+    except
+      on E: EIdException do Refused := Pos('refused by CheckOkToBeActive', E.Message) > 0;
+    end;
+    Check(Refused and not S.Active, 'CheckOkToBeActive refuses activation');
+    S.Refuse := False;
+    S.Active := True;  { No OnExecute: a TIdCustomTCPServer serves through DoExecute. }
+    C := Connect(S.Bindings[0].Port);
+    try
+      Check(C.IOHandler.ReadLn = '200 hello', 'DoConnect greets');
+      C.IOHandler.WriteLn('NOOP');
+      Check(C.IOHandler.ReadLn = '250 NOOP greeted=True', 'DoExecute serves with the custom context''s state');
+      C.IOHandler.WriteLn('QUIT');
+      Check(C.IOHandler.ReadLn = '221 bye after 2', 'QUIT answered');
+      Waited := 0;
+      while (S.Disconnects = 0) and (Waited < 30000) do
+      begin
+        SysUtils.Sleep(5);
+        Inc(Waited, 5);
+      end;
+      Check(S.Disconnects = 1, 'DoExecute returning False ends the connection (DoDisconnect once)');
+    finally
+      C.Free;
+    end;
+    Check(ConstructedWithYarn = 1, 'the custom context came through Indy''s constructor with a yarn');
+    S.Active := False;
+  finally
+    S.Free;
+  end;
+end;
+
+procedure PollingAndBinding(AIocp: Boolean);
+var
+  S: TIdTCPServer;
+  H: THandlers;
+  C: TIdTCPClient;
+  Sched: TIdSchedulerOfThreadDefault;
+  Got: string;
+begin
+  H := THandlers.Create;
+  Sched := TIdSchedulerOfThreadDefault.Create(nil);
+  S := TIdTCPServer.Create;  { Indy's constructor without an owner. }
+  try
+    S.Bindings.DefaultPort := 0;
+    S.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
+    S.Scheduler := Sched;  { Accepted; IOHandlerOptions decides how connections are served. }
+    S.OnExecute := H.PollingExecute;
+    S.Active := True;
+    C := Connect(S.Bindings[0].Port);
+    try
+      C.IOHandler.Write('ping' + EOL);
+      Got := C.IOHandler.ReadLn;
+      Check(Got = 'polled:ping', 'a polling OnExecute sees its input: ' + Got);
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+    S.OnExecute := H.BindingExecute;
+    S.Active := True;
+    C := Connect(S.Bindings[0].Port);
+    try
+      C.IOHandler.WriteLn('binding');
+      Check(C.IOHandler.ReadLn = 'done', 'the binding handler ran');
+    finally
+      C.Free;
+    end;
+    Check(H.HasFact('same binding'), 'AContext.Binding = Connection.Socket.Binding');
+    Check(H.HasFact('peer ip'), 'Binding.PeerIP');
+    Check(H.HasFact('peer port'), 'Binding.PeerPort');
+    Check(H.HasFact('local ip'), 'Binding.IP');
+    Check(H.HasFact('local port'), 'Binding.Port');
+    Check(H.HasFact('handle'), 'Binding.Handle');
+    Check(H.HasFact('keepalive set'), 'SetSockOpt / GetSockOpt (SO_KEEPALIVE)');
+    Check(H.HasFact('keepalive values'), 'SetKeepAliveValues');
+    Check(H.HasFact('nodelay'), 'UseNagle := False sets TCP_NODELAY');
+    Check(H.HasFact('yarn'), 'AContext.Yarn');
+    S.Active := False;
+  finally
+    S.Free;
+    Sched.Free;
+    H.Free;
+  end;
+end;
+
+var
+  Engine: string;
+begin
+  Engine := 'iocp';
+  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  SubclassedServer(Engine = 'iocp');
+  PollingAndBinding(Engine = 'iocp');
+  Report;
+end.
