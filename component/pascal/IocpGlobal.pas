@@ -1,6 +1,7 @@
 { IocpGlobal: what the Pascal units share, with Indy's names: TIdBytes, the exception classes,
-  the text encodings (DefStringEncoding, IndyTextEncoding_*), the C ABI's results raised as
-  those exceptions, and the thread set-up callbacks from the engine need.
+  the text encodings (DefStringEncoding, IndyTextEncoding_*), IdGlobal's helpers that handlers
+  call (ToBytes, BytesToString, Fetch, ...), the C ABI's results raised as those exceptions, and
+  the thread set-up callbacks from the engine need.
 
   Valid Delphi and Free Pascal (mode delphi); FPC-only code sits under IFDEF FPC. }
 unit IocpGlobal;
@@ -16,6 +17,9 @@ uses
 
 type
   TIdBytes = array of Byte;
+  { Indy's tick count (milliseconds of a clock that never goes back) and unsigned 64-bit type. }
+  TIdTicks = UInt64;
+  TIdUInt64 = UInt64;
 
   { Indy's exception classes (IdException, IdExceptionCore, IdStack). }
   EIdException = class(Exception);
@@ -52,7 +56,8 @@ type
 { String <-> bytes with Indy's two encodings where string holds bytes (Free Pascal, Delphi before
   2009): AByteEncoding is the wire's (nil: ASCII), ASrcEncoding / ADestEncoding what the string
   holds (nil: the bytes pass as they are, the system code page's). With both given, characters
-  are converted (a character the target cannot hold becomes '?'). Any thread. }
+  are converted (a character the target cannot hold becomes '?'), except where both are the same
+  encoding object: then the bytes pass as they are, as in Indy. Any thread. }
 function IocpTextToBytes(const AText: string; AByteEncoding: IIdTextEncoding;
   ASrcEncoding: IIdTextEncoding = nil): TIdBytes;
 function IocpBytesToText(ABytes: PAnsiChar; ALength: Integer; AByteEncoding: IIdTextEncoding;
@@ -84,6 +89,13 @@ function IocpReportHandlerError(E: Exception): Integer;
 procedure IocpPrepareRuntime;
 
 implementation
+
+{$IFNDEF FPC}
+  {$IFNDEF MSWINDOWS}
+uses
+  Classes;  { TThread.GetTickCount64 (Ticks64). }
+  {$ENDIF}
+{$ENDIF}
 
 constructor EIdSocketError.CreateError(const AErr: Integer; const AMsg: string);
 begin
@@ -219,7 +231,14 @@ begin
 {$IFNDEF UNICODE}
   if (ASrcEncoding <> nil) and (AText <> '') then
   begin
-    Result := Encode(Decode(PByte(@AText[1]), Length(AText), KindOf(ASrcEncoding)), KindOf(AByteEncoding));
+    if ASrcEncoding = AByteEncoding then
+    begin
+      Result := nil;  { The same encoding: the bytes as they are (Indy too). }
+      SetLength(Result, Length(AText));
+      Move(AText[1], Result[0], Length(AText));
+    end
+    else
+      Result := Encode(Decode(PByte(@AText[1]), Length(AText), KindOf(ASrcEncoding)), KindOf(AByteEncoding));
     Exit;
   end;
 {$ENDIF}
@@ -238,8 +257,13 @@ begin
 {$IFNDEF UNICODE}
   if (ADestEncoding <> nil) and (ALength > 0) then
   begin
-    B := Encode(Decode(PByte(ABytes), ALength, KindOf(AByteEncoding)), KindOf(ADestEncoding));
-    SetString(Result, PAnsiChar(@B[0]), Length(B));
+    if ADestEncoding = AByteEncoding then
+      SetString(Result, ABytes, ALength)
+    else
+    begin
+      B := Encode(Decode(PByte(ABytes), ALength, KindOf(AByteEncoding)), KindOf(ADestEncoding));
+      SetString(Result, PAnsiChar(@B[0]), Length(B));
+    end;
     Exit;
   end;
 {$ENDIF}

@@ -51,6 +51,8 @@ type
   TIdIPVersion = IocpIOHandler.TIdIPVersion;
   TIdStackSocketHandle = IocpIOHandler.TIdStackSocketHandle;
   TIdBytes = IocpGlobal.TIdBytes;
+  TIdTicks = IocpGlobal.TIdTicks;
+  TIdUInt64 = IocpGlobal.TIdUInt64;
   IIdTextEncoding = IocpGlobal.IIdTextEncoding;
 
   { Exceptions. }
@@ -101,6 +103,10 @@ function IndyTextEncoding_ASCII: IIdTextEncoding;
 function IndyTextEncoding_8Bit: IIdTextEncoding;
 function IndyTextEncoding_Default: IIdTextEncoding;
 
+{$DEFINE IOCP_IDGLOBAL_INTERFACE}
+{$I IocpIdGlobal.inc}
+{$UNDEF IOCP_IDGLOBAL_INTERFACE}
+
 { Indy's IndySleep (IdGlobal). In an iohIOCP handler the fiber parks and its thread serves other
   connections; elsewhere the thread sleeps. Any thread. }
 procedure IndySleep(ATime: LongWord);
@@ -110,6 +116,8 @@ procedure IndySleep(ATime: LongWord);
 procedure Sleep(AMilliseconds: LongWord);
 
 implementation
+
+{$I IocpIdGlobal.inc}
 
 function IndyTextEncoding_UTF8: IIdTextEncoding;
 begin
