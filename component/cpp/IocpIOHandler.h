@@ -22,6 +22,7 @@ namespace Iocp {
 
 class TIocpTCPServer;
 class TIocpTCPClient;
+class TIocpSocketHandle;
 class TIocpTCPConnection;
 
 using TIdBytes = std::vector<uint8_t>;
@@ -39,10 +40,40 @@ inline constexpr char LF[] = "\n";      // ReadLn's default terminator.
 // connections that are ready run first. Any thread.
 void IndySleep(uint32_t ATime);
 
+// Indy's text encodings for C++ (C++Builder: IndyTextEncoding_UTF8() and friends, a
+// DefStringEncoding). std::string holds UTF-8 text or plain bytes: with no encoding (nullptr,
+// the default) bytes pass as they are; with one, text is converted: UTF-8 as is, ASCII
+// replaces each character above 127 with '?', 8-bit is Latin-1 (a character above 255 is '?').
+class TIdTextEncoding {
+ public:
+  enum Kind { UTF8, ASCII, Bit8 };
+  explicit constexpr TIdTextEncoding(Kind k) : kind(k) {}
+  std::string GetBytes(const std::string& AText) const;  // UTF-8 text -> the encoding's bytes.
+  std::string GetString(const std::string& ABytes) const;  // The encoding's bytes -> UTF-8 text.
+  const Kind kind;
+};
+using IIdTextEncoding = const TIdTextEncoding*;
+IIdTextEncoding IndyTextEncoding_UTF8();     // Any thread.
+IIdTextEncoding IndyTextEncoding_ASCII();    // Any thread.
+IIdTextEncoding IndyTextEncoding_8Bit();     // Any thread.
+IIdTextEncoding IndyTextEncoding_Default();  // ASCII, as Indy. Any thread.
+
+class TIocpBuffer;
+
+// C++Builder's property syntax for InputBuffer->Size: reads as a value or as a call (Size()).
+struct TIocpBufferSize {
+  operator int() const;
+  int operator()() const { return *this; }
+  const TIocpBuffer* owner;
+};
+
 // The bytes received and not yet read (Indy: TIdBuffer behind IOHandler.InputBuffer).
 class TIocpBuffer {
  public:
-  int Size() const;                                       // Buffered byte count.
+  TIocpBuffer() = default;
+  TIocpBuffer(const TIocpBuffer&) = delete;
+  TIocpBuffer& operator=(const TIocpBuffer&) = delete;
+  const TIocpBufferSize Size{this};                       // Buffered byte count.
   std::string ExtractToString(int AByteCount = -1);       // Remove and return bytes (-1 = all).
   void ExtractToBytes(TIdBytes& VBytes, int AByteCount = -1, bool AAppend = true);  // Same, as bytes.
   int IndexOf(const std::string& AString, int AStartPos = 0) const;  // Offset of AString or -1.
@@ -52,6 +83,7 @@ class TIocpBuffer {
 
  private:
   friend class TIocpIOHandler;
+  friend struct TIocpBufferSize;
   iocp_native::Connection* conn_ = nullptr;
 };
 
@@ -88,7 +120,11 @@ class TIocpIOHandler {
   // Read a line ending in ATerminator (LF by default; a CR before LF is stripped). On timeout
   // returns "" and sets ReadLnTimedout. AMaxLineLength < 0 uses MaxLineLength.
   std::string ReadLn(const std::string& ATerminator = LF, int ATimeout = IdTimeoutDefault,
-                     int AMaxLineLength = -1);
+                     int AMaxLineLength = -1, IIdTextEncoding AByteEncoding = nullptr);
+  std::string ReadLn(IIdTextEncoding AByteEncoding) { return ReadLn(LF, IdTimeoutDefault, -1, AByteEncoding); }
+  std::string ReadLn(const std::string& ATerminator, IIdTextEncoding AByteEncoding) {
+    return ReadLn(ATerminator, IdTimeoutDefault, -1, AByteEncoding);
+  }
   // Exactly AByteCount bytes (appended to VBuffer when AAppend); AByteCount < 0 reads what is there.
   void ReadBytes(TIdBytes& VBuffer, int AByteCount, bool AAppend = true);
   std::string ReadString(int ABytes);  // Exactly ABytes bytes as a string.
@@ -125,14 +161,26 @@ class TIocpIOHandler {
   void ReadStream(std::ostream& AStream, int64_t AByteCount = -1, bool AReadUntilDisconnect = false);
 
   bool InputBufferIsEmpty() const;  // Nothing buffered.
-  TIocpBuffer* InputBuffer();       // The buffered bytes.
+  // The buffered bytes: InputBuffer->Size (C++Builder's property syntax) or InputBuffer()->Size().
+  struct BufferProperty {
+    TIocpBuffer* operator->() const { return buffer; }
+    TIocpBuffer* operator()() const { return buffer; }
+    operator TIocpBuffer*() const { return buffer; }
+    TIocpBuffer* buffer;
+  };
+  const BufferProperty InputBuffer{&inputBuffer_};
+  // The connection's addresses and socket (Indy's TIdIOHandlerSocket.Binding); null before a
+  // connection.
+  TIocpSocketHandle* Binding = nullptr;
+  // Text members without an encoding of their own use it; nullptr (the default): bytes as they are.
+  IIdTextEncoding DefStringEncoding = nullptr;
   // Read what the socket has, waiting up to ATimeout ms for it. True if bytes arrived. As Indy,
   // it never raises: a peer's close or a socket error shows in Connected() / the next read.
   bool CheckForDataOnSource(int ATimeout = 0);
 
   // --- Writing. ---
-  void Write(const std::string& AOut);
-  void Write(const char* AOut) { Write(std::string(AOut)); }
+  void Write(const std::string& AOut, IIdTextEncoding AByteEncoding = nullptr);
+  void Write(const char* AOut, IIdTextEncoding AByteEncoding = nullptr) { Write(std::string(AOut), AByteEncoding); }
   void Write(const TIdBytes& ABuffer, int ALength = -1, int AOffset = 0);
   void Write(uint8_t AValue);
   void Write(int16_t AValue, bool AConvert = true);
@@ -147,7 +195,8 @@ class TIocpIOHandler {
   // the stream ends early, EIdIOHandlerRequiresLargeStream for a 32-bit count over 2 GiB.
   void Write(TIocpStreamAccess& AStream, int64_t ASize = 0, bool AWriteByteCount = false);
   void Write(std::istream& AStream, int64_t ASize = 0, bool AWriteByteCount = false);
-  void WriteLn(const std::string& AOut = std::string());  // AOut + CRLF.
+  void WriteLn(const std::string& AOut = std::string(), IIdTextEncoding AByteEncoding = nullptr);  // AOut + CRLF.
+  void WriteLn(const char* AOut, IIdTextEncoding AByteEncoding = nullptr) { WriteLn(std::string(AOut), AByteEncoding); }
   // Indy's WriteLnRFC: a line starting with '.' gets another in front (dot-stuffing).
   void WriteLnRFC(const std::string& AOut = std::string());
   // Indy's Write(TStrings): each line + CRLF, as one write; AWriteLinesCount sends the count

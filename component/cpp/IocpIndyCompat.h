@@ -97,6 +97,11 @@ using Iocp::EIdNoDataToRead;                   // Write(stream): the stream ende
 using Iocp::EIdIOHandlerRequiresLargeStream;   // A 32-bit stream count over 2 GiB.
 using Iocp::EIdIOHandlerStreamDataTooLarge;    // ReadStream: the stream cannot hold the count.
 using Iocp::IndySleep;                         // A handler's sleep (parks an iohIOCP fiber).
+using Iocp::IIdTextEncoding;                   // DefStringEncoding, ReadLn/Write/WriteLn's encoding.
+using Iocp::IndyTextEncoding_UTF8;             // Text as UTF-8 (std::string's own).
+using Iocp::IndyTextEncoding_ASCII;            // 7-bit: other characters become '?'.
+using Iocp::IndyTextEncoding_8Bit;             // Latin-1.
+using Iocp::IndyTextEncoding_Default;          // ASCII, as Indy.
 
 // --- The component's own names, unqualified. ---
 // C++Builder code sees a package's names without qualification (the .hpp headers C++Builder

@@ -50,7 +50,10 @@ type
   IIdTextEncoding = interface
     ['{5C6D3E2A-8F41-4B7E-9A0C-2E7F1D6B3A91}']
     function GetBytes(const AString: string): TIdBytes;
-    function GetString(const ABytes: PAnsiChar; ALength: Integer): string;
+    function GetString(const ABytes: PAnsiChar; ALength: Integer): string; overload;
+    { Indy's: the bytes (AByteCount < 0: to the end) as text. }
+    function GetString(const ABytes: TIdBytes): string; overload;
+    function GetString(const ABytes: TIdBytes; AByteIndex, AByteCount: Integer): string; overload;
   end;
 
 { String <-> bytes with Indy's two encodings where string holds bytes (Free Pascal, Delphi before
@@ -119,7 +122,9 @@ type
     constructor Create(AKind: TEncodingKind);
     function Kind: TEncodingKind;
     function GetBytes(const AString: string): TIdBytes;
-    function GetString(const ABytes: PAnsiChar; ALength: Integer): string;
+    function GetString(const ABytes: PAnsiChar; ALength: Integer): string; overload;
+    function GetString(const ABytes: TIdBytes): string; overload;
+    function GetString(const ABytes: TIdBytes; AByteIndex, AByteCount: Integer): string; overload;
   end;
 
 constructor TIocpTextEncoding.Create(AKind: TEncodingKind);
@@ -304,6 +309,22 @@ begin
     for I := 0 to High(Result) do
       if Result[I] > 127 then Result[I] := Ord('?');
 {$ENDIF}
+end;
+
+function TIocpTextEncoding.GetString(const ABytes: TIdBytes): string;
+begin
+  Result := GetString(ABytes, 0, Length(ABytes));
+end;
+
+function TIocpTextEncoding.GetString(const ABytes: TIdBytes; AByteIndex, AByteCount: Integer): string;
+begin
+  if AByteIndex < 0 then AByteIndex := 0;
+  if (AByteCount < 0) or (AByteIndex + AByteCount > Length(ABytes)) then
+    AByteCount := Length(ABytes) - AByteIndex;
+  if AByteCount <= 0 then
+    Result := ''
+  else
+    Result := GetString(PAnsiChar(@ABytes[AByteIndex]), AByteCount);
 end;
 
 function TIocpTextEncoding.GetString(const ABytes: PAnsiChar; ALength: Integer): string;

@@ -112,11 +112,14 @@ TEST_P(Capi, EventsArriveInIndysOrderWithTheReasonAndTheException) {
   writeLn(iocp_client_io(c), "a");
   EXPECT_EQ(readLn(iocp_client_io(c)), "a");
   iocp_client_disconnect(c, 1);
-  ASSERT_TRUE(waitUntil([&] { return h.snapshot().size() == 6; }));
-  const std::vector<std::string> expected = {
+  ASSERT_TRUE(waitUntil([&] { return !h.snapshot().empty() && h.snapshot().back() == "freed"; }));
+  // As Indy's loop: the read after OnExecute may see the close (the loop ends quietly), or the
+  // next OnExecute's ReadLn does (EIdConnClosedGracefully reaches the exception event).
+  const std::vector<std::string> raised = {
       "created", "connect", "execute a", "disconnect peer closed in=1",
       "exception " + std::to_string(IOCP_ERR_CLOSED_GRACEFULLY) + " Connection Closed Gracefully.", "freed"};
-  EXPECT_EQ(h.snapshot(), expected);
+  const std::vector<std::string> quiet = {"created", "connect", "execute a", "disconnect peer closed in=1", "freed"};
+  EXPECT_TRUE(h.snapshot() == raised || h.snapshot() == quiet) << ::testing::PrintToString(h.snapshot());
 }
 
 // A callback written in C++ throws: the exception never reaches the host's calls into the ABI;

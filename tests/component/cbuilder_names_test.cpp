@@ -13,6 +13,12 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
 #include "wait_until.h"
 
 // Indy's names are the component's own entities, not look-alikes.
@@ -197,6 +203,46 @@ TEST_P(CBuilderNames, ContextsOnConnectAndOnDisconnectWorkTheIndyWay) {
     ADD_FAILURE() << "activated without OnExecute";
   } catch (const EIdTCPNoOnExecute &) {
   }
+}
+
+// Members C++Builder handlers reach for: InputBuffer->Size as a property, Socket->Binding,
+// text encodings (IndyTextEncoding_*(), DefStringEncoding), IndySleep, Binding's socket options.
+TEST_P(CBuilderNames, InputBufferSizeBindingAndEncodingsAsCBuilderCodeWritesThem) {
+  std::unique_ptr<TIdTCPServer> Server(new TIdTCPServer());
+  Server->Bindings.Add().IP = "127.0.0.1";
+  Server->IOHandlerOptions.IOHandlerType = GetParam();
+  std::atomic<int> Checks{0};
+  Server->OnExecute = [&](TIdContext *AContext) {
+    TIdIOHandler *IO = AContext->Connection->IOHandler;
+    if (IO->InputBuffer->Size == 0) {  // Indy's polling idiom, property syntax.
+      IndySleep(5);
+      return;
+    }
+    if (AContext->Connection->Socket->Binding == AContext->Binding &&
+        AContext->Connection->Socket->Binding->PeerIP == "127.0.0.1" && IO->InputBuffer()->Size() > 0)
+      ++Checks;
+    AContext->Binding->SetKeepAliveValues(true, 30000, 5000);
+    int KeepAlive = 0;
+    AContext->Binding->GetSockOpt(SOL_SOCKET, SO_KEEPALIVE, KeepAlive);
+    if (KeepAlive != 0) ++Checks;
+    const std::string Line = IO->ReadLn(IndyTextEncoding_8Bit());  // Latin-1 bytes -> UTF-8 text.
+    IO->WriteLn(Line, IndyTextEncoding_ASCII());                    // One '?' per non-ASCII character.
+    IO->DefStringEncoding = IndyTextEncoding_8Bit();
+    IO->WriteLn(Line);                                              // Back to Latin-1.
+    IO->DefStringEncoding = IndyTextEncoding_UTF8();
+    IO->WriteLn(Line);                                              // UTF-8.
+  };
+  Server->Active = true;
+  std::unique_ptr<TIdTCPClient> Client(new TIdTCPClient());
+  Client->ReadTimeout = testing_support::kEventuallyMs;
+  Client->Connect("127.0.0.1", Server->Bindings[0].Port);
+  Client->IOHandler->Write(std::string("caf\xE9\n"));
+  EXPECT_EQ(Client->IOHandler->ReadLn(), "caf?");
+  EXPECT_EQ(Client->IOHandler->ReadLn(), "caf\xE9");
+  EXPECT_EQ(Client->IOHandler->ReadLn(), "caf\xC3\xA9");
+  EXPECT_EQ(Checks.load(), 2);
+  Client->Disconnect();
+  Server->Active = false;
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, CBuilderNames, ::testing::Values(iohDefault, iohIOCP),

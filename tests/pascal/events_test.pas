@@ -212,14 +212,19 @@ begin
     Check(C.IOHandler.ReadLn = 'one', 'echo');
     C.Disconnect;
     C.Free;
-    Check(WaitUntilLogHas(6), 'six events for one connection');
+    { The context is freed last: its Data's destructor marks the end of its events. }
+    Check(WaitUntilDataFreed(1), 'the context was freed');
+    { As Indy's loop: the read after an OnExecute may see the close (the loop then ends quietly),
+      or the next OnExecute's ReadLn does (EIdConnClosedGracefully reaches OnException). }
     Expected := 'created in,connect in,execute,execute,disconnect in peer closed,' +
       'exception EIdConnClosedGracefully out';
     H.Lock.Enter;
     try
       H.Log.Delimiter := ',';
       H.Log.StrictDelimiter := True;
-      Check(H.Log.DelimitedText = Expected, 'order: ' + H.Log.DelimitedText);
+      Check((H.Log.DelimitedText = Expected) or
+        (H.Log.DelimitedText = 'created in,connect in,execute,disconnect in peer closed'),
+        'order: ' + H.Log.DelimitedText);
     finally
       H.Lock.Leave;
     end;

@@ -291,6 +291,10 @@ var
 begin
   Engine := 'iocp';
   if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Check(IndyTextEncoding_UTF8.GetString(IndyTextEncoding_UTF8.GetBytes('abc')) = 'abc',
+    'IIdTextEncoding.GetString(TIdBytes)');
+  Check(IndyTextEncoding_8Bit.GetString(ToBytes('xyz'), 1, 1) = 'y',
+    'IIdTextEncoding.GetString(TIdBytes, AByteIndex, AByteCount)');
   SubclassedServer(Engine = 'iocp');
   PollingAndBinding(Engine = 'iocp');
   Report;

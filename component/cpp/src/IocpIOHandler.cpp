@@ -67,7 +67,74 @@ void IndySleep(uint32_t ATime) {
 
 // --- TIocpBuffer ---------------------------------------------------------------------------------
 
-int TIocpBuffer::Size() const { return conn_ ? static_cast<int>(conn_->input().size()) : 0; }
+TIocpBufferSize::operator int() const {
+  return owner->conn_ ? static_cast<int>(owner->conn_->input().size()) : 0;
+}
+
+// --- Text encodings ---
+
+namespace {
+// UTF-8 text -> code points (a malformed byte is U+FFFD).
+std::vector<uint32_t> codePoints(const std::string& s) {
+  std::vector<uint32_t> out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i++]);
+    int more = b < 0x80 ? 0 : (b & 0xE0) == 0xC0 ? 1 : (b & 0xF0) == 0xE0 ? 2 : (b & 0xF8) == 0xF0 ? 3 : -1;
+    uint32_t c = more == 0 ? b : more == 1 ? (b & 0x1Fu) : more == 2 ? (b & 0x0Fu) : (b & 0x07u);
+    if (more < 0) {
+      out.push_back(0xFFFD);
+      continue;
+    }
+    for (; more > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; --more)
+      c = (c << 6) | (static_cast<unsigned char>(s[i++]) & 0x3Fu);
+    out.push_back(more > 0 ? 0xFFFD : c);
+  }
+  return out;
+}
+
+void appendUtf8(std::string& out, uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+constexpr TIdTextEncoding kUtf8{TIdTextEncoding::UTF8}, kAscii{TIdTextEncoding::ASCII}, k8Bit{TIdTextEncoding::Bit8};
+}  // namespace
+
+std::string TIdTextEncoding::GetBytes(const std::string& AText) const {
+  if (kind == UTF8) return AText;
+  std::string out;
+  out.reserve(AText.size());
+  const uint32_t top = kind == ASCII ? 0x7F : 0xFF;
+  for (uint32_t c : codePoints(AText)) out += static_cast<char>(c <= top ? c : '?');
+  return out;
+}
+
+std::string TIdTextEncoding::GetString(const std::string& ABytes) const {
+  if (kind == UTF8) return ABytes;
+  std::string out;
+  out.reserve(ABytes.size());
+  for (unsigned char b : ABytes) appendUtf8(out, kind == ASCII && b > 0x7F ? '?' : b);
+  return out;
+}
+
+IIdTextEncoding IndyTextEncoding_UTF8() { return &kUtf8; }
+IIdTextEncoding IndyTextEncoding_ASCII() { return &kAscii; }
+IIdTextEncoding IndyTextEncoding_8Bit() { return &k8Bit; }
+IIdTextEncoding IndyTextEncoding_Default() { return &kAscii; }
 
 std::string TIocpBuffer::ExtractToString(int AByteCount) {
   if (!conn_) return {};
@@ -116,7 +183,8 @@ int TIocpIOHandler::timeoutFor(int ATimeout) const {
   return ATimeout < 0 ? iocp_native::kInfinite : ATimeout;
 }
 
-std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout, int AMaxLineLength) {
+std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout, int AMaxLineLength,
+                                   IIdTextEncoding AByteEncoding) {
   iocp_native::Connection& c = conn();
   const int maxLen = AMaxLineLength < 0 ? MaxLineLength : AMaxLineLength;
   std::string line;
@@ -133,7 +201,8 @@ std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout,
   }
   check(st, c);
   readLnSplit_ = split;
-  return line;
+  const IIdTextEncoding enc = AByteEncoding ? AByteEncoding : DefStringEncoding;
+  return enc ? enc->GetString(line) : line;
 }
 
 void TIocpIOHandler::readExact(void* dst, std::size_t n) {
@@ -325,7 +394,6 @@ void TIocpIOHandler::ReadStream(std::ostream& AStream, int64_t AByteCount, bool 
 
 bool TIocpIOHandler::InputBufferIsEmpty() const { return !conn_ || conn_->input().empty(); }
 
-TIocpBuffer* TIocpIOHandler::InputBuffer() { return &inputBuffer_; }
 
 bool TIocpIOHandler::CheckForDataOnSource(int ATimeout) {
   if (!conn_) return false;
@@ -342,7 +410,15 @@ void TIocpIOHandler::writeRaw(const void* bytes, std::size_t n) {
   check(c.write(bytes, n), c);
 }
 
-void TIocpIOHandler::Write(const std::string& AOut) { writeRaw(AOut.data(), AOut.size()); }
+void TIocpIOHandler::Write(const std::string& AOut, IIdTextEncoding AByteEncoding) {
+  const IIdTextEncoding enc = AByteEncoding ? AByteEncoding : DefStringEncoding;
+  if (!enc) {
+    writeRaw(AOut.data(), AOut.size());
+    return;
+  }
+  const std::string bytes = enc->GetBytes(AOut);
+  writeRaw(bytes.data(), bytes.size());
+}
 
 void TIocpIOHandler::Write(const TIdBytes& ABuffer, int ALength, int AOffset) {
   const std::size_t offset = std::min<std::size_t>(std::max(AOffset, 0), ABuffer.size());
@@ -396,10 +472,14 @@ void TIocpIOHandler::Write(std::istream& AStream, int64_t ASize, bool AWriteByte
   Write(access, ASize, AWriteByteCount);
 }
 
-void TIocpIOHandler::WriteLn(const std::string& AOut) {
-  std::string line;
-  line.reserve(AOut.size() + std::string_view(EOL).size());
-  line.append(AOut).append(EOL);
+void TIocpIOHandler::WriteLn(const std::string& AOut, IIdTextEncoding AByteEncoding) {
+  const IIdTextEncoding enc = AByteEncoding ? AByteEncoding : DefStringEncoding;
+  std::string line = enc ? enc->GetBytes(AOut) : std::string();
+  if (!enc) {
+    line.reserve(AOut.size() + std::string_view(EOL).size());
+    line.append(AOut);
+  }
+  line.append(EOL);
   writeRaw(line.data(), line.size());
 }
 

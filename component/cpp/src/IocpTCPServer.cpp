@@ -97,6 +97,7 @@ class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
     ctx->Server = &server_;
     ctx->conn_ = &conn;
     ctx->ioHandler_.Attach(&conn);
+    ctx->ioHandler_.Binding = ctx->Binding;
     ctx->binding_.IP = conn.local().ip;
     ctx->binding_.Port = conn.local().port;
     ctx->binding_.PeerIP = conn.peer().ip;
