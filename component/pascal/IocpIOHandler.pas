@@ -88,6 +88,7 @@ type
     function ExtractToString(AByteCount: Integer = -1): string;  { Removed (-1 = all). }
     procedure ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer = -1; AAppend: Boolean = True);
     procedure ExtractToStream(const AStream: TStream; AByteCount: Integer = -1);  { Removed (-1 = all). }
+    procedure SaveToStream(const AStream: TStream);  { Every byte, left in place. }
     function IndexOf(const AString: string; AStartPos: Integer = 0): Integer;  { -1 if absent. }
     function PeekByte(AIndex: Integer): Byte;  { The byte at AIndex, left in place. }
     procedure Remove(AByteCount: Integer);     { Drop the first AByteCount bytes. }
@@ -333,6 +334,16 @@ begin
   if N > 0 then
     AStream.WriteBuffer(P^, N);
   IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
+end;
+
+procedure TIocpBuffer.SaveToStream(const AStream: TStream);
+var
+  P: PAnsiChar;
+  N: size_t;
+begin
+  IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
+  if N > 0 then
+    AStream.WriteBuffer(P^, N);
 end;
 
 function TIocpBuffer.PeekByte(AIndex: Integer): Byte;

@@ -15,13 +15,22 @@ unit IocpIndyCompat;
 interface
 
 uses
-  Classes, SysUtils, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient;
+  Classes, SysUtils, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, IocpSync;
 
 type
   { Classes. }
   TIdTCPServer = TIocpTCPServer;
   TIdCustomTCPServer = TIocpCustomTCPServer;
   TIdYarn = TIocpYarn;
+  TIdSync = TIocpSync;
+  TIdNotify = TIocpNotify;
+  TIdThreadSafe = TIocpThreadSafe;
+  TIdThreadSafeInteger = TIocpThreadSafeInteger;
+  TIdThreadSafeInt64 = TIocpThreadSafeInt64;
+  TIdThreadSafeBoolean = TIocpThreadSafeBoolean;
+  TIdThreadSafeString = TIocpThreadSafeString;
+  TIdThreadSafeStringList = TIocpThreadSafeStringList;
+  TIdThreadSafeList = TIocpThreadSafeList;
   TIdScheduler = TIocpScheduler;
   TIdSchedulerOfThread = TIocpScheduler;
   TIdSchedulerOfThreadDefault = TIocpScheduler;

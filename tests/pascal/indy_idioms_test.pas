@@ -40,6 +40,14 @@ type
     Disconnects: Integer;
   end;
 
+  { Indy's way to reach the GUI thread from a handler. }
+  TLogSync = class(TIdSync)
+  protected
+    procedure DoSynchronize; override;
+  public
+    Line: string;
+  end;
+
   THandlers = class
   public
     Facts: TStringList;
@@ -50,10 +58,62 @@ type
     function HasFact(const S: string): Boolean;
     procedure PollingExecute(AContext: TIdContext);
     procedure BindingExecute(AContext: TIdContext);
+    procedure SyncExecute(AContext: TIdContext);
+    procedure NotifyMain;
   end;
 
 var
   ConstructedWithYarn: Integer;
+  MainLog: TStringList;  { Only the main thread touches it (through TIdSync / TIdNotify). }
+  Served: TIdThreadSafeInteger;
+  Names: TIdThreadSafeStringList;
+
+procedure TLogSync.DoSynchronize;
+begin
+  if GetCurrentThreadId = MainThreadID then
+    MainLog.Add('sync ' + Line);
+end;
+
+procedure THandlers.NotifyMain;
+begin
+  if GetCurrentThreadId = MainThreadID then
+    MainLog.Add('notified');
+end;
+
+{ A handler that reports to the main thread both ways, counts, and saves its input. }
+procedure THandlers.SyncExecute(AContext: TIdContext);
+var
+  S: TLogSync;
+  MS: TMemoryStream;
+  Line: string;
+begin
+  while AContext.Connection.IOHandler.InputBuffer.IndexOf(LF) < 0 do  { The whole line is there. }
+  begin
+    if not AContext.Connection.Connected then
+      Exit;  { CheckForDataOnSource never raises: the loop must look. }
+    AContext.Connection.IOHandler.CheckForDataOnSource(10);
+  end;
+  MS := TMemoryStream.Create;
+  try
+    AContext.Connection.IOHandler.InputBuffer.SaveToStream(MS);  { Left in place. }
+    Line := AContext.Connection.IOHandler.ReadLn;
+    if (MS.Size = Length(Line) + 2) and (AContext.Connection.IOHandler.InputBuffer.Size = 0) then
+      Fact('saved to stream');
+  finally
+    MS.Free;
+  end;
+  S := TLogSync.Create;
+  try
+    S.Line := Line;
+    S.Synchronize;  { Waits for the main thread's CheckSynchronize. }
+  finally
+    S.Free;
+  end;
+  TIdNotify.NotifyMethod(NotifyMain);
+  Served.Increment;
+  Names.Add(Line);
+  AContext.Connection.IOHandler.WriteLn('synced ' + Line);
+end;
 
 constructor TGreetContext.Create(AConnection: TIdTCPConnection; AYarn: TIdYarn; AList: TIdContextThreadList);
 begin
@@ -186,6 +246,47 @@ begin
   Result.Connect('127.0.0.1', Port);
 end;
 
+{ TIdSync and TIdNotify reach the main thread, which pumps CheckSynchronize as a GUI's loop would. }
+procedure SyncToMainThread(AIocp: Boolean);
+var
+  S: TIdTCPServer;
+  H: THandlers;
+  C: TIdTCPClient;
+  Waited: Integer;
+begin
+  H := THandlers.Create;
+  S := TIdTCPServer.Create;
+  try
+    S.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
+    S.OnExecute := H.SyncExecute;
+    S.Active := True;
+    C := Connect(S.Bindings[0].Port);
+    try
+      C.IOHandler.WriteLn('first');
+      Waited := 0;
+      while (MainLog.IndexOf('notified') < 0) and (Waited < 30000) do
+      begin
+        CheckSynchronize(5);
+        Inc(Waited, 5);
+      end;
+      Check(C.IOHandler.ReadLn = 'synced first', 'the handler went on after Synchronize');
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+    Check(MainLog.IndexOf('sync first') >= 0, 'TIdSync.Synchronize ran DoSynchronize in the main thread');
+    Check(MainLog.IndexOf('notified') >= 0, 'TIdNotify.NotifyMethod ran in the main thread');
+    Check(H.HasFact('saved to stream'), 'InputBuffer.SaveToStream leaves the input in place');
+    Check(Served.Value = 1, 'TIdThreadSafeInteger');
+    Check((not Names.Empty) and (Names.Lock.IndexOf('first') = 0), 'TIdThreadSafeStringList');
+    Names.Unlock;
+  finally
+    S.Free;
+    H.Free;
+  end;
+end;
+
 procedure SubclassedServer(AIocp: Boolean);
 var
   S: TCountServer;
@@ -295,7 +396,17 @@ begin
     'IIdTextEncoding.GetString(TIdBytes)');
   Check(IndyTextEncoding_8Bit.GetString(ToBytes('xyz'), 1, 1) = 'y',
     'IIdTextEncoding.GetString(TIdBytes, AByteIndex, AByteCount)');
-  SubclassedServer(Engine = 'iocp');
-  PollingAndBinding(Engine = 'iocp');
+  MainLog := TStringList.Create;
+  Served := TIdThreadSafeInteger.Create;
+  Names := TIdThreadSafeStringList.Create;
+  try
+    SubclassedServer(Engine = 'iocp');
+    PollingAndBinding(Engine = 'iocp');
+    SyncToMainThread(Engine = 'iocp');
+  finally
+    Names.Free;
+    Served.Free;
+    MainLog.Free;
+  end;
   Report;
 end.

@@ -36,14 +36,27 @@ CLASSES = [
     ('TIdSocketHandles', 'Core/IdSocketHandle.pas', 'TIocpSocketHandles'),
     ('TIdYarn', 'Core/IdYarn.pas', 'TIocpYarn'),
     ('TIdComponent', 'System/IdComponent.pas', 'TIocpCustomTCPServer'),
+    ('TIdSync', 'Core/IdSync.pas', 'TIocpSync'),
+    ('TIdNotify', 'Core/IdSync.pas', 'TIocpNotify'),
+    ('TIdThreadSafe', 'Core/IdThreadSafe.pas', 'TIocpThreadSafe'),
+    ('TIdThreadSafeInteger', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeInteger'),
+    ('TIdThreadSafeInt64', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeInt64'),
+    ('TIdThreadSafeBoolean', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeBoolean'),
+    ('TIdThreadSafeString', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeString'),
+    ('TIdThreadSafeStringList', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeStringList'),
+    ('TIdThreadSafeList', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeList'),
 ]
-OUR_UNITS = ['IocpTCPServer.pas', 'IocpIOHandler.pas', 'IocpGlobal.pas', 'IocpIndyCompat.pas', 'IocpTCPClient.pas']
+OUR_UNITS = ['IocpTCPServer.pas', 'IocpIOHandler.pas', 'IocpGlobal.pas', 'IocpIndyCompat.pas', 'IocpTCPClient.pas',
+             'IocpSync.pas']
 # Our classes' ancestors that count (a member of TComponent is there for every component).
 OUR_ANCESTORS = {'TIocpTCPServer': ['TIocpCustomTCPServer'], 'TIocpSocketHandle': ['TCollectionItem'],
-                 'TIocpSocketHandles': ['TOwnedCollection']}
+                 'TIocpSocketHandles': ['TOwnedCollection'], 'TIocpThreadSafeList': ['TThreadList']}
+for _cls in ('Integer', 'Int64', 'Boolean', 'String', 'StringList'):
+    OUR_ANCESTORS['TIocpThreadSafe' + _cls] = ['TIocpThreadSafe']
 RTL = {'TCollectionItem': {'Collection', 'Index', 'DisplayName', 'ID', 'GetNamePath', 'Assign'},
        'TOwnedCollection': {'Count', 'Clear', 'Delete', 'Insert', 'BeginUpdate', 'EndUpdate', 'Owner',
                             'Assign', 'FindItemID', 'Items'},
+       'TThreadList': {'Add', 'Clear', 'LockList', 'Remove', 'UnlockList', 'Duplicates'},
        'TComponent': {'Name', 'Tag', 'Owner', 'ComponentState', 'Loaded', 'Notification', 'Create', 'Destroy'}}
 
 DECL = re.compile(r'^\s*(class\s+)?(procedure|function|property|constructor|destructor)\s+([A-Za-z_][A-Za-z0-9_]*)', re.I)
@@ -64,7 +77,7 @@ def interface_of(text):
 
 
 def class_body(text, name):
-    m = re.search(r'\b' + name + r'\s*=\s*class\b(?!\s*(?:;|of\b))(\s*\([^)]*\))?(.*?)^\s*end\s*;', text, re.S | re.I | re.M)
+    m = re.search(r'\b' + name + r'\s*=\s*class\b(?!\s*(?:;|of\b))(\s*\([^)]*\))?(.*?)^\s*end\b', text, re.S | re.I | re.M)
     if not m:
         return None, None
     parent = (m.group(1) or '').strip(' ()\n')
@@ -111,7 +124,7 @@ def our_members():
     names = {}
     for unit in OUR_UNITS:
         text = interface_of(strip_comments(open(os.path.join(OURS, unit), encoding='utf-8').read()))
-        for cls in re.findall(r'\b(TIocp[A-Za-z]+)\s*=\s*class\b(?!\s*(?:;|of\b))', text):
+        for cls in re.findall(r'\b(TIocp[A-Za-z0-9]+)\s*=\s*class\b(?!\s*(?:;|of\b))', text):
             body, _ = class_body(text, cls)
             if body is None:
                 continue
