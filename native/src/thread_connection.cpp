@@ -17,7 +17,8 @@ ThreadConnection::ThreadConnection(uint64_t id, net::SocketHandle s, Endpoint pe
 
 bool ThreadConnection::inHandler() const {
   const std::thread::id owner = owner_.load();
-  return owner == std::thread::id() || owner == std::this_thread::get_id();
+  if (owner == std::thread::id()) return !expectingOwner_.load();  // A client: every thread.
+  return owner == std::this_thread::get_id();
 }
 
 ThreadConnection::~ThreadConnection() { close(); }

@@ -24,6 +24,10 @@ class ThreadConnection final : public StreamConnection, public ClientConnection 
   // The calling thread is this connection's handler (thread engine: at the start of its thread).
   // Without an owner (a client) every thread counts as the handler.
   void setHandlerThread() { owner_.store(std::this_thread::get_id()); }
+  // A server's connection: until its handler thread starts (setHandlerThread), no thread counts
+  // as its handler, so a write from another thread (a broadcast racing the thread's start) takes
+  // the outside path with its timeout. Before the connection is announced.
+  void expectHandlerThread() { expectingOwner_.store(true); }
   // Heartbeat and idle timeout for this connection, checked inside its own waits; onPing runs
   // when a ping is due (then the payload is sent). From the handler thread, before it reads.
   void enableLiveness(const LivenessOptions& options, std::function<void()> onPing) override;
@@ -53,6 +57,7 @@ class ThreadConnection final : public StreamConnection, public ClientConnection 
   IoStatus sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline);
 
   std::mutex mu_;      // Guards socket_ against close() racing interrupt().
+  std::atomic<bool> expectingOwner_{false};  // expectHandlerThread() was called.
   std::mutex sendMu_;  // One whole write at a time: messages never interleave on the wire.
   net::SocketHandle socket_;
   const int outsideWriteTimeoutMs_;

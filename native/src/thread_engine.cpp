@@ -113,6 +113,7 @@ class ThreadEngine final : public Engine {
       handler_.onListenError(index, std::string("cannot set up connection: ") + e.what());
       return;
     }
+    conn->expectHandlerThread();  // Announced below: writes from elsewhere may come before its thread.
     if (!announceAccepted(handler_, *conn, index)) {
       release();  // conn's destructor closes the socket.
       return;
