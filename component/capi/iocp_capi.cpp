@@ -853,7 +853,7 @@ int iocp_io_get_int(iocp_io* io, int option, int64_t* value) {
     case IOCP_IO_CONNECTED: *value = h.Connected(); break;
     case IOCP_IO_WRITE_BUFFERING: *value = h.WriteBufferingActive(); break;
     case IOCP_IO_LARGE_STREAM: *value = h.LargeStream; break;
-    case IOCP_IO_INPUT_SIZE: *value = const_cast<TIocpIOHandler&>(h).InputBuffer()->Size(); break;
+    case IOCP_IO_INPUT_SIZE: *value = h.InputBuffer->Size; break;
     case IOCP_IO_WRITE_BUFFER_THRESHOLD: *value = h.WriteBufferThreshold(); break;
     case IOCP_IO_CLOSED_GRACEFULLY: *value = h.ClosedGracefully(); break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown IOHandler option " + std::to_string(option));

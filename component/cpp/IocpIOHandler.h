@@ -230,6 +230,10 @@ class TIocpIOHandler {
   void close(bool flushOutput);  // Any thread.
   iocp_native::Connection& conn() const;  // Raises EIdNotConnected when detached.
   int timeoutFor(int ATimeout) const;
+  // The encoding a text member uses: its argument, else DefStringEncoding (nullptr: bytes as they are).
+  IIdTextEncoding encodingFor(IIdTextEncoding AByteEncoding) const {
+    return AByteEncoding ? AByteEncoding : DefStringEncoding;
+  }
   void readExact(void* dst, std::size_t n);
   void writeRaw(const void* bytes, std::size_t n);
 

@@ -1090,7 +1090,7 @@ end;
 
 function TIocpIOHandler.InputBufferIsEmpty: Boolean;
 begin
-  Result := GetInt(IOCP_IO_INPUT_SIZE) = 0;
+  Result := FInputBuffer.Size = 0;
 end;
 
 function TIocpIOHandler.InputBufferAsString(AByteEncoding: IIdTextEncoding

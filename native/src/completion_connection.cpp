@@ -230,7 +230,7 @@ void CompletionConnection::park(unsigned mask, Clock::time_point deadline, bool 
 }
 
 IoStatus CompletionConnection::afterExecute(bool idle) {
-  if (events_ || !idle) {
+  if (!idle) {  // (The event model has no execute loop.)
     idleWaitMs_ = 0;
     return readAvailable(0);
   }

@@ -201,7 +201,7 @@ std::string TIocpIOHandler::ReadLn(const std::string& ATerminator, int ATimeout,
   }
   check(st, c);
   readLnSplit_ = split;
-  const IIdTextEncoding enc = AByteEncoding ? AByteEncoding : DefStringEncoding;
+  const IIdTextEncoding enc = encodingFor(AByteEncoding);
   return enc ? enc->GetString(line) : line;
 }
 
@@ -411,7 +411,7 @@ void TIocpIOHandler::writeRaw(const void* bytes, std::size_t n) {
 }
 
 void TIocpIOHandler::Write(const std::string& AOut, IIdTextEncoding AByteEncoding) {
-  const IIdTextEncoding enc = AByteEncoding ? AByteEncoding : DefStringEncoding;
+  const IIdTextEncoding enc = encodingFor(AByteEncoding);
   if (!enc) {
     writeRaw(AOut.data(), AOut.size());
     return;
@@ -473,7 +473,7 @@ void TIocpIOHandler::Write(std::istream& AStream, int64_t ASize, bool AWriteByte
 }
 
 void TIocpIOHandler::WriteLn(const std::string& AOut, IIdTextEncoding AByteEncoding) {
-  const IIdTextEncoding enc = AByteEncoding ? AByteEncoding : DefStringEncoding;
+  const IIdTextEncoding enc = encodingFor(AByteEncoding);
   std::string line = enc ? enc->GetBytes(AOut) : std::string();
   if (!enc) {
     line.reserve(AOut.size() + std::string_view(EOL).size());
