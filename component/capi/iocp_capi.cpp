@@ -707,7 +707,7 @@ int iocp_io_read_int(iocp_io* io, int size, int isSigned, int convert, int64_t* 
 int iocp_io_write(iocp_io* io, const void* data, size_t length) {
   if (!io || (!data && length)) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no data");
   return guarded([&] {
-    io->io->Write(std::string(static_cast<const char*>(data), length));
+    io->io->WriteRaw(data, length);
     return IOCP_OK;
   });
 }
@@ -715,7 +715,10 @@ int iocp_io_write(iocp_io* io, const void* data, size_t length) {
 int iocp_io_writeln(iocp_io* io, const char* s, size_t length) {
   if (!io || (!s && length)) return fail(IOCP_ERR_ARGUMENT, "no IOHandler or no text");
   return guarded([&] {
-    io->io->WriteLn(text(s, length));
+    std::string line;  // The text and its EOL in one write, as WriteLn without an encoding.
+    line.reserve(length + std::string_view(EOL).size());
+    line.append(s ? s : "", length).append(EOL);
+    io->io->WriteRaw(line.data(), line.size());
     return IOCP_OK;
   });
 }

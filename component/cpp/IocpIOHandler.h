@@ -182,6 +182,8 @@ class TIocpIOHandler {
   void Write(const std::string& AOut, IIdTextEncoding AByteEncoding = nullptr);
   void Write(const char* AOut, IIdTextEncoding AByteEncoding = nullptr) { Write(std::string(AOut), AByteEncoding); }
   void Write(const TIdBytes& ABuffer, int ALength = -1, int AOffset = 0);
+  // The ACount bytes at ABytes as they are, without a copy or an encoding (what the C ABI writes).
+  void WriteRaw(const void* ABytes, std::size_t ACount);
   void Write(uint8_t AValue);
   void Write(int16_t AValue, bool AConvert = true);
   void Write(uint16_t AValue, bool AConvert = true);
@@ -235,7 +237,6 @@ class TIocpIOHandler {
     return AByteEncoding ? AByteEncoding : DefStringEncoding;
   }
   void readExact(void* dst, std::size_t n);
-  void writeRaw(const void* bytes, std::size_t n);
 
   iocp_native::Connection* conn_ = nullptr;
   TIocpBuffer inputBuffer_;

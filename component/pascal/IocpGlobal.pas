@@ -65,6 +65,11 @@ function IocpTextToBytes(const AText: string; AByteEncoding: IIdTextEncoding;
   ASrcEncoding: IIdTextEncoding = nil): TIdBytes;
 function IocpBytesToText(ABytes: PAnsiChar; ALength: Integer; AByteEncoding: IIdTextEncoding;
   ADestEncoding: IIdTextEncoding = nil): string;
+{ True when AEncoding (nil: the default, ASCII) puts the ALength bytes of a string that holds bytes
+  (Free Pascal, Delphi before 2009) on the wire as they are: UTF-8 and 8-bit always, ASCII when
+  every byte is 7-bit; then IocpTextToBytes would only copy them. False for any other encoding
+  object, and where string is UTF-16. Any thread. }
+function IocpBytesPassThrough(const AEncoding: IIdTextEncoding; AText: PAnsiChar; ALength: Integer): Boolean;
 
 { UTF-8; 7-bit ASCII (other characters become '?'); 8-bit (a byte is a character, Latin-1);
   the default, ASCII as in Indy. Any thread. }
@@ -126,6 +131,9 @@ type
     function GetString(const ABytes: TIdBytes): string; overload;
     function GetString(const ABytes: TIdBytes; AByteIndex, AByteCount: Integer): string; overload;
   end;
+
+var
+  GUTF8, GASCII, G8Bit: IIdTextEncoding;  { IndyTextEncoding_*: one object each, made at start-up. }
 
 constructor TIocpTextEncoding.Create(AKind: TEncodingKind);
 begin
@@ -275,6 +283,26 @@ begin
   Result := AByteEncoding.GetString(ABytes, ALength);
 end;
 
+function IocpBytesPassThrough(const AEncoding: IIdTextEncoding; AText: PAnsiChar; ALength: Integer): Boolean;
+{$IFNDEF UNICODE}
+var
+  I: Integer;
+{$ENDIF}
+begin
+{$IFDEF UNICODE}
+  Result := False;
+{$ELSE}
+  if (Pointer(AEncoding) = Pointer(GUTF8)) or (Pointer(AEncoding) = Pointer(G8Bit)) then
+    Exit(True);
+  if (AEncoding <> nil) and (Pointer(AEncoding) <> Pointer(GASCII)) then
+    Exit(False);
+  for I := 0 to ALength - 1 do
+    if Ord(AText[I]) > 127 then
+      Exit(False);
+  Result := True;
+{$ENDIF}
+end;
+
 function TIocpTextEncoding.GetBytes(const AString: string): TIdBytes;
 var
   I: Integer;
@@ -348,9 +376,6 @@ begin
   Result := Raw;
 {$ENDIF}
 end;
-
-var
-  GUTF8, GASCII, G8Bit: IIdTextEncoding;
 
 function IndyTextEncoding_UTF8: IIdTextEncoding;
 begin

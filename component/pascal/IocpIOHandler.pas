@@ -611,6 +611,12 @@ begin
 {$IFNDEF UNICODE}
   if ASrcEncoding = nil then
     ASrcEncoding := FDefAnsiEncoding;
+  if (ASrcEncoding = nil) and IocpBytesPassThrough(Encoding(AByteEncoding), PAnsiChar(AText), Length(AText)) then
+  begin
+    if AText <> '' then
+      WriteRaw(PAnsiChar(AText), Length(AText));
+    Exit;
+  end;
   B := IocpTextToBytes(AText, Encoding(AByteEncoding), ASrcEncoding);
 {$ELSE}
   B := IocpTextToBytes(AText, Encoding(AByteEncoding));
@@ -707,8 +713,15 @@ var
 begin
   if ATerminator = '' then
     ATerminator := LF;
-  Term := Encoding(AByteEncoding).GetBytes(ATerminator);
-  IocpCheck(iocp_io_readln(FIo, PAnsiChar(@Term[0]), Length(Term), ATimeout, AMaxLineLength, @P, @N));
+{$IFNDEF UNICODE}
+  if IocpBytesPassThrough(Encoding(AByteEncoding), PAnsiChar(ATerminator), Length(ATerminator)) then
+    IocpCheck(iocp_io_readln(FIo, PAnsiChar(ATerminator), Length(ATerminator), ATimeout, AMaxLineLength, @P, @N))
+  else
+{$ENDIF}
+  begin
+    Term := Encoding(AByteEncoding).GetBytes(ATerminator);
+    IocpCheck(iocp_io_readln(FIo, PAnsiChar(@Term[0]), Length(Term), ATimeout, AMaxLineLength, @P, @N));
+  end;
   Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
@@ -1235,6 +1248,15 @@ end;
 procedure TIocpIOHandler.WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding
   {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
 begin
+{$IFNDEF UNICODE}
+  { The bytes as they are (the common case): the line and its EOL in one call, without a copy. }
+  if (ASrcEncoding = nil) and (FDefAnsiEncoding = nil)
+    and IocpBytesPassThrough(Encoding(AByteEncoding), PAnsiChar(AOut), Length(AOut)) then
+  begin
+    IocpCheck(iocp_io_writeln(FIo, PAnsiChar(AOut), Length(AOut)));
+    Exit;
+  end;
+{$ENDIF}
   WriteText(AOut + EOL, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
 end;
 

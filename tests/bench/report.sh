@@ -13,7 +13,8 @@ md=$out/results.md
   echo "- Command: \`tests/bench/run.sh\` (method: tests/bench/README.md)"
   echo "- **server µs/rt** = the server process's user+system CPU during the measurement / round trips:"
   echo "  the figure that separates servers on 2 cores, where the load generator is often the bottleneck."
-  echo "  Ratios are against Boost.Asio (\`/asio\`) and the bare epoll loop (\`/epoll\`) in the same run."
+  echo "  Ratios are against Boost.Asio (\`/asio\`), the bare epoll loop (\`/epoll\`) and the C++ component's"
+  echo "  OnExecute server (\`/ours-execute\`; \`pascal-execute\` is the same server through the Pascal bridge), in the same run."
   echo
 } >"$md"
 awk -F, -v md="$md" '
@@ -24,6 +25,7 @@ awk -F, -v md="$md" '
     n = ++count[key]; row[key, n] = $0
     if ($1 == "asio") asio[key] = $6
     if ($1 == "epoll") epoll[key] = $6
+    if ($1 == "ours-execute") cpp[key] = $6
   }
   function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
   function num(x, f) { return x == "" ? "–" : sprintf(f, x) }
@@ -31,12 +33,12 @@ awk -F, -v md="$md" '
     for (k = 1; k <= nk; k++) {
       key = keys[k]; split(key, p, ",")
       printf "## %s connections, %s-byte messages\n\n", p[1], p[2] >> md
-      print "| server | round trips/s | server µs/rt | /asio | /epoll | p50 µs | p99 µs | p99.9 µs | peak RSS MiB | threads |" >> md
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" >> md
+      print "| server | round trips/s | server µs/rt | /asio | /epoll | /ours-execute | p50 µs | p99 µs | p99.9 µs | peak RSS MiB | threads |" >> md
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" >> md
       for (i = 1; i <= count[key]; i++) {
         split(row[key, i], f, ",")
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], num(f[5], "%.0f"), num(f[6], "%.2f"),
-          ratio(f[6], asio[key]), ratio(f[6], epoll[key]), num(f[7], "%.0f"), num(f[8], "%.0f"), num(f[9], "%.0f"),
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], num(f[5], "%.0f"), num(f[6], "%.2f"),
+          ratio(f[6], asio[key]), ratio(f[6], epoll[key]), ratio(f[6], cpp[key]), num(f[7], "%.0f"), num(f[8], "%.0f"), num(f[9], "%.0f"),
           num(f[10] / 1024, "%.1f"), f[11] >> md
       }
       print "" >> md

@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 
 duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000
-servers="epoll asio libuv ours-execute ours-event ours-execute-uring ours-event-uring ours-default"
+servers="epoll asio libuv ours-execute ours-event ours-execute-uring ours-event-uring ours-default pascal-execute"
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
@@ -62,7 +62,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build" -j "$(nproc)" --target bench_loadgen bench_echo_epoll bench_echo_asio bench_echo_libuv \
-  bench_echo_ours >/dev/null
+  bench_echo_ours bench_echo_pascal >/dev/null
 
 cores=$(nproc)
 server_core=0
@@ -82,6 +82,7 @@ server_command() {  # server_command NAME -> the command line
     ours-execute-uring) echo "env IOCP_BACKEND=io_uring $bin/peers/bench_echo_ours --mode execute --threads 1" ;;
     ours-event-uring) echo "env IOCP_BACKEND=io_uring $bin/peers/bench_echo_ours --mode event --threads 1" ;;
     ours-default) echo "$bin/peers/bench_echo_ours --mode default" ;;
+    pascal-execute) echo "$bin/peers/bench_echo_pascal --mode execute --threads 1" ;;
     *) echo "run.sh: unknown server $1" >&2; exit 2 ;;
   esac
 }

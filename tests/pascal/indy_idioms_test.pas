@@ -10,6 +10,7 @@
   3. The binding: AContext.Binding and Connection.Socket.Binding are the same TIdSocketHandle
      (PeerIP, PeerPort, IP, Port, Handle), socket options read back as set; Bindings.DefaultPort;
      TIdTCPServer.Create without an owner; a Scheduler may be set.
+  4. Text each way: terminators, the default encoding and UTF-8/8-bit, converted or as they are.
   Prints "N passed, N failed". }
 program indy_idioms_test;
 
@@ -60,6 +61,7 @@ type
     procedure BindingExecute(AContext: TIdContext);
     procedure SyncExecute(AContext: TIdContext);
     procedure NotifyMain;
+    procedure TextExecute(AContext: TIdContext);
   end;
 
 var
@@ -202,6 +204,27 @@ begin
 end;
 
 { The idiom of public Indy servers: never block, look at the buffer, sleep. }
+{ Text each way: a line read up to a terminator of our choosing, then lines written with the
+  default encoding (ASCII: '?' for each byte that is not 7-bit), UTF-8 and 8-bit (the bytes as they
+  are), and with the string's own encoding named (converted). }
+procedure THandlers.TextExecute(AContext: TIdContext);
+var
+  IO: TIdIOHandler;
+  Line: string;
+begin
+  IO := AContext.Connection.IOHandler;
+  Line := IO.ReadLn('||');
+  IO.WriteLn('got ' + Line);
+  IO.WriteLn('caf'#$C3#$A9);
+  IO.WriteLn('caf'#$C3#$A9, IndyTextEncoding_UTF8);
+  IO.WriteLn('caf'#$E9, IndyTextEncoding_8Bit);
+  IO.Write('caf'#$C3#$A9' w'#13#10);
+  IO.WriteLn('caf'#$C3#$A9, IndyTextEncoding_8Bit, IndyTextEncoding_UTF8);
+  Line := IO.ReadLn(#$C2#$A7, IdTimeoutDefault, -1, IndyTextEncoding_UTF8);
+  IO.WriteLn('got ' + Line, IndyTextEncoding_UTF8);
+  AContext.Connection.Disconnect;
+end;
+
 procedure THandlers.PollingExecute(AContext: TIdContext);
 var
   S: string;
@@ -387,6 +410,48 @@ begin
   end;
 end;
 
+procedure TextOnTheWire(AIocp: Boolean);
+var
+  S: TIdTCPServer;
+  H: THandlers;
+  C: TIdTCPClient;
+  Rest: string;
+begin
+  H := THandlers.Create;
+  S := TIdTCPServer.Create;
+  try
+    S.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
+    S.OnExecute := H.TextExecute;
+    S.Active := True;
+    C := Connect(S.Bindings[0].Port);
+    try
+      C.IOHandler.Write('a|b||c'#$C2#$A7, IndyTextEncoding_8Bit);
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'got a|b', 'ReadLn up to a terminator of two characters');
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'caf??', 'WriteLn, default encoding: ''?'' for each 8-bit byte');
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'caf'#$C3#$A9, 'WriteLn, UTF-8: the bytes as they are');
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'caf'#$E9, 'WriteLn, 8-bit: the bytes as they are');
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'caf?? w', 'Write, default encoding: ''?'' for each 8-bit byte');
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'caf'#$E9, 'WriteLn from UTF-8 to 8-bit converts');
+      Check(C.IOHandler.ReadLn(IndyTextEncoding_8Bit) = 'got c', 'ReadLn up to a UTF-8 terminator');
+      Rest := 'none';
+      try
+        Rest := C.IOHandler.ReadLn(IndyTextEncoding_8Bit);
+      except
+        on EIdConnClosedGracefully do
+          Rest := '';
+      end;
+      Check(Rest = '', 'nothing else was sent: ' + Rest);
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+  finally
+    S.Free;
+    H.Free;
+  end;
+end;
+
 var
   Engine: string;
 begin
@@ -402,6 +467,7 @@ begin
   try
     SubclassedServer(Engine = 'iocp');
     PollingAndBinding(Engine = 'iocp');
+    TextOnTheWire(Engine = 'iocp');
     SyncToMainThread(Engine = 'iocp');
   finally
     Names.Free;

@@ -405,35 +405,35 @@ bool TIocpIOHandler::CheckForDataOnSource(int ATimeout) {
   return st == iocp_native::IoStatus::Ok;
 }
 
-void TIocpIOHandler::writeRaw(const void* bytes, std::size_t n) {
+void TIocpIOHandler::WriteRaw(const void* ABytes, std::size_t ACount) {
   iocp_native::Connection& c = conn();
-  check(c.write(bytes, n), c);
+  check(c.write(ABytes, ACount), c);
 }
 
 void TIocpIOHandler::Write(const std::string& AOut, IIdTextEncoding AByteEncoding) {
   const IIdTextEncoding enc = encodingFor(AByteEncoding);
   if (!enc) {
-    writeRaw(AOut.data(), AOut.size());
+    WriteRaw(AOut.data(), AOut.size());
     return;
   }
   const std::string bytes = enc->GetBytes(AOut);
-  writeRaw(bytes.data(), bytes.size());
+  WriteRaw(bytes.data(), bytes.size());
 }
 
 void TIocpIOHandler::Write(const TIdBytes& ABuffer, int ALength, int AOffset) {
   const std::size_t offset = std::min<std::size_t>(std::max(AOffset, 0), ABuffer.size());
   const std::size_t avail = ABuffer.size() - offset;
   const std::size_t n = ALength < 0 ? avail : std::min<std::size_t>(ALength, avail);
-  writeRaw(ABuffer.data() + offset, n);
+  WriteRaw(ABuffer.data() + offset, n);
 }
 
-void TIocpIOHandler::Write(uint8_t AValue) { writeRaw(&AValue, 1); }
+void TIocpIOHandler::Write(uint8_t AValue) { WriteRaw(&AValue, 1); }
 
 #define IOCP_WRITE_INT(Type)                            \
   void TIocpIOHandler::Write(Type AValue, bool AConvert) { \
     unsigned char raw[sizeof(Type)];                    \
     encode(AValue, AConvert, raw);                      \
-    writeRaw(raw, sizeof raw);                          \
+    WriteRaw(raw, sizeof raw);                          \
   }
 IOCP_WRITE_INT(int16_t)
 IOCP_WRITE_INT(uint16_t)
@@ -462,7 +462,7 @@ void TIocpIOHandler::Write(TIocpStreamAccess& AStream, int64_t ASize, bool AWrit
   while (ASize > 0) {
     const int64_t got = AStream.Read(chunk.data(), std::min<int64_t>(ASize, static_cast<int64_t>(chunk.size())));
     if (got <= 0) throw EIdNoDataToRead();
-    writeRaw(chunk.data(), static_cast<std::size_t>(got));
+    WriteRaw(chunk.data(), static_cast<std::size_t>(got));
     ASize -= got;
   }
 }
@@ -480,7 +480,7 @@ void TIocpIOHandler::WriteLn(const std::string& AOut, IIdTextEncoding AByteEncod
     line.append(AOut);
   }
   line.append(EOL);
-  writeRaw(line.data(), line.size());
+  WriteRaw(line.data(), line.size());
 }
 
 void TIocpIOHandler::WriteLnRFC(const std::string& AOut) {
@@ -495,7 +495,7 @@ void TIocpIOHandler::Write(const std::vector<std::string>& AValue, bool AWriteLi
     out.append(reinterpret_cast<const char*>(raw), sizeof raw);
   }
   for (const std::string& line : AValue) out.append(line).append(EOL);
-  writeRaw(out.data(), out.size());
+  WriteRaw(out.data(), out.size());
 }
 
 void TIocpIOHandler::WriteBufferOpen(int AThreshold) {
