@@ -70,6 +70,12 @@ function IocpBytesToText(ABytes: PAnsiChar; ALength: Integer; AByteEncoding: IId
   every byte is 7-bit; then IocpTextToBytes would only copy them. False for any other encoding
   object, and where string is UTF-16. Any thread. }
 function IocpBytesPassThrough(const AEncoding: IIdTextEncoding; AText: PAnsiChar; ALength: Integer): Boolean;
+{ Where string holds bytes and AEncoding (nil: ASCII) is one of IndyTextEncoding_*: AText := the
+  ALength bytes as that encoding reads them into such a string (ASCII: '?' for each 8-bit byte;
+  UTF-8 and 8-bit: as they are), and True. False (AText empty) for another encoding object
+  and where string is UTF-16. Any thread. }
+function IocpTryBytesAsText(const AEncoding: IIdTextEncoding; ABytes: PAnsiChar; ALength: Integer;
+  out AText: string): Boolean;
 
 { UTF-8; 7-bit ASCII (other characters become '?'); 8-bit (a byte is a character, Latin-1);
   the default, ASCII as in Indy. Any thread. }
@@ -300,6 +306,36 @@ begin
     if Ord(AText[I]) > 127 then
       Exit(False);
   Result := True;
+{$ENDIF}
+end;
+
+function IocpTryBytesAsText(const AEncoding: IIdTextEncoding; ABytes: PAnsiChar; ALength: Integer;
+  out AText: string): Boolean;
+{$IFNDEF UNICODE}
+var
+  I: Integer;
+  P: PAnsiChar;
+{$ENDIF}
+begin
+{$IFDEF UNICODE}
+  AText := '';
+  Result := False;
+{$ELSE}
+  Result := (AEncoding = nil) or (Pointer(AEncoding) = Pointer(GASCII)) or (Pointer(AEncoding) = Pointer(GUTF8))
+    or (Pointer(AEncoding) = Pointer(G8Bit));
+  if not Result then
+  begin
+    AText := '';
+    Exit;
+  end;
+  SetString(AText, ABytes, ALength);
+  if (AEncoding = nil) or (Pointer(AEncoding) = Pointer(GASCII)) then
+  begin
+    P := PAnsiChar(AText);
+    for I := 0 to ALength - 1 do
+      if Ord(P[I]) > 127 then
+        P[I] := '?';
+  end;
 {$ENDIF}
 end;
 

@@ -120,11 +120,22 @@ type
     function GetClosedGracefully: Boolean;
     function GetWriteBufferThreshold: Integer;
     function Encoding(AByteEncoding: IIdTextEncoding): IIdTextEncoding;
-    function ToText(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
+    { Where string holds bytes: whether the encoding in effect (AByteEncoding, else
+      DefStringEncoding) keeps the N bytes at P as they are (IocpBytesPassThrough). }
+    function Plain(const AByteEncoding: IIdTextEncoding; P: PAnsiChar; N: Integer): Boolean;
+    function ToText(P: PAnsiChar; N: Integer; const AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+    function ToTextConverted(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
       {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
     procedure WriteRaw(P: Pointer; N: Integer);
-    procedure WriteText(const AText: string; AByteEncoding: IIdTextEncoding
+    procedure WriteText(const AText: string; const AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
+    procedure WriteTextConverted(const AText: string; AByteEncoding: IIdTextEncoding
       {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+    procedure WriteLnConverted(const AOut: string; const AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
+    function ReadLnConverted(const ATerminator: string; ATimeout, AMaxLineLength: Integer;
+      const AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
     function ReadInt(ASize: Integer; ASigned, AConvert: Boolean): Int64;
     procedure PerformCapture(ADest: TObject; out VLineCount: Integer; const ADelim: string;
       AUsesDotTransparency: Boolean; AByteEncoding: IIdTextEncoding
@@ -136,13 +147,13 @@ type
 
     { Reading (Indy's signatures; where string holds bytes, ADestEncoding is what the result
       holds, as in Indy for Free Pascal and Delphi before 2009). }
-    function ReadLn(AByteEncoding: IIdTextEncoding = nil
-      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
-    function ReadLn(ATerminator: string; AByteEncoding: IIdTextEncoding
-      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
-    function ReadLn(ATerminator: string; ATimeout: Integer = IdTimeoutDefault;
-      AMaxLineLength: Integer = -1; AByteEncoding: IIdTextEncoding = nil
-      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLn(const AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLn(const ATerminator: string; const AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
+    function ReadLn(const ATerminator: string; ATimeout: Integer = IdTimeoutDefault;
+      AMaxLineLength: Integer = -1; const AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string; overload;
     { ReadLn with MaxLineAction = maSplit for this call; AWasSplit: the line was cut. }
     function ReadLnSplit(var AWasSplit: Boolean; ATerminator: string = LF;
       ATimeout: Integer = IdTimeoutDefault; AMaxLineLength: Integer = -1;
@@ -220,8 +231,8 @@ type
     property InputBuffer: TIocpBuffer read FInputBuffer;
 
     { Writing (any thread for Write/WriteLn of a string or bytes: from elsewhere queued whole). }
-    procedure Write(const AOut: string; AByteEncoding: IIdTextEncoding = nil
-      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure Write(const AOut: string; const AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     procedure Write(const ABuffer: TIdBytes; const ALength: Integer = -1; const AOffset: Integer = 0); overload;
     procedure Write(AValue: Char; AByteEncoding: IIdTextEncoding = nil
       {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
@@ -240,8 +251,8 @@ type
       AByteEncoding: IIdTextEncoding = nil
       {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     procedure WriteLn(AEncoding: IIdTextEncoding = nil); overload;
-    procedure WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding = nil
-      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
+    procedure WriteLn(const AOut: string; const AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     { WriteLn with dot-stuffing: a line starting with '.' gets another in front. }
     procedure WriteLnRFC(const AOut: string = ''; AByteEncoding: IIdTextEncoding = nil
       {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF});
@@ -591,7 +602,34 @@ begin
     Result := IndyTextEncoding_Default;
 end;
 
-function TIocpIOHandler.ToText(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
+function TIocpIOHandler.Plain(const AByteEncoding: IIdTextEncoding; P: PAnsiChar; N: Integer): Boolean;
+begin
+  if AByteEncoding <> nil then
+    Result := IocpBytesPassThrough(AByteEncoding, P, N)
+  else
+    Result := IocpBytesPassThrough(FDefStringEncoding, P, N);
+end;
+
+{ The hot paths (ToText, WriteText, ReadLn, WriteLn) take their encodings as const and hold no
+  counted local, so the common case (bytes as they are) costs no reference counting and no
+  exception frame; what converts is in the *Converted methods. }
+function TIocpIOHandler.ToText(P: PAnsiChar; N: Integer; const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+begin
+{$IFNDEF UNICODE}
+  if (ADestEncoding = nil) and (FDefAnsiEncoding = nil) then
+    if AByteEncoding <> nil then
+    begin
+      if IocpTryBytesAsText(AByteEncoding, P, N, Result) then
+        Exit;
+    end
+    else if IocpTryBytesAsText(FDefStringEncoding, P, N, Result) then
+      Exit;
+{$ENDIF}
+  Result := ToTextConverted(P, N, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+function TIocpIOHandler.ToTextConverted(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
   {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 begin
 {$IFNDEF UNICODE}
@@ -603,7 +641,21 @@ begin
 {$ENDIF}
 end;
 
-procedure TIocpIOHandler.WriteText(const AText: string; AByteEncoding: IIdTextEncoding
+procedure TIocpIOHandler.WriteText(const AText: string; const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
+begin
+{$IFNDEF UNICODE}
+  if (ASrcEncoding = nil) and (FDefAnsiEncoding = nil) and Plain(AByteEncoding, PAnsiChar(AText), Length(AText)) then
+  begin
+    if AText <> '' then
+      WriteRaw(PAnsiChar(AText), Length(AText));
+    Exit;
+  end;
+{$ENDIF}
+  WriteTextConverted(AText, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.WriteTextConverted(const AText: string; AByteEncoding: IIdTextEncoding
   {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
 var
   B: TIdBytes;
@@ -611,12 +663,6 @@ begin
 {$IFNDEF UNICODE}
   if ASrcEncoding = nil then
     ASrcEncoding := FDefAnsiEncoding;
-  if (ASrcEncoding = nil) and IocpBytesPassThrough(Encoding(AByteEncoding), PAnsiChar(AText), Length(AText)) then
-  begin
-    if AText <> '' then
-      WriteRaw(PAnsiChar(AText), Length(AText));
-    Exit;
-  end;
   B := IocpTextToBytes(AText, Encoding(AByteEncoding), ASrcEncoding);
 {$ELSE}
   B := IocpTextToBytes(AText, Encoding(AByteEncoding));
@@ -692,36 +738,49 @@ end;
 
 { --- Reading --- }
 
-function TIocpIOHandler.ReadLn(AByteEncoding: IIdTextEncoding
-  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+function TIocpIOHandler.ReadLn(const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 begin
   Result := ReadLn(LF, IdTimeoutDefault, -1, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
-function TIocpIOHandler.ReadLn(ATerminator: string; AByteEncoding: IIdTextEncoding
-  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+function TIocpIOHandler.ReadLn(const ATerminator: string; const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 begin
   Result := ReadLn(ATerminator, IdTimeoutDefault, -1, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
-function TIocpIOHandler.ReadLn(ATerminator: string; ATimeout: Integer; AMaxLineLength: Integer;
-  AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+function TIocpIOHandler.ReadLn(const ATerminator: string; ATimeout: Integer; AMaxLineLength: Integer;
+  const AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+{$IFNDEF UNICODE}
+var
+  P: PAnsiChar;
+  N: size_t;
+{$ENDIF}
+begin
+{$IFNDEF UNICODE}
+  if (ATerminator <> '') and Plain(AByteEncoding, PAnsiChar(ATerminator), Length(ATerminator)) then
+  begin
+    IocpCheck(iocp_io_readln(FIo, PAnsiChar(ATerminator), Length(ATerminator), ATimeout, AMaxLineLength, @P, @N));
+    Result := ToText(P, Integer(N), AByteEncoding, ADestEncoding);
+    Exit;
+  end;
+{$ENDIF}
+  Result := ReadLnConverted(ATerminator, ATimeout, AMaxLineLength, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+end;
+
+function TIocpIOHandler.ReadLnConverted(const ATerminator: string; ATimeout, AMaxLineLength: Integer;
+  const AByteEncoding: IIdTextEncoding{$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 var
   Term: TIdBytes;
   P: PAnsiChar;
   N: size_t;
 begin
   if ATerminator = '' then
-    ATerminator := LF;
-{$IFNDEF UNICODE}
-  if IocpBytesPassThrough(Encoding(AByteEncoding), PAnsiChar(ATerminator), Length(ATerminator)) then
-    IocpCheck(iocp_io_readln(FIo, PAnsiChar(ATerminator), Length(ATerminator), ATimeout, AMaxLineLength, @P, @N))
+    Term := Encoding(AByteEncoding).GetBytes(LF)
   else
-{$ENDIF}
-  begin
     Term := Encoding(AByteEncoding).GetBytes(ATerminator);
-    IocpCheck(iocp_io_readln(FIo, PAnsiChar(@Term[0]), Length(Term), ATimeout, AMaxLineLength, @P, @N));
-  end;
+  IocpCheck(iocp_io_readln(FIo, PAnsiChar(@Term[0]), Length(Term), ATimeout, AMaxLineLength, @P, @N));
   Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
@@ -1148,8 +1207,8 @@ begin
   IocpCheck(iocp_io_write(FIo, P, N));
 end;
 
-procedure TIocpIOHandler.Write(const AOut: string; AByteEncoding: IIdTextEncoding
-  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+procedure TIocpIOHandler.Write(const AOut: string; const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
 begin
   WriteText(AOut, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
 end;
@@ -1245,19 +1304,24 @@ begin
   WriteLn('', AEncoding);
 end;
 
-procedure TIocpIOHandler.WriteLn(const AOut: string; AByteEncoding: IIdTextEncoding
-  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
+procedure TIocpIOHandler.WriteLn(const AOut: string; const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
 begin
 {$IFNDEF UNICODE}
   { The bytes as they are (the common case): the line and its EOL in one call, without a copy. }
-  if (ASrcEncoding = nil) and (FDefAnsiEncoding = nil)
-    and IocpBytesPassThrough(Encoding(AByteEncoding), PAnsiChar(AOut), Length(AOut)) then
+  if (ASrcEncoding = nil) and (FDefAnsiEncoding = nil) and Plain(AByteEncoding, PAnsiChar(AOut), Length(AOut)) then
   begin
     IocpCheck(iocp_io_writeln(FIo, PAnsiChar(AOut), Length(AOut)));
     Exit;
   end;
 {$ENDIF}
-  WriteText(AOut + EOL, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+  WriteLnConverted(AOut, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.WriteLnConverted(const AOut: string; const AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
+begin
+  WriteTextConverted(AOut + EOL, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
 end;
 
 procedure TIocpIOHandler.WriteLnRFC(const AOut: string; AByteEncoding: IIdTextEncoding
