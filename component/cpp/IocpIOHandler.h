@@ -216,7 +216,10 @@ class TIocpIOHandler {
 
   // --- Connection. ---
   bool ClosedGracefully() const;  // The peer has closed (its FIN was read).
-  bool Connected() const;  // Can still deliver data (Indy's meaning: open, or input left to read).
+  // Can still deliver data (Indy's meaning: open, or input left to read). From the handler, with
+  // nothing buffered, it first reads what the socket has (no wait), as Indy's does, so a peer's
+  // close shows here; from other threads it only reports the state.
+  bool Connected() const;
   // Raises EIdConnClosedGracefully if the connection is closed (the peer's close seen by a read,
   // or closed here) and nothing is left to read (AIgnoreBuffer: even if there is); a peer's close
   // also closes this side. With ARaiseExceptionIfDisconnected = false it only closes.

@@ -20,6 +20,12 @@ type
   { Indy's tick count (milliseconds of a clock that never goes back) and unsigned 64-bit type. }
   TIdTicks = UInt64;
   TIdUInt64 = UInt64;
+  TIdPort = Word;  { Indy's port type (UInt16). }
+
+  { Indy's TIdComponent status (IdComponent) and its event. }
+  TIdStatus = (hsResolving, hsConnecting, hsConnected, hsDisconnecting, hsDisconnected, hsStatusText,
+    ftpTransfer, ftpReady, ftpAborted);
+  TIdStatusEvent = procedure(ASender: TObject; const AStatus: TIdStatus; const AStatusText: string) of object;
 
   { Indy's exception classes (IdException, IdExceptionCore, IdStack). }
   EIdException = class(Exception);
@@ -36,6 +42,8 @@ type
   EIdReadLnMaxLineLengthExceeded = class(EIdException);
   EIdReadLnWaitMaxAttemptsExceeded = class(EIdException);
   EIdNotConnected = class(EIdException);
+  EIdClosedSocket = class(EIdException);
+  EIdNotEnoughDataInBuffer = class(EIdException);
   EIdConnectTimeout = class(EIdException);
   EIdCouldNotBindSocket = class(EIdException);
   EIdTCPNoOnExecute = class(EIdException);

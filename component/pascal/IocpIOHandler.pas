@@ -86,7 +86,11 @@ type
     property Size: Integer read GetSize;
     function AsString: string;                                   { Everything, left in place. }
     function ExtractToString(AByteCount: Integer = -1): string;  { Removed (-1 = all). }
-    procedure ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer = -1; AAppend: Boolean = True);
+    { Indy's: AByteCount bytes (-1: all; more than there are raises EIdNotEnoughDataInBuffer)
+      appended to VBytes, or (AAppend = False) put at its start, growing it if it is shorter;
+      AIndex >= 0 copies from that offset of the buffer and leaves the bytes in place. }
+    procedure ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer = -1; AAppend: Boolean = True;
+      AIndex: Integer = -1);
     procedure ExtractToStream(const AStream: TStream; AByteCount: Integer = -1);  { Removed (-1 = all). }
     procedure SaveToStream(const AStream: TStream);  { Every byte, left in place. }
     function IndexOf(const AString: string; AStartPos: Integer = 0): Integer;  { -1 if absent. }
@@ -234,6 +238,9 @@ type
     procedure Write(const AOut: string; const AByteEncoding: IIdTextEncoding = nil
       {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     procedure Write(const ABuffer: TIdBytes; const ALength: Integer = -1; const AOffset: Integer = 0); overload;
+    { Indy's WriteDirect: the bytes as Write sends them. Indy's goes around an open write buffer;
+      here they join it, so the order on the wire stays the order of the calls. }
+    procedure WriteDirect(const ABuffer: TIdBytes; const ALength: Integer = -1; const AOffset: Integer = 0);
     procedure Write(AValue: Char; AByteEncoding: IIdTextEncoding = nil
       {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}); overload;
     procedure Write(AValue: Byte); overload;
@@ -314,12 +321,16 @@ const
   Id_SO_KEEPALIVE = $0008;
   Id_SO_SNDBUF = $1001;
   Id_SO_RCVBUF = $1002;
+  Id_SO_SNDTIMEO = $1005;
+  Id_SO_RCVTIMEO = $1006;
 {$ELSE}
   Id_SOL_SOCKET = 1;
   Id_SO_REUSEADDR = 2;
   Id_SO_KEEPALIVE = 9;
   Id_SO_SNDBUF = 7;
   Id_SO_RCVBUF = 8;
+  Id_SO_RCVTIMEO = 20;
+  Id_SO_SNDTIMEO = 21;
 {$ENDIF}
   Id_IPPROTO_TCP = 6;
   Id_SOL_TCP = Id_IPPROTO_TCP;
@@ -397,22 +408,39 @@ begin
   IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
 end;
 
-procedure TIocpBuffer.ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer; AAppend: Boolean);
+procedure TIocpBuffer.ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer; AAppend: Boolean;
+  AIndex: Integer);
 var
   P: PAnsiChar;
   N: size_t;
-  Start: Integer;
+  Offset, Start: Integer;
 begin
   IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
-  if (AByteCount >= 0) and (size_t(AByteCount) < N) then
-    N := AByteCount;
-  if not AAppend then
-    SetLength(VBytes, 0);
-  Start := Length(VBytes);
-  SetLength(VBytes, Start + Integer(N));
-  if N > 0 then
-    Move(P^, VBytes[Start], N);
-  IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
+  Offset := AIndex;
+  if Offset < 0 then
+    Offset := 0;
+  if Offset > Integer(N) then
+    Offset := Integer(N);
+  if AByteCount < 0 then
+    AByteCount := Integer(N) - Offset
+  else if AByteCount > Integer(N) - Offset then
+    raise EIdNotEnoughDataInBuffer.CreateFmt('Not enough data in buffer. (%d/%d)', [AByteCount, Integer(N) - Offset]);
+  if AByteCount = 0 then
+    Exit;
+  if AAppend then
+  begin
+    Start := Length(VBytes);
+    SetLength(VBytes, Start + AByteCount);
+  end
+  else
+  begin
+    Start := 0;
+    if Length(VBytes) < AByteCount then
+      SetLength(VBytes, AByteCount);
+  end;
+  Move(P[Offset], VBytes[Start], AByteCount);
+  if AIndex < 0 then
+    IocpCheck(iocp_io_input_consume(FIOHandler.FIo, AByteCount));
 end;
 
 function TIocpBuffer.IndexOf(const AString: string; AStartPos: Integer): Integer;
@@ -1229,6 +1257,11 @@ procedure TIocpIOHandler.Write(AValue: Char; AByteEncoding: IIdTextEncoding
   {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF});
 begin
   WriteText(AValue, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
+end;
+
+procedure TIocpIOHandler.WriteDirect(const ABuffer: TIdBytes; const ALength: Integer; const AOffset: Integer);
+begin
+  Write(ABuffer, ALength, AOffset);
 end;
 
 procedure TIocpIOHandler.Write(AValue: Byte);

@@ -62,6 +62,12 @@ type
   TIdBytes = IocpGlobal.TIdBytes;
   TIdTicks = IocpGlobal.TIdTicks;
   TIdUInt64 = IocpGlobal.TIdUInt64;
+  TIdPort = IocpGlobal.TIdPort;
+  TIdStatus = IocpGlobal.TIdStatus;
+  TIdStatusEvent = IocpGlobal.TIdStatusEvent;
+  { Indy's thread class (IdThread): handlers that name it get the RTL's TThread it derives from. }
+  TIdThread = TThread;
+  TIdNotifyThreadEvent = IocpTCPServer.TIdNotifyThreadEvent;
   IIdTextEncoding = IocpGlobal.IIdTextEncoding;
 
   { Exceptions. }
@@ -73,6 +79,8 @@ type
   EIdReadLnMaxLineLengthExceeded = IocpGlobal.EIdReadLnMaxLineLengthExceeded;
   EIdReadLnWaitMaxAttemptsExceeded = IocpGlobal.EIdReadLnWaitMaxAttemptsExceeded;
   EIdNotConnected = IocpGlobal.EIdNotConnected;
+  EIdClosedSocket = IocpGlobal.EIdClosedSocket;
+  EIdNotEnoughDataInBuffer = IocpGlobal.EIdNotEnoughDataInBuffer;
   EIdConnectTimeout = IocpGlobal.EIdConnectTimeout;
   EIdCouldNotBindSocket = IocpGlobal.EIdCouldNotBindSocket;
   EIdTCPNoOnExecute = IocpGlobal.EIdTCPNoOnExecute;
@@ -91,6 +99,12 @@ const
   rsFalse = IocpTCPServer.rsFalse;
   maException = IocpIOHandler.maException;
   maSplit = IocpIOHandler.maSplit;
+  hsResolving = IocpGlobal.hsResolving;
+  hsConnecting = IocpGlobal.hsConnecting;
+  hsConnected = IocpGlobal.hsConnected;
+  hsDisconnecting = IocpGlobal.hsDisconnecting;
+  hsDisconnected = IocpGlobal.hsDisconnected;
+  hsStatusText = IocpGlobal.hsStatusText;
   Id_IPv4 = IocpIOHandler.Id_IPv4;
   Id_IPv6 = IocpIOHandler.Id_IPv6;
   Id_SOL_SOCKET = IocpIOHandler.Id_SOL_SOCKET;
@@ -98,6 +112,8 @@ const
   Id_SO_KEEPALIVE = IocpIOHandler.Id_SO_KEEPALIVE;
   Id_SO_SNDBUF = IocpIOHandler.Id_SO_SNDBUF;
   Id_SO_RCVBUF = IocpIOHandler.Id_SO_RCVBUF;
+  Id_SO_SNDTIMEO = IocpIOHandler.Id_SO_SNDTIMEO;
+  Id_SO_RCVTIMEO = IocpIOHandler.Id_SO_RCVTIMEO;
   Id_IPPROTO_TCP = IocpIOHandler.Id_IPPROTO_TCP;
   Id_SOL_TCP = IocpIOHandler.Id_SOL_TCP;
   Id_TCP_NODELAY = IocpIOHandler.Id_TCP_NODELAY;

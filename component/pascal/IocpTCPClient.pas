@@ -25,7 +25,8 @@ type
     FOnConnected, FOnDisconnected: TNotifyEvent;
     procedure SetInt(AOption: Integer; AValue: Int64);
   public
-    constructor Create(AOwner: TComponent); override;
+    constructor Create(AOwner: TComponent); overload; override;
+    constructor Create; reintroduce; overload;  { Indy's: no owner. }
     destructor Destroy; override;
     { Connect to Host:Port (raises EIdConnectTimeout or EIdSocketError). }
     procedure Connect; overload;
@@ -72,6 +73,11 @@ end;
 function DoDisconnected(AUser: Pointer; AClient: Piocp_client): Integer; cdecl;
 begin
   Result := DoClientEvent(AUser, AClient, False);
+end;
+
+constructor TIocpTCPClient.Create;
+begin
+  Create(nil);
 end;
 
 constructor TIocpTCPClient.Create(AOwner: TComponent);

@@ -150,6 +150,8 @@ type
   TIdServerThreadEvent = procedure(AContext: TIocpContext) of object;
   TIdServerThreadExceptionEvent = procedure(AContext: TIocpContext; AException: Exception) of object;
   TIdListenExceptionEvent = procedure(AThread: TIocpListenerThread; AException: Exception) of object;
+  { Indy's OnBeforeListenerRun type (AThread: Indy's TIdThread, a TThread). }
+  TIdNotifyThreadEvent = procedure(AThread: TThread) of object;
   TIdSocketHandleEvent = procedure(AHandle: TIocpSocketHandle) of object;
 
   TIocpIOCPOptions = class(TPersistent)
@@ -216,40 +218,51 @@ type
   TIocpCustomTCPServer = class(TComponent)
   private
     FHandle: Piocp_server;
-    FScheduler: TComponent;
-    FBindings: TIocpSocketHandles;
-    FDefaultPort: Integer;
-    FListenQueue: Integer;
-    FMaxConnections: Integer;
+    FDefaultPort: TIdPort;
     FMaxConnectionReply: string;
-    FReuseSocket: TIdReuseSocket;
-    FUseNagle: Boolean;
-    FTerminateWaitTime: Integer;
     FIOHandlerOptions: TIocpIOHandlerOptions;
     FHeartbeat: TIocpHeartbeat;
     FKeepAlive: TIocpKeepAlive;
     FIdleTimeout: Integer;
     FUserTimeout: Integer;
-    FContextClass: TIocpContextClass;
-    FContexts: TIocpContextList;
     FStreamedActive: Boolean;
     FListener: TIocpListenerThread;
-    FOnConnect, FOnDisconnect, FOnExecute, FOnContextCreated, FOnHeartbeat: TIdServerThreadEvent;
-    FOnException: TIdServerThreadExceptionEvent;
-    FOnListenException: TIdListenExceptionEvent;
-    FOnBeforeBind: TIdSocketHandleEvent;
-    FOnAfterBind: TNotifyEvent;
+    FOnHeartbeat: TIdServerThreadEvent;
+    FOnStatus: TIdStatusEvent;
+    FOnBeforeListenerRun: TIdNotifyThreadEvent;
     function GetActive: Boolean;
     function GetActiveBackend: string;
-    procedure SetBindings(AValue: TIocpSocketHandles);
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
     procedure Configure;
     procedure SetInt(AOption: Integer; AValue: Int64);
-    procedure SetDefaultPort(AValue: Integer);
   protected
+    { Indy's protected fields, for subclasses that read them. FActive follows SetActive. }
+    FActive: Boolean;
+    FScheduler: TComponent;
+    FBindings: TIocpSocketHandles;
+    FContextClass: TIocpContextClass;
+    FListenQueue: Integer;
+    FMaxConnections: Integer;
+    FReuseSocket: TIdReuseSocket;
+    FTerminateWaitTime: Integer;
+    FContexts: TIocpContextList;
+    FOnContextCreated: TIdServerThreadEvent;
+    FOnConnect: TIdServerThreadEvent;
+    FOnDisconnect: TIdServerThreadEvent;
+    FOnException: TIdServerThreadExceptionEvent;
+    FOnExecute: TIdServerThreadEvent;
+    FOnListenException: TIdListenExceptionEvent;
+    FOnBeforeBind: TIdSocketHandleEvent;
+    FOnAfterBind: TNotifyEvent;
+    FUseNagle: Boolean;
     procedure Loaded; override;
+    procedure SetBindings(const AValue: TIocpSocketHandles); virtual;
+    procedure SetDefaultPort(const AValue: TIdPort); virtual;
+    { Indy's: disconnect every connection and wait (up to TerminateWaitTime) until their handlers
+      have ended. Not from a handler of this server (it would wait for itself). }
+    procedure TerminateAllThreads;
     { Indy's virtuals, in Indy's order per connection: ContextCreated (accepting thread) ->
       ContextConnected -> DoConnect -> DoExecute while it returns True -> ContextDisconnected ->
       DoDisconnect -> DoException for what ended it. Each default calls the matching event. }
@@ -267,10 +280,15 @@ type
     procedure DoAfterBind; virtual;
     procedure DoListenException(AThread: TIocpListenerThread; AException: Exception); virtual;
     procedure SetActive(AValue: Boolean); virtual;
+    { Indy's: listen and serve (from SetActive(True), after CheckOkToBeActive) / end every
+      connection and stop (from SetActive(False), with Active already False). }
+    procedure Startup; virtual;
+    procedure Shutdown; virtual;
     property OnExecute: TIdServerThreadEvent read FOnExecute write FOnExecute;
   public
     constructor Create(AOwner: TComponent); overload; override;
     constructor Create; reintroduce; overload;  { Indy's: no owner. }
+    { Active := False first (through the virtual SetActive, as Indy), then frees. }
     destructor Destroy; override;
     { The class of the contexts the server creates (your subclass with per-connection state). }
     property ContextClass: TIocpContextClass read FContextClass write FContextClass;
@@ -285,7 +303,7 @@ type
   published
     property Active: Boolean read GetActive write SetActive default False;
     property Bindings: TIocpSocketHandles read FBindings write SetBindings;
-    property DefaultPort: Integer read FDefaultPort write SetDefaultPort default 0;
+    property DefaultPort: TIdPort read FDefaultPort write SetDefaultPort default 0;
     { 0 = the system's maximum backlog (Indy's default is 15; see the README). }
     property ListenQueue: Integer read FListenQueue write FListenQueue default 0;
     property MaxConnections: Integer read FMaxConnections write FMaxConnections default 0;
@@ -308,6 +326,11 @@ type
     property OnAfterBind: TNotifyEvent read FOnAfterBind write FOnAfterBind;
     { Indy's scheduler (a form may set one): accepted and ignored; IOHandlerOptions chooses. }
     property Scheduler: TComponent read FScheduler write FScheduler;
+    { Indy's OnStatus: a form may set it; a server never fires it (nor does Indy's). }
+    property OnStatus: TIdStatusEvent read FOnStatus write FOnStatus;
+    { Indy's OnBeforeListenerRun: a form may set it; never fired, there are no listener threads
+      here (the engine accepts on its own threads; OnBeforeBind/OnAfterBind do fire). }
+    property OnBeforeListenerRun: TIdNotifyThreadEvent read FOnBeforeListenerRun write FOnBeforeListenerRun;
   end;
 
   { Indy's TIdTCPServer: OnExecute published and required (EIdTCPNoOnExecute). }
@@ -482,7 +505,10 @@ end;
 
 destructor TIocpContext.Destroy;
 begin
-  FreeAndNil(FData);
+  if FData = Self then
+    FData := nil  { A context kept in its own Data: not freed twice. }
+  else
+    FreeAndNil(FData);  { As Indy: the context owns Data. }
   FreeAndNil(FPending);
   FConnection.Free;
   FYarn.Free;
@@ -745,6 +771,8 @@ end;
 
 destructor TIocpCustomTCPServer.Destroy;
 begin
+  if FHandle <> nil then
+    Active := False;  { Indy's destructor does: a SetActive override sees it. }
   iocp_server_destroy(FHandle);  { Deactivates: every context is freed through ContextFreedCb. }
   FListener.Free;
   FContexts.Free;
@@ -757,6 +785,7 @@ end;
 
 procedure TIocpCustomTCPServer.InitComponent;
 begin
+  FContextClass := TIocpContext;  { As Indy: a ContextClass set before this is replaced. }
   FUseNagle := True;
   FTerminateWaitTime := 5000;
 end;
@@ -824,13 +853,31 @@ begin
     FOnListenException(AThread, AException);
 end;
 
-procedure TIocpCustomTCPServer.SetDefaultPort(AValue: Integer);
+procedure TIocpCustomTCPServer.SetDefaultPort(const AValue: TIdPort);
 begin
   FDefaultPort := AValue;
   FBindings.DefaultPort := AValue;
 end;
 
-procedure TIocpCustomTCPServer.SetBindings(AValue: TIocpSocketHandles);
+procedure TIocpCustomTCPServer.TerminateAllThreads;
+var
+  L: TList;
+  I: Integer;
+  Deadline: TIdTicks;
+begin
+  L := FContexts.LockList;
+  try
+    for I := 0 to L.Count - 1 do
+      iocp_context_disconnect(TIocpContext(L[I]).FHandle, 1);
+  finally
+    FContexts.UnlockList;
+  end;
+  Deadline := GetTickCount64 + UInt64(FTerminateWaitTime);
+  while (FContexts.Count > 0) and (GetTickCount64 < Deadline) do
+    Sleep(10);
+end;
+
+procedure TIocpCustomTCPServer.SetBindings(const AValue: TIocpSocketHandles);
 begin
   FBindings.Assign(AValue);
 end;
@@ -855,7 +902,7 @@ begin
   if ComponentState * [csLoading, csDesigning] <> [] then
     Result := FStreamedActive  { While loading, and in the designer: the value the form keeps. }
   else
-    Result := iocp_server_active(FHandle) = 1;
+    Result := FActive and (iocp_server_active(FHandle) = 1);  { False from the start of a stop. }
 end;
 
 procedure TIocpCustomTCPServer.SetInt(AOption: Integer; AValue: Int64);
@@ -916,9 +963,12 @@ begin
   IocpCheck(iocp_server_set_bind_events(FHandle, BindCb, BindCb, Self));
 end;
 
+procedure TIocpCustomTCPServer.Shutdown;
+begin
+  IocpCheck(iocp_server_set_active(FHandle, 0));
+end;
+
 procedure TIocpCustomTCPServer.SetActive(AValue: Boolean);
-var
-  I, Port: Integer;
 begin
   if csLoading in ComponentState then
   begin
@@ -934,10 +984,25 @@ begin
     Exit;
   if not AValue then
   begin
-    IocpCheck(iocp_server_set_active(FHandle, 0));
+    FActive := False;  { As Indy: Active reads False while the connections end. }
+    Shutdown;
     Exit;
   end;
   CheckOkToBeActive;
+  try
+    Startup;
+  except
+    FActive := True;
+    SetActive(False);  { As Indy: a subclass's SetActive sees the failed start. }
+    raise;
+  end;
+  FActive := True;
+end;
+
+procedure TIocpCustomTCPServer.Startup;
+var
+  I, Port: Integer;
+begin
   if FIOHandlerOptions.IOHandlerType = iohIOCP then
     EnableFiberExceptionState;  { Pascal handlers on fibers keep their own exception state. }
   Configure;

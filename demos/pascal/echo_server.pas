@@ -51,7 +51,7 @@ end;
 var
   Server: TIocpTCPServer;
   Echo: TEcho;
-  I: Integer;
+  I, Port: Integer;
   Arg, Value: string;
 begin
   Echo := TEcho.Create;
@@ -72,12 +72,16 @@ begin
         else if Value = 'iocp' then Server.IOHandlerOptions.IOHandlerType := iohIOCP
         else Usage('--io is default or iocp');
       end
-      else if Arg = '--port' then Server.DefaultPort := StrToIntDef(Value, -1)
+      else if Arg = '--port' then
+      begin
+        Port := StrToIntDef(Value, -1);
+        if (Port < 0) or (Port > 65535) then Usage('--port wants 0 to 65535');
+        Server.DefaultPort := Port;
+      end
       else if Arg = '--threads' then Server.IOHandlerOptions.IOCP.IOCPThreads := StrToIntDef(Value, -1)
       else if Arg = '--workop' then Server.IOHandlerOptions.IOCP.WorkOpThreads := StrToIntDef(Value, -1)
       else Usage('unknown option ' + Arg);
     end;
-    if (Server.DefaultPort < 0) or (Server.DefaultPort > 65535) then Usage('--port wants 0 to 65535');
     Server.Bindings.Add.IP := '127.0.0.1';
     Server.OnExecute := Echo.Execute;
     {$IFDEF UNIX}

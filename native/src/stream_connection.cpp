@@ -49,6 +49,14 @@ bool StreamConnection::connected() const {
   return !peerClosed_ || !input_.empty();
 }
 
+bool StreamConnection::checkConnected() {
+  if (inHandler() && !closing() && !peerClosed_ && input_.empty() &&
+      readAvailable(0) == IoStatus::SocketError) {
+    disconnect(CloseReason::PeerReset);
+  }
+  return connected();
+}
+
 IoStatus StreamConnection::socketError(int err) {
   osError_ = err;
   setReason(CloseReason::PeerReset);

@@ -61,6 +61,7 @@ class StreamConnection : public Connection {
   void writeBufferCancel() override;
   bool writeBufferOpened() const override { return writeBufferOpen_; }
   bool connected() const override;
+  bool checkConnected() override;
   bool peerHasClosed() const override { return peerClosed_; }
   bool closing() const override { return closing_.load(std::memory_order_acquire); }
   int osError() const override { return osError_.load(); }

@@ -11,6 +11,10 @@
      (PeerIP, PeerPort, IP, Port, Handle), socket options read back as set; Bindings.DefaultPort;
      TIdTCPServer.Create without an owner; a Scheduler may be set.
   4. Text each way: terminators, the default encoding and UTF-8/8-bit, converted or as they are.
+  5. A server's life: Startup/Shutdown/SetActive overridden (the destructor's SetActive(False)
+     too), Active False while connections end, a read cut by the stop raising
+     EIdConnClosedGracefully, Connected seeing a peer's close, Data holding its own context,
+     InputBuffer.ExtractToBytes with AIndex and AAppend.
   Prints "N passed, N failed". }
 program indy_idioms_test;
 
@@ -41,6 +45,24 @@ type
     Disconnects: Integer;
   end;
 
+  { A server's life the Indy way: Startup/Shutdown and SetActive overridden, Indy's protected
+    fields read, facts kept for the test. }
+  TLifeServer = class(TIdCustomTCPServer)
+  protected
+    procedure SetActive(AValue: Boolean); override;
+    procedure Startup; override;
+    procedure Shutdown; override;
+    procedure DoConnect(AContext: TIdContext); override;
+    function DoExecute(AContext: TIdContext): Boolean; override;
+    procedure DoDisconnect(AContext: TIdContext); override;
+    procedure DoException(AContext: TIdContext; AException: Exception); override;
+  public
+    Facts: TIdThreadSafeStringList;
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+    function HasFact(const S: string): Boolean;
+  end;
+
   { Indy's way to reach the GUI thread from a handler. }
   TLogSync = class(TIdSync)
   protected
@@ -65,6 +87,7 @@ type
   end;
 
 var
+  LifeLog: TIdThreadSafeStringList;  { What TLifeServer's SetActive saw, kept past its destructor. }
   ConstructedWithYarn: Integer;
   MainLog: TStringList;  { Only the main thread touches it (through TIdSync / TIdNotify). }
   Served: TIdThreadSafeInteger;
@@ -167,6 +190,116 @@ procedure TCountServer.DoDisconnect(AContext: TIdContext);
 begin
   InterlockedIncrement(Disconnects);
   inherited DoDisconnect(AContext);
+end;
+
+constructor TLifeServer.Create(AOwner: TComponent);
+begin
+  Facts := TIdThreadSafeStringList.Create;
+  inherited Create(AOwner);
+end;
+
+destructor TLifeServer.Destroy;
+begin
+  inherited Destroy;
+  Facts.Free;
+end;
+
+function TLifeServer.HasFact(const S: string): Boolean;
+begin
+  Result := Facts.Lock.IndexOf(S) >= 0;
+  Facts.Unlock;
+end;
+
+procedure TLifeServer.SetActive(AValue: Boolean);
+begin
+  LifeLog.Add('SetActive(' + BoolToStr(AValue, True) + ')');
+  inherited SetActive(AValue);
+  if FActive <> AValue then
+    LifeLog.Add('FActive wrong');
+end;
+
+procedure TLifeServer.Startup;
+begin
+  LifeLog.Add('Startup');
+  inherited Startup;
+end;
+
+procedure TLifeServer.Shutdown;
+begin
+  LifeLog.Add('Shutdown, Active=' + BoolToStr(Active, True));
+  inherited Shutdown;
+end;
+
+procedure TLifeServer.DoConnect(AContext: TIdContext);
+begin
+  AContext.Data := AContext;  { Kept in its own Data: freed once, with the context. }
+  inherited DoConnect(AContext);
+end;
+
+function TLifeServer.DoExecute(AContext: TIdContext): Boolean;
+var
+  IO: TIdIOHandler;
+  Cmd: string;
+  B: TIdBytes;
+  I: Integer;
+begin
+  IO := AContext.Connection.IOHandler;
+  Cmd := IO.ReadLn;
+  if Cmd = 'wait' then
+  begin
+    { Connected reads what is pending, so the peer's close ends this loop (as in Indy). }
+    I := 0;
+    while AContext.Connection.Connected and (I < 6000) do
+    begin
+      IndySleep(5);
+      Inc(I);
+    end;
+    if not AContext.Connection.Connected then
+      Facts.Add('saw close')
+    else
+      Facts.Add('still connected after ' + IntToStr(I));
+  end
+  else if Cmd = 'block' then
+  begin
+    Facts.Add('blocking');
+    IO.ReadLn;  { Until the server stops. }
+  end
+  else if Cmd = 'extract' then
+  begin
+    I := 0;
+    while (IO.InputBuffer.Size < 6) and (I < 300) do
+    begin
+      IO.CheckForDataOnSource(100);
+      Inc(I);
+    end;
+    B := nil;
+    IO.InputBuffer.ExtractToBytes(B, 2, True, 1);  { A peek at offset 1. }
+    if (BytesToString(B) = 'bc') and (IO.InputBuffer.Size = 6) then Facts.Add('peek');
+    B := ToBytes('WXYZ');
+    IO.InputBuffer.ExtractToBytes(B, 3, False);  { Over the start, the length kept. }
+    if (BytesToString(B) = 'abcZ') and (IO.InputBuffer.Size = 3) then Facts.Add('overwrite');
+    try
+      IO.InputBuffer.ExtractToBytes(B, 5);
+    except
+      on EIdNotEnoughDataInBuffer do Facts.Add('not enough');
+    end;
+    IO.InputBuffer.ExtractToBytes(B);  { The rest ('def'). }
+    IO.WriteLn('extracted');
+  end;
+  Result := inherited DoExecute(AContext);
+end;
+
+procedure TLifeServer.DoDisconnect(AContext: TIdContext);
+begin
+  if not Active then
+    Facts.Add('inactive in DoDisconnect');
+  inherited DoDisconnect(AContext);
+end;
+
+procedure TLifeServer.DoException(AContext: TIdContext; AException: Exception);
+begin
+  Facts.Add('exception ' + AException.ClassName);
+  inherited DoException(AContext, AException);
 end;
 
 constructor THandlers.Create;
@@ -452,6 +585,76 @@ begin
   end;
 end;
 
+{ True once S has AFact (within 30 s: a property, not a timing). }
+function WaitForFact(S: TLifeServer; const AFact: string): Boolean;
+var
+  Waited: Integer;
+begin
+  Waited := 0;
+  while not S.HasFact(AFact) and (Waited < 30000) do
+  begin
+    SysUtils.Sleep(5);
+    Inc(Waited, 5);
+  end;
+  Result := S.HasFact(AFact);
+end;
+
+procedure ServerLifecycle(AIocp: Boolean);
+var
+  S: TLifeServer;
+  C: TIdTCPClient;
+  Log: TStringList;
+begin
+  LifeLog.Clear;
+  S := TLifeServer.Create(nil);
+  try
+    S.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
+    S.Active := True;
+    Check(S.Active and (LifeLog.Lock.IndexOf('Startup') >= 0), 'Startup runs from SetActive(True)');
+    LifeLog.Unlock;
+    C := Connect(S.Bindings[0].Port);
+    try
+      C.IOHandler.WriteLn('extract');
+      C.IOHandler.Write('abcdef');
+      Check(C.IOHandler.ReadLn = 'extracted', 'the ExtractToBytes handler answered');
+      C.IOHandler.WriteLn('wait');
+    finally
+      C.Free;  { The peer closes while the handler polls Connected. }
+    end;
+    Check(WaitForFact(S, 'saw close'), 'Connected sees the peer''s close without a read: ' + S.Facts.Lock.CommaText);
+    S.Facts.Unlock;
+    Check(S.HasFact('peek'), 'InputBuffer.ExtractToBytes with AIndex copies and leaves the bytes');
+    Check(S.HasFact('overwrite'), 'ExtractToBytes with AAppend = False writes over the start');
+    Check(S.HasFact('not enough'), 'ExtractToBytes of more than there is raises EIdNotEnoughDataInBuffer');
+    C := Connect(S.Bindings[0].Port);
+    try
+      C.IOHandler.WriteLn('block');
+      Check(WaitForFact(S, 'blocking'), 'the handler reads until the server stops');
+      S.Active := False;
+    finally
+      C.Free;
+    end;
+    Check(S.HasFact('exception EIdConnClosedGracefully'),
+      'a read cut by the server''s stop raises EIdConnClosedGracefully, as in Indy');
+    Check(not S.HasFact('exception EIdNotConnected'), 'and not EIdNotConnected');
+    Check(S.HasFact('inactive in DoDisconnect'), 'Active is False while the connections end');
+    Check(LifeLog.Lock.IndexOf('Shutdown, Active=False') >= 0, 'Shutdown runs with Active already False');
+    LifeLog.Unlock;
+  finally
+    S.Free;
+  end;
+  Check(LifeLog.Lock.IndexOf('FActive wrong') < 0, 'FActive follows SetActive');
+  LifeLog.Unlock;
+  Log := LifeLog.Lock;
+  try
+    Check((Log.Count >= 2) and (Log[Log.Count - 1] = 'SetActive(False)') and (Log.IndexOf('SetActive(False)') < Log.Count - 1),
+      'the destructor calls the virtual SetActive(False), as Indy''s: ' + Log.CommaText);
+  finally
+    LifeLog.Unlock;
+  end;
+end;
+
 var
   Engine: string;
 begin
@@ -462,15 +665,18 @@ begin
   Check(IndyTextEncoding_8Bit.GetString(ToBytes('xyz'), 1, 1) = 'y',
     'IIdTextEncoding.GetString(TIdBytes, AByteIndex, AByteCount)');
   MainLog := TStringList.Create;
+  LifeLog := TIdThreadSafeStringList.Create;
   Served := TIdThreadSafeInteger.Create;
   Names := TIdThreadSafeStringList.Create;
   try
     SubclassedServer(Engine = 'iocp');
     PollingAndBinding(Engine = 'iocp');
     TextOnTheWire(Engine = 'iocp');
+    ServerLifecycle(Engine = 'iocp');
     SyncToMainThread(Engine = 'iocp');
   finally
     Names.Free;
+    LifeLog.Free;
     Served.Free;
     MainLog.Free;
   end;

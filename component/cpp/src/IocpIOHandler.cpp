@@ -23,6 +23,9 @@ namespace {
       throw EIdSocketError(c.osError(), "Socket Error # " + std::to_string(c.osError()) + "\n" +
                                             iocp_native::osErrorText(c.osError()));
     case iocp_native::IoStatus::NotConnected:
+      // As Indy, whose server closes each connection's socket as it stops: the handler's read or
+      // write ends with EIdConnClosedGracefully, the exception handlers already expect.
+      if (c.reason() == iocp_native::CloseReason::ServerStopping) throw EIdConnClosedGracefully();
       if (c.reason() != iocp_native::CloseReason::None) throw EIdNotConnected(iocp_native::toString(c.reason()));
       break;
     case iocp_native::IoStatus::Ok: break;
@@ -526,7 +529,7 @@ bool TIocpIOHandler::WriteBufferingActive() const { return conn_ && conn_->write
 
 bool TIocpIOHandler::ClosedGracefully() const { return conn_ && conn_->peerHasClosed(); }
 
-bool TIocpIOHandler::Connected() const { return conn_ && conn_->connected(); }
+bool TIocpIOHandler::Connected() const { return conn_ && conn_->checkConnected(); }
 
 void TIocpIOHandler::CheckForDisconnect(bool ARaiseExceptionIfDisconnected, bool AIgnoreBuffer) {
   if (!conn_) {  // Never connected, or detached (the client disconnected).

@@ -128,6 +128,10 @@ class Connection {
   // True while the connection can still deliver data: not closed locally and either the peer has
   // not closed or buffered input remains. Only from the handler.
   virtual bool connected() const = 0;
+  // Indy's TIdIOHandlerStack.Connected: connected(), but on the handler's own context with
+  // nothing buffered, what the socket has is read first (no wait), so a peer's close shows here
+  // and not only at the next read; a socket error closes the connection. Elsewhere: connected().
+  virtual bool checkConnected() = 0;
   // The peer's FIN has been seen by a read (buffered bytes may remain). Only from the handler.
   virtual bool peerHasClosed() const = 0;
   virtual bool closing() const = 0;         // Closed or being closed locally. Any thread.
