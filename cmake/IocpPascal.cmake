@@ -1,14 +1,15 @@
 # Building Pascal programs with Free Pascal (mode delphi) against the C ABI library (libiocp / iocp.dll).
-#   iocp_pascal_program(NAME SOURCE [HEAPTRC] [UNITS dir...])  builds ${CMAKE_CURRENT_BINARY_DIR}/NAME
-# (NAME.exe on Windows) from SOURCE with the units in component/pascal (and UNITS), warnings as
-# errors, line info, and heaptrc if asked.
+#   iocp_pascal_program(NAME SOURCE [HEAPTRC] [UNITS dir...] [DEFINES name...])  builds
+# ${CMAKE_CURRENT_BINARY_DIR}/NAME (NAME.exe on Windows) from SOURCE with the units in
+# component/pascal (and UNITS; the units are compiled for this program alone, so DEFINES such as
+# IOCP_INDY_TYPES apply to them too), warnings as errors, line info, and heaptrc if asked.
 #   Linux: fpc; the library is found at run time through the rpath.
 #   Windows (the mingw cross-build): the native ppcx64 with -Twin64 against Free Pascal's Windows
 #   units, built once into the build tree by tools/fpc-win64-rtl.sh; iocp.dll is copied beside the
 #   program. Run it with ${IOCP_PASCAL_RUNNER} (Wine) in front.
 # Sets IOCP_PASCAL_SUFFIX (the programs' file suffix) and IOCP_PASCAL_RUNNER (what runs them).
 set(IOCP_PASCAL_UNITS ${PROJECT_SOURCE_DIR}/component/pascal)
-file(GLOB IOCP_PASCAL_UNIT_FILES CONFIGURE_DEPENDS ${IOCP_PASCAL_UNITS}/*.pas)
+file(GLOB IOCP_PASCAL_UNIT_FILES CONFIGURE_DEPENDS ${IOCP_PASCAL_UNITS}/*.pas ${IOCP_PASCAL_UNITS}/*.inc)
 
 if(WIN32)
   find_program(IOCP_PPCX64 ppcx64 PATHS /usr/lib/x86_64-linux-gnu/fpc/3.2.2 REQUIRED)
@@ -32,8 +33,11 @@ else()
 endif()
 
 function(iocp_pascal_program name source)
-  cmake_parse_arguments(ARG "HEAPTRC" "" "UNITS" ${ARGN})
+  cmake_parse_arguments(ARG "HEAPTRC" "" "UNITS;DEFINES" ${ARGN})
   set(extra "")
+  foreach(define ${ARG_DEFINES})
+    list(APPEND extra -d${define})
+  endforeach()
   set(depends ${source} ${IOCP_PASCAL_UNIT_FILES} iocp)
   foreach(dir ${ARG_UNITS})
     list(APPEND extra -Fu${dir})

@@ -23,8 +23,6 @@ const
   LF = #10;
 
 type
-  TIdMaxLineAction = (maException, maSplit);
-  TIdIPVersion = (Id_IPv4, Id_IPv6);
   { Indy's type of an OS socket: Winsock's SOCKET, a descriptor elsewhere. }
   TIdStackSocketHandle = {$IFDEF MSWINDOWS} NativeUInt {$ELSE} Integer {$ENDIF};
 
@@ -393,7 +391,7 @@ var
   N: size_t;
 begin
   IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
-  Result := FIOHandler.Encoding(nil).GetString(P, Integer(N));
+  Result := IocpBytesToText(P, Integer(N), FIOHandler.Encoding(nil));
 end;
 
 function TIocpBuffer.ExtractToString(AByteCount: Integer): string;
@@ -404,7 +402,7 @@ begin
   IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
   if (AByteCount >= 0) and (size_t(AByteCount) < N) then
     N := AByteCount;
-  Result := FIOHandler.Encoding(nil).GetString(P, Integer(N));
+  Result := IocpBytesToText(P, Integer(N), FIOHandler.Encoding(nil));
   IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
 end;
 
@@ -805,9 +803,9 @@ var
   N: size_t;
 begin
   if ATerminator = '' then
-    Term := Encoding(AByteEncoding).GetBytes(LF)
+    Term := IocpTextToBytes(LF, Encoding(AByteEncoding))
   else
-    Term := Encoding(AByteEncoding).GetBytes(ATerminator);
+    Term := IocpTextToBytes(ATerminator, Encoding(AByteEncoding));
   IocpCheck(iocp_io_readln(FIo, PAnsiChar(@Term[0]), Length(Term), ATimeout, AMaxLineLength, @P, @N));
   Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
@@ -1138,7 +1136,7 @@ var
   N: size_t;
   At, I, Found, Want: Integer;
 begin
-  Target := Encoding(AByteEncoding).GetBytes(AString);
+  Target := IocpTextToBytes(AString, Encoding(AByteEncoding));
   At := 0;
   repeat
     IocpCheck(iocp_io_input(FIo, @P, @N));

@@ -47,7 +47,9 @@ type
   TIdSocketHandle = TIocpSocketHandle;
   TIdSocketHandles = TIocpSocketHandles;
   TIdListenerThread = TIocpListenerThread;
+{$IFNDEF IOCP_INDY_TYPES}  { With Indy's types, Indy's own TIdTCPClient (unit IdTCPClient) is the client. }
   TIdTCPClient = TIocpTCPClient;
+{$ENDIF}
 
   { Types of Indy's events and values. }
   TIdServerThreadEvent = IocpTCPServer.TIdServerThreadEvent;
@@ -55,9 +57,9 @@ type
   TIdListenExceptionEvent = IocpTCPServer.TIdListenExceptionEvent;
   TIdSocketHandleEvent = IocpTCPServer.TIdSocketHandleEvent;
   TIdIOHandlerType = IocpTCPServer.TIdIOHandlerType;
-  TIdReuseSocket = IocpTCPServer.TIdReuseSocket;
-  TIdMaxLineAction = IocpIOHandler.TIdMaxLineAction;
-  TIdIPVersion = IocpIOHandler.TIdIPVersion;
+  TIdReuseSocket = IocpGlobal.TIdReuseSocket;
+  TIdMaxLineAction = IocpGlobal.TIdMaxLineAction;
+  TIdIPVersion = IocpGlobal.TIdIPVersion;
   TIdStackSocketHandle = IocpIOHandler.TIdStackSocketHandle;
   TIdBytes = IocpGlobal.TIdBytes;
   TIdTicks = IocpGlobal.TIdTicks;
@@ -94,19 +96,19 @@ type
 const
   iohDefault = IocpTCPServer.iohDefault;
   iohIOCP = IocpTCPServer.iohIOCP;
-  rsOSDependent = IocpTCPServer.rsOSDependent;
-  rsTrue = IocpTCPServer.rsTrue;
-  rsFalse = IocpTCPServer.rsFalse;
-  maException = IocpIOHandler.maException;
-  maSplit = IocpIOHandler.maSplit;
+  rsOSDependent = IocpGlobal.rsOSDependent;
+  rsTrue = IocpGlobal.rsTrue;
+  rsFalse = IocpGlobal.rsFalse;
+  maException = IocpGlobal.maException;
+  maSplit = IocpGlobal.maSplit;
   hsResolving = IocpGlobal.hsResolving;
   hsConnecting = IocpGlobal.hsConnecting;
   hsConnected = IocpGlobal.hsConnected;
   hsDisconnecting = IocpGlobal.hsDisconnecting;
   hsDisconnected = IocpGlobal.hsDisconnected;
   hsStatusText = IocpGlobal.hsStatusText;
-  Id_IPv4 = IocpIOHandler.Id_IPv4;
-  Id_IPv6 = IocpIOHandler.Id_IPv6;
+  Id_IPv4 = IocpGlobal.Id_IPv4;
+  Id_IPv6 = IocpGlobal.Id_IPv6;
   Id_SOL_SOCKET = IocpIOHandler.Id_SOL_SOCKET;
   Id_SO_REUSEADDR = IocpIOHandler.Id_SO_REUSEADDR;
   Id_SO_KEEPALIVE = IocpIOHandler.Id_SO_KEEPALIVE;

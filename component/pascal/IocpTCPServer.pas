@@ -36,7 +36,6 @@ uses
 
 type
   TIdIOHandlerType = (iohDefault, iohIOCP);
-  TIdReuseSocket = (rsOSDependent, rsTrue, rsFalse);
   TIocpHeartbeatMode = (hbAlways, hbWhenIdle);
   { IOHandlerOptions.IOCP.Backend: what iohIOCP waits on, on Linux (Windows always uses its
     completion port). ibDefault: epoll (the environment variable IOCP_BACKEND=io_uring|epoll
