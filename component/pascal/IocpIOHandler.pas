@@ -89,9 +89,16 @@ type
       AIndex >= 0 copies from that offset of the buffer and leaves the bytes in place. }
     procedure ExtractToBytes(var VBytes: TIdBytes; AByteCount: Integer = -1; AAppend: Boolean = True;
       AIndex: Integer = -1);
-    procedure ExtractToStream(const AStream: TStream; AByteCount: Integer = -1);  { Removed (-1 = all). }
+    { AByteCount bytes (-1 = all) written to AStream and removed; AIndex >= 0: copied from that
+      offset and left in place. More than there are raises EIdNotEnoughDataInBuffer. }
+    procedure ExtractToStream(const AStream: TStream; AByteCount: Integer = -1; const AIndex: Integer = -1);
     procedure SaveToStream(const AStream: TStream);  { Every byte, left in place. }
-    function IndexOf(const AString: string; AStartPos: Integer = 0): Integer;  { -1 if absent. }
+    { Where the byte, the bytes or the text (in AByteEncoding, as Write would send it) first
+      occurs at or after AStartPos; -1 if absent. }
+    function IndexOf(const AByte: Byte; AStartPos: Integer = 0): Integer; overload;
+    function IndexOf(const ABytes: TIdBytes; AStartPos: Integer = 0): Integer; overload;
+    function IndexOf(const AString: string; AStartPos: Integer = 0; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}): Integer; overload;
     function PeekByte(AIndex: Integer): Byte;  { The byte at AIndex, left in place. }
     procedure Remove(AByteCount: Integer);     { Drop the first AByteCount bytes. }
     procedure Clear;
@@ -343,17 +350,14 @@ begin
   Result := Integer(FIOHandler.GetInt(IOCP_IO_INPUT_SIZE));
 end;
 
-procedure TIocpBuffer.ExtractToStream(const AStream: TStream; AByteCount: Integer);
+procedure TIocpBuffer.ExtractToStream(const AStream: TStream; AByteCount: Integer; const AIndex: Integer);
 var
-  P: PAnsiChar;
-  N: size_t;
+  B: TIdBytes;
 begin
-  IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
-  if (AByteCount >= 0) and (size_t(AByteCount) < N) then
-    N := AByteCount;
-  if N > 0 then
-    AStream.WriteBuffer(P^, N);
-  IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
+  B := nil;
+  ExtractToBytes(B, AByteCount, True, AIndex);
+  if Length(B) > 0 then
+    AStream.WriteBuffer(B[0], Length(B));
 end;
 
 procedure TIocpBuffer.SaveToStream(const AStream: TStream);
@@ -441,18 +445,42 @@ begin
     IocpCheck(iocp_io_input_consume(FIOHandler.FIo, AByteCount));
 end;
 
-function TIocpBuffer.IndexOf(const AString: string; AStartPos: Integer): Integer;
+function TIocpBuffer.IndexOf(const ABytes: TIdBytes; AStartPos: Integer): Integer;
 var
-  Whole: string;
+  P: PAnsiChar;
+  N: size_t;
+  I, J: Integer;
 begin
-  Whole := AsString;
+  Result := -1;
+  IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
   if AStartPos < 0 then
     AStartPos := 0;
-  Result := Pos(AString, Copy(Whole, AStartPos + 1, MaxInt));
-  if Result > 0 then
-    Result := Result - 1 + AStartPos
-  else
-    Result := -1;
+  if Length(ABytes) = 0 then
+    Exit;
+  for I := AStartPos to Integer(N) - Length(ABytes) do
+  begin
+    J := 0;
+    while (J < Length(ABytes)) and (Byte(P[I + J]) = ABytes[J]) do
+      Inc(J);
+    if J = Length(ABytes) then
+      Exit(I);
+  end;
+end;
+
+function TIocpBuffer.IndexOf(const AByte: Byte; AStartPos: Integer): Integer;
+var
+  B: TIdBytes;
+begin
+  SetLength(B, 1);
+  B[0] := AByte;
+  Result := IndexOf(B, AStartPos);
+end;
+
+function TIocpBuffer.IndexOf(const AString: string; AStartPos: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF}): Integer;
+begin
+  Result := IndexOf(IocpTextToBytes(AString, FIOHandler.Encoding(AByteEncoding)
+    {$IFNDEF UNICODE}, ASrcEncoding{$ENDIF}), AStartPos);
 end;
 
 procedure TIocpBuffer.Clear;

@@ -28,7 +28,10 @@ type
   protected
     procedure DoSynchronize; virtual; abstract;
   public
-    constructor Create; virtual;
+    constructor Create; overload; virtual;
+    { Indy's: AThread is the thread whose Synchronize Indy would use; here the main thread is the
+      target either way. }
+    constructor Create(AThread: TThread); overload; virtual;
     procedure Synchronize;  { DoSynchronize in the main thread; waits for it. Any thread. }
     class procedure SynchronizeMethod(AMethod: TThreadMethod);  { The same for a method. Any thread. }
   end;
@@ -149,6 +152,12 @@ constructor TIocpSync.Create;
 begin
   inherited Create;
 end;
+
+constructor TIocpSync.Create(AThread: TThread);
+begin
+  Create;
+end;
+
 
 procedure TIocpSync.Synchronize;
 begin

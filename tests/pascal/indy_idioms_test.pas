@@ -127,7 +127,7 @@ begin
   finally
     MS.Free;
   end;
-  S := TLogSync.Create;
+  S := TLogSync.Create(nil);  { Indy's constructor with a thread (nil: the caller's). }
   try
     S.Line := Line;
     S.Synchronize;  { Waits for the main thread's CheckSynchronize. }
@@ -242,6 +242,7 @@ var
   Cmd: string;
   B: TIdBytes;
   I: Integer;
+  MS: TMemoryStream;
 begin
   IO := AContext.Connection.IOHandler;
   Cmd := IO.ReadLn;
@@ -269,6 +270,17 @@ begin
     begin
       IO.CheckForDataOnSource(100);
       Inc(I);
+    end;
+    if (IO.InputBuffer.IndexOf(Byte(Ord('c'))) = 2) and (IO.InputBuffer.IndexOf(ToBytes('de')) = 3)
+      and (IO.InputBuffer.IndexOf('ef', 1, IndyTextEncoding_ASCII) = 4) and (IO.InputBuffer.IndexOf('zz') = -1) then
+      Facts.Add('index of');
+    MS := TMemoryStream.Create;
+    try
+      IO.InputBuffer.ExtractToStream(MS, 2, 1);  { A copy from offset 1, left in place. }
+      if (MS.Size = 2) and (PAnsiChar(MS.Memory)[0] = 'b') and (IO.InputBuffer.Size = 6) then
+        Facts.Add('stream peek');
+    finally
+      MS.Free;
     end;
     B := nil;
     IO.InputBuffer.ExtractToBytes(B, 2, True, 1);  { A peek at offset 1. }
@@ -622,6 +634,8 @@ begin
     end;
     Check(WaitForFact(S, 'saw close'), 'Connected sees the peer''s close without a read');
     Check(S.HasFact('peek'), 'InputBuffer.ExtractToBytes with AIndex copies and leaves the bytes');
+    Check(S.HasFact('index of'), 'InputBuffer.IndexOf a byte, bytes and text');
+    Check(S.HasFact('stream peek'), 'InputBuffer.ExtractToStream with AIndex copies and leaves the bytes');
     Check(S.HasFact('overwrite'), 'ExtractToBytes with AAppend = False writes over the start');
     Check(S.HasFact('not enough'), 'ExtractToBytes of more than there is raises EIdNotEnoughDataInBuffer');
     C := Connect(S.Bindings[0].Port);

@@ -119,8 +119,44 @@ def members(body, visibilities):
     return out
 
 
+def arity(decl):
+    """(required, total) parameters of a procedure/function/constructor declaration, where string
+    holds bytes ({$IFNDEF UNICODE} parameters count, as Free Pascal and Delphi before 2009 see
+    them); None for a property."""
+    m = re.match(r'\s*(?:class\s+)?(?:procedure|function|constructor|destructor)\s+\w+\s*(\()?', decl, re.I)
+    if not m:
+        return None
+    if not m.group(1):
+        return (0, 0)
+    depth, i = 1, m.end()
+    while i < len(decl) and depth:
+        depth += {'(': 1, ')': -1}.get(decl[i], 0)
+        i += 1
+    params = re.sub(r'\{\$[^}]*\}', '', decl[m.end():i - 1])
+    required = total = 0
+    for group in params.split(';'):
+        if not group.strip():
+            continue
+        names = re.sub(r'^\s*(const|var|out|constref)\s+', '', group.split(':')[0].strip(), flags=re.I)
+        n = len([x for x in names.split(',') if x.strip()])
+        total += n
+        if '=' not in group:
+            required += n
+    return (required, total)
+
+
+def unaccepted(indy_decl, our_decls):
+    """The argument counts Indy's declaration accepts and none of ours does (a call that would
+    not compile here), as a sorted list; [] when every call fits."""
+    a = arity(indy_decl)
+    if a is None:
+        return []
+    ours = [x for x in (arity(d) for d in our_decls) if x is not None]
+    return [k for k in range(a[0], a[1] + 1) if not any(r <= k <= t for r, t in ours)]
+
+
 def our_members():
-    """Our class -> set of member names (with ancestors folded in later)."""
+    """Our class -> {member name: [declarations]} (with ancestors folded in later)."""
     names = {}
     for unit in OUR_UNITS:
         text = interface_of(strip_comments(open(os.path.join(OURS, unit), encoding='utf-8').read()))
@@ -128,8 +164,20 @@ def our_members():
             body, _ = class_body(text, cls)
             if body is None:
                 continue
-            names.setdefault(cls, set()).update(n for _, n, _ in members(body, ('public', 'published', 'protected')))
+            for _, n, d in members(body, ('public', 'published', 'protected')):
+                names.setdefault(cls, {}).setdefault(n, []).append(d)
     return names
+
+
+def our_decls(cls, name, names):
+    """Every declaration of `name` in our class and its ancestors (overloads may be split)."""
+    seen = [cls] + OUR_ANCESTORS.get(cls, [])
+    for c in list(seen):
+        seen += OUR_ANCESTORS.get(c, [])
+    out = []
+    for c in seen:
+        out += names.get(c, {}).get(name, [])
+    return out
 
 
 def ours_for(cls, name, names):
@@ -145,12 +193,17 @@ def ours_for(cls, name, names):
 
 
 def routines_ours():
-    """Routines a unit that names IocpIndyCompat instead of IdGlobal sees: IocpIndyCompat's own."""
+    """Routines a unit that names IocpIndyCompat instead of IdGlobal sees: IocpIndyCompat's own,
+    as {name: [declarations]}."""
     text = interface_of(strip_comments(open(os.path.join(OURS, 'IocpIndyCompat.pas'), encoding='utf-8').read()))
     # Its IdGlobal helpers come from an include file (declarations under IOCP_IDGLOBAL_INTERFACE).
     inc = strip_comments(open(os.path.join(OURS, 'IocpIdGlobal.inc'), encoding='utf-8').read())
     text += inc.split('{$ELSE}')[0]
-    return set(re.findall(r'^\s*(?:procedure|function)\s+([A-Za-z_][A-Za-z0-9_]*)', text, re.M))
+    out = {}
+    for decl in re.findall(r'^\s*((?:procedure|function)\s+[A-Za-z_][A-Za-z0-9_]*[^;]*(?:\([^)]*\))?[^;]*;)', text, re.M):
+        decl = re.sub(r'\s+', ' ', decl)
+        out.setdefault(re.match(r'(?:procedure|function)\s+(\w+)', decl).group(1), []).append(decl)
+    return out
 
 
 def load_omissions():
@@ -164,7 +217,17 @@ def load_omissions():
     return out
 
 
-def status(key, ours, omissions):
+def worse(a, b):
+    """The status that counts for a member whose overloads have statuses a and b."""
+    order = ['yes', 'omitted', 'partial', 'missing']
+    return b if a is None or order.index(b) > order.index(a) else a
+
+
+def status(key, ours, omissions, missing_counts=()):
+    if ours and missing_counts:
+        counts = ', '.join(str(k) for k in missing_counts)
+        return 'partial', omissions.get(key, 'a call with %s argument%s does not compile here' %
+                                        (counts, '' if len(missing_counts) == 1 else 's'))
     if ours:
         return 'yes', ''
     if key in omissions:
@@ -180,7 +243,7 @@ def render(indy_classes, indy_routines):
     names = our_members()
     ours_r = routines_ours()
     omissions = load_omissions()
-    counts = {'yes': 0, 'omitted': 0, 'missing': 0}
+    member_status = {}  # One status per distinct member: its overloads' worst.
     body = []
     for indy_cls, unit, our_cls, mems in indy_classes:
         body.append('\n## %s (%s) -> %s\n' % (indy_cls, unit, our_cls))
@@ -190,10 +253,9 @@ def render(indy_classes, indy_routines):
         for vis, name, decl in mems:
             key = indy_cls + '.' + name
             ours = ours_for(our_cls, name, names)
-            st, reason = status(key, ours, omissions)
-            if key not in done:
-                counts[st] += 1
-                done.add(key)
+            gaps = unaccepted(decl, our_decls(our_cls, name, names)) if ours and ours != 'TComponent' else []
+            st, reason = status(key, ours, omissions, gaps)
+            member_status[key] = worse(member_status.get(key), st)
             body.append(row(name, decl, ours, st, reason))
     body.append('\n## IdGlobal and friends: routines server code calls\n')
     body.append('| Routine | Indy\'s declaration | Ours | Status |')
@@ -202,20 +264,24 @@ def render(indy_classes, indy_routines):
     for name, decl in indy_routines:
         key = 'IdGlobal.' + name
         ours = 'IocpIndyCompat' if name in ours_r else None
-        st, reason = status(key, ours, omissions)
-        if key not in done:
-            counts[st] += 1
-            done.add(key)
+        gaps = unaccepted(decl, ours_r.get(name, [])) if ours else []
+        st, reason = status(key, ours, omissions, gaps)
+        member_status[key] = worse(member_status.get(key), st)
         body.append(row(name, decl, ours, st, reason))
+    counts = {'yes': 0, 'partial': 0, 'omitted': 0, 'missing': 0}
+    for st in member_status.values():
+        counts[st] += 1
     head = ['# Indy members: what our units offer (generated)', '',
             'Generated by `tools/indy-inventory/inventory.py generate INDY_LIB_DIR` from real Indy 10\'s',
             'interface sections; `inventory.py check` (in ctest) keeps the "Ours" column current. Indy\'s',
             'declarations are shown as Indy writes them (`{$IFNDEF UNICODE}` marks Indy\'s',
             'STRING_IS_ANSI parameters: where string holds bytes). "Ours" names the class of ours that',
             'has the member (through IocpIndyCompat\'s Indy names); a member we lack is "omitted" with',
-            'the reason (tools/indy-inventory/omissions.txt) or "missing".', '',
-            'Counts (distinct members): **%d present, %d omitted with a reason, %d missing**.' %
-            (counts['yes'], counts['omitted'], counts['missing'])]
+            'the reason (tools/indy-inventory/omissions.txt) or "missing"; "partial" where we have it but',
+            'a call Indy accepts (its number of arguments, counting defaults) would not compile here',
+            '(the check counts arguments; it does not compare their types).', '',
+            'Counts (distinct members): **%d present, %d partial, %d omitted with a reason, %d missing**.' %
+            (counts['yes'], counts['partial'], counts['omitted'], counts['missing'])]
     return '\n'.join(head + body) + '\n', counts
 
 
@@ -244,7 +310,8 @@ def generate(lib):
             indy_routines.append((routine, re.sub(r'\s+', ' ', d)))
     text, counts = render(indy_classes, indy_routines)
     open(OUT, 'w', encoding='utf-8').write(text)
-    print('inventory.py: %s written: %d present, %d omitted, %d missing' % (OUT, counts['yes'], counts['omitted'], counts['missing']))
+    print('inventory.py: %s written: %d present, %d partial, %d omitted, %d missing'
+          % (OUT, counts['yes'], counts['partial'], counts['omitted'], counts['missing']))
 
 
 def parse_md(path):
@@ -275,9 +342,10 @@ def check():
     text, counts = render(classes, routines)
     if text != open(OUT, encoding='utf-8').read():
         sys.exit('inventory.py: %s is out of date with our units: run generate again (or fix the '
-                 'omissions): %d present, %d omitted, %d missing now' % (OUT, counts['yes'], counts['omitted'], counts['missing']))
-    print('inventory.py: INDY-MEMBERS.md is current: %d present, %d omitted with a reason, %d missing'
-          % (counts['yes'], counts['omitted'], counts['missing']))
+                 'omissions): %d present, %d partial, %d omitted, %d missing now'
+                 % (OUT, counts['yes'], counts['partial'], counts['omitted'], counts['missing']))
+    print('inventory.py: INDY-MEMBERS.md is current: %d present, %d partial, %d omitted with a reason, %d missing'
+          % (counts['yes'], counts['partial'], counts['omitted'], counts['missing']))
 
 
 if __name__ == '__main__':
