@@ -63,6 +63,11 @@ type
     procedure SetKeepAliveValues(const AEnabled: Boolean; const ATimeMS, AInterval: Integer);
     procedure SetNagleOpt(const AEnabled: Boolean);  { AEnabled: Nagle on (TCP_NODELAY off). }
     procedure CloseSocket;  { A connection's: disconnect it (queued output is sent first). }
+    { Indy's Send on a connection's binding: the bytes (or the text, in AByteEncoding) go out as the
+      IOHandler's Write sends them (all of them, so the result is their count). }
+    function Send(const ABuffer: TIdBytes; const AOffset: Integer = 0; const ASize: Integer = -1): Integer; overload;
+    function Send(const AData: string; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding = nil{$ENDIF}): Integer; overload;
     property PeerIP: string read GetPeerIP;
     property PeerPort: Integer read GetPeerPort;
     property Handle: TIdStackSocketHandle read GetHandle;
@@ -624,6 +629,28 @@ procedure TIocpSocketHandle.CloseSocket;
 begin
   if FContext <> nil then
     IocpCheck(iocp_context_disconnect(FContext, 1));
+end;
+
+function TIocpSocketHandle.Send(const ABuffer: TIdBytes; const AOffset: Integer; const ASize: Integer): Integer;
+var
+  Offset: Integer;
+begin
+  NeedConnection;
+  Offset := AOffset;
+  if Offset < 0 then
+    Offset := 0;
+  Result := Length(ABuffer) - Offset;
+  if (ASize >= 0) and (ASize < Result) then
+    Result := ASize;
+  if Result <= 0 then
+    Exit(0);
+  IocpCheck(iocp_io_write(iocp_context_io(FContext), @ABuffer[Offset], Result));
+end;
+
+function TIocpSocketHandle.Send(const AData: string; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ASrcEncoding: IIdTextEncoding{$ENDIF}): Integer;
+begin
+  Result := Send(IocpTextToBytes(AData, AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF}));
 end;
 
 { --- TIocpIOHandler --- }

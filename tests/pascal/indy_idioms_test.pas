@@ -294,6 +294,8 @@ begin
       on EIdNotEnoughDataInBuffer do Facts.Add('not enough');
     end;
     IO.InputBuffer.ExtractToBytes(B);  { The rest ('def'). }
+    if AContext.Binding.Send(ToBytes('xsentx'), 1, 4) = 4 then  { Indy's Binding.Send: 'sent'. }
+      AContext.Binding.Send(' ' + EOL);
     IO.WriteLn('extracted');
   end;
   Result := inherited DoExecute(AContext);
@@ -627,6 +629,7 @@ begin
     try
       C.IOHandler.WriteLn('extract');
       C.IOHandler.Write('abcdef');
+      Check(C.IOHandler.ReadLn = 'sent ', 'Binding.Send of bytes (offset and size) and of text');
       Check(C.IOHandler.ReadLn = 'extracted', 'the ExtractToBytes handler answered');
       C.IOHandler.WriteLn('wait');
     finally
