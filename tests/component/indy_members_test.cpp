@@ -376,3 +376,57 @@ TEST_P(IocpFlush, DisconnectWithoutNotifyStopsAFlushAlreadyUnderWay) {
 }
 
 }  // namespace
+
+namespace {
+
+// As Indy's TIdIOHandlerStack.Connected: from the handler, with nothing buffered, it reads what the
+// socket has first, so a loop "while Connected do Sleep" ends when the peer closes, without a read.
+TEST_P(IndyMembers, ConnectedSeesAPeersCloseWithoutARead) {
+  EventLog log;
+  const auto stop = stopAtEnd();
+  server->OnExecute = [&](TIocpContext* c) {
+    auto* io = c->Connection->IOHandler;
+    log.add("got " + io->ReadLn());
+    int polls = 0;
+    while (c->Connection->Connected() && polls < 6000) {  // At most 30 s: a bound, not a timing.
+      IndySleep(5);
+      ++polls;
+    }
+    log.add(c->Connection->Connected() ? "still connected" : "saw close");
+    c->Connection->Disconnect();
+  };
+  const uint16_t port = start();
+  {
+    RawSocket s("127.0.0.1", port);
+    s.send("wait\r\n");
+  }  // Closed: the handler polls Connected.
+  ASSERT_TRUE(waitUntil([&] { return log.snapshot().size() == 2; }, 40000));
+  EXPECT_EQ(log.snapshot(), (std::vector<std::string>{"got wait", "saw close"}));
+}
+
+// As Indy, whose server closes each connection's socket as it stops: a handler blocked in a read
+// gets EIdConnClosedGracefully (the exception Indy handlers already expect), not EIdNotConnected.
+TEST_P(IndyMembers, AReadCutByTheServersStopRaisesConnClosedGracefully) {
+  EventLog log;
+  std::atomic<bool> reading{false};
+  server->OnExecute = [&](TIocpContext* c) {
+    reading = true;
+    try {
+      c->Connection->IOHandler->ReadLn();
+      log.add("returned");
+    } catch (const EIdConnClosedGracefully&) {
+      log.add("closed gracefully");
+      throw;
+    } catch (const std::exception& e) {
+      log.add(std::string("other: ") + e.what());
+      throw;
+    }
+  };
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  ASSERT_TRUE(waitUntil([&] { return reading.load(); }));
+  server->Active = false;
+  EXPECT_EQ(log.snapshot(), (std::vector<std::string>{"closed gracefully"}));
+}
+
+}  // namespace
