@@ -32,7 +32,7 @@ unit IocpTCPServer;
 interface
 
 uses
-  SysUtils, Classes, IocpApi, IocpGlobal, IocpIOHandler;
+  SysUtils, Classes, SyncObjs, IocpApi, IocpGlobal, IocpIOHandler;
 
 type
   TIdIOHandlerType = (iohDefault, iohIOCP);
@@ -126,16 +126,23 @@ type
 
   { Indy: TIdContextThreadList. LockList/UnlockList from any thread, paired on one thread; a
     handler holding the lock never waits (read before LockList or after UnlockList). }
+  { Indy's TIdContextThreadList: the live list of the server's contexts, as Indy's. A context is
+    in it from its creation (before OnContextCreated) until after OnDisconnect (before
+    OnException); LockList holds it (and
+    the engine's list) so no context comes or goes meanwhile. }
   TIocpContextList = class
   private
     FServer: TIocpCustomTCPServer;
     FList: TList;
+    FLock: TCriticalSection;
+    procedure Add(AContext: TIocpContext);     { The server unit's callbacks. }
+    procedure Remove(AContext: TIocpContext);
   public
     constructor Create(AServer: TIocpCustomTCPServer);
     destructor Destroy; override;
-    function LockList: TList;
+    function LockList: TList;  { Any thread; a handler holding it must not wait (DESIGN). }
     procedure UnlockList;
-    function Count: Integer;
+    function Count: Integer;   { Any thread. }
   end;
 
   { Raised for a listener in OnListenException (Indy passes its listener thread). }
@@ -533,40 +540,62 @@ begin
   inherited Create;
   FServer := AServer;
   FList := TList.Create;
+  FLock := TCriticalSection.Create;
 end;
 
 destructor TIocpContextList.Destroy;
 begin
+  FLock.Free;
   FList.Free;
   inherited Destroy;
+end;
+
+procedure TIocpContextList.Add(AContext: TIocpContext);
+begin
+  FLock.Enter;
+  try
+    FList.Add(AContext);
+  finally
+    FLock.Leave;
+  end;
+end;
+
+procedure TIocpContextList.Remove(AContext: TIocpContext);
+begin
+  FLock.Enter;
+  try
+    FList.Remove(AContext);
+  finally
+    FLock.Leave;
+  end;
 end;
 
 function TIocpContextList.LockList: TList;
 var
   Items: Piocp_context_array;
-  N, I: Integer;
-  P: Piocp_context_array;
+  N: Integer;
 begin
-  { The engine's own list, locked (a handler holding it never waits); this TList mirrors it. }
+  { The engine's list first (its lock marks the caller as one that must not wait), then ours:
+    the callbacks that add and remove take only ours, so the order never inverts. }
   IocpCheck(iocp_server_lock_contexts(FServer.FHandle, @Items, @N));
-  FList.Clear;
-  P := Items;
-  for I := 0 to N - 1 do
-  begin
-    FList.Add(ContextOf(P^));
-    Inc(P);
-  end;
+  FLock.Enter;
   Result := FList;
 end;
 
 procedure TIocpContextList.UnlockList;
 begin
+  FLock.Leave;
   iocp_server_unlock_contexts(FServer.FHandle);
 end;
 
 function TIocpContextList.Count: Integer;
 begin
-  Result := iocp_server_context_count(FServer.FHandle);
+  FLock.Enter;
+  try
+    Result := FList.Count;
+  finally
+    FLock.Leave;
+  end;
 end;
 
 { --- Engine callbacks -> the server's virtuals. Each catches everything: no Pascal exception
@@ -602,6 +631,7 @@ begin
     Ctx.FHandle := AHandle;
     Ctx.FServer := Server;
     iocp_context_set_user(AHandle, Ctx);
+    Server.FContexts.Add(Ctx);  { Live from here (Indy adds it in the context's constructor). }
     Server.ContextCreated(Ctx);
   except
     on E: Exception do
@@ -648,6 +678,8 @@ begin
     on E: Exception do
       Result := Raised(ContextOf(AHandle), E);
   end;
+  { Out of Contexts after OnDisconnect and before OnException, as the engine's list and Indy's. }
+  TIocpCustomTCPServer(AUser).FContexts.Remove(ContextOf(AHandle));
 end;
 
 function HeartbeatCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
@@ -699,6 +731,7 @@ function ContextFreedCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
   Result := IOCP_OK;
   try
+    TIocpCustomTCPServer(AUser).FContexts.Remove(ContextOf(AHandle));  { If no OnDisconnect came. }
     ContextOf(AHandle).Free;
     iocp_context_set_user(AHandle, nil);
   except

@@ -15,6 +15,7 @@
      too), Active False while connections end, a read cut by the stop raising
      EIdConnClosedGracefully, Connected seeing a peer's close, Data holding its own context,
      InputBuffer.ExtractToBytes with AIndex and AAppend.
+  6. Contexts.LockList: Indy's live list, also through a reference kept after UnlockList.
   Prints "N passed, N failed". }
 program indy_idioms_test;
 
@@ -84,6 +85,7 @@ type
     procedure SyncExecute(AContext: TIdContext);
     procedure NotifyMain;
     procedure TextExecute(AContext: TIdContext);
+    procedure EchoExecute(AContext: TIdContext);
   end;
 
 var
@@ -370,6 +372,11 @@ begin
   AContext.Connection.Disconnect;
 end;
 
+procedure THandlers.EchoExecute(AContext: TIdContext);
+begin
+  AContext.Connection.IOHandler.WriteLn(AContext.Connection.IOHandler.ReadLn);
+end;
+
 procedure THandlers.PollingExecute(AContext: TIdContext);
 var
   S: string;
@@ -611,6 +618,61 @@ begin
   Result := S.HasFact(AFact);
 end;
 
+{ Contexts.LockList is Indy's live list: a reference kept after UnlockList sees connections come
+  and go (a public server keeps one to broadcast); every item is a whole context. }
+procedure LiveContexts(AIocp: Boolean);
+var
+  S: TIdTCPServer;
+  H: THandlers;
+  Kept: TList;
+  A, B: TIdTCPClient;
+  I, Waited: Integer;
+  Whole: Boolean;
+begin
+  H := THandlers.Create;
+  S := TIdTCPServer.Create;
+  try
+    S.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
+    S.OnExecute := H.EchoExecute;
+    S.Active := True;
+    Kept := S.Contexts.LockList;
+    S.Contexts.UnlockList;
+    Check(Kept.Count = 0, 'no contexts before any connection');
+    A := Connect(S.Bindings[0].Port);
+    B := Connect(S.Bindings[0].Port);
+    try
+      A.IOHandler.WriteLn('a');
+      B.IOHandler.WriteLn('b');
+      Check((A.IOHandler.ReadLn = 'a') and (B.IOHandler.ReadLn = 'b'), 'both served');
+      Check((Kept.Count = 2) and (S.Contexts.Count = 2), 'the kept list holds both connections');
+      Whole := True;
+      S.Contexts.LockList;
+      try
+        for I := 0 to Kept.Count - 1 do
+          Whole := Whole and (TIdContext(Kept[I]).Connection <> nil);
+      finally
+        S.Contexts.UnlockList;
+      end;
+      Check(Whole, 'each item is a whole context');
+    finally
+      A.Free;
+      B.Free;
+    end;
+    Waited := 0;
+    while (S.Contexts.Count > 0) and (Waited < 30000) do
+    begin
+      SysUtils.Sleep(5);
+      Inc(Waited, 5);
+    end;
+    Check(Kept.Count = 0, 'the kept list empties as the connections end');
+    S.Active := False;
+  finally
+    S.Free;
+    H.Free;
+  end;
+end;
+
 procedure ServerLifecycle(AIocp: Boolean);
 var
   S: TLifeServer;
@@ -687,6 +749,7 @@ begin
     PollingAndBinding(Engine = 'iocp');
     TextOnTheWire(Engine = 'iocp');
     ServerLifecycle(Engine = 'iocp');
+    LiveContexts(Engine = 'iocp');
     SyncToMainThread(Engine = 'iocp');
   finally
     Names.Free;
