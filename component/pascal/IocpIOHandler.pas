@@ -116,6 +116,8 @@ type
     FDefStringEncoding: IIdTextEncoding;
 {$IFNDEF UNICODE}
     FDefAnsiEncoding: IIdTextEncoding;
+    FHost: string;
+    FPort: Integer;
 {$ENDIF}
     FMaxCapturedLines: Integer;
     FConnectTimeout: Integer;
@@ -292,6 +294,13 @@ type
 
     { Connection. }
     function Connected: Boolean;
+    { Indy's hook after an accept: its stack IOHandler only copies the binding's IPVersion, which
+      here is set already, so calling it (as some handlers do) changes nothing, as there. }
+    procedure AfterAccept; virtual;
+    { Indy's: where a client connects (set by TIocpTCPClient.Connect); '' and 0 on a server's
+      connection, as Indy's. }
+    property Host: string read FHost write FHost;
+    property Port: Integer read FPort write FPort;
     procedure Close;
     procedure CloseGracefully;  { Close; queued output is sent first. }
 
@@ -1493,6 +1502,10 @@ end;
 procedure TIocpIOHandler.BindToContext(AContext: Piocp_context);
 begin
   FBinding.FContext := AContext;
+end;
+
+procedure TIocpIOHandler.AfterAccept;
+begin
 end;
 
 function TIocpIOHandler.Connected: Boolean;

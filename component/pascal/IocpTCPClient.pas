@@ -125,6 +125,8 @@ begin
   SetInt(IOCP_CLIENT_READ_TIMEOUT, FReadTimeout);
   SetInt(IOCP_CLIENT_USE_NAGLE, Ord(FUseNagle));
   IocpCheck(iocp_client_connect(FHandle));  { OnConnected comes from the engine's client. }
+  FIOHandler.Host := FHost;
+  FIOHandler.Port := FPort;
 end;
 
 procedure TIocpTCPClient.Disconnect;

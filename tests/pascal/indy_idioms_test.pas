@@ -411,6 +411,9 @@ begin
   B.GetSockOpt(Id_IPPROTO_TCP, Id_TCP_NODELAY, V);
   if V <> 0 then Fact('nodelay');
   if AContext.Yarn <> nil then Fact('yarn');
+  AContext.Connection.IOHandler.AfterAccept;  { Public Indy handlers call it; nothing changes. }
+  if (AContext.Connection.IOHandler.Host = '') and (AContext.Connection.IOHandler.Port = 0) then
+    Fact('no host');
   AContext.Connection.IOHandler.WriteLn('done');
 end;
 
@@ -539,6 +542,8 @@ begin
     S.Active := True;
     C := Connect(S.Bindings[0].Port);
     try
+      Check((C.IOHandler.Host = '127.0.0.1') and (C.IOHandler.Port = S.Bindings[0].Port),
+        'a client''s IOHandler.Host and Port are where it connected');
       C.IOHandler.WriteLn('binding');
       Check(C.IOHandler.ReadLn = 'done', 'the binding handler ran');
     finally
@@ -554,6 +559,7 @@ begin
     Check(H.HasFact('keepalive values'), 'SetKeepAliveValues');
     Check(H.HasFact('nodelay'), 'UseNagle := False sets TCP_NODELAY');
     Check(H.HasFact('yarn'), 'AContext.Yarn');
+    Check(H.HasFact('no host'), 'a server connection''s IOHandler.Host is empty, as Indy''s');
     S.Active := False;
   finally
     S.Free;
