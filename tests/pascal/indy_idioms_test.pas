@@ -424,6 +424,21 @@ begin
   Result.Connect('127.0.0.1', Port);
 end;
 
+{ An active TIdTCPServer on 127.0.0.1 (a port the OS picks) serving AExecute in the engine asked for. }
+function StartServer(AIocp: Boolean; AExecute: TIdServerThreadEvent): TIdTCPServer;
+begin
+  Result := TIdTCPServer.Create;
+  try
+    Result.Bindings.Add.IP := '127.0.0.1';
+    if AIocp then Result.IOHandlerOptions.IOHandlerType := iohIOCP;
+    Result.OnExecute := AExecute;
+    Result.Active := True;
+  except
+    Result.Free;
+    raise;
+  end;
+end;
+
 { TIdSync and TIdNotify reach the main thread, which pumps CheckSynchronize as a GUI's loop would. }
 procedure SyncToMainThread(AIocp: Boolean);
 var
@@ -433,12 +448,9 @@ var
   Waited: Integer;
 begin
   H := THandlers.Create;
-  S := TIdTCPServer.Create;
+  S := nil;
   try
-    S.Bindings.Add.IP := '127.0.0.1';
-    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
-    S.OnExecute := H.SyncExecute;
-    S.Active := True;
+    S := StartServer(AIocp, H.SyncExecute);
     C := Connect(S.Bindings[0].Port);
     try
       C.IOHandler.WriteLn('first');
@@ -576,12 +588,9 @@ var
   Rest: string;
 begin
   H := THandlers.Create;
-  S := TIdTCPServer.Create;
+  S := nil;
   try
-    S.Bindings.Add.IP := '127.0.0.1';
-    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
-    S.OnExecute := H.TextExecute;
-    S.Active := True;
+    S := StartServer(AIocp, H.TextExecute);
     C := Connect(S.Bindings[0].Port);
     try
       C.IOHandler.Write('a|b||c'#$C2#$A7, IndyTextEncoding_8Bit);
@@ -636,12 +645,9 @@ var
   Whole: Boolean;
 begin
   H := THandlers.Create;
-  S := TIdTCPServer.Create;
+  S := nil;
   try
-    S.Bindings.Add.IP := '127.0.0.1';
-    if AIocp then S.IOHandlerOptions.IOHandlerType := iohIOCP;
-    S.OnExecute := H.EchoExecute;
-    S.Active := True;
+    S := StartServer(AIocp, H.EchoExecute);
     Kept := S.Contexts.LockList;
     S.Contexts.UnlockList;
     Check(Kept.Count = 0, 'no contexts before any connection');
