@@ -59,6 +59,7 @@ extern "C" {
 #define IOCP_ERR_NO_DATA_TO_READ (-14)  /* Indy: EIdNoDataToRead. */
 #define IOCP_ERR_REQUIRES_LARGE_STREAM (-15) /* Indy: EIdIOHandlerRequiresLargeStream. */
 #define IOCP_ERR_STREAM_TOO_LARGE (-16) /* Indy: EIdIOHandlerStreamDataTooLarge. */
+#define IOCP_ERR_RESOLVE (-17)          /* Indy: EIdResolveError (an EIdSocketError). */
 
 /* The ABI version this library implements (IOCP_HEADER_ABI_VERSION it was built with). Any thread. */
 IOCP_API int iocp_abi_version(void);
@@ -305,6 +306,27 @@ IOCP_API int iocp_io_write_stream(iocp_io* io, iocp_stream_fn stream, void* user
    Handler. */
 IOCP_API int iocp_io_read_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t byte_count,
                                  int read_until_disconnect);
+/* ---- This machine (Indy's GStack) ------------------------------------------------------------ */
+/* One address of a local interface: ip_version 4 or 6; netmask empty for IPv6. */
+typedef void (*iocp_local_address_fn)(void* user, int ip_version, const char* address,
+                                      size_t address_length, const char* netmask,
+                                      size_t netmask_length, const char* interface_name,
+                                      size_t name_length, const char* friendly_name,
+                                      size_t friendly_length, uint32_t interface_index);
+/* Calls fn for every address of an interface that is up, loopback excluded, IPv4 and IPv6, in
+   the OS's order (Indy's GetLocalAddressList). IOCP_ERR_SOCKET when the OS cannot list them.
+   Any thread. */
+IOCP_API int iocp_local_addresses(iocp_local_address_fn fn, void* user);
+/* This machine's host name. The text stays valid until the next iocp_host_name or
+   iocp_resolve_host on the same thread. Any thread. */
+IOCP_API int iocp_host_name(const char** text, size_t* length);
+/* Indy's ResolveHost: host as a numeric address of ip_version (4 or 6); a numeric address comes
+   back as it is and "localhost" as the loopback address; a name goes through the resolver and
+   blocks for as long as it takes. IOCP_ERR_RESOLVE when it does not resolve. The text stays valid
+   as iocp_host_name's. Any thread. */
+IOCP_API int iocp_resolve_host(const char* host, size_t host_length, int ip_version, const char** text,
+                               size_t* length);
+
 /* IndySleep: in an iohIOCP handler the fiber parks for ms (its thread serves others meanwhile);
    anywhere else the thread sleeps. Any thread. */
 IOCP_API void iocp_sleep(int ms);

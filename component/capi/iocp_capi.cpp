@@ -3,6 +3,7 @@
 // IOCP_ERR_* codes with a per-thread text. No C++ exception leaves this file.
 #include "iocp.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <exception>
@@ -85,6 +86,10 @@ int guarded(Body&& body) noexcept {
   int osError = 0;
   try {
     return body();
+  } catch (const EIdResolveError& e) {
+    code = IOCP_ERR_RESOLVE;
+    text = e.what();
+    osError = e.LastError;
   } catch (const EIdSocketError& e) {
     code = IOCP_ERR_SOCKET;
     text = e.what();
@@ -825,6 +830,48 @@ int iocp_io_read_stream(iocp_io* io, iocp_stream_fn stream, void* user, int64_t 
     CallbackStream s(stream, user);
     io->io->ReadStream(s, byteCount, readUntilDisconnect != 0);
     return IOCP_OK;
+  });
+}
+
+namespace {
+
+// iocp_host_name's and iocp_resolve_host's answer (a host name is at most 255 bytes, an address 45).
+thread_local char tHostText[256];
+
+int hostText(const std::string& text, const char** out, size_t* length) {
+  const std::size_t n = std::min(text.size(), sizeof tHostText - 1);
+  std::memcpy(tHostText, text.data(), n);
+  tHostText[n] = '\0';
+  *out = tHostText;
+  *length = n;
+  return IOCP_OK;
+}
+
+}  // namespace
+
+int iocp_local_addresses(iocp_local_address_fn fn, void* user) {
+  if (!fn) return fail(IOCP_ERR_ARGUMENT, "no callback");
+  return guarded([&] {
+    for (const TIocpLocalAddress& a : GStack->GetLocalAddressList()) {
+      fn(user, a.IPVersion == Id_IPv6 ? 6 : 4, a.IPAddress.data(), a.IPAddress.size(), a.SubNetMask.data(),
+         a.SubNetMask.size(), a.InterfaceName.data(), a.InterfaceName.size(), a.FriendlyName.data(),
+         a.FriendlyName.size(), a.InterfaceIndex);
+    }
+    return IOCP_OK;
+  });
+}
+
+int iocp_host_name(const char** text, size_t* length) {
+  if (!text || !length) return fail(IOCP_ERR_ARGUMENT, "no text or length");
+  return guarded([&] { return hostText(GStack->HostName(), text, length); });
+}
+
+int iocp_resolve_host(const char* host, size_t hostLength, int ipVersion, const char** text, size_t* length) {
+  if (!text || !length || (!host && hostLength)) return fail(IOCP_ERR_ARGUMENT, "no host, text or length");
+  if (ipVersion != 4 && ipVersion != 6) return fail(IOCP_ERR_ARGUMENT, "ip_version is 4 or 6");
+  return guarded([&] {
+    return hostText(GStack->ResolveHost(std::string(host ? host : "", hostLength), ipVersion == 6 ? Id_IPv6 : Id_IPv4),
+                    text, length);
   });
 }
 

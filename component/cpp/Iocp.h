@@ -5,5 +5,6 @@
 #include "IocpFraming.h"
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
+#include "IocpStack.h"
 #include "IocpTCPClient.h"
 #include "IocpTCPServer.h"

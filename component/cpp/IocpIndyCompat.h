@@ -28,6 +28,8 @@
 // - Events are std::function, not __closure: wire a handler with a lambda,
 //   `IdTCPServer1->OnExecute = [this](TIdContext *AContext) { IdTCPServer1Execute(AContext); };`,
 //   and OnException/OnListenException receive `const std::exception&`, not `Exception*`.
+// - GStack's properties are member functions: `GStack->LocalAddress()`, `GStack->HostName()`,
+//   `GStack->LocalAddresses()` (a std::vector<std::string>, not a TStrings*).
 // - Bindings and IOHandlerOptions are members, not pointers (`IdTCPServer1->Bindings.Add().IP`,
 //   `IdTCPServer1->IOHandlerOptions.IOHandlerType = iohIOCP`); Contexts->LockList() returns a
 //   `std::vector<TIdContext*>&`, not a TList*; ContextClass takes ContextClassOf<T>(), not
@@ -61,6 +63,8 @@ using TIdBuffer = Iocp::TIocpBuffer;                   // IOHandler.InputBuffer.
 using TIdSocketHandle = Iocp::TIocpSocketHandle;       // A binding: IP, Port, PeerIP, PeerPort.
 using TIdSocketHandles = Iocp::TIocpSocketHandles;     // Server.Bindings.
 using TIdTCPClient = Iocp::TIocpTCPClient;             // The blocking client component.
+using TIdStack = Iocp::TIocpStack;                     // GStack's class: host name, local addresses.
+using TIdStackLocalAddress = Iocp::TIocpLocalAddress;  // One entry of GStack->GetLocalAddressList().
 
 // --- Types, values and constants that already carry Indy's names in namespace Iocp. ---
 using Iocp::TIdServerThreadEvent;           // OnConnect, OnExecute, OnDisconnect, OnContextCreated.
@@ -80,6 +84,10 @@ using Iocp::IdTimeoutInfinite;              // ATimeout: wait forever.
 using Iocp::IdMaxLineLengthDefault;         // MaxLineLength's default, 16384.
 using Iocp::EOL;                            // "\r\n", what WriteLn appends.
 using Iocp::LF;                             // "\n", ReadLn's default terminator.
+using Iocp::TIdIPVersion;                   // Id_IPv4 / Id_IPv6.
+using Iocp::Id_IPv4;
+using Iocp::Id_IPv6;
+using Iocp::GStack;                         // GStack->LocalAddress(), ->HostName(), ->ResolveHost().
 
 // --- Exceptions (Indy's classes; what the component raises). ---
 using Iocp::EIdException;                      // Base of every component error.
@@ -96,6 +104,7 @@ using Iocp::EIdTCPNoOnExecute;                 // Active = true without OnExecut
 using Iocp::EIdNoDataToRead;                   // Write(stream): the stream ended early.
 using Iocp::EIdIOHandlerRequiresLargeStream;   // A 32-bit stream count over 2 GiB.
 using Iocp::EIdIOHandlerStreamDataTooLarge;    // ReadStream: the stream cannot hold the count.
+using Iocp::EIdResolveError;                   // GStack->ResolveHost: the name does not resolve.
 using Iocp::IndySleep;                         // A handler's sleep (parks an iohIOCP fiber).
 using Iocp::IIdTextEncoding;                   // DefStringEncoding, ReadLn/Write/WriteLn's encoding.
 using Iocp::IndyTextEncoding_UTF8;             // Text as UTF-8 (std::string's own).

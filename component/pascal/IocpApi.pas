@@ -40,6 +40,7 @@ const
   IOCP_ERR_NO_DATA_TO_READ = -14;
   IOCP_ERR_REQUIRES_LARGE_STREAM = -15;
   IOCP_ERR_STREAM_TOO_LARGE = -16;
+  IOCP_ERR_RESOLVE = -17;
   IOCP_FIBER_STATE_SIZE = 64;
   IOCP_SERVER_DEFAULT_PORT = 1;
   IOCP_SERVER_LISTEN_QUEUE = 2;
@@ -159,6 +160,9 @@ type
     length: size_t): Integer; cdecl;
   iocp_client_event = function(user: Pointer; c: Piocp_client): Integer; cdecl;
   iocp_stream_fn = function(user: Pointer; operation: Integer; data: Pointer; value: Int64): Int64; cdecl;
+  iocp_local_address_fn = procedure(user: Pointer; ip_version: Integer; address: PAnsiChar;
+    address_length: size_t; netmask: PAnsiChar; netmask_length: size_t; interface_name: PAnsiChar;
+    name_length: size_t; friendly_name: PAnsiChar; friendly_length: size_t; interface_index: LongWord); cdecl;
 
 function iocp_abi_version: Integer; cdecl; external IocpLib;
 function iocp_version_string: PAnsiChar; cdecl; external IocpLib;
@@ -215,6 +219,9 @@ function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; ext
 function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
 procedure iocp_sleep(ms: Integer); cdecl; external IocpLib;
+function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_host_name(text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_resolve_host(host: PAnsiChar; host_length: size_t; ip_version: Integer; text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_io_set_int(io: Piocp_io; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
 function iocp_io_get_int(io: Piocp_io; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
 function iocp_io_close(io: Piocp_io): Integer; cdecl; external IocpLib;

@@ -88,6 +88,7 @@ begin
   case ACode of
     IOCP_ERR_CLOSED_GRACEFULLY: Result := EIdConnClosedGracefully.Create(AMessage);
     IOCP_ERR_SOCKET: Result := EIdSocketError.CreateError(AOsError, AMessage);
+    IOCP_ERR_RESOLVE: Result := EIdResolveError.CreateError(AOsError, AMessage);
     IOCP_ERR_READ_TIMEOUT: Result := EIdReadTimeout.Create(AMessage);
     IOCP_ERR_MAX_LINE_LENGTH: Result := EIdReadLnMaxLineLengthExceeded.Create(AMessage);
     IOCP_ERR_READLN_MAX_ATTEMPTS: Result := EIdReadLnWaitMaxAttemptsExceeded.Create(AMessage);
@@ -121,6 +122,7 @@ end;
 function IocpCodeOf(E: Exception): Integer;
 begin
   if E is EIdConnClosedGracefully then Result := IOCP_ERR_CLOSED_GRACEFULLY
+  else if E is EIdResolveError then Result := IOCP_ERR_RESOLVE
   else if E is EIdSocketError then Result := IOCP_ERR_SOCKET
   else if E is EIdReadTimeout then Result := IOCP_ERR_READ_TIMEOUT
   else if E is EIdReadLnMaxLineLengthExceeded then Result := IOCP_ERR_MAX_LINE_LENGTH

@@ -88,7 +88,9 @@ type
   public
     property Size: Integer read GetSize;
     function AsString: string;                                   { Everything, left in place. }
-    function ExtractToString(AByteCount: Integer = -1): string;  { Removed (-1 = all). }
+    { Removed (-1 = all), as text in AByteEncoding (nil = the IOHandler's DefStringEncoding). }
+    function ExtractToString(AByteCount: Integer = -1; AByteEncoding: IIdTextEncoding = nil
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding = nil{$ENDIF}): string;
     { Indy's: AByteCount bytes (-1: all; more than there are raises EIdNotEnoughDataInBuffer)
       appended to VBytes, or (AAppend = False) put at its start, growing it if it is shorter;
       AIndex >= 0 copies from that offset of the buffer and leaves the bytes in place. }
@@ -412,7 +414,8 @@ begin
   Result := IocpBytesToText(P, Integer(N), FIOHandler.Encoding(nil));
 end;
 
-function TIocpBuffer.ExtractToString(AByteCount: Integer): string;
+function TIocpBuffer.ExtractToString(AByteCount: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
 var
   P: PAnsiChar;
   N: size_t;
@@ -420,7 +423,7 @@ begin
   IocpCheck(iocp_io_input(FIOHandler.FIo, @P, @N));
   if (AByteCount >= 0) and (size_t(AByteCount) < N) then
     N := AByteCount;
-  Result := IocpBytesToText(P, Integer(N), FIOHandler.Encoding(nil));
+  Result := FIOHandler.ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
   IocpCheck(iocp_io_input_consume(FIOHandler.FIo, N));
 end;
 
@@ -1257,13 +1260,8 @@ end;
 
 function TIocpIOHandler.InputBufferAsString(AByteEncoding: IIdTextEncoding
   {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
-var
-  P: PAnsiChar;
-  N: size_t;
 begin
-  IocpCheck(iocp_io_input(FIo, @P, @N));
-  Result := ToText(P, Integer(N), AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
-  IocpCheck(iocp_io_input_consume(FIo, N));
+  Result := InputBuffer.ExtractToString(-1, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
 end;
 
 procedure TIocpIOHandler.InputBufferToStream(AStream: TStream; AByteCount: Integer);

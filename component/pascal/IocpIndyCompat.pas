@@ -15,7 +15,7 @@ unit IocpIndyCompat;
 interface
 
 uses
-  Classes, SysUtils, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, IocpSync;
+  Classes, SysUtils, SyncObjs, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, IocpSync;
 
 type
   { Classes. }
@@ -77,6 +77,7 @@ type
   EIdSilentException = IocpGlobal.EIdSilentException;
   EIdConnClosedGracefully = IocpGlobal.EIdConnClosedGracefully;
   EIdSocketError = IocpGlobal.EIdSocketError;
+  EIdResolveError = IocpGlobal.EIdResolveError;
   EIdReadTimeout = IocpGlobal.EIdReadTimeout;
   EIdReadLnMaxLineLengthExceeded = IocpGlobal.EIdReadLnMaxLineLengthExceeded;
   EIdReadLnWaitMaxAttemptsExceeded = IocpGlobal.EIdReadLnWaitMaxAttemptsExceeded;
@@ -92,6 +93,109 @@ type
   EIdIOHandlerRequiresLargeStream = IocpGlobal.EIdIOHandlerRequiresLargeStream;
   EIdIOHandlerStreamDataTooLarge = IocpGlobal.EIdIOHandlerStreamDataTooLarge;
   EIdMaxCaptureLineExceeded = IocpGlobal.EIdMaxCaptureLineExceeded;
+
+{$IFNDEF IOCP_INDY_TYPES}  { With Indy's types, GStack is Indy's own (unit IdStack). }
+  { Indy's GStack (unit IdStack) as server code uses it: this machine's name and addresses, and
+    name resolution. The socket calls of Indy's TIdStack (Bind, Accept, Send ...) are not here:
+    the engine owns its sockets (a handler reaches its own through Binding). }
+
+  { One address of a local interface (GetLocalAddressList). }
+  TIdStackLocalAddress = class(TCollectionItem)
+  protected
+    FIPVersion: TIdIPVersion;
+    FIPAddress: string;
+    FInterfaceName: string;
+    FInterfaceIndex: LongWord;
+    FDescription: string;
+    FFriendlyName: string;
+  public
+    constructor Create(ACollection: TCollection; const AIPVersion: TIdIPVersion; const AIPAddress: string); reintroduce;
+    property IPVersion: TIdIPVersion read FIPVersion;
+    property IPAddress: string read FIPAddress;
+    property InterfaceName: string read FInterfaceName;
+    property InterfaceIndex: LongWord read FInterfaceIndex;
+    property Description: string read FDescription;
+    property FriendlyName: string read FFriendlyName;
+  end;
+
+  TIdStackLocalAddressIPv4 = class(TIdStackLocalAddress)
+  protected
+    FSubNetMask: string;
+  public
+    constructor Create(ACollection: TCollection; const AIPAddress, ASubNetMask: string); reintroduce;
+    property SubNetMask: string read FSubNetMask;
+  end;
+
+  TIdStackLocalAddressIPv6 = class(TIdStackLocalAddress)
+  public
+    constructor Create(ACollection: TCollection; const AIPAddress: string); reintroduce;
+  end;
+
+  { The addresses GetLocalAddressList fills in. Its owner's thread. }
+  TIdStackLocalAddressList = class(TCollection)
+  protected
+    function GetAddress(AIndex: Integer): TIdStackLocalAddress;
+  public
+    constructor Create; reintroduce;
+    function IndexOfIP(const AIP: string): Integer; overload;
+    function IndexOfIP(const AIP: string; AIPVersion: TIdIPVersion): Integer; overload;
+    property Addresses[AIndex: Integer]: TIdStackLocalAddress read GetAddress; default;
+  end;
+
+  { GStack's class. Every member may be called from any thread, except LocalAddresses (one list
+    shared by its callers, as Indy's). }
+  TIdStack = class(TObject)
+  protected
+    FLocalAddresses: TStrings;
+    function ReadHostName: string; virtual;
+    function GetLocalAddress: string;
+    function GetLocalAddresses: TStrings;
+  public
+    constructor Create; virtual;
+    destructor Destroy; override;
+    { Create GStack if it is not there and count one more user / count one less and free it
+      after the last. This unit holds one use from its initialization to its finalization, so
+      GStack is there as in a program whose form holds an Indy component. Any thread. }
+    class procedure IncUsage;
+    class procedure DecUsage;
+    { A dotted IPv4 address of four numbers 0..255 (Indy's test). }
+    function IsIP(AIP: string): Boolean;
+    { AHost as a numeric address: numeric as it is, 'localhost' as the loopback address, a name
+      through the resolver (blocks while it resolves). Raises EIdResolveError. }
+    function ResolveHost(const AHost: string; const AIPVersion: TIdIPVersion = Id_IPv4): string;
+    { Byte order for binary protocols: network order is big-endian. }
+    function HostToNetwork(AValue: Word): Word; overload;
+    function HostToNetwork(AValue: LongWord): LongWord; overload;
+    function HostToNetwork(AValue: TIdUInt64): TIdUInt64; overload;
+    function NetworkToHost(AValue: Word): Word; overload;
+    function NetworkToHost(AValue: LongWord): LongWord; overload;
+    function NetworkToHost(AValue: TIdUInt64): TIdUInt64; overload;
+    { Both: the engine serves IPv4 and IPv6 bindings. }
+    function SupportsIPv4: Boolean;
+    function SupportsIPv6: Boolean;
+    { An IPv4 address in 224.0.0.0 - 239.255.255.255. }
+    function IsValidIPv4MulticastGroup(const Value: string): Boolean;
+    { The Internet checksum (RFC 1071) of AData, as Indy's. }
+    function CalcCheckSum(const AData: TIdBytes): Word;
+    { Adds LocalAddresses to AAddresses. }
+    procedure AddLocalAddressesToList(AAddresses: TStrings);
+    { Every address of an interface that is up, IPv4 and IPv6, loopback excluded. Raises
+      EIdSocketError when the OS cannot list them. }
+    procedure GetLocalAddressList(AAddresses: TIdStackLocalAddressList); virtual;
+    property HostName: string read ReadHostName;
+    { The first IPv4 address of an interface that is up, loopback excluded; '' if none. }
+    property LocalAddress: string read GetLocalAddress;
+    { Every such IPv4 address (the list belongs to GStack). }
+    property LocalAddresses: TStrings read GetLocalAddresses;
+  end;
+  TIdStackClass = class of TIdStack;
+{$ENDIF}
+
+{$IFNDEF IOCP_INDY_TYPES}
+var
+  { Indy's global stack object; see TIdStack.IncUsage. }
+  GStack: TIdStack = nil;
+{$ENDIF}
 
 const
   iohDefault = IocpTCPServer.iohDefault;
@@ -144,7 +248,352 @@ procedure Sleep(AMilliseconds: LongWord);
 
 implementation
 
+uses
+  IocpApi;
+
 {$I IocpIdGlobal.inc}
+
+{$IFNDEF IOCP_INDY_TYPES}
+
+{ --- GStack --- }
+
+var
+  GStackLock: TCriticalSection = nil;
+  GStackUsers: Integer = 0;
+
+{ Text the library hands out: ASCII addresses, UTF-8 interface names. }
+function LibText(P: PAnsiChar; N: size_t): string;
+var
+  A: AnsiString;
+begin
+  SetString(A, P, N);
+{$IFDEF UNICODE}
+  Result := UTF8ToString(RawByteString(A));
+{$ELSE}
+  Result := string(A);
+{$ENDIF}
+end;
+
+constructor TIdStackLocalAddress.Create(ACollection: TCollection; const AIPVersion: TIdIPVersion;
+  const AIPAddress: string);
+begin
+  inherited Create(ACollection);
+  FIPVersion := AIPVersion;
+  FIPAddress := AIPAddress;
+end;
+
+constructor TIdStackLocalAddressIPv4.Create(ACollection: TCollection; const AIPAddress, ASubNetMask: string);
+begin
+  inherited Create(ACollection, Id_IPv4, AIPAddress);
+  FSubNetMask := ASubNetMask;
+end;
+
+constructor TIdStackLocalAddressIPv6.Create(ACollection: TCollection; const AIPAddress: string);
+begin
+  inherited Create(ACollection, Id_IPv6, AIPAddress);
+end;
+
+constructor TIdStackLocalAddressList.Create;
+begin
+  inherited Create(TIdStackLocalAddress);
+end;
+
+function TIdStackLocalAddressList.GetAddress(AIndex: Integer): TIdStackLocalAddress;
+begin
+  Result := TIdStackLocalAddress(Items[AIndex]);
+end;
+
+function TIdStackLocalAddressList.IndexOfIP(const AIP: string): Integer;
+begin
+  for Result := 0 to Count - 1 do
+    if Addresses[Result].IPAddress = AIP then
+      Exit;
+  Result := -1;
+end;
+
+function TIdStackLocalAddressList.IndexOfIP(const AIP: string; AIPVersion: TIdIPVersion): Integer;
+begin
+  for Result := 0 to Count - 1 do
+    if (Addresses[Result].IPVersion = AIPVersion) and (Addresses[Result].IPAddress = AIP) then
+      Exit;
+  Result := -1;
+end;
+
+constructor TIdStack.Create;
+begin
+  inherited Create;
+end;
+
+destructor TIdStack.Destroy;
+begin
+  FLocalAddresses.Free;
+  inherited Destroy;
+end;
+
+class procedure TIdStack.IncUsage;
+begin
+  GStackLock.Acquire;
+  try
+    if GStackUsers = 0 then
+      GStack := TIdStack.Create;
+    Inc(GStackUsers);
+  finally
+    GStackLock.Release;
+  end;
+end;
+
+class procedure TIdStack.DecUsage;
+begin
+  GStackLock.Acquire;
+  try
+    if GStackUsers > 0 then
+    begin
+      Dec(GStackUsers);
+      if GStackUsers = 0 then
+        FreeAndNil(GStack);
+    end;
+  finally
+    GStackLock.Release;
+  end;
+end;
+
+function TIdStack.ReadHostName: string;
+var
+  P: PAnsiChar;
+  N: size_t;
+begin
+  IocpCheck(iocp_host_name(@P, @N));
+  Result := LibText(P, N);
+end;
+
+procedure AddressFound(AUser: Pointer; AIPVersion: Integer; AAddress: PAnsiChar; AAddressLength: size_t;
+  ANetmask: PAnsiChar; ANetmaskLength: size_t; AName: PAnsiChar; ANameLength: size_t;
+  AFriendly: PAnsiChar; AFriendlyLength: size_t; AIndex: LongWord); cdecl;
+var
+  Item: TIdStackLocalAddress;
+begin
+  { Runs inside iocp_local_addresses, on the caller's thread; nothing may raise through C. }
+  try
+    if AIPVersion = 6 then
+      Item := TIdStackLocalAddressIPv6.Create(TIdStackLocalAddressList(AUser), LibText(AAddress, AAddressLength))
+    else
+      Item := TIdStackLocalAddressIPv4.Create(TIdStackLocalAddressList(AUser), LibText(AAddress, AAddressLength),
+        LibText(ANetmask, ANetmaskLength));
+    Item.FInterfaceName := LibText(AName, ANameLength);
+    Item.FDescription := Item.FInterfaceName;
+    Item.FFriendlyName := LibText(AFriendly, AFriendlyLength);
+    Item.FInterfaceIndex := AIndex;
+  except
+  end;
+end;
+
+procedure TIdStack.GetLocalAddressList(AAddresses: TIdStackLocalAddressList);
+begin
+  AAddresses.BeginUpdate;
+  try
+    IocpCheck(iocp_local_addresses(AddressFound, AAddresses));
+  finally
+    AAddresses.EndUpdate;
+  end;
+end;
+
+procedure TIdStack.AddLocalAddressesToList(AAddresses: TStrings);
+var
+  List: TIdStackLocalAddressList;
+  I: Integer;
+begin
+  List := TIdStackLocalAddressList.Create;
+  try
+    GetLocalAddressList(List);
+    AAddresses.BeginUpdate;
+    try
+      for I := 0 to List.Count - 1 do
+        if List[I].IPVersion = Id_IPv4 then
+          AAddresses.Add(List[I].IPAddress);
+    finally
+      AAddresses.EndUpdate;
+    end;
+  finally
+    List.Free;
+  end;
+end;
+
+function TIdStack.GetLocalAddresses: TStrings;
+begin
+  if FLocalAddresses = nil then
+    FLocalAddresses := TStringList.Create;
+  FLocalAddresses.BeginUpdate;
+  try
+    FLocalAddresses.Clear;
+    AddLocalAddressesToList(FLocalAddresses);
+  finally
+    FLocalAddresses.EndUpdate;
+  end;
+  Result := FLocalAddresses;
+end;
+
+function TIdStack.GetLocalAddress: string;
+var
+  All: TStringList;
+begin
+  All := TStringList.Create;
+  try
+    AddLocalAddressesToList(All);
+    if All.Count > 0 then
+      Result := All[0]
+    else
+      Result := '';
+  finally
+    All.Free;
+  end;
+end;
+
+function TIdStack.IsIP(AIP: string): Boolean;
+var
+  Part, Value, I, Dot: Integer;
+  S: string;
+begin
+  Result := False;
+  for Part := 1 to 4 do
+  begin
+    Dot := Pos('.', AIP);
+    if (Part < 4) and (Dot = 0) then
+      Exit;
+    if Part < 4 then
+    begin
+      S := Copy(AIP, 1, Dot - 1);
+      Delete(AIP, 1, Dot);
+    end
+    else
+    begin
+      if Dot <> 0 then
+        Exit;
+      S := AIP;
+    end;
+    if S = '' then
+      Exit;
+    Value := 0;
+    for I := 1 to Length(S) do
+    begin
+      if (S[I] < '0') or (S[I] > '9') then
+        Exit;
+      if Value <= 255 then
+        Value := Value * 10 + Ord(S[I]) - Ord('0');
+    end;
+    if Value > 255 then
+      Exit;
+  end;
+  Result := True;
+end;
+
+function TIdStack.HostToNetwork(AValue: Word): Word;
+begin
+{$IFDEF ENDIAN_BIG}
+  Result := AValue;
+{$ELSE}
+  Result := Word((AValue shr 8) or (AValue shl 8));
+{$ENDIF}
+end;
+
+function TIdStack.HostToNetwork(AValue: LongWord): LongWord;
+begin
+{$IFDEF ENDIAN_BIG}
+  Result := AValue;
+{$ELSE}
+  Result := (AValue shr 24) or ((AValue shr 8) and $FF00) or ((AValue shl 8) and $FF0000) or (AValue shl 24);
+{$ENDIF}
+end;
+
+function TIdStack.HostToNetwork(AValue: TIdUInt64): TIdUInt64;
+begin
+{$IFDEF ENDIAN_BIG}
+  Result := AValue;
+{$ELSE}
+  Result := (TIdUInt64(HostToNetwork(LongWord(AValue and $FFFFFFFF))) shl 32) or
+    HostToNetwork(LongWord(AValue shr 32));
+{$ENDIF}
+end;
+
+function TIdStack.NetworkToHost(AValue: Word): Word;
+begin
+  Result := HostToNetwork(AValue);  { The same swap either way. }
+end;
+
+function TIdStack.NetworkToHost(AValue: LongWord): LongWord;
+begin
+  Result := HostToNetwork(AValue);
+end;
+
+function TIdStack.NetworkToHost(AValue: TIdUInt64): TIdUInt64;
+begin
+  Result := HostToNetwork(AValue);
+end;
+
+function TIdStack.SupportsIPv4: Boolean;
+begin
+  Result := True;
+end;
+
+function TIdStack.SupportsIPv6: Boolean;
+begin
+  Result := True;
+end;
+
+function TIdStack.IsValidIPv4MulticastGroup(const Value: string): Boolean;
+var
+  First: Integer;
+begin
+  Result := IsIP(Value);
+  if Result then
+  begin
+    First := StrToInt(Copy(Value, 1, Pos('.', Value) - 1));
+    Result := (First >= 224) and (First <= 239);
+  end;
+end;
+
+function TIdStack.CalcCheckSum(const AData: TIdBytes): Word;
+var
+  I, Size: Integer;
+  Sum: LongWord;
+begin
+  { Indy's sum: 16-bit words in host order, the odd last byte added as it is. }
+  Sum := 0;
+  I := 0;
+  Size := Length(AData);
+  while Size > 1 do
+  begin
+    Sum := Sum + BytesToUInt16(AData, I);
+    Dec(Size, 2);
+    Inc(I, 2);
+  end;
+  if Size > 0 then
+    Sum := Sum + AData[I];
+  Sum := (Sum shr 16) + (Sum and $FFFF);
+  Sum := Sum + (Sum shr 16);
+  Result := Word(not Sum);
+end;
+
+function TIdStack.ResolveHost(const AHost: string; const AIPVersion: TIdIPVersion): string;
+var
+  Host: AnsiString;
+  P: PAnsiChar;
+  N: size_t;
+  Version: Integer;
+begin
+{$IFDEF UNICODE}
+  Host := UTF8Encode(AHost);
+{$ELSE}
+  Host := AnsiString(AHost);
+{$ENDIF}
+  if AIPVersion = Id_IPv6 then
+    Version := 6
+  else
+    Version := 4;
+  IocpCheck(iocp_resolve_host(PAnsiChar(Host), Length(Host), Version, @P, @N));
+  Result := LibText(P, N);
+end;
+
+{$ENDIF}
 
 function IndyTextEncoding_UTF8: IIdTextEncoding;
 begin
@@ -177,9 +626,19 @@ begin
 end;
 
 initialization
+{$IFNDEF IOCP_INDY_TYPES}
+  GStackLock := TCriticalSection.Create;
+  TIdStack.IncUsage;
+{$ENDIF}
   { Forms saved with Indy's class names load into ours. }
   RegisterClassAlias(TIocpTCPServer, 'TIdTCPServer');
   RegisterClassAlias(TIocpTCPClient, 'TIdTCPClient');
   RegisterClassAlias(TIocpScheduler, 'TIdSchedulerOfThreadDefault');
   RegisterClassAlias(TIocpScheduler, 'TIdSchedulerOfThreadPool');
+
+finalization
+{$IFNDEF IOCP_INDY_TYPES}
+  TIdStack.DecUsage;
+  FreeAndNil(GStackLock);
+{$ENDIF}
 end.

@@ -64,5 +64,8 @@ bool wouldBlock(int err);      // EAGAIN/EWOULDBLOCK (WSAEWOULDBLOCK).
 bool interrupted(int err);     // EINTR: retry the call.
 bool tooManyFiles(int err);    // EMFILE/ENFILE/ENOBUFS/ENOMEM: accept should back off.
 std::string errorText(int err);  // The OS's message for err.
+int lastError();                 // The calling thread's last socket error (errno, WSAGetLastError).
+std::string resolverErrorText(int rc);  // The message for a getaddrinfo result.
+void startNetworking();          // Ready the socket library (WSAStartup once; nothing on POSIX).
 
 }  // namespace iocp_native::net

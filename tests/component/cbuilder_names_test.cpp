@@ -245,6 +245,34 @@ TEST_P(CBuilderNames, InputBufferSizeBindingAndEncodingsAsCBuilderCodeWritesThem
   Server->Active = false;
 }
 
+// GStack (IdStack) as C++Builder code calls it, with the properties as member functions.
+TEST(CBuilderGStack, AnswersAsIndys) {
+  static_assert(std::is_same_v<TIdStack, Iocp::TIocpStack>);
+  static_assert(std::is_base_of_v<EIdSocketError, EIdResolveError>);
+  ASSERT_NE(GStack, nullptr);
+  EXPECT_FALSE(GStack->HostName().empty());
+  EXPECT_EQ(GStack->ResolveHost("localhost"), "127.0.0.1");
+  EXPECT_EQ(GStack->ResolveHost("LOCALHOST", Id_IPv6), "::1");
+  EXPECT_EQ(GStack->ResolveHost("10.1.2.3"), "10.1.2.3");
+  EXPECT_EQ(GStack->ResolveHost("::FFFF:1.2.3.4", Id_IPv6), "::ffff:1.2.3.4");
+  EXPECT_THROW(GStack->ResolveHost("bad..name"), EIdResolveError);  // Rejected without DNS.
+  EXPECT_TRUE(GStack->IsIP("1.2.3.4"));
+  EXPECT_TRUE(GStack->IsIP("001.02.3.4"));
+  EXPECT_FALSE(GStack->IsIP("256.1.1.1"));
+  EXPECT_FALSE(GStack->IsIP("1.2.3"));
+  EXPECT_FALSE(GStack->IsIP("1.2.3.4."));
+  EXPECT_FALSE(GStack->IsIP(""));
+  // Whatever this machine has: LocalAddresses are the list's IPv4 entries in order, no loopback.
+  std::vector<std::string> v4;
+  for (const TIdStackLocalAddress &A : GStack->GetLocalAddressList()) {
+    EXPECT_NE(A.IPAddress.rfind("127.", 0), 0u) << A.IPAddress;
+    EXPECT_NE(A.IPAddress, "::1");
+    if (A.IPVersion == Id_IPv4) v4.push_back(A.IPAddress);
+  }
+  EXPECT_EQ(GStack->LocalAddresses(), v4);
+  EXPECT_EQ(GStack->LocalAddress(), v4.empty() ? std::string() : v4.front());
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, CBuilderNames, ::testing::Values(iohDefault, iohIOCP),
                          [](const ::testing::TestParamInfo<TIdIOHandlerType> &AInfo) {
                            return std::string(AInfo.param == iohIOCP ? "iohIOCP" : "iohDefault");

@@ -45,6 +45,7 @@ CLASSES = [
     ('TIdThreadSafeString', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeString'),
     ('TIdThreadSafeStringList', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeStringList'),
     ('TIdThreadSafeList', 'Core/IdThreadSafe.pas', 'TIocpThreadSafeList'),
+    ('TIdStack', 'System/IdStack.pas', 'TIdStack'),
 ]
 OUR_UNITS = ['IocpTCPServer.pas', 'IocpIOHandler.pas', 'IocpGlobal.pas', 'IocpIndyCompat.pas', 'IocpTCPClient.pas',
              'IocpSync.pas']
@@ -102,7 +103,7 @@ def members(body, visibilities):
             continue
         decl = line.strip()
         depth = decl.count('(') - decl.count(')')
-        while (depth > 0 or not decl.rstrip().endswith(';')) and i + 1 < len(lines):
+        while (depth > 0 or not re.sub(r'\{\$[^}]*\}', '', decl).rstrip().endswith(';')) and i + 1 < len(lines):
             i += 1
             decl += ' ' + lines[i].strip()
             depth = decl.count('(') - decl.count(')')
@@ -160,7 +161,8 @@ def our_members():
     names = {}
     for unit in OUR_UNITS:
         text = interface_of(strip_comments(open(os.path.join(OURS, unit), encoding='utf-8').read()))
-        for cls in re.findall(r'\b(TIocp[A-Za-z0-9]+)\s*=\s*class\b(?!\s*(?:;|of\b))', text):
+        # Our classes, and the Indy-named ones IocpIndyCompat declares itself (TIdStack).
+        for cls in re.findall(r'\b(TIocp[A-Za-z0-9]+|TIdStack)\s*=\s*class\b(?!\s*(?:;|of\b))', text):
             body, _ = class_body(text, cls)
             if body is None:
                 continue

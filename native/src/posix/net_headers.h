@@ -2,6 +2,8 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <netdb.h>   // getaddrinfo
+#include <unistd.h>  // gethostname
 #include <netinet/in.h>
 #include <sys/socket.h>
 

@@ -201,5 +201,8 @@ bool tooManyFiles(int err) {
   return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 std::string errorText(int err) { return std::strerror(err); }
+int lastError() { return errno; }
+std::string resolverErrorText(int rc) { return rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc); }
+void startNetworking() {}
 
 }  // namespace iocp_native::net

@@ -22,14 +22,6 @@ constexpr int kWaitSliceMs = 250;
 
 SOCKET sockOf(SocketHandle s) { return static_cast<SOCKET>(s); }
 
-void startWinsock() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    WSADATA data;
-    WSAStartup(MAKEWORD(2, 2), &data);
-  });
-}
-
 
 // select() on one socket for at most one slice. 1 ready, 0 not yet, -1 error.
 int waitOne(SocketHandle s, bool write, int timeoutMs, int* err) {
@@ -51,7 +43,7 @@ int waitOne(SocketHandle s, bool write, int timeoutMs, int* err) {
 
 SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
                       bool nonBlocking, int* err, bool* created) {
-  startWinsock();
+  startNetworking();
   (void)reuseAddress;  // Windows rebinds a listening port at once; SO_REUSEADDR there would let
                        // another process steal the port, so it is never set.
   const SOCKET s = WSASocketW(ss.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
@@ -94,7 +86,7 @@ SocketHandle acceptOne(SocketHandle listener, bool nonBlocking, Endpoint* peer, 
 
 SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, int* err,
                        bool* timedOut) {
-  startWinsock();
+  startNetworking();
   *timedOut = false;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -227,6 +219,17 @@ void closeSocket(SocketHandle s) {
 bool wouldBlock(int err) { return err == WSAEWOULDBLOCK; }
 bool interrupted(int err) { return err == WSAEINTR; }
 bool tooManyFiles(int err) { return err == WSAEMFILE || err == WSAENOBUFS; }
+
+void startNetworking() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    WSADATA data;
+    WSAStartup(MAKEWORD(2, 2), &data);
+  });
+}
+
+int lastError() { return WSAGetLastError(); }
+std::string resolverErrorText(int rc) { return errorText(rc); }  // getaddrinfo gives WSA codes.
 
 std::string errorText(int err) {
   char buf[512] = {0};

@@ -1,4 +1,4 @@
-{ Stand-in for Indy's IdStack (test of IOCP_INDY_TYPES): EIdSocketError, declared as in Indy 10. }
+{ Stand-in for Indy's IdStack (test of IOCP_INDY_TYPES): EIdSocketError and EIdResolveError, declared as in Indy 10. }
 unit IdStack;
 
 {$mode delphi}
@@ -16,6 +16,7 @@ type
     constructor CreateError(const AErr: Integer; const AMsg: string); virtual;
     property LastError: Integer read FLastError;
   end;
+  EIdResolveError = class(EIdSocketError);
 
 implementation
 
