@@ -22,10 +22,10 @@ windows=0
 # Debian packages the build needs (see README "Dependencies" for why each is there).
 packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml-dev liburing-dev libuv1-dev fp-compiler fp-units-rtl)
 # The Pascal tests (off under the sanitizers): the IDE packages' checks need xmllint and lazbuild,
-# the Indy inventory's check python3.
+# the Indy inventory's check python3, the GStack test's network namespaces ip.
 [ "$mode" = test ] && case "$preset" in
   asan|tsan) ;;
-  *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3) ;;
+  *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3 iproute2) ;;
 esac
 ((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest fpc-source-3.2.2)
 missing=()
