@@ -211,6 +211,13 @@ IOCP_API int iocp_server_context_count(iocp_server* server);
 /* Per-connection pointer of the host (e.g. its context object). Any thread. */
 IOCP_API void* iocp_context_user(iocp_context* context);
 IOCP_API int iocp_context_set_user(iocp_context* context, void* user);
+/* Up to IOCP_CACHE_HINTS addresses of the host's own per-connection objects (e.g. the context,
+   connection and IOHandler objects that wrap this context): with iohIOCP the engine fetches them
+   into the cache just before it resumes the context's handler, as it does its own state. Only a
+   hint, never read through; more than IOCP_CACHE_HINTS are ignored; a later call replaces the set.
+   From on_context_created or the context's handler. */
+#define IOCP_CACHE_HINTS 3
+IOCP_API int iocp_context_set_cache_hints(iocp_context* context, const void* const* addresses, size_t count);
 IOCP_API iocp_io* iocp_context_io(iocp_context* context); /* Its IOHandler. Any thread. */
 IOCP_API iocp_server* iocp_context_server(iocp_context* context);
 /* Binding: which = 0 the local end (IP, Port), 1 the peer (PeerIP, PeerPort). Any thread. */

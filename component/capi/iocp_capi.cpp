@@ -551,6 +551,16 @@ int iocp_context_set_user(iocp_context* c, void* user) {
   return IOCP_OK;
 }
 
+int iocp_context_set_cache_hints(iocp_context* c, const void* const* addresses, size_t count) {
+  if (!c || (!addresses && count)) return fail(IOCP_ERR_ARGUMENT, "no context or addresses");
+  static_assert(IOCP_CACHE_HINTS + 1 <= IocpCacheHintCount, "room for the IOHandler handle");
+  const void* hints[IOCP_CACHE_HINTS + 1] = {&capi(c)->handle};  // What every read hands out through.
+  const std::size_t n = std::min<std::size_t>(count, IOCP_CACHE_HINTS);
+  for (std::size_t i = 0; i < n; ++i) hints[1 + i] = addresses[i];
+  SetCacheHints(*capi(c), hints, 1 + n);
+  return IOCP_OK;
+}
+
 iocp_io* iocp_context_io(iocp_context* c) { return c ? &capi(c)->handle : nullptr; }
 
 iocp_server* iocp_context_server(iocp_context* c) { return c ? capi(c)->owner : nullptr; }

@@ -16,4 +16,13 @@ using TIocpFiberSwitchHook = void (*)(void* AState, bool AEntering);
 constexpr std::size_t IocpFiberHostStateSize = 64;
 void SetFiberSwitchHook(TIocpFiberSwitchHook AHook);
 
+class TIocpContext;
+// A bridge's own per-connection objects (e.g. the Pascal context, connection and IOHandler that
+// wrap AContext), up to IocpCacheHintCount of them: with iohIOCP the engine fetches them into the
+// cache just before it resumes the connection's handler, as it does the context itself, so a
+// handler that touches them first does not wait for memory. Only a hint; a later call replaces the
+// set. From OnContextCreated or the connection's handler.
+constexpr std::size_t IocpCacheHintCount = 4;
+void SetCacheHints(TIocpContext& AContext, const void* const* AAddresses, std::size_t ACount);
+
 }  // namespace Iocp

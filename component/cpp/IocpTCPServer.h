@@ -121,6 +121,7 @@ class TIocpContext {
 
  private:
   friend class TIocpTCPServer;
+  friend void SetCacheHints(TIocpContext&, const void* const*, std::size_t);
   TIocpIOHandler ioHandler_;
   TIocpTCPConnection connection_;
   TIocpSocketHandle binding_;

@@ -42,6 +42,7 @@ const
   IOCP_ERR_STREAM_TOO_LARGE = -16;
   IOCP_ERR_RESOLVE = -17;
   IOCP_FIBER_STATE_SIZE = 64;
+  IOCP_CACHE_HINTS = 3;
   IOCP_SERVER_DEFAULT_PORT = 1;
   IOCP_SERVER_LISTEN_QUEUE = 2;
   IOCP_SERVER_MAX_CONNECTIONS = 3;
@@ -162,7 +163,7 @@ type
   iocp_stream_fn = function(user: Pointer; operation: Integer; data: Pointer; value: Int64): Int64; cdecl;
   iocp_local_address_fn = procedure(user: Pointer; ip_version: Integer; address: PAnsiChar;
     address_length: size_t; netmask: PAnsiChar; netmask_length: size_t; interface_name: PAnsiChar;
-    name_length: size_t; friendly_name: PAnsiChar; friendly_length: size_t; interface_index: LongWord); cdecl;
+    name_length: size_t; friendly_name: PAnsiChar; friendly_length: size_t; interface_index: UInt32); cdecl;
 
 function iocp_abi_version: Integer; cdecl; external IocpLib;
 function iocp_version_string: PAnsiChar; cdecl; external IocpLib;
@@ -219,6 +220,7 @@ function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; ext
 function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
 procedure iocp_sleep(ms: Integer); cdecl; external IocpLib;
+function iocp_context_set_cache_hints(context: Piocp_context; addresses: PPointer; count: size_t): Integer; cdecl; external IocpLib;
 function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_host_name(text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_resolve_host(host: PAnsiChar; host_length: size_t; ip_version: Integer; text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;

@@ -368,7 +368,7 @@ end;
 
 procedure AddressFound(AUser: Pointer; AIPVersion: Integer; AAddress: PAnsiChar; AAddressLength: size_t;
   ANetmask: PAnsiChar; ANetmaskLength: size_t; AName: PAnsiChar; ANameLength: size_t;
-  AFriendly: PAnsiChar; AFriendlyLength: size_t; AIndex: LongWord); cdecl;
+  AFriendly: PAnsiChar; AFriendlyLength: size_t; AIndex: UInt32); cdecl;
 var
   Item: TIdStackLocalAddress;
 begin

@@ -615,6 +615,7 @@ var
   Ctx: TIocpContext;
   Conn: TIocpTCPConnection;
   Yarn: TIocpYarn;
+  Hints: array[0..IOCP_CACHE_HINTS - 1] of Pointer;
 begin
   Result := IOCP_OK;
   Ctx := nil;
@@ -631,6 +632,12 @@ begin
     Ctx.FHandle := AHandle;
     Ctx.FServer := Server;
     iocp_context_set_user(AHandle, Ctx);
+    { What a handler touches first when it resumes (AContext.Connection.IOHandler): fetched
+      into the cache by the engine together with its own state. }
+    Hints[0] := Ctx;
+    Hints[1] := Conn;
+    Hints[2] := Conn.FIOHandler;
+    iocp_context_set_cache_hints(AHandle, @Hints[0], Length(Hints));
     Server.FContexts.Add(Ctx);  { Live from here (Indy adds it in the context's constructor). }
     Server.ContextCreated(Ctx);
   except

@@ -98,16 +98,19 @@ class CompletionConnection final : public StreamConnection,
   // Hints, for a caller about to run several connections one after another (see the engine's
   // onIo): start fetching into the cache what running this connection touches first. Two steps,
   // so no step waits for memory: prefetchState() (this object's hot fields) well ahead,
-  // prefetchStack() (the parked fiber's stack, whose address prefetchState() fetched) just ahead.
+  // prefetchStack() (the parked fiber's stack, whose address prefetchState() fetched, and the
+  // objects of Connection::setCacheHints) just ahead.
   // Any thread.
   void prefetchState() const {
     __builtin_prefetch(&stackHint_);
     __builtin_prefetch(&strand_);
+    __builtin_prefetch(cacheHintsAddress());
   }
   void prefetchStack() const {
     if (const char* at = stackHint_.load(std::memory_order_relaxed)) {
       for (int line = -2; line < 8; ++line) __builtin_prefetch(at + 64 * line);
     }
+    prefetchCacheHints();  // A bridge's objects (Connection::setCacheHints).
   }
 
  protected:

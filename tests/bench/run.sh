@@ -5,9 +5,13 @@
 #
 #   tests/bench/run.sh [--duration S] [--warmup S] [--servers "a b"] [--conns "100 1000"]
 #                      [--sizes "64 4096"] [--depth D] [--repeat R] [--idle N] [--scale N]
-#                      [--out DIR] [--build DIR]
+#                      [--rate R] [--out DIR] [--build DIR]
 #
 # Each point runs R times (--repeat, default 3), the servers in turn, and reports the medians.
+# --rate R offers a fixed load of R round trips per second (the load generator's --rate; default
+# 0 = as fast as the server answers): below every server's capacity the servers then batch alike
+# and server CPU per round trip compares their cost per message; without it, both sides run
+# near saturation and the figure also reflects how each reacts to that.
 # Then each server holds N idle connections (--idle, default 10000; 0 = skip) for its memory per
 # connection, and serves N connections at once (--scale, default 19000: the per-process file
 # limit here is 20000; 0 = skip) from three source addresses. Writes DIR/results.csv (one row per
@@ -18,14 +22,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000
+duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000 rate=0
 servers="epoll asio libuv ours-execute ours-event ours-execute-uring ours-event-uring ours-default pascal-execute"
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
 build=$root/build/release
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 while [ $# -gt 0 ]; do
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --conns) conns=$2; shift 2 ;;
     --sizes) sizes=$2; shift 2 ;;
     --depth) depth=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
@@ -128,7 +133,7 @@ for n in $conns; do
   for size in $sizes; do
     for round in $(seq "$repeat"); do
       for server in $servers; do
-        measure "$server" "$n x $size B (round $round)" --connections "$n" --size "$size" --depth "$depth" \
+        measure "$server" "$n x $size B (round $round)" --connections "$n" --size "$size" --depth "$depth" --rate "$rate" \
           --duration "$duration" --warmup "$warmup" || continue
         jq -c --arg s "$server" --argjson r "$round" --argjson rss "${rss:-0}" \
           '{server: $s, round: $r, peak_rss_kb: $rss} + .' <<<"$json" >>"$raw"
@@ -182,5 +187,5 @@ fi
 rm -f "$out/.server.log" "$out/.loadgen.err"
 elapsed=$(( $(date +%s) - start ))
 
-bash "$root/tests/bench/report.sh" "$csv" "$out" "each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s"
+bash "$root/tests/bench/report.sh" "$csv" "$out" "each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, $( ((rate)) && echo "offered load $rate rt/s" || echo "unpaced load"), server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s"
 echo "run.sh: $points runs in ${elapsed} s: $out/results.md, $out/results.csv, $out/results.png"

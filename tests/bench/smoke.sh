@@ -5,7 +5,7 @@
 # round trips per connection on a 2-core machine, each validated byte by byte, then the drain).
 # A run whose only fault is that no round trip completed inside those 0.15 s runs once more with
 # 3 s (a loaded machine; the first echo of 200 new fibers under ThreadSanitizer takes over a second);
-# any other fault fails at once.
+# any other fault fails at once. Then a paced run (--rate) must stay under its cap.
 #   smoke.sh LOADGEN SERVER_COMMAND...
 set -euo pipefail
 loadgen=$1
@@ -31,6 +31,15 @@ for size in 64 4096; do
     cat "$err" >&2
   done
 done
+# --rate caps the offered load: at 2000 messages/s for 0.3 s no more than 2000 x 0.3 plus the
+# bucket's start (2) can complete, on any machine; and every echo is still validated.
+json=$("$loadgen" --port "$port" --connections 200 --size 64 --depth 1 --warmup 0 --duration 0.3 --rate 2000 \
+  --drain 5 --json 2>"$err") || { cat "$err" >&2; exit 1; }
+rts=$(grep -o '"round_trips":[0-9]*' <<<"$json" | cut -d: -f2)
+if [ -z "$rts" ] || [ "$rts" -gt 602 ]; then
+  echo "smoke.sh: --rate 2000 for 0.3 s completed ${rts:-no} round trips (at most 602)" >&2
+  exit 1
+fi
 kill -TERM "$pid"
 wait "$pid"
-echo "smoke.sh: $(basename "$1"): every echo validated at 64 B and 4 KiB, depth 1 and 4"
+echo "smoke.sh: $(basename "$1"): every echo validated at 64 B and 4 KiB, depth 1 and 4; --rate 2000 gave $rts round trips in 0.3 s"

@@ -54,7 +54,8 @@ std::string pascalTypeOf(std::string c) {
       {"const char**", "ppansichar"}, {"size_t*", "psize_t"}, {"int*", "pinteger"},
       {"int64_t*", "pint64"}, {"uint64_t*", "puint64"}, {"iocp_server*", "piocp_server"},
       {"iocp_context*", "piocp_context"}, {"iocp_io*", "piocp_io"}, {"iocp_client*", "piocp_client"},
-      {"iocp_context* const**", "ppiocp_context_array"}, {"void", ""}};
+      {"iocp_context* const**", "ppiocp_context_array"}, {"uint32_t", "uint32"},
+      {"const void* const*", "ppointer"}, {"void", ""}};
   const auto it = map.find(trim(c));
   if (it != map.end()) return it->second;
   return lower(trim(c));  // Callback typedef names are the same in both.

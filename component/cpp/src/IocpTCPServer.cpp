@@ -41,6 +41,16 @@ void SetFiberSwitchHook(TIocpFiberSwitchHook AHook) {
   iocp_native::setFiberSwitchHook(AHook);
 }
 
+// What the engine fetches before it resumes a context's handler: the context and its IOHandler,
+// then a bridge's objects.
+void SetCacheHints(TIocpContext& AContext, const void* const* AAddresses, std::size_t ACount) {
+  static_assert(IocpCacheHintCount + 2 <= iocp_native::Connection::kCacheHints, "room for the bridge's hints");
+  const void* hints[iocp_native::Connection::kCacheHints] = {&AContext, &AContext.ioHandler_};
+  std::size_t n = 2;
+  for (std::size_t i = 0; i < ACount && i < IocpCacheHintCount; ++i) hints[n++] = AAddresses[i];
+  if (AContext.conn_) AContext.conn_->setCacheHints(hints, n);
+}
+
 // --- TIocpSocketHandles / TIocpContextList ------------------------------------------------------
 
 TIocpSocketHandle& TIocpSocketHandles::Add() {
@@ -103,6 +113,7 @@ class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
     ctx->binding_.PeerIP = conn.peer().ip;
     ctx->binding_.PeerPort = conn.peer().port;
     ctx->binding_.Handle = conn.handle();
+    SetCacheHints(*ctx, nullptr, 0);
     server_.contexts_.add(ctx);
     if (server_.OnContextCreated) {
       try {

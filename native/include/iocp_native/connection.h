@@ -6,6 +6,7 @@
 // room for output) arrives.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -148,14 +149,34 @@ class Connection {
   // the calling thread sleeps. Any thread.
   static void sleep(int ms);
 
+  // --- Cache hints (for language bridges). ---
+  // Up to kCacheHints addresses of per-connection objects the handler touches as soon as it runs
+  // (a bridge's own context objects): the completion engine fetches them into the cache just
+  // before it resumes this connection's handler, as it does the fiber's stack. Null entries are
+  // skipped; a later call replaces the set. Only a hint: nothing is read through them. Any thread.
+  static constexpr std::size_t kCacheHints = 6;
+  void setCacheHints(const void* const* addresses, std::size_t n) {
+    for (std::size_t i = 0; i < kCacheHints; ++i) {
+      cacheHints_[i].store(i < n ? addresses[i] : nullptr, std::memory_order_relaxed);
+    }
+  }
+
  protected:
   Connection(uint64_t id, Endpoint peer, Endpoint local)
       : id_(id), peer_(std::move(peer)), local_(std::move(local)) {}
+  // The engine's side of setCacheHints: start fetching the hinted objects. Any thread.
+  void prefetchCacheHints() const {
+    for (const auto& hint : cacheHints_) {
+      if (const void* at = hint.load(std::memory_order_relaxed)) __builtin_prefetch(at);
+    }
+  }
+  const void* cacheHintsAddress() const { return &cacheHints_; }
 
  private:
   const uint64_t id_;
   const Endpoint peer_;
   const Endpoint local_;
+  std::atomic<const void*> cacheHints_[kCacheHints] = {};
 };
 
 }  // namespace iocp_native

@@ -3,7 +3,7 @@
 //
 //   bench_loadgen --port P [--host 127.0.0.1] --connections N --size S --depth D --duration SEC
 //                 [--warmup SEC] [--threads T] [--sources A,B,...] [--connect-timeout SEC]
-//                 [--connect-window K] [--drain SEC] [--json]
+//                 [--connect-window K] [--drain SEC] [--rate R] [--json]
 //
 // Method
 //   Messages. Every message is one line of exactly S bytes ending in CRLF (S >= 17; Indy's WriteLn
@@ -37,6 +37,15 @@
 //   --connect-timeout (default 30 s) fail. connect_retransmits adds up tcpi_total_retrans of the new
 //   connections: non-zero means SYNs were dropped (a full accept queue, usually) and the connect time
 //   includes the kernel's retransmission timeouts (1 s, 3 s, ...).
+//
+//   Offered load. By default every connection sends its next message as soon as the window
+//   (--depth) allows, so client and server run as fast as the slower of them (on a machine whose
+//   cores they share, both near saturation: the server's CPU per round trip then also reflects how
+//   its batching reacts to that pressure). --rate R caps new messages at R per second in total
+//   (each thread R/T, a token bucket refilled continuously and holding at most a millisecond's
+//   worth): below both sides' capacity the offered load, and so the server's batching, is the same
+//   for every server, and server CPU per round trip compares what each costs per message.
+//   Latency is still measured from a message's send, not from when the bucket would have let it go.
 //
 //   Phase 2, traffic. Every connection writes D messages and then one more each time an echo is
 //   complete, so D messages are always outstanding (D = 1 is strict ping-pong). Writes batch all
@@ -88,6 +97,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -128,6 +138,7 @@ struct Options {
   double connectTimeout = 30;
   std::uint32_t connectWindow = 0;  // 0 = all connects at once.
   double drain = 5;
+  double rate = 0;  // --rate: new messages per second in total; 0 = no cap.
   bool json = false;
   int serverPid = 0;  // --server-pid: sample this process's CPU, threads and memory.
   bool idle = false;  // --idle: connect, then hold the connections without traffic.
@@ -137,7 +148,7 @@ void printUsage(std::FILE* out) {
   std::fprintf(out,
                "usage: %s --port P [--host A] --connections N --size S --depth D --duration SEC\n"
                "       [--warmup SEC] [--threads T] [--sources A,B,...] [--connect-timeout SEC]\n"
-               "       [--connect-window K] [--drain SEC] [--json]\n"
+               "       [--connect-window K] [--drain SEC] [--rate R] [--json]\n"
                "  --port             server TCP port (required)\n"
                "  --host             server IPv4 address; default 127.0.0.1\n"
                "  --connections      connections to open, 1 to %u (required)\n"
@@ -151,6 +162,8 @@ void printUsage(std::FILE* out) {
                "  --connect-timeout  seconds for the whole connect phase; default 30\n"
                "  --connect-window   at most K connects in progress at once; default 0 = all at once\n"
                "  --drain            seconds to wait after the measurement for outstanding echoes; default 5\n"
+               "  --rate             at most R new messages per second in total (a fixed offered load);\n"
+               "                     default 0 = as fast as the window and the server allow\n"
                "  --json             also print one JSON object (one line) on stdout\n"
                "  --idle             connect, then hold the connections for warmup + duration seconds without\n"
                "                     traffic (with --server-pid: the server's memory per idle connection)\n"
@@ -228,7 +241,7 @@ Options parseArgs(int argc, char** argv) {
     }
     static const char* const kValued[] = {
         "--port",    "--host",    "--connections",     "--size",           "--depth", "--duration", "--warmup",
-        "--threads", "--sources", "--connect-timeout", "--connect-window", "--drain", "--server-pid"};
+        "--threads", "--sources", "--connect-timeout", "--connect-window", "--drain", "--server-pid", "--rate"};
     if (std::find_if(std::begin(kValued), std::end(kValued), [&](const char* k) { return arg == k; }) ==
         std::end(kValued)) {
       badArguments("unknown option '" + arg + "'");
@@ -273,6 +286,8 @@ Options parseArgs(int argc, char** argv) {
       o.connectTimeout = parseSeconds(arg, v, false);
     } else if (arg == "--connect-window") {
       o.connectWindow = static_cast<std::uint32_t>(parseUnsigned(arg, v, 0, kMaxConnections));
+    } else if (arg == "--rate") {
+      o.rate = static_cast<double>(parseUnsigned(arg, v, 0, 100000000));
     } else if (arg == "--server-pid") {
       o.serverPid = static_cast<int>(parseUnsigned(arg, v, 1, 4194304));
     } else {  // --drain
@@ -497,6 +512,9 @@ class Worker {
  public:
   Worker(const Options& opt, std::vector<std::uint32_t> ids) : opt_(opt), sentAt_(ids.size() * opt.depth, 0) {
     conns_.resize(ids.size());
+    queued_.assign(ids.size(), false);
+    ratePerNs_ = opt.rate / opt.threads / 1e9;
+    burst_ = std::max(1.0, opt.rate / opt.threads / 1000.0);  // A millisecond's worth.
     for (std::size_t i = 0; i < ids.size(); ++i) conns_[i].id = ids[i];
     const std::uint64_t window = static_cast<std::uint64_t>(opt.depth) * opt.size;
     sendCap_ = static_cast<std::uint32_t>(std::min<std::uint64_t>(window, 256 * 1024));
@@ -570,6 +588,8 @@ class Worker {
     measureStart_ = measureStart;
     measureEnd_ = measureEnd;
     now_ = nowNs();
+    lastRefill_ = now_;
+    tokens_ = burst_;
     for (Conn& c : conns_) {
       if (c.state == State::Open) sendMore(c);
     }
@@ -587,7 +607,10 @@ class Worker {
         }
       }
       if (draining && (drainPending_ == 0 || now_ >= drainEnd)) break;
-      const int n = epoll_wait(ep_, events.data(), kMaxEvents, msUntil(now_, draining ? drainEnd : measureEnd_));
+      if (limited()) releaseWaiting();
+      int timeout = msUntil(now_, draining ? drainEnd : measureEnd_);
+      if (limited() && !waiting_.empty()) timeout = std::min(timeout, 1);  // The bucket refills.
+      const int n = epoll_wait(ep_, events.data(), kMaxEvents, timeout);
       if (n < 0) {
         if (errno == EINTR) continue;
         std::fprintf(stderr, "%s: epoll_wait: %s\n", kName, std::strerror(errno));
@@ -615,6 +638,39 @@ class Worker {
   }
 
  private:
+  bool limited() const { return ratePerNs_ > 0; }
+
+  // --rate: takes a token for a new message, or queues the connection until one comes.
+  bool takeToken(Conn& c) {
+    if (tokens_ < 1) {
+      tokens_ = std::min(burst_, tokens_ + static_cast<double>(now_ - lastRefill_) * ratePerNs_);
+      lastRefill_ = now_;
+    }
+    if (tokens_ >= 1) {
+      tokens_ -= 1;
+      return true;
+    }
+    const std::size_t index = static_cast<std::size_t>(&c - conns_.data());
+    if (!queued_[index]) {
+      queued_[index] = true;
+      waiting_.push_back(static_cast<std::uint32_t>(index));
+    }
+    return false;
+  }
+
+  // --rate: the queued connections send as far as the refilled bucket allows, oldest first.
+  void releaseWaiting() {
+    tokens_ = std::min(burst_, tokens_ + static_cast<double>(now_ - lastRefill_) * ratePerNs_);
+    lastRefill_ = now_;
+    while (tokens_ >= 1 && !waiting_.empty()) {
+      const std::uint32_t index = waiting_.front();
+      waiting_.pop_front();
+      queued_[index] = false;
+      Conn& c = conns_[index];
+      if (c.state == State::Open) sendMore(c);
+    }
+  }
+
   bool startConnect(std::size_t index) {
     Conn& c = conns_[index];
     c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -720,6 +776,7 @@ class Worker {
       std::uint64_t seq = c.sent;
       std::uint32_t off = c.sendOff;
       while (seq < limit && len < sendCap_) {
+        if (off == 0 && limited() && !takeToken(c)) break;  // A new message waits for its token.
         const std::uint32_t n = std::min(size - off, sendCap_ - len);
         messageBytes(c.id, seq, size, off, n, sendBuf_.data() + len);
         len += n;
@@ -889,6 +946,13 @@ class Worker {
   std::uint64_t measureStart_ = 0;
   std::uint64_t measureEnd_ = 0;
   std::uint64_t drainPending_ = 0;
+  // --rate: the token bucket and the connections waiting for a token (each queued once).
+  double ratePerNs_ = 0;
+  double burst_ = 1;
+  double tokens_ = 0;
+  std::uint64_t lastRefill_ = 0;
+  std::deque<std::uint32_t> waiting_;
+  std::vector<bool> queued_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1226,6 +1290,7 @@ int main(int argc, char** argv) {
     add("connections", num(opt.connections));
     add("size", num(opt.size));
     add("depth", num(opt.depth));
+    add("rate", fmt("%.0f", opt.rate));
     add("threads", num(static_cast<std::uint64_t>(opt.threads)));
     add("sources", num(opt.sources.empty() ? 1 : opt.sources.size()));
     add("connected", num(connected));
