@@ -450,40 +450,17 @@ end;
 
 function TIdStack.IsIP(AIP: string): Boolean;
 var
-  Part, Value, I, Dot: Integer;
-  S: string;
+  Part, Value: Integer;
 begin
-  Result := False;
+  { Indy's test, step by step: four Fetch(AIP, '.') numbers 0..255, then nothing left (so a
+    trailing '.' passes, as in Indy). }
+  Result := True;
   for Part := 1 to 4 do
   begin
-    Dot := Pos('.', AIP);
-    if (Part < 4) and (Dot = 0) then
-      Exit;
-    if Part < 4 then
-    begin
-      S := Copy(AIP, 1, Dot - 1);
-      Delete(AIP, 1, Dot);
-    end
-    else
-    begin
-      if Dot <> 0 then
-        Exit;
-      S := AIP;
-    end;
-    if S = '' then
-      Exit;
-    Value := 0;
-    for I := 1 to Length(S) do
-    begin
-      if (S[I] < '0') or (S[I] > '9') then
-        Exit;
-      if Value <= 255 then
-        Value := Value * 10 + Ord(S[I]) - Ord('0');
-    end;
-    if Value > 255 then
-      Exit;
+    Value := IndyStrToInt(Fetch(AIP, '.'), -1);
+    Result := Result and (Value > -1) and (Value < 256);
   end;
-  Result := True;
+  Result := Result and (AIP = '');
 end;
 
 function TIdStack.HostToNetwork(AValue: Word): Word;
@@ -541,12 +518,14 @@ end;
 
 function TIdStack.IsValidIPv4MulticastGroup(const Value: string): Boolean;
 var
+  Rest: string;
   First: Integer;
 begin
   Result := IsIP(Value);
   if Result then
   begin
-    First := StrToInt(Copy(Value, 1, Pos('.', Value) - 1));
+    Rest := Value;
+    First := IndyStrToInt(Fetch(Rest, '.'), -1);
     Result := (First >= 224) and (First <= 239);
   end;
 end;

@@ -21,6 +21,25 @@ Endpoint toEndpoint(const sockaddr_storage& ss) {
   return ep;
 }
 
+std::string ipv6HexGroups(const sockaddr_in6& a) {
+  const auto* b = reinterpret_cast<const unsigned char*>(&a.sin6_addr);
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (int g = 0; g < 8; ++g) {
+    const unsigned value = (static_cast<unsigned>(b[2 * g]) << 8) | b[2 * g + 1];
+    if (g) out += ':';
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      const unsigned digit = (value >> shift) & 0xF;
+      if (digit || started || shift == 0) {
+        out += kHex[digit];
+        started = true;
+      }
+    }
+  }
+  return out;
+}
+
 // Numeric address only: a listener binds to an address, it does not resolve names.
 bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, int* len) {
   std::memset(ss, 0, sizeof *ss);

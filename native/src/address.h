@@ -14,6 +14,9 @@ namespace iocp_native::net {
 
 // The numeric address and port of a socket address (IPv4 or IPv6).
 Endpoint toEndpoint(const sockaddr_storage& ss);
+// An IPv6 address as eight hex groups, upper case, without leading zeros and without "::"
+// ("FE80:0:0:0:FC:FF:FE00:1"): the form Indy's TranslateTInAddrToString gives its local list.
+std::string ipv6HexGroups(const sockaddr_in6& a);
 // Parse a numeric IPv4/IPv6 address ("" = every IPv4 address). False if ip is not numeric.
 bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, int* len);
 // Create a socket for `ss`, bind and listen (non-blocking if asked); per platform. On failure

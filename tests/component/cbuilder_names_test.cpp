@@ -260,14 +260,20 @@ TEST(CBuilderGStack, AnswersAsIndys) {
   EXPECT_TRUE(GStack->IsIP("001.02.3.4"));
   EXPECT_FALSE(GStack->IsIP("256.1.1.1"));
   EXPECT_FALSE(GStack->IsIP("1.2.3"));
-  EXPECT_FALSE(GStack->IsIP("1.2.3.4."));
+  EXPECT_TRUE(GStack->IsIP("1.2.3.4."));  // As Indy's Fetch-based test.
+  EXPECT_FALSE(GStack->IsIP("1.2.3.4.5"));
+  EXPECT_TRUE(GStack->IsIP(" 1. 2.3.4"));  // IndyStrToInt trims.
   EXPECT_FALSE(GStack->IsIP(""));
   // Whatever this machine has: LocalAddresses are the list's IPv4 entries in order, no loopback.
   std::vector<std::string> v4;
   for (const TIdStackLocalAddress &A : GStack->GetLocalAddressList()) {
     EXPECT_NE(A.IPAddress.rfind("127.", 0), 0u) << A.IPAddress;
-    EXPECT_NE(A.IPAddress, "::1");
-    if (A.IPVersion == Id_IPv4) v4.push_back(A.IPAddress);
+    if (A.IPVersion == Id_IPv4) {
+      v4.push_back(A.IPAddress);
+    } else {  // Indy's form: eight groups, upper case, no "::".
+      EXPECT_EQ(std::count(A.IPAddress.begin(), A.IPAddress.end(), ':'), 7) << A.IPAddress;
+      EXPECT_EQ(A.IPAddress.find_first_of("abcdef"), std::string::npos) << A.IPAddress;
+    }
   }
   EXPECT_EQ(GStack->LocalAddresses(), v4);
   EXPECT_EQ(GStack->LocalAddress(), v4.empty() ? std::string() : v4.front());

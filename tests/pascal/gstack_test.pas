@@ -67,6 +67,7 @@ begin
   Check(not GStack.IsIP('256.1.1.1'), 'not IsIP(256.1.1.1)');
   Check(not GStack.IsIP('1.2.3'), 'not IsIP(1.2.3)');
   Check(not GStack.IsIP('1.2.3.4.5'), 'not IsIP(1.2.3.4.5)');
+  Check(GStack.IsIP('1.2.3.4.'), 'IsIP(1.2.3.4.): a trailing dot passes, as Indy''s Fetch-based test');
   Check(not GStack.IsIP('1..3.4'), 'not IsIP(1..3.4)');
   Check(not GStack.IsIP('a.b.c.d'), 'not IsIP(a.b.c.d)');
   Check(not GStack.IsIP(''), 'not IsIP('''')');
@@ -107,7 +108,10 @@ begin
         Inc(V4);
       end
       else
+      begin
         Check((List[I] is TIdStackLocalAddressIPv6) and (Pos(':', A) > 0), A + ' is an IPv6 entry');
+        Check((Pos('::', A) = 0) and (A = UpperCase(A)), A + ' is in Indy''s form: eight groups, upper case');
+      end;
     end;
     Check(GStack.LocalAddresses.Count = V4, 'LocalAddresses has the IPv4 entries and nothing else');
     if V4 > 0 then
@@ -144,7 +148,7 @@ begin
         TIdStackLocalAddressIPv4(List[I]).SubNetMask + ')');
     end;
     I := List.IndexOfIP(AV6, Id_IPv6);
-    Check(I >= 0, AV6 + ' is in GetLocalAddressList');
+    Check(I >= 0, AV6 + ' is in GetLocalAddressList (Indy''s form of the address)');
     if I >= 0 then
       Check(List[I].InterfaceName = AInterface, AV6 + ' is on ' + AInterface);
     Check(List.IndexOfIP(AV6, Id_IPv4) = -1, 'IndexOfIP with the other IP version does not find ' + AV6);

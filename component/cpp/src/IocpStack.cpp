@@ -65,24 +65,29 @@ std::string TIocpStack::ResolveHost(const std::string& AHost, TIdIPVersion AIPVe
 }
 
 bool TIocpStack::IsIP(const std::string& AIP) const {
-  int parts = 0;
-  std::size_t i = 0;
-  while (parts < 4) {
-    std::size_t digits = 0;
-    int value = 0;
-    while (i < AIP.size() && AIP[i] >= '0' && AIP[i] <= '9') {
-      if (value <= 255) value = value * 10 + (AIP[i] - '0');
-      ++i;
-      ++digits;
+  // Indy's test: four times Fetch(AIP, '.') as a number 0..255 (IndyStrToInt: spaces trimmed,
+  // decimal here), then nothing left, so a trailing '.' passes as in Indy.
+  std::string rest = AIP;
+  bool ok = true;
+  for (int part = 0; part < 4; ++part) {
+    const std::size_t dot = rest.find('.');
+    std::string field = rest.substr(0, dot);
+    rest = dot == std::string::npos ? std::string() : rest.substr(dot + 1);
+    const std::size_t first = field.find_first_not_of(' ');
+    const std::size_t last = field.find_last_not_of(' ');
+    field = first == std::string::npos ? std::string() : field.substr(first, last - first + 1);
+    if (!field.empty() && field[0] == '+') field.erase(0, 1);
+    int value = field.empty() ? -1 : 0;
+    for (const char c : field) {
+      if (c < '0' || c > '9') {
+        value = -1;
+        break;
+      }
+      if (value <= 255) value = value * 10 + (c - '0');
     }
-    if (digits == 0 || value > 255) return false;  // Leading zeros pass, as Indy's.
-    ++parts;
-    if (parts < 4) {
-      if (i >= AIP.size() || AIP[i] != '.') return false;
-      ++i;
-    }
+    ok = ok && value >= 0 && value <= 255;
   }
-  return i == AIP.size();
+  return ok && rest.empty();
 }
 
 }  // namespace Iocp

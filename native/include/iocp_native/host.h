@@ -13,7 +13,7 @@ namespace iocp_native {
 // One address of a local network interface (Indy's TIdStackLocalAddress).
 struct LocalAddress {
   int ipVersion = 4;          // 4 or 6.
-  std::string address;        // Numeric: "192.168.1.10", "fe80::1".
+  std::string address;        // Numeric: "192.168.1.10"; IPv6 as Indy lists it: "FE80:0:0:0:0:0:0:1".
   std::string netmask;        // IPv4: "255.255.255.0"; empty for IPv6 or when the OS gives none.
   std::string interfaceName;  // "eth0"; on Windows the adapter's name.
   std::string friendlyName;   // On Windows the adapter's friendly name; elsewhere interfaceName.

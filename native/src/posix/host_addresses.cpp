@@ -27,7 +27,9 @@ std::vector<LocalAddress> localAddresses() {
     std::memcpy(&ss, a->ifa_addr, family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
     LocalAddress la;
     la.ipVersion = family == AF_INET ? 4 : 6;
-    la.address = net::toEndpoint(ss).ip;
+    // IPv6 in Indy's form for this list (eight groups, no "::"); IPv4 dotted.
+    la.address = la.ipVersion == 6 ? net::ipv6HexGroups(reinterpret_cast<const sockaddr_in6&>(ss))
+                                   : net::toEndpoint(ss).ip;
     if (family == AF_INET && a->ifa_netmask != nullptr) {
       sockaddr_storage mask{};
       std::memcpy(&mask, a->ifa_netmask, sizeof(sockaddr_in));

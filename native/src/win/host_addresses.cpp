@@ -62,7 +62,9 @@ std::vector<LocalAddress> localAddresses() {
       std::memcpy(&ss, sa, sa->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6));
       LocalAddress la;
       la.ipVersion = sa->sa_family == AF_INET ? 4 : 6;
-      la.address = net::toEndpoint(ss).ip;
+      // IPv6 in Indy's form for this list (eight groups, no "::"); IPv4 dotted.
+      la.address = la.ipVersion == 6 ? net::ipv6HexGroups(reinterpret_cast<const sockaddr_in6&>(ss))
+                                     : net::toEndpoint(ss).ip;
       if (la.ipVersion == 4) la.netmask = ipv4Mask(u->OnLinkPrefixLength);
       la.interfaceName = a->AdapterName ? a->AdapterName : "";
       la.friendlyName = narrow(a->FriendlyName);
