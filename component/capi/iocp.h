@@ -152,6 +152,10 @@ IOCP_API int iocp_server_binding(iocp_server* server, int index, const char** ip
 IOCP_API int iocp_server_set_active(iocp_server* server, int active);
 /* 1 while listening, 0 if not. Any thread. */
 IOCP_API int iocp_server_active(iocp_server* server);
+/* Indy's StopListening (listening 0: close the listening sockets, connections go on) and
+   StartListening (1: listen again on the same bindings and ports, the bind events run again;
+   IOCP_ERR_BIND; IOCP_ERR_FAILED while inactive). Owning thread, never from a handler. */
+IOCP_API int iocp_server_set_listening(iocp_server* server, int listening);
 /* What serves the connections (ActiveBackend): "threads" (iohDefault), "epoll", "io_uring",
    "IOCP" (Windows), or "epoll (io_uring unavailable: <why>)"; "" while inactive. Valid until the
    next iocp_server_set_active. Any thread, not concurrently with iocp_server_set_active. */

@@ -459,6 +459,18 @@ int iocp_server_set_active(iocp_server* s, int active) {
 
 int iocp_server_active(iocp_server* s) { return s && s->server.GetActive() ? 1 : 0; }
 
+int iocp_server_set_listening(iocp_server* s, int listening) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    if (listening) {
+      s->server.StartListening();
+    } else {
+      s->server.StopListening();
+    }
+    return IOCP_OK;
+  });
+}
+
 int iocp_server_active_backend(iocp_server* s, const char** text, size_t* length) {
   if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
   giveOut(s->activeBackend, text, length);

@@ -276,6 +276,16 @@ class TIocpTCPServer {
   void SetActive(bool AValue);
   bool GetActive() const { return engine_ != nullptr; }
 
+  // Indy's StopListening: close the listening sockets (a new connect is refused) while every
+  // open connection goes on; Active stays true. No effect while inactive or not listening. The
+  // owning thread, not from a handler, not concurrently with SetActive.
+  void StopListening();
+  // Indy's StartListening after StopListening: listen again on the same bindings and ports,
+  // running OnBeforeBind per binding and OnAfterBind as Indy does. Raises EIdCouldNotBindSocket
+  // (then still not listening), and EIdException while inactive (Active starts listening). No
+  // effect while listening. Threads as StopListening.
+  void StartListening();
+
   // Threads the engine runs right now (listeners, pool, work and per-connection threads). Any thread.
   std::size_t EngineThreadCount() const;
   // What serves the connections while active: "threads" (iohDefault), "epoll" or "io_uring"

@@ -220,6 +220,7 @@ function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; ext
 function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
 procedure iocp_sleep(ms: Integer); cdecl; external IocpLib;
+function iocp_server_set_listening(server: Piocp_server; listening: Integer): Integer; cdecl; external IocpLib;
 function iocp_context_set_cache_hints(context: Piocp_context; addresses: PPointer; count: size_t): Integer; cdecl; external IocpLib;
 function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_host_name(text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;

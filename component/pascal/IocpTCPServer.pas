@@ -301,6 +301,13 @@ type
     property Contexts: TIocpContextList read FContexts;
     { Counters of the running server (IOCP_STAT_*); 0 while inactive. Any thread. }
     function Stat(AWhich: Integer): UInt64;
+    { Indy's StopListening: close the listening sockets (a new connect is refused) while every
+      open connection goes on; Active stays True. No effect while inactive. Indy's
+      StartListening: listen again on the same bindings and ports (OnBeforeBind and OnAfterBind
+      run again, as in Indy); raises EIdCouldNotBindSocket, and EIdException while inactive.
+      Both: the owning thread, never from a handler. }
+    procedure StopListening;
+    procedure StartListening;
     { What serves the connections: 'threads' (iohDefault), 'epoll' or 'io_uring' (iohIOCP on
       Linux, see IOHandlerOptions.IOCP.Backend), 'IOCP' (Windows), or 'epoll (io_uring
       unavailable: <why>)'; '' while inactive. Any thread, not while Active changes. }
@@ -1052,6 +1059,16 @@ begin
     iocp_server_binding(FHandle, I, nil, nil, @Port);
     FBindings[I].Port := Port;  { Port 0: the one the OS chose. }
   end;
+end;
+
+procedure TIocpCustomTCPServer.StopListening;
+begin
+  IocpCheck(iocp_server_set_listening(FHandle, 0));
+end;
+
+procedure TIocpCustomTCPServer.StartListening;
+begin
+  IocpCheck(iocp_server_set_listening(FHandle, 1));
 end;
 
 procedure TIocpCustomTCPServer.Loaded;

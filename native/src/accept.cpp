@@ -67,6 +67,13 @@ std::vector<net::OpenListener> openListeners(const EngineOptions& options, bool 
   return open;
 }
 
+std::vector<net::OpenListener> reopenListeners(const EngineOptions& options, const std::vector<Endpoint>& bound,
+                                               bool nonBlocking) {
+  EngineOptions again = options;
+  for (std::size_t i = 0; i < again.bindings.size() && i < bound.size(); ++i) again.bindings[i].port = bound[i].port;
+  return openListeners(again, nonBlocking);
+}
+
 bool admitAccepted(Admission& admission, net::SocketHandle s, const EngineOptions& options, bool stopping) {
   if (stopping) {
     net::closeSocket(s);

@@ -19,6 +19,11 @@ namespace iocp_native {
 // already open and throws BindError. Owner thread.
 std::vector<net::OpenListener> openListeners(const EngineOptions& options, bool nonBlocking);
 
+// openListeners again after a stopListening: the same bindings on the ports start() bound
+// (`bound`, in binding order; a port the OS chose stays). Throws BindError. Owner thread.
+std::vector<net::OpenListener> reopenListeners(const EngineOptions& options, const std::vector<Endpoint>& bound,
+                                               bool nonBlocking);
+
 // A socket a listener has just accepted: closed while `stopping`; refused past MaxConnections
 // (the refusal message if it fits at once, FIN, close); otherwise given the connection socket
 // options (TCP_NODELAY, keepalive, user timeout) and admitted, taking one admission slot. True =

@@ -45,6 +45,8 @@ std::vector<Endpoint> CompletionEngine::start() {
   const std::vector<net::OpenListener> open = openListeners(options_, true);  // Throws BindError.
   port_->listen(open);
   for (const net::OpenListener& l : open) bound.push_back(l.bound);
+  bound_ = bound;
+  listening_ = true;
 
   workers_.reserve(static_cast<std::size_t>(options_.workThreads));
   for (int i = 0; i < options_.workThreads; ++i) {
@@ -59,6 +61,18 @@ std::vector<Endpoint> CompletionEngine::start() {
   threadsRunning_ = static_cast<std::size_t>(ioThreadCount_ + options_.workThreads) +
                     port_->helperThreads();
   return bound;
+}
+
+void CompletionEngine::stopListening() {
+  if (!port_ || stopping_ || !listening_) return;
+  port_->pauseListening();
+  listening_ = false;
+}
+
+void CompletionEngine::startListening() {
+  if (!port_ || stopping_ || listening_) return;
+  port_->resumeListening(reopenListeners(options_, bound_, true));  // Throws BindError.
+  listening_ = true;
 }
 
 bool CompletionEngine::stop(int waitMs) {

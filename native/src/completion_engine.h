@@ -41,6 +41,9 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
 
   std::vector<Endpoint> start() override;
   bool stop(int waitMs) override;
+  void stopListening() override;
+  void startListening() override;
+  bool listening() const override { return listening_ && !stopping_; }
   EngineStats stats() const override;
   std::size_t threadCount() const override { return threadsRunning_.load(); }
   std::string backend() const override { return backend_; }
@@ -103,6 +106,8 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   bool started_ = false;
   bool threadsStopped_ = false;
   std::atomic<bool> stopping_{false};
+  std::vector<Endpoint> bound_;  // What start() bound: startListening binds the same ports.
+  bool listening_ = false;       // Owner thread: between start() / startListening and stopListening.
   std::atomic<uint64_t> nextId_;
   std::atomic<std::size_t> threadsRunning_{0};
   int ioThreadCount_ = 0;

@@ -107,6 +107,12 @@ class Port {
   // be reported once; the engine turns it away while stopping. Owner thread, or the last I/O
   // thread when its wait failed (onIoThreadFailed); idempotent.
   virtual void stopAccepting() = 0;
+  // Indy's StopListening: stop accepting for now and shut the listeners' sockets (a new connect is
+  // refused), keeping their bindings' places. Owner thread, while accepting.
+  virtual void pauseListening() = 0;
+  // Indy's StartListening after pauseListening: take new open listeners (binding order, the same
+  // count; the port owns them from here, also when this throws) and accept on them. Owner thread.
+  virtual void resumeListening(const std::vector<net::OpenListener>& listeners) = 0;
   // Register an accepted socket for connection connId. Throws std::runtime_error (the socket is
   // then still the caller's). Any thread.
   virtual std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) = 0;

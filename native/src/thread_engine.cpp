@@ -2,7 +2,9 @@
 // This is Indy's model, kept as the baseline and the fallback.
 #include "thread_engine.h"
 
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -35,16 +37,52 @@ class ThreadEngine final : public Engine {
 
   std::vector<Endpoint> start() override {
     stopping_ = false;
-    std::vector<Endpoint> bound;
+    bound_.clear();
     {
       std::lock_guard<std::mutex> lock(mu_);  // threadCount() reads the list from any thread.
       for (const net::OpenListener& l : openListeners(options_, false)) {
-        listeners_.push_back(Listener{l.socket, listeners_.size(), {}});
-        bound.push_back(l.bound);
+        listeners_.push_back(std::make_unique<Listener>(l.socket, listeners_.size()));
+        bound_.push_back(l.bound);
       }
     }
-    for (Listener& l : listeners_) l.thread = std::thread([this, &l] { listen(l); });
-    return bound;
+    for (auto& l : listeners_) l->thread = std::thread([this, lp = l.get()] { listen(*lp); });
+    return bound_;
+  }
+
+  void stopListening() override {
+    for (auto& l : listeners_) {
+      std::unique_lock<std::mutex> lock(l->mu);
+      if (l->paused) continue;
+      l->paused = true;
+      net::shutdownBoth(l->socket);  // Wakes the listener thread out of its wait.
+      l->cv.wait(lock, [&] { return l->idle; });  // It has let go of the socket.
+      net::closeSocket(l->socket);
+      l->socket = net::kInvalidSocket;
+    }
+  }
+
+  void startListening() override {
+    bool paused = false;
+    for (auto& l : listeners_) paused = paused || l->paused;
+    if (!paused || stopping_) return;
+    std::vector<net::OpenListener> open = reopenListeners(options_, bound_, false);  // Throws BindError.
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+      Listener& l = *listeners_[i];
+      std::lock_guard<std::mutex> lock(l.mu);
+      if (!l.paused) {  // Not paused (cannot happen: all pause together): keep the one it has.
+        net::closeSocket(open[i].socket);
+        continue;
+      }
+      l.socket = open[i].socket;
+      l.paused = false;
+      l.cv.notify_all();
+    }
+  }
+
+  bool listening() const override {
+    if (stopping_ || listeners_.empty()) return false;
+    std::lock_guard<std::mutex> lock(listeners_.front()->mu);
+    return !listeners_.front()->paused;  // All pause and resume together.
   }
 
   bool stop(int waitMs) override {
@@ -71,9 +109,15 @@ class ThreadEngine final : public Engine {
   }
 
  private:
+  // One binding's listener thread. While paused (stopListening) it has no socket and only reaps.
   struct Listener {
+    Listener(net::SocketHandle s, std::size_t i) : socket(s), index(i) {}
+    std::mutex mu;               // Guards socket, paused and idle against the owner's thread.
+    std::condition_variable cv;  // paused changed, or the thread went idle.
     net::SocketHandle socket;
-    std::size_t index;
+    const std::size_t index;
+    bool paused = false;  // stopListening: no socket until startListening gives one.
+    bool idle = false;    // The thread is not using the socket (it waits for paused to end).
     std::thread thread;
   };
   struct ConnectionThread {
@@ -81,17 +125,36 @@ class ThreadEngine final : public Engine {
     std::thread thread;
   };
 
+  // True once stopListening or stop wants the socket back (the thread then leaves it alone).
+  bool letGo(Listener& l) {
+    std::lock_guard<std::mutex> lock(l.mu);
+    return l.paused || stopping_;
+  }
+
   void listen(Listener& l) {
     while (!stopping_) {
       reap();
+      net::SocketHandle socket;
+      {
+        std::unique_lock<std::mutex> lock(l.mu);
+        if (l.paused) {  // StopListening: hand the socket back, reap on a tick until resumed.
+          l.idle = true;
+          l.cv.notify_all();
+          l.cv.wait_for(lock, std::chrono::milliseconds(kListenerTickMs), [&] { return !l.paused || stopping_; });
+          continue;
+        }
+        l.idle = false;
+        socket = l.socket;
+      }
       int err = 0;
-      const int ready = net::waitReadable(l.socket, kListenerTickMs, &err);
+      const int ready = net::waitReadable(socket, kListenerTickMs, &err);
       if (stopping_) break;
-      if (ready <= 0) continue;
+      if (ready <= 0 || letGo(l)) continue;
       Endpoint peer, local;
-      const net::SocketHandle s = net::acceptOne(l.socket, false, &peer, &local, &err);
+      const net::SocketHandle s = net::acceptOne(socket, false, &peer, &local, &err);
       if (s == net::kInvalidSocket) {
         if (stopping_) break;
+        if (letGo(l)) continue;  // The socket was shut down under it: not an error.
         if (net::wouldBlock(err) || net::interrupted(err)) continue;
         handler_.onListenError(l.index, "accept failed: " + net::errorText(err));
         if (net::tooManyFiles(err)) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -170,10 +233,14 @@ class ThreadEngine final : public Engine {
   }
 
   void closeListeners() {
-    for (Listener& l : listeners_) net::shutdownBoth(l.socket);
-    for (Listener& l : listeners_) {
-      if (l.thread.joinable()) l.thread.join();
-      net::closeSocket(l.socket);
+    for (auto& l : listeners_) {
+      std::lock_guard<std::mutex> lock(l->mu);
+      if (l->socket != net::kInvalidSocket) net::shutdownBoth(l->socket);
+      l->cv.notify_all();  // A paused thread sees stopping_.
+    }
+    for (auto& l : listeners_) {
+      if (l->thread.joinable()) l->thread.join();
+      if (l->socket != net::kInvalidSocket) net::closeSocket(l->socket);
     }
     std::lock_guard<std::mutex> lock(mu_);
     listeners_.clear();
@@ -185,7 +252,8 @@ class ThreadEngine final : public Engine {
   TrafficCounters traffic_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> nextId_{1};
-  std::vector<Listener> listeners_;  // Changed only by start/stop (the owner's thread).
+  std::vector<std::unique_ptr<Listener>> listeners_;  // The list changes only in start/stop (owner).
+  std::vector<Endpoint> bound_;  // What start() bound: startListening binds the same ports.
   mutable std::mutex mu_;
   std::condition_variable idle_;
   std::unordered_map<uint64_t, ConnectionThread> threads_;

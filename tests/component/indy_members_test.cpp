@@ -430,3 +430,65 @@ TEST_P(IndyMembers, AReadCutByTheServersStopRaisesConnClosedGracefully) {
 }
 
 }  // namespace
+
+namespace {
+
+// A connect to 127.0.0.1:port succeeds (the socket is closed again at once).
+bool accepts(uint16_t port) {
+  const raw::Socket s = raw::connectTo("127.0.0.1", port);
+  if (s < 0) return false;
+  raw::close(s);
+  return true;
+}
+
+}  // namespace
+
+// Indy's StopListening / StartListening: the listeners close and open again on the same port while
+// the open connections go on; the bind events run again on StartListening, not when already
+// listening.
+TEST_P(IndyMembers, StopListeningRefusesNewConnectsWhileOpenOnesGoOn) {
+  std::atomic<int> beforeBind{0}, afterBind{0};
+  server->OnBeforeBind = [&](TIocpSocketHandle*) { ++beforeBind; };
+  server->OnAfterBind = [&](TIocpTCPServer*) { ++afterBind; };
+  echo();
+  auto stop = stopAtEnd();
+  const uint16_t port = start();
+  EXPECT_EQ(beforeBind.load(), 1);
+  EXPECT_EQ(afterBind.load(), 1);
+  RawSocket a("127.0.0.1", port);
+  a.send("one\r\n");
+  EXPECT_EQ(a.recvLine(5000), "one");
+
+  server->StopListening();
+  EXPECT_TRUE(server->Active);
+  EXPECT_FALSE(accepts(port)) << "a connect while not listening was accepted";
+  a.send("two\r\n");
+  EXPECT_EQ(a.recvLine(5000), "two") << "the open connection stopped with the listener";
+  server->StopListening();  // Again: no effect.
+
+  server->StartListening();
+  EXPECT_EQ(server->Bindings[0].Port, port);
+  EXPECT_EQ(beforeBind.load(), 2);
+  EXPECT_EQ(afterBind.load(), 2);
+  RawSocket b("127.0.0.1", port);
+  b.send("three\r\n");
+  EXPECT_EQ(b.recvLine(5000), "three");
+  a.send("four\r\n");
+  EXPECT_EQ(a.recvLine(5000), "four");
+  server->StartListening();  // Already listening: no effect, no bind events.
+  EXPECT_EQ(beforeBind.load(), 2);
+
+  // A second round: the listener can pause and resume again.
+  server->StopListening();
+  server->StartListening();
+  RawSocket c("127.0.0.1", port);
+  c.send("five\r\n");
+  EXPECT_EQ(c.recvLine(5000), "five");
+  EXPECT_EQ(server->Stats().Accepted, 3u);
+}
+
+TEST(IndyMembersInactive, StartListeningWhileInactiveRaises) {
+  TIocpTCPServer server;
+  server.StopListening();  // No effect.
+  EXPECT_THROW(server.StartListening(), EIdException);
+}

@@ -743,6 +743,70 @@ begin
   end;
 end;
 
+{ A connect to the port is refused (nothing listens). }
+function Refused(Port: Integer): Boolean;
+var
+  C: TIdTCPClient;
+begin
+  Result := False;
+  C := TIdTCPClient.Create(nil);
+  try
+    try
+      C.ConnectTimeout := 5000;
+      C.Connect('127.0.0.1', Port);
+    except
+      on E: EIdSocketError do
+        Result := True;
+    end;
+  finally
+    C.Free;
+  end;
+end;
+
+{ Indy's StopListening / StartListening, as a service's pause and resume call them: new connects
+  are refused while paused, the open connection goes on, the same port listens again. }
+procedure PauseListening(AIocp: Boolean);
+var
+  H: THandlers;
+  S: TIdTCPServer;
+  A, B: TIdTCPClient;
+  Port: Integer;
+begin
+  H := THandlers.Create;
+  S := StartServer(AIocp, H.EchoExecute);
+  A := nil;
+  B := nil;
+  try
+    Port := S.Bindings[0].Port;
+    A := Connect(Port);
+    A.IOHandler.WriteLn('one');
+    Check(A.IOHandler.ReadLn = 'one', 'echo before StopListening');
+    S.StopListening;
+    Check(S.Active, 'Active stays True after StopListening');
+    Check(Refused(Port), 'a connect after StopListening is refused (EIdSocketError)');
+    A.IOHandler.WriteLn('two');
+    Check(A.IOHandler.ReadLn = 'two', 'the open connection goes on while not listening');
+    S.StartListening;
+    Check(S.Bindings[0].Port = Port, 'StartListening keeps the port');
+    B := Connect(Port);
+    B.IOHandler.WriteLn('three');
+    Check(B.IOHandler.ReadLn = 'three', 'a new connection after StartListening is served');
+    S.Active := False;
+    try
+      S.StartListening;
+      Check(False, 'StartListening while inactive raises');
+    except
+      on E: EIdException do
+        Check(True, 'StartListening while inactive raises EIdException');
+    end;
+  finally
+    B.Free;
+    A.Free;
+    S.Free;
+    H.Free;
+  end;
+end;
+
 var
   Engine: string;
 begin
@@ -762,6 +826,7 @@ begin
     TextOnTheWire(Engine = 'iocp');
     ServerLifecycle(Engine = 'iocp');
     LiveContexts(Engine = 'iocp');
+    PauseListening(Engine = 'iocp');
     SyncToMainThread(Engine = 'iocp');
   finally
     Names.Free;

@@ -322,6 +322,26 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (OnAfterBind) OnAfterBind(this);
 }
 
+void TIocpTCPServer::StopListening() {
+  if (engine_) engine_->stopListening();
+}
+
+void TIocpTCPServer::StartListening() {
+  if (!engine_) throw EIdException("StartListening: the server is not active (Active = true starts listening)");
+  if (engine_->listening()) return;
+  for (int i = 0; i < Bindings.Count(); ++i) {
+    if (OnBeforeBind) OnBeforeBind(&Bindings[i]);
+  }
+  try {
+    engine_->startListening();
+  } catch (const iocp_native::BindError& e) {
+    throw EIdCouldNotBindSocket(e.what());
+  } catch (const std::exception& e) {
+    throw EIdException(e.what());
+  }
+  if (OnAfterBind) OnAfterBind(this);
+}
+
 void TIocpTCPServer::stop() {
   if (!engine_) return;
   if (!engine_->stop(std::max(TerminateWaitTime, 0))) {

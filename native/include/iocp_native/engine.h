@@ -135,6 +135,17 @@ class Engine {
   // their handlers to finish. Returns true if all finished in time; stragglers are waited for by
   // the destructor. NOT thread safe with start(); must not be called from a handler.
   virtual bool stop(int waitMs) = 0;
+  // Indy's StopListening: close the listening sockets (a new connect is refused) while the open
+  // connections go on. No effect when not listening. Owner thread, not concurrently with
+  // start(), stop() or startListening().
+  virtual void stopListening() = 0;
+  // Indy's StartListening: listen again on the same addresses and ports (a port the OS chose at
+  // start() is kept). No effect when listening or stopping. Throws BindError (and stays not
+  // listening). Owner thread, as stopListening().
+  virtual void startListening() = 0;
+  // Listening: from start() until stop() or stopListening(), and again after startListening().
+  // Owner thread.
+  virtual bool listening() const = 0;
   virtual EngineStats stats() const = 0;  // Any thread.
   // Threads the engine itself runs right now (listener, I/O, work and connection threads). Any thread.
   virtual std::size_t threadCount() const = 0;

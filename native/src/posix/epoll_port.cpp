@@ -90,11 +90,18 @@ class EpollPort final : public Port {
   void resumeAccept(std::size_t binding) override { acceptAll(binding); }
 
   void stopAccepting() override {
-    if (!accepting_.exchange(false)) return;
-    for (int l : listeners_) {
-      epoll_ctl(epfd_, EPOLL_CTL_DEL, l, nullptr);
-      ::shutdown(l, SHUT_RDWR);  // Leaves the listening state: the port is free to bind again.
-    }
+    if (!accepting_.exchange(false)) return;  // Paused: already shut.
+    shutListeners();
+  }
+
+  void pauseListening() override {
+    if (accepting_.exchange(false)) shutListeners();
+  }
+
+  void resumeListening(const std::vector<net::OpenListener>& listeners) override {
+    takeListenerNumbers(listeners_, listeners);  // Throws.
+    accepting_ = true;
+    for (std::size_t i = 0; i < listeners_.size(); ++i) add(listeners_[i], EPOLLIN | EPOLLET, kListenerToken + i);
   }
 
   std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) override {
@@ -175,6 +182,13 @@ class EpollPort final : public Port {
   }
 
   void acceptAll(std::size_t binding) { acceptUntilEmpty(listeners_[binding], binding, accepting_, events_); }
+
+  void shutListeners() {
+    for (int l : listeners_) {
+      epoll_ctl(epfd_, EPOLL_CTL_DEL, l, nullptr);
+      ::shutdown(l, SHUT_RDWR);  // Leaves the listening state: the port is free to bind again.
+    }
+  }
 
   void closeAll() {
     for (int l : listeners_) net::closeSocket(l);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
 
 namespace iocp_native {
 
@@ -23,6 +24,17 @@ void armTimerFd(int fd, Clock::time_point when) {
     if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
   }
   timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+void takeListenerNumbers(const std::vector<int>& fds, const std::vector<net::OpenListener>& listeners) {
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    if (i >= fds.size() || ::dup2(static_cast<int>(listeners[i].socket), fds[i]) < 0) {
+      const int err = i >= fds.size() ? EINVAL : errno;
+      for (std::size_t k = i; k < listeners.size(); ++k) net::closeSocket(listeners[k].socket);
+      throw std::runtime_error("cannot listen again: " + net::errorText(err));
+    }
+    net::closeSocket(listeners[i].socket);
+  }
 }
 
 void acceptUntilEmpty(int listener, std::size_t binding, const std::atomic<bool>& accepting,

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "../completion_port.h"
 
@@ -22,5 +23,10 @@ void armTimerFd(int fd, Clock::time_point when);        // One-shot at `when`; m
 // when `accepting` turns false.
 void acceptUntilEmpty(int listener, std::size_t binding, const std::atomic<bool>& accepting,
                       PortEvents& events);
+// resumeListening: each new listener takes its binding's descriptor number in `fds` (dup2), so an
+// I/O thread still inside acceptUntilEmpty with that number accepts from the new socket and never
+// from a number reused meanwhile. Closes the new descriptors; throws std::runtime_error (the rest
+// closed) if a number cannot be taken.
+void takeListenerNumbers(const std::vector<int>& fds, const std::vector<net::OpenListener>& listeners);
 
 }  // namespace iocp_native

@@ -109,6 +109,8 @@ struct Ring {
   bool mailSignalled = false;                      // Under mailMu.
   // Under mailMu: take on the port's duties (UringPort::armDuties) at the next look at the mail.
   bool adoptDuties = false;
+  // Under mailMu: the listeners have new sockets (resumeListening): move their polls over.
+  bool relisten = false;
   // Set under mailMu by the ring's thread when its wait failed for good; read anywhere.
   std::atomic<bool> failed{false};
   // Under mailMu: sockets closed after the ring failed; their operations' self-references are
@@ -216,10 +218,34 @@ class UringPort final : public Port {
   void resumeAccept(std::size_t binding) override { acceptAll(binding); }
 
   void stopAccepting() override {
-    if (!accepting_.exchange(false)) return;
+    if (!accepting_.exchange(false)) return;  // Paused: already shut.
     // The listeners' polls stay armed; a shut-down listener is reported once more and then
     // turned away by acceptAll. Closed in the destructor, after the I/O threads are gone.
     for (int l : listeners_) ::shutdown(l, SHUT_RDWR);
+  }
+
+  void pauseListening() override {
+    if (!accepting_.exchange(false)) return;
+    for (int l : listeners_) ::shutdown(l, SHUT_RDWR);
+  }
+
+  // Each new listener takes its binding's descriptor number (takeListenerNumbers). The armed
+  // polls still watch the old sockets: the duty ring removes them, and each removed poll's
+  // completion arms a new one on the new socket (portEvent); where none was armed, the removal
+  // reports ENOENT and the poll is armed there (complete).
+  void resumeListening(const std::vector<net::OpenListener>& listeners) override {
+    takeListenerNumbers(listeners_, listeners);  // Throws.
+    accepting_ = true;
+    const int duty = dutyRing_.load();
+    if (duty < 0) return;  // Every ring failed: nothing serves anyway.
+    Ring& r = rings_[static_cast<std::size_t>(duty)];
+    bool signal = false;
+    {
+      std::lock_guard<std::mutex> lock(r.mailMu);
+      r.relisten = true;
+      if (!r.mailSignalled) signal = r.mailSignalled = true;
+    }
+    if (signal) signalEventFd(r.mailFd);
   }
 
   std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) override {
@@ -457,6 +483,23 @@ class UringPort final : public Port {
     for (std::size_t i = 0; i < listeners_.size(); ++i) armPort(r, kListenerToken + i, listeners_[i]);
   }
 
+  // The ring's thread, after resumeListening: remove each listener's poll (its completion, or the
+  // removal's ENOENT, arms one on the new socket).
+  void relisten(Ring& r) {
+    {
+      std::lock_guard<std::mutex> lock(r.mailMu);
+      if (!r.relisten) return;
+      r.relisten = false;
+    }
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+      const uint64_t token = kListenerToken + i;
+      io_uring_sqe* e = sqe(r);
+      io_uring_prep_poll_remove(e, (token << 3) | kOpPort);
+      io_uring_sqe_set_data64(e, (token << 3) | kOpCancel);
+      r.outstanding.fetch_add(1);
+    }
+  }
+
   void armPort(Ring& r, uint64_t token, int fd) {
     io_uring_sqe* e = sqe(r);
     io_uring_prep_poll_multishot(e, fd, POLLIN);
@@ -532,6 +575,10 @@ class UringPort final : public Port {
     }
     if (op == kOpCancel) {
       r.outstanding.fetch_sub(1);
+      const uint64_t token = data >> 3;  // A listener's poll removal (relisten), else 0.
+      if (token >= kListenerToken && c.res == -ENOENT && accepting_) {
+        armPort(r, token, listeners_[token - kListenerToken]);  // No poll was armed: arm one.
+      }
       return;
     }
     auto* st = reinterpret_cast<SocketState*>(data & ~kOpMask);
@@ -620,6 +667,7 @@ class UringPort final : public Port {
       for (auto& st : notes) sync(r, st);
       if (rearm) armPort(r, token, r.mailFd);
       takeDuties(r);
+      relisten(r);
     } else if (token == kPostToken) {
       uint64_t count;
       (void)!::read(postFd_, &count, sizeof count);

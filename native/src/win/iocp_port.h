@@ -111,10 +111,12 @@ struct Listener {
   LPFN_ACCEPTEX acceptEx = nullptr;
   std::mutex mu;  // Guards s against stopAccepting() closing it while an accept is (re)posted.
   bool closed = false;
+  unsigned generation = 0;  // Under mu: counts the sockets this binding has had (resumeListening).
   struct AcceptOp : Op {
     explicit AcceptOp(Listener* l) : Op(Kind::Accept, l) {}
     SOCKET accepted = INVALID_SOCKET;  // Guarded by Listener::mu.
     bool pending = false;              // Guarded by Listener::mu.
+    unsigned generation = 0;           // Under mu: the listener socket it was posted on.
     char addresses[2 * kAddressRoom];
   };
   std::vector<std::unique_ptr<AcceptOp>> ops;
@@ -147,6 +149,8 @@ class IocpPort final : public Port {
   void listen(const std::vector<net::OpenListener>& listeners) override;
   void resumeAccept(std::size_t binding) override;
   void stopAccepting() override;
+  void pauseListening() override;
+  void resumeListening(const std::vector<net::OpenListener>& listeners) override;
   std::unique_ptr<PortSocket> attach(net::SocketHandle s, uint64_t connId) override;
   void run() override;
   void post() override;
@@ -172,6 +176,7 @@ class IocpPort final : public Port {
   static int errorOf(SocketState& st, Op& op);  // The Winsock error behind a failed operation.
   void completeAccept(Listener::AcceptOp& op);
   int startAccept(Listener& l, Listener::AcceptOp& op);  // Under l.mu.
+  void setUpListener(Listener& l);  // Under l.mu: AcceptEx and the port for l.s; throws.
   void operationStarted() { outstanding_.fetch_add(1, std::memory_order_relaxed); }
   // Queue a packet with no OVERLAPPED. Retries briefly when the system is short of memory;
   // false if it still could not.
