@@ -287,11 +287,11 @@ IOCP_API int iocp_io_check_for_data(iocp_io* io, int timeout_ms);
 IOCP_API int iocp_io_check_for_disconnect(iocp_io* io, int raise_if_disconnected, int ignore_buffer);
 /* Write buffering. Handler. */
 #define IOCP_WRITE_BUFFER_OPEN 1 /* argument: threshold (<= 0: none) */
-#define IOCP_WRITE_BUFFER_FLUSH 2
+#define IOCP_WRITE_BUFFER_FLUSH 2 /* argument: bytes to send (<= 0: all); the rest stays collected */
 #define IOCP_WRITE_BUFFER_CLOSE 3
 #define IOCP_WRITE_BUFFER_CANCEL 4
 #define IOCP_WRITE_BUFFER_CLEAR 5 /* drop what was collected, go on collecting */
-IOCP_API int iocp_io_write_buffer(iocp_io* io, int operation, int threshold);
+IOCP_API int iocp_io_write_buffer(iocp_io* io, int operation, int argument);
 /* InputBuffer: the bytes buffered and not yet read (without consuming them or copying them: valid
    until the next call on this IOHandler), and Extract. Handler. */
 IOCP_API int iocp_io_input(iocp_io* io, const char** data, size_t* length);

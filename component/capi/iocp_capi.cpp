@@ -779,12 +779,12 @@ int iocp_io_check_for_disconnect(iocp_io* io, int raiseIfDisconnected, int ignor
   });
 }
 
-int iocp_io_write_buffer(iocp_io* io, int operation, int threshold) {
+int iocp_io_write_buffer(iocp_io* io, int operation, int argument) {
   if (!io) return fail(IOCP_ERR_ARGUMENT, "no IOHandler");
   return guarded([&] {
     switch (operation) {
-      case IOCP_WRITE_BUFFER_OPEN: io->io->WriteBufferOpen(threshold); break;
-      case IOCP_WRITE_BUFFER_FLUSH: io->io->WriteBufferFlush(); break;
+      case IOCP_WRITE_BUFFER_OPEN: io->io->WriteBufferOpen(argument); break;
+      case IOCP_WRITE_BUFFER_FLUSH: io->io->WriteBufferFlush(argument > 0 ? argument : -1); break;
       case IOCP_WRITE_BUFFER_CLOSE: io->io->WriteBufferClose(); break;
       case IOCP_WRITE_BUFFER_CANCEL: io->io->WriteBufferCancel(); break;
       case IOCP_WRITE_BUFFER_CLEAR: io->io->WriteBufferClear(); break;

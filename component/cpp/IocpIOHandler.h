@@ -208,7 +208,9 @@ class TIocpIOHandler {
   // Collect writes and send them together. AThreshold > 0 flushes whenever that many are collected.
   void WriteBufferOpen(int AThreshold = -1);
   void WriteBufferClose();   // Send what was collected and stop collecting.
-  void WriteBufferFlush();   // Send what was collected.
+  // Send what was collected (AByteCount < 0), or its first AByteCount bytes (0: nothing), and go on
+  // collecting, as Indy's WriteBufferFlush(AByteCount).
+  void WriteBufferFlush(int AByteCount = -1);
   void WriteBufferCancel();  // Drop what was collected and stop collecting.
   void WriteBufferClear();   // Drop what was collected and go on collecting (Indy's WriteBufferClear).
   int WriteBufferThreshold() const { return writeBufferThreshold_; }  // WriteBufferOpen's; -1 = none.

@@ -214,7 +214,7 @@ function iocp_io_writeln(io: Piocp_io; text_: PAnsiChar; length: size_t): Intege
 function iocp_io_write_int(io: Piocp_io; size: Integer; convert: Integer; value: Int64): Integer; cdecl; external IocpLib;
 function iocp_io_check_for_data(io: Piocp_io; timeout_ms: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_check_for_disconnect(io: Piocp_io; raise_if_disconnected: Integer; ignore_buffer: Integer): Integer; cdecl; external IocpLib;
-function iocp_io_write_buffer(io: Piocp_io; operation: Integer; threshold: Integer): Integer; cdecl; external IocpLib;
+function iocp_io_write_buffer(io: Piocp_io; operation: Integer; argument: Integer): Integer; cdecl; external IocpLib;
 function iocp_io_input(io: Piocp_io; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; external IocpLib;
 function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;

@@ -287,8 +287,8 @@ type
     procedure WriteBufferOpen(AThreshold: Integer); overload;
     procedure WriteBufferClose;
     procedure WriteBufferFlush; overload;
-    { AByteCount < 0 or at least what is collected: all of it; fewer bytes is refused
-      (EIdException): the engine sends a write buffer whole. }
+    { Indy's: send the first AByteCount collected bytes (< 0: all, 0: nothing), keep the rest
+      collected. Handler. }
     procedure WriteBufferFlush(AByteCount: Integer); overload;
     procedure WriteBufferCancel;
     procedure WriteBufferClear;
@@ -1473,11 +1473,10 @@ end;
 procedure TIocpIOHandler.WriteBufferFlush(AByteCount: Integer);
 begin
   if AByteCount = 0 then
-    Exit;
-  if AByteCount > 0 then
-    raise EIdException.Create('WriteBufferFlush of part of the write buffer is not supported: ' +
-      'flush it whole (WriteBufferFlush or WriteBufferFlush(-1))');
-  WriteBufferFlush;
+    Exit;  { As Indy: nothing. }
+  if AByteCount < 0 then
+    AByteCount := 0;  { The ABI's "all". }
+  IocpCheck(iocp_io_write_buffer(FIo, IOCP_WRITE_BUFFER_FLUSH, AByteCount));
 end;
 
 procedure TIocpIOHandler.WriteBufferCancel;

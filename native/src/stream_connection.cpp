@@ -241,11 +241,16 @@ void StreamConnection::writeBufferOpen(std::size_t threshold) {
   writeThreshold_ = threshold;
 }
 
-IoStatus StreamConnection::writeBufferFlush() {  // Counted when write() collected the bytes.
-  if (writeBuffer_.empty()) return IoStatus::Ok;
+IoStatus StreamConnection::writeBufferFlush(std::size_t count) {  // Counted when write() collected them.
+  if (writeBuffer_.empty() || count == 0) return IoStatus::Ok;
   if (closing()) return IoStatus::NotConnected;
   std::string pending;
-  pending.swap(writeBuffer_);
+  if (count >= writeBuffer_.size()) {
+    pending.swap(writeBuffer_);
+  } else {
+    pending.assign(writeBuffer_, 0, count);
+    writeBuffer_.erase(0, count);
+  }
   return sendAll(pending.data(), pending.size());
 }
 

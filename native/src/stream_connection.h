@@ -56,7 +56,7 @@ class StreamConnection : public Connection {
   Buffer& input() override { return input_; }
   IoStatus write(const void* bytes, std::size_t n) override;
   void writeBufferOpen(std::size_t threshold) override;
-  IoStatus writeBufferFlush() override;
+  IoStatus writeBufferFlush(std::size_t count = static_cast<std::size_t>(-1)) override;
   IoStatus writeBufferClose() override;
   void writeBufferCancel() override;
   bool writeBufferOpened() const override { return writeBufferOpen_; }

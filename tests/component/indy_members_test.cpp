@@ -492,3 +492,32 @@ TEST(IndyMembersInactive, StartListeningWhileInactiveRaises) {
   server.StopListening();  // No effect.
   EXPECT_THROW(server.StartListening(), EIdException);
 }
+
+// Indy's WriteBufferFlush(AByteCount): the first AByteCount collected bytes go, the rest stays
+// collected until the next flush or close; 0 sends nothing.
+TEST_P(IndyMembers, WriteBufferFlushOfSomeBytesSendsThemAndKeepsTheRest) {
+  server->OnExecute = [](TIocpContext* c) {
+    auto* io = c->Connection->IOHandler;
+    io->WriteBufferOpen();
+    io->Write(std::string("abcdef"));
+    io->WriteBufferFlush(0);
+    io->WriteBufferFlush(2);
+    io->ReadLn();  // The client has seen "ab" and nothing more.
+    io->WriteBufferFlush(3);
+    io->ReadLn();
+    io->WriteBufferClose();
+    io->ReadLn();
+  };
+  auto stop = stopAtEnd();
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  EXPECT_EQ(receiveExactly(s, 2, 5000), "ab");
+  std::string more;
+  EXPECT_EQ(s.receive(200, more), Saw::Nothing) << "sent beyond the 2 bytes flushed: " << more;
+  s.send("go\r\n");
+  EXPECT_EQ(receiveExactly(s, 3, 5000), "cde");
+  EXPECT_EQ(s.receive(200, more), Saw::Nothing) << "sent beyond the 3 bytes flushed: " << more;
+  s.send("go\r\n");
+  EXPECT_EQ(receiveExactly(s, 1, 5000), "f");
+  s.send("end\r\n");
+}

@@ -86,6 +86,7 @@ type
     procedure NotifyMain;
     procedure TextExecute(AContext: TIdContext);
     procedure EchoExecute(AContext: TIdContext);
+    procedure PartFlushExecute(AContext: TIdContext);
   end;
 
 var
@@ -763,6 +764,45 @@ begin
   end;
 end;
 
+procedure THandlers.PartFlushExecute(AContext: TIdContext);
+var
+  IO: TIdIOHandler;
+begin
+  IO := AContext.Connection.IOHandler;
+  IO.WriteBufferOpen;
+  IO.Write('abcdef');
+  IO.WriteBufferFlush(0);
+  IO.WriteBufferFlush(2);
+  IO.ReadLn;
+  IO.WriteBufferClose;
+  IO.ReadLn;
+end;
+
+{ Indy's WriteBufferFlush(AByteCount): the first bytes go, the rest waits for the next flush. }
+procedure PartFlush(AIocp: Boolean);
+var
+  H: THandlers;
+  S: TIdTCPServer;
+  C: TIdTCPClient;
+begin
+  H := THandlers.Create;
+  S := StartServer(AIocp, H.PartFlushExecute);
+  C := nil;
+  try
+    C := Connect(S.Bindings[0].Port);
+    Check(C.IOHandler.ReadString(2) = 'ab', 'WriteBufferFlush(2) sends the first 2 collected bytes');
+    Check(not C.IOHandler.CheckForDataOnSource(200) and C.IOHandler.InputBufferIsEmpty,
+      'and keeps the rest collected (WriteBufferFlush(0) sends nothing)');
+    C.IOHandler.WriteLn('go');
+    Check(C.IOHandler.ReadString(4) = 'cdef', 'WriteBufferClose sends the rest');
+    C.IOHandler.WriteLn('end');
+  finally
+    C.Free;
+    S.Free;
+    H.Free;
+  end;
+end;
+
 { Indy's StopListening / StartListening, as a service's pause and resume call them: new connects
   are refused while paused, the open connection goes on, the same port listens again. }
 procedure PauseListening(AIocp: Boolean);
@@ -827,6 +867,7 @@ begin
     ServerLifecycle(Engine = 'iocp');
     LiveContexts(Engine = 'iocp');
     PauseListening(Engine = 'iocp');
+    PartFlush(Engine = 'iocp');
     SyncToMainThread(Engine = 'iocp');
   finally
     Names.Free;

@@ -511,9 +511,10 @@ void TIocpIOHandler::WriteBufferClose() {
   check(c.writeBufferClose(), c);
 }
 
-void TIocpIOHandler::WriteBufferFlush() {
+void TIocpIOHandler::WriteBufferFlush(int AByteCount) {
+  if (AByteCount == 0) return;
   iocp_native::Connection& c = conn();
-  check(c.writeBufferFlush(), c);
+  check(c.writeBufferFlush(AByteCount < 0 ? static_cast<std::size_t>(-1) : static_cast<std::size_t>(AByteCount)), c);
 }
 
 void TIocpIOHandler::WriteBufferCancel() { conn().writeBufferCancel(); }

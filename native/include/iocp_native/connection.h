@@ -120,7 +120,9 @@ class Connection {
   virtual IoStatus write(const void* bytes, std::size_t n) = 0;
   // Write buffering: only from this connection's handler.
   virtual void writeBufferOpen(std::size_t threshold) = 0;  // Collect writes; 0 = no threshold.
-  virtual IoStatus writeBufferFlush() = 0;  // Send what was collected, keep collecting.
+  // Send the first `count` collected bytes (all of them by default), keep the rest and keep
+  // collecting (Indy's WriteBufferFlush(AByteCount)).
+  virtual IoStatus writeBufferFlush(std::size_t count = static_cast<std::size_t>(-1)) = 0;
   virtual IoStatus writeBufferClose() = 0;  // Send what was collected and stop collecting.
   virtual void writeBufferCancel() = 0;     // Drop what was collected and stop collecting.
   virtual bool writeBufferOpened() const = 0;
