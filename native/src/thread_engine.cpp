@@ -62,17 +62,11 @@ class ThreadEngine final : public Engine {
   }
 
   void startListening() override {
-    bool paused = false;
-    for (auto& l : listeners_) paused = paused || l->paused;
-    if (!paused || stopping_) return;
+    if (stopping_ || listening()) return;
     std::vector<net::OpenListener> open = reopenListeners(options_, bound_, false);  // Throws BindError.
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
-      Listener& l = *listeners_[i];
+      Listener& l = *listeners_[i];  // Paused, as all are (stopListening pauses every one).
       std::lock_guard<std::mutex> lock(l.mu);
-      if (!l.paused) {  // Not paused (cannot happen: all pause together): keep the one it has.
-        net::closeSocket(open[i].socket);
-        continue;
-      }
       l.socket = open[i].socket;
       l.paused = false;
       l.cv.notify_all();

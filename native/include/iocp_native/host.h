@@ -1,6 +1,7 @@
 // This machine's name and addresses, and name resolution: what Indy's GStack (TIdStack) answers
-// (HostName, LocalAddress, LocalAddresses, GetLocalAddressList, ResolveHost). One interface,
-// implemented per platform (posix/host.cpp: getifaddrs; win/host.cpp: GetAdaptersAddresses).
+// (HostName, LocalAddress, LocalAddresses, GetLocalAddressList, ResolveHost). hostName and
+// resolveHost are shared (src/host.cpp); localAddresses is per platform (posix/host_addresses.cpp:
+// getifaddrs; win/host_addresses.cpp: GetAdaptersAddresses).
 #pragma once
 
 #include <cstdint>

@@ -89,13 +89,14 @@ class EpollPort final : public Port {
 
   void resumeAccept(std::size_t binding) override { acceptAll(binding); }
 
-  void stopAccepting() override {
-    if (!accepting_.exchange(false)) return;  // Paused: already shut.
-    shutListeners();
-  }
+  void stopAccepting() override { pauseListening(); }  // The listeners close with the port.
 
   void pauseListening() override {
-    if (accepting_.exchange(false)) shutListeners();
+    if (!accepting_.exchange(false)) return;  // Paused already.
+    for (int l : listeners_) {
+      epoll_ctl(epfd_, EPOLL_CTL_DEL, l, nullptr);
+      ::shutdown(l, SHUT_RDWR);  // Leaves the listening state: the port is free to bind again.
+    }
   }
 
   void resumeListening(const std::vector<net::OpenListener>& listeners) override {
@@ -182,13 +183,6 @@ class EpollPort final : public Port {
   }
 
   void acceptAll(std::size_t binding) { acceptUntilEmpty(listeners_[binding], binding, accepting_, events_); }
-
-  void shutListeners() {
-    for (int l : listeners_) {
-      epoll_ctl(epfd_, EPOLL_CTL_DEL, l, nullptr);
-      ::shutdown(l, SHUT_RDWR);  // Leaves the listening state: the port is free to bind again.
-    }
-  }
 
   void closeAll() {
     for (int l : listeners_) net::closeSocket(l);

@@ -217,15 +217,12 @@ class UringPort final : public Port {
 
   void resumeAccept(std::size_t binding) override { acceptAll(binding); }
 
-  void stopAccepting() override {
-    if (!accepting_.exchange(false)) return;  // Paused: already shut.
-    // The listeners' polls stay armed; a shut-down listener is reported once more and then
-    // turned away by acceptAll. Closed in the destructor, after the I/O threads are gone.
-    for (int l : listeners_) ::shutdown(l, SHUT_RDWR);
-  }
+  void stopAccepting() override { pauseListening(); }
 
   void pauseListening() override {
-    if (!accepting_.exchange(false)) return;
+    if (!accepting_.exchange(false)) return;  // Paused already.
+    // The listeners' polls stay armed; a shut-down listener is reported once more and then
+    // turned away by acceptAll. Closed in the destructor, after the I/O threads are gone.
     for (int l : listeners_) ::shutdown(l, SHUT_RDWR);
   }
 

@@ -641,11 +641,13 @@ class Worker {
   bool limited() const { return ratePerNs_ > 0; }
 
   // --rate: takes a token for a new message, or queues the connection until one comes.
+  void refill() {
+    tokens_ = std::min(burst_, tokens_ + static_cast<double>(now_ - lastRefill_) * ratePerNs_);
+    lastRefill_ = now_;
+  }
+
   bool takeToken(Conn& c) {
-    if (tokens_ < 1) {
-      tokens_ = std::min(burst_, tokens_ + static_cast<double>(now_ - lastRefill_) * ratePerNs_);
-      lastRefill_ = now_;
-    }
+    if (tokens_ < 1) refill();
     if (tokens_ >= 1) {
       tokens_ -= 1;
       return true;
@@ -660,8 +662,7 @@ class Worker {
 
   // --rate: the queued connections send as far as the refilled bucket allows, oldest first.
   void releaseWaiting() {
-    tokens_ = std::min(burst_, tokens_ + static_cast<double>(now_ - lastRefill_) * ratePerNs_);
-    lastRefill_ = now_;
+    refill();
     while (tokens_ >= 1 && !waiting_.empty()) {
       const std::uint32_t index = waiting_.front();
       waiting_.pop_front();
