@@ -86,6 +86,10 @@ var
     runtime keeps one. }
   Swapped: array[0..1] of DWord;
   SwappedCount: Integer = 0;
+  { Whether the second swapped threadvar lies SecondDelta bytes after the first in every thread
+    (the runtime's threadvars of a thread in one block, at their offsets). }
+  OneBlock: Boolean = False;
+  SecondDelta: PtrInt = 0;
   Installed: Boolean = False;
 
 type
@@ -172,30 +176,47 @@ begin
 {$IFDEF TRY_CHAIN_IN_THREADVAR}
   Swapped[1] := Entry(AddrIndex)^.VarAddr^;
   SwappedCount := 2;
+  SecondDelta := PtrInt(Swapped[1]) - PtrInt(Swapped[0]);
+  OneBlock := PAnsiChar(RelocateThreadvar(Swapped[1])) - PAnsiChar(RelocateThreadvar(Swapped[0])) = SecondDelta;
 {$ENDIF}
 end;
 
+{ The hook the engine calls on every fiber switch (twice per resume). The threadvars of a thread
+  lie in one block of that thread, at the offsets of the table: so one relocation finds both
+  (Locate checks that the runtime lays them out so, else each is relocated). }
 procedure SwitchHook(State: Pointer; Entering: Integer); cdecl;
 var
   S: PFiberState;
-  V: PPointer;
-  I: Integer;
+  V0, V1: PPointer;
 begin
   if not IocpFiberExceptionStateSwitch then
     Exit;
   S := State;
-  for I := 0 to SwappedCount - 1 do
+  V0 := RelocateThreadvar(Swapped[0]);
+  if SwappedCount = 1 then
+    V1 := nil
+  else if OneBlock then
+    V1 := PPointer(PAnsiChar(V0) + SecondDelta)
+  else
+    V1 := RelocateThreadvar(Swapped[1]);
+  if Entering <> 0 then
   begin
-    V := RelocateThreadvar(Swapped[I]);
-    if Entering <> 0 then
+    S^.Thread[0] := V0^;
+    V0^ := S^.Fiber[0];
+    if V1 <> nil then
     begin
-      S^.Thread[I] := V^;
-      V^ := S^.Fiber[I];
-    end
-    else
+      S^.Thread[1] := V1^;
+      V1^ := S^.Fiber[1];
+    end;
+  end
+  else
+  begin
+    S^.Fiber[0] := V0^;
+    V0^ := S^.Thread[0];
+    if V1 <> nil then
     begin
-      S^.Fiber[I] := V^;
-      V^ := S^.Thread[I];
+      S^.Fiber[1] := V1^;
+      V1^ := S^.Thread[1];
     end;
   end;
 end;

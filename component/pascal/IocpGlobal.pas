@@ -104,10 +104,17 @@ begin
   end;
 end;
 
+{ IocpCheck's failure path, apart so that the check itself holds no string (and so no
+  exception frame) on every successful call. }
+procedure RaiseIocpError(AResult: Integer);
+begin
+  raise IocpExceptionFor(AResult, string(iocp_last_error), iocp_last_os_error);
+end;
+
 procedure IocpCheck(AResult: Integer);
 begin
   if AResult < IOCP_OK then
-    raise IocpExceptionFor(AResult, string(iocp_last_error), iocp_last_os_error);
+    RaiseIocpError(AResult);
 end;
 
 function IocpReportHandlerError(E: Exception): Integer;

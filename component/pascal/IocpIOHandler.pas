@@ -143,8 +143,10 @@ type
     function Plain(const AByteEncoding: IIdTextEncoding; P: PAnsiChar; N: Integer): Boolean;
     function ToText(P: PAnsiChar; N: Integer; const AByteEncoding: IIdTextEncoding
       {$IFNDEF UNICODE}; const ADestEncoding: IIdTextEncoding{$ENDIF}): string;
-    function ToTextConverted(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
-      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+    { ToText's converting path; a procedure with an out parameter, so that ToText passes its
+      own Result and needs no temporary (and no exception frame) on the common path. }
+    procedure ToTextConverted(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
+      {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}; out AText: string);
     procedure WriteRaw(P: Pointer; N: Integer);
     procedure WriteText(const AText: string; const AByteEncoding: IIdTextEncoding
       {$IFNDEF UNICODE}; const ASrcEncoding: IIdTextEncoding{$ENDIF});
@@ -719,18 +721,18 @@ begin
     else if IocpTryBytesAsText(FDefStringEncoding, P, N, Result) then
       Exit;
 {$ENDIF}
-  Result := ToTextConverted(P, N, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF});
+  ToTextConverted(P, N, AByteEncoding{$IFNDEF UNICODE}, ADestEncoding{$ENDIF}, Result);
 end;
 
-function TIocpIOHandler.ToTextConverted(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
-  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}): string;
+procedure TIocpIOHandler.ToTextConverted(P: PAnsiChar; N: Integer; AByteEncoding: IIdTextEncoding
+  {$IFNDEF UNICODE}; ADestEncoding: IIdTextEncoding{$ENDIF}; out AText: string);
 begin
 {$IFNDEF UNICODE}
   if ADestEncoding = nil then
     ADestEncoding := FDefAnsiEncoding;
-  Result := IocpBytesToText(P, N, Encoding(AByteEncoding), ADestEncoding);
+  AText := IocpBytesToText(P, N, Encoding(AByteEncoding), ADestEncoding);
 {$ELSE}
-  Result := IocpBytesToText(P, N, Encoding(AByteEncoding));
+  AText := IocpBytesToText(P, N, Encoding(AByteEncoding));
 {$ENDIF}
 end;
 

@@ -29,7 +29,7 @@ program idglobal_test;
 {$ENDIF}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, IocpGlobal, TestCheck;
 
 { The bytes as upper-case hex ('' for none). }
 function Hex(const B: TIdBytes): string;
@@ -485,6 +485,36 @@ begin
   end;
 end;
 
+{ ASCII's '?' for a byte above 127 wherever it is (the check goes eight bytes at a time, with
+  the last 1..7 bytes read overlapping): every length up to 20, the byte at every position. }
+procedure AsciiAtEveryPositionCases;
+var
+  N, At: Integer;
+  S, Want: AnsiString;
+  B: TIdBytes;
+begin
+  for N := 0 to 20 do
+    for At := -1 to N - 1 do
+    begin
+      S := StringOfChar('a', N);
+      if At >= 0 then
+        S[At + 1] := #$E9;
+      Want := S;
+      if At >= 0 then
+        Want[At + 1] := '?';
+      B := IndyTextEncoding_ASCII.GetBytes(S);
+      Check((Length(B) = N) and ((N = 0) or CompareMem(@B[0], PAnsiChar(Want), N)),
+        Format('ASCII GetBytes of %d bytes, a high byte at %d', [N, At]));
+      SetLength(B, N);
+      if N > 0 then
+        Move(S[1], B[0], N);
+      Check(IndyTextEncoding_ASCII.GetString(B) = Want,
+        Format('ASCII GetString of %d bytes, a high byte at %d', [N, At]));
+      Check(IocpBytesPassThrough(IndyTextEncoding_ASCII, PAnsiChar(S), N) = (At < 0),
+        Format('ASCII passes %d bytes as they are only without a high byte (at %d)', [N, At]));
+    end;
+end;
+
 begin
   ToBytesCases;
   BytesToStringCases;
@@ -492,5 +522,6 @@ begin
   BytesToIntCases;
   TextCases;
   HexTicksFormatCases;
+  AsciiAtEveryPositionCases;
   Report;
 end.
