@@ -223,6 +223,11 @@ IOCP_API int iocp_context_set_user(iocp_context* context, void* user);
 #define IOCP_CACHE_HINTS 3
 IOCP_API int iocp_context_set_cache_hints(iocp_context* context, const void* const* addresses, size_t count);
 IOCP_API iocp_io* iocp_context_io(iocp_context* context); /* Its IOHandler. Any thread. */
+/* Indy's execute loop run by the on_execute callback itself (one exception frame per connection
+   for a language with costly ones): after each round of the user's OnExecute, 1 = run it again,
+   0 = the loop has ended (return from the callback; it stays 0). A callback that never calls it
+   is one round per call. Only from the context's handler, inside on_execute. */
+IOCP_API int iocp_context_execute_again(iocp_context* context);
 IOCP_API iocp_server* iocp_context_server(iocp_context* context);
 /* Binding: which = 0 the local end (IP, Port), 1 the peer (PeerIP, PeerPort). Any thread. */
 IOCP_API int iocp_context_endpoint(iocp_context* context, int which, const char** ip, size_t* ip_length,

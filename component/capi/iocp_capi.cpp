@@ -575,6 +575,11 @@ int iocp_context_set_cache_hints(iocp_context* c, const void* const* addresses, 
 
 iocp_io* iocp_context_io(iocp_context* c) { return c ? &capi(c)->handle : nullptr; }
 
+int iocp_context_execute_again(iocp_context* c) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] { return ExecuteAgain(*capi(c)) ? 1 : 0; });
+}
+
 iocp_server* iocp_context_server(iocp_context* c) { return c ? capi(c)->owner : nullptr; }
 
 int iocp_context_endpoint(iocp_context* c, int which, const char** ip, size_t* ipLength, int* port) {

@@ -25,4 +25,11 @@ class TIocpContext;
 constexpr std::size_t IocpCacheHintCount = 4;
 void SetCacheHints(TIocpContext& AContext, const void* const* AAddresses, std::size_t ACount);
 
+// Indy's execute loop run by the bridge itself, so that its OnExecute callback sets up its
+// exception handling once per connection instead of once per round: after each round of the
+// user's OnExecute, true = run it again, false = the loop has ended (return from OnExecute; it
+// stays false). Without calling it, each OnExecute call is one round, as in C++. Only from
+// AContext's handler, inside OnExecute.
+bool ExecuteAgain(TIocpContext& AContext);
+
 }  // namespace Iocp

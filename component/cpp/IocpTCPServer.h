@@ -122,6 +122,7 @@ class TIocpContext {
  private:
   friend class TIocpTCPServer;
   friend void SetCacheHints(TIocpContext&, const void* const*, std::size_t);
+  friend bool ExecuteAgain(TIocpContext&);
   TIocpIOHandler ioHandler_;
   TIocpTCPConnection connection_;
   TIocpSocketHandle binding_;

@@ -194,6 +194,7 @@ function iocp_server_context_count(server: Piocp_server): Integer; cdecl; extern
 function iocp_context_user(context: Piocp_context): Pointer; cdecl; external IocpLib;
 function iocp_context_set_user(context: Piocp_context; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_context_io(context: Piocp_context): Piocp_io; cdecl; external IocpLib;
+function iocp_context_execute_again(context: Piocp_context): Integer; cdecl; external IocpLib;
 function iocp_context_server(context: Piocp_context): Piocp_server; cdecl; external IocpLib;
 function iocp_context_endpoint(context: Piocp_context; which: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
 function iocp_context_handle(context: Piocp_context): Int64; cdecl; external IocpLib;

@@ -671,12 +671,24 @@ begin
   end;
 end;
 
+{ Indy's execute loop, here rather than one callback per round: the try block below is set up
+  once per connection (a Free Pascal try block costs two threadvar look-ups). }
 function ExecuteCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+var
+  Server: TIocpCustomTCPServer;
+  Ctx: TIocpContext;
 begin
   Result := IOCP_OK;
   try
-    if not TIocpCustomTCPServer(AUser).DoExecute(ContextOf(AHandle)) then
-      iocp_context_disconnect(AHandle, 1);  { As Indy: the loop ends, the connection closes. }
+    Server := TIocpCustomTCPServer(AUser);
+    Ctx := ContextOf(AHandle);
+    repeat
+      if not Server.DoExecute(Ctx) then
+      begin
+        iocp_context_disconnect(AHandle, 1);  { As Indy: the loop ends, the connection closes. }
+        Exit;
+      end;
+    until iocp_context_execute_again(AHandle) <> 1;
   except
     on E: Exception do
       Result := Raised(ContextOf(AHandle), E);

@@ -15,16 +15,14 @@ void runHandler(StreamConnection& conn, EngineHandler& handler, bool events) {
     handler.onConnect(conn, conn.state());
     if (events) {
       while (conn.connected() && conn.readAvailable(-1) == IoStatus::Ok) handler.onData(conn, conn.state());
-    } else {
-      while (conn.connected()) {
-        const StreamConnection::Activity before = conn.activity();
+    } else if (conn.connected()) {
+      // As Indy's loop (Connected() after each OnExecute): pending input moves into the buffer,
+      // so a handler that polls InputBufferIsEmpty sees it. A handler may run this loop itself
+      // (Connection::executeAgain); then its one OnExecute returns when the loop has ended.
+      conn.startExecute();
+      do {
         handler.onExecute(conn, conn.state());
-        // As Indy's loop (Connected() after each OnExecute): pending input moves into the
-        // buffer, so a handler that polls InputBufferIsEmpty sees it. A socket error with
-        // nothing left to read ends the loop without an exception, as there.
-        const IoStatus st = conn.afterExecute(conn.activity() == before);
-        if (st == IoStatus::SocketError && conn.input().empty()) break;
-      }
+      } while (conn.executeAgain());
     }
   } catch (...) {
     // Only remember the exception here: nothing may park inside a catch block (see fiber.h).

@@ -190,6 +190,18 @@ IoStatus StreamConnection::readAvailable(int timeoutMs) {
 
 IoStatus StreamConnection::afterExecute(bool) { return readAvailable(0); }
 
+bool StreamConnection::executeAgain() {
+  if (executeEnded_) return false;
+  const IoStatus st = afterExecute(activity() == executeStart_);
+  // A socket error with nothing left to read ends the loop without an exception, as in Indy.
+  if ((st == IoStatus::SocketError && input_.empty()) || !connected()) {
+    executeEnded_ = true;
+    return false;
+  }
+  executeStart_ = activity();
+  return true;
+}
+
 void StreamConnection::sleepInHandler(int ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   else std::this_thread::yield();

@@ -92,6 +92,9 @@ class StreamConnection : public Connection {
     bool operator==(const Activity& o) const { return input == o.input && writes == o.writes && waits == o.waits; }
   };
   Activity activity() const { return Activity{input_.size(), ownWrites_, waits_}; }
+  // Before the first OnExecute: its activity is measured from here (executeAgain). Handler context.
+  void startExecute() { executeStart_ = activity(); }
+  bool executeAgain() override;
   // Indy's execute loop, after each OnExecute: what is pending moves into the input (Indy's
   // Connected() does a zero-timeout read). `idle`: the OnExecute neither read, wrote nor waited;
   // an engine whose handlers share threads then waits for input or a short, growing time
@@ -162,6 +165,8 @@ class StreamConnection : public Connection {
   void* state_ = nullptr;
   uint64_t ownWrites_ = 0;  // write() calls from the handler itself (Activity).
   uint64_t waits_ = 0;      // Parks of the handler (Activity).
+  Activity executeStart_{};  // The activity when the current OnExecute began.
+  bool executeEnded_ = false;  // executeAgain has answered false.
 };
 
 }  // namespace iocp_native

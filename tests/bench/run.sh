@@ -77,28 +77,16 @@ mkdir -p "$out"
 csv=$out/results.csv
 echo "server,connections,size,depth,rt_per_s,server_cpu_us_per_rt,p50_us,p99_us,p999_us,peak_rss_kb,threads,connect_rate,client_cpu_us_per_rt,round_trips,errors,validation_errors,runs" >"$csv"
 
-server_command() {  # server_command NAME -> the command line
-  case $1 in
-    epoll) echo "$bin/peers/bench_echo_epoll" ;;
-    asio) echo "$bin/peers/bench_echo_asio --threads 1" ;;
-    libuv) echo "$bin/peers/bench_echo_libuv" ;;
-    ours-execute) echo "$bin/peers/bench_echo_ours --mode execute --threads 1" ;;
-    ours-event) echo "$bin/peers/bench_echo_ours --mode event --threads 1" ;;
-    ours-execute-uring) echo "env IOCP_BACKEND=io_uring $bin/peers/bench_echo_ours --mode execute --threads 1" ;;
-    ours-event-uring) echo "env IOCP_BACKEND=io_uring $bin/peers/bench_echo_ours --mode event --threads 1" ;;
-    ours-default) echo "$bin/peers/bench_echo_ours --mode default" ;;
-    pascal-execute) echo "$bin/peers/bench_echo_pascal --mode execute --threads 1" ;;
-    *) echo "run.sh: unknown server $1" >&2; exit 2 ;;
-  esac
-}
 
 ulimit -n "$(ulimit -Hn)"
 log=$out/.server.log
 # shellcheck source=server.sh
 source "$root/tests/bench/server.sh"
 start_server() {  # start_server NAME: sets pid and port
-  # shellcheck disable=SC2046
-  bench_start_server "$log" taskset -c $server_core $(server_command "$1") || { echo "run.sh: $1" >&2; exit 1; }
+  local cmd
+  cmd=$(bench_server_command "$1") || exit 2
+  # shellcheck disable=SC2086
+  bench_start_server "$log" taskset -c $server_core $cmd || { echo "run.sh: $1" >&2; exit 1; }
   if [[ $1 == *-uring ]] && ! grep -qx "backend io_uring" "$log"; then
     echo "run.sh: $1 is not served by io_uring: $(grep '^backend' "$log")" >&2
     exit 1

@@ -254,6 +254,42 @@ TEST_P(Capi, IntegersBytesAndTheInputBufferRoundTrip) {
   EXPECT_EQ(iocp_io_read_int(io, 3, 1, 1, &v), IOCP_ERR_ARGUMENT);
 }
 
+// A bridge's OnExecute that runs Indy's loop itself (iocp_context_execute_again): one call per
+// connection, as many rounds as Indy would run; pending input reaches the buffer between rounds
+// (the polling idiom sees it); once the loop has ended the answer stays 0.
+TEST_P(Capi, AnOnExecuteCallbackRunsIndysLoopItself) {
+  struct Counts {
+    std::atomic<int> calls{0}, rounds{0}, endedAgain{-1};
+  } counts;
+  iocp_server_set_context_event(server, IOCP_ON_EXECUTE, [](void* user, iocp_context* c) {
+    Counts& n = *static_cast<Counts*>(user);
+    n.calls++;
+    iocp_io* io = iocp_context_io(c);
+    int again = 0;
+    do {
+      n.rounds++;
+      const char* data = nullptr;
+      size_t len = 0;
+      iocp_io_input(io, &data, &len);  // Polls: reads only what is buffered already.
+      if (len > 0 && std::memchr(data, '\n', len)) writeLn(io, "echo " + readLn(io));
+    } while ((again = iocp_context_execute_again(c)) == 1);
+    n.endedAgain = iocp_context_execute_again(c);
+    return again == 0 ? IOCP_OK : IOCP_ERR_HANDLER;
+  }, &counts);
+  const int port = start();
+  iocp_client* c = connect(port);
+  iocp_io* io = iocp_client_io(c);
+  writeLn(io, "a");
+  EXPECT_EQ(readLn(io), "echo a");
+  writeLn(io, "b");
+  EXPECT_EQ(readLn(io), "echo b");
+  iocp_client_disconnect(c, 1);
+  ASSERT_TRUE(waitUntil([&] { return counts.endedAgain.load() != -1; }));
+  EXPECT_EQ(counts.calls.load(), 1);
+  EXPECT_GE(counts.rounds.load(), 3);
+  EXPECT_EQ(counts.endedAgain.load(), 0);
+}
+
 TEST_P(Capi, TheEventModelEchoesRawBytesWithOnDataAvailable) {
   iocp_server_set_context_event(server, IOCP_ON_DATA_AVAILABLE, [](void*, iocp_context* c) {
     iocp_io* io = iocp_context_io(c);

@@ -485,15 +485,15 @@ begin
   end;
 end;
 
-{ ASCII's '?' for a byte above 127 wherever it is (the check goes eight bytes at a time, with
-  the last 1..7 bytes read overlapping): every length up to 20, the byte at every position. }
+{ ASCII's '?' for a byte above 127 wherever it is (the check goes eight bytes at a time, the
+  last eight read overlapping): every length up to 40, the byte at every position. }
 procedure AsciiAtEveryPositionCases;
 var
   N, At: Integer;
   S, Want: AnsiString;
   B: TIdBytes;
 begin
-  for N := 0 to 20 do
+  for N := 0 to 40 do
     for At := -1 to N - 1 do
     begin
       S := StringOfChar('a', N);

@@ -51,6 +51,8 @@ void SetCacheHints(TIocpContext& AContext, const void* const* AAddresses, std::s
   if (AContext.conn_) AContext.conn_->setCacheHints(hints, n);
 }
 
+bool ExecuteAgain(TIocpContext& AContext) { return AContext.conn_ && AContext.conn_->executeAgain(); }
+
 // --- TIocpSocketHandles / TIocpContextList ------------------------------------------------------
 
 TIocpSocketHandle& TIocpSocketHandles::Add() {

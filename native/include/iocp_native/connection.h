@@ -135,6 +135,12 @@ class Connection {
   // nothing buffered, what the socket has is read first (no wait), so a peer's close shows here
   // and not only at the next read; a socket error closes the connection. Elsewhere: connected().
   virtual bool checkConnected() = 0;
+  // Indy's execute loop for a handler that runs it itself (a language bridge keeps one exception
+  // frame per connection so): after each OnExecute, what the engine's own loop does between two
+  // calls (pending input moves into the buffer as Indy's Connected() reads it; a round that did
+  // nothing waits, see StreamConnection::afterExecute). True: run OnExecute again; false: the loop
+  // has ended (return from OnExecute), and it stays false. Only from the handler, in OnExecute.
+  virtual bool executeAgain() = 0;
   // The peer's FIN has been seen by a read (buffered bytes may remain). Only from the handler.
   virtual bool peerHasClosed() const = 0;
   virtual bool closing() const = 0;         // Closed or being closed locally. Any thread.
