@@ -46,6 +46,11 @@ type
   TIocpContext = class;
   TIocpContextList = class;
 
+  { Indy's TIdSocketHandle (unit IdSocketHandle) comes with the server's unit, as TIdSocketHandles
+    does: IocpIOHandler's class under the same name, so that a unit that names a binding needs
+    only this unit. }
+  TIocpSocketHandle = IocpIOHandler.TIocpSocketHandle;
+
   { Indy: TIdSocketHandles. }
   TIocpSocketHandles = class(TOwnedCollection)
   private

@@ -8,6 +8,7 @@
 #include "indy_names.h"
 #include "migrate.h"
 #include "pascal_lexer.h"
+#include "pascal_scopes.h"
 
 namespace iocp_migrate {
 
@@ -18,7 +19,8 @@ constexpr std::size_t npos = static_cast<std::size_t>(-1);
 class PascalFile {
  public:
   PascalFile(const std::string& bytes, const Options& options, const ProjectFacts& facts, const std::string& base)
-      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts), toks_(lexPascal(src_)) {
+      : text_(bytes), src_(text_.bytes()), options_(options), facts_(facts), toks_(lexPascal(src_)),
+        scopes_(src_, toks_) {
     const auto it = facts.removedComponents.find(base);
     if (it != facts.removedComponents.end()) removed_ = it->second;
   }
@@ -77,6 +79,7 @@ class PascalFile {
   const Options& options_;
   const ProjectFacts& facts_;
   std::vector<PasToken> toks_;
+  PascalScopes scopes_;  // What a name means where it is written (a field named like a unit ...).
   std::vector<Clause> clauses_;
   std::vector<bool> inClause_;  // Per raw token.
   std::vector<bool> inType_;    // Per raw token: inside a type's body (class ... end).
@@ -352,7 +355,8 @@ void PascalFile::renameIdentifiers() {
     // After a replaced unit's name (IdTCPServer.TIdTCPServer) a name is a type, not a member.
     const std::size_t qualifier = before != npos && isSym(before, ".") ? prevSig(before) : npos;
     const bool unitQualified = qualifier != npos && toks_[qualifier].kind == PasTok::Ident &&
-                               replacedUnits_.count(lowerAscii(tok(qualifier)));
+                               replacedUnits_.count(lowerAscii(tok(qualifier))) &&
+                               !scopes_.declaredAt(qualifier, tok(qualifier));
     const bool member = before != npos && isSym(before, ".") && !unitQualified;
     if (serverUnit_ && !member && (equalsNoCase(name, "TIdTCPServer") || equalsNoCase(name, "TIdCustomTCPServer")) &&
         before != npos && isSym(before, "(") && prevSig(before) != npos && isWord(prevSig(before), "class"))
@@ -372,7 +376,8 @@ void PascalFile::renameIdentifiers() {
         continue;
       }
       // A unit-qualified name: IdContext.TIdContext -> IocpTCPServer.TIocpContext.
-      if (after != npos && isSym(after, ".") && replacedUnits_.count(lowerAscii(name))) {
+      // (Not where the unit's own declarations hide the unit: a field IdTCPServer: TIdTCPServer.)
+      if (after != npos && isSym(after, ".") && replacedUnits_.count(lowerAscii(name)) && !scopes_.declaredAt(k, name)) {
         const std::string unit = renameUnitFor(name);
         if (!unit.empty()) result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, unit});
         continue;
