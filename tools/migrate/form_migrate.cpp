@@ -43,8 +43,8 @@ std::string removedPropertyWarning(const std::string& object, const FormProperty
                   "iohDefault = a thread per connection, iohIOCP = the completion engine); the object " +
            p.value + " is left in the form: delete it if nothing else uses it (or run with --remove-schedulers)";
   if (l == "iohandler")
-    return what + "the IOCP server has no server IOHandler; TLS (" + p.value +
-           ") does not carry over yet: terminate TLS in front of the server (a proxy) or keep this server on Indy";
+    return what + "the IOCP server has no server IOHandler (its sockets are the engine's); the object " + p.value +
+           " is left in the form";
   if (l == "intercept")
     return what + "the IOCP server has no intercepts; move what " + p.value +
            " does into the event handlers (the object is left in the form)";
@@ -66,7 +66,16 @@ class FormMigrator {
       return std::move(result_);
     }
     if (options_.removeSchedulers) findUnusedSchedulers(*form.root);
+    root_ = form.root.get();
     visit(*form.root);
+    if (!tls_.empty() && !options_.tlsTerminatedElsewhere) {
+      result_.edits.clear();
+      result_.warnings.clear();
+      result_.refused = "a TLS server: " + tls_ + ". The IOCP server has no TLS yet, and migrating would turn it "
+                        "into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and "
+                        "run again with --tls-terminated-elsewhere";
+      for (const auto& t : tlsList_) facts_.tlsServers.push_back(t);
+    }
     std::stable_sort(result_.warnings.begin(), result_.warnings.end(),
                      [](const Warning& a, const Warning& b) { return a.line < b.line; });
     return std::move(result_);
@@ -153,8 +162,30 @@ class FormMigrator {
       }
   }
 
+  // The object of this form named `name` (case-insensitive), or null.
+  const FormObject* find(const FormObject& from, const std::string& name) const {
+    if (equalsNoCase(from.name, name)) return &from;
+    for (const auto& c : from.children)
+      if (const FormObject* f = find(*c, name)) return f;
+    return nullptr;
+  }
+
   void server(FormObject& obj, bool indy) {
     const std::string label = obj.name.empty() ? obj.className : obj.name;
+    for (const auto& p : obj.properties) {
+      if (!equalsNoCase(p.name, "IOHandler") || p.value.empty()) continue;
+      // TLS: an IOHandler whose class (or, when it lives in another module, whose name) says SSL/TLS.
+      const FormObject* handler = root_ ? find(*root_, p.value) : nullptr;
+      const std::string cls = handler ? handler->className : "";
+      const std::string l = lowerAscii(cls.empty() ? p.value : cls);
+      if (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos) continue;
+      const std::string what = label + ".IOHandler = " + p.value + (cls.empty() ? "" : " (" + cls + ")");
+      tls_ += (tls_.empty() ? "" : "; ") + what;
+      tlsList_.push_back(what);
+      if (options_.tlsTerminatedElsewhere)
+        result_.warnings.push_back({text_.lineOf(p.begin), what + ": the migrated server speaks plain text; "
+                                                         "TLS must be terminated in front of it (--tls-terminated-elsewhere)"});
+    }
     if (indy && options_.mode == Mode::Rename)
       result_.edits.push_back(Edit{obj.classBegin, obj.className.size(), "TIocpTCPServer"});
     for (const auto& p : obj.properties) {
@@ -208,6 +239,9 @@ class FormMigrator {
   const std::string& code_;
   FileResult result_;
   std::vector<const FormObject*> unusedSchedulers_;
+  const FormObject* root_ = nullptr;
+  std::string tls_;                   // The TLS servers of this form, for the refusal.
+  std::vector<std::string> tlsList_;
 };
 
 }  // namespace

@@ -56,6 +56,9 @@ bool skippedFolder(const fs::path& p) {
                "  --workop N      set IOHandlerOptions.IOCP.WorkOpThreads = N\n"
                "  --remove-schedulers  also delete the scheduler objects no server uses any more, with\n"
                "                  their fields and units (by default they are left, with a warning)\n"
+               "  --tls-terminated-elsewhere  migrate servers with a TLS IOHandler too (it is removed: the\n"
+               "                  server then speaks plain text behind a proxy that terminates TLS);\n"
+               "                  without it such a server is refused and nothing is written\n"
                "  --pascal-path P the Pascal units' folder for .dproj search paths\n"
                "                  (default $(IOCPBRIDGE)\\component\\pascal)\n"
                "  --cpp-path P    the C++ headers' folder for .cbproj include paths\n"
@@ -140,6 +143,7 @@ int main(int argc, char** argv) {
     if (a == "--write") options.write = true;
     else if (a == "--iocp") options.iocp = true;
     else if (a == "--remove-schedulers") options.removeSchedulers = true;
+    else if (a == "--tls-terminated-elsewhere") options.tlsTerminatedElsewhere = true;
     else if (a == "--threads") options.threads = count(a, value(a));
     else if (a == "--workop") options.workop = count(a, value(a));
     else if (a == "--mode") {
@@ -228,9 +232,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  // A TLS server would become a plain-text one: unless the user says TLS is terminated in front
+  // of it, nothing at all is written (half a project migrated does not build either).
+  const bool holdAll = !facts.tlsServers.empty() && !options.tlsTerminatedElsewhere;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Input& in = inputs[i];
     FileResult& r = results[i];
+    if (holdAll && r.refused.empty() && readable[i]) continue;
     if (!readable[i]) {
       std::cerr << in.shown << ": error: cannot read the file\n";
       ++refused;
@@ -274,7 +282,8 @@ int main(int argc, char** argv) {
   std::cout.flush();
   std::cerr << "iocp-migrate: " << inputs.size() << (inputs.size() == 1 ? " file" : " files") << " scanned, " << changed << " changed, " << warnings
             << (warnings == 1 ? " warning" : " warnings") << ", " << refused << " refused";
-  if (changed == 0) std::cerr << "; nothing to change";
+  if (holdAll) std::cerr << "; nothing written: a TLS server was found (see the error above)";
+  else if (changed == 0) std::cerr << "; nothing to change";
   else if (!options.write) std::cerr << " (dry run: nothing written; --write applies the changes)";
   std::cerr << "\n";
   return refused ? 1 : 0;

@@ -24,6 +24,9 @@ struct Options {
   int workop = -1;         // IOHandlerOptions.IOCP.WorkOpThreads to write (-1 = leave).
   Mode mode = Mode::Rename;
   bool removeSchedulers = false;  // Also delete scheduler objects no server uses, their fields and units.
+  // A server with a TLS IOHandler is migrated (the IOHandler goes) instead of refused: the user
+  // says TLS is terminated in front of it.
+  bool tlsTerminatedElsewhere = false;
   // Added to .dproj unit search paths / .cbproj include paths (MSBuild syntax).
   std::string pascalPath = "$(IOCPBRIDGE)\\component\\pascal";
   std::string cppPath = "$(IOCPBRIDGE)\\component\\cpp";
@@ -41,6 +44,9 @@ struct ProjectFacts {
   // Objects deleted from a form (their fields go too), by the form's path without extension.
   std::map<std::string, std::set<std::string>> removedComponents;
   std::set<std::string> cppServerUnits;     // C++ files (path without extension) using Indy's server.
+  // Servers whose IOHandler does TLS ("Form.dfm: Server.IOHandler = SSLHandler (TIdServerIOHandlerSSLOpenSSL)"):
+  // without --tls-terminated-elsewhere the run writes nothing.
+  std::vector<std::string> tlsServers;
 };
 
 // Forms (.dfm .fmx .lfm, text): server objects renamed, unsupported properties removed,
