@@ -139,16 +139,20 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
   const std::string header = formUnit ? (compat ? "IocpIndyCompat.hpp" : "IocpTCPServer.hpp") : "IocpIndyCompat.h";
   const std::string linked = compat ? "IocpIndyCompat" : "IocpTCPServer";
 
-  bool mixed = false, serverUnit = facts.cppServerUnits.count(base) > 0;
+  bool mixed = false, client = false, serverUnit = facts.cppServerUnits.count(base) > 0 || facts.serverForms.count(base) > 0;
   for (const auto& t : toks) {
     if (t.kind != CTok::Include) continue;
     const std::string unit = unitOfHeader(t.header);
     const IndyUnit kind = classifyUnit(unit);
     if (kind == IndyUnit::Other) mixed = true;
+    if (kind == IndyUnit::Client || kind == IndyUnit::Other) client = true;
     if (kind == IndyUnit::Server || equalsNoCase(unit, "IocpIndyCompat") || equalsNoCase(unit, "IocpTCPServer"))
       serverUnit = true;
   }
   if (serverUnit) facts.cppServerUnits.insert(base);  // The .cpp of this .h (same name) is one too.
+  // A unit that neither declares, creates nor handles a server but uses Indy's clients is left
+  // as it is: it keeps compiling against Indy.
+  if (!serverUnit && client) return r;
   if (mixed && serverUnit)
     r.warnings.push_back({0, "this unit also includes Indy headers the IOCP bridge does not replace (clients or "
                              "protocols): " + header + "'s Indy names may clash with Indy's own here"});

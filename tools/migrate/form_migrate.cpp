@@ -172,6 +172,7 @@ class FormMigrator {
 
   void server(FormObject& obj, bool indy) {
     const std::string label = obj.name.empty() ? obj.className : obj.name;
+    facts_.serverForms.insert(base_);
     for (const auto& p : obj.properties) {
       if (!equalsNoCase(p.name, "IOHandler") || p.value.empty()) continue;
       // TLS: an IOHandler whose class (or, when it lives in another module, whose name) says SSL/TLS.

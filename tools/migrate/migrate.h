@@ -44,6 +44,7 @@ struct ProjectFacts {
   // Objects deleted from a form (their fields go too), by the form's path without extension.
   std::map<std::string, std::set<std::string>> removedComponents;
   std::set<std::string> cppServerUnits;     // C++ files (path without extension) using Indy's server.
+  std::set<std::string> serverForms;        // Forms (path without extension) holding an Indy server.
   // Servers whose IOHandler does TLS ("Form.dfm: Server.IOHandler = SSLHandler (TIdServerIOHandlerSSLOpenSSL)"):
   // without --tls-terminated-elsewhere the run writes nothing.
   std::vector<std::string> tlsServers;

@@ -23,6 +23,7 @@ class PascalFile {
         scopes_(src_, toks_) {
     const auto it = facts.removedComponents.find(base);
     if (it != facts.removedComponents.end()) removed_ = it->second;
+    base_ = base;
   }
 
   FileResult run();
@@ -90,6 +91,7 @@ class PascalFile {
   bool schedulerTypesUsed_ = true;  // The unit names a scheduler type outside deleted fields.
   std::set<std::string> replacedUnits_;  // Lower case.
   std::set<std::string> removed_;        // Components deleted from this unit's form.
+  std::string base_;                     // The path without extension (its form's too).
   FileResult result_;
 };
 
@@ -242,6 +244,7 @@ void PascalFile::removeDeletedFields() {
 
 void PascalFile::planUses() {
   std::set<std::string> present;  // Units that are not Indy's, lower case.
+  bool usesClient = false;        // Indy's clients or protocols.
   for (const auto& c : clauses_) {
     for (const auto& it : c.items) {
       const IndyUnit kind = classifyUnit(it.name);
@@ -250,9 +253,15 @@ void PascalFile::planUses() {
       if (isOtherIndyServerUnit(it.name)) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
+      if (kind == IndyUnit::Client || kind == IndyUnit::Other) usesClient = true;
     }
   }
   if (present.count("iocptcpserver") || present.count("iocpindycompat")) serverUnit_ = true;
+  // A unit that neither declares, creates nor handles a server (no server unit, no server in its
+  // form) but uses Indy's clients is left as it is: it keeps compiling against Indy.
+  bool packages = false;
+  for (const auto& c : clauses_) packages = packages || c.packages;
+  if (!serverUnit_ && usesClient && !packages && !facts_.serverForms.count(base_)) return;
   const bool compat = options_.mode == Mode::Compat;
   if (compat && mixed_ && serverUnit_)
     warn(clauses_.front().keyword,
