@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <system_error>
@@ -192,18 +193,40 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (!readFile(inputs[i].path, inputs[i].bytes)) readable[i] = false;
   // Forms first (they say which methods the servers' events run), then C++ headers (they say
-  // which .cpp files hold a server), then the rest.
+  // which .cpp files hold a server), then the other sources, then the projects (edited only when
+  // they name a migrated file), then the groups (only when they name an edited project).
   ProjectFacts facts;
   auto baseOf = [](const fs::path& p) { return lowerAscii(fs::path(p).replace_extension().generic_string()); };
   auto passOf = [](const Input& in) {
-    if (in.kind == Kind::Form) return 0;
     const std::string ext = lowerAscii(in.path.extension().string());
+    if (in.kind == Kind::Form) return 0;
+    if (in.kind == Kind::Project) return ext == ".groupproj" ? 4 : 3;
     return in.kind == Kind::Cpp && ext == ".h" ? 1 : 2;
   };
-  for (int pass = 0; pass < 3; ++pass) {
+  // Files (absolute, lower case; sources without their extension, so that a unit stands for its
+  // form and a .cpp for its header) that this run changes.
+  std::set<std::string> migrated;
+  auto key = [](const fs::path& p, bool dropExtension) {
+    fs::path a = fs::absolute(p).lexically_normal();
+    if (dropExtension) a.replace_extension();
+    return lowerAscii(a.generic_string());
+  };
+  for (int pass = 0; pass < 5; ++pass) {
+    if (pass == 3 || pass == 4)
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (!results[i].edits.empty() && results[i].refused.empty())
+          migrated.insert(key(inputs[i].path, inputs[i].kind != Kind::Project));
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const Input& in = inputs[i];
       if (!readable[i] || passOf(in) != pass) continue;
+      if (in.kind == Kind::Project) {  // Only a project with a migrated file (a group: project) is edited.
+        bool names = false;
+        for (std::string ref : projectReferences(in.bytes)) {
+          std::replace(ref.begin(), ref.end(), '\\', '/');
+          names = names || migrated.count(key(in.path.parent_path() / ref, pass == 3));
+        }
+        if (!names) continue;
+      }
       const std::string why = refuseEncoding(in.bytes);
       if (!why.empty()) {
         results[i].refused = why;

@@ -70,6 +70,10 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
 // to add to a group, relative to the group file ("" = do not add).
 FileResult migrateMsbuild(const std::string& bytes, const std::string& extension, const Options& options);
 
+// The files an MSBuild project names (its main source, its DCCReference / CppCompile / ... items;
+// a group's projects), as written (relative to the project's folder, '\\' or '/' separators).
+std::vector<std::string> projectReferences(const std::string& bytes);
+
 // Refusals that apply to every text file (UTF-16, binary forms): "" = fine.
 std::string refuseEncoding(const std::string& bytes);
 

@@ -187,6 +187,25 @@ class ProjectMigrator {
 
 }  // namespace
 
+std::vector<std::string> projectReferences(const std::string& bytes) {
+  std::vector<std::string> refs;
+  pugi::xml_document doc;
+  const std::size_t bom = SourceText(bytes).bomLength();
+  if (!doc.load_buffer(bytes.data() + bom, bytes.size() - bom, pugi::parse_default, pugi::encoding_utf8)) return refs;
+  const pugi::xml_node project = doc.document_element();
+  std::string mainSource;
+  for (const pugi::xml_node& g : project.children("PropertyGroup"))
+    if (g.child("MainSource")) mainSource = g.child("MainSource").text().get();
+  if (!mainSource.empty()) refs.push_back(mainSource);
+  // The items of the project: DCCReference, CppCompile, Projects (a group), ... with a file.
+  for (const pugi::xml_node& items : project.children("ItemGroup"))
+    for (const pugi::xml_node& item : items.children()) {
+      const std::string include = item.attribute("Include").value();
+      if (!include.empty() && include.find("$(") == std::string::npos) refs.push_back(include);
+    }
+  return refs;
+}
+
 FileResult migrateMsbuild(const std::string& bytes, const std::string& extension, const Options& options) {
   ProjectMigrator m(bytes, options);
   return m.run(extension);
