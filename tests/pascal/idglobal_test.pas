@@ -485,6 +485,35 @@ begin
   end;
 end;
 
+{ IndyMin/IndyMax, IndyLowerCase/IndyUpperCase, RemoveBytes and ByteIndex as Indy's (IdGlobal:
+  RemoveBytes takes at most what is there from AIndex on; ByteIndex is -1 when absent). }
+procedure SmallHelperCases;
+var
+  B: TIdBytes;
+begin
+  Check(IndyMin(Int64(5), Int64(-7)) = -7, 'IndyMin(Int64 5, -7)');
+  Check(IndyMax(Int64(5), Int64(-7)) = 5, 'IndyMax(Int64 5, -7)');
+  Check(IndyMin(Int32(3), Int32(3)) = 3, 'IndyMin(Int32 3, 3)');
+  Check(IndyMax(UInt16(65535), UInt16(1)) = 65535, 'IndyMax(UInt16 65535, 1)');
+  Check(IndyMin(UInt16(65535), UInt16(1)) = 1, 'IndyMin(UInt16 65535, 1)');
+  CheckText(IndyLowerCase('MiXeD 12'), 'mixed 12', 'IndyLowerCase');
+  CheckText(IndyUpperCase('MiXeD 12'), 'MIXED 12', 'IndyUpperCase');
+  B := ToBytes('abcdef');
+  RemoveBytes(B, 2, 1);
+  CheckBytes(B, '61646566', 'RemoveBytes(abcdef, 2, 1) = adef');
+  RemoveBytes(B, 10, 2);
+  CheckBytes(B, '6164', 'RemoveBytes(adef, 10, 2): only what is there');
+  RemoveBytes(B, 1);
+  CheckBytes(B, '64', 'RemoveBytes(ad, 1) = d');
+  RemoveBytes(B, 0, 0);
+  CheckBytes(B, '64', 'RemoveBytes(d, 0): nothing');
+  B := ToBytes('a,b,c');
+  Check(ByteIndex(Ord(','), B) = 1, 'ByteIndex('','', a,b,c) = 1');
+  Check(ByteIndex(Ord(','), B, 2) = 3, 'ByteIndex('','', a,b,c, 2) = 3');
+  Check(ByteIndex(Ord(';'), B) = -1, 'ByteIndex('';'', a,b,c) = -1');
+  Check(ByteIndex(Ord('a'), nil) = -1, 'ByteIndex(a, nil) = -1');
+end;
+
 { ASCII's '?' for a byte above 127 wherever it is (the check goes eight bytes at a time, the
   last eight read overlapping): every length up to 40, the byte at every position. }
 procedure AsciiAtEveryPositionCases;
@@ -523,5 +552,6 @@ begin
   TextCases;
   HexTicksFormatCases;
   AsciiAtEveryPositionCases;
+  SmallHelperCases;
   Report;
 end.

@@ -206,8 +206,8 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
     if (serverUnit && member) {
       const std::string hint = missingMemberHint(name);
       if (!hint.empty())
-        r.warnings.push_back({text.lineOf(toks[k].pos), name + " is an Indy member the IOCP component does not have: " +
-                                                            hint + " (see component/pascal/INDY-MEMBERS.md)"});
+        r.warnings.push_back({text.lineOf(toks[k].pos), name + " is an Indy member the IOCP component does not have (" +
+                                                            hint + "; see component/pascal/INDY-MEMBERS.md)"});
     }
   }
 

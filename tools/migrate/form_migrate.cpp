@@ -6,6 +6,7 @@
 #include <set>
 
 #include "form_reader.h"
+#include "indy_names.h"
 #include "pascal_lexer.h"
 #include "migrate.h"
 
@@ -17,14 +18,16 @@ bool isIndyServerClass(const std::string& c) {
   return equalsNoCase(c, "TIdTCPServer") || equalsNoCase(c, "TIdCustomTCPServer");
 }
 
-// Published properties of TIocpTCPServer (component/pascal/IocpTCPServer.pas) and TComponent's.
+// Properties a TIocpTCPServer in a form keeps: Indy's that the inventory lists as ours
+// (component/pascal/INDY-MEMBERS.md), except Scheduler (the engine schedules: the property and
+// the scheduler object are the user's to drop, see removedPropertyWarning); TComponent's; and
+// the component's own option groups.
 bool supportedServerProperty(const std::string& name) {
-  static const char* const kNames[] = {
-      "Active", "Bindings", "DefaultPort", "ListenQueue", "MaxConnections", "ReuseSocket", "UseNagle",
-      "TerminateWaitTime", "IdleTimeout", "UserTimeout", "OnConnect", "OnDisconnect", "OnExecute",
-      "OnContextCreated", "OnHeartbeat", "OnException", "OnListenException", "OnBeforeBind", "OnAfterBind",
-      "Left", "Top", "Tag", "DesignInfo", "MaxConnectionReply",
-  };
+  if (equalsNoCase(name, "Scheduler")) return false;
+  for (const char* cls : {"TIdTCPServer", "TIdCustomTCPServer", "TIdComponent"})
+    if (inventoryPresent(cls, name)) return true;
+  static const char* const kNames[] = {"IdleTimeout", "UserTimeout", "OnHeartbeat", "Left", "Top", "Tag",
+                                       "DesignInfo", "MaxConnectionReply"};
   for (const char* n : kNames)
     if (equalsNoCase(name, n)) return true;
   const std::string l = lowerAscii(name);

@@ -84,43 +84,29 @@ const char* const kExceptions[] = {
     "EIdNotConnected", "EIdConnectTimeout", "EIdCouldNotBindSocket", "EIdTCPNoOnExecute",
 };
 
-const std::map<std::string, std::string>& missingMembers() {
-  static const std::map<std::string, std::string> m = {
-      {"startlistening", "set Active := True instead"},
-      {"scheduler", "remove it: the engine schedules connections (IOHandlerOptions.IOHandlerType)"},
-      {"stoplistening", "set Active := False instead"},
-      {"implicitscheduler", "the engine schedules connections (IOHandlerOptions.IOHandlerType)"},
-      {"readsmallint", "use ReadInt16"},
-      {"readlongint", "use ReadInt32"},
-      {"readlongword", "use ReadUInt32"},
-      {"readword", "use ReadUInt16"},
-      {"readstrings", "read the count and the lines with ReadLn"},
-      {"readlnrfc", "use ReadLn and stop at the line '.'"},
-      {"capture", "read the lines with ReadLn until the terminator"},
-      {"alldata", "read with ReadLn/ReadBytes until EIdConnClosedGracefully"},
-      {"inputln", "use ReadLn"},
-      {"inputbufferasstring", "use InputBuffer.AsString"},
-      {"inputbuffertostream", "use InputBuffer.ExtractToBytes and write the bytes to the stream"},
-      {"discard", "use InputBuffer.ExtractToBytes and drop the bytes"},
-      {"discardall", "use InputBuffer.Clear"},
-      {"writebufferclear", "use WriteBufferCancel"},
-      {"writelnrfc", "use WriteLn (double a leading '.' yourself)"},
-      {"writerfcstrings", "use WriteLn per line and then WriteLn('.')"},
-      {"writefile", "read the file into a TStream and use Write(AStream)"},
-      {"writedirect", "use Write"},
-      {"closedgracefully", "catch EIdConnClosedGracefully or test Connected"},
-      {"closegracefully", "use Connection.Disconnect"},
-      {"recvbuffersize", "the engine sizes its own buffers"},
-      {"sendbuffersize", "the engine sizes its own buffers; MaxPendingOutput bounds the queue"},
-      {"largestream", "streams are always 64-bit here"},
-      {"maxcapturedlines", "not needed without Capture"},
-      {"onbeforelistenerrun", "there is no listener thread; use OnAfterBind"},
-      {"onstatus", "use OnConnect/OnDisconnect and Stats"},
-      {"onwork", "count bytes with the server's Stats"},
-      {"onworkbegin", "count bytes with the server's Stats"},
-      {"onworkend", "count bytes with the server's Stats"},
-  };
-  return m;
+// The inventory (component/pascal/INDY-MEMBERS.md, generated from Indy's own interface
+// sections), turned into a table at build time (inventory_table.cmake).
+struct InventoryRow {
+  const char* section;  // The Indy class, or "IdGlobal" for the routines.
+  const char* name;
+  const char* status;   // "yes", "omitted: reason", "missing", "partial: ..."
+};
+const InventoryRow kInventory[] = {
+#include "indy_inventory.inc"
+};
+
+// What the inventory says of `name` where `routines` (IdGlobal) or not (members): "" when one of
+// ours has it (some row is "yes" or "partial"), else the first row's reason ("" if not listed).
+std::string inventoryGap(const std::string& name, bool routines) {
+  std::string gap;
+  for (const auto& row : kInventory) {
+    if ((std::string(row.section) == "IdGlobal") != routines || !equalsNoCase(name, row.name)) continue;
+    const std::string status = row.status;
+    if (status == "yes" || status.rfind("partial", 0) == 0) return "";
+    if (gap.empty())
+      gap = status.rfind("omitted: ", 0) == 0 ? status.substr(9) : "not in the IOCP units yet";
+  }
+  return gap;
 }
 
 }  // namespace
@@ -159,9 +145,13 @@ bool isIocpException(const std::string& name) {
   return false;
 }
 
-std::string missingMemberHint(const std::string& name) {
-  auto it = missingMembers().find(lowerAscii(name));
-  return it == missingMembers().end() ? "" : it->second;
+std::string missingMemberHint(const std::string& name) { return inventoryGap(name, false); }
+
+bool inventoryPresent(const std::string& indyClass, const std::string& name) {
+  for (const auto& row : kInventory)
+    if (equalsNoCase(indyClass, row.section) && equalsNoCase(name, row.name) && std::string(row.status) == "yes")
+      return true;
+  return false;
 }
 
 std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
@@ -191,20 +181,6 @@ std::string blockingCallWarning(const std::string& name, const std::string& qual
   return "";
 }
 
-bool isIdGlobalOnlyRoutine(const std::string& name) {
-  static const char* const kRoutines[] = {
-      "Fetch", "ToBytes", "BytesToString", "IndyFormat", "GetTickDiff", "GetTickDiff64", "Ticks", "Ticks64",
-      "AppendBytes", "AppendString", "CopyTIdBytes", "CopyTIdString", "IndyLowerCase", "IndyUpperCase",
-      "TextStartsWith", "TextEndsWith", "TextIsSame", "IndyStrToBool", "IndyMin", "IndyMax",
-      "RemoveBytes", "BytesToInt32", "BytesToUInt32", "IndyLength", "iif", "PosIdx", "ByteIndex",
-      "IndyCurrentYear", "FetchCaseInsensitive", "CharIsInSet", "IPv4ToDWord", "CRLF", "TIdPort",
-      "IndyTextEncoding_OSDefault", "IndyTextEncoding_UTF16LE", "IndyTextEncoding_UTF16BE", "ToHex",
-      "Id_IPv4", "Id_IPv6", "TIdIPVersion", "BytesToInt16", "BytesToUInt16", "BytesToInt64", "ReadStringFromStream",
-      "WriteStringToStream", "IndyIsRelativePath", "IndyStrToInt", "IndyFileAge", "LongWordToFourChar", "TIdStatus",
-  };
-  for (const char* r : kRoutines)
-    if (equalsNoCase(name, r)) return true;
-  return false;
-}
+std::string idGlobalGap(const std::string& name) { return inventoryGap(name, true); }
 
 }  // namespace iocp_migrate

@@ -28,12 +28,15 @@ std::string renameUnitFor(const std::string& unitName);
 std::string renameTypeFor(const std::string& name, bool* shared);
 // True for the exceptions that IocpGlobal declares under Indy's names.
 bool isIocpException(const std::string& name);
-// An Indy server/IOHandler member the component lacks: a hint for the user, or "".
+// An Indy server/IOHandler/connection member none of ours has: the inventory's reason
+// (component/pascal/INDY-MEMBERS.md), or "" when one of ours has it or it is not inventoried.
 std::string missingMemberHint(const std::string& name);
+// Whether the inventory lists Indy's class `indyClass` member `name` as one of ours has it.
+bool inventoryPresent(const std::string& indyClass, const std::string& name);
 // A call inside a server event handler that does not suit a fiber: the warning text, or "".
 std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
                                 const std::string& handler);
-// Names from Indy's IdGlobal (and IdComponent's TIdStatus) the IOCP units do not provide.
-bool isIdGlobalOnlyRoutine(const std::string& name);
+// An IdGlobal routine the IOCP units do not provide: the inventory's reason, or "".
+std::string idGlobalGap(const std::string& name);
 
 }  // namespace iocp_migrate

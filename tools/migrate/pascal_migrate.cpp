@@ -72,6 +72,7 @@ class PascalFile {
   void scanHandlers();
   void markTypeBodies();
   void scanBody(std::size_t from, std::size_t to, const std::string& handler);
+  bool indyReceiver(std::size_t q) const;
   // Whole lines [from, to) if nothing else is on them, else the range itself.
   Edit removal(std::size_t from, std::size_t to) const;
 
@@ -257,6 +258,11 @@ void PascalFile::planUses() {
     }
   }
   if (present.count("iocptcpserver") || present.count("iocpindycompat")) serverUnit_ = true;
+  // Already migrated (a second run): the IdGlobal warnings hold as long as their cause does.
+  bool idGlobal = false;
+  for (const auto& c : clauses_)
+    for (const auto& it : c.items) idGlobal = idGlobal || equalsNoCase(it.name, "IdGlobal");
+  if (!idGlobal && (present.count("iocpglobal") || present.count("iocpindycompat"))) replacedGlobal_ = true;
   // A unit that neither declares, creates nor handles a server (no server unit, no server in its
   // form) but uses Indy's clients is left as it is: it keeps compiling against Indy.
   bool packages = false;
@@ -398,16 +404,34 @@ void PascalFile::renameIdentifiers() {
     if (mixed_ && serverUnit_ && !member && isIocpException(name) && once("exc:" + name))
       warn(k, name + " is Indy's here (this unit still uses Indy's exception units for its clients), but the "
                      "IOCP server raises IocpGlobal." + name + ": write IocpGlobal." + name + " where server code catches it");
-    if (replacedGlobal_ && !member && isIdGlobalOnlyRoutine(name) && once("glob:" + name))
-      warn(k, name + " comes from Indy's IdGlobal or IdComponent, which the IOCP units do not provide: put the "
-                     "Indy unit back in the uses clause before the IOCP units (they hold no sockets) or replace it");
-    if (serverUnit_ && member) {
+    if (replacedGlobal_ && !member && once("glob:" + name)) {
+      const std::string gap = idGlobalGap(name);
+      if (!gap.empty())
+        warn(k, name + " is Indy's IdGlobal routine the IOCP units do not provide (" + gap + "; see "
+                       "component/pascal/INDY-MEMBERS.md): replace it, or put IdGlobal back in the uses clause "
+                       "before the IOCP units");
+    }
+    if (serverUnit_ && member && indyReceiver(qualifier)) {
       const std::string hint = missingMemberHint(name);
       if (!hint.empty())
-        warn(k, name + " is an Indy member the IOCP component does not have: " + hint +
-                    " (see component/pascal/INDY-MEMBERS.md)");
+        warn(k, name + " is an Indy member the IOCP component does not have (" + hint +
+                    "; see component/pascal/INDY-MEMBERS.md)");
     }
   }
+}
+
+// Whether the object before ".Member" at token q is one of Indy's (so that its member is Indy's
+// too): an Indy object's own member (AContext.Connection.IOHandler, .Socket, .Binding ...), or a
+// name this unit declares with an Indy type. Other objects' members (Query.Open, List.Capacity)
+// are not Indy's even where the names match.
+bool PascalFile::indyReceiver(std::size_t q) const {
+  if (q == npos || toks_[q].kind != PasTok::Ident) return false;
+  const std::string n = lowerAscii(tok(q));
+  for (const char* m : {"iohandler", "connection", "socket", "binding", "bindings", "inputbuffer", "contexts",
+                        "acontext", "athread", "aconnection"})
+    if (n == m) return true;
+  const std::string type = scopes_.typeAt(q, n);
+  return type.rfind("tid", 0) == 0 || type.rfind("tiocp", 0) == 0;
 }
 
 void PascalFile::scanBody(std::size_t from, std::size_t to, const std::string& handler) {

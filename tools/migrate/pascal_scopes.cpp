@@ -341,13 +341,22 @@ std::string PascalScopes::typeOf(const std::string& name, int routine) const {
   return it != unitNames_.end() ? it->second : std::string();
 }
 
-bool PascalScopes::declaredAt(std::size_t k, const std::string& rawName) const {
-  const std::string name = lowerAscii(rawName);
+int PascalScopes::routineAt(std::size_t k) const {
   int routine = -1;
   for (std::size_t r = 0; r < routines_.size(); ++r)
     if (routines_[r].first <= k && k <= routines_[r].last &&
         (routine < 0 || routines_[r].first >= routines_[routine].first))
       routine = static_cast<int>(r);
+  return routine;
+}
+
+std::string PascalScopes::typeAt(std::size_t k, const std::string& name) const {
+  return typeOf(lowerAscii(name), routineAt(k));
+}
+
+bool PascalScopes::declaredAt(std::size_t k, const std::string& rawName) const {
+  const std::string name = lowerAscii(rawName);
+  const int routine = routineAt(k);
   // The objects of enclosing with statements, innermost first (a later object of one with too).
   std::vector<const With*> around;
   for (const auto& w : withs_)

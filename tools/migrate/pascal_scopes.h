@@ -24,6 +24,9 @@ class PascalScopes {
   // parameter, a member of the class or of a `with` object, a unit-level declaration), which hides
   // a unit of that name there.
   bool declaredAt(std::size_t k, const std::string& name) const;
+  // The declared type (lower case) of `name` written at raw token k, as far as this unit says
+  // (a local, a parameter, a member of the method's class, a unit-level variable); "" if unknown.
+  std::string typeAt(std::size_t k, const std::string& name) const;
 
  private:
   struct ClassInfo {
@@ -52,6 +55,7 @@ class PascalScopes {
   std::size_t parseRoutine(std::size_t i, int parent);  // At procedure/function/...: past its end.
   void parseWiths(std::size_t from, std::size_t to);
   std::string typeOf(const std::string& name, int routine) const;
+  int routineAt(std::size_t k) const;  // The innermost routine around raw token k, or -1.
   bool member(const std::string& cls, const std::string& name) const;
 
   const std::string& src_;
