@@ -73,6 +73,7 @@ class PascalFile {
   void markTypeBodies();
   void scanBody(std::size_t from, std::size_t to, const std::string& handler);
   bool indyReceiver(std::size_t q) const;
+  bool indyObject(std::size_t k, const std::string& name) const;
   // Whole lines [from, to) if nothing else is on them, else the range itself.
   Edit removal(std::size_t from, std::size_t to) const;
 
@@ -411,7 +412,11 @@ void PascalFile::renameIdentifiers() {
                        "component/pascal/INDY-MEMBERS.md): replace it, or put IdGlobal back in the uses clause "
                        "before the IOCP units");
     }
-    if (serverUnit_ && member && indyReceiver(qualifier)) {
+    // A member after an Indy object's dot, or without one inside "with <Indy object> do".
+    bool indyMember = serverUnit_ && member && indyReceiver(qualifier);
+    if (serverUnit_ && !member && !inType_[k])
+      for (const std::string& o : scopes_.withObjectsAt(k)) indyMember = indyMember || indyObject(k, o);
+    if (indyMember) {
       const std::string hint = missingMemberHint(name);
       if (!hint.empty())
         warn(k, name + " is an Indy member the IOCP component does not have (" + hint +
@@ -425,12 +430,15 @@ void PascalFile::renameIdentifiers() {
 // name this unit declares with an Indy type. Other objects' members (Query.Open, List.Capacity)
 // are not Indy's even where the names match.
 bool PascalFile::indyReceiver(std::size_t q) const {
-  if (q == npos || toks_[q].kind != PasTok::Ident) return false;
-  const std::string n = lowerAscii(tok(q));
+  return q != npos && toks_[q].kind == PasTok::Ident && indyObject(q, lowerAscii(tok(q)));
+}
+
+// Whether `name` (lower case; an identifier at or around token k) is one of Indy's objects.
+bool PascalFile::indyObject(std::size_t k, const std::string& name) const {
   for (const char* m : {"iohandler", "connection", "socket", "binding", "bindings", "inputbuffer", "contexts",
                         "acontext", "athread", "aconnection"})
-    if (n == m) return true;
-  const std::string type = scopes_.typeAt(q, n);
+    if (name == m) return true;
+  const std::string type = name.empty() ? std::string() : scopes_.typeAt(k, name);
   return type.rfind("tid", 0) == 0 || type.rfind("tiocp", 0) == 0;
 }
 
@@ -566,6 +574,7 @@ FileResult PascalFile::run() {
   parseClauses();
   removeDeletedFields();
   planUses();
+  markTypeBodies();
   renameIdentifiers();
   if (serverUnit_ || !facts_.serverHandlers.empty()) scanHandlers();
   std::stable_sort(result_.warnings.begin(), result_.warnings.end(),

@@ -286,6 +286,7 @@ void PascalScopes::parseWiths(std::size_t from, std::size_t to) {
       if (sym(j, ")") || sym(j, "]")) --paren;
       if (paren == 0 && (sym(j, ",") || is(j, "do"))) {
         w.objects.push_back(j == exprStart + 1 && ident(exprStart) ? word(exprStart) : std::string());
+        w.lastIdents.push_back(j > exprStart && ident(j - 1) ? word(j - 1) : std::string());
         exprStart = j + 1;
         if (is(j, "do")) break;
       }
@@ -352,6 +353,16 @@ int PascalScopes::routineAt(std::size_t k) const {
 
 std::string PascalScopes::typeAt(std::size_t k, const std::string& name) const {
   return typeOf(lowerAscii(name), routineAt(k));
+}
+
+std::vector<std::string> PascalScopes::withObjectsAt(std::size_t k) const {
+  std::vector<const With*> around;
+  for (const auto& w : withs_)
+    if (w.first <= k && k <= w.last) around.push_back(&w);
+  std::sort(around.begin(), around.end(), [](const With* a, const With* b) { return a->first > b->first; });
+  std::vector<std::string> out;
+  for (const With* w : around) out.insert(out.end(), w->lastIdents.rbegin(), w->lastIdents.rend());
+  return out;
 }
 
 bool PascalScopes::declaredAt(std::size_t k, const std::string& rawName) const {

@@ -27,6 +27,9 @@ class PascalScopes {
   // The declared type (lower case) of `name` written at raw token k, as far as this unit says
   // (a local, a parameter, a member of the method's class, a unit-level variable); "" if unknown.
   std::string typeAt(std::size_t k, const std::string& name) const;
+  // The objects of the with statements around raw token k, innermost first, each as the last
+  // identifier of its expression (lower case: "iohandler" for AContext.Connection.IOHandler).
+  std::vector<std::string> withObjectsAt(std::size_t k) const;
 
  private:
   struct ClassInfo {
@@ -42,6 +45,7 @@ class PascalScopes {
   struct With {
     std::size_t first = 0, last = 0;  // Raw tokens of the statement after "do".
     std::vector<std::string> objects;  // Lower-case identifiers (or "" for an expression).
+    std::vector<std::string> lastIdents;  // Each expression's last identifier (lower case).
   };
 
   std::string word(std::size_t i) const;  // Significant token i, lower case.
