@@ -31,7 +31,7 @@ Kind kindOf(const fs::path& p) {
   if (ext == ".pas" || ext == ".dpr" || ext == ".dpk" || ext == ".lpr" || ext == ".pp") return Kind::Pascal;
   if (ext == ".dfm" || ext == ".fmx" || ext == ".lfm") return Kind::Form;
   if (ext == ".cpp" || ext == ".h" || ext == ".cc" || ext == ".cxx") return Kind::Cpp;
-  if (ext == ".dproj" || ext == ".cbproj" || ext == ".groupproj") return Kind::Project;
+  if (ext == ".dproj" || ext == ".cbproj" || ext == ".groupproj" || ext == ".lpi") return Kind::Project;
   return Kind::None;
 }
 
@@ -45,9 +45,10 @@ bool skippedFolder(const fs::path& p) {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "iocp-migrate: " << why << "\n"
             << "usage: iocp-migrate [--write] [--iocp] [--threads N] [--workop N] [--mode rename|compat]\n"
-               "                    [--remove-schedulers] [--pascal-path P] [--cpp-path P] PATH...\n"
+               "                    [--remove-schedulers] [--tls-terminated-elsewhere] [--pascal-path P]\n"
+               "                    [--cpp-path P] [--lazarus-path P] PATH...\n"
                "  PATH            a project folder (searched recursively) or files: .pas .dpr .dpk .lpr,\n"
-               "                  .dfm .fmx .lfm (text), .cpp .h, .dproj .cbproj .groupproj\n"
+               "                  .dfm .fmx .lfm (text), .cpp .h, .dproj .cbproj .groupproj .lpi\n"
                "  --write         apply the changes (default: print them as a unified diff); each changed\n"
                "                  file is kept as FILE.iocp-migrate.bak first\n"
                "  --mode rename   TIdTCPServer -> TIocpTCPServer ... and Indy's server units -> ours (default)\n"
@@ -64,6 +65,8 @@ bool skippedFolder(const fs::path& p) {
                "                  (default $(IOCPBRIDGE)\\component\\pascal)\n"
                "  --cpp-path P    the C++ headers' folder for .cbproj include paths\n"
                "                  (default $(IOCPBRIDGE)\\component\\cpp)\n"
+               "  --lazarus-path P  the Pascal units' folder for Lazarus .lpi search paths\n"
+               "                  (default $Env(IOCPBRIDGE)/component/pascal)\n"
                "Exit codes: 0 done (warnings included), 1 a file was refused or could not be written, 2 usage.\n";
   std::exit(2);
 }
@@ -154,6 +157,7 @@ int main(int argc, char** argv) {
       else usage("--mode is rename or compat, not '" + m + "'");
     } else if (a == "--pascal-path") options.pascalPath = value(a);
     else if (a == "--cpp-path") options.cppPath = value(a);
+    else if (a == "--lazarus-path") options.lazarusPath = value(a);
     else if (a == "--help" || a == "-h") usage("moves an Indy server project to the IOCP bridge");
     else if (a.size() > 1 && a[0] == '-') usage("unknown option " + a);
     else paths.push_back(a);

@@ -30,6 +30,8 @@ struct Options {
   // Added to .dproj unit search paths / .cbproj include paths (MSBuild syntax).
   std::string pascalPath = "$(IOCPBRIDGE)\\component\\pascal";
   std::string cppPath = "$(IOCPBRIDGE)\\component\\cpp";
+  // Added to Lazarus .lpi unit search paths (Lazarus macro syntax).
+  std::string lazarusPath = "$Env(IOCPBRIDGE)/component/pascal";
 };
 
 struct FileResult {

@@ -23,6 +23,10 @@ class ProjectMigrator {
       return std::move(result_);
     }
     const pugi::xml_node project = doc_.document_element();
+    if (lowerAscii(extension) == ".lpi") {
+      lazarus(project);
+      return std::move(result_);
+    }
     if (std::string(project.name()) != "Project") {
       result_.refused = "not an MSBuild project (the root element is <" + std::string(project.name()) + ">)";
       return std::move(result_);
@@ -170,6 +174,67 @@ class ProjectMigrator {
     }
   }
 
+  // A Lazarus project: the Pascal units' folder joins CompilerOptions/SearchPaths/OtherUnitFiles.
+  void lazarus(const pugi::xml_node& config) {
+    const pugi::xml_node compiler = config.child("CompilerOptions");
+    const std::string& path = options_.lazarusPath;
+    if (std::string(config.name()) != "CONFIG" || !compiler) {
+      result_.warnings.push_back({0, "no <CompilerOptions> in this project: add " + path +
+                                         " to Project Options > Compiler Options > Paths > Other unit files by hand"});
+      return;
+    }
+    const std::string& eol = text_.eol();
+    const pugi::xml_node paths = compiler.child("SearchPaths");
+    const pugi::xml_node units = paths.child("OtherUnitFiles");
+    if (units) {
+      const std::string value = units.attribute("Value").value();
+      std::size_t b = 0;
+      while (b <= value.size()) {
+        std::size_t e = value.find(';', b);
+        if (e == std::string::npos) e = value.size();
+        if (equalsNoCase(value.substr(b, e - b), path)) return;
+        b = e + 1;
+      }
+      const std::size_t attr = src_.find("Value=\"", offsetOf(units));
+      if (attr == std::string::npos || src_.find('>', offsetOf(units)) < attr) {
+        result_.warnings.push_back({text_.lineOf(offsetOf(units)), "add " + path + " to <OtherUnitFiles> by hand"});
+        return;
+      }
+      result_.edits.push_back(Edit{attr + 7, 0, value.empty() ? path : path + ";"});
+      return;
+    }
+    const std::string line = "<OtherUnitFiles Value=\"" + path + "\"/>";
+    if (paths && paths.first_child()) {  // Before the first path, indented like it.
+      const std::size_t at = tagStart(paths.first_child());
+      result_.edits.push_back(Edit{text_.lineStart(at), 0, text_.indentAt(at) + line + eol});
+      return;
+    }
+    // No SearchPaths: after the Version and Target elements (where Lazarus writes it).
+    pugi::xml_node after;
+    for (const char* n : {"Version", "Target"})
+      if (compiler.child(n)) after = compiler.child(n);
+    const pugi::xml_node first = compiler.first_child();
+    if (!first) {
+      result_.warnings.push_back({text_.lineOf(offsetOf(compiler)), "add " + path + " to <OtherUnitFiles> by hand"});
+      return;
+    }
+    const std::string indent = text_.indentAt(tagStart(first));
+    const std::string one = indent.size() >= 2 ? indent.substr(0, indent.size() / 2) : "  ";
+    const std::string block = indent + "<SearchPaths>" + eol + indent + one + line + eol + indent + "</SearchPaths>" + eol;
+    if (after) {
+      // The line after the element's end (its closing tag, or itself when it is empty).
+      const std::size_t start = tagStart(after);
+      const std::string name = after.name();
+      std::size_t end = src_.find("</" + name + ">", start);
+      const std::size_t selfClose = src_.find("/>", start);
+      const std::size_t gt = src_.find('>', start);
+      if (selfClose != std::string::npos && gt == selfClose + 1) end = selfClose;
+      result_.edits.push_back(Edit{text_.nextLine(end == std::string::npos ? start : end), 0, block});
+    } else {
+      result_.edits.push_back(Edit{text_.lineStart(tagStart(first)), 0, block});
+    }
+  }
+
   std::string packageProject() const {
     std::string p = options_.pascalPath;
     const std::string tail = "\\component\\pascal";
@@ -193,6 +258,13 @@ std::vector<std::string> projectReferences(const std::string& bytes) {
   const std::size_t bom = SourceText(bytes).bomLength();
   if (!doc.load_buffer(bytes.data() + bom, bytes.size() - bom, pugi::parse_default, pugi::encoding_utf8)) return refs;
   const pugi::xml_node project = doc.document_element();
+  if (std::string(project.name()) == "CONFIG") {  // Lazarus: ProjectOptions/Units/Unit[N]/Filename.
+    for (const pugi::xml_node& u : project.child("ProjectOptions").child("Units").children()) {
+      const std::string file = u.child("Filename").attribute("Value").value();
+      if (!file.empty()) refs.push_back(file);
+    }
+    return refs;
+  }
   std::string mainSource;
   for (const pugi::xml_node& g : project.children("PropertyGroup"))
     if (g.child("MainSource")) mainSource = g.child("MainSource").text().get();
