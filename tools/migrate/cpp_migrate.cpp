@@ -153,6 +153,27 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
   // A unit that neither declares, creates nor handles a server but uses Indy's clients is left
   // as it is: it keeps compiling against Indy.
   if (!serverUnit && client) return r;
+  // A server unit that includes Indy's TLS headers sets a TLS IOHandler in code (a form's link
+  // to one is the form's to report): migrating it would make a plain-text server.
+  if (serverUnit && !facts.tlsForms.count(base))
+    for (const auto& t : toks) {
+      const std::string unit = t.kind == CTok::Include ? unitOfHeader(t.header) : std::string();
+      const std::string l = lowerAscii(unit);
+      if (unit.empty() || classifyUnit(unit) == IndyUnit::NotIndy ||
+          (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
+        continue;
+      r.tlsServer = "the server unit includes " + t.header + " (TLS set up in code)";
+      if (options.tlsTerminatedElsewhere) {
+        r.warnings.push_back({text.lineOf(t.pos), t.header + ": the migrated server speaks plain text; TLS must be "
+                                                  "terminated in front of it (--tls-terminated-elsewhere)"});
+      } else {
+        r.refused = "a TLS server: " + r.tlsServer + ". The IOCP server has no TLS yet, and migrating would turn it "
+                    "into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and run "
+                    "again with --tls-terminated-elsewhere";
+        return r;
+      }
+      break;
+    }
   if (mixed && serverUnit)
     r.warnings.push_back({0, "this unit also includes Indy headers the IOCP bridge does not replace (clients or "
                              "protocols): " + header + "'s Indy names may clash with Indy's own here"});

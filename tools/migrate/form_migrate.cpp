@@ -71,13 +71,14 @@ class FormMigrator {
     if (options_.removeSchedulers) findUnusedSchedulers(*form.root);
     root_ = form.root.get();
     visit(*form.root);
+    result_.tlsServer = tls_;
+    if (!tls_.empty()) facts_.tlsForms.insert(base_);
     if (!tls_.empty() && !options_.tlsTerminatedElsewhere) {
       result_.edits.clear();
       result_.warnings.clear();
       result_.refused = "a TLS server: " + tls_ + ". The IOCP server has no TLS yet, and migrating would turn it "
                         "into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and "
                         "run again with --tls-terminated-elsewhere";
-      for (const auto& t : tlsList_) facts_.tlsServers.push_back(t);
     }
     std::stable_sort(result_.warnings.begin(), result_.warnings.end(),
                      [](const Warning& a, const Warning& b) { return a.line < b.line; });
@@ -185,7 +186,6 @@ class FormMigrator {
       if (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos) continue;
       const std::string what = label + ".IOHandler = " + p.value + (cls.empty() ? "" : " (" + cls + ")");
       tls_ += (tls_.empty() ? "" : "; ") + what;
-      tlsList_.push_back(what);
       if (options_.tlsTerminatedElsewhere)
         result_.warnings.push_back({text_.lineOf(p.begin), what + ": the migrated server speaks plain text; "
                                                          "TLS must be terminated in front of it (--tls-terminated-elsewhere)"});
@@ -245,7 +245,6 @@ class FormMigrator {
   std::vector<const FormObject*> unusedSchedulers_;
   const FormObject* root_ = nullptr;
   std::string tls_;                   // The TLS servers of this form, for the refusal.
-  std::vector<std::string> tlsList_;
 };
 
 }  // namespace

@@ -261,7 +261,8 @@ int main(int argc, char** argv) {
 
   // A TLS server would become a plain-text one: unless the user says TLS is terminated in front
   // of it, nothing at all is written (half a project migrated does not build either).
-  const bool holdAll = !facts.tlsServers.empty() && !options.tlsTerminatedElsewhere;
+  bool holdAll = false;
+  for (const auto& r : results) holdAll = holdAll || (!r.tlsServer.empty() && !options.tlsTerminatedElsewhere);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const Input& in = inputs[i];
     FileResult& r = results[i];

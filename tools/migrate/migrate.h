@@ -38,6 +38,8 @@ struct FileResult {
   std::vector<Edit> edits;
   std::vector<Warning> warnings;
   std::string refused;  // Why the file was not migrated ("" = it was).
+  // A TLS server found here ("" = none): without --tls-terminated-elsewhere the run writes nothing.
+  std::string tlsServer;
 };
 
 // What the forms tell the code: the methods a server's events point at (lower case).
@@ -47,9 +49,7 @@ struct ProjectFacts {
   std::map<std::string, std::set<std::string>> removedComponents;
   std::set<std::string> cppServerUnits;     // C++ files (path without extension) using Indy's server.
   std::set<std::string> serverForms;        // Forms (path without extension) holding an Indy server.
-  // Servers whose IOHandler does TLS ("Form.dfm: Server.IOHandler = SSLHandler (TIdServerIOHandlerSSLOpenSSL)"):
-  // without --tls-terminated-elsewhere the run writes nothing.
-  std::vector<std::string> tlsServers;
+  std::set<std::string> tlsForms;           // Forms whose server has a TLS IOHandler (reported there).
 };
 
 // Forms (.dfm .fmx .lfm, text): server objects renamed, unsupported properties removed,

@@ -264,11 +264,42 @@ void PascalFile::planUses() {
   for (const auto& c : clauses_)
     for (const auto& it : c.items) idGlobal = idGlobal || equalsNoCase(it.name, "IdGlobal");
   if (!idGlobal && (present.count("iocpglobal") || present.count("iocpindycompat"))) replacedGlobal_ = true;
-  // A unit that neither declares, creates nor handles a server (no server unit, no server in its
-  // form) but uses Indy's clients is left as it is: it keeps compiling against Indy.
-  bool packages = false;
+  // Only a unit that declares, creates or handles a server is migrated: it names a server type
+  // (TIdTCPServer, TIdCustomTCPServer, TIdContext, TIdServerContext) or its form holds a server.
+  // Any other (a client, a helper on IdGlobal, a unit that lists Indy's server units but uses
+  // none of their names) is left as it is and keeps compiling against Indy.
+  bool packages = false, namesServer = false;
   for (const auto& c : clauses_) packages = packages || c.packages;
-  if (!serverUnit_ && usesClient && !packages && !facts_.serverForms.count(base_)) return;
+  for (std::size_t k = 0; k < toks_.size() && !namesServer; ++k)
+    if (toks_[k].kind == PasTok::Ident && !inClause_[k])
+      for (const char* t : {"TIdTCPServer", "TIdCustomTCPServer", "TIdContext", "TIdServerContext"})
+        namesServer = namesServer || equalsNoCase(tok(k), t);
+  const bool migrated = present.count("iocptcpserver") || present.count("iocpindycompat") ||
+                        present.count("iocpglobal") || present.count("iocpiohandler");
+  if (!packages && !migrated && !namesServer && !facts_.serverForms.count(base_)) {
+    serverUnit_ = false;
+    return;
+  }
+  // A server unit that also uses Indy's TLS units sets a TLS IOHandler in code (a form's link
+  // to one is the form's to report): migrating it would make a plain-text server.
+  for (const auto& c : facts_.tlsForms.count(base_) ? std::vector<Clause>{} : clauses_)
+    for (const auto& it : c.items) {
+      const std::string l = lowerAscii(it.name);
+      if (c.packages || classifyUnit(it.name) == IndyUnit::NotIndy ||
+          (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
+        continue;
+      const std::string what = "the server unit uses " + it.name + " (TLS set up in code)";
+      result_.tlsServer = what;
+      if (options_.tlsTerminatedElsewhere) {
+        warn(it.first, it.name + ": the migrated server speaks plain text; TLS must be terminated in front of it "
+                                 "(--tls-terminated-elsewhere), and the TLS IOHandler code is the user's to remove");
+      } else if (result_.refused.empty()) {
+        result_.refused = "a TLS server: " + what + ". The IOCP server has no TLS yet, and migrating would turn "
+                          "it into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) "
+                          "and run again with --tls-terminated-elsewhere";
+      }
+    }
+  (void)usesClient;
   const bool compat = options_.mode == Mode::Compat;
   if (compat && mixed_ && serverUnit_)
     warn(clauses_.front().keyword,
