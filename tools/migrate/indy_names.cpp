@@ -36,7 +36,7 @@ const UnitRow kUnits[] = {
     {"IdSchedulerOfThreadPool", IndyUnit::Scheduler, ""},
     {"IdSchedulerOfFiber", IndyUnit::Scheduler, ""},
     {"IdThread", IndyUnit::Scheduler, ""},
-    {"IdYarn", IndyUnit::Scheduler, ""},
+    {"IdYarn", IndyUnit::Server, "IocpTCPServer"},  // TIocpYarn (a context's constructor takes one).
     {"IdTask", IndyUnit::Scheduler, ""},
     {"IdSync", IndyUnit::Neutral, ""},
     {"IdThreadSafe", IndyUnit::Neutral, ""},
@@ -69,6 +69,7 @@ const TypeRow kTypes[] = {
     {"TIdContextClass", "TIocpContextClass", false},
     {"TIdContextThreadList", "TIocpContextList", false},
     {"TIdListenerThread", "TIocpListenerThread", false},
+    {"TIdYarn", "TIocpYarn", false},
     {"TIdTCPConnection", "TIocpTCPConnection", true},
     {"TIdIOHandler", "TIocpIOHandler", true},
     {"TIdIOHandlerSocket", "TIocpIOHandler", true},

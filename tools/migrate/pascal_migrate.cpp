@@ -405,13 +405,11 @@ void PascalFile::renameIdentifiers() {
                                replacedUnits_.count(lowerAscii(tok(qualifier))) &&
                                !scopes_.declaredAt(qualifier, tok(qualifier));
     const bool member = before != npos && isSym(before, ".") && !unitQualified;
-    if (serverUnit_ && !member && (equalsNoCase(name, "TIdTCPServer") || equalsNoCase(name, "TIdCustomTCPServer")) &&
-        before != npos && isSym(before, "(") && prevSig(before) != npos && isWord(prevSig(before), "class"))
-      warn(k, "a class derived from " + name + ": TIocpTCPServer has no virtual InitComponent, DoExecute, DoConnect ... "
-              "to override; move that code into the events (OnExecute, OnConnect ...)");
     if (rename && !member && serverUnit_) {
       bool shared = false;
-      const std::string ours = renameTypeFor(name, &shared);
+      // Pascal has Indy's base class too (with its virtuals): a TIdCustomTCPServer subclass keeps
+      // its overrides (InitComponent, DoExecute ...) on TIocpCustomTCPServer.
+      const std::string ours = equalsNoCase(name, "TIdCustomTCPServer") ? "TIocpCustomTCPServer" : renameTypeFor(name, &shared);
       if (!ours.empty()) {
         // Where other Indy servers stay, only TIdTCPServer itself is renamed.
         const bool keptForOtherServers = otherServer_ && !equalsNoCase(name, "TIdTCPServer");
@@ -430,9 +428,6 @@ void PascalFile::renameIdentifiers() {
         continue;
       }
     }
-    if (serverUnit_ && !member && equalsNoCase(name, "TIdYarn") && once("yarn"))
-      warn(k, "TIdYarn: an IOCP context has no yarn; a context class derived from TIocpContext overrides "
-              "constructor Create (no parameters) and gets its connection from the server");
     if (mixed_ && serverUnit_ && !member && isIocpException(name) && once("exc:" + name))
       warn(k, name + " is Indy's here (this unit still uses Indy's exception units for its clients), but the "
                      "IOCP server raises IocpGlobal." + name + ": write IocpGlobal." + name + " where server code catches it");
@@ -469,8 +464,10 @@ bool PascalFile::indyObject(std::size_t k, const std::string& name) const {
   for (const char* m : {"iohandler", "connection", "socket", "binding", "bindings", "inputbuffer", "contexts",
                         "acontext", "athread", "aconnection"})
     if (name == m) return true;
+  // A name declared with one of the server side's types (TIdTCPClient's members are its own).
   const std::string type = name.empty() ? std::string() : scopes_.typeAt(k, name);
-  return type.rfind("tid", 0) == 0 || type.rfind("tiocp", 0) == 0;
+  bool shared = false;
+  return type.rfind("tiocp", 0) == 0 || !renameTypeFor(type, &shared).empty();
 }
 
 void PascalFile::scanBody(std::size_t from, std::size_t to, const std::string& handler) {
