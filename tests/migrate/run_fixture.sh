@@ -11,7 +11,8 @@
 # Then the migrated code (the --write result, or the input with the dry run's diff applied) must
 # compile: every source file the migration changed is listed in CASE/compile, one per line, as
 #   fpc FILE            compiled with Free Pascal (mode delphi) against the component's Pascal
-#                       units, all of a case's units in one call (a program: a call of its own)
+#                       units and tests/migrate/standins (the VCL, Indy's TLS units), all of a
+#                       case's units in one call (a program: a call of its own)
 #   gap FILE: REASON    not compiled, for the reason given; printed as a known gap on every run
 # (a changed source file missing from CASE/compile fails the case). Only when FPC and the Pascal
 # units are given.
@@ -147,12 +148,14 @@ if [ -n "$fpc" ]; then
   for f in "${changed[@]}"; do
     [ -n "${listed[$f]:-}" ] || fail "$f was changed by the migration but is neither compiled nor a known gap in $(basename "$case")/compile"
   done
+  # The VCL units and Indy's TLS units a real project keeps, as small stand-ins (standins/README.md).
+  standins=$(cd "$(dirname "$0")" && pwd)/standins
   build=$work/fpc
   mkdir -p "$build/units"
   compile() {  # compile MAIN: Free Pascal on one main file, the migrated files' folders on the unit path.
     local dirs=() f
     for f in "${pascal_units[@]}" "${pascal_programs[@]}"; do dirs+=("-Fu$migrated/$(dirname "$f")"); done
-    "$fpc" -Mdelphi -Cn -vew -FU"$build/units" -Fu"$units" "${dirs[@]}" -o"$build/$(basename "${1%.*}")" "$1" \
+    "$fpc" -Mdelphi -Cn -vew -FU"$build/units" -Fu"$units" -Fu"$standins" "${dirs[@]}" -o"$build/$(basename "${1%.*}")" "$1" \
       >"$build/log" 2>&1 || { cat "$build/log" >&2; fail "the migrated code does not compile with Free Pascal: $1"; }
   }
   if [ ${#pascal_units[@]} -gt 0 ]; then  # One program that uses every unit.

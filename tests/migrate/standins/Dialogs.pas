@@ -1,0 +1,10 @@
+{ Stand-in for the VCL's Dialogs unit (fixtures' compile check). }
+unit Dialogs;
+{$mode delphi}
+interface
+procedure ShowMessage(const AMsg: string);
+implementation
+procedure ShowMessage(const AMsg: string);
+begin
+end;
+end.

@@ -1,0 +1,40 @@
+{ Stand-in for Indy's IdSSLOpenSSL (fixtures' compile check): the OpenSSL server IOHandler a
+  form or a unit keeps, with the options the fixtures set. It does no TLS. }
+unit IdSSLOpenSSL;
+{$mode delphi}
+interface
+uses
+  Classes;
+type
+  TIdSSLMode = (sslmUnassigned, sslmClient, sslmServer, sslmBoth);
+  TIdSSLOptions = class(TPersistent)
+  private
+    FCertFile, FKeyFile, FRootCertFile: string;
+    FMode: TIdSSLMode;
+  published
+    property CertFile: string read FCertFile write FCertFile;
+    property KeyFile: string read FKeyFile write FKeyFile;
+    property RootCertFile: string read FRootCertFile write FRootCertFile;
+    property Mode: TIdSSLMode read FMode write FMode;
+  end;
+  TIdServerIOHandlerSSLOpenSSL = class(TComponent)
+  private
+    FSSLOptions: TIdSSLOptions;
+  public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+  published
+    property SSLOptions: TIdSSLOptions read FSSLOptions;
+  end;
+implementation
+constructor TIdServerIOHandlerSSLOpenSSL.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FSSLOptions := TIdSSLOptions.Create;
+end;
+destructor TIdServerIOHandlerSSLOpenSSL.Destroy;
+begin
+  FSSLOptions.Free;
+  inherited Destroy;
+end;
+end.

@@ -1,0 +1,6 @@
+{ Stand-in for Indy's IdServerIOHandler (fixtures' compile check): listed in TLS servers' uses clauses. }
+unit IdServerIOHandler;
+{$mode delphi}
+interface
+implementation
+end.

@@ -1,0 +1,8 @@
+{ Stand-in for Delphi's Messages unit (fixtures' compile check). }
+unit Messages;
+{$mode delphi}
+interface
+const
+  WM_USER = $0400;
+implementation
+end.
