@@ -153,18 +153,17 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
   // A unit that neither declares, creates nor handles a server but uses Indy's clients is left
   // as it is: it keeps compiling against Indy.
   if (!serverUnit && client) return r;
-  // A server unit that includes Indy's TLS headers sets a TLS IOHandler in code (a form's link
-  // to one is the form's to report): migrating it would make a plain-text server.
+  // A server unit that makes a TLS server IOHandler in code (TIdServerIOHandlerSSLOpenSSL ...; a
+  // form's link to one is the form's to report): migrating it would make a plain-text server.
   if (serverUnit && !facts.tlsForms.count(base))
     for (const auto& t : toks) {
-      const std::string unit = t.kind == CTok::Include ? unitOfHeader(t.header) : std::string();
-      const std::string l = lowerAscii(unit);
-      if (unit.empty() || classifyUnit(unit) == IndyUnit::NotIndy ||
-          (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
+      if (t.kind != CTok::Ident) continue;
+      const std::string name = bytes.substr(t.pos, t.len), l = lowerAscii(name);
+      if (l.rfind("tidserveriohandler", 0) != 0 || (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
         continue;
-      r.tlsServer = "the server unit includes " + t.header + " (TLS set up in code)";
+      r.tlsServer = "the server unit makes a " + name + " (TLS set up in code)";
       if (options.tlsTerminatedElsewhere) {
-        r.warnings.push_back({text.lineOf(t.pos), t.header + ": the migrated server speaks plain text; TLS must be "
+        r.warnings.push_back({text.lineOf(t.pos), name + ": the migrated server speaks plain text; TLS must be "
                                                   "terminated in front of it (--tls-terminated-elsewhere)"});
       } else {
         r.refused = "a TLS server: " + r.tlsServer + ". The IOCP server has no TLS yet, and migrating would turn it "

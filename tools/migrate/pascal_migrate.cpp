@@ -246,7 +246,6 @@ void PascalFile::removeDeletedFields() {
 
 void PascalFile::planUses() {
   std::set<std::string> present;  // Units that are not Indy's, lower case.
-  bool usesClient = false;        // Indy's clients or protocols.
   for (const auto& c : clauses_) {
     for (const auto& it : c.items) {
       const IndyUnit kind = classifyUnit(it.name);
@@ -255,7 +254,6 @@ void PascalFile::planUses() {
       if (isOtherIndyServerUnit(it.name)) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
-      if (kind == IndyUnit::Client || kind == IndyUnit::Other) usesClient = true;
     }
   }
   if (present.count("iocptcpserver") || present.count("iocpindycompat")) serverUnit_ = true;
@@ -280,26 +278,26 @@ void PascalFile::planUses() {
     serverUnit_ = false;
     return;
   }
-  // A server unit that also uses Indy's TLS units sets a TLS IOHandler in code (a form's link
-  // to one is the form's to report): migrating it would make a plain-text server.
-  for (const auto& c : facts_.tlsForms.count(base_) ? std::vector<Clause>{} : clauses_)
-    for (const auto& it : c.items) {
-      const std::string l = lowerAscii(it.name);
-      if (c.packages || classifyUnit(it.name) == IndyUnit::NotIndy ||
-          (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
+  // A server unit that makes a TLS server IOHandler in code (names TIdServerIOHandlerSSLOpenSSL
+  // or another TIdServerIOHandler...SSL/TLS class; a form's link to one is the form's to report):
+  // migrating it would make a plain-text server. (A client's TLS handler is the client's.)
+  if (!facts_.tlsForms.count(base_))
+    for (std::size_t k = 0; k < toks_.size(); ++k) {
+      if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
+      const std::string l = lowerAscii(tok(k));
+      if (l.rfind("tidserveriohandler", 0) != 0 || (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
         continue;
-      const std::string what = "the server unit uses " + it.name + " (TLS set up in code)";
+      const std::string what = "the server unit makes a " + tok(k) + " (TLS set up in code)";
       result_.tlsServer = what;
-      if (options_.tlsTerminatedElsewhere) {
-        warn(it.first, it.name + ": the migrated server speaks plain text; TLS must be terminated in front of it "
-                                 "(--tls-terminated-elsewhere), and the TLS IOHandler code is the user's to remove");
-      } else if (result_.refused.empty()) {
+      if (options_.tlsTerminatedElsewhere)
+        warn(k, tok(k) + ": the migrated server speaks plain text; TLS must be terminated in front of it "
+                         "(--tls-terminated-elsewhere), and the TLS IOHandler code is the user's to remove");
+      else
         result_.refused = "a TLS server: " + what + ". The IOCP server has no TLS yet, and migrating would turn "
                           "it into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) "
                           "and run again with --tls-terminated-elsewhere";
-      }
+      break;
     }
-  (void)usesClient;
   const bool compat = options_.mode == Mode::Compat;
   if (compat && mixed_ && serverUnit_)
     warn(clauses_.front().keyword,
