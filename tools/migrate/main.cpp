@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
   };
   // Files (absolute, lower case; sources without their extension, so that a unit stands for its
   // form and a .cpp for its header) that this run changes.
-  std::set<std::string> migrated;
+  std::set<std::string> migrated, indyTypes;  // indyTypes: the migrated files that need IOCP_INDY_TYPES.
   auto key = [](const fs::path& p, bool dropExtension) {
     fs::path a = fs::absolute(p).lexically_normal();
     if (dropExtension) a.replace_extension();
@@ -218,16 +218,21 @@ int main(int argc, char** argv) {
   for (int pass = 0; pass < 5; ++pass) {
     if (pass == 3 || pass == 4)
       for (std::size_t i = 0; i < inputs.size(); ++i)
-        if (!results[i].edits.empty() && results[i].refused.empty())
+        if (!results[i].edits.empty() && results[i].refused.empty()) {
           migrated.insert(key(inputs[i].path, inputs[i].kind != Kind::Project));
+          if (results[i].needsIndyTypes) indyTypes.insert(key(inputs[i].path, true));
+        }
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const Input& in = inputs[i];
       if (!readable[i] || passOf(in) != pass) continue;
+      Options projectOptions = options;
       if (in.kind == Kind::Project) {  // Only a project with a migrated file (a group: project) is edited.
         bool names = false;
         for (std::string ref : projectReferences(in.bytes)) {
           std::replace(ref.begin(), ref.end(), '\\', '/');
-          names = names || migrated.count(key(in.path.parent_path() / ref, pass == 3));
+          const std::string k = key(in.path.parent_path() / ref, pass == 3);
+          names = names || migrated.count(k);
+          projectOptions.defineIndyTypes = projectOptions.defineIndyTypes || indyTypes.count(k);
         }
         if (!names) continue;
       }
@@ -253,7 +258,7 @@ int main(int argc, char** argv) {
           results[i] = migrateCpp(in.bytes, options, facts, base, form);
           break;
         }
-        case Kind::Project: results[i] = migrateMsbuild(in.bytes, in.path.extension().string(), options); break;
+        case Kind::Project: results[i] = migrateMsbuild(in.bytes, in.path.extension().string(), projectOptions); break;
         case Kind::None: break;
       }
     }

@@ -32,6 +32,8 @@ struct Options {
   std::string cppPath = "$(IOCPBRIDGE)\\component\\cpp";
   // Added to Lazarus .lpi unit search paths (Lazarus macro syntax).
   std::string lazarusPath = "$Env(IOCPBRIDGE)/component/pascal";
+  // Set per project by the tool: the project holds a unit that needs IOCP_INDY_TYPES.
+  bool defineIndyTypes = false;
 };
 
 struct FileResult {
@@ -40,6 +42,9 @@ struct FileResult {
   std::string refused;  // Why the file was not migrated ("" = it was).
   // A TLS server found here ("" = none): without --tls-terminated-elsewhere the run writes nothing.
   std::string tlsServer;
+  // The migrated unit keeps Indy's own units beside the bridge's (it keeps Indy's clients): its
+  // project needs IOCP_INDY_TYPES, so that the bridge's units take Indy's types.
+  bool needsIndyTypes = false;
 };
 
 // What the forms tell the code: the methods a server's events point at (lower case).

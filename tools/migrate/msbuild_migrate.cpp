@@ -44,6 +44,7 @@ class ProjectMigrator {
         addToList(base, "IncludePath", options_.cppPath, "$(IncludePath)");
       } else {
         addToList(base, "DCC_UnitSearchPath", options_.pascalPath, "$(DCC_UnitSearchPath)");
+        if (options_.defineIndyTypes) addToList(base, "DCC_Define", "IOCP_INDY_TYPES", "$(DCC_Define)");
         // The runtime packages: in the base configuration, or (newer IDEs) in the base of each
         // platform.
         if (base.child("DCC_UsePackage")) {
@@ -184,6 +185,7 @@ class ProjectMigrator {
       return;
     }
     const std::string& eol = text_.eol();
+    if (options_.defineIndyTypes) lazarusDefine(compiler);
     const pugi::xml_node paths = compiler.child("SearchPaths");
     const pugi::xml_node units = paths.child("OtherUnitFiles");
     if (units) {
@@ -233,6 +235,42 @@ class ProjectMigrator {
     } else {
       result_.edits.push_back(Edit{text_.lineStart(tagStart(first)), 0, block});
     }
+  }
+
+  // -dIOCP_INDY_TYPES in CompilerOptions/Other/CustomOptions (created where missing).
+  void lazarusDefine(const pugi::xml_node& compiler) {
+    const std::string define = "-dIOCP_INDY_TYPES";
+    const std::string& eol = text_.eol();
+    const pugi::xml_node other = compiler.child("Other");
+    const pugi::xml_node custom = other.child("CustomOptions");
+    if (custom) {
+      const std::string value = custom.attribute("Value").value();
+      if (value.find(define) != std::string::npos) return;
+      const std::size_t attr = src_.find("Value=\"", offsetOf(custom));
+      if (attr == std::string::npos || src_.find('>', offsetOf(custom)) < attr) {
+        result_.warnings.push_back({text_.lineOf(offsetOf(custom)), "add " + define + " to <CustomOptions> by hand"});
+        return;
+      }
+      result_.edits.push_back(Edit{attr + 7, 0, value.empty() ? define : define + " "});
+      return;
+    }
+    const std::string line = "<CustomOptions Value=\"" + define + "\"/>";
+    if (other && other.first_child()) {
+      const std::size_t at = tagStart(other.first_child());
+      result_.edits.push_back(Edit{text_.lineStart(at), 0, text_.indentAt(at) + line + eol});
+      return;
+    }
+    const std::size_t close = src_.find("</CompilerOptions>", offsetOf(compiler));
+    const pugi::xml_node first = compiler.first_child();
+    if (other || close == std::string::npos || !first) {
+      result_.warnings.push_back({text_.lineOf(offsetOf(compiler)), "add " + define + " to Project Options > "
+                                                                    "Compiler Options > Custom Options by hand"});
+      return;
+    }
+    const std::string indent = text_.indentAt(tagStart(first));
+    const std::string one = indent.size() >= 2 ? indent.substr(0, indent.size() / 2) : "  ";
+    result_.edits.push_back(Edit{text_.lineStart(close), 0, indent + "<Other>" + eol + indent + one + line + eol +
+                                                               indent + "</Other>" + eol});
   }
 
   std::string packageProject() const {

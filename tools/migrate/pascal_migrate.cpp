@@ -250,7 +250,8 @@ void PascalFile::planUses() {
     for (const auto& it : c.items) {
       const IndyUnit kind = classifyUnit(it.name);
       if (c.packages) continue;
-      if (kind == IndyUnit::Other) mixed_ = true;
+      // Indy's clients (in rename mode they stay Indy's) and protocols: the unit keeps Indy's shared units.
+      if (kind == IndyUnit::Other || (kind == IndyUnit::Client && options_.mode == Mode::Rename)) mixed_ = true;
       if (isOtherIndyServerUnit(it.name)) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
@@ -371,6 +372,12 @@ void PascalFile::planUses() {
     }
     // A unit that keeps Indy's shared units: IocpGlobal and IocpIOHandler before Indy's, so that
     // Indy's names stay what they were and ours can be written qualified (IocpGlobal.EId...).
+    if (!oursBeforeIndy && !replacedUnits_.empty() && !result_.needsIndyTypes) {
+      result_.needsIndyTypes = true;
+      warn(c.keyword, "this unit keeps Indy's units beside the bridge's: its project needs the conditional define "
+                      "IOCP_INDY_TYPES, with which the bridge's units take Indy's own TIdBytes, IIdTextEncoding, "
+                      "TIdStatus and exceptions (the tool adds it to a .dproj or .lpi that lists this unit)");
+    }
     if (!oursBeforeIndy && !replacedUnits_.empty()) {
       for (const auto& it : c.items) {
         if (classifyUnit(it.name) == IndyUnit::NotIndy || !it.branch.empty()) continue;
