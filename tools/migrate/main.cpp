@@ -228,11 +228,35 @@ int main(int argc, char** argv) {
       Options projectOptions = options;
       if (in.kind == Kind::Project) {  // Only a project with a migrated file (a group: project) is edited.
         bool names = false;
-        for (std::string ref : projectReferences(in.bytes)) {
-          std::replace(ref.begin(), ref.end(), '\\', '/');
-          const std::string k = key(in.path.parent_path() / ref, pass == 3);
+        auto consider = [&](const std::string& k) {
           names = names || migrated.count(k);
           projectOptions.defineIndyTypes = projectOptions.defineIndyTypes || indyTypes.count(k);
+        };
+        for (std::string ref : projectReferences(in.bytes)) {
+          std::replace(ref.begin(), ref.end(), '\\', '/');
+          const fs::path file = in.path.parent_path() / ref;
+          consider(key(file, pass == 3));
+          // A program's uses clause lists units the project file does not (found on the search
+          // path, or given "in 'path'"): they are the project's too.
+          const std::string ext = lowerAscii(file.extension().string());
+          std::string main;
+          if (pass == 3 && (ext == ".dpr" || ext == ".lpr" || ext == ".dpk") && readFile(file, main))
+            for (std::string unit : pascalUsedUnits(main)) {
+              std::replace(unit.begin(), unit.end(), '\\', '/');
+              if (unit.find('/') != std::string::npos || lowerAscii(fs::path(unit).extension().string()) == ".pas") {
+                consider(key(file.parent_path() / unit, true));
+              } else {
+                // By name: the one unit of that name in the scanned folders (none or several: unknown).
+                const Input* found = nullptr;
+                int count = 0;
+                for (const auto& other : inputs)
+                  if (other.kind == Kind::Pascal && equalsNoCase(other.path.stem().string(), unit)) {
+                    found = &other;
+                    ++count;
+                  }
+                if (count == 1) consider(key(found->path, true));
+              }
+            }
         }
         if (!names) continue;
       }

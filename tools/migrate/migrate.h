@@ -65,6 +65,9 @@ FileResult migrateForm(const std::string& bytes, const Options& options, Project
 
 // Pascal units, programs and packages (.pas .dpr .dpk .lpr). base: the path without extension
 // (a unit and its form share it).
+// The units a Pascal file's uses clauses name: the path of a unit given "in 'path'", else its name.
+std::vector<std::string> pascalUsedUnits(const std::string& bytes);
+
 FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts,
                          const std::string& base = "");
 

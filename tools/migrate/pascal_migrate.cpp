@@ -617,6 +617,40 @@ FileResult PascalFile::run() {
 
 }  // namespace
 
+std::vector<std::string> pascalUsedUnits(const std::string& bytes) {
+  const std::vector<PasToken> toks = lexPascal(bytes);
+  const std::vector<std::size_t> sig = significant(toks);
+  auto text = [&](std::size_t i) { return bytes.substr(toks[sig[i]].pos, toks[sig[i]].len); };
+  auto kind = [&](std::size_t i) { return toks[sig[i]].kind; };
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < sig.size(); ++i) {
+    if (kind(i) != PasTok::Ident || !equalsNoCase(text(i), "uses") || (i > 0 && text(i - 1) == ".")) continue;
+    std::size_t j = i + 1;
+    while (j < sig.size() && kind(j) == PasTok::Ident) {
+      std::string name = text(j);
+      while (j + 2 < sig.size() && text(j + 1) == "." && kind(j + 2) == PasTok::Ident) {
+        name += "." + text(j + 2);
+        j += 2;
+      }
+      ++j;
+      if (j + 1 < sig.size() && equalsNoCase(text(j), "in") && kind(j + 1) == PasTok::String) {
+        std::string path = text(j + 1);
+        if (path.size() >= 2 && path.front() == '\'' && path.back() == '\'') path = path.substr(1, path.size() - 2);
+        name = path;
+        j += 2;
+      }
+      out.push_back(name);
+      if (j < sig.size() && text(j) == ",") {
+        ++j;
+        continue;
+      }
+      break;
+    }
+    i = j;
+  }
+  return out;
+}
+
 FileResult migratePascal(const std::string& bytes, const Options& options, const ProjectFacts& facts,
                          const std::string& base) {
   PascalFile file(bytes, options, facts, base);
