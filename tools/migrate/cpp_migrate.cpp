@@ -158,17 +158,13 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
   if (serverUnit && !facts.tlsForms.count(base))
     for (const auto& t : toks) {
       if (t.kind != CTok::Ident) continue;
-      const std::string name = bytes.substr(t.pos, t.len), l = lowerAscii(name);
-      if (l.rfind("tidserveriohandler", 0) != 0 || (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
-        continue;
+      const std::string name = bytes.substr(t.pos, t.len);
+      if (!isTlsServerIOHandler(name)) continue;
       r.tlsServer = "the server unit makes a " + name + " (TLS set up in code)";
       if (options.tlsTerminatedElsewhere) {
-        r.warnings.push_back({text.lineOf(t.pos), name + ": the migrated server speaks plain text; TLS must be "
-                                                  "terminated in front of it (--tls-terminated-elsewhere)"});
+        r.warnings.push_back({text.lineOf(t.pos), tlsMigratedWarning(name)});
       } else {
-        r.refused = "a TLS server: " + r.tlsServer + ". The IOCP server has no TLS yet, and migrating would turn it "
-                    "into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and run "
-                    "again with --tls-terminated-elsewhere";
+        r.refused = tlsRefusal(r.tlsServer);
         return r;
       }
       break;

@@ -76,9 +76,7 @@ class FormMigrator {
     if (!tls_.empty() && !options_.tlsTerminatedElsewhere) {
       result_.edits.clear();
       result_.warnings.clear();
-      result_.refused = "a TLS server: " + tls_ + ". The IOCP server has no TLS yet, and migrating would turn it "
-                        "into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and "
-                        "run again with --tls-terminated-elsewhere";
+      result_.refused = tlsRefusal(tls_);
     }
     std::stable_sort(result_.warnings.begin(), result_.warnings.end(),
                      [](const Warning& a, const Warning& b) { return a.line < b.line; });
@@ -182,13 +180,11 @@ class FormMigrator {
       // TLS: an IOHandler whose class (or, when it lives in another module, whose name) says SSL/TLS.
       const FormObject* handler = root_ ? find(*root_, p.value) : nullptr;
       const std::string cls = handler ? handler->className : "";
-      const std::string l = lowerAscii(cls.empty() ? p.value : cls);
-      if (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos) continue;
+      if (!namesTls(cls.empty() ? p.value : cls)) continue;
       const std::string what = label + ".IOHandler = " + p.value + (cls.empty() ? "" : " (" + cls + ")");
       tls_ += (tls_.empty() ? "" : "; ") + what;
       if (options_.tlsTerminatedElsewhere)
-        result_.warnings.push_back({text_.lineOf(p.begin), what + ": the migrated server speaks plain text; "
-                                                         "TLS must be terminated in front of it (--tls-terminated-elsewhere)"});
+        result_.warnings.push_back({text_.lineOf(p.begin), tlsMigratedWarning(what)});
     }
     if (indy && options_.mode == Mode::Rename)
       result_.edits.push_back(Edit{obj.classBegin, obj.className.size(), "TIocpTCPServer"});

@@ -184,4 +184,24 @@ std::string blockingCallWarning(const std::string& name, const std::string& qual
 
 std::string idGlobalGap(const std::string& name) { return inventoryGap(name, true); }
 
+bool namesTls(const std::string& name) {
+  const std::string l = lowerAscii(name);
+  return l.find("ssl") != std::string::npos || l.find("tls") != std::string::npos;
+}
+
+bool isTlsServerIOHandler(const std::string& className) {
+  return lowerAscii(className).rfind("tidserveriohandler", 0) == 0 && namesTls(className);
+}
+
+std::string tlsRefusal(const std::string& what) {
+  return "a TLS server: " + what + ". The IOCP server has no TLS yet, and migrating would turn it into a "
+         "plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and run again with "
+         "--tls-terminated-elsewhere";
+}
+
+std::string tlsMigratedWarning(const std::string& what) {
+  return what + ": the migrated server speaks plain text; TLS must be terminated in front of it "
+                "(--tls-terminated-elsewhere), and the TLS IOHandler is the user's to remove";
+}
+
 }  // namespace iocp_migrate

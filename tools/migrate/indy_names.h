@@ -36,6 +36,14 @@ bool inventoryPresent(const std::string& indyClass, const std::string& name);
 // A call inside a server event handler that does not suit a fiber: the warning text, or "".
 std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
                                 const std::string& handler);
+// TLS: whether a class or object name says SSL or TLS; whether a class is one of Indy's TLS server
+// IOHandlers (TIdServerIOHandlerSSLOpenSSL ...); the refusal of a TLS server found at `what`, and
+// the warning when --tls-terminated-elsewhere migrates it.
+bool namesTls(const std::string& name);
+bool isTlsServerIOHandler(const std::string& className);
+std::string tlsRefusal(const std::string& what);
+std::string tlsMigratedWarning(const std::string& what);
+
 // An IdGlobal routine the IOCP units do not provide: the inventory's reason, or "".
 std::string idGlobalGap(const std::string& name);
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -215,6 +216,13 @@ int main(int argc, char** argv) {
     if (dropExtension) a.replace_extension();
     return lowerAscii(a.generic_string());
   };
+  // The scanned files by path (key with extension) and the Pascal units by name (lower case).
+  std::map<std::string, const Input*> byPath;
+  std::map<std::string, std::vector<const Input*>> unitsByName;
+  for (const auto& in : inputs) {
+    byPath[key(in.path, false)] = &in;
+    if (in.kind == Kind::Pascal) unitsByName[lowerAscii(in.path.stem().string())].push_back(&in);
+  }
   for (int pass = 0; pass < 5; ++pass) {
     if (pass == 3 || pass == 4)
       for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -239,24 +247,20 @@ int main(int argc, char** argv) {
           // A program's uses clause lists units the project file does not (found on the search
           // path, or given "in 'path'"): they are the project's too.
           const std::string ext = lowerAscii(file.extension().string());
+          if (pass != 3 || (ext != ".dpr" && ext != ".lpr" && ext != ".dpk")) continue;
           std::string main;
-          if (pass == 3 && (ext == ".dpr" || ext == ".lpr" || ext == ".dpk") && readFile(file, main))
-            for (std::string unit : pascalUsedUnits(main)) {
-              std::replace(unit.begin(), unit.end(), '\\', '/');
-              if (unit.find('/') != std::string::npos || lowerAscii(fs::path(unit).extension().string()) == ".pas") {
-                consider(key(file.parent_path() / unit, true));
-              } else {
-                // By name: the one unit of that name in the scanned folders (none or several: unknown).
-                const Input* found = nullptr;
-                int count = 0;
-                for (const auto& other : inputs)
-                  if (other.kind == Kind::Pascal && equalsNoCase(other.path.stem().string(), unit)) {
-                    found = &other;
-                    ++count;
-                  }
-                if (count == 1) consider(key(found->path, true));
-              }
+          const auto scanned = byPath.find(key(file, false));
+          if (scanned != byPath.end()) main = scanned->second->bytes;
+          else if (!readFile(file, main)) continue;
+          for (std::string unit : pascalUsedUnits(main)) {
+            std::replace(unit.begin(), unit.end(), '\\', '/');
+            if (unit.find('/') != std::string::npos || lowerAscii(fs::path(unit).extension().string()) == ".pas") {
+              consider(key(file.parent_path() / unit, true));
+            } else {  // By name: the one unit of that name in the scanned folders (none or several: unknown).
+              const auto named = unitsByName.find(lowerAscii(unit));
+              if (named != unitsByName.end() && named->second.size() == 1) consider(key(named->second[0]->path, true));
             }
+          }
         }
         if (!names) continue;
       }

@@ -72,6 +72,18 @@ class ProjectMigrator {
     return lt == std::string::npos ? at : lt;
   }
 
+  // Whether the list `value` (items separated by any of `separators`) holds `item` (any case).
+  static bool listHas(const std::string& value, const std::string& item, const char* separators) {
+    std::size_t b = 0;
+    while (b <= value.size()) {
+      std::size_t e = value.find_first_of(separators, b);
+      if (e == std::string::npos) e = value.size();
+      if (equalsNoCase(value.substr(b, e - b), item)) return true;
+      b = e + 1;
+    }
+    return false;
+  }
+
   static std::string squeeze(const std::string& s) {
     std::string out;
     for (char c : s)
@@ -91,13 +103,7 @@ class ProjectMigrator {
     const pugi::xml_node prop = group.child(name);
     if (prop) {
       const std::string value = prop.text().get();
-      std::size_t b = 0;
-      while (b <= value.size()) {
-        std::size_t e = value.find(';', b);
-        if (e == std::string::npos) e = value.size();
-        if (equalsNoCase(value.substr(b, e - b), item)) return;
-        b = e + 1;
-      }
+      if (listHas(value, item, ";")) return;
       const std::size_t open = src_.find('>', offsetOf(prop));
       if (open == std::string::npos) {
         result_.warnings.push_back({text_.lineOf(offsetOf(prop)), std::string("add ") + item + " to <" + name + "> by hand"});
@@ -175,7 +181,8 @@ class ProjectMigrator {
     }
   }
 
-  // A Lazarus project: the Pascal units' folder joins CompilerOptions/SearchPaths/OtherUnitFiles.
+  // A Lazarus project: the Pascal units' folder joins CompilerOptions/SearchPaths/OtherUnitFiles,
+  // and where a unit needs it -dIOCP_INDY_TYPES joins CompilerOptions/Other/CustomOptions.
   void lazarus(const pugi::xml_node& config) {
     const pugi::xml_node compiler = config.child("CompilerOptions");
     const std::string& path = options_.lazarusPath;
@@ -184,93 +191,64 @@ class ProjectMigrator {
                                          " to Project Options > Compiler Options > Paths > Other unit files by hand"});
       return;
     }
-    const std::string& eol = text_.eol();
-    if (options_.defineIndyTypes) lazarusDefine(compiler);
-    const pugi::xml_node paths = compiler.child("SearchPaths");
-    const pugi::xml_node units = paths.child("OtherUnitFiles");
-    if (units) {
-      const std::string value = units.attribute("Value").value();
-      std::size_t b = 0;
-      while (b <= value.size()) {
-        std::size_t e = value.find(';', b);
-        if (e == std::string::npos) e = value.size();
-        if (equalsNoCase(value.substr(b, e - b), path)) return;
-        b = e + 1;
-      }
-      const std::size_t attr = src_.find("Value=\"", offsetOf(units));
-      if (attr == std::string::npos || src_.find('>', offsetOf(units)) < attr) {
-        result_.warnings.push_back({text_.lineOf(offsetOf(units)), "add " + path + " to <OtherUnitFiles> by hand"});
-        return;
-      }
-      result_.edits.push_back(Edit{attr + 7, 0, value.empty() ? path : path + ";"});
-      return;
+    if (options_.defineIndyTypes) {
+      // A missing Other goes before </CompilerOptions> (Lazarus writes it late).
+      const std::size_t close = src_.find("</CompilerOptions>", offsetOf(compiler));
+      lazarusOption(compiler, "Other", "CustomOptions", "-dIOCP_INDY_TYPES", " \t\r\n",
+                    close == std::string::npos ? close : text_.lineStart(close));
     }
-    const std::string line = "<OtherUnitFiles Value=\"" + path + "\"/>";
-    if (paths && paths.first_child()) {  // Before the first path, indented like it.
-      const std::size_t at = tagStart(paths.first_child());
-      result_.edits.push_back(Edit{text_.lineStart(at), 0, text_.indentAt(at) + line + eol});
-      return;
-    }
-    // No SearchPaths: after the Version and Target elements (where Lazarus writes it).
+    // A missing SearchPaths goes after the Version and Target elements (where Lazarus writes it).
     pugi::xml_node after;
     for (const char* n : {"Version", "Target"})
       if (compiler.child(n)) after = compiler.child(n);
-    const pugi::xml_node first = compiler.first_child();
-    if (!first) {
-      result_.warnings.push_back({text_.lineOf(offsetOf(compiler)), "add " + path + " to <OtherUnitFiles> by hand"});
-      return;
-    }
-    const std::string indent = text_.indentAt(tagStart(first));
-    const std::string one = indent.size() >= 2 ? indent.substr(0, indent.size() / 2) : "  ";
-    const std::string block = indent + "<SearchPaths>" + eol + indent + one + line + eol + indent + "</SearchPaths>" + eol;
-    if (after) {
-      // The line after the element's end (its closing tag, or itself when it is empty).
+    std::size_t at = std::string::npos;
+    if (after) {  // The line after the element's end (its closing tag, or itself when it is empty).
       const std::size_t start = tagStart(after);
-      const std::string name = after.name();
-      std::size_t end = src_.find("</" + name + ">", start);
+      std::size_t end = src_.find("</" + std::string(after.name()) + ">", start);
       const std::size_t selfClose = src_.find("/>", start);
-      const std::size_t gt = src_.find('>', start);
-      if (selfClose != std::string::npos && gt == selfClose + 1) end = selfClose;
-      result_.edits.push_back(Edit{text_.nextLine(end == std::string::npos ? start : end), 0, block});
-    } else {
-      result_.edits.push_back(Edit{text_.lineStart(tagStart(first)), 0, block});
+      if (selfClose != std::string::npos && src_.find('>', start) == selfClose + 1) end = selfClose;
+      at = text_.nextLine(end == std::string::npos ? start : end);
+    } else if (compiler.first_child()) {
+      at = text_.lineStart(tagStart(compiler.first_child()));
     }
+    lazarusOption(compiler, "SearchPaths", "OtherUnitFiles", path, ";", at);
   }
 
-  // -dIOCP_INDY_TYPES in CompilerOptions/Other/CustomOptions (created where missing).
-  void lazarusDefine(const pugi::xml_node& compiler) {
-    const std::string define = "-dIOCP_INDY_TYPES";
+  // Puts `item` first in the Value of compiler/<group>/<option> (a list separated by the first of
+  // `separators`), unless the list has it: into the attribute, or a new option first in the group,
+  // or a new group (with the option) at offset `newGroupAt` (npos: a warning to do it by hand).
+  void lazarusOption(const pugi::xml_node& compiler, const char* group, const char* option, const std::string& item,
+                     const char* separators, std::size_t newGroupAt) {
     const std::string& eol = text_.eol();
-    const pugi::xml_node other = compiler.child("Other");
-    const pugi::xml_node custom = other.child("CustomOptions");
-    if (custom) {
-      const std::string value = custom.attribute("Value").value();
-      if (value.find(define) != std::string::npos) return;
-      const std::size_t attr = src_.find("Value=\"", offsetOf(custom));
-      if (attr == std::string::npos || src_.find('>', offsetOf(custom)) < attr) {
-        result_.warnings.push_back({text_.lineOf(offsetOf(custom)), "add " + define + " to <CustomOptions> by hand"});
+    const pugi::xml_node g = compiler.child(group);
+    const pugi::xml_node o = g.child(option);
+    const std::string byHand = std::string("add ") + item + " to <" + option + "> by hand";
+    if (o) {
+      const std::string value = o.attribute("Value").value();
+      if (listHas(value, item, separators)) return;
+      const std::size_t attr = src_.find("Value=\"", offsetOf(o));
+      if (attr == std::string::npos || src_.find('>', offsetOf(o)) < attr) {
+        result_.warnings.push_back({text_.lineOf(offsetOf(o)), byHand});
         return;
       }
-      result_.edits.push_back(Edit{attr + 7, 0, value.empty() ? define : define + " "});
+      result_.edits.push_back(Edit{attr + 7, 0, value.empty() ? item : item + separators[0]});
       return;
     }
-    const std::string line = "<CustomOptions Value=\"" + define + "\"/>";
-    if (other && other.first_child()) {
-      const std::size_t at = tagStart(other.first_child());
+    const std::string line = "<" + std::string(option) + " Value=\"" + item + "\"/>";
+    if (g.first_child()) {  // Before the group's first option, indented like it.
+      const std::size_t at = tagStart(g.first_child());
       result_.edits.push_back(Edit{text_.lineStart(at), 0, text_.indentAt(at) + line + eol});
       return;
     }
-    const std::size_t close = src_.find("</CompilerOptions>", offsetOf(compiler));
     const pugi::xml_node first = compiler.first_child();
-    if (other || close == std::string::npos || !first) {
-      result_.warnings.push_back({text_.lineOf(offsetOf(compiler)), "add " + define + " to Project Options > "
-                                                                    "Compiler Options > Custom Options by hand"});
+    if (g || !first || newGroupAt == std::string::npos) {  // An empty group, or nowhere to put one.
+      result_.warnings.push_back({text_.lineOf(offsetOf(g ? g : compiler)), byHand});
       return;
     }
     const std::string indent = text_.indentAt(tagStart(first));
     const std::string one = indent.size() >= 2 ? indent.substr(0, indent.size() / 2) : "  ";
-    result_.edits.push_back(Edit{text_.lineStart(close), 0, indent + "<Other>" + eol + indent + one + line + eol +
-                                                               indent + "</Other>" + eol});
+    result_.edits.push_back(Edit{newGroupAt, 0, indent + "<" + group + ">" + eol + indent + one + line + eol + indent +
+                                                   "</" + group + ">" + eol});
   }
 
   std::string packageProject() const {

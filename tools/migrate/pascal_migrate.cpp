@@ -285,18 +285,12 @@ void PascalFile::planUses() {
   if (!facts_.tlsForms.count(base_))
     for (std::size_t k = 0; k < toks_.size(); ++k) {
       if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
-      const std::string l = lowerAscii(tok(k));
-      if (l.rfind("tidserveriohandler", 0) != 0 || (l.find("ssl") == std::string::npos && l.find("tls") == std::string::npos))
-        continue;
-      const std::string what = "the server unit makes a " + tok(k) + " (TLS set up in code)";
-      result_.tlsServer = what;
+      if (!isTlsServerIOHandler(tok(k))) continue;
+      result_.tlsServer = "the server unit makes a " + tok(k) + " (TLS set up in code)";
       if (options_.tlsTerminatedElsewhere)
-        warn(k, tok(k) + ": the migrated server speaks plain text; TLS must be terminated in front of it "
-                         "(--tls-terminated-elsewhere), and the TLS IOHandler code is the user's to remove");
+        warn(k, tlsMigratedWarning(tok(k)));
       else
-        result_.refused = "a TLS server: " + what + ". The IOCP server has no TLS yet, and migrating would turn "
-                          "it into a plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) "
-                          "and run again with --tls-terminated-elsewhere";
+        result_.refused = tlsRefusal(result_.tlsServer);
       break;
     }
   const bool compat = options_.mode == Mode::Compat;

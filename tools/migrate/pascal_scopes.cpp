@@ -76,6 +76,16 @@ bool PascalScopes::sym(std::size_t i, const char* s) const {
 bool PascalScopes::is(std::size_t i, const char* w) const {
   return i < sig_.size() && toks_[sig_[i]].kind == PasTok::Ident && word(i) == w;
 }
+std::size_t PascalScopes::identList(std::size_t i, std::vector<std::string>& names) const {
+  names.push_back(word(i));
+  std::size_t t = i + 1;
+  while (sym(t, ",") && ident(t + 1)) {
+    names.push_back(word(t + 1));
+    t += 2;
+  }
+  return t;
+}
+
 bool PascalScopes::ident(std::size_t i) const { return i < sig_.size() && toks_[sig_[i]].kind == PasTok::Ident; }
 
 std::size_t PascalScopes::matchingEnd(std::size_t i) const {
@@ -147,12 +157,8 @@ std::size_t PascalScopes::parseType(std::size_t i) {
       continue;
     }
     if (!ident(j)) continue;
-    std::vector<std::string> names{w};
-    std::size_t t = j + 1;
-    while (sym(t, ",") && ident(t + 1)) {
-      names.push_back(word(t + 1));
-      t += 2;
-    }
+    std::vector<std::string> names;
+    const std::size_t t = identList(j, names);
     if (sym(t, ":")) {
       const std::string type = ident(t + 1) ? word(t + 1) : std::string();
       for (const auto& f : names) info.members[f] = type;
@@ -170,12 +176,8 @@ std::size_t PascalScopes::parseDeclarations(std::size_t i, std::map<std::string,
         oneOf(w, {"begin", "implementation", "initialization", "finalization", "end", "class", "uses",
                   "exports", "asm", "interface"}))
       return i;
-    std::vector<std::string> names{w};
-    std::size_t t = i + 1;
-    while (sym(t, ",") && ident(t + 1)) {
-      names.push_back(word(t + 1));
-      t += 2;
-    }
+    std::vector<std::string> names;
+    std::size_t t = identList(i, names);
     std::string type;
     if (sym(t, ":") && ident(t + 1)) type = word(t + 1);
     if (!sym(t, ":") && !sym(t, "=")) return t;  // Not a declaration: the section has ended.
@@ -227,12 +229,8 @@ std::size_t PascalScopes::parseRoutine(std::size_t i, int parent) {
       }
       if (!start || !ident(j) || oneOf(word(j), {"const", "var", "out", "constref"})) continue;
       start = false;
-      std::vector<std::string> names{word(j)};
-      std::size_t t = j + 1;
-      while (sym(t, ",") && ident(t + 1)) {
-        names.push_back(word(t + 1));
-        t += 2;
-      }
+      std::vector<std::string> names;
+      const std::size_t t = identList(j, names);
       const std::string type = sym(t, ":") && ident(t + 1) ? word(t + 1) : std::string();
       for (const auto& n : names) r.locals[n] = type;
       j = t;
@@ -355,11 +353,16 @@ std::string PascalScopes::typeAt(std::size_t k, const std::string& name) const {
   return typeOf(lowerAscii(name), routineAt(k));
 }
 
-std::vector<std::string> PascalScopes::withObjectsAt(std::size_t k) const {
+std::vector<const PascalScopes::With*> PascalScopes::withsAround(std::size_t k) const {
   std::vector<const With*> around;
   for (const auto& w : withs_)
     if (w.first <= k && k <= w.last) around.push_back(&w);
   std::sort(around.begin(), around.end(), [](const With* a, const With* b) { return a->first > b->first; });
+  return around;
+}
+
+std::vector<std::string> PascalScopes::withObjectsAt(std::size_t k) const {
+  const std::vector<const With*> around = withsAround(k);
   std::vector<std::string> out;
   for (const With* w : around) out.insert(out.end(), w->lastIdents.rbegin(), w->lastIdents.rend());
   return out;
@@ -369,10 +372,7 @@ bool PascalScopes::declaredAt(std::size_t k, const std::string& rawName) const {
   const std::string name = lowerAscii(rawName);
   const int routine = routineAt(k);
   // The objects of enclosing with statements, innermost first (a later object of one with too).
-  std::vector<const With*> around;
-  for (const auto& w : withs_)
-    if (w.first <= k && k <= w.last) around.push_back(&w);
-  std::sort(around.begin(), around.end(), [](const With* a, const With* b) { return a->first > b->first; });
+  const std::vector<const With*> around = withsAround(k);
   for (const With* w : around)
     for (auto o = w->objects.rbegin(); o != w->objects.rend(); ++o)
       if (!o->empty() && member(typeOf(*o, routine), name)) return true;

@@ -52,6 +52,8 @@ class PascalScopes {
   bool sym(std::size_t i, const char* s) const;
   bool is(std::size_t i, const char* w) const;
   bool ident(std::size_t i) const;
+  // "A, B, C" from significant token i into names; returns the token after the list.
+  std::size_t identList(std::size_t i, std::vector<std::string>& names) const;
   std::size_t matchingEnd(std::size_t i) const;  // From a begin/try/case/asm/record: its end.
   std::size_t parseType(std::size_t i);          // At "class"/"record"/...: returns past its end.
   // Declarations "A, B: T;" / "A = ...;" from i up to a keyword that ends the section.
@@ -60,6 +62,7 @@ class PascalScopes {
   void parseWiths(std::size_t from, std::size_t to);
   std::string typeOf(const std::string& name, int routine) const;
   int routineAt(std::size_t k) const;  // The innermost routine around raw token k, or -1.
+  std::vector<const With*> withsAround(std::size_t k) const;  // Innermost first.
   bool member(const std::string& cls, const std::string& name) const;
 
   const std::string& src_;
