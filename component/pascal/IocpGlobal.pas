@@ -68,6 +68,10 @@ function IocpReportHandlerError(E: Exception): Integer;
   client units call it; programs need cthreads first in their uses clause (FPC on Unix). }
 procedure IocpPrepareRuntime;
 
+{$DEFINE IOCP_IDGLOBAL_INTERFACE}
+{$I IocpIdGlobal.inc}
+{$UNDEF IOCP_IDGLOBAL_INTERFACE}
+
 implementation
 
 {$IFNDEF FPC}
@@ -82,6 +86,8 @@ uses
 {$ELSE}
   {$I IocpOwnText.inc}
 {$ENDIF}
+
+{$I IocpIdGlobal.inc}
 
 function IocpExceptionFor(ACode: Integer; const AMessage: string; AOsError: Integer): Exception;
 begin

@@ -195,17 +195,24 @@ def ours_for(cls, name, names):
 
 
 def routines_ours():
-    """Routines a unit that names IocpIndyCompat instead of IdGlobal sees: IocpIndyCompat's own,
-    as {name: [declarations]}."""
-    text = interface_of(strip_comments(open(os.path.join(OURS, 'IocpIndyCompat.pas'), encoding='utf-8').read()))
-    # Its IdGlobal helpers come from an include file (declarations under IOCP_IDGLOBAL_INTERFACE).
-    inc = strip_comments(open(os.path.join(OURS, 'IocpIdGlobal.inc'), encoding='utf-8').read())
-    text += inc.split('{$ELSE}')[0]
-    out = {}
-    for decl in re.findall(r'^\s*((?:procedure|function)\s+[A-Za-z_][A-Za-z0-9_]*[^;]*(?:\([^)]*\))?[^;]*;)', text, re.M):
-        decl = re.sub(r'\s+', ' ', decl)
-        out.setdefault(re.match(r'(?:procedure|function)\s+(\w+)', decl).group(1), []).append(decl)
-    return out
+    """Routines a unit sees where IdGlobal was replaced: by IocpGlobal (iocp-migrate's rename mode)
+    and by IocpIndyCompat (compat mode), as ({name: [declarations]}, {name: set of our units});
+    a routine counts as ours only where both have it."""
+    # The IdGlobal helpers come from an include file (declarations under IOCP_IDGLOBAL_INTERFACE)
+    # that both units include.
+    inc = strip_comments(open(os.path.join(OURS, 'IocpIdGlobal.inc'), encoding='utf-8').read()).split('{$ELSE}')[0]
+    decls, where = {}, {}
+    for unit in ('IocpGlobal', 'IocpIndyCompat'):
+        text = interface_of(strip_comments(open(os.path.join(OURS, unit + '.pas'), encoding='utf-8').read()))
+        if '{$I IocpIdGlobal.inc}' in text:
+            text += inc
+        for decl in re.findall(r'^\s*((?:procedure|function)\s+[A-Za-z_][A-Za-z0-9_]*[^;]*(?:\([^)]*\))?[^;]*;)', text, re.M):
+            decl = re.sub(r'\s+', ' ', decl)
+            name = re.match(r'(?:procedure|function)\s+(\w+)', decl).group(1)
+            where.setdefault(name, set()).add(unit)
+            if unit == 'IocpIndyCompat':
+                decls.setdefault(name, []).append(decl)
+    return decls, where
 
 
 def load_omissions():
@@ -243,7 +250,7 @@ def row(name, decl, ours, st, reason):
 
 def render(indy_classes, indy_routines):
     names = our_members()
-    ours_r = routines_ours()
+    ours_r, ours_where = routines_ours()
     omissions = load_omissions()
     member_status = {}  # One status per distinct member: its overloads' worst.
     body = []
@@ -265,9 +272,12 @@ def render(indy_classes, indy_routines):
     done = set()
     for name, decl in indy_routines:
         key = 'IdGlobal.' + name
-        ours = 'IocpIndyCompat' if name in ours_r else None
+        units = sorted(ours_where.get(name, ()))
+        ours = ', '.join(units) if units else None
         gaps = unaccepted(decl, ours_r.get(name, [])) if ours else []
         st, reason = status(key, ours, omissions, gaps)
+        if st == 'yes' and len(units) < 2:
+            st, reason = 'partial', 'only in ' + units[0] + ' (a unit migrated the other way does not see it)'
         member_status[key] = worse(member_status.get(key), st)
         body.append(row(name, decl, ours, st, reason))
     counts = {'yes': 0, 'partial': 0, 'omitted': 0, 'missing': 0}
