@@ -11,15 +11,19 @@
 # Then the migrated code (the --write result, or the input with the dry run's diff applied) must
 # compile: every source file the migration changed is listed in CASE/compile, one per line, as
 #   fpc FILE            compiled with Free Pascal (mode delphi) against the component's Pascal
-#                       units and tests/migrate/standins (the VCL, Indy's TLS units), all of a
-#                       case's units in one call (a program: a call of its own)
+#                       units and tests/standins (the VCL and FMX, Indy's units a project keeps),
+#                       all of a case's units in one call (a program: a call of its own)
+#   indy FILE           the same, for a unit that keeps Indy's units beside the bridge's: compiled
+#                       with IOCP_INDY_TYPES defined, which the tool must have put into the
+#                       case's project file where the case has one
 #   gap FILE: REASON    not compiled, for the reason given; printed as a known gap on every run
 # (a changed source file missing from CASE/compile fails the case). Only when FPC and the Pascal
 # units are given.
+# INDY_SOURCE=DIR (Indy's Lib folder) compiles against real Indy instead of its stand-ins.
 # UPDATE=1 rewrites the expected files from what the tool does (review them before committing).
-#   run_fixture.sh TOOL CASE_DIR WORK_DIR [FPC PASCAL_UNITS]
+#   run_fixture.sh TOOL CASE_DIR WORK_DIR [FPC PASCAL_UNITS [LIBRARY_DIR]]
 set -euo pipefail
-tool=$1 case=$2 work=$3 fpc=${4:-} units=${5:-}
+tool=$1 case=$2 work=$3 fpc=${4:-} units=${5:-} libdir=${6:-}
 fail() { echo "FAIL ($(basename "$case")): $*" >&2; exit 1; }
 # CASE/input-from names another case whose input this one shares.
 input=$case/input
@@ -85,6 +89,11 @@ if [[ " ${args[*]} " == *" --write "* ]]; then
   [ ! -s "$work/again/stdout" ] || fail "the second run printed a diff"
   if [ "$(cat "$case/expected.rc")" = 0 ]; then
     grep -q ' 0 changed, .*nothing to change' "$work/again/stderr" || fail "the second run did not say it changed nothing: $(tail -1 "$work/again/stderr")"
+    # Warnings are state: what the first run warned about, the second says again (at the line
+    # where it is now; notes explain the first run's edits and are not repeated).
+    warnings() { grep ': warning: ' "$1" | sed -E 's/^([^:]*):[0-9]+: /\1: /'; }
+    diff -u <(warnings "$work/out/stderr") <(warnings "$work/again/stderr") >&2 ||
+      fail "the second run's warnings differ from the first's (a warning must stay while its cause does)"
   else  # A refusal is a state: the second run changes nothing and says it again.
     grep -q ' 0 changed, ' "$work/again/stderr" || fail "the second run changed files: $(tail -1 "$work/again/stderr")"
     diff -u <(grep ': error: ' "$work/out/stderr") <(grep ': error: ' "$work/again/stderr") >&2 ||
@@ -120,19 +129,21 @@ if [ -n "$fpc" ]; then
     done < <(cd "$migrated" && find . -type f -print0 | sort -z)
   fi
   declare -A listed=()
-  pascal_units=() pascal_programs=()
+  plain_units=() plain_programs=() indy_units=() indy_programs=()
   if [ -f "$case/compile" ]; then
     while IFS= read -r line || [ -n "$line" ]; do
       line=${line%$'\r'}
       [[ -z "$line" || "$line" == \#* ]] && continue
       kind=${line%% *} rest=${line#* }
       case $kind in
-        fpc)
+        fpc|indy)
           file=$rest
           [ -f "$migrated/$file" ] || fail "compile: $file is not in the migrated tree"
-          case ${file,,} in
-            *.dpr|*.lpr) pascal_programs+=("$file") ;;
-            *) pascal_units+=("$file") ;;
+          case $kind:${file,,} in
+            fpc:*.dpr|fpc:*.lpr) plain_programs+=("$file") ;;
+            fpc:*) plain_units+=("$file") ;;
+            indy:*.dpr|indy:*.lpr) indy_programs+=("$file") ;;
+            *) indy_units+=("$file") ;;
           esac ;;
         gap)
           file=${rest%%: *}
@@ -148,22 +159,39 @@ if [ -n "$fpc" ]; then
   for f in "${changed[@]}"; do
     [ -n "${listed[$f]:-}" ] || fail "$f was changed by the migration but is neither compiled nor a known gap in $(basename "$case")/compile"
   done
-  # The VCL units and Indy's TLS units a real project keeps, as small stand-ins (standins/README.md).
-  standins=$(cd "$(dirname "$0")" && pwd)/standins
-  build=$work/fpc
-  mkdir -p "$build/units"
-  compile() {  # compile MAIN: Free Pascal on one main file, the migrated files' folders on the unit path.
-    local dirs=() f
-    for f in "${pascal_units[@]}" "${pascal_programs[@]}"; do dirs+=("-Fu$migrated/$(dirname "$f")"); done
-    "$fpc" -Mdelphi -Cn -vew -FU"$build/units" -Fu"$units" -Fu"$standins" "${dirs[@]}" -o"$build/$(basename "${1%.*}")" "$1" \
-      >"$build/log" 2>&1 || { cat "$build/log" >&2; fail "the migrated code does not compile with Free Pascal: $1"; }
+  # A unit that keeps Indy's units needs IOCP_INDY_TYPES: the tool puts it into the project.
+  if [ $((${#indy_units[@]} + ${#indy_programs[@]})) -gt 0 ] &&
+     [ -n "$(cd "$migrated" && find . -type f \( -iname '*.dproj' -o -iname '*.lpi' -o -iname '*.cbproj' \) | head -1)" ] &&
+     ! grep -rqs --include='*.dproj' --include='*.lpi' --include='*.cbproj' IOCP_INDY_TYPES "$migrated"; then
+    fail "a unit keeps Indy's units but no project file of the migrated tree defines IOCP_INDY_TYPES"
+  fi
+  # The VCL/FMX stand-ins, and Indy's units a real project keeps (tests/standins/README.md).
+  standins=$(cd "$(dirname "$0")/../standins" && pwd)
+  indy_path=(-Fu"$standins/indy")
+  if [ -n "${INDY_SOURCE:-}" ]; then
+    indy_path=()
+    for d in System Core Protocols; do indy_path+=(-Fu"$INDY_SOURCE/$d" -Fi"$INDY_SOURCE/$d"); done
+  fi
+  compile() {  # compile GROUP MAIN [FPC OPTIONS]: Free Pascal on one main file (-Cn: compile only), the migrated files' folders on the unit path.
+    local group=$1 main=$2 dirs=() f
+    shift 2
+    local build=$work/fpc/$group
+    mkdir -p "$build/units"
+    for f in "${plain_units[@]}" "${plain_programs[@]}" "${indy_units[@]}" "${indy_programs[@]}"; do
+      dirs+=("-Fu$migrated/$(dirname "$f")")
+    done
+    "$fpc" -Mdelphi -vew "$@" -FU"$build/units" -Fu"$units" -Fu"$standins/delphi" "${indy_path[@]}" "${dirs[@]}" \
+      -o"$build/$(basename "${main%.*}")" "$main" >"$build/log" 2>&1 ||
+      { cat "$build/log" >&2; fail "the migrated code does not compile with Free Pascal: $main"; }
   }
-  if [ ${#pascal_units[@]} -gt 0 ]; then  # One program that uses every unit.
+  unit_program() {  # unit_program FILE UNIT...: a program that uses every unit.
+    local out=$1 name first=1 f
+    shift
+    mkdir -p "$(dirname "$out")"
     {
       echo "program fixture_units;"
       printf 'uses '
-      first=1
-      for f in "${pascal_units[@]}"; do
+      for f in "$@"; do
         name=$(basename "$f"); name=${name%.*}
         [ $first = 1 ] || printf ', '
         printf '%s' "$name"
@@ -172,17 +200,42 @@ if [ -n "$fpc" ]; then
       echo ";"
       echo "begin"
       echo "end."
-    } >"$build/fixture_units.dpr"
-    compile "$build/fixture_units.dpr"
-    compiled=$((compiled + ${#pascal_units[@]}))
+    } >"$out"
+  }
+  if [ ${#plain_units[@]} -gt 0 ]; then
+    unit_program "$work/fpc/plain/fixture_units.dpr" "${plain_units[@]}"
+    compile plain "$work/fpc/plain/fixture_units.dpr" -Cn
+    compiled=$((compiled + ${#plain_units[@]}))
   fi
-  for f in "${pascal_programs[@]}"; do
-    compile "$migrated/$f"
+  for f in "${plain_programs[@]}"; do
+    compile plain "$migrated/$f" -Cn
+    compiled=$((compiled + 1))
+  done
+  if [ ${#indy_units[@]} -gt 0 ]; then
+    unit_program "$work/fpc/indy/fixture_units.dpr" "${indy_units[@]}"
+    compile indy "$work/fpc/indy/fixture_units.dpr" -Cn -dIOCP_INDY_TYPES
+    compiled=$((compiled + ${#indy_units[@]}))
+  fi
+  for f in "${indy_programs[@]}"; do
+    compile indy "$migrated/$f" -Cn -dIOCP_INDY_TYPES
     compiled=$((compiled + 1))
   done
 fi
+# The migrated code behaves: CASE/behaviour.pas, a program built against the migrated tree (its
+# plain units) and the project's library, run in the migrated tree; it prints "N passed, N failed".
+behaved=""
+if [ -n "$fpc" ] && [ -n "$libdir" ] && [ -f "$case/behaviour.pas" ]; then
+  compile plain "$case/behaviour.pas" -Fu"$(cd "$(dirname "$0")/../pascal" && pwd)" -Fl"$libdir" -k-rpath="$libdir"
+  set +e
+  (cd "$migrated" && timeout 300 "$work/fpc/plain/behaviour") >"$work/behaviour.log" 2>&1
+  rc=$?
+  set -e
+  cat "$work/behaviour.log"
+  [ $rc = 0 ] || fail "the migrated code does not behave (behaviour.pas, exit $rc)"
+  behaved=", behaviour: $(tail -1 "$work/behaviour.log")"
+fi
 if [ -n "$fpc" ]; then
-  echo "PASS $(basename "$case") (compiled: $compiled files, known gaps: $gaps)"
+  echo "PASS $(basename "$case") (compiled: $compiled files, known gaps: $gaps$behaved)"
 else
   echo "PASS $(basename "$case")"
 fi

@@ -71,6 +71,14 @@ class FormMigrator {
     if (options_.removeSchedulers) findUnusedSchedulers(*form.root);
     root_ = form.root.get();
     visit(*form.root);
+    // A TLS server IOHandler in a form with a server (linked to it, or left there by an earlier
+    // run with --tls-terminated-elsewhere): the server would speak plain text.
+    if (facts_.serverForms.count(base_))
+      for (const FormObject* o : tlsObjects_) {
+        const std::string what = "the form's " + o->name + " (" + o->className + ")";
+        if (!linkedTls_.count(o)) tls_ += (tls_.empty() ? "" : "; ") + what;
+        if (options_.tlsTerminatedElsewhere) result_.warnings.push_back({text_.lineOf(o->begin), tlsMigratedWarning(what)});
+      }
     result_.tlsServer = tls_;
     if (!tls_.empty()) facts_.tlsForms.insert(base_);
     if (!tls_.empty() && !options_.tlsTerminatedElsewhere) {
@@ -150,6 +158,7 @@ class FormMigrator {
   }
 
   void visit(FormObject& obj) {
+    if (isTlsServerIOHandler(obj.className)) tlsObjects_.push_back(&obj);
     const bool indy = isIndyServerClass(obj.className);
     const bool ours = equalsNoCase(obj.className, "TIocpTCPServer");
     if (indy || ours) server(obj, indy);
@@ -159,8 +168,9 @@ class FormMigrator {
         const std::size_t from = text_.lineStart(obj.begin);
         result_.edits.push_back(Edit{from, text_.nextLine(obj.end) - from, ""});
         facts_.removedComponents[base_].insert(lowerAscii(obj.name));
-        result_.warnings.push_back({text_.lineOf(obj.begin), obj.name + ": " + obj.className +
-                                                                  " deleted (--remove-schedulers): no server uses it any more"});
+        result_.warnings.push_back({text_.lineOf(obj.begin),
+                                    obj.name + ": " + obj.className + " deleted (--remove-schedulers): no server uses it any more",
+                                    true});
       }
   }
 
@@ -183,7 +193,9 @@ class FormMigrator {
       if (!namesTls(cls.empty() ? p.value : cls)) continue;
       const std::string what = label + ".IOHandler = " + p.value + (cls.empty() ? "" : " (" + cls + ")");
       tls_ += (tls_.empty() ? "" : "; ") + what;
-      if (options_.tlsTerminatedElsewhere)
+      if (handler) linkedTls_.insert(handler);
+      // The handler of this form is reported as an object (every run, while it is there).
+      else if (options_.tlsTerminatedElsewhere)
         result_.warnings.push_back({text_.lineOf(p.begin), tlsMigratedWarning(what)});
     }
     if (indy && options_.mode == Mode::Rename)
@@ -200,7 +212,7 @@ class FormMigrator {
             if (equalsNoCase(o->name, p.value))
               why = label + ".Scheduler = " + p.value + " removed: the IOCP server schedules its own connections "
                     "(IOHandlerOptions.IOHandlerType); the object " + p.value + " goes too (--remove-schedulers)";
-        result_.warnings.push_back({text_.lineOf(p.begin), why});
+        result_.warnings.push_back({text_.lineOf(p.begin), why, true});
         continue;
       }
       if (equalsNoCase(p.name, "Bindings")) {
@@ -209,8 +221,10 @@ class FormMigrator {
             if (equalsNoCase(q.name, "IP") || equalsNoCase(q.name, "Port")) continue;
             removeLines(q);
             result_.warnings.push_back(
-                {text_.lineOf(q.begin), label + ".Bindings item " + q.name + " = " + q.value +
-                                            " removed: a binding here has IP and Port only (IPv6: give an IPv6 IP)"});
+                {text_.lineOf(q.begin),
+                 label + ".Bindings item " + q.name + " = " + q.value +
+                     " removed: a binding here has IP and Port only (IPv6: give an IPv6 IP)",
+                 true});
           }
       }
     }
@@ -241,6 +255,8 @@ class FormMigrator {
   std::vector<const FormObject*> unusedSchedulers_;
   const FormObject* root_ = nullptr;
   std::string tls_;                   // The TLS servers of this form, for the refusal.
+  std::vector<const FormObject*> tlsObjects_;  // The form's TLS server IOHandlers.
+  std::set<const FormObject*> linkedTls_;      // Those a server's IOHandler names.
 };
 
 }  // namespace

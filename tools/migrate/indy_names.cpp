@@ -79,12 +79,6 @@ const TypeRow kTypes[] = {
     {"TIdBuffer", "TIocpBuffer", true},
 };
 
-const char* const kExceptions[] = {
-    "EIdException", "EIdSilentException", "EIdConnClosedGracefully", "EIdSocketError",
-    "EIdReadTimeout", "EIdReadLnMaxLineLengthExceeded", "EIdReadLnWaitMaxAttemptsExceeded",
-    "EIdNotConnected", "EIdConnectTimeout", "EIdCouldNotBindSocket", "EIdTCPNoOnExecute",
-};
-
 // The inventory (component/pascal/INDY-MEMBERS.md, generated from Indy's own interface
 // sections), turned into a table at build time (inventory_table.cmake).
 struct InventoryRow {
@@ -138,12 +132,6 @@ std::string renameTypeFor(const std::string& name, bool* shared) {
       return row.ours;
     }
   return "";
-}
-
-bool isIocpException(const std::string& name) {
-  for (const char* e : kExceptions)
-    if (equalsNoCase(name, e)) return true;
-  return false;
 }
 
 std::string missingMemberHint(const std::string& name) { return inventoryGap(name, false); }

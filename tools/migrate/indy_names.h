@@ -26,8 +26,6 @@ std::string renameUnitFor(const std::string& unitName);
 // The class or type that replaces an Indy one in rename mode ("" = kept). shared: the name is
 // also used by Indy's clients (renamed only where no client unit is used).
 std::string renameTypeFor(const std::string& name, bool* shared);
-// True for the exceptions that IocpGlobal declares under Indy's names.
-bool isIocpException(const std::string& name);
 // An Indy server/IOHandler/connection member none of ours has: the inventory's reason
 // (component/pascal/INDY-MEMBERS.md), or "" when one of ours has it or it is not inventoried.
 std::string missingMemberHint(const std::string& name);

@@ -6,6 +6,7 @@
 // warnings ("file:line: warning: ...") and the summary on stderr.
 // Exit codes: 0 done (warnings included), 1 a file was refused or could not be written, 2 usage.
 #include <algorithm>
+#include <functional>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -223,6 +224,23 @@ int main(int argc, char** argv) {
     byPath[key(in.path, false)] = &in;
     if (in.kind == Kind::Pascal) unitsByName[lowerAscii(in.path.stem().string())].push_back(&in);
   }
+  // The units a program's (.dpr .lpr .dpk) uses clause names, as keys: by "in 'path'", else by
+  // name (the one unit of that name in the scanned folders; none or several: unknown).
+  auto programUnits = [&](const fs::path& file, const std::function<void(const std::string&)>& each) {
+    std::string main;
+    const auto scanned = byPath.find(key(file, false));
+    if (scanned != byPath.end()) main = scanned->second->bytes;
+    else if (!readFile(file, main)) return;
+    for (std::string unit : pascalUsedUnits(main)) {
+      std::replace(unit.begin(), unit.end(), '\\', '/');
+      if (unit.find('/') != std::string::npos || lowerAscii(fs::path(unit).extension().string()) == ".pas") {
+        each(key(file.parent_path() / unit, true));
+      } else {
+        const auto named = unitsByName.find(lowerAscii(unit));
+        if (named != unitsByName.end() && named->second.size() == 1) each(key(named->second[0]->path, true));
+      }
+    }
+  };
   for (int pass = 0; pass < 5; ++pass) {
     if (pass == 3 || pass == 4)
       for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -247,20 +265,7 @@ int main(int argc, char** argv) {
           // A program's uses clause lists units the project file does not (found on the search
           // path, or given "in 'path'"): they are the project's too.
           const std::string ext = lowerAscii(file.extension().string());
-          if (pass != 3 || (ext != ".dpr" && ext != ".lpr" && ext != ".dpk")) continue;
-          std::string main;
-          const auto scanned = byPath.find(key(file, false));
-          if (scanned != byPath.end()) main = scanned->second->bytes;
-          else if (!readFile(file, main)) continue;
-          for (std::string unit : pascalUsedUnits(main)) {
-            std::replace(unit.begin(), unit.end(), '\\', '/');
-            if (unit.find('/') != std::string::npos || lowerAscii(fs::path(unit).extension().string()) == ".pas") {
-              consider(key(file.parent_path() / unit, true));
-            } else {  // By name: the one unit of that name in the scanned folders (none or several: unknown).
-              const auto named = unitsByName.find(lowerAscii(unit));
-              if (named != unitsByName.end() && named->second.size() == 1) consider(key(named->second[0]->path, true));
-            }
-          }
+          if (pass == 3 && (ext == ".dpr" || ext == ".lpr" || ext == ".dpk")) programUnits(file, consider);
         }
         if (!names) continue;
       }
@@ -289,6 +294,48 @@ int main(int argc, char** argv) {
         case Kind::Project: results[i] = migrateMsbuild(in.bytes, in.path.extension().string(), projectOptions); break;
         case Kind::None: break;
       }
+    }
+  }
+
+  // A Delphi 7-era program (options in .dof/.cfg beside the .dpr, no .dproj) with a migrated
+  // unit: its search path is the user's to extend, until it names the bridge's units.
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Input& in = inputs[i];
+    if (!readable[i] || in.kind != Kind::Pascal || lowerAscii(in.path.extension().string()) != ".dpr") continue;
+    std::error_code ec;
+    if (fs::exists(fs::path(in.path).replace_extension(".dproj"), ec)) continue;
+    // Migrated by this run, or earlier (it uses the bridge's units; with Indy's too: mixed).
+    bool names = false, indy = false;
+    auto consider = [&](const std::string& k) {
+      names = names || migrated.count(k);
+      indy = indy || indyTypes.count(k);
+      const auto unit = byPath.find(k + ".pas");
+      if (unit == byPath.end()) return;
+      bool bridge = false, indyUnit = false;
+      for (const std::string& u : pascalUsedUnits(unit->second->bytes)) {
+        const std::string l = lowerAscii(u);
+        bridge = bridge || l == "iocptcpserver" || l == "iocpindycompat";
+        indyUnit = indyUnit || (l.rfind("id", 0) == 0 && l.size() > 2 && u[2] >= 'A' && u[2] <= 'Z');
+      }
+      names = names || bridge;
+      indy = indy || (bridge && indyUnit);
+    };
+    consider(key(in.path, true));
+    programUnits(in.path, consider);
+    if (!names) continue;
+    for (const char* ext : {".dof", ".cfg"}) {
+      const fs::path options_file = fs::path(in.path).replace_extension(ext);
+      std::string text;
+      if (!readFile(options_file, text)) continue;
+      std::string wanted = lowerAscii(options.pascalPath), has = lowerAscii(text);
+      std::replace(wanted.begin(), wanted.end(), '/', '\\');
+      std::replace(has.begin(), has.end(), '/', '\\');
+      if (has.find(wanted) != std::string::npos) continue;
+      results[i].warnings.push_back(
+          {0, options_file.filename().string() + ": Delphi 7-era project options, which the tool does not edit: add " +
+                  options.pascalPath + " to the search path (" +
+                  (std::string(ext) == ".dof" ? "Project > Options > Directories/Conditionals" : "the -U line, for dcc32") +
+                  ")" + (indy ? " and the conditional define IOCP_INDY_TYPES" : "")});
     }
   }
 
@@ -336,8 +383,8 @@ int main(int argc, char** argv) {
     for (const auto& w : r.warnings) {
       std::cerr << in.shown;
       if (w.line > 0) std::cerr << ":" << w.line;
-      std::cerr << ": warning: " << w.text << "\n";
-      ++warnings;
+      std::cerr << (w.change ? ": note: " : ": warning: ") << w.text << "\n";
+      if (!w.change) ++warnings;
     }
   }
   std::cout.flush();

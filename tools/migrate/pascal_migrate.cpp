@@ -73,6 +73,7 @@ class PascalFile {
   void markTypeBodies();
   void scanBody(std::size_t from, std::size_t to, const std::string& handler);
   bool indyReceiver(std::size_t q) const;
+  bool holdsServerObject(std::size_t k) const;
   bool indyObject(std::size_t k, const std::string& name) const;
   // Whole lines [from, to) if nothing else is on them, else the range itself.
   Edit removal(std::size_t from, std::size_t to) const;
@@ -366,7 +367,8 @@ void PascalFile::planUses() {
     }
     // A unit that keeps Indy's shared units: IocpGlobal and IocpIOHandler before Indy's, so that
     // Indy's names stay what they were and ours can be written qualified (IocpGlobal.EId...).
-    if (!oursBeforeIndy && !replacedUnits_.empty() && !result_.needsIndyTypes) {
+    // (A state: said again on a later run, when the unit already uses the bridge's units.)
+    if (!oursBeforeIndy && (!replacedUnits_.empty() || migrated) && !result_.needsIndyTypes) {
       result_.needsIndyTypes = true;
       warn(c.keyword, "this unit keeps Indy's units beside the bridge's: its project needs the conditional define "
                       "IOCP_INDY_TYPES, with which the bridge's units take Indy's own TIdBytes, IIdTextEncoding, "
@@ -412,11 +414,14 @@ void PascalFile::renameIdentifiers() {
       if (!ours.empty()) {
         // Where other Indy servers stay, only TIdTCPServer itself is renamed.
         const bool keptForOtherServers = otherServer_ && !equalsNoCase(name, "TIdTCPServer");
-        if ((!shared || !mixed_) && !keptForOtherServers)
+        // In a unit that keeps Indy's clients, Indy's TIdIOHandler stays Indy's, except where a
+        // declaration is shown to hold the server's (IO := AContext.Connection.IOHandler).
+        if ((!shared || !mixed_ || holdsServerObject(k)) && !keptForOtherServers)
           result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, ours});
         else if (once("shared:" + name))
-          warn(k, name + " stays Indy's here (this unit also uses Indy units the IOCP bridge does not replace); "
-                         "where it holds the migrated server's objects (its handlers' AContext ...) write " + ours);
+          warn(k, name + " stays Indy's here: this unit also uses Indy units the IOCP bridge does not replace, and "
+                         "nothing here assigns it from the migrated server's objects; where it holds them (a "
+                         "parameter given AContext.Connection ...), write " + ours);
         continue;
       }
       // A unit-qualified name: IdContext.TIdContext -> IocpTCPServer.TIocpContext.
@@ -427,9 +432,6 @@ void PascalFile::renameIdentifiers() {
         continue;
       }
     }
-    if (mixed_ && serverUnit_ && !member && isIocpException(name) && once("exc:" + name))
-      warn(k, name + " is Indy's here (this unit still uses Indy's exception units for its clients), but the "
-                     "IOCP server raises IocpGlobal." + name + ": write IocpGlobal." + name + " where server code catches it");
     if (replacedGlobal_ && !member && once("glob:" + name)) {
       const std::string gap = idGlobalGap(name);
       if (!gap.empty())
@@ -448,6 +450,42 @@ void PascalFile::renameIdentifiers() {
                     "; see component/pascal/INDY-MEMBERS.md)");
     }
   }
+}
+
+// Whether the type written at raw token k (TIdIOHandler, TIdTCPConnection ...) declares names
+// ("IO, Conn: TIdIOHandler") that the code assigns from a server object: an expression that
+// starts with a name of a server type (AContext of TIdContext, or a context class declared here
+// on it) or with a cast to one. Then the declaration holds the migrated server's object.
+bool PascalFile::holdsServerObject(std::size_t k) const {
+  std::size_t j = prevSig(k);
+  if (j == npos || !isSym(j, ":")) return false;
+  std::vector<std::string> names;
+  for (j = prevSig(j); j != npos && toks_[j].kind == PasTok::Ident; j = prevSig(j)) {
+    names.push_back(lowerAscii(tok(j)));
+    j = prevSig(j);
+    if (j == npos || !isSym(j, ",")) break;
+  }
+  const std::string type = lowerAscii(tok(k));
+  auto serverType = [&](const std::string& t) {
+    for (const std::string& c : scopes_.lineage(t)) {
+      bool shared = false;
+      if (!renameTypeFor(c, &shared).empty() && !shared) return true;
+      if (c == "tiocpcontext" || c == "tiocptcpserver" || c == "tiocpcustomtcpserver") return true;
+    }
+    return false;
+  };
+  const auto range = scopes_.scopeAt(k);
+  for (std::size_t a = range.first; a <= range.second && a < toks_.size(); ++a) {
+    if (toks_[a].kind != PasTok::Ident || !std::count(names.begin(), names.end(), lowerAscii(tok(a)))) continue;
+    const std::size_t before = prevSig(a), assign = nextSig(a);
+    if ((before != npos && isSym(before, ".")) || assign == npos || !isSym(assign, ":=")) continue;
+    if (scopes_.typeAt(a, tok(a)) != type) continue;  // Another declaration of that name.
+    const std::size_t r = nextSig(assign);
+    if (r == npos || toks_[r].kind != PasTok::Ident) continue;
+    const std::string first = lowerAscii(tok(r));
+    if (serverType(scopes_.typeAt(r, first)) || serverType(first)) return true;
+  }
+  return false;
 }
 
 // Whether the object before ".Member" at token q is one of Indy's (so that its member is Indy's

@@ -349,6 +349,23 @@ int PascalScopes::routineAt(std::size_t k) const {
   return routine;
 }
 
+std::pair<std::size_t, std::size_t> PascalScopes::scopeAt(std::size_t k) const {
+  const int r = routineAt(k);
+  if (r >= 0) return {routines_[r].first, routines_[r].last};
+  return {0, toks_.empty() ? 0 : toks_.size() - 1};
+}
+
+std::vector<std::string> PascalScopes::lineage(const std::string& type) const {
+  std::vector<std::string> chain;
+  for (std::string c = type; !c.empty() && chain.size() < 32;) {
+    chain.push_back(c);
+    const auto it = classes_.find(c);
+    if (it == classes_.end()) break;
+    c = it->second.ancestor;
+  }
+  return chain;
+}
+
 std::string PascalScopes::typeAt(std::size_t k, const std::string& name) const {
   return typeOf(lowerAscii(name), routineAt(k));
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pascal_lexer.h"
@@ -30,6 +31,11 @@ class PascalScopes {
   // The objects of the with statements around raw token k, innermost first, each as the last
   // identifier of its expression (lower case: "iohandler" for AContext.Connection.IOHandler).
   std::vector<std::string> withObjectsAt(std::size_t k) const;
+  // The raw token range of the innermost routine around raw token k (header to body end), or of
+  // the whole unit where k is in none: where a name declared at k can be assigned.
+  std::pair<std::size_t, std::size_t> scopeAt(std::size_t k) const;
+  // `type` (lower case) and the ancestors this unit declares for it, nearest first.
+  std::vector<std::string> lineage(const std::string& type) const;
 
  private:
   struct ClassInfo {

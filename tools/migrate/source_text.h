@@ -19,9 +19,13 @@ struct Edit {
 };
 
 // A finding for the user: "path:line: warning: text". line 0 = the whole file.
+// What the tool tells about a file: a warning names something that stays the user's to do (said
+// again on every run while its cause remains); a note (change = true) explains an edit this
+// run makes (said once: the next run finds nothing to edit).
 struct Warning {
   int line = 0;
   std::string text;
+  bool change = false;
 };
 
 class SourceText {

@@ -3,7 +3,7 @@
   exception classes are then one type on both sides, so they pass between Indy's client and the
   bridge's server without casts, and "on E: EIdConnClosedGracefully" catches what either raises.
 
-  CI builds it against stand-ins of Indy's units (standin/, declared the way Indy declares those
+  CI builds it against stand-ins of Indy's units (tests/standins/indy, declared the way Indy declares those
   types; their TIdTCPClient is the bridge's client under Indy's name); tools/indy-mixed/check.sh
   builds and runs the same file against real Indy 10.
 

@@ -1,4 +1,4 @@
-{ Stand-in for the VCL's Dialogs unit (fixtures' compile check). }
+{ Stand-in for the VCL's Dialogs unit. }
 unit Dialogs;
 {$mode delphi}
 interface

@@ -1,16 +1,38 @@
-{ Stand-in for the VCL's Forms unit (fixtures' compile check): a form is a component with a
-  caption; Application creates and "runs" nothing. }
+{ Stand-in for the VCL's Forms unit: a form is a component with the properties a form file sets;
+  it does not read its form file itself (a test streams it in with TStream.ReadComponent), and
+  OnCreate fires when loading ends. Application creates and "runs" nothing. }
 unit Forms;
 {$mode delphi}
 interface
 uses
-  Classes, Controls;
+  Classes, Controls, Graphics;
 type
   TForm = class(TWinControl)
   private
     FCaption: string;
+    FClientHeight, FClientWidth: Integer;
+    FColor: TColor;
+    FFont: TFont;
+    FOldCreateOrder: Boolean;
+    FPixelsPerInch, FTextHeight: Integer;
+    FOnCreate, FOnDestroy: TNotifyEvent;
+    procedure SetFont(AValue: TFont);
+  protected
+    procedure Loaded; override;
   public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+  published
     property Caption: string read FCaption write FCaption;
+    property Color: TColor read FColor write FColor;
+    property Font: TFont read FFont write SetFont;
+    property OldCreateOrder: Boolean read FOldCreateOrder write FOldCreateOrder;
+    property PixelsPerInch: Integer read FPixelsPerInch write FPixelsPerInch;
+    property TextHeight: Integer read FTextHeight write FTextHeight;
+    property ClientHeight: Integer read FClientHeight write FClientHeight;
+    property ClientWidth: Integer read FClientWidth write FClientWidth;
+    property OnCreate: TNotifyEvent read FOnCreate write FOnCreate;
+    property OnDestroy: TNotifyEvent read FOnDestroy write FOnDestroy;
   end;
   TFormClass = class of TForm;
   TApplication = class(TComponent)
@@ -23,6 +45,28 @@ type
 var
   Application: TApplication;
 implementation
+procedure TForm.Loaded;
+begin
+  inherited Loaded;
+  if Assigned(FOnCreate) then
+    FOnCreate(Self);
+end;
+constructor TForm.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FFont := TFont.Create;
+end;
+destructor TForm.Destroy;
+begin
+  if Assigned(FOnDestroy) then
+    FOnDestroy(Self);
+  FFont.Free;
+  inherited Destroy;
+end;
+procedure TForm.SetFont(AValue: TFont);
+begin
+  FFont.Assign(AValue);
+end;
 procedure TApplication.Initialize;
 begin
 end;

@@ -1,4 +1,4 @@
-{ Stand-in for Delphi's Messages unit (fixtures' compile check). }
+{ Stand-in for Delphi's Messages unit. }
 unit Messages;
 {$mode delphi}
 interface

@@ -1,4 +1,4 @@
-{ Stand-in for Delphi's Windows unit (fixtures' compile check, tests/migrate/standins). }
+{ Stand-in for Delphi's Windows unit. }
 unit Windows;
 {$mode delphi}
 interface

@@ -1,6 +1,16 @@
-{ Stand-in for Indy's IdBaseComponent (fixtures' compile check): a unit that keeps Indy's TLS or client units keeps it listed. }
+{ Stand-in for Indy's IdBaseComponent: the root of Indy's components. }
 unit IdBaseComponent;
+
 {$mode delphi}
+
 interface
+
+uses
+  Classes;
+
+type
+  TIdBaseComponent = class(TComponent);
+
 implementation
+
 end.

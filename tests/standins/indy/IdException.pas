@@ -1,4 +1,4 @@
-{ Stand-in for Indy's IdException (test of IOCP_INDY_TYPES): its classes, declared as in Indy 10. }
+{ Stand-in for Indy's IdException: its classes, declared as in Indy 10. }
 unit IdException;
 
 {$mode delphi}

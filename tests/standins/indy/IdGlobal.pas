@@ -1,9 +1,13 @@
-{ Stand-in for Indy's IdGlobal in the test of IOCP_INDY_TYPES (CI has no Indy): the types the
+{ Stand-in for Indy's IdGlobal (CI has no Indy): the types the
   bridge takes from Indy, declared as Indy 10 declares them, and the conversions it calls. Not
   Indy's code; the encodings are minimal (UTF-8 and 8-bit keep bytes, ASCII gives '?'). }
 unit IdGlobal;
 
 {$mode delphi}
+
+{$IFNDEF IOCP_INDY_TYPES}
+  {$ERROR Indy's IdGlobal (stand-in) without IOCP_INDY_TYPES: a unit that keeps Indy's units beside the bridge's is built with that define; any other unit should not name IdGlobal after migration}
+{$ENDIF}
 
 interface
 

@@ -1,4 +1,4 @@
-{ Stand-in for Indy's IdSSL (fixtures' compile check): listed in TLS servers' uses clauses. }
+{ Stand-in for Indy's IdSSL: listed in TLS servers' uses clauses. }
 unit IdSSL;
 {$mode delphi}
 interface

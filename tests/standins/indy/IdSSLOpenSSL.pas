@@ -1,10 +1,10 @@
-{ Stand-in for Indy's IdSSLOpenSSL (fixtures' compile check): the OpenSSL server IOHandler a
-  form or a unit keeps, with the options the fixtures set. It does no TLS. }
+{ Stand-in for Indy's IdSSLOpenSSL: the OpenSSL server IOHandler a form or a unit keeps, and the
+  client IOHandler, with the options the tests set. It does no TLS. }
 unit IdSSLOpenSSL;
 {$mode delphi}
 interface
 uses
-  Classes;
+  Classes, IdIOHandler;
 type
   TIdSSLMode = (sslmUnassigned, sslmClient, sslmServer, sslmBoth);
   TIdSSLOptions = class(TPersistent)
@@ -26,6 +26,15 @@ type
   published
     property SSLOptions: TIdSSLOptions read FSSLOptions;
   end;
+  TIdSSLIOHandlerSocketOpenSSL = class(TIdIOHandler)
+  private
+    FSSLOptions: TIdSSLOptions;
+  public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+  published
+    property SSLOptions: TIdSSLOptions read FSSLOptions;
+  end;
 implementation
 constructor TIdServerIOHandlerSSLOpenSSL.Create(AOwner: TComponent);
 begin
@@ -33,6 +42,16 @@ begin
   FSSLOptions := TIdSSLOptions.Create;
 end;
 destructor TIdServerIOHandlerSSLOpenSSL.Destroy;
+begin
+  FSSLOptions.Free;
+  inherited Destroy;
+end;
+constructor TIdSSLIOHandlerSocketOpenSSL.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FSSLOptions := TIdSSLOptions.Create;
+end;
+destructor TIdSSLIOHandlerSocketOpenSSL.Destroy;
 begin
   FSSLOptions.Free;
   inherited Destroy;

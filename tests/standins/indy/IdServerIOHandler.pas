@@ -1,4 +1,4 @@
-{ Stand-in for Indy's IdServerIOHandler (fixtures' compile check): listed in TLS servers' uses clauses. }
+{ Stand-in for Indy's IdServerIOHandler: listed in TLS servers' uses clauses. }
 unit IdServerIOHandler;
 {$mode delphi}
 interface

@@ -1,4 +1,4 @@
-{ Stand-in for Indy's IdStack (test of IOCP_INDY_TYPES): EIdSocketError and EIdResolveError, declared as in Indy 10. }
+{ Stand-in for Indy's IdStack: EIdSocketError and EIdResolveError, declared as in Indy 10. }
 unit IdStack;
 
 {$mode delphi}

@@ -1,4 +1,4 @@
-{ Stand-in for Indy's IdTCPClient (test of IOCP_INDY_TYPES): a TIdTCPClient of its own unit whose
+{ Stand-in for Indy's IdTCPClient: a TIdTCPClient of its own unit whose
   members take and raise the shared types. Underneath it is the bridge's client, so the test
   talks over a real socket; with real Indy the same test runs Indy's client
   (tools/indy-mixed/check.sh). }
