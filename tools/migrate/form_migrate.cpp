@@ -161,7 +161,10 @@ class FormMigrator {
     if (isTlsServerIOHandler(obj.className)) tlsObjects_.push_back(&obj);
     const bool indy = isIndyServerClass(obj.className);
     const bool ours = equalsNoCase(obj.className, "TIocpTCPServer");
-    if (indy || ours) server(obj, indy);
+    // A server component of the project's own on TIdCustomTCPServer (TIdModBusServer): a server
+    // too, whose published properties are its own to keep.
+    const bool own = facts_.ownServerClasses.count(lowerAscii(obj.className)) > 0;
+    if (indy || ours || own) server(obj, indy, own);
     for (auto& child : obj.children) visit(*child);
     for (const FormObject* o : unusedSchedulers_)
       if (o == &obj) {
@@ -182,7 +185,7 @@ class FormMigrator {
     return nullptr;
   }
 
-  void server(FormObject& obj, bool indy) {
+  void server(FormObject& obj, bool indy, bool own) {
     const std::string label = obj.name.empty() ? obj.className : obj.name;
     facts_.serverForms.insert(base_);
     for (const auto& p : obj.properties) {
@@ -204,6 +207,7 @@ class FormMigrator {
       if (lowerAscii(p.name).rfind("on", 0) == 0 && !p.value.empty())
         facts_.serverHandlers.insert(lowerAscii(p.value));
       const bool simpleReply = equalsNoCase(p.name, "MaxConnectionReply") && p.items.empty();
+      if (own) continue;
       if (!supportedServerProperty(p.name) || (equalsNoCase(p.name, "MaxConnectionReply") && !simpleReply)) {
         removeLines(p);
         std::string why = removedPropertyWarning(label, p);

@@ -6,6 +6,7 @@
 // warnings ("file:line: warning: ...") and the summary on stderr.
 // Exit codes: 0 done (warnings included), 1 a file was refused or could not be written, 2 usage.
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <cstdio>
 #include <cstdlib>
@@ -35,6 +36,21 @@ Kind kindOf(const fs::path& p) {
   if (ext == ".cpp" || ext == ".h" || ext == ".cc" || ext == ".cxx") return Kind::Cpp;
   if (ext == ".dproj" || ext == ".cbproj" || ext == ".groupproj" || ext == ".lpi") return Kind::Project;
   return Kind::None;
+}
+
+// Indy's own source, where a project keeps a copy of Indy in its tree: its units (Id + a capital,
+// with Indy's header or its IdCompilerDefines.inc) and its packages (IndySystem, IndyCore,
+// IndyProtocols, dclIndy*). Never migrated: the project's servers are, Indy's are Indy's.
+bool indyOwnSource(const fs::path& p, const std::string& bytes) {
+  const std::string stem = p.stem().string(), ext = lowerAscii(p.extension().string()), l = lowerAscii(stem);
+  if (ext == ".dpk" || ext == ".dproj" || ext == ".lpk")
+    for (const char* pkg : {"indysystem", "indycore", "indyprotocols", "dclindy"})
+      if (l.rfind(pkg, 0) == 0) return true;
+  const bool idName = stem.size() > 2 && l[0] == 'i' && l[1] == 'd' && stem[2] >= 'A' && stem[2] <= 'Z';
+  if (!idName || kindOf(p) != Kind::Pascal) return false;
+  const std::string head = bytes.substr(0, 4096);
+  return head.find("IdCompilerDefines.inc") != std::string::npos || head.find("Indy Pit Crew") != std::string::npos ||
+         head.find("Indy (Internet Direct)") != std::string::npos;
 }
 
 // Folders the IDEs fill with copies and output.
@@ -196,12 +212,31 @@ int main(int argc, char** argv) {
   int refused = 0, changed = 0, warnings = 0;
   std::vector<FileResult> results(inputs.size());
   std::vector<bool> readable(inputs.size(), true);
-  for (std::size_t i = 0; i < inputs.size(); ++i)
+  std::size_t indyOwn = 0;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!readFile(inputs[i].path, inputs[i].bytes)) readable[i] = false;
+    else if (indyOwnSource(inputs[i].path, inputs[i].bytes)) {
+      inputs[i].kind = Kind::None;  // Read for nothing else: no pass takes it.
+      ++indyOwn;
+    }
+  }
   // Forms first (they say which methods the servers' events run), then C++ headers (they say
   // which .cpp files hold a server), then the other sources, then the projects (edited only when
   // they name a migrated file), then the groups (only when they name an edited project).
   ProjectFacts facts;
+  for (const auto& in : inputs) {
+    if (in.kind != Kind::Pascal) continue;
+    std::string squeezed;  // Lower case, without blanks: "class(tidcustomtcpserver)".
+    for (char c : in.bytes)
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') squeezed += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* base : {"=class(tidcustomtcpserver)", "=class(tidtcpserver)", "=class(tiocpcustomtcpserver)", "=class(tiocptcpserver)"})
+      for (std::size_t at = squeezed.find(base); at != std::string::npos; at = squeezed.find(base, at + 1)) {
+        facts.ownServerUnits.insert(lowerAscii(in.path.stem().string()));
+        std::size_t b = at;  // The class's name before "=".
+        while (b > 0 && (std::isalnum(static_cast<unsigned char>(squeezed[b - 1])) || squeezed[b - 1] == '_')) --b;
+        if (b < at) facts.ownServerClasses.insert(squeezed.substr(b, at - b));
+      }
+  }
   auto baseOf = [](const fs::path& p) { return lowerAscii(fs::path(p).replace_extension().generic_string()); };
   auto passOf = [](const Input& in) {
     const std::string ext = lowerAscii(in.path.extension().string());
@@ -388,7 +423,9 @@ int main(int argc, char** argv) {
     }
   }
   std::cout.flush();
-  std::cerr << "iocp-migrate: " << inputs.size() << (inputs.size() == 1 ? " file" : " files") << " scanned, " << changed << " changed, " << warnings
+  std::cerr << "iocp-migrate: " << inputs.size() << (inputs.size() == 1 ? " file" : " files") << " scanned";
+  if (indyOwn) std::cerr << " (" << indyOwn << " of them Indy's own source, left alone)";
+  std::cerr << ", " << changed << " changed, " << warnings
             << (warnings == 1 ? " warning" : " warnings") << ", " << refused << " refused";
   if (holdAll) std::cerr << "; nothing written: a TLS server was found (see the error above)";
   else if (changed == 0) std::cerr << "; nothing to change";

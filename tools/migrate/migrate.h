@@ -55,6 +55,10 @@ struct ProjectFacts {
   std::set<std::string> cppServerUnits;     // C++ files (path without extension) using Indy's server.
   std::set<std::string> serverForms;        // Forms (path without extension) holding an Indy server.
   std::set<std::string> tlsForms;           // Forms whose server has a TLS IOHandler (reported there).
+  // The project's own server components named like Indy's units (lower-case unit names): units
+  // of the scanned tree that declare a TIdCustomTCPServer/TIdTCPServer subclass (IdModBusServer).
+  std::set<std::string> ownServerUnits;
+  std::set<std::string> ownServerClasses;   // Those subclasses (lower case): TIdModBusServer.
 };
 
 // Forms (.dfm .fmx .lfm, text): server objects renamed, unsupported properties removed,

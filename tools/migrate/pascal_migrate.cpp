@@ -29,6 +29,11 @@ class PascalFile {
   FileResult run();
 
  private:
+  // Indy's kind of a unit this one uses; a server component of the project's own (a
+  // TIdCustomTCPServer subclass named like Indy's units: IdModBusServer) is not Indy's.
+  IndyUnit unitKind(const std::string& name) const {
+    return facts_.ownServerUnits.count(lowerAscii(name)) ? IndyUnit::NotIndy : classifyUnit(name);
+  }
   struct Item {
     std::size_t first = 0, last = 0;  // Raw token indexes.
     std::string name;
@@ -249,11 +254,11 @@ void PascalFile::planUses() {
   std::set<std::string> present;  // Units that are not Indy's, lower case.
   for (const auto& c : clauses_) {
     for (const auto& it : c.items) {
-      const IndyUnit kind = classifyUnit(it.name);
+      const IndyUnit kind = unitKind(it.name);
       if (c.packages) continue;
       // Indy's clients (in rename mode they stay Indy's) and protocols: the unit keeps Indy's shared units.
       if (kind == IndyUnit::Other || (kind == IndyUnit::Client && options_.mode == Mode::Rename)) mixed_ = true;
-      if (isOtherIndyServerUnit(it.name)) otherServer_ = true;
+      if (isOtherIndyServerUnit(it.name) && kind != IndyUnit::NotIndy) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
     }
@@ -336,7 +341,7 @@ void PascalFile::planUses() {
     std::vector<bool> removed(c.items.size(), false);
     for (std::size_t i : order) {
       const Item& it = c.items[i];
-      const IndyUnit kind = classifyUnit(it.name);
+      const IndyUnit kind = unitKind(it.name);
       const bool keptForOtherServers =
           otherServer_ && (equalsNoCase(it.name, "IdContext") || equalsNoCase(it.name, "IdCustomTCPServer"));
       std::string target;
@@ -376,7 +381,7 @@ void PascalFile::planUses() {
     }
     if (!oursBeforeIndy && !replacedUnits_.empty()) {
       for (const auto& it : c.items) {
-        if (classifyUnit(it.name) == IndyUnit::NotIndy || !it.branch.empty()) continue;
+        if (unitKind(it.name) == IndyUnit::NotIndy || !it.branch.empty()) continue;
         std::string add;
         for (const char* u : {"IocpGlobal", "IocpIOHandler"})
           if (!placed.covered(lowerAscii(u), {})) {
