@@ -514,6 +514,23 @@ begin
   Check(ByteIndex(Ord('a'), nil) = -1, 'ByteIndex(a, nil) = -1');
 end;
 
+{ Indy 10.5's encoding names, still in Indy (deprecated) and in older servers: the same objects
+  as IndyTextEncoding_*, so text round-trips the same way. }
+procedure OlderEncodingNameCases;
+const
+  Eacute = #$C3#$A9;  { "é" in UTF-8, as Free Pascal's string holds it. }
+begin
+  Check(enUTF8 = IndyTextEncoding_UTF8, 'enUTF8 is IndyTextEncoding_UTF8');
+  Check(en8Bit = IndyTextEncoding_8Bit, 'en8Bit is IndyTextEncoding_8Bit');
+  Check(en7Bit = IndyTextEncoding_ASCII, 'en7Bit is IndyTextEncoding_ASCII');
+  Check(enDefault = IndyTextEncoding_Default, 'enDefault is IndyTextEncoding_Default');
+  Check(IndyUTF8Encoding = IndyTextEncoding_UTF8, 'IndyUTF8Encoding is IndyTextEncoding_UTF8');
+  Check(Indy8BitEncoding(False) = IndyTextEncoding_8Bit, 'Indy8BitEncoding(False) is IndyTextEncoding_8Bit');
+  Check(IndyASCIIEncoding = IndyTextEncoding_ASCII, 'IndyASCIIEncoding is IndyTextEncoding_ASCII');
+  CheckBytes(ToBytes(Eacute, IndyUTF8Encoding, IndyUTF8Encoding), 'C3A9', 'UTF-8 through IndyUTF8Encoding');
+  CheckBytes(ToBytes(Eacute, en7Bit, enUTF8), '3F', 'ASCII through en7Bit: ?');
+end;
+
 { ASCII's '?' for a byte above 127 wherever it is (the check goes eight bytes at a time, the
   last eight read overlapping): every length up to 40, the byte at every position. }
 procedure AsciiAtEveryPositionCases;
@@ -553,5 +570,6 @@ begin
   HexTicksFormatCases;
   AsciiAtEveryPositionCases;
   SmallHelperCases;
+  OlderEncodingNameCases;
   Report;
 end.

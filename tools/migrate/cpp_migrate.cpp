@@ -277,7 +277,7 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
           qualifier = str(q - 2);
         else if (q >= 1 && (isSym(q - 1, "->") || isSym(q - 1, ".")))
           qualifier = ".";
-        const std::string msg = blockingCallWarning(str(q), qualifier, name);
+        const std::string msg = handlerCallWarning(str(q), qualifier, name);
         if (!msg.empty()) r.warnings.push_back({text.lineOf(toks[q].pos), msg});
       }
     }

@@ -143,8 +143,8 @@ bool inventoryPresent(const std::string& indyClass, const std::string& name) {
   return false;
 }
 
-std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
-                                const std::string& handler) {
+std::string handlerCallWarning(const std::string& name, const std::string& qualifier,
+                               const std::string& handler) {
   const std::string n = lowerAscii(name), q = lowerAscii(qualifier);
   const std::string where = name + " in " + handler + ": ";
   const std::string parks =
@@ -165,6 +165,12 @@ std::string blockingCallWarning(const std::string& name, const std::string& qual
   if (n == "processmessages")
     return where + "runs the main thread's message loop from a server thread; remove it (handlers "
                    "never run on the main thread, and with iohIOCP not even on their own thread)";
+  if (n == "coinitialize" || n == "coinitializeex" || n == "oleinitialize")
+    return where + "COM is set up per thread (ADO, MSXML ...); with iohIOCP connections share completion "
+                   "threads and, with IOCP.WorkOpThreads = 0, a handler may resume on another thread, where "
+                   "the COM objects it made are not valid; set IOHandlerOptions.IOCP.WorkOpThreads (each "
+                   "connection then stays on one thread for its life; its CoUninitialize stays paired), or keep "
+                   "iohDefault for this server";
   if (n == "showmessage" || n == "messagedlg" || (n == "messagebox" && q == "application"))
     return where + "shows a dialog from a server thread; log the message or TThread.Queue it to the main thread";
   return "";

@@ -32,8 +32,8 @@ std::string missingMemberHint(const std::string& name);
 // Whether the inventory lists Indy's class `indyClass` member `name` as one of ours has it.
 bool inventoryPresent(const std::string& indyClass, const std::string& name);
 // A call inside a server event handler that does not suit a fiber: the warning text, or "".
-std::string blockingCallWarning(const std::string& name, const std::string& qualifier,
-                                const std::string& handler);
+std::string handlerCallWarning(const std::string& name, const std::string& qualifier,
+                               const std::string& handler);
 // TLS: whether a class or object name says SSL or TLS; whether a class is one of Indy's TLS server
 // IOHandlers (TIdServerIOHandlerSSLOpenSSL ...); the refusal of a TLS server found at `what`, and
 // the warning when --tls-terminated-elsewhere migrates it.

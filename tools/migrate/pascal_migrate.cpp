@@ -522,7 +522,7 @@ void PascalFile::scanBody(std::size_t from, std::size_t to, const std::string& h
       if (q != npos && toks_[q].kind == PasTok::Ident) qualifier = tok(q);
       if (qualifier.empty()) qualifier = ".";
     }
-    const std::string msg = blockingCallWarning(tok(k), qualifier, handler);
+    const std::string msg = handlerCallWarning(tok(k), qualifier, handler);
     if (!msg.empty()) warn(k, msg);
   }
 }

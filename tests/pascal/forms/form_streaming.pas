@@ -17,7 +17,7 @@ program form_streaming;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, FormText, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, TestCheck;
 
 type
   TServerModule = class(TDataModule)
@@ -95,13 +95,24 @@ end;
 
 { Load a module from form text, as the IDE's streaming does. }
 function LoadModule(const Text: string): TServerModule;
+var
+  Src, Bin: TStringStream;
 begin
   Result := TServerModule.CreateNew(nil);
+  Src := TStringStream.Create(Text);
+  Bin := TStringStream.Create('');
   try
-    ReadFormText(Result, Text);
-  except
-    Result.Free;
-    raise;
+    try
+      ObjectTextToBinary(Src, Bin);
+      Bin.Position := 0;
+      Bin.ReadComponent(Result);
+    except
+      Result.Free;
+      raise;
+    end;
+  finally
+    Src.Free;
+    Bin.Free;
   end;
 end;
 

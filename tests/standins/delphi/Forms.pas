@@ -1,6 +1,7 @@
-{ Stand-in for the VCL's Forms unit: a form is a component with the properties a form file sets;
-  it does not read its form file itself (a test streams it in with TStream.ReadComponent), and
-  OnCreate fires when loading ends. Application creates and "runs" nothing. }
+{ Stand-in for the VCL's Forms unit: a form is a component with the properties a form file sets.
+  As in the VCL, Create reads the form file linked into the program ("$R *.dfm": Free Pascal
+  links it as the form's resource) and then fires OnCreate. Application creates and "runs"
+  nothing. }
 unit Forms;
 {$mode delphi}
 interface
@@ -17,8 +18,6 @@ type
     FPixelsPerInch, FTextHeight: Integer;
     FOnCreate, FOnDestroy: TNotifyEvent;
     procedure SetFont(AValue: TFont);
-  protected
-    procedure Loaded; override;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
@@ -45,16 +44,13 @@ type
 var
   Application: TApplication;
 implementation
-procedure TForm.Loaded;
-begin
-  inherited Loaded;
-  if Assigned(FOnCreate) then
-    FOnCreate(Self);
-end;
 constructor TForm.Create(AOwner: TComponent);
 begin
   inherited Create(AOwner);
   FFont := TFont.Create;
+  InitInheritedComponent(Self, TForm);  { The form file, where the program links one. }
+  if Assigned(FOnCreate) then
+    FOnCreate(Self);
 end;
 destructor TForm.Destroy;
 begin
