@@ -1,4 +1,4 @@
-{ Stand-in for the VCL's ExtCtrls unit: TPanel and TTimer as form files set them. }
+{ Stand-in for the VCL's ExtCtrls unit: TPanel, TSplitter and TTimer as form files set them. }
 unit ExtCtrls;
 {$mode delphi}
 interface
@@ -11,6 +11,7 @@ type
   published
     property Caption: string read FCaption write FCaption;
   end;
+  TSplitter = class(TControl);
   TTimer = class(TComponent)
   private
     FEnabled: Boolean;

@@ -34,6 +34,7 @@ type
     property OnDestroy: TNotifyEvent read FOnDestroy write FOnDestroy;
   end;
   TFormClass = class of TForm;
+  TCloseAction = (caNone, caHide, caFree, caMinimize);
   TApplication = class(TComponent)
   public
     procedure Initialize;

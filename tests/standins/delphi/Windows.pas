@@ -5,5 +5,8 @@ interface
 type
   DWORD = Cardinal;
   HWND = PtrUInt;
+const
+  MAXWORD = $FFFF;
+  MAXDWORD = DWORD($FFFFFFFF);
 implementation
 end.
