@@ -531,6 +531,53 @@ begin
   CheckBytes(ToBytes(Eacute, en7Bit, enUTF8), '3F', 'ASCII through en7Bit: ?');
 end;
 
+{ Encodings by Indy's other names: IdTextEncodingType, code page, charset, the RTL's TEncoding;
+  iif and EnsureEncoding; a name the units do not convert raises EIdException saying so. }
+procedure EncodingByNameCases;
+var
+  E, Got: IIdTextEncoding;
+  Raised: Boolean;
+begin
+  Check(IndyTextEncoding(encUTF8) = IndyTextEncoding_UTF8, 'IndyTextEncoding(encUTF8)');
+  Check(IndyTextEncoding(enc8Bit) = IndyTextEncoding_8Bit, 'IndyTextEncoding(enc8Bit)');
+  Check(IndyTextEncoding(encASCII) = IndyTextEncoding_ASCII, 'IndyTextEncoding(encASCII)');
+  Check(IndyTextEncoding(encIndyDefault) = IndyTextEncoding_Default, 'IndyTextEncoding(encIndyDefault)');
+  Check(IndyTextEncoding(65001) = IndyTextEncoding_UTF8, 'IndyTextEncoding(65001)');
+  Check(IndyTextEncoding(20127) = IndyTextEncoding_ASCII, 'IndyTextEncoding(20127)');
+  Check(IndyTextEncoding(28591) = IndyTextEncoding_8Bit, 'IndyTextEncoding(28591)');
+  Check(IndyTextEncoding('utf-8') = IndyTextEncoding_UTF8, 'IndyTextEncoding(''utf-8'')');
+  Check(IndyTextEncoding('US-ASCII') = IndyTextEncoding_ASCII, 'IndyTextEncoding(''US-ASCII'')');
+  Check(IndyTextEncoding('ISO-8859-1') = IndyTextEncoding_8Bit, 'IndyTextEncoding(''ISO-8859-1'')');
+  Check(IndyTextEncoding(TEncoding.UTF8) = IndyTextEncoding_UTF8, 'IndyTextEncoding(TEncoding.UTF8)');
+  E := nil;
+  EnsureEncoding(E, encUTF8);
+  Check(E = IndyTextEncoding_UTF8, 'EnsureEncoding(nil, encUTF8)');
+  EnsureEncoding(E, encASCII);
+  Check(E = IndyTextEncoding_UTF8, 'EnsureEncoding keeps a set encoding');
+  E := nil;
+  EnsureEncoding(E);
+  Check(E = IndyTextEncoding_Default, 'EnsureEncoding(nil): the default');
+  Got := iif(nil, nil, enc8Bit);
+  Check(Got = IndyTextEncoding_8Bit, 'iif(nil, nil, enc8Bit)');
+  Check(iif(nil, IndyTextEncoding_UTF8) = IndyTextEncoding_UTF8, 'iif(nil, UTF8)');
+  Check(iif(IndyTextEncoding_8Bit, IndyTextEncoding_UTF8) = IndyTextEncoding_8Bit, 'iif(8Bit, UTF8)');
+  Check(iif(nil, nil) = IndyTextEncoding_ASCII, 'iif(nil, nil): ASCII');
+  Raised := False;
+  try
+    IndyTextEncoding(encUTF16LE);
+  except
+    on EIdException do Raised := True;
+  end;
+  Check(Raised, 'IndyTextEncoding(encUTF16LE) raises EIdException');
+  Raised := False;
+  try
+    IndyTextEncoding('koi8-r');
+  except
+    on EIdException do Raised := True;
+  end;
+  Check(Raised, 'IndyTextEncoding(''koi8-r'') raises EIdException');
+end;
+
 { ASCII's '?' for a byte above 127 wherever it is (the check goes eight bytes at a time, the
   last eight read overlapping): every length up to 40, the byte at every position. }
 procedure AsciiAtEveryPositionCases;
@@ -571,5 +618,6 @@ begin
   AsciiAtEveryPositionCases;
   SmallHelperCases;
   OlderEncodingNameCases;
+  EncodingByNameCases;
   Report;
 end.

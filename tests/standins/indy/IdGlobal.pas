@@ -19,6 +19,7 @@ type
   TIdMaxLineAction = (maException, maSplit);
   TIdIPVersion = (Id_IPv4, Id_IPv6);
   TIdReuseSocket = (rsOSDependent, rsTrue, rsFalse);
+  IdTextEncodingType = (encIndyDefault, encOSDefault, enc8Bit, encASCII, encUTF16BE, encUTF16LE, encUTF7, encUTF8);
 
   IIdTextEncoding = interface(IInterface)
     ['{FA87FAE5-E3E3-4632-8FCA-2FB786848655}']
