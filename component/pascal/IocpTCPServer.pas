@@ -126,6 +126,10 @@ type
     property Data: TObject read FData write FData;
     { Why the connection ended ('peer closed', 'heartbeat timeout', ...); '' while open. }
     property DisconnectReason: string read GetDisconnectReason;
+    { Indy's TIdTask.DoException: hands AException to the server's OnException for this
+      context (Server.DoException), as Indy's context does; the caller keeps the exception.
+      From the context's own handlers. }
+    procedure DoException(AException: Exception);
   end;
   TIocpContextClass = class of TIocpContext;
 
@@ -531,6 +535,12 @@ begin
   FConnection.Free;
   FYarn.Free;
   inherited Destroy;
+end;
+
+procedure TIocpContext.DoException(AException: Exception);
+begin
+  if FServer <> nil then
+    FServer.DoException(Self, AException);
 end;
 
 function TIocpContext.GetBinding: TIocpSocketHandle;

@@ -26,6 +26,7 @@ CLASSES = [
     ('TIdCustomTCPServer', 'Core/IdCustomTCPServer.pas', 'TIocpCustomTCPServer'),
     ('TIdTCPServer', 'Core/IdTCPServer.pas', 'TIocpTCPServer'),
     ('TIdContext', 'Core/IdContext.pas', 'TIocpContext'),
+    ('TIdTask', 'Core/IdTask.pas', 'TIocpContext'),
     ('TIdServerContext', 'Core/IdCustomTCPServer.pas', 'TIocpContext'),
     ('TIdTCPConnection', 'Core/IdTCPConnection.pas', 'TIocpTCPConnection'),
     ('TIdIOHandler', 'Core/IdIOHandler.pas', 'TIocpIOHandler'),

@@ -159,6 +159,8 @@ std::string handlerCallWarning(const std::string& name, const std::string& quali
     return where + "the queued code runs later on the main thread, when AContext may be gone; "
                    "pass copies of the values, never AContext";
   if (n == "sleep" || n == "sleepex" || n == "indysleep") return where + parks;
+  if (n == "selectreadlist" || n == "selectread")  // TIdSocketList: select() on sockets.
+    return where + "waits on sockets with select(); " + parks;
   if (n == "waitforsingleobject" || n == "waitformultipleobjects" || n == "msgwaitformultipleobjects" ||
       (n == "waitfor" && !q.empty()))
     return where + parks;

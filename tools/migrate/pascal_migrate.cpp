@@ -457,11 +457,33 @@ void PascalFile::renameIdentifiers() {
   }
 }
 
-// Whether the type written at raw token k (TIdIOHandler, TIdTCPConnection ...) declares names
-// ("IO, Conn: TIdIOHandler") that the code assigns from a server object: an expression that
-// starts with a name of a server type (AContext of TIdContext, or a context class declared here
-// on it) or with a cast to one. Then the declaration holds the migrated server's object.
+// Whether the type written at raw token k (TIdIOHandler, TIdTCPConnection ...) holds the
+// migrated server's objects: a parameter of a context's constructor (its list has a yarn), or a
+// declaration ("IO, Conn: TIdIOHandler") that the code assigns from a server object: an
+// expression that starts with a name of a server type (AContext of TIdContext, or a context
+// class declared here on it) or with a cast to one.
 bool PascalFile::holdsServerObject(std::size_t k) const {
+  // A parameter of a context's constructor (Indy's: AConnection: TIdTCPConnection; AYarn:
+  // TIdYarn; AList ...): the parameter list with a yarn in it is the server's.
+  int depth = 0;
+  std::size_t open = npos;
+  for (std::size_t j = prevSig(k); j != npos; j = prevSig(j)) {
+    if (isSym(j, ")")) ++depth;
+    else if (isSym(j, "(") && depth-- == 0) {
+      open = j;
+      break;
+    } else if (depth == 0 && (isWord(j, "begin") || isWord(j, "end") || isWord(j, "var") || isWord(j, "type"))) {
+      break;
+    }
+  }
+  if (open != npos) {
+    depth = 0;
+    for (std::size_t j = nextSig(open); j != npos; j = nextSig(j)) {
+      if (isSym(j, "(")) ++depth;
+      else if (isSym(j, ")") && depth-- == 0) break;
+      else if (isWord(j, "TIdYarn") || isWord(j, "TIocpYarn")) return true;
+    }
+  }
   std::size_t j = prevSig(k);
   if (j == npos || !isSym(j, ":")) return false;
   std::vector<std::string> names;
@@ -611,8 +633,15 @@ void PascalFile::scanHandlers() {
       }
     }
     if (p == npos) return;
+    // A method of a context class of the unit's own (TMyContext.ReadRequest): it runs on the
+    // connection too, called from the handlers (not its constructor and destructor: the server's).
+    bool contextMethod = false;
+    if (name != shortName && !isWord(k, "constructor") && !isWord(k, "destructor"))
+      for (const std::string& c : scopes_.lineage(lowerAscii(name.substr(0, name.rfind('.')))))
+        contextMethod = contextMethod || c == "tidcontext" || c == "tidservercontext" || c == "tiocpcontext";
     // Where other Indy servers stay, their handlers take TIdContext too: only the forms say which.
-    if ((!contextParam || otherServer_) && !facts_.serverHandlers.count(lowerAscii(shortName))) continue;
+    if ((!(contextParam || contextMethod) || otherServer_) && !facts_.serverHandlers.count(lowerAscii(shortName)))
+      continue;
     // The body: the first begin/asm that no nested routine claims; nested routines' bodies are
     // scanned too (the handler calls them).
     int nested = 0;
