@@ -14,7 +14,8 @@
   5. A server's life: Startup/Shutdown/SetActive overridden (the destructor's SetActive(False)
      too), Active False while connections end, a read cut by the stop raising
      EIdConnClosedGracefully, Connected seeing a peer's close, Data holding its own context,
-     InputBuffer.ExtractToBytes with AIndex and AAppend.
+     InputBuffer.ExtractToBytes with AIndex and AAppend, AContext.DoException reaching the
+     server's DoException.
   6. Contexts.LockList: Indy's live list, also through a reference kept after UnlockList.
   Prints "N passed, N failed". }
 program indy_idioms_test;
@@ -246,6 +247,7 @@ var
   B: TIdBytes;
   I: Integer;
   MS: TMemoryStream;
+  E: Exception;
 begin
   IO := AContext.Connection.IOHandler;
   Cmd := IO.ReadLn;
@@ -260,6 +262,16 @@ begin
     end;
     if not AContext.Connection.Connected then
       Facts.Add('saw close');
+  end
+  else if Cmd = 'report' then
+  begin
+    E := Exception.Create('reported by its context');
+    try
+      AContext.DoException(E);  { Indy's TIdTask.DoException: the server's DoException / OnException. }
+    finally
+      E.Free;
+    end;
+    IO.WriteLn('reported');
   end
   else if Cmd = 'block' then
   begin
@@ -706,6 +718,9 @@ begin
       C.IOHandler.Write('abcdef');
       Check(C.IOHandler.ReadLn = 'sent ', 'Binding.Send of bytes (offset and size) and of text');
       Check(C.IOHandler.ReadLn = 'extracted', 'the ExtractToBytes handler answered');
+      C.IOHandler.WriteLn('report');
+      Check(C.IOHandler.ReadLn = 'reported', 'the handler reported an exception and went on');
+      Check(S.HasFact('exception Exception'), 'AContext.DoException reaches the server''s DoException');
       C.IOHandler.WriteLn('wait');
     finally
       C.Free;  { The peer closes while the handler polls Connected. }
