@@ -47,6 +47,12 @@ const UnitRow kUnits[] = {
     {"IdWinsock2", IndyUnit::Neutral, ""},
     {"IdIPAddress", IndyUnit::Neutral, ""},
     {"IdAssignedNumbers", IndyUnit::Neutral, ""},
+    // A server IOHandler's units (the designer lists them with a TIdServerIOHandlerStack): the
+    // IOCP server has none, its object stays Indy's like a scheduler, nothing of it meets the
+    // server's types.
+    {"IdServerIOHandler", IndyUnit::Neutral, ""},
+    {"IdServerIOHandlerSocket", IndyUnit::Neutral, ""},
+    {"IdServerIOHandlerStack", IndyUnit::Neutral, ""},
 };
 
 const UnitRow* findUnit(const std::string& name) {

@@ -15,6 +15,11 @@ function StrToIntDef(const S: string; ADefault: Integer): Integer;
 function Format(const AFormat: string; const AArgs: array of const): string;
 function Trim(const S: string): string;
 function UpperCase(const S: string): string;
+function LowerCase(const S: string): string;
+function SameText(const S1, S2: string): Boolean;
+function TryStrToInt(const S: string; out AValue: Integer): Boolean;
+function IntToHex(AValue: Int64; ADigits: Integer): string;
+function DateTimeToStr(ADateTime: TDateTime): string;
 function Now: TDateTime;
 function FormatDateTime(const AFormat: string; ADateTime: TDateTime): string;
 procedure FreeAndNil(var AObject);
@@ -43,6 +48,26 @@ end;
 function UpperCase(const S: string): string;
 begin
   Result := SysUtils.UpperCase(S);
+end;
+function LowerCase(const S: string): string;
+begin
+  Result := SysUtils.LowerCase(S);
+end;
+function SameText(const S1, S2: string): Boolean;
+begin
+  Result := SysUtils.SameText(S1, S2);
+end;
+function TryStrToInt(const S: string; out AValue: Integer): Boolean;
+begin
+  Result := SysUtils.TryStrToInt(S, AValue);
+end;
+function IntToHex(AValue: Int64; ADigits: Integer): string;
+begin
+  Result := SysUtils.IntToHex(AValue, ADigits);
+end;
+function DateTimeToStr(ADateTime: TDateTime): string;
+begin
+  Result := SysUtils.DateTimeToStr(ADateTime);
 end;
 function Now: TDateTime;
 begin
