@@ -20,6 +20,7 @@
 #include <system_error>
 #include <vector>
 
+#include "indy_names.h"
 #include "migrate.h"
 
 namespace fs = std::filesystem;
@@ -46,8 +47,7 @@ bool indyOwnSource(const fs::path& p, const std::string& bytes) {
   if (ext == ".dpk" || ext == ".dproj" || ext == ".lpk")
     for (const char* pkg : {"indysystem", "indycore", "indyprotocols", "dclindy"})
       if (l.rfind(pkg, 0) == 0) return true;
-  const bool idName = stem.size() > 2 && l[0] == 'i' && l[1] == 'd' && stem[2] >= 'A' && stem[2] <= 'Z';
-  if (!idName || kindOf(p) != Kind::Pascal) return false;
+  if (classifyUnit(stem) == IndyUnit::NotIndy || kindOf(p) != Kind::Pascal) return false;
   const std::string head = bytes.substr(0, 4096);
   return head.find("IdCompilerDefines.inc") != std::string::npos || head.find("Indy Pit Crew") != std::string::npos ||
          head.find("Indy (Internet Direct)") != std::string::npos;
@@ -350,7 +350,7 @@ int main(int argc, char** argv) {
       for (const std::string& u : pascalUsedUnits(unit->second->bytes)) {
         const std::string l = lowerAscii(u);
         bridge = bridge || l == "iocptcpserver" || l == "iocpindycompat";
-        indyUnit = indyUnit || (l.rfind("id", 0) == 0 && l.size() > 2 && u[2] >= 'A' && u[2] <= 'Z');
+        indyUnit = indyUnit || classifyUnit(u) != IndyUnit::NotIndy;
       }
       names = names || bridge;
       indy = indy || (bridge && indyUnit);

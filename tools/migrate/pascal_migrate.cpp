@@ -588,6 +588,12 @@ void PascalFile::markTypeBodies() {
   }
 }
 
+// A server context's type name (lower case): what a handler's parameter, or a context class's
+// ancestor, is.
+bool contextType(const std::string& lower) {
+  return lower == "tidcontext" || lower == "tidservercontext" || lower == "tiocpcontext";
+}
+
 void PascalFile::scanHandlers() {
   markTypeBodies();
   std::size_t start = 0;
@@ -626,7 +632,7 @@ void PascalFile::scanHandlers() {
         if (toks_[p].kind == PasTok::Ident && depth == 1 && isSym(prevSig(p), ":")) {
           const std::string w = lowerAscii(tok(p));
           const std::size_t after = nextSig(p);
-          if ((w == "tidcontext" || w == "tiocpcontext" || w == "tidservercontext") && after != npos &&
+          if (contextType(w) && after != npos &&
               (isSym(after, ")") || isSym(after, ";")))
             contextParam = true;
         }
@@ -638,7 +644,7 @@ void PascalFile::scanHandlers() {
     bool contextMethod = false;
     if (name != shortName && !isWord(k, "constructor") && !isWord(k, "destructor"))
       for (const std::string& c : scopes_.lineage(lowerAscii(name.substr(0, name.rfind('.')))))
-        contextMethod = contextMethod || c == "tidcontext" || c == "tidservercontext" || c == "tiocpcontext";
+        contextMethod = contextMethod || contextType(c);
     // Where other Indy servers stay, their handlers take TIdContext too: only the forms say which.
     if ((!(contextParam || contextMethod) || otherServer_) && !facts_.serverHandlers.count(lowerAscii(shortName)))
       continue;
