@@ -60,6 +60,7 @@ extern "C" {
 #define IOCP_ERR_REQUIRES_LARGE_STREAM (-15) /* Indy: EIdIOHandlerRequiresLargeStream. */
 #define IOCP_ERR_STREAM_TOO_LARGE (-16) /* Indy: EIdIOHandlerStreamDataTooLarge. */
 #define IOCP_ERR_RESOLVE (-17)          /* Indy: EIdResolveError (an EIdSocketError). */
+#define IOCP_ERR_CONFIG (-18)           /* EIocpConfigError: a refused XML configuration. */
 
 /* The ABI version this library implements (IOCP_HEADER_ABI_VERSION it was built with). Any thread. */
 IOCP_API int iocp_abi_version(void);
@@ -98,43 +99,70 @@ IOCP_API iocp_server* iocp_server_create(void);
 /* Deactivates (as iocp_server_set_active(s, 0)) and frees. Not from a handler. */
 IOCP_API void iocp_server_destroy(iocp_server* server);
 
-/* Integer options (iocp_server_set_int / iocp_server_get_int), with the component's defaults.
-   Set while inactive, from the owning thread. */
-#define IOCP_SERVER_DEFAULT_PORT 1            /* 0 */
-#define IOCP_SERVER_LISTEN_QUEUE 2            /* 0 = the system's maximum */
-#define IOCP_SERVER_MAX_CONNECTIONS 3         /* 0 = unlimited */
-#define IOCP_SERVER_REUSE_SOCKET 4            /* 1 */
-#define IOCP_SERVER_USE_NAGLE 5               /* 1 */
-#define IOCP_SERVER_TERMINATE_WAIT_TIME 6     /* 5000 ms */
-#define IOCP_SERVER_IOHANDLER_TYPE 7          /* 0 = iohDefault, 1 = iohIOCP */
-#define IOCP_SERVER_IOCP_THREADS 8            /* 0 = number of processors */
-#define IOCP_SERVER_WORKOP_THREADS 9          /* 0 */
-#define IOCP_SERVER_FIBER_STACK_SIZE 10       /* 262144 */
-#define IOCP_SERVER_MAX_PENDING_OUTPUT 11     /* 4194304 */
-#define IOCP_SERVER_HEARTBEAT_ENABLED 12      /* 0 */
-#define IOCP_SERVER_HEARTBEAT_INTERVAL 13     /* 30000 ms */
-#define IOCP_SERVER_HEARTBEAT_TIMEOUT 14      /* 10000 ms */
-#define IOCP_SERVER_HEARTBEAT_MODE 15         /* 0 = hbAlways, 1 = hbWhenIdle */
-#define IOCP_SERVER_IDLE_TIMEOUT 16           /* 0 = never */
-#define IOCP_SERVER_KEEPALIVE_ENABLED 17      /* 0 */
-#define IOCP_SERVER_KEEPALIVE_TIME 18         /* 60000 ms */
-#define IOCP_SERVER_KEEPALIVE_INTERVAL 19     /* 10000 ms */
-#define IOCP_SERVER_USER_TIMEOUT 20           /* 0 = the OS default */
-#define IOCP_SERVER_FRAMING_KIND 21           /* 0 = none, 1 = lines, 2 = length-prefixed (on_message) */
-#define IOCP_SERVER_FRAMING_LENGTH_BYTES 22   /* 4 (1, 2, 4 or 8) */
-#define IOCP_SERVER_FRAMING_BIG_ENDIAN 23     /* 1 */
-#define IOCP_SERVER_FRAMING_MAX_FRAME_SIZE 24 /* 1048576 */
-#define IOCP_SERVER_BACKEND 25                /* 0 = IOCP_BACKEND_DEFAULT (IOCP.Backend) */
-/* IOCP_SERVER_BACKEND: what iohIOCP waits on, on Linux (Windows always uses its completion port). */
+/* Options: every property of TIocpTCPServer but the bindings and the events, one table for the
+   component, its XML configuration and this ABI (component/cpp/src/IocpServerOptions.h). Numbers,
+   booleans (0/1) and choices (by value) through iocp_server_set_int/get_int; strings (ids 100
+   and up) through iocp_server_set_str/get_str. A value out of its range, or not one of its
+   choices, is refused with IOCP_ERR_ARGUMENT and a text naming the option and what is allowed;
+   iocp_server_set_active refuses the same values set through the C++ component. Set while
+   inactive, from the owning thread; get from the owning thread. Each constant below gives the
+   allowed values and a new server's value. */
+/* option-table:start (generated from the table by iocp-option-table --write; do not edit) */
+#define IOCP_SERVER_DEFAULT_PORT 1            /* DefaultPort: 0..65535; new: 0; port of a binding without one */
+#define IOCP_SERVER_LISTEN_QUEUE 2            /* ListenQueue: 0..2147483647; new: 0; listen() backlog; 0 = the system's maximum */
+#define IOCP_SERVER_MAX_CONNECTIONS 3         /* MaxConnections: 0..2147483647; new: 0; 0 = unlimited */
+#define IOCP_SERVER_MAX_CONNECTION_REPLY 100  /* MaxConnectionReply: string; new: ""; line sent to a refused client; "" = close */
+#define IOCP_SERVER_REUSE_SOCKET 4            /* ReuseSocket: 0/1; new: 1; SO_REUSEADDR on the listeners */
+#define IOCP_SERVER_USE_NAGLE 5               /* UseNagle: 0/1; new: 1; 0 sets TCP_NODELAY on accepted connections */
+#define IOCP_SERVER_TERMINATE_WAIT_TIME 6     /* TerminateWaitTime: 0..2147483647; new: 5000; ms Active = false waits for handlers */
+#define IOCP_SERVER_IOHANDLER_TYPE 7          /* IOHandlerOptions.IOHandlerType: 0 = iohDefault, 1 = iohIOCP; new: iohDefault; iohDefault: a thread per connection; iohIOCP: the engine */
+#define IOCP_SERVER_IOCP_THREADS 8            /* IOHandlerOptions.IOCP.IOCPThreads: 0..1024; new: 0; 0 = number of processors */
+#define IOCP_SERVER_WORKOP_THREADS 9          /* IOHandlerOptions.IOCP.WorkOpThreads: 0..1024; new: 0; N = each connection pinned to one of N threads */
+#define IOCP_SERVER_FIBER_STACK_SIZE 10       /* IOHandlerOptions.IOCP.FiberStackSize: 16384..1073741824; new: 262144; bytes reserved per connection's fiber */
+#define IOCP_SERVER_MAX_PENDING_OUTPUT 11     /* IOHandlerOptions.IOCP.MaxPendingOutput: 1..2147483647; new: 4194304; bytes queued before a write waits */
+#define IOCP_SERVER_BACKEND 25                /* IOHandlerOptions.IOCP.Backend: 0 = ibDefault, 1 = ibIoUring; new: ibDefault; what iohIOCP waits on (Linux): epoll, io_uring */
+#define IOCP_SERVER_HEARTBEAT_ENABLED 12      /* Heartbeat.Enabled: 0/1; new: 0; ping every Interval, close after Timeout */
+#define IOCP_SERVER_HEARTBEAT_INTERVAL 13     /* Heartbeat.Interval: 1..2147483647; new: 30000; ms */
+#define IOCP_SERVER_HEARTBEAT_TIMEOUT 14      /* Heartbeat.Timeout: 1..2147483647; new: 10000; ms */
+#define IOCP_SERVER_HEARTBEAT_MODE 15         /* Heartbeat.Mode: 0 = hbAlways, 1 = hbWhenIdle; new: hbAlways; every Interval, or after an Interval of silence */
+#define IOCP_SERVER_HEARTBEAT_PAYLOAD 101     /* Heartbeat.Payload: string; new: ""; bytes written as the ping; "" = none */
+#define IOCP_SERVER_KEEPALIVE_ENABLED 17      /* KeepAlive.Enabled: 0/1; new: 0; TCP keepalive probes */
+#define IOCP_SERVER_KEEPALIVE_TIME 18         /* KeepAlive.Time: 1..2147483647; new: 60000; ms idle before the first probe */
+#define IOCP_SERVER_KEEPALIVE_INTERVAL 19     /* KeepAlive.Interval: 1..2147483647; new: 10000; ms between probes */
+#define IOCP_SERVER_IDLE_TIMEOUT 16           /* IdleTimeout: 0..2147483647; new: 0; ms without a completed read or write; 0 = never */
+#define IOCP_SERVER_USER_TIMEOUT 20           /* UserTimeout: 0..2147483647; new: 0; ms data may stay unacknowledged; 0 = the OS default */
+#define IOCP_SERVER_FRAMING_KIND 21           /* Framing.Kind: 0 = fkNone, 1 = fkLine, 2 = fkLengthPrefixed; new: fkNone; how OnMessage's messages are cut */
+#define IOCP_SERVER_FRAMING_DELIMITER 102     /* Framing.Delimiter: string; new: "\n"; fkLine: ends each message (a CR before an LF is dropped) */
+#define IOCP_SERVER_FRAMING_LENGTH_BYTES 22   /* Framing.LengthBytes: 1, 2, 4, 8; new: 4; fkLengthPrefixed: bytes of the length */
+#define IOCP_SERVER_FRAMING_BIG_ENDIAN 23     /* Framing.BigEndian: 0/1; new: 1; fkLengthPrefixed: network byte order */
+#define IOCP_SERVER_FRAMING_MAX_FRAME_SIZE 24 /* Framing.MaxFrameSize: 1..2147483647; new: 1048576; longest message in bytes */
+/* option-table:end */
+/* IOCP_SERVER_BACKEND's values. */
 #define IOCP_BACKEND_DEFAULT 0  /* ibDefault: epoll (the environment's IOCP_BACKEND overrides it) */
 #define IOCP_BACKEND_IO_URING 1 /* ibIoUring: io_uring, or epoll where the kernel refuses it */
 IOCP_API int iocp_server_set_int(iocp_server* server, int option, int64_t value);
 IOCP_API int iocp_server_get_int(iocp_server* server, int option, int64_t* value);
-/* String options. Set while inactive, from the owning thread. */
-#define IOCP_SERVER_MAX_CONNECTION_REPLY 100  /* "" */
-#define IOCP_SERVER_HEARTBEAT_PAYLOAD 101     /* "" */
-#define IOCP_SERVER_FRAMING_DELIMITER 102     /* "\n" (lines; a CR before an LF delimiter is dropped) */
 IOCP_API int iocp_server_set_str(iocp_server* server, int option, const char* value, size_t length);
+/* The string option's bytes (handed out until the next call on this server). */
+IOCP_API int iocp_server_get_str(iocp_server* server, int option, const char** value, size_t* length);
+
+/* The table itself, for bridges that map options by name: how many options there are, and the
+   index-th (0-based, table order): its id, its kind (IOCP_OPTION_*), its dotted path as the
+   component names it ("IOHandlerOptions.IOCP.IOCPThreads"; valid for the life of the library),
+   and its range (a choice: its lowest and highest value; a string: 0..0). Any thread. */
+#define IOCP_OPTION_NUMBER 1
+#define IOCP_OPTION_BOOLEAN 2
+#define IOCP_OPTION_CHOICE 3
+#define IOCP_OPTION_STRING 4
+IOCP_API int iocp_server_option_count(void);
+IOCP_API int iocp_server_option_info(int index, int* id, int* kind, const char** path, int64_t* min, int64_t* max);
+
+/* The XML configuration (TIocpTCPServer::LoadFromXmlString / SaveToXmlString): load refuses a bad
+   document with IOCP_ERR_CONFIG, naming the element, and then changes nothing; save hands out
+   the document (UTF-8) until the next call on this server. Owning thread; load while inactive.
+   A build without pugixml (the Windows DLL) answers IOCP_ERR_CONFIG to both. */
+IOCP_API int iocp_server_load_xml(iocp_server* server, const char* xml, size_t length);
+IOCP_API int iocp_server_save_xml(iocp_server* server, const char** xml, size_t* length);
 
 /* Bindings (Indy: Bindings.Add / Clear). An empty ip = every IPv4 address; port 0 = chosen by
    the OS (read back after activation). Owning thread, while inactive. No binding at activation:

@@ -14,6 +14,7 @@
 
 #include "Iocp.h"
 #include "IocpHost.h"
+#include "IocpServerOptions.h"
 
 using namespace Iocp;
 
@@ -74,6 +75,7 @@ int codeOf(const std::exception& e) {
   if (dynamic_cast<const EIdNoDataToRead*>(&e)) return IOCP_ERR_NO_DATA_TO_READ;
   if (dynamic_cast<const EIdIOHandlerRequiresLargeStream*>(&e)) return IOCP_ERR_REQUIRES_LARGE_STREAM;
   if (dynamic_cast<const EIdIOHandlerStreamDataTooLarge*>(&e)) return IOCP_ERR_STREAM_TOO_LARGE;
+  if (dynamic_cast<const EIocpConfigError*>(&e)) return IOCP_ERR_CONFIG;
   return IOCP_ERR_FAILED;
 }
 
@@ -172,6 +174,7 @@ struct iocp_server {
   iocp_bind_event beforeBind = nullptr, afterBind = nullptr;
   void* bindUser = nullptr;
   std::string bindingIp;  // Handed out by iocp_server_binding.
+  std::string optionText;  // Handed out by iocp_server_get_str and iocp_server_save_xml.
   // Handed out by iocp_server_active_backend; written only by iocp_server_set_active, so a
   // reader on another thread never sees it change under the pointer it was given.
   std::string activeBackend;
@@ -250,6 +253,96 @@ int inactiveOrFail(iocp_server* s) {
   return IOCP_OK;
 }
 
+// iocp_server_set_int/get_int/set_str/get_str: the option table (IocpServerOptions.h) walked
+// for one id. A value out of its range or not one of its names is refused, naming the option.
+class OptionById : public options::Path {
+ public:
+  enum Op { SetInt, GetInt, SetText, GetText };
+  OptionById(int id, Op op) : id_(id), op_(op) {}
+  int64_t in = 0;    // SetInt's value.
+  int64_t out = 0;   // GetInt's answer.
+  std::string str;   // SetText's value, GetText's answer.
+
+  // IOCP_OK, or the failure (an unknown id, a refused value) already recorded.
+  int run(TIocpTCPServer& server) {
+    options::describe(*this, server);
+    if (!found_) return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(id_));
+    return result_;
+  }
+
+  template <typename T>
+  void number(const options::Key& k, T& v, long long lo, long long hi) {
+    if (!mine(k, false)) return;
+    if (op_ == GetInt) {
+      out = static_cast<int64_t>(v);
+    } else if (in < lo || in > hi) {
+      refuse(k, "allowed range: " + std::to_string(lo) + ".." + std::to_string(hi));
+    } else {
+      v = static_cast<T>(in);
+    }
+  }
+  void boolean(const options::Key& k, bool& v) {
+    if (!mine(k, false)) return;
+    if (op_ == GetInt) {
+      out = v ? 1 : 0;
+    } else if (in != 0 && in != 1) {
+      refuse(k, "allowed values: 0, 1");
+    } else {
+      v = in == 1;
+    }
+  }
+  void text(const options::Key& k, std::string& v) {
+    if (!mine(k, true)) return;
+    if (op_ == GetText) {
+      str = v;
+    } else {
+      v = str;
+    }
+  }
+  template <typename V, typename E, std::size_t N>
+  void choice(const options::Key& k, V& v, const options::Name<E> (&list)[N]) {
+    if (!mine(k, false)) return;
+    if (op_ == GetInt) {
+      out = static_cast<int64_t>(v);
+      return;
+    }
+    std::string allowed;
+    for (const options::Name<E>& n : list) {
+      if (static_cast<int64_t>(n.value) == in) {
+        v = static_cast<V>(n.value);
+        return;
+      }
+      allowed += (allowed.empty() ? "" : ", ") + std::to_string(static_cast<long long>(n.value)) + " (" + n.text + ")";
+    }
+    refuse(k, "allowed values: " + allowed);
+  }
+  void bindings(const char*, TIocpSocketHandles&) {}
+
+ private:
+  // True when `k` is the option asked for; an option of the other type (a number asked for as
+  // text, or the reverse) is refused.
+  bool mine(const options::Key& k, bool isText) {
+    if (k.id != id_) return false;
+    found_ = true;
+    const bool askText = op_ == SetText || op_ == GetText;
+    if (askText != isText) {
+      result_ = fail(IOCP_ERR_ARGUMENT, at(k.name) + " (option " + std::to_string(id_) + ") is " +
+                                            (isText ? "a string: use iocp_server_set_str/get_str"
+                                                    : "a number: use iocp_server_set_int/get_int"));
+      return false;
+    }
+    return true;
+  }
+  void refuse(const options::Key& k, const std::string& allowed) {
+    result_ = fail(IOCP_ERR_ARGUMENT, at(k.name) + " = " + std::to_string(in) + " is not allowed; " + allowed);
+  }
+
+  int id_;
+  Op op_;
+  bool found_ = false;
+  int result_ = IOCP_OK;
+};
+
 int intValue(int64_t v, int64_t lo, int64_t hi, const char* what, int* out) {
   if (v < lo || v > hi) {
     return fail(IOCP_ERR_ARGUMENT, std::string(what) + " out of range: " + std::to_string(v));
@@ -309,108 +402,73 @@ void iocp_server_destroy(iocp_server* server) {
 
 int iocp_server_set_int(iocp_server* s, int option, int64_t value) {
   if (const int st = inactiveOrFail(s)) return st;
-  TIocpTCPServer& srv = s->server;
-  int v = 0;
-  int st = intValue(value, INT32_MIN, INT32_MAX, "value", &v);
-  if (st) return st;
-  switch (option) {
-    case IOCP_SERVER_DEFAULT_PORT:
-      if ((st = intValue(value, 0, 65535, "DefaultPort", &v))) return st;
-      srv.DefaultPort = static_cast<uint16_t>(v);
-      break;
-    case IOCP_SERVER_LISTEN_QUEUE: srv.ListenQueue = v; break;
-    case IOCP_SERVER_MAX_CONNECTIONS: srv.MaxConnections = v; break;
-    case IOCP_SERVER_REUSE_SOCKET: srv.ReuseSocket = v != 0; break;
-    case IOCP_SERVER_USE_NAGLE: srv.UseNagle = v != 0; break;
-    case IOCP_SERVER_TERMINATE_WAIT_TIME: srv.TerminateWaitTime = v; break;
-    case IOCP_SERVER_IOHANDLER_TYPE:
-      if ((st = intValue(value, 0, 1, "IOHandlerType", &v))) return st;
-      srv.IOHandlerOptions.IOHandlerType = v == 1 ? iohIOCP : iohDefault;
-      break;
-    case IOCP_SERVER_IOCP_THREADS: srv.IOHandlerOptions.IOCP.IOCPThreads = v; break;
-    case IOCP_SERVER_WORKOP_THREADS: srv.IOHandlerOptions.IOCP.WorkOpThreads = v; break;
-    case IOCP_SERVER_FIBER_STACK_SIZE: srv.IOHandlerOptions.IOCP.FiberStackSize = v; break;
-    case IOCP_SERVER_MAX_PENDING_OUTPUT: srv.IOHandlerOptions.IOCP.MaxPendingOutput = v; break;
-    case IOCP_SERVER_BACKEND:
-      if ((st = intValue(value, IOCP_BACKEND_DEFAULT, IOCP_BACKEND_IO_URING, "IOCP.Backend", &v))) return st;
-      srv.IOHandlerOptions.IOCP.Backend = v == IOCP_BACKEND_IO_URING ? ibIoUring : ibDefault;
-      break;
-    case IOCP_SERVER_HEARTBEAT_ENABLED: srv.Heartbeat.Enabled = v != 0; break;
-    case IOCP_SERVER_HEARTBEAT_INTERVAL: srv.Heartbeat.Interval = v; break;
-    case IOCP_SERVER_HEARTBEAT_TIMEOUT: srv.Heartbeat.Timeout = v; break;
-    case IOCP_SERVER_HEARTBEAT_MODE:
-      if ((st = intValue(value, 0, 1, "Heartbeat.Mode", &v))) return st;
-      srv.Heartbeat.Mode = v == 1 ? hbWhenIdle : hbAlways;
-      break;
-    case IOCP_SERVER_IDLE_TIMEOUT: srv.IdleTimeout = v; break;
-    case IOCP_SERVER_KEEPALIVE_ENABLED: srv.KeepAlive.Enabled = v != 0; break;
-    case IOCP_SERVER_KEEPALIVE_TIME: srv.KeepAlive.Time = v; break;
-    case IOCP_SERVER_KEEPALIVE_INTERVAL: srv.KeepAlive.Interval = v; break;
-    case IOCP_SERVER_USER_TIMEOUT: srv.UserTimeout = v; break;
-    case IOCP_SERVER_FRAMING_KIND:
-      if ((st = intValue(value, 0, 2, "Framing.Kind", &v))) return st;
-      srv.Framing.Kind = static_cast<TIocpFramingKind>(v);
-      break;
-    case IOCP_SERVER_FRAMING_LENGTH_BYTES:
-      if (value != 1 && value != 2 && value != 4 && value != 8)
-        return fail(IOCP_ERR_ARGUMENT, "Framing.LengthBytes is 1, 2, 4 or 8, not " + std::to_string(value));
-      srv.Framing.LengthBytes = v;
-      break;
-    case IOCP_SERVER_FRAMING_BIG_ENDIAN: srv.Framing.BigEndian = v != 0; break;
-    case IOCP_SERVER_FRAMING_MAX_FRAME_SIZE:
-      if ((st = intValue(value, 1, INT32_MAX, "Framing.MaxFrameSize", &v))) return st;
-      srv.Framing.MaxFrameSize = v;
-      break;
-    default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
-  }
-  return IOCP_OK;
+  return guarded([&] {
+    OptionById w(option, OptionById::SetInt);
+    w.in = value;
+    return w.run(s->server);
+  });
 }
 
 int iocp_server_get_int(iocp_server* s, int option, int64_t* value) {
   if (!s || !value) return fail(IOCP_ERR_ARGUMENT, "no server or no value");
-  const TIocpTCPServer& srv = s->server;
-  switch (option) {
-    case IOCP_SERVER_DEFAULT_PORT: *value = srv.DefaultPort; break;
-    case IOCP_SERVER_LISTEN_QUEUE: *value = srv.ListenQueue; break;
-    case IOCP_SERVER_MAX_CONNECTIONS: *value = srv.MaxConnections; break;
-    case IOCP_SERVER_REUSE_SOCKET: *value = srv.ReuseSocket; break;
-    case IOCP_SERVER_USE_NAGLE: *value = srv.UseNagle; break;
-    case IOCP_SERVER_TERMINATE_WAIT_TIME: *value = srv.TerminateWaitTime; break;
-    case IOCP_SERVER_IOHANDLER_TYPE: *value = srv.IOHandlerOptions.IOHandlerType == iohIOCP ? 1 : 0; break;
-    case IOCP_SERVER_IOCP_THREADS: *value = srv.IOHandlerOptions.IOCP.IOCPThreads; break;
-    case IOCP_SERVER_WORKOP_THREADS: *value = srv.IOHandlerOptions.IOCP.WorkOpThreads; break;
-    case IOCP_SERVER_FIBER_STACK_SIZE: *value = srv.IOHandlerOptions.IOCP.FiberStackSize; break;
-    case IOCP_SERVER_MAX_PENDING_OUTPUT: *value = srv.IOHandlerOptions.IOCP.MaxPendingOutput; break;
-    case IOCP_SERVER_BACKEND:
-      *value = srv.IOHandlerOptions.IOCP.Backend == ibIoUring ? IOCP_BACKEND_IO_URING : IOCP_BACKEND_DEFAULT;
-      break;
-    case IOCP_SERVER_HEARTBEAT_ENABLED: *value = srv.Heartbeat.Enabled; break;
-    case IOCP_SERVER_HEARTBEAT_INTERVAL: *value = srv.Heartbeat.Interval; break;
-    case IOCP_SERVER_HEARTBEAT_TIMEOUT: *value = srv.Heartbeat.Timeout; break;
-    case IOCP_SERVER_HEARTBEAT_MODE: *value = srv.Heartbeat.Mode == hbWhenIdle ? 1 : 0; break;
-    case IOCP_SERVER_IDLE_TIMEOUT: *value = srv.IdleTimeout; break;
-    case IOCP_SERVER_KEEPALIVE_ENABLED: *value = srv.KeepAlive.Enabled; break;
-    case IOCP_SERVER_KEEPALIVE_TIME: *value = srv.KeepAlive.Time; break;
-    case IOCP_SERVER_KEEPALIVE_INTERVAL: *value = srv.KeepAlive.Interval; break;
-    case IOCP_SERVER_USER_TIMEOUT: *value = srv.UserTimeout; break;
-    case IOCP_SERVER_FRAMING_KIND: *value = srv.Framing.Kind; break;
-    case IOCP_SERVER_FRAMING_LENGTH_BYTES: *value = srv.Framing.LengthBytes; break;
-    case IOCP_SERVER_FRAMING_BIG_ENDIAN: *value = srv.Framing.BigEndian; break;
-    case IOCP_SERVER_FRAMING_MAX_FRAME_SIZE: *value = srv.Framing.MaxFrameSize; break;
-    default: return fail(IOCP_ERR_ARGUMENT, "unknown server option " + std::to_string(option));
-  }
-  return IOCP_OK;
+  return guarded([&] {
+    OptionById w(option, OptionById::GetInt);
+    const int st = w.run(s->server);
+    if (st == IOCP_OK) *value = w.out;
+    return st;
+  });
 }
 
 int iocp_server_set_str(iocp_server* s, int option, const char* value, size_t length) {
   if (const int st = inactiveOrFail(s)) return st;
   return guarded([&] {
-    switch (option) {
-      case IOCP_SERVER_MAX_CONNECTION_REPLY: s->server.MaxConnectionReply = text(value, length); break;
-      case IOCP_SERVER_HEARTBEAT_PAYLOAD: s->server.Heartbeat.Payload = text(value, length); break;
-      case IOCP_SERVER_FRAMING_DELIMITER: s->server.Framing.Delimiter = text(value, length); break;
-      default: return fail(IOCP_ERR_ARGUMENT, "unknown server string option " + std::to_string(option));
-    }
+    OptionById w(option, OptionById::SetText);
+    w.str = text(value, length);
+    return w.run(s->server);
+  });
+}
+
+int iocp_server_get_str(iocp_server* s, int option, const char** value, size_t* length) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    OptionById w(option, OptionById::GetText);
+    const int st = w.run(s->server);
+    if (st != IOCP_OK) return st;
+    s->optionText = w.str;
+    giveOut(s->optionText, value, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_option_count(void) { return static_cast<int>(options::rows().size()); }
+
+int iocp_server_option_info(int index, int* id, int* kind, const char** path, int64_t* min, int64_t* max) {
+  const std::vector<options::Row>& rows = options::rows();
+  if (index < 0 || static_cast<std::size_t>(index) >= rows.size()) {
+    return fail(IOCP_ERR_ARGUMENT, "no option " + std::to_string(index) + "; there are " + std::to_string(rows.size()));
+  }
+  const options::Row& r = rows[static_cast<std::size_t>(index)];
+  if (id) *id = r.id;
+  if (kind) *kind = static_cast<int>(r.kind);
+  if (path) *path = r.path.c_str();
+  if (min) *min = r.lo;
+  if (max) *max = r.hi;
+  return IOCP_OK;
+}
+
+int iocp_server_load_xml(iocp_server* s, const char* xml, size_t length) {
+  if (const int st = inactiveOrFail(s)) return st;
+  return guarded([&] {
+    s->server.LoadFromXmlString(text(xml, length));
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_save_xml(iocp_server* s, const char** xml, size_t* length) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    s->optionText = s->server.SaveToXmlString();
+    giveOut(s->optionText, xml, length);
     return IOCP_OK;
   });
 }

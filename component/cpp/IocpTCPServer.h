@@ -306,8 +306,8 @@ class TIocpTCPServer {
   // form: a missing element keeps the current value, <Bindings> (when present) replaces the list,
   // a Binding without Port takes DefaultPort. Unknown elements and bad values (not a number, out of
   // range, not true/false, not an enumeration name) raise EIocpConfigError naming the element
-  // path, the value and what is allowed; a Load that raises changes nothing. MaxConnectionReply
-  // and Heartbeat.Payload are C-style escaped (\\ \r \n \t \xHH), because XML parsers turn a CR
+  // path, the value and what is allowed; a Load that raises changes nothing. MaxConnectionReply,
+  // Heartbeat.Payload and Framing.Delimiter are C-style escaped (\\ \r \n \t \xHH), because XML parsers turn a CR
   // into LF; valid UTF-8 is written as it is. Needs pugixml; a build without it raises
   // EIocpConfigError from all four.
   void LoadFromXml(const std::string& AFileName);  // Load a file. Owning thread, server inactive.

@@ -41,38 +41,45 @@ const
   IOCP_ERR_REQUIRES_LARGE_STREAM = -15;
   IOCP_ERR_STREAM_TOO_LARGE = -16;
   IOCP_ERR_RESOLVE = -17;
+  IOCP_ERR_CONFIG = -18;
   IOCP_FIBER_STATE_SIZE = 64;
   IOCP_CACHE_HINTS = 3;
-  IOCP_SERVER_DEFAULT_PORT = 1;
-  IOCP_SERVER_LISTEN_QUEUE = 2;
-  IOCP_SERVER_MAX_CONNECTIONS = 3;
-  IOCP_SERVER_REUSE_SOCKET = 4;
-  IOCP_SERVER_USE_NAGLE = 5;
-  IOCP_SERVER_TERMINATE_WAIT_TIME = 6;
-  IOCP_SERVER_IOHANDLER_TYPE = 7;
-  IOCP_SERVER_IOCP_THREADS = 8;
-  IOCP_SERVER_WORKOP_THREADS = 9;
-  IOCP_SERVER_FIBER_STACK_SIZE = 10;
-  IOCP_SERVER_MAX_PENDING_OUTPUT = 11;
-  IOCP_SERVER_HEARTBEAT_ENABLED = 12;
-  IOCP_SERVER_HEARTBEAT_INTERVAL = 13;
-  IOCP_SERVER_HEARTBEAT_TIMEOUT = 14;
-  IOCP_SERVER_HEARTBEAT_MODE = 15;
-  IOCP_SERVER_IDLE_TIMEOUT = 16;
-  IOCP_SERVER_KEEPALIVE_ENABLED = 17;
-  IOCP_SERVER_KEEPALIVE_TIME = 18;
-  IOCP_SERVER_KEEPALIVE_INTERVAL = 19;
-  IOCP_SERVER_USER_TIMEOUT = 20;
-  IOCP_SERVER_FRAMING_KIND = 21;
-  IOCP_SERVER_FRAMING_LENGTH_BYTES = 22;
-  IOCP_SERVER_FRAMING_BIG_ENDIAN = 23;
-  IOCP_SERVER_FRAMING_MAX_FRAME_SIZE = 24;
-  IOCP_SERVER_BACKEND = 25;
+  { option-table:start (generated from the table by iocp-option-table --write; see iocp.h) }
+  IOCP_SERVER_DEFAULT_PORT = 1;              { DefaultPort: 0..65535; new: 0; port of a binding without one }
+  IOCP_SERVER_LISTEN_QUEUE = 2;              { ListenQueue: 0..2147483647; new: 0; listen() backlog; 0 = the system's maximum }
+  IOCP_SERVER_MAX_CONNECTIONS = 3;           { MaxConnections: 0..2147483647; new: 0; 0 = unlimited }
+  IOCP_SERVER_MAX_CONNECTION_REPLY = 100;    { MaxConnectionReply: string; new: ""; line sent to a refused client; "" = close }
+  IOCP_SERVER_REUSE_SOCKET = 4;              { ReuseSocket: 0/1; new: 1; SO_REUSEADDR on the listeners }
+  IOCP_SERVER_USE_NAGLE = 5;                 { UseNagle: 0/1; new: 1; 0 sets TCP_NODELAY on accepted connections }
+  IOCP_SERVER_TERMINATE_WAIT_TIME = 6;       { TerminateWaitTime: 0..2147483647; new: 5000; ms Active = false waits for handlers }
+  IOCP_SERVER_IOHANDLER_TYPE = 7;            { IOHandlerOptions.IOHandlerType: 0 = iohDefault, 1 = iohIOCP; new: iohDefault; iohDefault: a thread per connection; iohIOCP: the engine }
+  IOCP_SERVER_IOCP_THREADS = 8;              { IOHandlerOptions.IOCP.IOCPThreads: 0..1024; new: 0; 0 = number of processors }
+  IOCP_SERVER_WORKOP_THREADS = 9;            { IOHandlerOptions.IOCP.WorkOpThreads: 0..1024; new: 0; N = each connection pinned to one of N threads }
+  IOCP_SERVER_FIBER_STACK_SIZE = 10;         { IOHandlerOptions.IOCP.FiberStackSize: 16384..1073741824; new: 262144; bytes reserved per connection's fiber }
+  IOCP_SERVER_MAX_PENDING_OUTPUT = 11;       { IOHandlerOptions.IOCP.MaxPendingOutput: 1..2147483647; new: 4194304; bytes queued before a write waits }
+  IOCP_SERVER_BACKEND = 25;                  { IOHandlerOptions.IOCP.Backend: 0 = ibDefault, 1 = ibIoUring; new: ibDefault; what iohIOCP waits on (Linux): epoll, io_uring }
+  IOCP_SERVER_HEARTBEAT_ENABLED = 12;        { Heartbeat.Enabled: 0/1; new: 0; ping every Interval, close after Timeout }
+  IOCP_SERVER_HEARTBEAT_INTERVAL = 13;       { Heartbeat.Interval: 1..2147483647; new: 30000; ms }
+  IOCP_SERVER_HEARTBEAT_TIMEOUT = 14;        { Heartbeat.Timeout: 1..2147483647; new: 10000; ms }
+  IOCP_SERVER_HEARTBEAT_MODE = 15;           { Heartbeat.Mode: 0 = hbAlways, 1 = hbWhenIdle; new: hbAlways; every Interval, or after an Interval of silence }
+  IOCP_SERVER_HEARTBEAT_PAYLOAD = 101;       { Heartbeat.Payload: string; new: ""; bytes written as the ping; "" = none }
+  IOCP_SERVER_KEEPALIVE_ENABLED = 17;        { KeepAlive.Enabled: 0/1; new: 0; TCP keepalive probes }
+  IOCP_SERVER_KEEPALIVE_TIME = 18;           { KeepAlive.Time: 1..2147483647; new: 60000; ms idle before the first probe }
+  IOCP_SERVER_KEEPALIVE_INTERVAL = 19;       { KeepAlive.Interval: 1..2147483647; new: 10000; ms between probes }
+  IOCP_SERVER_IDLE_TIMEOUT = 16;             { IdleTimeout: 0..2147483647; new: 0; ms without a completed read or write; 0 = never }
+  IOCP_SERVER_USER_TIMEOUT = 20;             { UserTimeout: 0..2147483647; new: 0; ms data may stay unacknowledged; 0 = the OS default }
+  IOCP_SERVER_FRAMING_KIND = 21;             { Framing.Kind: 0 = fkNone, 1 = fkLine, 2 = fkLengthPrefixed; new: fkNone; how OnMessage's messages are cut }
+  IOCP_SERVER_FRAMING_DELIMITER = 102;       { Framing.Delimiter: string; new: "\n"; fkLine: ends each message (a CR before an LF is dropped) }
+  IOCP_SERVER_FRAMING_LENGTH_BYTES = 22;     { Framing.LengthBytes: 1, 2, 4, 8; new: 4; fkLengthPrefixed: bytes of the length }
+  IOCP_SERVER_FRAMING_BIG_ENDIAN = 23;       { Framing.BigEndian: 0/1; new: 1; fkLengthPrefixed: network byte order }
+  IOCP_SERVER_FRAMING_MAX_FRAME_SIZE = 24;   { Framing.MaxFrameSize: 1..2147483647; new: 1048576; longest message in bytes }
+  { option-table:end }
   IOCP_BACKEND_DEFAULT = 0;
   IOCP_BACKEND_IO_URING = 1;
-  IOCP_SERVER_MAX_CONNECTION_REPLY = 100;
-  IOCP_SERVER_HEARTBEAT_PAYLOAD = 101;
-  IOCP_SERVER_FRAMING_DELIMITER = 102;
+  IOCP_OPTION_NUMBER = 1;
+  IOCP_OPTION_BOOLEAN = 2;
+  IOCP_OPTION_CHOICE = 3;
+  IOCP_OPTION_STRING = 4;
   IOCP_ON_CONTEXT_CREATED = 1;
   IOCP_ON_CONNECT = 2;
   IOCP_ON_EXECUTE = 3;
@@ -176,6 +183,11 @@ procedure iocp_server_destroy(server: Piocp_server); cdecl; external IocpLib;
 function iocp_server_set_int(server: Piocp_server; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
 function iocp_server_get_int(server: Piocp_server; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
 function iocp_server_set_str(server: Piocp_server; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
+function iocp_server_get_str(server: Piocp_server; option: Integer; value: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_server_option_count: Integer; cdecl; external IocpLib;
+function iocp_server_option_info(index: Integer; id: PInteger; kind: PInteger; path: PPAnsiChar; min: PInt64; max: PInt64): Integer; cdecl; external IocpLib;
+function iocp_server_load_xml(server: Piocp_server; xml: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
+function iocp_server_save_xml(server: Piocp_server; xml: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_server_clear_bindings(server: Piocp_server): Integer; cdecl; external IocpLib;
 function iocp_server_add_binding(server: Piocp_server; ip: PAnsiChar; ip_length: size_t; port: Integer): Integer; cdecl; external IocpLib;
 function iocp_server_binding_count(server: Piocp_server): Integer; cdecl; external IocpLib;

@@ -22,6 +22,11 @@ type
   {$I IocpOwnTypes.inc}
 {$ENDIF}
 
+type
+  { A refused XML configuration (LoadFromXml and relatives): the message names the element, the
+    value and what is allowed. }
+  EIocpConfigError = class(EIdException);
+
 { String <-> bytes with Indy's two encodings where string holds bytes (Free Pascal, Delphi before
   2009): AByteEncoding is the wire's (nil: ASCII), ASrcEncoding / ADestEncoding what the string
   holds (nil: the bytes pass as they are, the system code page's). With both given, characters
@@ -105,6 +110,7 @@ begin
     IOCP_ERR_NO_DATA_TO_READ: Result := EIdNoDataToRead.Create(AMessage);
     IOCP_ERR_REQUIRES_LARGE_STREAM: Result := EIdIOHandlerRequiresLargeStream.Create(AMessage);
     IOCP_ERR_STREAM_TOO_LARGE: Result := EIdIOHandlerStreamDataTooLarge.Create(AMessage);
+    IOCP_ERR_CONFIG: Result := EIocpConfigError.Create(AMessage);
   else
     Result := EIdException.Create(AMessage);
   end;
@@ -144,6 +150,7 @@ begin
   else if E is EIdNoDataToRead then Result := IOCP_ERR_NO_DATA_TO_READ
   else if E is EIdIOHandlerRequiresLargeStream then Result := IOCP_ERR_REQUIRES_LARGE_STREAM
   else if E is EIdIOHandlerStreamDataTooLarge then Result := IOCP_ERR_STREAM_TOO_LARGE
+  else if E is EIocpConfigError then Result := IOCP_ERR_CONFIG
   else Result := IOCP_ERR_FAILED;
 end;
 

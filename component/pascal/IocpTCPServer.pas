@@ -42,6 +42,19 @@ type
     overrides it); ibIoUring: io_uring, or epoll where the kernel refuses it (ActiveBackend says
     why). Set while inactive, like every IOCP option. }
   TIocpBackend = (ibDefault, ibIoUring);
+  { Framing.Kind: how OnMessage's messages are cut out of a connection's bytes. fkNone: no
+    OnMessage; fkLine: message bytes, then Delimiter (a CR before an LF delimiter is dropped too);
+    fkLengthPrefixed: a LengthBytes-byte unsigned length (BigEndian: network order), then the
+    message. }
+  TIocpFramingKind = (fkNone, fkLine, fkLengthPrefixed);
+
+  { A group of published options (IOHandlerOptions, IOCP, Heartbeat, KeepAlive, Framing):
+    Assign copies every published property of a group of the same class, nested groups
+    included. Owning thread. }
+  TIocpOptionGroup = class(TPersistent)
+  public
+    procedure Assign(Source: TPersistent); override;
+  end;
 
   TIocpContext = class;
   TIocpContextList = class;
@@ -163,19 +176,20 @@ type
   end;
 
   TIdServerThreadEvent = procedure(AContext: TIocpContext) of object;
+  { OnMessage: one whole message (Framing), without its delimiter or length header. }
+  TIocpMessageEvent = procedure(AContext: TIocpContext; const AMessage: TIdBytes) of object;
   TIdServerThreadExceptionEvent = procedure(AContext: TIocpContext; AException: Exception) of object;
   TIdListenExceptionEvent = procedure(AThread: TIocpListenerThread; AException: Exception) of object;
   { Indy's OnBeforeListenerRun type (AThread: Indy's TIdThread, a TThread). }
   TIdNotifyThreadEvent = procedure(AThread: TThread) of object;
   TIdSocketHandleEvent = procedure(AHandle: TIocpSocketHandle) of object;
 
-  TIocpIOCPOptions = class(TPersistent)
+  TIocpIOCPOptions = class(TIocpOptionGroup)
   private
     FIOCPThreads, FWorkOpThreads, FFiberStackSize, FMaxPendingOutput: Integer;
     FBackend: TIocpBackend;
   public
     constructor Create;
-    procedure Assign(Source: TPersistent); override;
   published
     property IOCPThreads: Integer read FIOCPThreads write FIOCPThreads default 0;
     property WorkOpThreads: Integer read FWorkOpThreads write FWorkOpThreads default 0;
@@ -184,7 +198,7 @@ type
     property Backend: TIocpBackend read FBackend write FBackend default ibDefault;
   end;
 
-  TIocpIOHandlerOptions = class(TPersistent)
+  TIocpIOHandlerOptions = class(TIocpOptionGroup)
   private
     FIOHandlerType: TIdIOHandlerType;
     FIOCP: TIocpIOCPOptions;
@@ -192,13 +206,12 @@ type
   public
     constructor Create;
     destructor Destroy; override;
-    procedure Assign(Source: TPersistent); override;
   published
     property IOHandlerType: TIdIOHandlerType read FIOHandlerType write FIOHandlerType default iohDefault;
     property IOCP: TIocpIOCPOptions read FIOCP write SetIOCP;
   end;
 
-  TIocpHeartbeat = class(TPersistent)
+  TIocpHeartbeat = class(TIocpOptionGroup)
   private
     FEnabled: Boolean;
     FInterval, FTimeout: Integer;
@@ -206,7 +219,6 @@ type
     FPayload: string;
   public
     constructor Create;
-    procedure Assign(Source: TPersistent); override;
   published
     property Enabled: Boolean read FEnabled write FEnabled default False;
     property Interval: Integer read FInterval write FInterval default 30000;
@@ -215,17 +227,35 @@ type
     property Payload: string read FPayload write FPayload;
   end;
 
-  TIocpKeepAlive = class(TPersistent)
+  TIocpKeepAlive = class(TIocpOptionGroup)
   private
     FEnabled: Boolean;
     FTime, FInterval: Integer;
   public
     constructor Create;
-    procedure Assign(Source: TPersistent); override;
   published
     property Enabled: Boolean read FEnabled write FEnabled default False;
     property Time: Integer read FTime write FTime default 60000;
     property Interval: Integer read FInterval write FInterval default 10000;
+  end;
+
+  { Framing: how OnMessage's messages are delimited (see TIocpFramingKind). A message longer than
+    MaxFrameSize bytes ends the connection. }
+  TIocpFraming = class(TIocpOptionGroup)
+  private
+    FKind: TIocpFramingKind;
+    FDelimiter: string;
+    FLengthBytes: Integer;
+    FBigEndian: Boolean;
+    FMaxFrameSize: Integer;
+  public
+    constructor Create;
+  published
+    property Kind: TIocpFramingKind read FKind write FKind default fkNone;
+    property Delimiter: string read FDelimiter write FDelimiter;  { fkLine; #10 on a new server. }
+    property LengthBytes: Integer read FLengthBytes write FLengthBytes default 4;  { 1, 2, 4 or 8. }
+    property BigEndian: Boolean read FBigEndian write FBigEndian default True;
+    property MaxFrameSize: Integer read FMaxFrameSize write FMaxFrameSize default 1048576;
   end;
 
   { Indy's TIdCustomTCPServer: everything but a published OnExecute; derive protocol servers
@@ -238,6 +268,7 @@ type
     FIOHandlerOptions: TIocpIOHandlerOptions;
     FHeartbeat: TIocpHeartbeat;
     FKeepAlive: TIocpKeepAlive;
+    FFraming: TIocpFraming;
     FIdleTimeout: Integer;
     FUserTimeout: Integer;
     FStreamedActive: Boolean;
@@ -250,8 +281,12 @@ type
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
+    procedure SetFraming(AValue: TIocpFraming);
     procedure Configure;
-    procedure SetInt(AOption: Integer; AValue: Int64);
+    procedure PushOptions;
+    procedure PullOptions;
+    procedure LoadXml(const AXml: AnsiString; const AFileName: string);
+    function SaveXml: AnsiString;
   protected
     { Indy's protected fields, for subclasses that read them. FActive follows SetActive. }
     FActive: Boolean;
@@ -268,6 +303,8 @@ type
     FOnDisconnect: TIdServerThreadEvent;
     FOnException: TIdServerThreadExceptionEvent;
     FOnExecute: TIdServerThreadEvent;
+    FOnDataAvailable: TIdServerThreadEvent;
+    FOnMessage: TIocpMessageEvent;
     FOnListenException: TIdListenExceptionEvent;
     FOnBeforeBind: TIdSocketHandleEvent;
     FOnAfterBind: TNotifyEvent;
@@ -300,6 +337,15 @@ type
     procedure Startup; virtual;
     procedure Shutdown; virtual;
     property OnExecute: TIdServerThreadEvent read FOnExecute write FOnExecute;
+    { The event model, instead of OnExecute (assign one of the three). No fiber: the handler runs
+      when bytes arrive (iohIOCP: on an engine thread, one at a time per connection; iohDefault:
+      on the connection's thread), must not wait, and its writes queue (past
+      IOCP.MaxPendingOutput the peer is dropped as a slow consumer); a read that needs bytes not
+      yet arrived times out at once. OnDataAvailable: take what is whole from
+      AContext.Connection.IOHandler.InputBuffer, the rest stays for the next call. OnMessage: one
+      whole message, cut out by Framing; do not read from the IOHandler there. }
+    property OnDataAvailable: TIdServerThreadEvent read FOnDataAvailable write FOnDataAvailable;
+    property OnMessage: TIocpMessageEvent read FOnMessage write FOnMessage;
   public
     constructor Create(AOwner: TComponent); overload; override;
     constructor Create; reintroduce; overload;  { Indy's: no owner. }
@@ -322,6 +368,15 @@ type
       unavailable: <why>)'; '' while inactive. Any thread, not while Active changes. }
     property ActiveBackend: string read GetActiveBackend;
     property Handle: Piocp_server read FHandle;
+    { The XML configuration of the C++ component (TIocpTCPServer::LoadFromXml; the format is
+      described there): every published option and the Bindings, nested as the properties are.
+      Load: a missing element keeps its value; a bad document raises EIocpConfigError naming
+      the element and changes nothing. Owning thread; load while inactive. The Windows DLL is
+      built without pugixml: there all four raise EIocpConfigError. }
+    procedure LoadFromXml(const AFileName: string);
+    procedure SaveToXml(const AFileName: string);
+    procedure LoadFromXmlString(const AXml: string);
+    function SaveToXmlString: string;
   published
     property Active: Boolean read GetActive write SetActive default False;
     property Bindings: TIocpSocketHandles read FBindings write SetBindings;
@@ -336,6 +391,7 @@ type
     property IOHandlerOptions: TIocpIOHandlerOptions read FIOHandlerOptions write SetIOHandlerOptions;
     property Heartbeat: TIocpHeartbeat read FHeartbeat write SetHeartbeat;
     property KeepAlive: TIocpKeepAlive read FKeepAlive write SetKeepAlive;
+    property Framing: TIocpFraming read FFraming write SetFraming;
     property IdleTimeout: Integer read FIdleTimeout write FIdleTimeout default 0;
     property UserTimeout: Integer read FUserTimeout write FUserTimeout default 0;
     property OnConnect: TIdServerThreadEvent read FOnConnect write FOnConnect;
@@ -361,12 +417,14 @@ type
     procedure CheckOkToBeActive; override;
   published
     property OnExecute;
+    property OnDataAvailable;
+    property OnMessage;
   end;
 
 implementation
 
 uses
-  IocpFiberRtl;
+  TypInfo, IocpFiberRtl;
 
 { --- Collections and options --- }
 
@@ -386,25 +444,50 @@ begin
   Result.Port := FDefaultPort;
 end;
 
+procedure TIocpOptionGroup.Assign(Source: TPersistent);
+var
+  List: PPropList;
+  Count, I: Integer;
+  Info: PPropInfo;
+begin
+  if (Source = nil) or (Source.ClassType <> ClassType) then
+  begin
+    inherited Assign(Source);
+    Exit;
+  end;
+  Count := GetPropList(Self, List);
+  try
+    for I := 0 to Count - 1 do
+    begin
+      Info := List^[I];
+      case Info^.PropType{$IFNDEF FPC}^{$ENDIF}^.Kind of
+        tkClass:
+          TPersistent(GetObjectProp(Self, Info)).Assign(TPersistent(GetObjectProp(Source, Info)));
+        tkInteger, tkEnumeration, tkInt64{$IFDEF FPC}, tkBool{$ENDIF}:
+          SetOrdProp(Self, Info, GetOrdProp(Source, Info));
+      else
+        SetStrProp(Self, Info, GetStrProp(Source, Info));  { The string kinds. }
+      end;
+    end;
+  finally
+    FreeMem(List);
+  end;
+end;
+
+constructor TIocpFraming.Create;
+begin
+  inherited Create;
+  FDelimiter := #10;
+  FLengthBytes := 4;
+  FBigEndian := True;
+  FMaxFrameSize := 1048576;
+end;
+
 constructor TIocpIOCPOptions.Create;
 begin
   inherited Create;
   FFiberStackSize := 262144;
   FMaxPendingOutput := 4194304;
-end;
-
-procedure TIocpIOCPOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpIOCPOptions then
-  begin
-    FIOCPThreads := TIocpIOCPOptions(Source).FIOCPThreads;
-    FWorkOpThreads := TIocpIOCPOptions(Source).FWorkOpThreads;
-    FFiberStackSize := TIocpIOCPOptions(Source).FFiberStackSize;
-    FMaxPendingOutput := TIocpIOCPOptions(Source).FMaxPendingOutput;
-    FBackend := TIocpIOCPOptions(Source).FBackend;
-  end
-  else
-    inherited Assign(Source);
 end;
 
 constructor TIocpIOHandlerOptions.Create;
@@ -424,17 +507,6 @@ begin
   FIOCP.Assign(AValue);
 end;
 
-procedure TIocpIOHandlerOptions.Assign(Source: TPersistent);
-begin
-  if Source is TIocpIOHandlerOptions then
-  begin
-    FIOHandlerType := TIocpIOHandlerOptions(Source).FIOHandlerType;
-    FIOCP.Assign(TIocpIOHandlerOptions(Source).FIOCP);
-  end
-  else
-    inherited Assign(Source);
-end;
-
 constructor TIocpHeartbeat.Create;
 begin
   inherited Create;
@@ -442,37 +514,11 @@ begin
   FTimeout := 10000;
 end;
 
-procedure TIocpHeartbeat.Assign(Source: TPersistent);
-begin
-  if Source is TIocpHeartbeat then
-  begin
-    FEnabled := TIocpHeartbeat(Source).FEnabled;
-    FInterval := TIocpHeartbeat(Source).FInterval;
-    FTimeout := TIocpHeartbeat(Source).FTimeout;
-    FMode := TIocpHeartbeat(Source).FMode;
-    FPayload := TIocpHeartbeat(Source).FPayload;
-  end
-  else
-    inherited Assign(Source);
-end;
-
 constructor TIocpKeepAlive.Create;
 begin
   inherited Create;
   FTime := 60000;
   FInterval := 10000;
-end;
-
-procedure TIocpKeepAlive.Assign(Source: TPersistent);
-begin
-  if Source is TIocpKeepAlive then
-  begin
-    FEnabled := TIocpKeepAlive(Source).FEnabled;
-    FTime := TIocpKeepAlive(Source).FTime;
-    FInterval := TIocpKeepAlive(Source).FInterval;
-  end
-  else
-    inherited Assign(Source);
 end;
 
 { --- Contexts --- }
@@ -710,6 +756,34 @@ begin
   end;
 end;
 
+{ The event model: bytes arrived (OnDataAvailable), or a whole message (OnMessage). }
+function DataAvailableCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+begin
+  Result := IOCP_OK;
+  try
+    TIocpCustomTCPServer(AUser).FOnDataAvailable(ContextOf(AHandle));
+  except
+    on E: Exception do
+      Result := Raised(ContextOf(AHandle), E);
+  end;
+end;
+
+function MessageCb(AUser: Pointer; AHandle: Piocp_context; AMessage: PAnsiChar; ALength: size_t): Integer; cdecl;
+var
+  Bytes: TIdBytes;
+begin
+  Result := IOCP_OK;
+  try
+    SetLength(Bytes, ALength);
+    if ALength > 0 then
+      Move(AMessage^, Bytes[0], ALength);
+    TIocpCustomTCPServer(AUser).FOnMessage(ContextOf(AHandle), Bytes);
+  except
+    on E: Exception do
+      Result := Raised(ContextOf(AHandle), E);
+  end;
+end;
+
 function DisconnectCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
   Result := IOCP_OK;
@@ -832,6 +906,7 @@ begin
   FIOHandlerOptions := TIocpIOHandlerOptions.Create;
   FHeartbeat := TIocpHeartbeat.Create;
   FKeepAlive := TIocpKeepAlive.Create;
+  FFraming := TIocpFraming.Create;
   FContexts := TIocpContextList.Create(Self);
   FListener := TIocpListenerThread.Create;
   InitComponent;
@@ -849,6 +924,7 @@ begin
   iocp_server_destroy(FHandle);  { Deactivates: every context is freed through ContextFreedCb. }
   FListener.Free;
   FContexts.Free;
+  FFraming.Free;
   FKeepAlive.Free;
   FHeartbeat.Free;
   FIOHandlerOptions.Free;
@@ -970,6 +1046,11 @@ begin
   FKeepAlive.Assign(AValue);
 end;
 
+procedure TIocpCustomTCPServer.SetFraming(AValue: TIocpFraming);
+begin
+  FFraming.Assign(AValue);
+end;
+
 function TIocpCustomTCPServer.GetActive: Boolean;
 begin
   if ComponentState * [csLoading, csDesigning] <> [] then
@@ -978,56 +1059,227 @@ begin
     Result := FActive and (iocp_server_active(FHandle) = 1);  { False from the start of a stop. }
 end;
 
-procedure TIocpCustomTCPServer.SetInt(AOption: Integer; AValue: Int64);
+{ The published object and property at an option's path in the table
+  ('IOHandlerOptions.IOCP.IOCPThreads'). }
+function OptionProperty(AServer: TObject; const APath: string; out AObject: TObject): PPropInfo;
+var
+  Rest: string;
+  P: Integer;
 begin
-  IocpCheck(iocp_server_set_int(FHandle, AOption, AValue));
+  AObject := AServer;
+  Rest := APath;
+  P := Pos('.', Rest);
+  while P > 0 do
+  begin
+    AObject := GetObjectProp(AObject, Copy(Rest, 1, P - 1));
+    Delete(Rest, 1, P);
+    P := Pos('.', Rest);
+  end;
+  Result := GetPropInfo(AObject, Rest);
+  if Result = nil then
+    raise EIdException.Create('the option ' + APath + ' has no published property in ' + AServer.ClassName);
 end;
 
-procedure TIocpCustomTCPServer.Configure;
+{ Every option of the table (iocp_server_option_info) from its published property to the
+  engine's server, then the Bindings. The engine refuses a value out of range, naming it. }
+procedure TIocpCustomTCPServer.PushOptions;
 var
-  I: Integer;
+  I, Id, Kind: Integer;
+  Path: PAnsiChar;
+  Lo, Hi, Value: Int64;
+  Obj: TObject;
+  Info: PPropInfo;
   Raw: AnsiString;
-  Execute: iocp_context_event;
 begin
-  SetInt(IOCP_SERVER_DEFAULT_PORT, FDefaultPort);
-  SetInt(IOCP_SERVER_LISTEN_QUEUE, FListenQueue);
-  SetInt(IOCP_SERVER_MAX_CONNECTIONS, FMaxConnections);
-  SetInt(IOCP_SERVER_REUSE_SOCKET, Ord(FReuseSocket <> rsFalse));
-  SetInt(IOCP_SERVER_USE_NAGLE, Ord(FUseNagle));
-  SetInt(IOCP_SERVER_TERMINATE_WAIT_TIME, FTerminateWaitTime);
-  SetInt(IOCP_SERVER_IOHANDLER_TYPE, Ord(FIOHandlerOptions.IOHandlerType));
-  SetInt(IOCP_SERVER_IOCP_THREADS, FIOHandlerOptions.IOCP.IOCPThreads);
-  SetInt(IOCP_SERVER_WORKOP_THREADS, FIOHandlerOptions.IOCP.WorkOpThreads);
-  SetInt(IOCP_SERVER_FIBER_STACK_SIZE, FIOHandlerOptions.IOCP.FiberStackSize);
-  SetInt(IOCP_SERVER_MAX_PENDING_OUTPUT, FIOHandlerOptions.IOCP.MaxPendingOutput);
-  SetInt(IOCP_SERVER_BACKEND, Ord(FIOHandlerOptions.IOCP.Backend));
-  SetInt(IOCP_SERVER_HEARTBEAT_ENABLED, Ord(FHeartbeat.Enabled));
-  SetInt(IOCP_SERVER_HEARTBEAT_INTERVAL, FHeartbeat.Interval);
-  SetInt(IOCP_SERVER_HEARTBEAT_TIMEOUT, FHeartbeat.Timeout);
-  SetInt(IOCP_SERVER_HEARTBEAT_MODE, Ord(FHeartbeat.Mode));
-  SetInt(IOCP_SERVER_IDLE_TIMEOUT, FIdleTimeout);
-  SetInt(IOCP_SERVER_KEEPALIVE_ENABLED, Ord(FKeepAlive.Enabled));
-  SetInt(IOCP_SERVER_KEEPALIVE_TIME, FKeepAlive.Time);
-  SetInt(IOCP_SERVER_KEEPALIVE_INTERVAL, FKeepAlive.Interval);
-  SetInt(IOCP_SERVER_USER_TIMEOUT, FUserTimeout);
-  Raw := AnsiString(FMaxConnectionReply);
-  IocpCheck(iocp_server_set_str(FHandle, IOCP_SERVER_MAX_CONNECTION_REPLY, PAnsiChar(Raw), Length(Raw)));
-  Raw := AnsiString(FHeartbeat.Payload);
-  IocpCheck(iocp_server_set_str(FHandle, IOCP_SERVER_HEARTBEAT_PAYLOAD, PAnsiChar(Raw), Length(Raw)));
+  for I := 0 to iocp_server_option_count - 1 do
+  begin
+    IocpCheck(iocp_server_option_info(I, @Id, @Kind, @Path, @Lo, @Hi));
+    if Id = IOCP_SERVER_REUSE_SOCKET then
+      Value := Ord(FReuseSocket <> rsFalse)  { Indy's TIdReuseSocket: only rsFalse turns it off. }
+    else
+    begin
+      Info := OptionProperty(Self, string(Path), Obj);
+      if Kind = IOCP_OPTION_STRING then
+      begin
+        Raw := AnsiString(GetStrProp(Obj, Info));
+        IocpCheck(iocp_server_set_str(FHandle, Id, PAnsiChar(Raw), Length(Raw)));
+        Continue;
+      end;
+      Value := GetOrdProp(Obj, Info);
+    end;
+    IocpCheck(iocp_server_set_int(FHandle, Id, Value));
+  end;
   IocpCheck(iocp_server_clear_bindings(FHandle));
-  if FBindings.Count = 0 then
-    FBindings.Add;
   for I := 0 to FBindings.Count - 1 do
   begin
     Raw := AnsiString(FBindings[I].IP);
     IocpCheck(iocp_server_add_binding(FHandle, PAnsiChar(Raw), Length(Raw), FBindings[I].Port));
   end;
-  { Always: a subclass may serve through DoExecute (TIocpTCPServer requires OnExecute in
-    CheckOkToBeActive, as Indy's TIdTCPServer does). }
+end;
+
+{ The reverse of PushOptions: every option and the Bindings from the engine's server. }
+procedure TIocpCustomTCPServer.PullOptions;
+var
+  I, Id, Kind, Port: Integer;
+  Path, Text: PAnsiChar;
+  Lo, Hi, Value: Int64;
+  Len: size_t;
+  Obj: TObject;
+  Info: PPropInfo;
+  Raw: AnsiString;
+  Binding: TIocpSocketHandle;
+begin
+  for I := 0 to iocp_server_option_count - 1 do
+  begin
+    IocpCheck(iocp_server_option_info(I, @Id, @Kind, @Path, @Lo, @Hi));
+    if Kind = IOCP_OPTION_STRING then
+    begin
+      IocpCheck(iocp_server_get_str(FHandle, Id, @Text, @Len));
+      SetString(Raw, Text, Len);
+      Info := OptionProperty(Self, string(Path), Obj);
+      SetStrProp(Obj, Info, string(Raw));
+      Continue;
+    end;
+    IocpCheck(iocp_server_get_int(FHandle, Id, @Value));
+    if Id = IOCP_SERVER_REUSE_SOCKET then
+    begin
+      if Value = 0 then
+        FReuseSocket := rsFalse
+      else if FReuseSocket = rsFalse then
+        FReuseSocket := rsTrue;
+    end
+    else
+    begin
+      Info := OptionProperty(Self, string(Path), Obj);
+      SetOrdProp(Obj, Info, Value);
+    end;
+  end;
+  FBindings.Clear;
+  for I := 0 to iocp_server_binding_count(FHandle) - 1 do
+  begin
+    IocpCheck(iocp_server_binding(FHandle, I, @Text, @Len, @Port));
+    SetString(Raw, Text, Len);
+    Binding := FBindings.Add;
+    Binding.IP := string(Raw);
+    Binding.Port := Port;
+  end;
+end;
+
+procedure TIocpCustomTCPServer.LoadXml(const AXml: AnsiString; const AFileName: string);
+const
+  Prefix = 'XML configuration: ';
+var
+  Status: Integer;
+  Msg: string;
+begin
+  if Active then
+    raise EIocpConfigError.Create('XML configuration: cannot load while the server is active; set Active = false first');
+  PushOptions;  { A missing element keeps the value the component has now. }
+  Status := iocp_server_load_xml(FHandle, PAnsiChar(AXml), Length(AXml));
+  if Status = IOCP_ERR_CONFIG then
+  begin
+    Msg := string(iocp_last_error);
+    if (AFileName <> '') and (Copy(Msg, 1, Length(Prefix)) = Prefix) then
+      Msg := 'XML configuration (' + AFileName + '): ' + Copy(Msg, Length(Prefix) + 1, MaxInt);
+    raise EIocpConfigError.Create(Msg);
+  end;
+  IocpCheck(Status);
+  PullOptions;
+end;
+
+function TIocpCustomTCPServer.SaveXml: AnsiString;
+var
+  Text: PAnsiChar;
+  Len: size_t;
+begin
+  PushOptions;
+  IocpCheck(iocp_server_save_xml(FHandle, @Text, @Len));
+  SetString(Result, Text, Len);
+end;
+
+procedure TIocpCustomTCPServer.LoadFromXmlString(const AXml: string);
+begin
+  LoadXml(UTF8Encode(AXml), '');
+end;
+
+function TIocpCustomTCPServer.SaveToXmlString: string;
+begin
+{$IFDEF FPC}
+  Result := string(UTF8Decode(SaveXml));
+{$ELSE}
+  Result := UTF8ToString(SaveXml);
+{$ENDIF}
+end;
+
+procedure TIocpCustomTCPServer.LoadFromXml(const AFileName: string);
+var
+  Stream: TFileStream;
+  Bytes: AnsiString;
+begin
+  try
+    Stream := TFileStream.Create(AFileName, fmOpenRead or fmShareDenyWrite);
+  except
+    on E: Exception do
+      raise EIocpConfigError.Create('XML configuration (' + AFileName + '): cannot open the file: ' + E.Message);
+  end;
+  try
+    SetLength(Bytes, Stream.Size);
+    if Length(Bytes) > 0 then
+      Stream.ReadBuffer(Bytes[1], Length(Bytes));
+  finally
+    Stream.Free;
+  end;
+  LoadXml(Bytes, AFileName);
+end;
+
+procedure TIocpCustomTCPServer.SaveToXml(const AFileName: string);
+var
+  Stream: TFileStream;
+  Bytes: AnsiString;
+begin
+  Bytes := SaveXml;
+  try
+    Stream := TFileStream.Create(AFileName, fmCreate);
+  except
+    on E: Exception do
+      raise EIocpConfigError.Create('XML configuration (' + AFileName + '): cannot write the file: ' + E.Message);
+  end;
+  try
+    if Length(Bytes) > 0 then
+      Stream.WriteBuffer(Bytes[1], Length(Bytes));
+  finally
+    Stream.Free;
+  end;
+end;
+
+procedure TIocpCustomTCPServer.Configure;
+var
+  Execute, DataAvailable: iocp_context_event;
+  Message: iocp_message_event;
+begin
+  if FBindings.Count = 0 then
+    FBindings.Add;
+  PushOptions;
+  { A subclass may serve through DoExecute (TIocpTCPServer requires one of OnExecute,
+    OnDataAvailable, OnMessage in CheckOkToBeActive, as Indy's TIdTCPServer requires OnExecute). }
   Execute := ExecuteCb;
+  DataAvailable := nil;
+  Message := nil;
+  if Assigned(FOnDataAvailable) or Assigned(FOnMessage) then
+  begin
+    if Assigned(FOnExecute) then
+      raise EIdException.Create('OnExecute, OnDataAvailable and OnMessage are assigned together: assign one of them');
+    Execute := nil;
+    if Assigned(FOnDataAvailable) then
+      DataAvailable := DataAvailableCb;
+    if Assigned(FOnMessage) then
+      Message := MessageCb;
+  end;
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONTEXT_CREATED, ContextCreatedCb, Self));
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONNECT, ConnectCb, Self));
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_EXECUTE, Execute, Self));
+  IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_DATA_AVAILABLE, DataAvailable, Self));
+  IocpCheck(iocp_server_set_message_event(FHandle, Message, Self));
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_DISCONNECT, DisconnectCb, Self));
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_HEARTBEAT, HeartbeatCb, Self));
   IocpCheck(iocp_server_set_context_event(FHandle, IOCP_ON_CONTEXT_FREED, ContextFreedCb, Self));
@@ -1129,7 +1381,7 @@ end;
 procedure TIocpTCPServer.CheckOkToBeActive;
 begin
   inherited CheckOkToBeActive;
-  if not Assigned(OnExecute) then
+  if not (Assigned(OnExecute) or Assigned(OnDataAvailable) or Assigned(OnMessage)) then
     raise EIdTCPNoOnExecute.Create('OnExecute event is not assigned.');
 end;
 

@@ -26,7 +26,7 @@ using testing_support::TempDir;
 const char kDefaults[] =
     "<?xml version=\"1.0\"?>\n"
     "<!-- TIocpTCPServer properties (LoadFromXml/SaveToXml). A missing element keeps its value. "
-    "MaxConnectionReply and Payload use C escapes: \\\\ \\r \\n \\t \\xHH. -->\n"
+    "MaxConnectionReply, Payload and Delimiter use C escapes: \\\\ \\r \\n \\t \\xHH. -->\n"
     "<TIocpTCPServer>\n"
     "  <DefaultPort>0</DefaultPort>\n"
     "  <Bindings />\n"
@@ -60,6 +60,13 @@ const char kDefaults[] =
     "  </KeepAlive>\n"
     "  <IdleTimeout>0</IdleTimeout>\n"
     "  <UserTimeout>0</UserTimeout>\n"
+    "  <Framing>\n"
+    "    <Kind>fkNone</Kind>\n"
+    "    <Delimiter>\\n</Delimiter>\n"
+    "    <LengthBytes>4</LengthBytes>\n"
+    "    <BigEndian>true</BigEndian>\n"
+    "    <MaxFrameSize>1048576</MaxFrameSize>\n"
+    "  </Framing>\n"
     "</TIocpTCPServer>\n";
 
 // Every property changed from its default.
@@ -93,6 +100,11 @@ void changeEverything(TIocpTCPServer& s) {
   s.KeepAlive.Interval = 5000;
   s.IdleTimeout = 60000;
   s.UserTimeout = 20000;
+  s.Framing.Kind = fkLengthPrefixed;
+  s.Framing.Delimiter = "\r\n";
+  s.Framing.LengthBytes = 2;
+  s.Framing.BigEndian = false;
+  s.Framing.MaxFrameSize = 4096;
 }
 
 void expectSameOptions(TIocpTCPServer& a, TIocpTCPServer& b) {
@@ -124,6 +136,11 @@ void expectSameOptions(TIocpTCPServer& a, TIocpTCPServer& b) {
   EXPECT_EQ(a.KeepAlive.Interval, b.KeepAlive.Interval);
   EXPECT_EQ(a.IdleTimeout, b.IdleTimeout);
   EXPECT_EQ(a.UserTimeout, b.UserTimeout);
+  EXPECT_EQ(a.Framing.Kind, b.Framing.Kind);
+  EXPECT_EQ(a.Framing.Delimiter, b.Framing.Delimiter);
+  EXPECT_EQ(a.Framing.LengthBytes, b.Framing.LengthBytes);
+  EXPECT_EQ(a.Framing.BigEndian, b.Framing.BigEndian);
+  EXPECT_EQ(a.Framing.MaxFrameSize, b.Framing.MaxFrameSize);
 }
 
 // The message of the EIocpConfigError a load raises ("" if none), and its Path.

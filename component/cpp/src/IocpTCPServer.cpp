@@ -1,6 +1,7 @@
 #include "IocpTCPServer.h"
 #include "EngineOptions.h"
 #include "IocpHost.h"
+#include "IocpServerOptions.h"
 
 #include <algorithm>
 
@@ -276,6 +277,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (models == 0) throw EIdTCPNoOnExecute();
   if (models > 1)
     throw EIdException("OnExecute, OnDataAvailable and OnMessage are assigned together: assign one of them");
+  options::check(*this);  // Every value in its range (the option table); below they are passed on as they are.
   handler_->decoder_.reset();
   if (OnMessage) handler_->decoder_ = std::make_unique<TIocpFrameDecoder>(Framing);  // Raises on a bad Framing.
   if (Bindings.Count() == 0) Bindings.Add();
@@ -289,25 +291,25 @@ void TIocpTCPServer::SetActive(bool AValue) {
   }
   o.events = OnDataAvailable || OnMessage;
   o.listenQueue = ListenQueue;
-  o.maxConnections = MaxConnections > 0 ? static_cast<std::size_t>(MaxConnections) : 0;
+  o.maxConnections = static_cast<std::size_t>(MaxConnections);
   o.refusalMessage = MaxConnectionReply.empty() ? std::string() : MaxConnectionReply + EOL;
   // ListenQueue <= 0: the engine asks for the system's maximum backlog.
   o.reuseAddress = ReuseSocket;
   o.noDelay = !UseNagle;
-  o.ioThreads = std::max(IOHandlerOptions.IOCP.IOCPThreads, 0);
-  o.workThreads = std::max(IOHandlerOptions.IOCP.WorkOpThreads, 0);
-  if (IOHandlerOptions.IOCP.FiberStackSize > 0) o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
-  if (IOHandlerOptions.IOCP.MaxPendingOutput > 0) o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
+  o.ioThreads = IOHandlerOptions.IOCP.IOCPThreads;
+  o.workThreads = IOHandlerOptions.IOCP.WorkOpThreads;
+  o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);
+  o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
   o.backend = IOHandlerOptions.IOCP.Backend == ibIoUring ? iocp_native::CompletionBackend::IoUring
                                                         : iocp_native::CompletionBackend::Default;
 
   iocp_native::LivenessOptions& live = o.liveness;
   applyHeartbeat(Heartbeat, live);
-  live.idleTimeoutMs = std::max(IdleTimeout, 0);
+  live.idleTimeoutMs = IdleTimeout;
   live.keepAlive = KeepAlive.Enabled;
-  live.keepAliveTimeMs = std::max(KeepAlive.Time, 1);
-  live.keepAliveIntervalMs = std::max(KeepAlive.Interval, 1);
-  live.userTimeoutMs = std::max(UserTimeout, 0);
+  live.keepAliveTimeMs = KeepAlive.Time;
+  live.keepAliveIntervalMs = KeepAlive.Interval;
+  live.userTimeoutMs = UserTimeout;
 
   std::unique_ptr<iocp_native::Engine> engine;
   std::vector<iocp_native::Endpoint> bound;

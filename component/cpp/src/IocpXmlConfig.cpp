@@ -1,9 +1,9 @@
 // TIocpTCPServer's XML configuration with pugixml (format: IocpTCPServer.h, "XML configuration").
 //
-// One schema, two walkers: describe() names every option once, in the order Save writes them,
-// with its range or names; Writer turns each into an element, Reader finds, checks and converts
-// it. A load reads into a copy of the options (Options) and assigns them to the server only when
-// the whole document was good, so a failed load changes nothing.
+// Two walkers of the option table (IocpServerOptions.h): Writer turns each option into an
+// element, Reader finds, checks and converts it. A load reads into a copy of the server's options
+// and copies them back only when the whole document was good, so a failed load changes nothing.
+#include "IocpServerOptions.h"
 #include "IocpTCPServer.h"
 
 #include <pugixml.hpp>
@@ -15,7 +15,6 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,122 +23,11 @@ namespace Iocp {
 
 namespace {
 
+using options::Key;
+using options::Name;
+
 constexpr char kRoot[] = "TIocpTCPServer";
-constexpr long long kIntMax = std::numeric_limits<int>::max();
-constexpr long long kMaxThreads = 1024;
-constexpr long long kMinFiberStack = 16 * 1024;          // Less overflows in ordinary handler code.
-constexpr long long kMaxFiberStack = 1024 * 1024 * 1024;  // 1 GiB reserved per connection.
 constexpr char kEscapes[] = "\\\\ \\r \\n \\t \\xHH";
-
-template <typename E>
-struct Name {
-  const char* text;
-  E value;
-};
-// The first name of a value is the one Save writes; later ones are accepted aliases.
-constexpr Name<TIdIOHandlerType> kIOHandlerTypes[] = {
-    {"iohDefault", iohDefault}, {"iohIOCP", iohIOCP}, {"iohEPOLL", iohEPOLL}};
-constexpr Name<TIocpHeartbeatMode> kHeartbeatModes[] = {{"hbAlways", hbAlways}, {"hbWhenIdle", hbWhenIdle}};
-constexpr Name<TIocpBackend> kBackends[] = {{"ibDefault", ibDefault}, {"ibIoUring", ibIoUring}};
-
-// A binding as the document holds it; Port < 0: none given, DefaultPort applies.
-struct Binding {
-  std::string IP;
-  int Port = -1;
-};
-
-// Every configurable property of a server, copied out of it or about to be assigned to it.
-struct Options {
-  uint16_t DefaultPort = 0;
-  std::vector<Binding> Bindings;
-  int ListenQueue = 0;
-  int MaxConnections = 0;
-  std::string MaxConnectionReply;
-  bool ReuseSocket = true;
-  bool UseNagle = true;
-  int TerminateWaitTime = 0;
-  TIocpIOHandlerOptions IOHandlerOptions;
-  TIocpHeartbeatOptions Heartbeat;
-  TIocpKeepAliveOptions KeepAlive;
-  int IdleTimeout = 0;
-  int UserTimeout = 0;
-};
-
-Options snapshot(const TIocpTCPServer& s) {
-  Options o;
-  o.DefaultPort = s.DefaultPort;
-  for (int i = 0; i < s.Bindings.Count(); ++i) o.Bindings.push_back(Binding{s.Bindings[i].IP, s.Bindings[i].Port});
-  o.ListenQueue = s.ListenQueue;
-  o.MaxConnections = s.MaxConnections;
-  o.MaxConnectionReply = s.MaxConnectionReply;
-  o.ReuseSocket = s.ReuseSocket;
-  o.UseNagle = s.UseNagle;
-  o.TerminateWaitTime = s.TerminateWaitTime;
-  o.IOHandlerOptions = s.IOHandlerOptions;
-  o.Heartbeat = s.Heartbeat;
-  o.KeepAlive = s.KeepAlive;
-  o.IdleTimeout = s.IdleTimeout;
-  o.UserTimeout = s.UserTimeout;
-  return o;
-}
-
-void assign(const Options& o, TIocpTCPServer& s) {
-  s.DefaultPort = o.DefaultPort;
-  s.Bindings.Clear();
-  for (const Binding& b : o.Bindings) {
-    TIocpSocketHandle& h = s.Bindings.Add();
-    h.IP = b.IP;
-    h.Port = b.Port < 0 ? o.DefaultPort : static_cast<uint16_t>(b.Port);
-  }
-  s.ListenQueue = o.ListenQueue;
-  s.MaxConnections = o.MaxConnections;
-  s.MaxConnectionReply = o.MaxConnectionReply;
-  s.ReuseSocket = o.ReuseSocket;
-  s.UseNagle = o.UseNagle;
-  s.TerminateWaitTime = o.TerminateWaitTime;
-  s.IOHandlerOptions = o.IOHandlerOptions;
-  s.Heartbeat = o.Heartbeat;
-  s.KeepAlive = o.KeepAlive;
-  s.IdleTimeout = o.IdleTimeout;
-  s.UserTimeout = o.UserTimeout;
-}
-
-// The schema: every option, in the order Save writes them. W is Writer or Reader.
-template <typename W>
-void describe(W& w, Options& o) {
-  w.number("DefaultPort", o.DefaultPort, 0, 65535);
-  w.bindings("Bindings", o.Bindings);
-  w.number("ListenQueue", o.ListenQueue, 0, kIntMax);
-  w.number("MaxConnections", o.MaxConnections, 0, kIntMax);
-  w.text("MaxConnectionReply", o.MaxConnectionReply);
-  w.boolean("ReuseSocket", o.ReuseSocket);
-  w.boolean("UseNagle", o.UseNagle);
-  w.number("TerminateWaitTime", o.TerminateWaitTime, 0, kIntMax);
-  w.group("IOHandlerOptions", [&] {
-    w.choice("IOHandlerType", o.IOHandlerOptions.IOHandlerType, kIOHandlerTypes);
-    w.group("IOCP", [&] {
-      w.number("IOCPThreads", o.IOHandlerOptions.IOCP.IOCPThreads, 0, kMaxThreads);
-      w.number("WorkOpThreads", o.IOHandlerOptions.IOCP.WorkOpThreads, 0, kMaxThreads);
-      w.number("FiberStackSize", o.IOHandlerOptions.IOCP.FiberStackSize, kMinFiberStack, kMaxFiberStack);
-      w.number("MaxPendingOutput", o.IOHandlerOptions.IOCP.MaxPendingOutput, 1, kIntMax);
-      w.choice("Backend", o.IOHandlerOptions.IOCP.Backend, kBackends);
-    });
-  });
-  w.group("Heartbeat", [&] {
-    w.boolean("Enabled", o.Heartbeat.Enabled);
-    w.number("Interval", o.Heartbeat.Interval, 1, kIntMax);
-    w.number("Timeout", o.Heartbeat.Timeout, 1, kIntMax);
-    w.choice("Mode", o.Heartbeat.Mode, kHeartbeatModes);
-    w.text("Payload", o.Heartbeat.Payload);
-  });
-  w.group("KeepAlive", [&] {
-    w.boolean("Enabled", o.KeepAlive.Enabled);
-    w.number("Time", o.KeepAlive.Time, 1, kIntMax);
-    w.number("Interval", o.KeepAlive.Interval, 1, kIntMax);
-  });
-  w.number("IdleTimeout", o.IdleTimeout, 0, kIntMax);
-  w.number("UserTimeout", o.UserTimeout, 0, kIntMax);
-}
 
 // --- Strings: C-style escapes, because an XML parser turns every CR into LF -------------------------
 
@@ -269,7 +157,8 @@ class Writer {
   explicit Writer(pugi::xml_node root) : nodes_{root}, paths_{kRoot} {}
 
   template <typename T>
-  void number(const char* name, T& value, long long lo, long long hi) {
+  void number(const Key& k, const T& value, long long lo, long long hi) {
+    const char* name = k.name;
     const auto v = static_cast<long long>(value);
     if (v < lo || v > hi) {
       const std::string path = paths_.back() + "/" + name;
@@ -279,14 +168,14 @@ class Writer {
     }
     leaf(name, std::to_string(v));
   }
-  void boolean(const char* name, bool& value) { leaf(name, value ? "true" : "false"); }
-  void text(const char* name, std::string& value) { leaf(name, escape(value)); }
-  template <typename E, std::size_t N>
-  void choice(const char* name, E& value, const Name<E> (&list)[N]) {
+  void boolean(const Key& k, const bool& value) { leaf(k.name, value ? "true" : "false"); }
+  void text(const Key& k, const std::string& value) { leaf(k.name, escape(value)); }
+  template <typename V, typename E, std::size_t N>
+  void choice(const Key& k, const V& value, const Name<E> (&list)[N]) {
     for (const Name<E>& n : list) {
-      if (n.value == value) return leaf(name, n.text);
+      if (n.value == value) return leaf(k.name, n.text);
     }
-    const std::string path = paths_.back() + "/" + name;
+    const std::string path = paths_.back() + "/" + k.name;
     throw EIocpConfigError(prefix("") + path + ": the value " + std::to_string(static_cast<long long>(value)) +
                                " has no name and cannot be saved; " + names(list),
                            path);
@@ -299,12 +188,12 @@ class Writer {
     nodes_.pop_back();
     paths_.pop_back();
   }
-  void bindings(const char* name, std::vector<Binding>& list) {
+  void bindings(const char* name, const TIocpSocketHandles& list) {
     pugi::xml_node n = nodes_.back().append_child(name);
-    for (const Binding& b : list) {
+    for (int i = 0; i < list.Count(); ++i) {
       pugi::xml_node e = n.append_child("Binding");
-      e.append_attribute("IP").set_value(b.IP.c_str());
-      e.append_attribute("Port").set_value(std::to_string(b.Port).c_str());
+      e.append_attribute("IP").set_value(list[i].IP.c_str());
+      e.append_attribute("Port").set_value(std::to_string(list[i].Port).c_str());
     }
   }
 
@@ -319,13 +208,12 @@ class Writer {
 };
 
 std::string save(const TIocpTCPServer& server) {
-  Options o = snapshot(server);
   pugi::xml_document doc;
   doc.append_child(pugi::node_comment)
       .set_value(" TIocpTCPServer properties (LoadFromXml/SaveToXml). A missing element keeps its value."
-                 " MaxConnectionReply and Payload use C escapes: \\\\ \\r \\n \\t \\xHH. ");
+                 " MaxConnectionReply, Payload and Delimiter use C escapes: \\\\ \\r \\n \\t \\xHH. ");
   Writer w(doc.append_child(kRoot));
-  describe(w, o);
+  options::describe(w, server);
   std::ostringstream out;
   doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
   return out.str();
@@ -335,7 +223,9 @@ std::string save(const TIocpTCPServer& server) {
 
 class Reader {
  public:
-  Reader(pugi::xml_node root, std::string fileName) : prefix_(prefix(fileName)) {
+  // `defaultPort`: the port of a Binding without one (the document's DefaultPort, read first).
+  Reader(pugi::xml_node root, std::string fileName, const uint16_t& defaultPort)
+      : prefix_(prefix(fileName)), defaultPort_(defaultPort) {
     frames_.push_back(Frame{root, kRoot, {}});
     attributesNotAllowed(root, kRoot);
   }
@@ -344,13 +234,15 @@ class Reader {
   void finish() { finishFrame(); }
 
   template <typename T>
-  void number(const char* name, T& value, long long lo, long long hi) {
+  void number(const Key& k, T& value, long long lo, long long hi) {
+    const char* name = k.name;
     const pugi::xml_node n = take(name);
     if (!n) return;
     const std::string path = here(name);
     value = static_cast<T>(toNumber(path, leafText(n, path), lo, hi));
   }
-  void boolean(const char* name, bool& value) {
+  void boolean(const Key& k, bool& value) {
+    const char* name = k.name;
     const pugi::xml_node n = take(name);
     if (!n) return;
     const std::string path = here(name);
@@ -358,7 +250,8 @@ class Reader {
     if (v != "true" && v != "false") fail(path, "bad value " + shown(v) + "; allowed values: true, false");
     value = v == "true";
   }
-  void text(const char* name, std::string& value) {
+  void text(const Key& k, std::string& value) {
+    const char* name = k.name;
     const pugi::xml_node n = take(name);
     if (!n) return;
     const std::string path = here(name);
@@ -369,8 +262,9 @@ class Reader {
     }
     value = decoded;
   }
-  template <typename E, std::size_t N>
-  void choice(const char* name, E& value, const Name<E> (&list)[N]) {
+  template <typename V, typename E, std::size_t N>
+  void choice(const Key& k, V& value, const Name<E> (&list)[N]) {
+    const char* name = k.name;
     const pugi::xml_node n = take(name);
     if (!n) return;
     const std::string path = here(name);
@@ -394,7 +288,11 @@ class Reader {
     finishFrame();
     frames_.pop_back();
   }
-  void bindings(const char* name, std::vector<Binding>& list) {
+  void bindings(const char* name, TIocpSocketHandles& list) {
+    struct Binding {
+      std::string IP;
+      int Port = -1;  // None given: DefaultPort.
+    };
     const pugi::xml_node n = take(name);
     if (!n) return;
     const std::string path = here(name);
@@ -433,7 +331,12 @@ class Reader {
       }
       result.push_back(b);
     }
-    list = result;
+    list.Clear();
+    for (const Binding& b : result) {
+      TIocpSocketHandle& h = list.Add();
+      h.IP = b.IP;
+      h.Port = b.Port < 0 ? defaultPort_ : static_cast<uint16_t>(b.Port);
+    }
   }
 
  private:
@@ -513,6 +416,7 @@ class Reader {
   }
 
   std::string prefix_;
+  const uint16_t& defaultPort_;
   std::vector<Frame> frames_;
 };
 
@@ -553,11 +457,12 @@ void load(TIocpTCPServer& server, const std::string& xml, const std::string& fil
     throw EIocpConfigError(start + "the root element is <" + std::string(root.name()) + ">; expected <" + kRoot + ">",
                            root.name());
   }
-  Options o = snapshot(server);
-  Reader r(root, fileName);
-  describe(r, o);
+  TIocpTCPServer loaded;
+  options::copy(server, loaded);
+  Reader r(root, fileName, loaded.DefaultPort);
+  options::describe(r, loaded);
   r.finish();
-  assign(o, server);
+  options::copy(loaded, server);
 }
 
 }  // namespace

@@ -1,0 +1,174 @@
+// Internal to the component: the option table of TIocpTCPServer, written down once.
+//
+// describe() names every configurable property of a server, in declaration order, with what
+// each layer needs: the C ABI id and macro (iocp.h's IOCP_SERVER_<macro>), the member's name
+// (its XML element; the dotted path of its groups is the Pascal property path), a help line,
+// and its range or its names. Everything that handles options walks it:
+//
+//   options::check     the one validation, at SetActive            (IocpServerOptions.cpp)
+//   options::copy      a load's copy of every option                (IocpServerOptions.cpp)
+//   options::rows      the flat list: iocp_server_option_info, and the generator of the
+//                      constants in iocp.h and IocpApi.pas          (tools/option-table)
+//   Writer / Reader    XML save and load                            (IocpXmlConfig.cpp)
+//   OptionById         iocp_server_set_int/get_int/set_str/get_str  (iocp_capi.cpp)
+//
+// Adding an option: one line here (with a new id), its member in IocpTCPServer.h, and the engine
+// code that uses it; then `iocp-option-table --write` regenerates the C and Pascal constants.
+//
+// A walker W has:
+//   number(const Key&, T& value, long long lo, long long hi)   // a whole number in lo..hi
+//   boolean(const Key&, bool& value)
+//   text(const Key&, std::string& value)                        // bytes
+//   choice(const Key&, E& value, const Name<E> (&names)[N])     // one of the names' values
+//   group(const char* name, Body body)                          // body() walks the members
+//   bindings(const char* name, TIocpSocketHandles& list)        // the listening addresses
+// S is TIocpTCPServer or const TIocpTCPServer (a walker that only reads takes a const one).
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "IocpTCPServer.h"
+
+namespace Iocp {
+namespace options {
+
+// One option's names.
+struct Key {
+  int id;             // iocp_server_set_int/get_int (1..99) or set_str/get_str (100..): never reused.
+  const char* macro;  // IOCP_SERVER_<macro> in iocp.h and IocpApi.pas.
+  const char* name;   // The member's name, and the XML element's.
+  const char* help;   // One line for the generated constants.
+};
+
+// A named value of a choice. The first name of a value is the one written; later ones are
+// accepted aliases.
+template <typename E>
+struct Name {
+  const char* text;
+  E value;
+};
+
+constexpr long long kIntMax = INT_MAX;
+constexpr long long kMaxThreads = 1024;
+constexpr long long kMinFiberStack = 16 * 1024;          // Less overflows in ordinary handler code.
+constexpr long long kMaxFiberStack = 1024 * 1024 * 1024;  // 1 GiB reserved per connection.
+constexpr long long kMaxSocketBuffer = 256 * 1024 * 1024;
+
+constexpr Name<TIdIOHandlerType> kIOHandlerTypes[] = {
+    {"iohDefault", iohDefault}, {"iohIOCP", iohIOCP}, {"iohEPOLL", iohEPOLL}};
+constexpr Name<TIocpBackend> kBackends[] = {{"ibDefault", ibDefault}, {"ibIoUring", ibIoUring}};
+constexpr Name<TIocpHeartbeatMode> kHeartbeatModes[] = {{"hbAlways", hbAlways}, {"hbWhenIdle", hbWhenIdle}};
+constexpr Name<TIocpFramingKind> kFramingKinds[] = {
+    {"fkNone", fkNone}, {"fkLine", fkLine}, {"fkLengthPrefixed", fkLengthPrefixed}};
+constexpr Name<int> kLengthBytes[] = {{"1", 1}, {"2", 2}, {"4", 4}, {"8", 8}};
+
+// The table. Order: declaration order (the XML document's order).
+template <typename W, typename S>
+void describe(W& w, S& s) {
+  w.number(Key{1, "DEFAULT_PORT", "DefaultPort", "port of a binding without one"}, s.DefaultPort, 0, 65535);
+  w.bindings("Bindings", s.Bindings);
+  w.number(Key{2, "LISTEN_QUEUE", "ListenQueue", "listen() backlog; 0 = the system's maximum"}, s.ListenQueue, 0,
+           kIntMax);
+  w.number(Key{3, "MAX_CONNECTIONS", "MaxConnections", "0 = unlimited"}, s.MaxConnections, 0, kIntMax);
+  w.text(Key{100, "MAX_CONNECTION_REPLY", "MaxConnectionReply", "line sent to a refused client; \"\" = close"},
+         s.MaxConnectionReply);
+  w.boolean(Key{4, "REUSE_SOCKET", "ReuseSocket", "SO_REUSEADDR on the listeners"}, s.ReuseSocket);
+  w.boolean(Key{5, "USE_NAGLE", "UseNagle", "0 sets TCP_NODELAY on accepted connections"}, s.UseNagle);
+  w.number(Key{6, "TERMINATE_WAIT_TIME", "TerminateWaitTime", "ms Active = false waits for handlers"},
+           s.TerminateWaitTime, 0, kIntMax);
+  w.group("IOHandlerOptions", [&] {
+    auto& h = s.IOHandlerOptions;
+    w.choice(Key{7, "IOHANDLER_TYPE", "IOHandlerType", "iohDefault: a thread per connection; iohIOCP: the engine"},
+             h.IOHandlerType, kIOHandlerTypes);
+    w.group("IOCP", [&] {
+      w.number(Key{8, "IOCP_THREADS", "IOCPThreads", "0 = number of processors"}, h.IOCP.IOCPThreads, 0,
+               kMaxThreads);
+      w.number(Key{9, "WORKOP_THREADS", "WorkOpThreads", "N = each connection pinned to one of N threads"},
+               h.IOCP.WorkOpThreads, 0, kMaxThreads);
+      w.number(Key{10, "FIBER_STACK_SIZE", "FiberStackSize", "bytes reserved per connection's fiber"},
+               h.IOCP.FiberStackSize, kMinFiberStack, kMaxFiberStack);
+      w.number(Key{11, "MAX_PENDING_OUTPUT", "MaxPendingOutput", "bytes queued before a write waits"},
+               h.IOCP.MaxPendingOutput, 1, kIntMax);
+      w.choice(Key{25, "BACKEND", "Backend", "what iohIOCP waits on (Linux): epoll, io_uring"}, h.IOCP.Backend,
+               kBackends);
+    });
+  });
+  w.group("Heartbeat", [&] {
+    w.boolean(Key{12, "HEARTBEAT_ENABLED", "Enabled", "ping every Interval, close after Timeout"},
+              s.Heartbeat.Enabled);
+    w.number(Key{13, "HEARTBEAT_INTERVAL", "Interval", "ms"}, s.Heartbeat.Interval, 1, kIntMax);
+    w.number(Key{14, "HEARTBEAT_TIMEOUT", "Timeout", "ms"}, s.Heartbeat.Timeout, 1, kIntMax);
+    w.choice(Key{15, "HEARTBEAT_MODE", "Mode", "every Interval, or after an Interval of silence"}, s.Heartbeat.Mode, kHeartbeatModes);
+    w.text(Key{101, "HEARTBEAT_PAYLOAD", "Payload", "bytes written as the ping; \"\" = none"}, s.Heartbeat.Payload);
+  });
+  w.group("KeepAlive", [&] {
+    w.boolean(Key{17, "KEEPALIVE_ENABLED", "Enabled", "TCP keepalive probes"}, s.KeepAlive.Enabled);
+    w.number(Key{18, "KEEPALIVE_TIME", "Time", "ms idle before the first probe"}, s.KeepAlive.Time, 1, kIntMax);
+    w.number(Key{19, "KEEPALIVE_INTERVAL", "Interval", "ms between probes"}, s.KeepAlive.Interval, 1, kIntMax);
+  });
+  w.number(Key{16, "IDLE_TIMEOUT", "IdleTimeout", "ms without a completed read or write; 0 = never"},
+           s.IdleTimeout, 0, kIntMax);
+  w.number(Key{20, "USER_TIMEOUT", "UserTimeout", "ms data may stay unacknowledged; 0 = the OS default"},
+           s.UserTimeout, 0, kIntMax);
+  w.group("Framing", [&] {
+    w.choice(Key{21, "FRAMING_KIND", "Kind", "how OnMessage's messages are cut"}, s.Framing.Kind,
+             kFramingKinds);
+    w.text(Key{102, "FRAMING_DELIMITER", "Delimiter", "fkLine: ends each message (a CR before an LF is dropped)"},
+           s.Framing.Delimiter);
+    w.choice(Key{22, "FRAMING_LENGTH_BYTES", "LengthBytes", "fkLengthPrefixed: bytes of the length"}, s.Framing.LengthBytes,
+             kLengthBytes);
+    w.boolean(Key{23, "FRAMING_BIG_ENDIAN", "BigEndian", "fkLengthPrefixed: network byte order"},
+              s.Framing.BigEndian);
+    w.number(Key{24, "FRAMING_MAX_FRAME_SIZE", "MaxFrameSize", "longest message in bytes"}, s.Framing.MaxFrameSize,
+             1, kIntMax);
+  });
+}
+
+// The kinds of iocp_server_option_info (iocp.h IOCP_OPTION_*).
+enum class Kind { Number = 1, Boolean = 2, Choice = 3, Text = 4 };
+
+// One row of the flat table.
+struct Row {
+  int id;
+  Kind kind;
+  std::string macro;      // "DEFAULT_PORT"
+  std::string path;       // "IOHandlerOptions.IOCP.IOCPThreads"
+  std::string help;
+  long long lo, hi;       // Number: the range; Boolean 0..1; Choice: lowest..highest value; Text 0..0.
+  std::string value;      // A new server's value, as XML writes it ("0", "true", "iohDefault", "\n").
+  std::vector<std::pair<long long, std::string>> names;  // Choice: value and first name, table order.
+};
+
+// Every option of the table (not Bindings), in table order. Any thread.
+const std::vector<Row>& rows();
+
+// The value checks of SetActive: raises EIdException "Path = value is not allowed; allowed ..."
+// for the first option out of its range or not one of its names. Owning thread.
+void check(const TIocpTCPServer& server);
+
+// Copies every option (Bindings included) from one server to another. Owning thread, both inactive.
+void copy(const TIocpTCPServer& from, TIocpTCPServer& to);
+
+// A dotted path of groups, for walkers that name options ("IOHandlerOptions.IOCP.IOCPThreads").
+class Path {
+ public:
+  template <typename Body>
+  void group(const char* name, Body body) {
+    const std::size_t n = path_.size();
+    path_ += name;
+    path_ += '.';
+    body();
+    path_.resize(n);
+  }
+  std::string at(const char* name) const { return path_ + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace options
+}  // namespace Iocp

@@ -1,0 +1,269 @@
+{ The server's options and the event model seen from Pascal (TIocpTCPServer over the C ABI),
+  in one engine:
+
+    options_test --io default|iocp
+
+  1. Every option of the engine's table (iocp_server_option_info) is a published property at
+     the table's path: SaveToXmlString of a new server works and names them.
+  2. A value out of range on a published property: Active := True raises, naming the option and
+     its range; nothing listens.
+  3. The XML configuration: a document sets the published properties (Bindings and Indy's
+     three-valued ReuseSocket included); a refused document raises EIocpConfigError naming the
+     element and changes nothing; Save -> Load -> Save gives the same text. The Windows DLL has
+     no XML: there all of it raises EIocpConfigError.
+  4. TIocpOptionGroup.Assign copies a group with its nested group.
+  5. OnMessage with Framing.Kind = fkLine, and OnDataAvailable, serve a client; OnExecute
+     together with OnMessage is refused.
+  Prints "N passed, N failed". }
+program options_test;
+
+{$mode delphi}
+
+uses
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, TestCheck;
+
+type
+  THandlers = class
+  public
+    procedure Execute(AContext: TIocpContext);
+    procedure Message(AContext: TIocpContext; const AMessage: TIdBytes);
+    procedure DataAvailable(AContext: TIocpContext);
+  end;
+
+procedure THandlers.Execute(AContext: TIocpContext);
+begin
+  AContext.Connection.IOHandler.WriteLn(AContext.Connection.IOHandler.ReadLn);
+end;
+
+procedure THandlers.Message(AContext: TIocpContext; const AMessage: TIdBytes);
+var
+  S: AnsiString;
+begin
+  SetString(S, PAnsiChar(@AMessage[0]), Length(AMessage));
+  AContext.Connection.IOHandler.WriteLn('msg:' + string(S));
+end;
+
+{ Echo every whole line that has arrived; a partial line stays for the next call. }
+procedure THandlers.DataAvailable(AContext: TIocpContext);
+var
+  IO: TIocpIOHandler;
+begin
+  IO := AContext.Connection.IOHandler;
+  while IO.InputBuffer.IndexOf(10) >= 0 do
+    IO.WriteLn('data:' + IO.ReadLn);
+end;
+
+var
+  Io: TIdIOHandlerType;
+  H: THandlers;
+
+function NewServer: TIocpTCPServer;
+begin
+  Result := TIocpTCPServer.Create(nil);
+  Result.IOHandlerOptions.IOHandlerType := Io;
+  Result.Bindings.Add.IP := '127.0.0.1';
+end;
+
+function Raises(Server: TIocpTCPServer; out AMessage: string): Boolean;
+begin
+  Result := False;
+  AMessage := '';
+  try
+    Server.Active := True;
+  except
+    on E: Exception do
+    begin
+      Result := True;
+      AMessage := E.Message;
+    end;
+  end;
+  Server.Active := False;
+end;
+
+procedure OutOfRange;
+var
+  S: TIocpTCPServer;
+  Msg: string;
+begin
+  S := NewServer;
+  try
+    S.OnExecute := H.Execute;
+    S.IOHandlerOptions.IOCP.FiberStackSize := 4096;
+    Check(Raises(S, Msg), 'FiberStackSize = 4096 is refused');
+    Check(Pos('IOHandlerOptions.IOCP.FiberStackSize = 4096 is not allowed; allowed range: 16384..', Msg) > 0,
+      'the refusal names the option and its range: ' + Msg);
+    Check(not S.Active, 'nothing listens after a refused value');
+    S.IOHandlerOptions.IOCP.FiberStackSize := 65536;
+    S.Framing.LengthBytes := 3;
+    Check(Raises(S, Msg) and (Pos('Framing.LengthBytes = 3 is not allowed', Msg) > 0),
+      'Framing.LengthBytes = 3 is refused: ' + Msg);
+  finally
+    S.Free;
+  end;
+end;
+
+const
+  Doc = '<TIocpTCPServer>' +
+    '<DefaultPort>7001</DefaultPort>' +
+    '<Bindings><Binding IP="127.0.0.2" Port="7002"/><Binding IP="::1"/></Bindings>' +
+    '<ReuseSocket>false</ReuseSocket>' +
+    '<IOHandlerOptions><IOCP><FiberStackSize>131072</FiberStackSize><Backend>ibIoUring</Backend></IOCP></IOHandlerOptions>' +
+    '<Heartbeat><Interval>1234</Interval><Mode>hbWhenIdle</Mode><Payload>PING\r\n</Payload></Heartbeat>' +
+    '<Framing><Kind>fkLengthPrefixed</Kind><LengthBytes>2</LengthBytes></Framing>' +
+    '</TIocpTCPServer>';
+
+procedure Xml;
+var
+  S, T: TIocpTCPServer;
+  Saved, Msg: string;
+  Refused: Boolean;
+begin
+  S := NewServer;
+  T := TIocpTCPServer.Create(nil);
+  try
+    Refused := False;
+    try
+      Saved := S.SaveToXmlString;
+    except
+      on E: EIocpConfigError do
+      begin
+        Refused := True;
+        Msg := E.Message;
+      end;
+    end;
+{$IFDEF MSWINDOWS}
+    Check(Refused, 'the Windows DLL has no XML configuration: EIocpConfigError');
+    Exit;
+{$ENDIF}
+    Check(not Refused, 'SaveToXmlString of a new server: ' + Msg);
+    Check(Pos('<FiberStackSize>262144</FiberStackSize>', Saved) > 0, 'the saved document names the IOCP options');
+    Check(Pos('<Delimiter>\n</Delimiter>', Saved) > 0, 'the saved document names Framing');
+    S.LoadFromXmlString(Doc);
+    Check(S.DefaultPort = 7001, 'DefaultPort loaded');
+    Check((S.Bindings.Count = 2) and (S.Bindings[0].IP = '127.0.0.2') and (S.Bindings[0].Port = 7002) and
+      (S.Bindings[1].IP = '::1') and (S.Bindings[1].Port = 7001), 'Bindings loaded (a Binding without Port takes DefaultPort)');
+    Check(S.ReuseSocket = rsFalse, 'ReuseSocket false -> rsFalse');
+    Check(S.IOHandlerOptions.IOCP.FiberStackSize = 131072, 'IOCP.FiberStackSize loaded');
+    Check(S.IOHandlerOptions.IOCP.Backend = ibIoUring, 'IOCP.Backend loaded');
+    Check(S.IOHandlerOptions.IOHandlerType = Io, 'IOHandlerType kept (not in the document)');
+    Check((S.Heartbeat.Interval = 1234) and (S.Heartbeat.Mode = hbWhenIdle), 'Heartbeat loaded');
+    Check(S.Heartbeat.Payload = 'PING'#13#10, 'Heartbeat.Payload unescaped');
+    Check((S.Framing.Kind = fkLengthPrefixed) and (S.Framing.LengthBytes = 2), 'Framing loaded');
+    { A refused document changes nothing. }
+    Refused := False;
+    try
+      S.LoadFromXmlString('<TIocpTCPServer><DefaultPort>1</DefaultPort><Heartbeat><Interval>0</Interval></Heartbeat></TIocpTCPServer>');
+    except
+      on E: EIocpConfigError do
+      begin
+        Refused := True;
+        Msg := E.Message;
+      end;
+    end;
+    Check(Refused and (Pos('TIocpTCPServer/Heartbeat/Interval', Msg) > 0), 'a bad value raises EIocpConfigError naming it: ' + Msg);
+    Check((S.DefaultPort = 7001) and (S.Heartbeat.Interval = 1234), 'a refused document changes nothing');
+    { Save -> Load -> Save. }
+    Saved := S.SaveToXmlString;
+    T.LoadFromXmlString(Saved);
+    Check(T.SaveToXmlString = Saved, 'Save -> Load -> Save gives the same document');
+    { Files. }
+    S.SaveToXml('options_test.xml');
+    T.Heartbeat.Interval := 5;
+    T.LoadFromXml('options_test.xml');
+    Check(T.Heartbeat.Interval = 1234, 'SaveToXml / LoadFromXml');
+    DeleteFile('options_test.xml');
+    Refused := False;
+    try
+      T.LoadFromXml('no-such-file.xml');
+    except
+      on E: EIocpConfigError do
+        Refused := Pos('no-such-file.xml', E.Message) > 0;
+    end;
+    Check(Refused, 'a missing file raises EIocpConfigError naming it');
+  finally
+    T.Free;
+    S.Free;
+  end;
+end;
+
+procedure AssignGroups;
+var
+  A, B: TIocpIOHandlerOptions;
+begin
+  A := TIocpIOHandlerOptions.Create;
+  B := TIocpIOHandlerOptions.Create;
+  try
+    A.IOHandlerType := iohIOCP;
+    A.IOCP.WorkOpThreads := 3;
+    A.IOCP.Backend := ibIoUring;
+    B.Assign(A);
+    Check((B.IOHandlerType = iohIOCP) and (B.IOCP.WorkOpThreads = 3) and (B.IOCP.Backend = ibIoUring),
+      'Assign copies a group and its nested group');
+  finally
+    B.Free;
+    A.Free;
+  end;
+end;
+
+function Exchange(Server: TIocpTCPServer; const ASend: string; ALines: Integer): string;
+var
+  C: TIocpTCPClient;
+  I: Integer;
+begin
+  Result := '';
+  C := TIocpTCPClient.Create(nil);
+  try
+    C.ReadTimeout := 30000;  { Only a broken server makes a read wait this long. }
+    C.Connect('127.0.0.1', Server.Bindings[0].Port);
+    C.IOHandler.Write(ASend);
+    for I := 1 to ALines do
+      Result := Result + C.IOHandler.ReadLn + '|';
+    C.Disconnect;
+  finally
+    C.Free;
+  end;
+end;
+
+procedure EventModel;
+var
+  S: TIocpTCPServer;
+  Msg: string;
+begin
+  S := NewServer;
+  try
+    S.Framing.Kind := fkLine;
+    S.OnMessage := H.Message;
+    S.Active := True;
+    Check(Exchange(S, 'one'#13#10'two'#10'thr', 2) = 'msg:one|msg:two|', 'OnMessage gets whole lines');
+    S.Active := False;
+    S.OnMessage := nil;
+    S.OnDataAvailable := H.DataAvailable;
+    S.Active := True;
+    Check(Exchange(S, 'a'#10'b'#10, 2) = 'data:a|data:b|', 'OnDataAvailable serves');
+    S.Active := False;
+    S.OnExecute := H.Execute;
+    Check(Raises(S, Msg) and (Pos('assigned together', Msg) > 0), 'OnExecute with OnDataAvailable is refused: ' + Msg);
+    S.OnDataAvailable := nil;
+    S.Active := True;
+    Check(Exchange(S, 'x'#10, 1) = 'x|', 'OnExecute alone serves again');
+    S.Active := False;
+  finally
+    S.Free;
+  end;
+end;
+
+begin
+  Io := iohDefault;
+  if (ParamCount = 2) and (ParamStr(1) = '--io') and (ParamStr(2) = 'iocp') then
+    Io := iohIOCP;
+  H := THandlers.Create;
+  try
+    OutOfRange;
+    Xml;
+    AssignGroups;
+    EventModel;
+  finally
+    H.Free;
+  end;
+  Report;
+end.
