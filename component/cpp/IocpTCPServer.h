@@ -223,6 +223,10 @@ class TIocpTCPServer {
                         // as idle (slowloris). 0 = never.
   int UserTimeout = 0;  // ms sent data may stay unacknowledged before the OS drops the connection
                         // (TCP_USER_TIMEOUT; Windows TCP_MAXRT in whole seconds). 0 = OS default.
+  // Bytes of the OS's receive / send buffer of each accepted connection (SO_RCVBUF / SO_SNDBUF;
+  // Linux doubles the value and caps it at net.core.rmem_max / wmem_max). 0 = the OS default.
+  int ReceiveBufferSize = 0;
+  int SendBufferSize = 0;
 
   // --- Events. ---
   TIdServerThreadEvent OnConnect;

@@ -68,6 +68,8 @@ const
   IOCP_SERVER_KEEPALIVE_INTERVAL = 19;       { KeepAlive.Interval: 1..2147483647; new: 10000; ms between probes }
   IOCP_SERVER_IDLE_TIMEOUT = 16;             { IdleTimeout: 0..2147483647; new: 0; ms without a completed read or write; 0 = never }
   IOCP_SERVER_USER_TIMEOUT = 20;             { UserTimeout: 0..2147483647; new: 0; ms data may stay unacknowledged; 0 = the OS default }
+  IOCP_SERVER_RECEIVE_BUFFER_SIZE = 26;      { ReceiveBufferSize: 0..268435456; new: 0; SO_RCVBUF of accepted sockets; 0 = the OS default }
+  IOCP_SERVER_SEND_BUFFER_SIZE = 27;         { SendBufferSize: 0..268435456; new: 0; SO_SNDBUF of accepted sockets; 0 = the OS default }
   IOCP_SERVER_FRAMING_KIND = 21;             { Framing.Kind: 0 = fkNone, 1 = fkLine, 2 = fkLengthPrefixed; new: fkNone; how OnMessage's messages are cut }
   IOCP_SERVER_FRAMING_DELIMITER = 102;       { Framing.Delimiter: string; new: "\n"; fkLine: ends each message (a CR before an LF is dropped) }
   IOCP_SERVER_FRAMING_LENGTH_BYTES = 22;     { Framing.LengthBytes: 1, 2, 4, 8; new: 4; fkLengthPrefixed: bytes of the length }

@@ -271,6 +271,7 @@ type
     FFraming: TIocpFraming;
     FIdleTimeout: Integer;
     FUserTimeout: Integer;
+    FReceiveBufferSize, FSendBufferSize: Integer;
     FStreamedActive: Boolean;
     FListener: TIocpListenerThread;
     FOnHeartbeat: TIdServerThreadEvent;
@@ -394,6 +395,10 @@ type
     property Framing: TIocpFraming read FFraming write SetFraming;
     property IdleTimeout: Integer read FIdleTimeout write FIdleTimeout default 0;
     property UserTimeout: Integer read FUserTimeout write FUserTimeout default 0;
+    { Bytes of the OS's receive / send buffer of each accepted connection (SO_RCVBUF /
+      SO_SNDBUF; Linux doubles the value). 0 = the OS default. }
+    property ReceiveBufferSize: Integer read FReceiveBufferSize write FReceiveBufferSize default 0;
+    property SendBufferSize: Integer read FSendBufferSize write FSendBufferSize default 0;
     property OnConnect: TIdServerThreadEvent read FOnConnect write FOnConnect;
     property OnDisconnect: TIdServerThreadEvent read FOnDisconnect write FOnDisconnect;
     property OnContextCreated: TIdServerThreadEvent read FOnContextCreated write FOnContextCreated;

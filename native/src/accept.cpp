@@ -39,9 +39,11 @@ void refuseConnection(net::SocketHandle s, const std::string& message) {
   net::closeSocket(s);
 }
 
-// What every engine applies to an accepted socket: TCP_NODELAY, keepalive, user timeout.
+// What every engine applies to an accepted socket: TCP_NODELAY, buffer sizes, keepalive, user
+// timeout.
 void configureAccepted(net::SocketHandle s, const EngineOptions& options) {
   if (options.noDelay) net::setNoDelay(s, true);
+  net::setBufferSizes(s, options.receiveBufferSize, options.sendBufferSize);
   const LivenessOptions& l = options.liveness;
   if (l.keepAlive) net::setKeepAlive(s, true, l.keepAliveTimeMs, l.keepAliveIntervalMs);
   if (l.userTimeoutMs > 0) net::setUserTimeout(s, l.userTimeoutMs);

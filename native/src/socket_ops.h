@@ -35,6 +35,8 @@ SocketHandle connectTo(const std::string& host, uint16_t port, int timeoutMs, in
 
 
 void setNoDelay(SocketHandle s, bool on);
+// SO_RCVBUF / SO_SNDBUF; a size of 0 leaves that buffer as the OS made it.
+void setBufferSizes(SocketHandle s, int receive, int send);
 // An integer socket option (level and name as the OS numbers them). 0, or the OS error.
 int setIntOption(SocketHandle s, int level, int name, int value);
 int getIntOption(SocketHandle s, int level, int name, int* value);

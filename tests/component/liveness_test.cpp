@@ -309,6 +309,23 @@ TEST_P(Liveness, KeepAliveAndUserTimeoutAreAppliedToAcceptedSockets) {
   }
 }
 
+// ReceiveBufferSize / SendBufferSize reach every accepted socket (Linux reports twice the value
+// set, its bookkeeping included; Windows the value).
+TEST_P(Liveness, SocketBufferSizesAreAppliedToAcceptedSockets) {
+  server->ReceiveBufferSize = 16384;
+  server->SendBufferSize = 24576;
+  std::atomic<std::intptr_t> handle{-1};
+  const auto stop = stopAtEnd();
+  server->OnConnect = [&](TIocpContext* c) { handle = c->Binding->Handle; };
+  echo();
+  const uint16_t port = start();
+  RawSocket s("127.0.0.1", port);
+  ASSERT_TRUE(waitUntil([&] { return handle.load() != -1; }));
+  const SocketOptions o = readSocketOptions(handle.load());
+  EXPECT_TRUE(o.receiveBuffer == 16384 || o.receiveBuffer == 2 * 16384) << o.receiveBuffer;
+  EXPECT_TRUE(o.sendBuffer == 24576 || o.sendBuffer == 2 * 24576) << o.sendBuffer;
+}
+
 TEST_P(Liveness, AnOverLongLineEndsTheConnectionAsProtocolLimit) {
   recordDisconnects();
   const auto stop = stopAtEnd();

@@ -55,6 +55,8 @@ struct SocketOptions {
   int keepAliveIdleSeconds = -1;
   int keepAliveIntervalSeconds = -1;
   int userTimeoutMs = -1;
+  int receiveBuffer = -1;  // SO_RCVBUF (Linux reports twice the value set).
+  int sendBuffer = -1;     // SO_SNDBUF (likewise).
 };
 SocketOptions readSocketOptions(std::intptr_t handle);
 

@@ -60,6 +60,10 @@ SocketOptions readSocketOptions(std::intptr_t handle) {
   unsigned u = 0;
   len = sizeof u;
   if (getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &u, &len) == 0) o.userTimeoutMs = static_cast<int>(u);
+  len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len) == 0) o.receiveBuffer = v;
+  len = sizeof v;
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) == 0) o.sendBuffer = v;
   return o;
 }
 bool descriptorLimitsApply() { return true; }

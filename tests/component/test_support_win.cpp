@@ -55,6 +55,15 @@ SocketOptions readSocketOptions(std::intptr_t handle) {
   if (getsockopt(static_cast<SOCKET>(handle), SOL_SOCKET, SO_KEEPALIVE, reinterpret_cast<char*>(&on), &len) == 0) {
     o.keepAlive = on ? 1 : 0;
   }
+  int v = 0;
+  len = sizeof v;
+  if (getsockopt(static_cast<SOCKET>(handle), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<char*>(&v), &len) == 0) {
+    o.receiveBuffer = v;
+  }
+  len = sizeof v;
+  if (getsockopt(static_cast<SOCKET>(handle), SOL_SOCKET, SO_SNDBUF, reinterpret_cast<char*>(&v), &len) == 0) {
+    o.sendBuffer = v;
+  }
   return o;
 }
 bool descriptorLimitsApply() { return false; }

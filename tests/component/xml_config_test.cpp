@@ -60,6 +60,8 @@ const char kDefaults[] =
     "  </KeepAlive>\n"
     "  <IdleTimeout>0</IdleTimeout>\n"
     "  <UserTimeout>0</UserTimeout>\n"
+    "  <ReceiveBufferSize>0</ReceiveBufferSize>\n"
+    "  <SendBufferSize>0</SendBufferSize>\n"
     "  <Framing>\n"
     "    <Kind>fkNone</Kind>\n"
     "    <Delimiter>\\n</Delimiter>\n"
@@ -100,6 +102,8 @@ void changeEverything(TIocpTCPServer& s) {
   s.KeepAlive.Interval = 5000;
   s.IdleTimeout = 60000;
   s.UserTimeout = 20000;
+  s.ReceiveBufferSize = 65536;
+  s.SendBufferSize = 32768;
   s.Framing.Kind = fkLengthPrefixed;
   s.Framing.Delimiter = "\r\n";
   s.Framing.LengthBytes = 2;
@@ -136,6 +140,8 @@ void expectSameOptions(TIocpTCPServer& a, TIocpTCPServer& b) {
   EXPECT_EQ(a.KeepAlive.Interval, b.KeepAlive.Interval);
   EXPECT_EQ(a.IdleTimeout, b.IdleTimeout);
   EXPECT_EQ(a.UserTimeout, b.UserTimeout);
+  EXPECT_EQ(a.ReceiveBufferSize, b.ReceiveBufferSize);
+  EXPECT_EQ(a.SendBufferSize, b.SendBufferSize);
   EXPECT_EQ(a.Framing.Kind, b.Framing.Kind);
   EXPECT_EQ(a.Framing.Delimiter, b.Framing.Delimiter);
   EXPECT_EQ(a.Framing.LengthBytes, b.Framing.LengthBytes);

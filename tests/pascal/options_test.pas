@@ -138,6 +138,7 @@ begin
     Check(not Refused, 'SaveToXmlString of a new server: ' + Msg);
     Check(Pos('<FiberStackSize>262144</FiberStackSize>', Saved) > 0, 'the saved document names the IOCP options');
     Check(Pos('<Delimiter>\n</Delimiter>', Saved) > 0, 'the saved document names Framing');
+    Check(Pos('<ReceiveBufferSize>0</ReceiveBufferSize>', Saved) > 0, 'the saved document names ReceiveBufferSize');
     S.LoadFromXmlString(Doc);
     Check(S.DefaultPort = 7001, 'DefaultPort loaded');
     Check((S.Bindings.Count = 2) and (S.Bindings[0].IP = '127.0.0.2') and (S.Bindings[0].Port = 7002) and

@@ -114,6 +114,10 @@ void describe(W& w, S& s) {
            s.IdleTimeout, 0, kIntMax);
   w.number(Key{20, "USER_TIMEOUT", "UserTimeout", "ms data may stay unacknowledged; 0 = the OS default"},
            s.UserTimeout, 0, kIntMax);
+  w.number(Key{26, "RECEIVE_BUFFER_SIZE", "ReceiveBufferSize", "SO_RCVBUF of accepted sockets; 0 = the OS default"},
+           s.ReceiveBufferSize, 0, kMaxSocketBuffer);
+  w.number(Key{27, "SEND_BUFFER_SIZE", "SendBufferSize", "SO_SNDBUF of accepted sockets; 0 = the OS default"},
+           s.SendBufferSize, 0, kMaxSocketBuffer);
   w.group("Framing", [&] {
     w.choice(Key{21, "FRAMING_KIND", "Kind", "how OnMessage's messages are cut"}, s.Framing.Kind,
              kFramingKinds);

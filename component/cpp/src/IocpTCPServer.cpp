@@ -296,6 +296,8 @@ void TIocpTCPServer::SetActive(bool AValue) {
   // ListenQueue <= 0: the engine asks for the system's maximum backlog.
   o.reuseAddress = ReuseSocket;
   o.noDelay = !UseNagle;
+  o.receiveBufferSize = ReceiveBufferSize;
+  o.sendBufferSize = SendBufferSize;
   o.ioThreads = IOHandlerOptions.IOCP.IOCPThreads;
   o.workThreads = IOHandlerOptions.IOCP.WorkOpThreads;
   o.fiberStackSize = static_cast<std::size_t>(IOHandlerOptions.IOCP.FiberStackSize);

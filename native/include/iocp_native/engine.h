@@ -47,6 +47,8 @@ struct EngineOptions {
   std::string refusalMessage;                    // Sent to a refused connection before closing ("" = none).
   bool reuseAddress = true;                      // SO_REUSEADDR on listeners.
   bool noDelay = false;                          // TCP_NODELAY on accepted sockets (UseNagle = !noDelay).
+  int receiveBufferSize = 0;                     // SO_RCVBUF on accepted sockets; 0 = the OS default.
+  int sendBufferSize = 0;                        // SO_SNDBUF on accepted sockets; 0 = the OS default.
   int ioThreads = 0;                             // Completion: threads waiting for events; 0 = processors.
   int workThreads = 0;                           // Completion: 0 = handlers run on the I/O threads,
                                                  // N = each connection pinned to one of N work threads.

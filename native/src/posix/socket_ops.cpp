@@ -149,6 +149,11 @@ void setNoDelay(SocketHandle s, bool on) {
   setsockopt(fdOf(s), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
 }
 
+void setBufferSizes(SocketHandle s, int receive, int send) {
+  if (receive > 0) setsockopt(fdOf(s), SOL_SOCKET, SO_RCVBUF, &receive, sizeof receive);
+  if (send > 0) setsockopt(fdOf(s), SOL_SOCKET, SO_SNDBUF, &send, sizeof send);
+}
+
 int setIntOption(SocketHandle s, int level, int name, int value) {
   return setsockopt(fdOf(s), level, name, &value, sizeof value) == 0 ? 0 : errno;
 }

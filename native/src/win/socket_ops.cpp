@@ -184,6 +184,11 @@ void setNoDelay(SocketHandle s, bool on) {
   setsockopt(sockOf(s), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&v), sizeof v);
 }
 
+void setBufferSizes(SocketHandle s, int receive, int send) {
+  if (receive > 0) setsockopt(sockOf(s), SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&receive), sizeof receive);
+  if (send > 0) setsockopt(sockOf(s), SOL_SOCKET, SO_SNDBUF, reinterpret_cast<const char*>(&send), sizeof send);
+}
+
 int setIntOption(SocketHandle s, int level, int name, int value) {
   return setsockopt(sockOf(s), level, name, reinterpret_cast<const char*>(&value), sizeof value) == 0 ? 0
                                                                                                      : WSAGetLastError();
