@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "completion_port.h"
+#include "event_bits.h"
 #include "fiber.h"
 #include "iocp_native/engine.h"
 #include "strand.h"
@@ -31,15 +32,7 @@ namespace iocp_native {
 
 class CompletionConnection;
 
-// Pending-event bits of a connection: the port's kEvIn / kEvOut, and these.
-enum : unsigned {
-  kEvTimer = 4,      // A deadline the fiber waits for may have passed.
-  kEvClose = 8,      // disconnect() was called.
-  kEvStart = 16,     // Accepted and registered: the fiber may start.
-  kEvForeign = 32,   // Bytes were queued from outside the handler (another connection's broadcast).
-  kEvLiveness = 64,  // The liveness deadline (heartbeat, idle timeout) may have passed.
-  // 128: kEvInEnded (completion_port.h).
-};
+// Its pending-event bits: event_bits.h.
 
 // Where a connection's strand runs, implemented by the engine.
 class ConnectionScheduler {

@@ -18,18 +18,12 @@
 #include <vector>
 
 #include "iocp_native/connection.h"
+#include "event_bits.h"
 #include "socket_ops.h"
 
 namespace iocp_native {
 
-// Readiness bits the port reports for a connection.
-enum : unsigned {
-  kEvIn = 1,   // Input (or EOF, or an error) may be there: retry receive().
-  kEvOut = 2,  // Output may move again: retry send().
-  // With kEvIn where shortReceiveArms(): the peer has closed or the socket failed, so no later
-  // edge will announce it: from now on every read asks the OS.
-  kEvInEnded = 128,
-};
+// The port reports kEvIn, kEvOut and kEvInEnded (event_bits.h) for a connection.
 
 // Connection ids are at least this; smaller numbers are the port's own (e.g. epoll tokens).
 constexpr uint64_t kFirstConnectionId = uint64_t{1} << 20;

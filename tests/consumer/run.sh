@@ -35,6 +35,13 @@ case "$mode" in
       grep -q '^usage: iocp-migrate' <<<"$help" ||
         { echo "run.sh: iocp-migrate is not installed in the prefix's bin" >&2; exit 1; }
     fi
+    # The headers a user includes, and only those: every one the component's sources have but
+    # IocpHost.h (the language bridges'), and iocp.h for C.
+    expected=$(cd "$src/component/cpp" && ls *.h | grep -vx IocpHost.h | sed 's|^|IocpBridge/|'; echo iocp.h)
+    installed=$(cd "$work/prefix/include" && find . -type f | sed 's|^\./||' | sort)
+    [ "$installed" = "$(sort <<<"$expected")" ] ||
+      { echo "run.sh: installed headers differ from the expected ones:" >&2;
+        diff <(sort <<<"$expected") <(echo "$installed") >&2; exit 1; }
     cmake "${config[@]}" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null ;;
   subdirectory)
     cmake "${config[@]}" -DIOCP_SOURCE_DIR="$src" >/dev/null ;;

@@ -10,7 +10,7 @@
 //   options::rows      the flat list: iocp_server_option_info, and the generator of the
 //                      constants in iocp.h and IocpApi.pas          (tools/option-table)
 //   Writer / Reader    XML save and load                            (IocpXmlConfig.cpp)
-//   OptionById         iocp_server_set_int/get_int/set_str/get_str  (iocp_capi.cpp)
+//   OptionById         iocp_server_set_int/get_int/set_str/get_str  (capi/src/capi_server.cpp)
 //
 // Adding an option: one line here (with a new id), its member in IocpTCPServer.h, and the engine
 // code that uses it; then `iocp-option-table --write` regenerates the C and Pascal constants.
