@@ -1,7 +1,6 @@
 #include "completion_connection.h"
 
 #include <algorithm>
-#include <array>
 #include <thread>
 
 #include "handler_runner.h"
@@ -9,18 +8,6 @@
 namespace iocp_native {
 
 namespace {
-
-// Receive into a per-thread scratch area and copy only what arrived, so an idle connection's input
-// buffer stays empty instead of pinning a 64 KiB block. A fiber may resume on another thread, so
-// the address must be fetched anew after every park: noinline alone is not enough (a compiler may
-// still infer the result is constant per call site and hoist it out of a loop); the empty asm
-// makes the result opaque.
-__attribute__((noinline)) char* scratch() {
-  thread_local std::array<char, kReadChunk> area;
-  char* p = area.data();
-  asm volatile("" : "+r"(p));
-  return p;
-}
 
 // The connection whose strand this thread runs in the event model (its handler context).
 thread_local const CompletionConnection* tlEventConnection = nullptr;
@@ -262,14 +249,12 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
     // Ask the OS only when it may have something: not after it was emptied, until kEvIn (taken by
     // the strand, or posted and not yet taken, as when a handler polls with no wait).
     if (!inputDrained_ || strand_.pending(kEvIn)) {
-      char* chunk = scratch();
       // errno is read inside receive(), a function that never parks: errno's address is constant
       // per thread to the compiler, so reading it here, in a loop that parks, could read a stale
       // thread's.
       int err = 0;
-      const long n = socket_->receive(chunk, kReadChunk, &err);
+      const long n = socket_->receive(input_, kReadChunk, &err);
       if (n > 0) {
-        input_.append(chunk, static_cast<std::size_t>(n));
         inputDrained_ = static_cast<std::size_t>(n) < kReadChunk && edgesSeen_ && !inputEnded_ &&
                         socket_->shortReceiveArms();
         return IoStatus::Ok;

@@ -6,9 +6,14 @@
 //   posix/epoll_port.cpp  one edge-triggered epoll shared by the I/O threads; readiness events.
 //   win/iocp_port.*       one I/O completion port: AcceptEx, zero-byte WSARecv, overlapped WSASend.
 //
-// Both present the same model to the shared code: a non-blocking receive/send on a PortSocket
+//   posix/uring_port.cpp  io_uring: one ring per I/O thread, multishot receives into a buffer pool.
+//
+// All present the same model to the shared code: a non-blocking receive/send on a PortSocket
 // either makes progress or says "would block", and the port later reports kEvIn / kEvOut for the
-// connection on an I/O thread, which then retries.
+// connection on an I/O thread, which then retries. A receive appends straight to the
+// connection's input buffer. The two completion ports (Windows, io_uring) keep at most one send
+// with the OS per connection and resubmit what a completion left unsent: inflight_send.h.
+// port_contract_test.cpp runs one script against every port.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "iocp_native/buffer.h"
 #include "iocp_native/connection.h"
 #include "event_bits.h"
 #include "socket_ops.h"
@@ -65,10 +71,11 @@ class PortEvents {
 class PortSocket {
  public:
   virtual ~PortSocket() = default;  // Closes the socket if close() was not called.
-  // Receive without blocking. Returns bytes received, 0 at EOF, or -1 with *err set; when
-  // net::wouldBlock(*err) the port reports kEvIn once input may be there. Where
-  // shortReceiveArms() holds, it does so also after a receive that returned fewer than n bytes.
-  virtual long receive(char* dst, std::size_t n, int* err) = 0;
+  // Receive without blocking, appending at most `max` bytes to `into`. Returns bytes appended, 0
+  // at EOF, or -1 with *err set; when net::wouldBlock(*err) the port reports kEvIn once input may
+  // be there. Where shortReceiveArms() holds, it does so also after a receive that returned
+  // fewer than `max` bytes. Never parks.
+  virtual long receive(Buffer& into, std::size_t max, int* err) = 0;
   // Send without blocking. Returns bytes taken (sent, or handed to the OS for an overlapped send
   // that the port finishes) or -1 with *err set; when net::wouldBlock(*err) the port reports kEvOut
   // once output may move again.
@@ -87,6 +94,12 @@ class PortSocket {
   // I/O thread serves it. Fixed at attach. Any thread.
   virtual int group() const = 0;
 };
+
+// A receive from an OS socket (at most kReadChunk bytes) through this thread's scratch area, so an
+// idle connection's input buffer holds no storage it does not use: how the ports that receive
+// with recv() (epoll, and the Windows port once its zero-byte receive has completed) fill a
+// connection's input. Returns as PortSocket::receive. Never parks. Any thread.
+long receiveThroughScratch(net::SocketHandle s, Buffer& into, std::size_t max, int* err);
 
 class Port {
  public:

@@ -180,15 +180,17 @@ class PortContract : public ::testing::TestWithParam<CompletionBackend> {
 
   // Receive exactly n bytes (or up to EOF), waiting for kEvIn whenever the port says "would block".
   std::string receive(PortSocket& s, uint64_t id, std::size_t n, bool* eof = nullptr) {
-    std::string out;
-    char buf[16384];
-    while (out.size() < n) {
+    Buffer in;
+    while (in.size() < n) {
       int err = 0;
-      const long r = s.receive(buf, sizeof buf, &err);
+      const std::size_t before = in.size();
+      const long r = s.receive(in, n - in.size(), &err);
       if (r > 0) {
-        out.append(buf, static_cast<std::size_t>(r));
+        EXPECT_EQ(in.size(), before + static_cast<std::size_t>(r)) << "receive appends what it reports";
+        EXPECT_LE(static_cast<std::size_t>(r), n - before) << "receive appends at most max bytes";
         continue;
       }
+      EXPECT_EQ(in.size(), before) << "a receive that got nothing appends nothing";
       if (r == 0) {
         if (eof) *eof = true;
         break;
@@ -203,7 +205,7 @@ class PortContract : public ::testing::TestWithParam<CompletionBackend> {
         break;
       }
     }
-    return out;
+    return std::string(in.view());
   }
 
   // Send every byte, waiting for kEvOut whenever the port says "would block".
@@ -252,8 +254,8 @@ TEST_P(PortContract, ScriptedConversation) {
   EXPECT_EQ(s.group() == -1 || s.group() == 0, true) << "one I/O thread: group -1 or 0";
 
   int err = 0;
-  char c;
-  EXPECT_EQ(s.receive(&c, 1, &err), -1) << "nothing has arrived yet";
+  Buffer none;
+  EXPECT_EQ(s.receive(none, 1, &err), -1) << "nothing has arrived yet";
   EXPECT_TRUE(net::wouldBlock(err)) << err;
 
   client.send("hello");
@@ -320,8 +322,8 @@ TEST_P(PortContract, CloseEndsOutstandingOperations) {
   Client client(listenPort_);
   PortSocket& s = connect(client, id);
   int err = 0;
-  char c;
-  EXPECT_EQ(s.receive(&c, 1, &err), -1);  // Arms the receive (would block).
+  Buffer none;
+  EXPECT_EQ(s.receive(none, 1, &err), -1);  // Arms the receive (would block).
   const std::string chunk = pattern(1024 * 1024);
   for (int i = 0; i < 64 && !s.sendPending(); ++i) {  // Until the OS holds some of it.
     if (s.send(chunk.data(), chunk.size(), &err) < 0) break;

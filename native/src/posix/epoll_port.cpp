@@ -33,7 +33,7 @@ class EpollSocket final : public PortSocket {
   EpollSocket(int epfd, int fd) : epfd_(epfd), fd_(fd) {}
   ~EpollSocket() override { close(); }
 
-  long receive(char* dst, std::size_t n, int* err) override { return net::recvSome(fd_, dst, n, err); }
+  long receive(Buffer& into, std::size_t max, int* err) override { return receiveThroughScratch(fd_, into, max, err); }
   long send(const char* src, std::size_t n, int* err) override { return net::sendSome(fd_, src, n, err); }
   // Edge-triggered: every arrival after the receive raises a new edge, short receive or not.
   bool shortReceiveArms() const override { return true; }

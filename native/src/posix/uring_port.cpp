@@ -5,9 +5,10 @@
 // the thread prepared, in the one io_uring_enter that also waits for the next completions.
 //
 // The shared code's model is kept (completion_port.h): receive() takes bytes that already arrived
-// (from the connection's queue of filled pool buffers) or says "would block", and kEvIn follows
-// the next arrival; send() copies into the connection's one in-flight send and says "would block"
-// while it is unfinished (sendPending()), and kEvOut follows its completion.
+// (from the connection's queue of filled pool buffers, straight into the connection's input
+// buffer) or says "would block", and kEvIn follows the next arrival; send() copies into the
+// connection's one in-flight send (inflight_send.h) and says "would block" while it is unfinished
+// (sendPending()), and kEvOut follows its completion.
 //
 // Threads: only a ring's own I/O thread touches its submission queue. A connection's socket may be
 // used from another thread (a work thread, a strand posted elsewhere); it then leaves a note in the
@@ -40,6 +41,8 @@
 #include <vector>
 
 #include "../fault_injection.h"
+#include "../inflight_send.h"
+#include "iocp_native/buffer.h"
 #include "linux_ports.h"
 
 namespace iocp_native {
@@ -50,7 +53,6 @@ constexpr unsigned kRingEntries = 1024;       // Submission queue; the completio
 constexpr unsigned kPoolBuffers = 1024;       // Provided buffers per ring (a power of two).
 constexpr unsigned kPoolBufferSize = 4096;    // Bytes each.
 constexpr std::size_t kMaxQueued = 16;        // Filled buffers a connection may hold before it pauses.
-constexpr std::size_t kMaxSendInFlight = 256 * 1024;  // Bytes one send operation takes at most.
 constexpr unsigned kBufferGroup = 0;          // Each ring has its own pool, so one group id serves.
 constexpr int kShutdownWaitMs = 2000;         // How long shutdown waits for cancelled operations.
 
@@ -89,10 +91,8 @@ struct SocketState {
   bool recvPaused = false;  // Cancelled for flow control (kMaxQueued), or starved.
   bool starved = false;     // Ended by ENOBUFS: armed again once the pool has buffers back.
   std::shared_ptr<SocketState> recvKeep, sendKeep;  // Alive while an operation may complete.
-  std::string inflight;     // The bytes of the unfinished send.
-  bool sendQueued = false;  // inflight waits to be prepared by the ring's thread.
-  std::atomic<bool> sendPending{false};
-  std::atomic<int> sendError{0};
+  InflightSend send;        // The one send operation (its completion runs under mu).
+  bool sendQueued = false;  // send's bytes wait to be prepared by the ring's thread.
 };
 
 struct Ring {
@@ -149,10 +149,10 @@ class UringSocket final : public PortSocket {
  public:
   UringSocket(UringPort& port, std::shared_ptr<SocketState> st) : port_(port), st_(std::move(st)) {}
   ~UringSocket() override { close(); }
-  long receive(char* dst, std::size_t n, int* err) override;
+  long receive(Buffer& into, std::size_t max, int* err) override;
   long send(const char* src, std::size_t n, int* err) override;
   bool shortReceiveArms() const override { return true; }  // Every arrival completes the receive.
-  bool sendPending() const override { return st_->sendPending.load(std::memory_order_acquire); }
+  bool sendPending() const override { return st_->send.pending(); }
   void shutdownSend() override {
     std::lock_guard<std::mutex> lock(st_->mu);
     if (!st_->closed) ::shutdown(st_->fd, SHUT_WR);
@@ -349,7 +349,8 @@ class UringPort final : public Port {
     }
   }
 
-  std::atomic<std::size_t> pendingSends_{0};
+  // UringSocket::send handed a send to the ring (pendingSends() counts it until finishSend).
+  void sendStarted() { pendingSends_.fetch_add(1); }
 
  private:
   bool initRing(Ring& r, std::string* why) {
@@ -455,8 +456,7 @@ class UringPort final : public Port {
       std::lock_guard<std::mutex> lock(st->mu);
       if (st->sendQueued) {
         st->sendQueued = false;
-        st->sendError.store(ECONNABORTED);
-        finishSend(*st);
+        finishSend(*st, ECONNABORTED);
       }
       if (!st->closed || st->fdClosed) return;
       ::shutdown(st->fd, SHUT_RDWR);
@@ -509,10 +509,10 @@ class UringPort final : public Port {
     if (st->closed) {
       if (st->fdClosed) return;
       if (st->recvArmed) cancel(r, st, kOpRecv);
-      if (st->sendPending.load() && !st->sendQueued) cancel(r, st, kOpSend);
+      if (st->send.pending() && !st->sendQueued) cancel(r, st, kOpSend);
       if (st->sendQueued) {  // Never reached the kernel: nothing to wait for.
         st->sendQueued = false;
-        finishSend(*st);
+        finishSend(*st, 0);
       }
       lock.unlock();
       // Nothing prepared may name the descriptor once it is closed (the number is reused).
@@ -523,7 +523,7 @@ class UringPort final : public Port {
     if (st->sendQueued) {
       st->sendQueued = false;
       io_uring_sqe* e = sqe(r);
-      io_uring_prep_send(e, st->fd, st->inflight.data(), st->inflight.size(), MSG_NOSIGNAL);
+      io_uring_prep_send(e, st->fd, st->send.data(), st->send.size(), MSG_NOSIGNAL);
       io_uring_sqe_set_data64(e, reinterpret_cast<uint64_t>(st.get()) | kOpSend);
       st->sendKeep = st;
       r.outstanding.fetch_add(1);
@@ -550,9 +550,9 @@ class UringPort final : public Port {
     r.outstanding.fetch_add(1);
   }
 
-  void finishSend(SocketState& st) {
-    std::string().swap(st.inflight);  // All sent (or given up): hold no buffer.
-    st.sendPending.store(false, std::memory_order_release);
+  // The socket's send is over: all sent, failed with `error`, or given up (0). Under st.mu.
+  void finishSend(SocketState& st, int error) {
+    st.send.fail(error);
     pendingSends_.fetch_sub(1);
   }
 
@@ -629,17 +629,15 @@ class UringPort final : public Port {
       keep = std::move(st->sendKeep);
       r.outstanding.fetch_sub(1);
       if (c.res < 0) {
-        if (c.res != -ECANCELED) st->sendError.store(-c.res);
-        finishSend(*st);
+        finishSend(*st, c.res == -ECANCELED ? 0 : -c.res);
         bits |= kEvOut;
-      } else if (static_cast<std::size_t>(c.res) < st->inflight.size() && !st->closed) {
-        st->inflight.erase(0, static_cast<std::size_t>(c.res));  // Part went: send the rest.
-        st->sendQueued = true;
+      } else if (!st->closed && st->send.sent(static_cast<std::size_t>(c.res))) {
+        st->sendQueued = true;  // Part went: send the rest.
         lock.unlock();
         sync(r, keep);
         lock.lock();
       } else {
-        finishSend(*st);
+        finishSend(*st, 0);  // All sent (sent() finished it), or closed meanwhile.
         bits |= kEvOut;
       }
     }
@@ -706,9 +704,10 @@ class UringPort final : public Port {
   std::vector<int> listeners_;
   std::atomic<bool> accepting_{true};
   std::atomic<bool> quitting_{false};
+  std::atomic<std::size_t> pendingSends_{0};
 };
 
-long UringSocket::receive(char* dst, std::size_t n, int* err) {
+long UringSocket::receive(Buffer& into, std::size_t max, int* err) {
   SocketState& st = *st_;
   uint16_t done[kMaxQueued + 1];
   std::size_t doneCount = 0, got = 0;
@@ -717,10 +716,10 @@ long UringSocket::receive(char* dst, std::size_t n, int* err) {
   bool eof = false;
   {
     std::lock_guard<std::mutex> lock(st.mu);
-    while (got < n && st.queued() > 0) {
+    while (got < max && st.queued() > 0) {
       SocketState::Chunk& c = st.queue[st.head];
-      const std::size_t take = std::min<std::size_t>(n - got, c.size - c.offset);
-      std::memcpy(dst + got, st.ring.buffer(c.buffer) + c.offset, take);
+      const std::size_t take = std::min<std::size_t>(max - got, c.size - c.offset);
+      into.append(st.ring.buffer(c.buffer) + c.offset, take);  // The one copy: pool -> input.
       got += take;
       c.offset += static_cast<uint32_t>(take);
       if (c.offset == c.size) {
@@ -759,20 +758,14 @@ long UringSocket::send(const char* src, std::size_t n, int* err) {
       *err = ECONNABORTED;
       return -1;
     }
-    if (st.sendPending.load(std::memory_order_acquire)) {  // One at a time: order on the wire.
-      *err = EWOULDBLOCK;
-      return -1;
-    }
-    if (const int e = st.sendError.load()) {
+    std::size_t taken = 0;
+    if (const int e = st.send.begin(src, n, EWOULDBLOCK, &taken)) {  // One at a time: order on the wire.
       *err = e;
       return -1;
     }
-    const std::size_t take = std::min(n, kMaxSendInFlight);
-    st.inflight.assign(src, take);
     st.sendQueued = true;
-    st.sendPending.store(true, std::memory_order_release);
-    port_.pendingSends_.fetch_add(1);
-    n = take;
+    port_.sendStarted();
+    n = taken;
   }
   port_.changed(st_);
   return static_cast<long>(n);

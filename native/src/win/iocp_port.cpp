@@ -108,18 +108,14 @@ void IocpPort::complete(Op& op, DWORD bytes) {
       auto* st = static_cast<SocketState*>(op.owner);
       std::shared_ptr<SocketState> keep = std::move(st->sendKeep);
       if (!succeeded(op.ov)) {
-        st->sendError.store(errorOf(*st, op));
-      } else if (bytes < st->inflight.size()) {
+        st->send.fail(errorOf(*st, op));
+      } else if (st->send.sent(bytes)) {
         // Only part went: lend the rest again now (the strand may not write again for a while).
-        st->inflight.erase(0, bytes);
         const int e = startSend(keep, true);
         if (e == 0) break;  // Still pending; its completion continues.
-        st->sendError.store(e);
-      } else {
-        std::string().swap(st->inflight);  // All sent: hold no buffer.
+        st->send.fail(e);
       }
       pendingSends_.fetch_sub(1);
-      st->sendPending.store(false, std::memory_order_release);
       const IoEvent ev{st->id, kEvOut};
       events_.onIo(&ev, 1);
       break;

@@ -13,9 +13,9 @@
 // connection lends no buffer to the kernel; its completion reports kEvIn and the fiber then reads
 // with a plain non-blocking recv into the I/O thread's scratch area.
 // Sending: a plain non-blocking send first; when the socket buffer is full, up to
-// kMaxSendInFlight bytes are copied to the connection's in-flight buffer and lent to an
-// overlapped WSASend. A completion that sent only part of them (Wine does this) lends the rest
-// again at once, from the I/O thread; once all is sent it reports kEvOut.
+// InflightSend::kMaxBytes are copied to the connection's in-flight send (inflight_send.h) and lent
+// to an overlapped WSASend. A completion that sent only part of them (Wine does this) lends the
+// rest again at once, from the I/O thread; once all is sent it reports kEvOut.
 //
 // Lifetime: every outstanding operation holds a reference to its socket's state (or, for
 // accepts, lives as long as the port), so a completion never touches freed memory. Closing a
@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "completion_port.h"
+#include "inflight_send.h"
 #include "timer_thread.h"
 
 namespace iocp_native::win {
@@ -49,7 +50,6 @@ constexpr ULONG_PTR kTimerKey = 3;
 constexpr ULONG_PTR kQuitKey = 4;
 
 constexpr int kAcceptsPerListener = 16;               // AcceptEx calls kept pending per binding.
-constexpr std::size_t kMaxSendInFlight = 256 * 1024;  // Bytes lent to one overlapped WSASend.
 // Completions dequeued per call. Each may run a handler inline, so a small batch leaves the rest
 // to other idle I/O threads instead of serialising them behind one.
 constexpr ULONG kBatch = 16;
@@ -91,17 +91,13 @@ struct SocketState {
   SOCKET s;  // INVALID_SOCKET once closed.
   Op recvOp{Op::Kind::Receive, this};
   Op sendOp{Op::Kind::Send, this};
-  // Set by the strand when an operation starts, cleared by its completion (release/acquire).
+  // Set by the strand when the receive starts, cleared by its completion (release/acquire).
   std::atomic<bool> recvPending{false};
-  std::atomic<bool> sendPending{false};
-  // The Winsock error that ended the last operation, set by its completion; 0 = none.
+  // The Winsock error that ended the last receive, set by its completion; 0 = none.
   std::atomic<int> recvError{0};
-  std::atomic<int> sendError{0};
   // Self-references held while an operation is outstanding, dropped by its completion.
   std::shared_ptr<SocketState> recvKeep, sendKeep;
-  // Bytes lent to the overlapped send: the strand's while !sendPending, the completion's while
-  // sendPending.
-  std::string inflight;
+  InflightSend send;  // The overlapped send: the strand's while not pending, the completion's while pending.
 };
 
 struct Listener {
@@ -126,11 +122,11 @@ class IocpSocket final : public PortSocket {
  public:
   explicit IocpSocket(std::shared_ptr<SocketState> st) : st_(std::move(st)) {}
   ~IocpSocket() override { close(); }
-  long receive(char* dst, std::size_t n, int* err) override;
+  long receive(Buffer& into, std::size_t max, int* err) override;
   long send(const char* src, std::size_t n, int* err) override;
   // Only a receive that would block starts the zero-byte WSARecv whose completion is kEvIn.
   bool shortReceiveArms() const override { return false; }
-  bool sendPending() const override { return st_->sendPending.load(std::memory_order_acquire); }
+  bool sendPending() const override { return st_->send.pending(); }
   void shutdownSend() override {
     if (st_->s != INVALID_SOCKET) net::shutdownWrite(static_cast<net::SocketHandle>(st_->s));
   }
@@ -164,8 +160,8 @@ class IocpPort final : public Port {
   // --- Used by IocpSocket. Each returns 0 or the Winsock error of a failed start. ---
   // A zero-byte receive. Strand, with no receive pending.
   int startReceive(const std::shared_ptr<SocketState>& st);
-  // Lend st->inflight to an overlapped send: from the strand with no send pending, or from the
-  // completion of the previous part (`continuing`, the send still counts as pending).
+  // Lend st->send's bytes to an overlapped send: from the strand right after send.begin(), or
+  // from the completion of the previous part (`continuing`).
   int startSend(const std::shared_ptr<SocketState>& st, bool continuing);
 
  private:

@@ -6,7 +6,7 @@
 
 namespace iocp_native::win {
 
-long IocpSocket::receive(char* dst, std::size_t n, int* err) {
+long IocpSocket::receive(Buffer& into, std::size_t max, int* err) {
   SocketState& st = *st_;
   if (st.s == INVALID_SOCKET) {
     *err = WSAENOTSOCK;
@@ -16,7 +16,7 @@ long IocpSocket::receive(char* dst, std::size_t n, int* err) {
     *err = e;
     return -1;
   }
-  const long r = net::recvSome(static_cast<net::SocketHandle>(st.s), dst, n, err);
+  const long r = receiveThroughScratch(static_cast<net::SocketHandle>(st.s), into, max, err);
   if (r >= 0 || !net::wouldBlock(*err)) return r;
   if (!st.recvPending.load(std::memory_order_acquire)) {
     const int e = st.port.startReceive(st_);
@@ -35,11 +35,11 @@ long IocpSocket::send(const char* src, std::size_t n, int* err) {
     *err = WSAENOTSOCK;
     return -1;
   }
-  if (st.sendPending.load(std::memory_order_acquire)) {  // Order on the wire: after what is lent.
+  if (st.send.pending()) {  // Order on the wire: after what is lent.
     *err = WSAEWOULDBLOCK;
     return -1;
   }
-  if (const int e = st.sendError.load()) {  // The overlapped send failed: the connection is broken.
+  if (const int e = st.send.error()) {  // The overlapped send failed: the connection is broken.
     *err = e;
     return -1;
   }
@@ -47,15 +47,17 @@ long IocpSocket::send(const char* src, std::size_t n, int* err) {
   if (r >= 0 || !net::wouldBlock(*err)) return r;
   // The socket's buffer is full: lend the bytes to an overlapped send; its completion says when
   // more can go.
-  const std::size_t take = std::min(n, kMaxSendInFlight);
-  st.inflight.assign(src, take);
-  const int e = st.port.startSend(st_, false);
-  if (e != 0) {
-    std::string().swap(st.inflight);
+  std::size_t taken = 0;
+  if (const int e = st.send.begin(src, n, WSAEWOULDBLOCK, &taken)) {
     *err = e;
     return -1;
   }
-  return static_cast<long>(take);
+  if (const int e = st.port.startSend(st_, false)) {
+    st.send.abandon();
+    *err = e;
+    return -1;
+  }
+  return static_cast<long>(taken);
 }
 
 void IocpSocket::close() {
@@ -97,21 +99,15 @@ int IocpPort::startSend(const std::shared_ptr<SocketState>& st, bool continuing)
   if (st->s == INVALID_SOCKET) return WSAENOTSOCK;
   st->sendOp.ov = OVERLAPPED{};
   st->sendKeep = st;
-  if (!continuing) {
-    st->sendPending.store(true, std::memory_order_release);
-    pendingSends_.fetch_add(1);
-  }
-  WSABUF buf{static_cast<ULONG>(st->inflight.size()), st->inflight.data()};
+  if (!continuing) pendingSends_.fetch_add(1);
+  WSABUF buf{static_cast<ULONG>(st->send.size()), const_cast<char*>(st->send.data())};
   operationStarted();
   if (WSASend(st->s, &buf, 1, nullptr, 0, &st->sendOp.ov, nullptr) != 0) {
     const int e = WSAGetLastError();
     if (e != WSA_IO_PENDING) {
       st->sendKeep.reset();
       operationFinished();
-      if (!continuing) {
-        pendingSends_.fetch_sub(1);
-        st->sendPending.store(false, std::memory_order_release);
-      }
+      if (!continuing) pendingSends_.fetch_sub(1);
       return startError(e);
     }
   }
