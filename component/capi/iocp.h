@@ -113,7 +113,7 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_MAX_CONNECTIONS 3         /* MaxConnections: 0..2147483647; new: 0; 0 = unlimited */
 #define IOCP_SERVER_MAX_CONNECTION_REPLY 100  /* MaxConnectionReply: string; new: ""; line sent to a refused client; "" = close */
 #define IOCP_SERVER_REUSE_SOCKET 4            /* ReuseSocket: 0/1; new: 1; SO_REUSEADDR on the listeners */
-#define IOCP_SERVER_USE_NAGLE 5               /* UseNagle: 0/1; new: 1; 0 sets TCP_NODELAY on accepted connections */
+#define IOCP_SERVER_USE_NAGLE 5               /* UseNagle: 0/1; new: 1; false sets TCP_NODELAY on accepted connections */
 #define IOCP_SERVER_TERMINATE_WAIT_TIME 6     /* TerminateWaitTime: 0..2147483647; new: 5000; ms Active = false waits for handlers */
 #define IOCP_SERVER_IOHANDLER_TYPE 7          /* IOHandlerOptions.IOHandlerType: 0 = iohDefault, 1 = iohIOCP; new: iohDefault; iohDefault: a thread per connection; iohIOCP: the engine */
 #define IOCP_SERVER_IOCP_THREADS 8            /* IOHandlerOptions.IOCP.IOCPThreads: 0..1024; new: 0; 0 = number of processors */

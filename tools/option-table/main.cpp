@@ -1,7 +1,7 @@
 // iocp-option-table: writes the option constants of the C ABI (component/capi/iocp.h) and of its
-// Pascal import unit (component/pascal/IocpApi.pas) from the option table
-// (component/cpp/src/IocpServerOptions.h), between the lines that hold "option-table:start" and
-// "option-table:end".
+// Pascal import unit (component/pascal/IocpApi.pas), and the options table of README.md, from the
+// option table (component/cpp/src/IocpServerOptions.h), between the lines that hold
+// "option-table:start" and "option-table:end".
 //
 //   iocp-option-table --write ROOT   rewrite both blocks under the source tree ROOT
 //   iocp-option-table --check ROOT   exit 1, naming the file, where a block differs from the table
@@ -85,6 +85,32 @@ std::vector<std::string> pascalLines() {
   return out;
 }
 
+// A value as a user writes it in C++ or Pascal ("" for an empty string, the name of a choice).
+std::string shownValue(const Row& r) {
+  if (r.kind == Kind::Text) return quoted(r.value);
+  return r.value;
+}
+
+std::vector<std::string> markdownLines() {
+  std::vector<std::string> out = {"| Property | New server | Allowed | What it does | C ABI |", "|---|---|---|---|---|"};
+  for (const Row& r : Iocp::options::rows()) {
+    std::string allowed;
+    switch (r.kind) {
+      case Kind::Number: allowed = std::to_string(r.lo) + ".." + std::to_string(r.hi); break;
+      case Kind::Boolean: allowed = "true, false"; break;
+      case Kind::Text: allowed = "bytes"; break;
+      case Kind::Choice:
+        for (const auto& n : r.names) allowed += (allowed.empty() ? "" : ", ") + n.second;
+        break;
+    }
+    std::string help = r.help;
+    for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2) help.replace(i, 1, "\\|");
+    out.push_back("| `" + r.path + "` | `" + shownValue(r) + "` | " + allowed + " | " + help + " | `IOCP_SERVER_" +
+                  r.macro + "` |");
+  }
+  return out;
+}
+
 struct File {
   std::string path;
   std::vector<std::string> block;
@@ -117,7 +143,8 @@ int main(int argc, char** argv) {
   }
   const std::string root = argv[2];
   const File files[] = {{root + "/component/capi/iocp.h", cLines()},
-                        {root + "/component/pascal/IocpApi.pas", pascalLines()}};
+                        {root + "/component/pascal/IocpApi.pas", pascalLines()},
+                        {root + "/README.md", markdownLines()}};
   int status = 0;
   for (const File& f : files) {
     std::ifstream in(f.path, std::ios::binary);
