@@ -9,15 +9,23 @@ namespace iocp_native {
 
 namespace {
 
-// The connection whose strand this thread runs in the event model (its handler context).
-thread_local const CompletionConnection* tlEventConnection = nullptr;
+// The connection whose strand this thread runs (in the event model: its handler context).
+thread_local const CompletionConnection* tlStrandConnection = nullptr;
 // The connection whose fiber this thread is running (Connection::sleep finds its handler).
-thread_local CompletionConnection* tlFiberConnection = nullptr;
+thread_local FiberConnection* tlFiberConnection = nullptr;
 
 // The longest afterExecute waits for an idle polling handler before calling it again.
 constexpr int kMaxIdleWaitMs = 64;
 
 }  // namespace
+
+// --- The core ---------------------------------------------------------------------------------
+
+std::shared_ptr<CompletionConnection> CompletionConnection::create(const CompletionServices& services, uint64_t id,
+                                                                   Endpoint peer, Endpoint local) {
+  if (services.options.events) return std::make_shared<EventConnection>(services, id, std::move(peer), std::move(local));
+  return std::make_shared<FiberConnection>(services, id, std::move(peer), std::move(local));
+}
 
 CompletionConnection::CompletionConnection(const CompletionServices& services, uint64_t id,
                                            Endpoint peer, Endpoint local)
@@ -25,16 +33,7 @@ CompletionConnection::CompletionConnection(const CompletionServices& services, u
       services_(services),
       worker_(services.options.workThreads > 0
                   ? static_cast<int>(std::hash<uint64_t>{}(id) % services.options.workThreads)
-                  : -1),
-      events_(services.options.events) {
-  if (!events_)
-    fiber_ = std::make_unique<Fiber>(services.options.fiberStackSize,
-                                     [this] { runHandler(*this, services_.handler); });
-}
-
-bool CompletionConnection::inHandler() const {
-  return events_ ? tlEventConnection == this : Fiber::current() == fiber_.get();
-}
+                  : -1) {}
 
 CompletionConnection::~CompletionConnection() = default;  // socket_ closes itself if still open.
 
@@ -53,78 +52,35 @@ void CompletionConnection::notify(unsigned bits, bool onEngineThread) {
 }
 
 void CompletionConnection::runStrand() {
-  if (events_) {
-    runEvents();
-    return;
-  }
-  for (;;) {
-    unsigned bits = strand_.take();
-    noteInputBits(bits);
-    if ((bits & kEvStart) && !started_) {
-      started_ = true;
-      startLiveness(services_.options.liveness);
-      armLiveness();
-    }
-    if ((bits & kEvLiveness) && !fiber_->finished()) onLivenessTimer();
-    if ((bits & kEvForeign) && !dropping()) {
-      adoptForeignOutput();
-      bits |= kEvOut;  // Try to send it now.
-    }
-    if ((bits & kEvOut) && !(waitMask_ & kEvOut) && !output_.empty() && !dropping()) {
-      if (const int err = flushOutput()) {
-        socketError(err);  // Records the OS code and the reason; the parked reader returns it.
-        bits |= kEvIn;
-      }
-    }
-    const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
-    if (started_ && wake && !fiber_->finished()) {
-      CompletionConnection* const outer = tlFiberConnection;
-      tlFiberConnection = this;
-      fiber_->resume();
-      tlFiberConnection = outer;
-      stackHint_.store(fiber_->parkedAt(), std::memory_order_relaxed);
-    }
-    if (fiber_->finished()) {
-      if (livenessTimer_) services_.timers.cancel(livenessTimer_);
-      services_.scheduler.retire(*this);  // Keeps the strand owned: nobody runs it again.
-      return;
-    }
-    if (strand_.tryRelease()) return;
-  }
-}
-
-void CompletionConnection::runEvents() {
-  struct Current {  // This thread runs this connection's handler context until we return.
-    const CompletionConnection* previous = tlEventConnection;
-    explicit Current(const CompletionConnection* c) { tlEventConnection = c; }
-    ~Current() { tlEventConnection = previous; }
+  struct Current {  // This thread runs this connection's strand until we return.
+    const CompletionConnection* previous = tlStrandConnection;
+    explicit Current(const CompletionConnection* c) { tlStrandConnection = c; }
+    ~Current() { tlStrandConnection = previous; }
   } current(this);
   for (;;) {
     unsigned bits = strand_.take();
     noteInputBits(bits);
-    if (!finished_) {
+    if (!ended()) {
       if ((bits & kEvStart) && !started_) {
         started_ = true;
         startLiveness(services_.options.liveness);
         armLiveness();
-        callHandler([this] { services_.handler.onConnect(*this, state()); });
-        bits |= kEvIn;  // Bytes that came before the socket was registered.
       }
-      if (started_) {
-        if ((bits & kEvLiveness) && !ending_) onLivenessTimer();
-        if ((bits & kEvForeign) && !dropping()) {
-          adoptForeignOutput();
-          bits |= kEvOut;
-        }
-        if ((bits & kEvOut) && !output_.empty() && !dropping()) {
-          if (const int err = flushOutput()) socketError(err);
-        }
-        if ((bits & kEvIn) && !ending_ && !closing()) receiveAndDeliver();
-        if (ending_ || closing() || peerHasClosed() || osError_ != 0) endEvents();
+      if (bits & kEvLiveness) onLivenessTimer();
+      if ((bits & kEvForeign) && !dropping()) {
+        adoptForeignOutput();
+        bits |= kEvOut;  // Try to send it now.
       }
+      if ((bits & kEvOut) && !writerWaits() && !output_.empty() && !dropping()) {
+        if (const int err = flushOutput()) {
+          socketError(err);  // Records the OS code and the reason; the reader sees it.
+          bits |= kEvIn;
+        }
+      }
+      if (started_) drive(bits);
     }
-    if (finished_) {
-      if (livenessTimer_) services_.timers.cancel(livenessTimer_);
+    if (ended()) {
+      cancelLivenessTimer();
       services_.scheduler.retire(*this);  // Keeps the strand owned: nobody runs it again.
       return;
     }
@@ -132,62 +88,9 @@ void CompletionConnection::runEvents() {
   }
 }
 
-template <typename Fn>
-void CompletionConnection::callHandler(Fn&& fn) {
-  try {
-    fn();
-  } catch (...) {
-    if (!error_) error_ = std::current_exception();
-    setEndReason(*this, error_);
-    disconnect(reason());
-  }
-}
-
-void CompletionConnection::receiveAndDeliver() {
-  // Edge-triggered readiness: receive until the socket has nothing more (fillSome, which never
-  // waits in the event model, says Timeout then), handing each chunk to the handler at once.
-  while (!closing()) {
-    const std::size_t before = input_.size();
-    if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Empty, FIN or error.
-    noteReceived(input_.size() - before);
-    callHandler([this] { services_.handler.onData(*this, state()); });
-  }
-}
-
-void CompletionConnection::endEvents() {
-  if (!ending_) {
-    ending_ = true;
-    setEndReason(*this, error_);
-    markClosing();  // From here on, writes return NotConnected.
-    if (livenessTimer_) {
-      services_.timers.cancel(livenessTimer_);
-      livenessTimer_ = TimerQueue::Handle{};
-    }
-    endDeadline_ = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
-    if (flushOnClose() && open()) {
-      adoptForeignOutput();
-      try {
-        endTimer_ = services_.timers.add(endDeadline_, TimerTarget{TimerTarget::Kind::Wait, id()});
-      } catch (...) {  // Out of memory for a timer: do not wait.
-        endDeadline_ = Clock::now();
-      }
-    }
-  }
-  // Send what is queued as the socket takes it; come back on kEvOut or the deadline.
-  if (open() && flushOnClose() && osError_ == 0 && Clock::now() < endDeadline_ && flushOutput() == 0 &&
-      (!output_.empty() || socket_->sendPending()))
-    return;
-  if (endTimer_) services_.timers.cancel(endTimer_);
-  endTimer_ = TimerQueue::Handle{};
-  output_.clear();
-  if (open()) {
-    setHandle(-1);
-    socket_->close();
-    socket_.reset();
-  }
-  countClose();
-  finished_ = true;
-  services_.handler.onDisconnect(*this, state(), error_);  // Must not throw.
+void CompletionConnection::cancelLivenessTimer() {
+  if (livenessTimer_) services_.timers.cancel(livenessTimer_);
+  livenessTimer_ = TimerQueue::Handle{};
 }
 
 void CompletionConnection::onLivenessTimer() {
@@ -204,42 +107,6 @@ void CompletionConnection::armLiveness() {
   if (!livenessOn()) return;
   if (livenessTimer_) services_.timers.cancel(livenessTimer_);
   livenessTimer_ = services_.timers.add(livenessDue(), TimerTarget{TimerTarget::Kind::Liveness, id()});
-}
-
-void CompletionConnection::park(unsigned mask, Clock::time_point deadline, bool infinite) {
-  TimerQueue::Handle timer;
-  if (!infinite) timer = services_.timers.add(deadline, TimerTarget{TimerTarget::Kind::Wait, id()});
-  waitMask_ = mask;
-  noteWait();
-  Fiber::park();
-  waitMask_ = 0;
-  if (timer) services_.timers.cancel(timer);
-}
-
-IoStatus CompletionConnection::afterExecute(bool idle) {
-  if (!idle) {  // (The event model has no execute loop.)
-    idleWaitMs_ = 0;
-    return readAvailable(0);
-  }
-  idleWaitMs_ = std::min(std::max(1, idleWaitMs_ * 2), kMaxIdleWaitMs);
-  const IoStatus st = readAvailable(idleWaitMs_);
-  if (st == IoStatus::Ok) idleWaitMs_ = 0;  // Input came: the handler will have work.
-  return st;
-}
-
-void CompletionConnection::sleepInHandler(int ms) {
-  // Through the timers even for 0: the connections that are ready run first.
-  park(0, Clock::now() + std::chrono::milliseconds(std::max(ms, 0)), false);
-}
-
-void Connection::sleep(int ms) {
-  // Set only while this thread runs a connection's fiber: the caller is that handler.
-  if (StreamConnection* const c = tlFiberConnection) {
-    c->sleepInHandler(ms);
-    return;
-  }
-  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-  else std::this_thread::yield();
 }
 
 IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinite) {
@@ -264,9 +131,7 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
       if (!net::wouldBlock(err)) return socketError(err);
       inputDrained_ = edgesSeen_ = true;
     }
-    if (events_) return IoStatus::Timeout;  // The event model never waits: a read that would, times out.
-    if (!infinite && Clock::now() >= deadline) return IoStatus::Timeout;
-    park(kEvIn, deadline, infinite);
+    if (!waitForInput(deadline, infinite)) return IoStatus::Timeout;
   }
 }
 
@@ -279,8 +144,19 @@ int CompletionConnection::flushOutput() {
   return err;
 }
 
+IoStatus CompletionConnection::sendDirect(const char*& bytes, std::size_t& n) {
+  if (closing() || !open()) return IoStatus::NotConnected;
+  if (const int err = flushOutput()) return socketError(err);
+  if (output_.empty()) {  // Nothing queued: straight to the socket, no copy.
+    if (const int err = sendWhatFits(
+            [this](const char* b, std::size_t k, int* e) { return socket_->send(b, k, e); }, bytes, n))
+      return socketError(err);
+  }
+  return IoStatus::Ok;
+}
+
 void CompletionConnection::adoptForeignOutput() {
-  if (sending_ || !open()) return;  // sendAll (or close) adopts it when the handler's write ends.
+  if (midWrite() || !open()) return;  // The handler's write (or close) adopts it when it ends.
   std::lock_guard<std::mutex> lock(foreignMu_);
   if (foreignOutput_.empty()) return;
   output_.append(foreignOutput_.view());
@@ -288,11 +164,10 @@ void CompletionConnection::adoptForeignOutput() {
 }
 
 IoStatus CompletionConnection::sendFromOutside(const char* bytes, std::size_t n) {
-  const std::size_t limit = std::max<std::size_t>(services_.options.maxPendingOutput, 1);
   bool overflow = false;
   {
     std::lock_guard<std::mutex> lock(foreignMu_);
-    if (foreignOutput_.size() + n > limit) overflow = true;
+    if (foreignOutput_.size() + n > outputLimit()) overflow = true;
     else foreignOutput_.append(bytes, n);
   }
   if (overflow) {
@@ -303,26 +178,77 @@ IoStatus CompletionConnection::sendFromOutside(const char* bytes, std::size_t n)
   return IoStatus::Ok;
 }
 
-IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
-  if (events_) {  // Never wait: send what fits, queue the rest (up to MaxPendingOutput).
-    if (closing() || !open()) return IoStatus::NotConnected;
-    if (const int err = flushOutput()) return socketError(err);
-    if (output_.empty()) {
-      if (const int err = sendWhatFits(
-              [this](const char* b, std::size_t k, int* e) { return socket_->send(b, k, e); }, bytes, n))
-        return socketError(err);
-    }
-    if (n == 0) return IoStatus::Ok;
-    if (output_.size() + n > std::max<std::size_t>(services_.options.maxPendingOutput, 1)) {
-      disconnect(CloseReason::SlowConsumer, false);  // What it would not read is dropped.
-      return IoStatus::NotConnected;
-    }
-    output_.append(bytes, n);
-    return IoStatus::Ok;
+void CompletionConnection::closeSocket() {
+  output_.clear();
+  if (!open()) return;
+  setHandle(-1);
+  socket_->close();
+  socket_.reset();
+}
+
+// --- The fiber driver -------------------------------------------------------------------------
+
+FiberConnection::FiberConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local)
+    : CompletionConnection(services, id, std::move(peer), std::move(local)),
+      fiber_(std::make_unique<Fiber>(services.options.fiberStackSize,
+                                     [this] { runHandler(*this, services_.handler); })) {}
+
+void FiberConnection::drive(unsigned bits) {
+  const bool wake = (bits & (kEvStart | kEvClose | kEvTimer)) || (bits & waitMask_);
+  if (!wake) return;
+  FiberConnection* const outer = tlFiberConnection;
+  tlFiberConnection = this;
+  fiber_->resume();
+  tlFiberConnection = outer;
+  stackHint_.store(fiber_->parkedAt(), std::memory_order_relaxed);
+}
+
+void FiberConnection::park(unsigned mask, Clock::time_point deadline, bool infinite) {
+  TimerQueue::Handle timer;
+  if (!infinite) timer = services_.timers.add(deadline, TimerTarget{TimerTarget::Kind::Wait, id()});
+  waitMask_ = mask;
+  noteWait();
+  Fiber::park();
+  waitMask_ = 0;
+  if (timer) services_.timers.cancel(timer);
+}
+
+bool FiberConnection::waitForInput(Clock::time_point deadline, bool infinite) {
+  if (!infinite && Clock::now() >= deadline) return false;
+  park(kEvIn, deadline, infinite);
+  return true;
+}
+
+IoStatus FiberConnection::afterExecute(bool idle) {
+  if (!idle) {
+    idleWaitMs_ = 0;
+    return readAvailable(0);
   }
+  idleWaitMs_ = std::min(std::max(1, idleWaitMs_ * 2), kMaxIdleWaitMs);
+  const IoStatus st = readAvailable(idleWaitMs_);
+  if (st == IoStatus::Ok) idleWaitMs_ = 0;  // Input came: the handler will have work.
+  return st;
+}
+
+void FiberConnection::sleepInHandler(int ms) {
+  // Through the timers even for 0: the connections that are ready run first.
+  park(0, Clock::now() + std::chrono::milliseconds(std::max(ms, 0)), false);
+}
+
+void Connection::sleep(int ms) {
+  // Set only while this thread runs a connection's fiber: the caller is that handler.
+  if (FiberConnection* const c = tlFiberConnection) {
+    c->sleepInHandler(ms);
+    return;
+  }
+  if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  else std::this_thread::yield();
+}
+
+IoStatus FiberConnection::sendAll(const char* bytes, std::size_t n) {
   struct Sending {  // Marks the write in progress; on the way out, adopts waiting foreign output.
-    CompletionConnection& c;
-    explicit Sending(CompletionConnection& conn) : c(conn) { c.sending_ = true; }
+    FiberConnection& c;
+    explicit Sending(FiberConnection& conn) : c(conn) { c.sending_ = true; }
     ~Sending() {
       c.sending_ = false;
       if (c.dropping()) return;  // disconnect(reason, false): nothing more goes out.
@@ -333,20 +259,13 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
       }
     }
   } sending(*this);
-  const std::size_t limit = std::max<std::size_t>(services_.options.maxPendingOutput, 1);
   // In a no-wait region (a lock is held) queue everything rather than wait for room.
   const bool mayWait = !fiber_->inNoWait();
   while (n > 0) {
-    if (closing() || !open()) return IoStatus::NotConnected;
-    if (const int err = flushOutput()) return socketError(err);
-    if (output_.empty()) {  // Nothing queued: straight to the socket, no copy.
-      const int err = sendWhatFits(
-          [this](const char* b, std::size_t k, int* e) { return socket_->send(b, k, e); }, bytes, n);
-      if (err != 0) return socketError(err);
-      if (n == 0) break;
-    }
+    if (const IoStatus st = sendDirect(bytes, n); st != IoStatus::Ok) return st;
+    if (n == 0) break;
     // The socket is full: queue what fits under the limit, park for the rest.
-    const std::size_t room = limit > output_.size() ? limit - output_.size() : 0;
+    const std::size_t room = outputLimit() > output_.size() ? outputLimit() - output_.size() : 0;
     const std::size_t take = mayWait ? std::min(room, n) : n;
     output_.append(bytes, take);
     bytes += take;
@@ -356,7 +275,7 @@ IoStatus CompletionConnection::sendAll(const char* bytes, std::size_t n) {
   return IoStatus::Ok;
 }
 
-void CompletionConnection::drainOutput() {
+void FiberConnection::drainOutput() {
   const auto deadline = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
   try {
     // Send what is queued, and let the OS finish what it already took.
@@ -368,24 +287,103 @@ void CompletionConnection::drainOutput() {
   }
 }
 
-void CompletionConnection::shutdownSend() {
+void FiberConnection::shutdownSend() {
   if (!open()) return;
   adoptForeignOutput();
   drainOutput();
   socket_->shutdownSend();
 }
 
-void CompletionConnection::close() {
+void FiberConnection::close() {
   if (!open()) return;
   markClosing();  // From here on, writes from outside return NotConnected.
   if (flushOnClose()) {  // Unless disconnect() asked to drop what is still queued.
     adoptForeignOutput();
     drainOutput();
   }
-  output_.clear();
-  setHandle(-1);
-  socket_->close();
-  socket_.reset();
+  closeSocket();
+}
+
+// --- The event driver -------------------------------------------------------------------------
+
+bool EventConnection::inHandler() const { return tlStrandConnection == this; }
+
+void EventConnection::drive(unsigned bits) {
+  if (finished_) return;
+  if (bits & kEvStart) {  // Posted once: the connection is registered.
+    callHandler([this] { services_.handler.onConnect(*this, state()); });
+    bits |= kEvIn;  // Bytes that came before the socket was registered.
+  }
+  if ((bits & kEvIn) && !ending_ && !closing()) receiveAndDeliver();
+  if (ending_ || closing() || peerHasClosed() || osError_ != 0) endEvents();
+}
+
+template <typename Fn>
+void EventConnection::callHandler(Fn&& fn) {
+  try {
+    fn();
+  } catch (...) {
+    if (!error_) error_ = std::current_exception();
+    setEndReason(*this, error_);
+    disconnect(reason());
+  }
+}
+
+void EventConnection::receiveAndDeliver() {
+  // Edge-triggered readiness: receive until the socket has nothing more (fillSome, which never
+  // waits here, says Timeout then), handing each chunk to the handler at once.
+  while (!closing()) {
+    const std::size_t before = input_.size();
+    if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Empty, FIN or error.
+    noteReceived(input_.size() - before);
+    callHandler([this] { services_.handler.onData(*this, state()); });
+  }
+}
+
+IoStatus EventConnection::sendAll(const char* bytes, std::size_t n) {
+  // Never wait: send what fits, queue the rest (up to MaxPendingOutput).
+  if (const IoStatus st = sendDirect(bytes, n); st != IoStatus::Ok) return st;
+  if (n == 0) return IoStatus::Ok;
+  if (output_.size() + n > outputLimit()) {
+    disconnect(CloseReason::SlowConsumer, false);  // What it would not read is dropped.
+    return IoStatus::NotConnected;
+  }
+  output_.append(bytes, n);
+  return IoStatus::Ok;
+}
+
+void EventConnection::shutdownSend() {
+  if (!open()) return;
+  adoptForeignOutput();
+  if (flushOutput() == 0 && output_.empty() && !socket_->sendPending()) socket_->shutdownSend();
+}
+
+void EventConnection::endEvents() {
+  if (!ending_) {
+    ending_ = true;
+    setEndReason(*this, error_);
+    markClosing();  // From here on, writes return NotConnected.
+    cancelLivenessTimer();
+    endDeadline_ = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
+    if (flushOnClose() && open()) {
+      adoptForeignOutput();
+      try {
+        endTimer_ = services_.timers.add(endDeadline_, TimerTarget{TimerTarget::Kind::Wait, id()});
+      } catch (...) {  // Out of memory for a timer: do not wait.
+        endDeadline_ = Clock::now();
+      }
+    }
+  }
+  // Send what is queued as the socket takes it; come back on kEvOut or the deadline.
+  if (open() && flushOnClose() && osError_ == 0 && Clock::now() < endDeadline_ && flushOutput() == 0 &&
+      (!output_.empty() || socket_->sendPending()))
+    return;
+  if (endTimer_) services_.timers.cancel(endTimer_);
+  endTimer_ = TimerQueue::Handle{};
+  closeSocket();
+  countClose();
+  finished_ = true;
+  services_.handler.onDisconnect(*this, state(), error_);  // Must not throw.
 }
 
 }  // namespace iocp_native

@@ -1,21 +1,26 @@
-// One connection of the completion engine: its handler runs on a fiber, driven by a strand (or,
-// in the event model, on the strand itself: onData per received chunk, no fiber, no waiting).
+// One connection of the completion engine: a core (the port socket, the output queue, the strand,
+// liveness) and one of two drivers on top, chosen by EngineOptions::events:
+//   FiberConnection   OnExecute: the handler runs on a fiber; reads and writes that cannot finish
+//                     park the fiber (never the thread) until the port reports progress.
+//   EventConnection   the event model: the strand calls onData per received chunk; nothing waits,
+//                     writes queue.
 //
 //   port event (I/O thread) ─▶ notify(bits) ─strand won─▶ scheduler.dispatch ─▶ runStrand()
 //                                                          │ WorkOpThreads = 0: inline
 //                                                          │ WorkOpThreads = N: work thread id % N
 //                                                          ▼
-//                                        fiber.resume(): the handler runs until it parks
+//              core steps (start, liveness, foreign output, flush) ─▶ the driver's drive(bits):
+//              fiber.resume() until the handler parks / receive and onData until the socket is empty
 //
 // Strand rule (strand.h): notify() posts pending bits; the first notifier to find the connection
-// idle owns it and runs it until no bits are pending, so one connection's fiber never runs on two
-// threads at once. Reads and writes that cannot finish park the fiber (never the thread) until the
-// port reports progress, a deadline passes or the connection is closed.
+// idle owns it and runs it until no bits are pending, so one connection's handler never runs on
+// two threads at once.
 //
 // Dependencies point one way: the engine creates connections and hands each the services below;
 // a connection knows its port socket, never the engine.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -59,19 +64,21 @@ struct CompletionServices {
   TrafficCounters& counters;
 };
 
-class CompletionConnection final : public StreamConnection,
-                                   public std::enable_shared_from_this<CompletionConnection> {
+// The core: what both drivers share. Created through create(), which picks the driver.
+class CompletionConnection : public StreamConnection, public std::enable_shared_from_this<CompletionConnection> {
  public:
+  // The connection of the driver EngineOptions::events asks for; the socket comes with attach().
+  // Throws on failure (a fiber's stack cannot be mapped).
+  static std::shared_ptr<CompletionConnection> create(const CompletionServices& services, uint64_t id, Endpoint peer,
+                                                      Endpoint local);
+  ~CompletionConnection() override;
+
   // Any thread. Holds the connection while it runs: once closing is set, the strand may end the
   // connection and drop the engine's last reference before interrupt() has been called.
   void disconnect(CloseReason reason = CloseReason::LocalDisconnect, bool flushOutput = true) override {
     const std::shared_ptr<CompletionConnection> self = weak_from_this().lock();
     StreamConnection::disconnect(reason, flushOutput);
   }
-  // Creates the fiber (maps its stack); the socket comes with attach(). Throws on failure.
-  CompletionConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local);
-  ~CompletionConnection() override;
-
   // Before start: the registered socket, and its OS handle (for Connection::handle()).
   void attach(std::unique_ptr<PortSocket> socket, net::SocketHandle handle) {
     group_ = socket->group();
@@ -84,16 +91,17 @@ class CompletionConnection final : public StreamConnection,
   // The I/O thread serving it failed with `osError` (0 = unknown): end it with reason
   // IoThreadFailed, dropping queued output (nothing can send it). Any thread.
   void endForIoThreadFailure(int osError);
-  void close() override;                            // Fiber only.
   void notify(unsigned bits, bool onEngineThread);  // Any thread.
-  void runStrand();                                 // Only by the strand owner.
+  // Only by the strand owner: the core's steps for the pending bits, then the driver's, until no
+  // bits are pending (or the connection has ended: then it is retired).
+  void runStrand();
   int worker() const { return worker_; }            // Work thread index, -1 = any I/O thread.
   // Hints, for a caller about to run several connections one after another (see the engine's
   // onIo): start fetching into the cache what running this connection touches first. Two steps,
   // so no step waits for memory: prefetchState() (this object's hot fields) well ahead,
   // prefetchStack() (the parked fiber's stack, whose address prefetchState() fetched, and the
-  // objects of Connection::setCacheHints) just ahead.
-  // Any thread.
+  // objects of Connection::setCacheHints) just ahead. Not virtual: a virtual call would wait for
+  // the very line it should prefetch. Any thread.
   void prefetchState() const {
     __builtin_prefetch(&stackHint_);
     __builtin_prefetch(&strand_);
@@ -107,50 +115,57 @@ class CompletionConnection final : public StreamConnection,
   }
 
  protected:
-  IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
-  IoStatus sendAll(const char* bytes, std::size_t n) override;
-  void interrupt() override { notify(kEvClose, false); }
-  // No progress: wait for input or 1, 2, 4 ... kMaxIdleWaitMs ms (a fiber must not spin its
-  // thread); after progress, Indy's zero-timeout read.
-  IoStatus afterExecute(bool idle) override;
-  void sleepInHandler(int ms) override;  // Parks the fiber (kEvTimer); sleep(0) lets others run.
-  bool inHandler() const override;
-  IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
-  void shutdownSend() override;
-  void sendPing(const std::string& payload) override;  // onHeartbeat, then payload; strand.
+  CompletionConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local);
 
- private:
-  // Park until queued output (and what the OS holds for an overlapped send) is gone, the socket
-  // fails or the engine's close-flush timeout passes. Fiber only.
-  void drainOutput();
-  // Heartbeat / idle timeout due: ping or disconnect, then arm the next deadline. Strand.
-  void onLivenessTimer();
-  void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.
-  // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
-  void park(unsigned mask, Clock::time_point deadline, bool infinite);
+  // --- The driver's part of the strand. Strand owner. ---
+  // After the core's steps, once started: run the handler for `bits`.
+  virtual void drive(unsigned bits) = 0;
+  // The handler has finished and the socket is closed: the connection is retired.
+  virtual bool ended() const = 0;
+  // A handler's write is waiting for kEvOut itself: the strand leaves flushing to it.
+  virtual bool writerWaits() const = 0;
+  // A handler's write is in progress: bytes from outside wait until it ends (messages stay whole).
+  virtual bool midWrite() const = 0;
+  // A read found no input: wait for kEvIn (or the deadline) and return true, or return false
+  // where the driver never waits (the read times out).
+  virtual bool waitForInput(Clock::time_point deadline, bool infinite) = 0;
+
+  // --- Core steps for the drivers. ---
+  IoStatus fillSome(Clock::time_point deadline, bool infinite) final;
+  // The common start of a handler's write: the queued output first, then straight to the socket
+  // while nothing is queued. Ok with bytes/n advanced past what went (n == 0: all of it), or the
+  // failure. Strand or handler context.
+  IoStatus sendDirect(const char*& bytes, std::size_t& n);
   // Send queued output without blocking. Returns 0, or the OS error of a failed send.
   int flushOutput();
-  // --- The event model (EngineOptions::events): no fiber; the strand runs the handler. ---
-  void runEvents();          // runStrand for the event model.
-  void receiveAndDeliver();  // Receive until the socket is empty, onData after each chunk.
-  // The handler call fn; an exception ends the connection (kept for onDisconnect).
-  template <typename Fn>
-  void callHandler(Fn&& fn);
-  // Close without waiting: send what is queued as the socket takes it (kEvOut, bounded by the
-  // close-flush timeout), then close, count, onDisconnect. Sets finished_ when done.
-  void endEvents();
   // Move bytes queued from outside into output_, unless the handler is in the middle of a write.
   void adoptForeignOutput();
   bool open() const { return socket_ != nullptr; }
+  // Close the port socket (after the driver has sent what it would). Strand or handler context.
+  void closeSocket();
+  std::size_t outputLimit() const { return std::max<std::size_t>(services_.options.maxPendingOutput, 1); }
+  void cancelLivenessTimer();
+  void interrupt() override { notify(kEvClose, false); }
+  IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
+  void sendPing(const std::string& payload) override;  // onHeartbeat, then payload; strand.
 
   const CompletionServices services_;
+  std::unique_ptr<PortSocket> socket_;  // Strand only; null once closed.
+  Buffer output_;                       // The handler's queued output.
+  Strand strand_;
+  // Where the driver's handler context is parked, for prefetchStack(): a fiber's stack (the
+  // event model's handler runs on the strand's own stack: null).
+  std::atomic<const char*> stackHint_{nullptr};
+
+ private:
+  // Heartbeat / idle timeout due: ping or disconnect, then arm the next deadline. Strand.
+  void onLivenessTimer();
+  void armLiveness();  // One TimerQueue entry for livenessDue(). Strand.
+
   const int worker_;
   int group_ = -1;
-  std::unique_ptr<PortSocket> socket_;  // Strand only; null once closed.
-  Strand strand_;
   // Strand-only state.
   bool started_ = false;
-  unsigned waitMask_ = 0;
   // The last receive emptied the socket and the port will report kEvIn when more comes (a receive
   // that would block, or a short one where the port says so): the next read waits for kEvIn
   // instead of asking the OS again. Cleared when kEvIn is taken.
@@ -166,20 +181,78 @@ class CompletionConnection final : public StreamConnection,
     if (bits & kEvIn) inputDrained_ = false, edgesSeen_ = true;
   }
   TimerQueue::Handle livenessTimer_;
-  Buffer output_;
-  bool sending_ = false;  // The handler is inside sendAll: its message must stay contiguous.
-  int idleWaitMs_ = 0;    // afterExecute's current wait for an idle polling handler.
-  std::unique_ptr<Fiber> fiber_;  // Null in the event model.
-  std::atomic<const char*> stackHint_{nullptr};  // fiber_->parkedAt() after each resume.
-  // Event-model strand state.
-  const bool events_;
+  std::mutex foreignMu_;
+  Buffer foreignOutput_;  // Guarded by foreignMu_: whole messages written from outside.
+};
+
+// OnExecute: the handler on a fiber (blocking-style code). close() is its last call.
+class FiberConnection final : public CompletionConnection {
+ public:
+  // Creates the fiber (maps its stack). Throws on failure.
+  FiberConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local);
+  void close() override;  // Fiber only.
+  // No progress: wait for input or 1, 2, 4 ... kMaxIdleWaitMs ms (a fiber must not spin its
+  // thread); after progress, Indy's zero-timeout read.
+  IoStatus afterExecute(bool idle) override;
+  void sleepInHandler(int ms) override;  // Parks the fiber (kEvTimer); sleep(0) lets others run.
+
+ protected:
+  void drive(unsigned bits) override;  // Resume the fiber when what it waits for came.
+  bool ended() const override { return fiber_->finished(); }
+  bool writerWaits() const override { return (waitMask_ & kEvOut) != 0; }
+  bool midWrite() const override { return sending_; }
+  bool waitForInput(Clock::time_point deadline, bool infinite) override;
+  IoStatus sendAll(const char* bytes, std::size_t n) override;  // Parks while the queue is full.
+  bool inHandler() const override { return Fiber::current() == fiber_.get(); }
+  void shutdownSend() override;
+
+ private:
+  // Park the fiber until one of `mask` arrives, the connection closes or the deadline passes.
+  void park(unsigned mask, Clock::time_point deadline, bool infinite);
+  // Park until queued output (and what the OS holds for an overlapped send) is gone, the socket
+  // fails or the engine's close-flush timeout passes. Fiber only.
+  void drainOutput();
+
+  std::unique_ptr<Fiber> fiber_;
+  unsigned waitMask_ = 0;  // The bits the parked fiber waits for. Strand.
+  bool sending_ = false;   // The handler is inside sendAll: its message must stay contiguous.
+  int idleWaitMs_ = 0;     // afterExecute's current wait for an idle polling handler.
+};
+
+// The event model (EngineOptions::events): no fiber; the strand calls the handler (onConnect,
+// onData after each received chunk) and ends the connection itself. Nothing waits: a read that
+// would, times out; writes queue up to MaxPendingOutput (past it the peer is a slow consumer).
+class EventConnection final : public CompletionConnection {
+ public:
+  EventConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local)
+      : CompletionConnection(services, id, std::move(peer), std::move(local)) {}
+  void close() override { disconnect(); }  // The strand ends it (endEvents).
+
+ protected:
+  void drive(unsigned bits) override;
+  bool ended() const override { return finished_; }
+  bool writerWaits() const override { return false; }
+  bool midWrite() const override { return false; }
+  bool waitForInput(Clock::time_point, bool) override { return false; }
+  IoStatus sendAll(const char* bytes, std::size_t n) override;  // Queues what the socket does not take.
+  bool inHandler() const override;
+  // What is queued goes out as the socket takes it; FIN once nothing is left (nothing waits here).
+  void shutdownSend() override;
+
+ private:
+  void receiveAndDeliver();  // Receive until the socket is empty, onData after each chunk.
+  // The handler call fn; an exception ends the connection (kept for onDisconnect).
+  template <typename Fn>
+  void callHandler(Fn&& fn);
+  // Close without waiting: send what is queued as the socket takes it (kEvOut, bounded by the
+  // close-flush timeout), then close, count, onDisconnect. Sets finished_ when done.
+  void endEvents();
+
   bool ending_ = false;    // endEvents has begun: waiting for output to drain.
   bool finished_ = false;  // onDisconnect has run.
   std::exception_ptr error_;  // What the handler threw.
   Clock::time_point endDeadline_{};
   TimerQueue::Handle endTimer_;
-  std::mutex foreignMu_;
-  Buffer foreignOutput_;  // Guarded by foreignMu_: whole messages written from outside.
 };
 
 }  // namespace iocp_native

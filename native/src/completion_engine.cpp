@@ -277,7 +277,7 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
                              const Endpoint& local) {
   std::shared_ptr<CompletionConnection> conn;
   try {
-    conn = std::make_shared<CompletionConnection>(services_, nextId_++, peer, local);  // Maps a stack.
+    conn = CompletionConnection::create(services_, nextId_++, peer, local);  // Maps a fiber stack.
     conn->attach(port_->attach(s, conn->id()), s);
   } catch (const std::exception& e) {
     net::closeSocket(s);  // Not attached: still ours.
