@@ -1,4 +1,4 @@
-# The test suite's tiers and how ctest may schedule its tests (README, "tools/dev.sh test").
+# The test suite's tiers and how ctest may schedule its tests (docs/development.md).
 #
 #   LABELS slow                 The slow tier: scale, race and timing tests, builds of other
 #                               projects, the benchmark harness. `ctest -LE slow` (test preset

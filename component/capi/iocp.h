@@ -235,7 +235,7 @@ IOCP_API int iocp_server_set_bind_events(iocp_server* server, iocp_bind_event be
 
 /* ---- Contexts ------------------------------------------------------------------------------ */
 /* Indy: Contexts.LockList. Locks the list and hands out its items and count; a handler holding
-   the lock never waits (see the README). Pair with iocp_server_unlock_contexts on the same
+   the lock never waits (docs/guarantees.md, "Threads"). Pair with iocp_server_unlock_contexts on the same
    thread. Any thread. */
 IOCP_API int iocp_server_lock_contexts(iocp_server* server, iocp_context* const** items, int* count);
 IOCP_API int iocp_server_unlock_contexts(iocp_server* server);

@@ -162,7 +162,7 @@ type
   public
     constructor Create(AServer: TIocpCustomTCPServer);
     destructor Destroy; override;
-    function LockList: TList;  { Any thread; a handler holding it must not wait (DESIGN). }
+    function LockList: TList;  { Any thread; a handler holding it must not wait (docs/guarantees.md, "Threads"). }
     procedure UnlockList;
     function Count: Integer;   { Any thread. }
   end;
@@ -382,7 +382,7 @@ type
     property Active: Boolean read GetActive write SetActive default False;
     property Bindings: TIocpSocketHandles read FBindings write SetBindings;
     property DefaultPort: TIdPort read FDefaultPort write SetDefaultPort default 0;
-    { 0 = the system's maximum backlog (Indy's default is 15; see the README). }
+    { 0 = the system's maximum backlog (Indy's default is 15; docs/options.md says why). }
     property ListenQueue: Integer read FListenQueue write FListenQueue default 0;
     property MaxConnections: Integer read FMaxConnections write FMaxConnections default 0;
     property MaxConnectionReply: string read FMaxConnectionReply write FMaxConnectionReply;

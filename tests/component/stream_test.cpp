@@ -141,7 +141,7 @@ TEST_P(Stream, ReadBytesRaisesReadTimeoutAndKeepsBufferedBytes) {
     try {
       io->ReadBytes(bytes, 10);
     } catch (const EIdReadTimeout&) {
-      timedOut = true;  // No I/O inside the catch block (see the fiber caveat in the README).
+      timedOut = true;  // No I/O inside the catch block (docs/guarantees.md, "Fiber caveat").
     }
     if (timedOut) io->ReadTimeout = kEventuallyMs;  // Once is the test: the next read waits for the rest.
     io->WriteLn(std::string(timedOut ? "timeout" : "read") + " buffered=" +

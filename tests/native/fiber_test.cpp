@@ -16,7 +16,7 @@ using iocp_native::Fiber;
 namespace {
 // std::this_thread::get_id() is pthread_self(), which glibc declares constant: inside one function
 // the compiler may evaluate it once for two calls on either side of a park. Through this opaque,
-// non-inlined function every call really asks the current thread (see README, fiber caveats).
+// non-inlined function every call really asks the current thread (docs/guarantees.md, "Fiber caveat").
 __attribute__((noinline)) std::thread::id threadId() {
   std::thread::id id = std::this_thread::get_id();
   asm volatile("" : : "r"(&id) : "memory");
