@@ -726,15 +726,21 @@ begin
   end;
 end;
 
-function ConnectCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+{ AEvent for the context of AHandle; what it raises goes to the engine as the handler's. }
+function CallForContext(AHandle: Piocp_context; AEvent: TIdServerThreadEvent): Integer;
 begin
   Result := IOCP_OK;
   try
-    TIocpCustomTCPServer(AUser).ContextConnected(ContextOf(AHandle));
+    AEvent(ContextOf(AHandle));
   except
     on E: Exception do
       Result := Raised(ContextOf(AHandle), E);
   end;
+end;
+
+function ConnectCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
+begin
+  Result := CallForContext(AHandle, TIocpCustomTCPServer(AUser).ContextConnected);
 end;
 
 { Indy's execute loop, here rather than one callback per round: the try block below is set up
@@ -764,13 +770,7 @@ end;
 { The event model: bytes arrived (OnDataAvailable), or a whole message (OnMessage). }
 function DataAvailableCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := IOCP_OK;
-  try
-    TIocpCustomTCPServer(AUser).FOnDataAvailable(ContextOf(AHandle));
-  except
-    on E: Exception do
-      Result := Raised(ContextOf(AHandle), E);
-  end;
+  Result := CallForContext(AHandle, TIocpCustomTCPServer(AUser).FOnDataAvailable);
 end;
 
 function MessageCb(AUser: Pointer; AHandle: Piocp_context; AMessage: PAnsiChar; ALength: size_t): Integer; cdecl;
@@ -791,13 +791,7 @@ end;
 
 function DisconnectCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
-  Result := IOCP_OK;
-  try
-    TIocpCustomTCPServer(AUser).ContextDisconnected(ContextOf(AHandle));
-  except
-    on E: Exception do
-      Result := Raised(ContextOf(AHandle), E);
-  end;
+  Result := CallForContext(AHandle, TIocpCustomTCPServer(AUser).ContextDisconnected);
   { Out of Contexts after OnDisconnect and before OnException, as the engine's list and Indy's. }
   TIocpCustomTCPServer(AUser).FContexts.Remove(ContextOf(AHandle));
 end;
@@ -805,13 +799,8 @@ end;
 function HeartbeatCb(AUser: Pointer; AHandle: Piocp_context): Integer; cdecl;
 begin
   Result := IOCP_OK;
-  try
-    if Assigned(TIocpCustomTCPServer(AUser).FOnHeartbeat) then
-      TIocpCustomTCPServer(AUser).FOnHeartbeat(ContextOf(AHandle));
-  except
-    on E: Exception do
-      Result := Raised(ContextOf(AHandle), E);
-  end;
+  if Assigned(TIocpCustomTCPServer(AUser).FOnHeartbeat) then
+    Result := CallForContext(AHandle, TIocpCustomTCPServer(AUser).FOnHeartbeat);
 end;
 
 procedure ExceptionCb(AUser: Pointer; AHandle: Piocp_context; ACode: Integer; AMessage: PAnsiChar;
@@ -1085,34 +1074,47 @@ begin
     raise EIdException.Create('the option ' + APath + ' has no published property in ' + AServer.ClassName);
 end;
 
+type
+  { One row of the engine's option table and the published property it names (Info = nil for
+    ReuseSocket, whose Indy type TIdReuseSocket is no boolean). }
+  TIocpOptionRow = record
+    Id, Kind: Integer;
+    Obj: TObject;
+    Info: PPropInfo;
+  end;
+
+function OptionRow(AServer: TObject; AIndex: Integer): TIocpOptionRow;
+var
+  Path: PAnsiChar;
+  Lo, Hi: Int64;
+begin
+  IocpCheck(iocp_server_option_info(AIndex, @Result.Id, @Result.Kind, @Path, @Lo, @Hi));
+  Result.Obj := nil;
+  Result.Info := nil;
+  if Result.Id <> IOCP_SERVER_REUSE_SOCKET then
+    Result.Info := OptionProperty(AServer, string(Path), Result.Obj);
+end;
+
 { Every option of the table (iocp_server_option_info) from its published property to the
   engine's server, then the Bindings. The engine refuses a value out of range, naming it. }
 procedure TIocpCustomTCPServer.PushOptions;
 var
-  I, Id, Kind: Integer;
-  Path: PAnsiChar;
-  Lo, Hi, Value: Int64;
-  Obj: TObject;
-  Info: PPropInfo;
+  I: Integer;
+  Row: TIocpOptionRow;
   Raw: AnsiString;
 begin
   for I := 0 to iocp_server_option_count - 1 do
   begin
-    IocpCheck(iocp_server_option_info(I, @Id, @Kind, @Path, @Lo, @Hi));
-    if Id = IOCP_SERVER_REUSE_SOCKET then
-      Value := Ord(FReuseSocket <> rsFalse)  { Indy's TIdReuseSocket: only rsFalse turns it off. }
-    else
+    Row := OptionRow(Self, I);
+    if Row.Kind = IOCP_OPTION_STRING then
     begin
-      Info := OptionProperty(Self, string(Path), Obj);
-      if Kind = IOCP_OPTION_STRING then
-      begin
-        Raw := AnsiString(GetStrProp(Obj, Info));
-        IocpCheck(iocp_server_set_str(FHandle, Id, PAnsiChar(Raw), Length(Raw)));
-        Continue;
-      end;
-      Value := GetOrdProp(Obj, Info);
-    end;
-    IocpCheck(iocp_server_set_int(FHandle, Id, Value));
+      Raw := AnsiString(GetStrProp(Row.Obj, Row.Info));
+      IocpCheck(iocp_server_set_str(FHandle, Row.Id, PAnsiChar(Raw), Length(Raw)));
+    end
+    else if Row.Info = nil then  { ReuseSocket: only Indy's rsFalse turns it off. }
+      IocpCheck(iocp_server_set_int(FHandle, Row.Id, Ord(FReuseSocket <> rsFalse)))
+    else
+      IocpCheck(iocp_server_set_int(FHandle, Row.Id, GetOrdProp(Row.Obj, Row.Info)));
   end;
   IocpCheck(iocp_server_clear_bindings(FHandle));
   for I := 0 to FBindings.Count - 1 do
@@ -1125,38 +1127,32 @@ end;
 { The reverse of PushOptions: every option and the Bindings from the engine's server. }
 procedure TIocpCustomTCPServer.PullOptions;
 var
-  I, Id, Kind, Port: Integer;
-  Path, Text: PAnsiChar;
-  Lo, Hi, Value: Int64;
+  I, Port: Integer;
+  Row: TIocpOptionRow;
+  Text: PAnsiChar;
   Len: size_t;
-  Obj: TObject;
-  Info: PPropInfo;
+  Value: Int64;
   Raw: AnsiString;
   Binding: TIocpSocketHandle;
 begin
   for I := 0 to iocp_server_option_count - 1 do
   begin
-    IocpCheck(iocp_server_option_info(I, @Id, @Kind, @Path, @Lo, @Hi));
-    if Kind = IOCP_OPTION_STRING then
-    begin
-      IocpCheck(iocp_server_get_str(FHandle, Id, @Text, @Len));
-      SetString(Raw, Text, Len);
-      Info := OptionProperty(Self, string(Path), Obj);
-      SetStrProp(Obj, Info, string(Raw));
-      Continue;
-    end;
-    IocpCheck(iocp_server_get_int(FHandle, Id, @Value));
-    if Id = IOCP_SERVER_REUSE_SOCKET then
-    begin
-      if Value = 0 then
-        FReuseSocket := rsFalse
+    Row := OptionRow(Self, I);
+    case Row.Kind of
+      IOCP_OPTION_STRING:
+        begin
+          IocpCheck(iocp_server_get_str(FHandle, Row.Id, @Text, @Len));
+          SetString(Raw, Text, Len);
+          SetStrProp(Row.Obj, Row.Info, string(Raw));
+        end;
+    else
+      IocpCheck(iocp_server_get_int(FHandle, Row.Id, @Value));
+      if Row.Info <> nil then
+        SetOrdProp(Row.Obj, Row.Info, Value)
+      else if Value = 0 then
+        FReuseSocket := rsFalse  { ReuseSocket: Indy's rsTrue or rsOSDependent stays as it is. }
       else if FReuseSocket = rsFalse then
         FReuseSocket := rsTrue;
-    end
-    else
-    begin
-      Info := OptionProperty(Self, string(Path), Obj);
-      SetOrdProp(Obj, Info, Value);
     end;
   end;
   FBindings.Clear;

@@ -10,36 +10,8 @@ program echo_server_pascal;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, BaseUnix, {$ENDIF}
-  {$IFDEF MSWINDOWS} Windows, {$ENDIF}
-  SysUtils, Classes, IocpGlobal, IocpTCPServer;
-
-type
-  TEcho = class
-    procedure Execute(AContext: TIocpContext);
-  end;
-
-procedure TEcho.Execute(AContext: TIocpContext);
-begin
-  AContext.Connection.IOHandler.WriteLn(AContext.Connection.IOHandler.ReadLn);
-end;
-
-var
-  Stop: Boolean = False;
-
-{$IFDEF UNIX}
-procedure OnSignal(Sig: cint); cdecl;
-begin
-  Stop := True;
-end;
-{$ENDIF}
-{$IFDEF MSWINDOWS}
-function OnConsoleCtrl(CtrlType: DWORD): BOOL; stdcall;
-begin
-  Stop := True;
-  Result := True;  { Handled: the main loop stops the server and the program ends by itself. }
-end;
-{$ENDIF}
+  {$IFDEF UNIX} cthreads, {$ENDIF}
+  SysUtils, Classes, IocpGlobal, IocpTCPServer, EchoCommon;  { EchoCommon: the handler, Ctrl-C. }
 
 procedure Usage(const Why: string);
 begin
@@ -84,13 +56,7 @@ begin
     end;
     Server.Bindings.Add.IP := '127.0.0.1';
     Server.OnExecute := Echo.Execute;
-    {$IFDEF UNIX}
-    fpSignal(SIGINT, signalhandler(@OnSignal));
-    fpSignal(SIGTERM, signalhandler(@OnSignal));
-    {$ENDIF}
-    {$IFDEF MSWINDOWS}
-    SetConsoleCtrlHandler(@OnConsoleCtrl, True);
-    {$ENDIF}
+    WatchStopRequests;
     try
       Server.Active := True;
     except
@@ -103,7 +69,7 @@ begin
     WriteLn('echo server (Pascal, ', BoolToStr(Server.IOHandlerOptions.IOHandlerType = iohIOCP, 'iohIOCP', 'iohDefault'),
       ') listening on 127.0.0.1:', Server.Bindings[0].Port, ' - Ctrl-C stops it');
     Flush(Output);
-    while not Stop do
+    while not StopRequested do
       Sleep(100);
     Server.Active := False;
     WriteLn('stopped');

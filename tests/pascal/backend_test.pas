@@ -16,7 +16,7 @@ program backend_test;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpTCPServer, IocpTCPClient, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpTCPServer, IocpTCPClient, TestCheck, TestServer;
 
 type
   THandlers = class
@@ -92,14 +92,10 @@ var
   H: THandlers;
   Engine: string;
 begin
-  Engine := 'iocp';
-  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Engine := EngineFromArgs;
   H := THandlers.Create;
-  Server := TIocpTCPServer.Create(nil);
+  Server := NewLoopbackServer(Engine);
   try
-    Server.Bindings.Add.IP := '127.0.0.1';
-    if Engine = 'iocp' then Server.IOHandlerOptions.IOHandlerType := iohIOCP;
-    Server.IOHandlerOptions.IOCP.IOCPThreads := 2;
     Server.OnExecute := H.Execute;
     Check(Server.IOHandlerOptions.IOCP.Backend = ibDefault, 'ibDefault is the default');
     ServesOn(Server, ibDefault, Engine + ', ibDefault');

@@ -17,7 +17,7 @@ program events_test;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, IocpGlobal, IocpTCPServer, IocpTCPClient, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, IocpGlobal, IocpTCPServer, IocpTCPClient, TestCheck, TestServer;
 
 const
   Parked = 500;
@@ -38,16 +38,11 @@ type
     WorstMs: Int64;
   end;
 
-  THandlers = class
+  THandlers = class(TRecordingHandlers)  { Lines: the event log. }
   public
-    Log: TStringList;
-    Lock: TCriticalSection;
     Serials, DataFreed: Integer;
     Connects, Disconnects: array[1..Parked + 10] of Integer;
     StoppingReasons: Integer;
-    constructor Create;
-    destructor Destroy; override;
-    procedure Add(const S: string);
     function InContexts(AContext: TIocpContext): string;
     procedure Created(AContext: TIocpContext);
     procedure Connect(AContext: TIocpContext);
@@ -76,30 +71,6 @@ begin
     Sleep(2);
     Late := Int64(GetTickCount64 - T0) - 2;
     if Late > WorstMs then WorstMs := Late;
-  end;
-end;
-
-constructor THandlers.Create;
-begin
-  inherited Create;
-  Log := TStringList.Create;
-  Lock := TCriticalSection.Create;
-end;
-
-destructor THandlers.Destroy;
-begin
-  Log.Free;
-  Lock.Free;
-  inherited Destroy;
-end;
-
-procedure THandlers.Add(const S: string);
-begin
-  Lock.Enter;
-  try
-    Log.Add(S);
-  finally
-    Lock.Leave;
   end;
 end;
 
@@ -155,7 +126,7 @@ function LogCount: Integer;
 begin
   H.Lock.Enter;
   try
-    Result := H.Log.Count;
+    Result := H.Lines.Count;
   finally
     H.Lock.Leave;
   end;
@@ -189,14 +160,10 @@ var
   TookMs, SetupMs: Int64;
   Probe: TLatenessProbe;
 begin
-  Engine := 'iocp';
-  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Engine := EngineFromArgs;
   H := THandlers.Create;
-  Server := TIocpTCPServer.Create(nil);
+  Server := NewLoopbackServer(Engine);
   try
-    Server.Bindings.Add.IP := '127.0.0.1';
-    if Engine = 'iocp' then Server.IOHandlerOptions.IOHandlerType := iohIOCP;
-    Server.IOHandlerOptions.IOCP.IOCPThreads := 2;
     Server.OnContextCreated := H.Created;
     Server.OnConnect := H.Connect;
     Server.OnExecute := H.Execute;
@@ -220,11 +187,11 @@ begin
       'exception EIdConnClosedGracefully out';
     H.Lock.Enter;
     try
-      H.Log.Delimiter := ',';
-      H.Log.StrictDelimiter := True;
-      Check((H.Log.DelimitedText = Expected) or
-        (H.Log.DelimitedText = 'created in,connect in,execute,disconnect in peer closed'),
-        'order: ' + H.Log.DelimitedText);
+      H.Lines.Delimiter := ',';
+      H.Lines.StrictDelimiter := True;
+      Check((H.Lines.DelimitedText = Expected) or
+        (H.Lines.DelimitedText = 'created in,connect in,execute,disconnect in peer closed'),
+        'order: ' + H.Lines.DelimitedText);
     finally
       H.Lock.Leave;
     end;

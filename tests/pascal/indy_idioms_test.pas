@@ -23,7 +23,7 @@ program indy_idioms_test;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, IocpIndyCompat, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, IocpIndyCompat, TestCheck, TestServer;
 
 type
   { Per-connection state the Indy way: a context class with Indy's constructor. }
@@ -73,14 +73,8 @@ type
     Line: string;
   end;
 
-  THandlers = class
+  THandlers = class(TRecordingHandlers)  { Lines: the facts the handlers saw. }
   public
-    Facts: TStringList;
-    Lock: TCriticalSection;
-    constructor Create;
-    destructor Destroy; override;
-    procedure Fact(const S: string);
-    function HasFact(const S: string): Boolean;
     procedure PollingExecute(AContext: TIdContext);
     procedure BindingExecute(AContext: TIdContext);
     procedure SyncExecute(AContext: TIdContext);
@@ -127,7 +121,7 @@ begin
     AContext.Connection.IOHandler.InputBuffer.SaveToStream(MS);  { Left in place. }
     Line := AContext.Connection.IOHandler.ReadLn;
     if (MS.Size = Length(Line) + 2) and (AContext.Connection.IOHandler.InputBuffer.Size = 0) then
-      Fact('saved to stream');
+      Add('saved to stream');
   finally
     MS.Free;
   end;
@@ -329,39 +323,6 @@ begin
   inherited DoException(AContext, AException);
 end;
 
-constructor THandlers.Create;
-begin
-  inherited Create;
-  Facts := TStringList.Create;
-  Lock := TCriticalSection.Create;
-end;
-
-destructor THandlers.Destroy;
-begin
-  Facts.Free;
-  Lock.Free;
-  inherited Destroy;
-end;
-
-procedure THandlers.Fact(const S: string);
-begin
-  Lock.Acquire;
-  try
-    Facts.Add(S);
-  finally
-    Lock.Release;
-  end;
-end;
-
-function THandlers.HasFact(const S: string): Boolean;
-begin
-  Lock.Acquire;
-  try
-    Result := Facts.IndexOf(S) >= 0;
-  finally
-    Lock.Release;
-  end;
-end;
 
 { The idiom of public Indy servers: never block, look at the buffer, sleep. }
 { Text each way: a line read up to a terminator of our choosing, then lines written with the
@@ -409,24 +370,24 @@ var
 begin
   AContext.Connection.IOHandler.ReadLn;
   B := AContext.Binding;
-  if B = AContext.Connection.Socket.Binding then Fact('same binding');
-  if B.PeerIP = '127.0.0.1' then Fact('peer ip');
-  if (B.PeerPort > 0) and (B.PeerPort <> B.Port) then Fact('peer port');
-  if B.IP = '127.0.0.1' then Fact('local ip');
-  if B.Port = AContext.Server.Bindings[0].Port then Fact('local port');
-  if B.HandleAllocated and (Int64(B.Handle) >= 0) then Fact('handle');
+  if B = AContext.Connection.Socket.Binding then Add('same binding');
+  if B.PeerIP = '127.0.0.1' then Add('peer ip');
+  if (B.PeerPort > 0) and (B.PeerPort <> B.Port) then Add('peer port');
+  if B.IP = '127.0.0.1' then Add('local ip');
+  if B.Port = AContext.Server.Bindings[0].Port then Add('local port');
+  if B.HandleAllocated and (Int64(B.Handle) >= 0) then Add('handle');
   B.SetSockOpt(Id_SOL_SOCKET, Id_SO_KEEPALIVE, 1);
   B.GetSockOpt(Id_SOL_SOCKET, Id_SO_KEEPALIVE, V);
-  if V <> 0 then Fact('keepalive set');
+  if V <> 0 then Add('keepalive set');
   B.SetKeepAliveValues(True, 30000, 5000);
-  Fact('keepalive values');
+  Add('keepalive values');
   B.UseNagle := False;
   B.GetSockOpt(Id_IPPROTO_TCP, Id_TCP_NODELAY, V);
-  if V <> 0 then Fact('nodelay');
-  if AContext.Yarn <> nil then Fact('yarn');
+  if V <> 0 then Add('nodelay');
+  if AContext.Yarn <> nil then Add('yarn');
   AContext.Connection.IOHandler.AfterAccept;  { Public Indy handlers call it; nothing changes. }
   if (AContext.Connection.IOHandler.Host = '') and (AContext.Connection.IOHandler.Port = 0) then
-    Fact('no host');
+    Add('no host');
   AContext.Connection.IOHandler.WriteLn('done');
 end;
 
@@ -480,7 +441,7 @@ begin
     S.Active := False;
     Check(MainLog.IndexOf('sync first') >= 0, 'TIdSync.Synchronize ran DoSynchronize in the main thread');
     Check(MainLog.IndexOf('notified') >= 0, 'TIdNotify.NotifyMethod ran in the main thread');
-    Check(H.HasFact('saved to stream'), 'InputBuffer.SaveToStream leaves the input in place');
+    Check(H.Contains('saved to stream'), 'InputBuffer.SaveToStream leaves the input in place');
     Check(Served.Value = 1, 'TIdThreadSafeInteger');
     Check((not Names.Empty) and (Names.Lock.IndexOf('first') = 0), 'TIdThreadSafeStringList');
     Names.Unlock;
@@ -574,17 +535,17 @@ begin
     finally
       C.Free;
     end;
-    Check(H.HasFact('same binding'), 'AContext.Binding = Connection.Socket.Binding');
-    Check(H.HasFact('peer ip'), 'Binding.PeerIP');
-    Check(H.HasFact('peer port'), 'Binding.PeerPort');
-    Check(H.HasFact('local ip'), 'Binding.IP');
-    Check(H.HasFact('local port'), 'Binding.Port');
-    Check(H.HasFact('handle'), 'Binding.Handle');
-    Check(H.HasFact('keepalive set'), 'SetSockOpt / GetSockOpt (SO_KEEPALIVE)');
-    Check(H.HasFact('keepalive values'), 'SetKeepAliveValues');
-    Check(H.HasFact('nodelay'), 'UseNagle := False sets TCP_NODELAY');
-    Check(H.HasFact('yarn'), 'AContext.Yarn');
-    Check(H.HasFact('no host'), 'a server connection''s IOHandler.Host is empty, as Indy''s');
+    Check(H.Contains('same binding'), 'AContext.Binding = Connection.Socket.Binding');
+    Check(H.Contains('peer ip'), 'Binding.PeerIP');
+    Check(H.Contains('peer port'), 'Binding.PeerPort');
+    Check(H.Contains('local ip'), 'Binding.IP');
+    Check(H.Contains('local port'), 'Binding.Port');
+    Check(H.Contains('handle'), 'Binding.Handle');
+    Check(H.Contains('keepalive set'), 'SetSockOpt / GetSockOpt (SO_KEEPALIVE)');
+    Check(H.Contains('keepalive values'), 'SetKeepAliveValues');
+    Check(H.Contains('nodelay'), 'UseNagle := False sets TCP_NODELAY');
+    Check(H.Contains('yarn'), 'AContext.Yarn');
+    Check(H.Contains('no host'), 'a server connection''s IOHandler.Host is empty, as Indy''s');
     S.Active := False;
   finally
     S.Free;
@@ -865,8 +826,7 @@ end;
 var
   Engine: string;
 begin
-  Engine := 'iocp';
-  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Engine := EngineFromArgs;
   Check(IndyTextEncoding_UTF8.GetString(IndyTextEncoding_UTF8.GetBytes('abc')) = 'abc',
     'IIdTextEncoding.GetString(TIdBytes)');
   Check(IndyTextEncoding_8Bit.GetString(ToBytes('xyz'), 1, 1) = 'y',

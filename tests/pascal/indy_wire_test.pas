@@ -14,15 +14,11 @@ program indy_wire_test;
 
 uses
   {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, SyncObjs, IocpGlobal, IocpIOHandler,
-  IocpTCPServer, IocpTCPClient, TestCheck;
+  IocpTCPServer, IocpTCPClient, TestCheck, TestServer;
 
 type
-  THandlers = class
+  THandlers = class(TRecordingHandlers)  { Lines: name=result of each read case. }
   public
-    Results: TStringList;  { name=result of each read case }
-    Lock: TCriticalSection;
-    constructor Create;
-    destructor Destroy; override;
     procedure Execute(AContext: TIocpContext);
     function ResultOf(const AName: string; out AResult: string): Boolean;
   end;
@@ -182,20 +178,6 @@ begin
   end;
 end;
 
-constructor THandlers.Create;
-begin
-  inherited Create;
-  Results := TStringList.Create;
-  Lock := TCriticalSection.Create;
-end;
-
-destructor THandlers.Destroy;
-begin
-  Results.Free;
-  Lock.Free;
-  inherited Destroy;
-end;
-
 procedure THandlers.Execute(AContext: TIocpContext);
 var
   IO: TIocpIOHandler;
@@ -216,7 +198,7 @@ begin
     R := ReadCase(Name, IO);
     Lock.Acquire;
     try
-      Results.Values[Name] := R;
+      Lines.Values[Name] := R;
     finally
       Lock.Release;
     end;
@@ -228,8 +210,8 @@ function THandlers.ResultOf(const AName: string; out AResult: string): Boolean;
 begin
   Lock.Acquire;
   try
-    Result := Results.IndexOfName(AName) >= 0;
-    AResult := Results.Values[AName];
+    Result := Lines.IndexOfName(AName) >= 0;
+    AResult := Lines.Values[AName];
   finally
     Lock.Release;
   end;
@@ -318,14 +300,10 @@ var
   H: THandlers;
   Engine: string;
 begin
-  Engine := 'iocp';
-  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Engine := EngineFromArgs;
   H := THandlers.Create;
-  Server := TIocpTCPServer.Create(nil);
+  Server := NewLoopbackServer(Engine);
   try
-    Server.Bindings.Add.IP := '127.0.0.1';
-    if Engine = 'iocp' then Server.IOHandlerOptions.IOHandlerType := iohIOCP;
-    Server.IOHandlerOptions.IOCP.IOCPThreads := 2;
     Server.OnExecute := H.Execute;
     Server.Active := True;
     Play(ParamStr(3), Server.Bindings[0].Port, H);

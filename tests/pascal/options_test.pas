@@ -20,7 +20,7 @@ program options_test;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, TestCheck, TestServer;
 
 type
   THandlers = class
@@ -54,14 +54,33 @@ begin
 end;
 
 var
-  Io: TIdIOHandlerType;
+  Engine: string;
+  NewServerType: TIdIOHandlerType;  { What NewServer sets. }
   H: THandlers;
 
 function NewServer: TIocpTCPServer;
 begin
-  Result := TIocpTCPServer.Create(nil);
-  Result.IOHandlerOptions.IOHandlerType := Io;
-  Result.Bindings.Add.IP := '127.0.0.1';
+  Result := NewLoopbackServer(Engine);
+end;
+
+{ True when loading AXml (ALoad) or saving (not ALoad: the document in AXml) raises
+  EIocpConfigError; AMessage is its message. }
+function ConfigRefused(S: TIocpTCPServer; ALoad: Boolean; var AXml: string; out AMessage: string): Boolean;
+begin
+  Result := False;
+  AMessage := '';
+  try
+    if ALoad then
+      S.LoadFromXmlString(AXml)
+    else
+      AXml := S.SaveToXmlString;
+  except
+    on E: EIocpConfigError do
+    begin
+      Result := True;
+      AMessage := E.Message;
+    end;
+  end;
 end;
 
 function Raises(Server: TIocpTCPServer; out AMessage: string): Boolean;
@@ -115,22 +134,13 @@ const
 procedure Xml;
 var
   S, T: TIocpTCPServer;
-  Saved, Msg: string;
+  Saved, Msg, Bad: string;
   Refused: Boolean;
 begin
   S := NewServer;
   T := TIocpTCPServer.Create(nil);
   try
-    Refused := False;
-    try
-      Saved := S.SaveToXmlString;
-    except
-      on E: EIocpConfigError do
-      begin
-        Refused := True;
-        Msg := E.Message;
-      end;
-    end;
+    Refused := ConfigRefused(S, False, Saved, Msg);
 {$IFDEF MSWINDOWS}
     Check(Refused, 'the Windows DLL has no XML configuration: EIocpConfigError');
     Exit;
@@ -146,21 +156,13 @@ begin
     Check(S.ReuseSocket = rsFalse, 'ReuseSocket false -> rsFalse');
     Check(S.IOHandlerOptions.IOCP.FiberStackSize = 131072, 'IOCP.FiberStackSize loaded');
     Check(S.IOHandlerOptions.IOCP.Backend = ibIoUring, 'IOCP.Backend loaded');
-    Check(S.IOHandlerOptions.IOHandlerType = Io, 'IOHandlerType kept (not in the document)');
+    Check(S.IOHandlerOptions.IOHandlerType = NewServerType, 'IOHandlerType kept (not in the document)');
     Check((S.Heartbeat.Interval = 1234) and (S.Heartbeat.Mode = hbWhenIdle), 'Heartbeat loaded');
     Check(S.Heartbeat.Payload = 'PING'#13#10, 'Heartbeat.Payload unescaped');
     Check((S.Framing.Kind = fkLengthPrefixed) and (S.Framing.LengthBytes = 2), 'Framing loaded');
     { A refused document changes nothing. }
-    Refused := False;
-    try
-      S.LoadFromXmlString('<TIocpTCPServer><DefaultPort>1</DefaultPort><Heartbeat><Interval>0</Interval></Heartbeat></TIocpTCPServer>');
-    except
-      on E: EIocpConfigError do
-      begin
-        Refused := True;
-        Msg := E.Message;
-      end;
-    end;
+    Bad := '<TIocpTCPServer><DefaultPort>1</DefaultPort><Heartbeat><Interval>0</Interval></Heartbeat></TIocpTCPServer>';
+    Refused := ConfigRefused(S, True, Bad, Msg);
     Check(Refused and (Pos('TIocpTCPServer/Heartbeat/Interval', Msg) > 0), 'a bad value raises EIocpConfigError naming it: ' + Msg);
     Check((S.DefaultPort = 7001) and (S.Heartbeat.Interval = 1234), 'a refused document changes nothing');
     { Save -> Load -> Save. }
@@ -254,9 +256,10 @@ begin
 end;
 
 begin
-  Io := iohDefault;
-  if (ParamCount = 2) and (ParamStr(1) = '--io') and (ParamStr(2) = 'iocp') then
-    Io := iohIOCP;
+  Engine := EngineFromArgs;
+  NewServerType := iohDefault;
+  if Engine = 'iocp' then
+    NewServerType := iohIOCP;
   H := THandlers.Create;
   try
     OutOfRange;

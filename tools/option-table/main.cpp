@@ -39,24 +39,30 @@ std::string quoted(const std::string& s) {
   return out + "\"";
 }
 
+// The values a row allows: "0..65535", booleans as `boolean` says, "string" or `text` for bytes,
+// a choice's names (with their values where `withValues`).
+std::string allowedValues(const Row& r, const char* boolean, const char* text, bool withValues) {
+  switch (r.kind) {
+    case Kind::Number: return std::to_string(r.lo) + ".." + std::to_string(r.hi);
+    case Kind::Boolean: return boolean;
+    case Kind::Text: return text;
+    case Kind::Choice: break;
+  }
+  std::string allowed;
+  for (const auto& n : r.names) {
+    const std::string value = std::to_string(n.first);
+    const std::string shown = !withValues ? n.second : n.second == value ? value : value + " = " + n.second;
+    allowed += (allowed.empty() ? "" : ", ") + shown;
+  }
+  return allowed;
+}
+
 // "0..65535; new: 0; what it is" for one row.
 std::string describeRow(const Row& r) {
-  std::string allowed;
-  switch (r.kind) {
-    case Kind::Number: allowed = std::to_string(r.lo) + ".." + std::to_string(r.hi); break;
-    case Kind::Boolean: allowed = "0/1"; break;
-    case Kind::Text: allowed = "string"; break;
-    case Kind::Choice:
-      for (const auto& n : r.names) {
-        const std::string value = std::to_string(n.first);
-        allowed += (allowed.empty() ? "" : ", ") + (n.second == value ? value : value + " = " + n.second);
-      }
-      break;
-  }
   std::string value = r.value;
   if (r.kind == Kind::Text) value = quoted(r.value);
   if (r.kind == Kind::Boolean) value = r.value == "true" ? "1" : "0";
-  return r.path + ": " + allowed + "; new: " + value + "; " + r.help;
+  return r.path + ": " + allowedValues(r, "0/1", "string", true) + "; new: " + value + "; " + r.help;
 }
 
 std::string pad(std::string s, std::size_t width) {
@@ -94,15 +100,7 @@ std::string shownValue(const Row& r) {
 std::vector<std::string> markdownLines() {
   std::vector<std::string> out = {"| Property | New server | Allowed | What it does | C ABI |", "|---|---|---|---|---|"};
   for (const Row& r : Iocp::options::rows()) {
-    std::string allowed;
-    switch (r.kind) {
-      case Kind::Number: allowed = std::to_string(r.lo) + ".." + std::to_string(r.hi); break;
-      case Kind::Boolean: allowed = "true, false"; break;
-      case Kind::Text: allowed = "bytes"; break;
-      case Kind::Choice:
-        for (const auto& n : r.names) allowed += (allowed.empty() ? "" : ", ") + n.second;
-        break;
-    }
+    const std::string allowed = allowedValues(r, "true, false", "bytes", false);
     std::string help = r.help;
     for (std::size_t i = 0; (i = help.find('|', i)) != std::string::npos; i += 2) help.replace(i, 1, "\\|");
     out.push_back("| `" + r.path + "` | `" + shownValue(r) + "` | " + allowed + " | " + help + " | `IOCP_SERVER_" +

@@ -12,25 +12,7 @@ program bench_echo_pascal;
 {$mode delphi}
 
 uses
-  cthreads, BaseUnix, SysUtils, IocpGlobal, IocpTCPServer;
-
-type
-  TEcho = class
-    procedure Execute(AContext: TIocpContext);
-  end;
-
-procedure TEcho.Execute(AContext: TIocpContext);
-begin
-  AContext.Connection.IOHandler.WriteLn(AContext.Connection.IOHandler.ReadLn);
-end;
-
-var
-  Stop: Boolean = False;
-
-procedure OnSignal(Sig: cint); cdecl;
-begin
-  Stop := True;
-end;
+  cthreads, SysUtils, IocpGlobal, IocpTCPServer, EchoCommon;  { The echo demo's handler and Ctrl-C. }
 
 procedure Usage(const Why: string);
 begin
@@ -84,8 +66,7 @@ begin
     Server.MaxConnections := 0;
     Server.ListenQueue := 0;
     Server.OnExecute := Echo.Execute;
-    fpSignal(SIGINT, signalhandler(@OnSignal));
-    fpSignal(SIGTERM, signalhandler(@OnSignal));
+    WatchStopRequests;
     try
       Server.Active := True;
     except
@@ -98,7 +79,7 @@ begin
     WriteLn('backend ', Server.ActiveBackend);
     WriteLn('listening on port ', Server.Bindings[0].Port);
     Flush(Output);
-    while not Stop do
+    while not StopRequested do
       Sleep(20);
     Server.Active := False;
   finally

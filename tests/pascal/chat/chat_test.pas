@@ -12,7 +12,7 @@ program chat_test;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, ChatServer, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, ChatServer, TestCheck, TestServer;
 
 const
   EventuallyMs = 30000;  { A bound on "eventually": only a failing run waits this long. }
@@ -50,8 +50,7 @@ var
   Port: Integer;
   Engine: string;
 begin
-  Engine := 'iocp';
-  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Engine := EngineFromArgs;
   Chat := TChatServer.Create(nil);
   try
     Chat.Server.Bindings.Add.IP := '127.0.0.1';

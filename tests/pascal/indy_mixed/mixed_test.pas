@@ -15,7 +15,7 @@ program mixed_test;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IdGlobal, IdTCPClient, IocpIndyCompat, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IdGlobal, IdTCPClient, IocpIndyCompat, TestCheck, TestServer;
 
 type
   THandlers = class
@@ -98,8 +98,7 @@ begin
   Check(EIdConnClosedGracefully.UnitName = 'IdException', 'EIdConnClosedGracefully is Indy''s class');
   Check(EIdSocketError.UnitName = 'IdStack', 'EIdSocketError is Indy''s class');
   Check(TypeInfo(TIdBytes) = TypeInfo(IdGlobal.TIdBytes), 'TIdBytes is Indy''s type');
-  Engine := 'iocp';
-  if (ParamCount >= 2) and (ParamStr(1) = '--io') then Engine := ParamStr(2);
+  Engine := EngineFromArgs;
   Exchange(Engine = 'iocp');
   Report;
 end.
