@@ -12,8 +12,10 @@
 //   Writer / Reader    XML save and load                            (IocpXmlConfig.cpp)
 //   OptionById         iocp_server_set_int/get_int/set_str/get_str  (capi/src/capi_server.cpp)
 //
-// Adding an option: one line here (with a new id), its member in IocpTCPServer.h, and the engine
-// code that uses it; then `iocp-option-table --write` regenerates the C and Pascal constants.
+// Adding an option: one line here (with a new id), its member in IocpTCPServer.h, its published
+// property in component/pascal/IocpTCPServer.pas (at the same path: the Pascal component finds it
+// by name, and refuses to start without it), and the engine code that uses it; then
+// `iocp-option-table --write .` regenerates the C and Pascal constants and README's table.
 //
 // A walker W has:
 //   number(const Key&, T& value, long long lo, long long hi)   // a whole number in lo..hi
