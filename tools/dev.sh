@@ -20,7 +20,7 @@ windows=0
 [ "$mode" = test ] && [ "$preset" = release ] && windows=1
 
 # Debian packages the build needs (see README "Dependencies" for why each is there).
-packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml-dev liburing-dev libuv1-dev fp-compiler fp-units-rtl)
+packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml-dev liburing-dev libuv1-dev libssl-dev fp-compiler fp-units-rtl)
 # The Pascal tests (off under the sanitizers): the IDE packages' checks need xmllint and lazbuild,
 # the Indy inventory's check python3, the GStack test's network namespaces ip.
 [ "$mode" = test ] && case "$preset" in

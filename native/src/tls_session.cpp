@@ -1,0 +1,247 @@
+// TlsContext and TlsSession (tls_session.h) over OpenSSL 3: a BIO pair stands in for the socket.
+#include "tls_session.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <array>
+
+namespace iocp_native {
+
+namespace {
+
+SSL_CTX* ctxOf(void* p) { return static_cast<SSL_CTX*>(p); }
+SSL* sslOf(void* p) { return static_cast<SSL*>(p); }
+BIO* bioOf(void* p) { return static_cast<BIO*>(p); }
+
+// OpenSSL's error queue of this thread as one line (and emptied), or `fallback` when it is empty.
+std::string openSslErrors(const std::string& fallback) {
+  std::string text;
+  while (const unsigned long e = ERR_get_error()) {
+    std::array<char, 256> line{};
+    ERR_error_string_n(e, line.data(), line.size());
+    text += (text.empty() ? "" : "; ") + std::string(line.data());
+  }
+  return text.empty() ? fallback : text;
+}
+
+int versionOf(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::Tls10: return TLS1_VERSION;
+    case TlsVersion::Tls11: return TLS1_1_VERSION;
+    case TlsVersion::Tls12: return TLS1_2_VERSION;
+    case TlsVersion::Tls13: return TLS1_3_VERSION;
+  }
+  return TLS1_2_VERSION;
+}
+
+// The settings both sides share; throws TlsError (the context is freed by the caller's guard).
+void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
+  const auto check = [](bool ok, const std::string& what) {
+    if (!ok) throw TlsError(what + ": " + openSslErrors("refused"));
+  };
+  check(SSL_CTX_set_min_proto_version(ctx, versionOf(o.minVersion)) == 1, "minimum TLS version");
+  check(SSL_CTX_set_max_proto_version(ctx, versionOf(o.maxVersion)) == 1, "maximum TLS version");
+  // TLS 1.0 and 1.1 only when asked for: OpenSSL's default security level refuses them.
+  if (o.minVersion < TlsVersion::Tls12) SSL_CTX_set_security_level(ctx, 0);
+  if (!o.cipherList.empty()) check(SSL_CTX_set_cipher_list(ctx, o.cipherList.c_str()) == 1, "cipher list '" + o.cipherList + "'");
+  // A peer's renegotiation request (TLS 1.2) is refused; partial writes let send() hand over
+  // what the memory BIO takes; idle connections give their record buffers back.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  if (!o.certFile.empty()) {
+    check(SSL_CTX_use_certificate_chain_file(ctx, o.certFile.c_str()) == 1, "certificate file '" + o.certFile + "'");
+  } else if (server) {
+    throw TlsError("a TLS server needs a certificate file");
+  }
+  if (!o.keyFile.empty()) {
+    if (SSL_CTX_use_PrivateKey_file(ctx, o.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+      const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
+      check(false, "key file '" + o.keyFile + "'" + (mismatch ? " does not match the certificate" : ""));
+    }
+    check(SSL_CTX_check_private_key(ctx) == 1, "key file '" + o.keyFile + "' does not match the certificate");
+  } else if (server) {
+    throw TlsError("a TLS server needs a key file");
+  }
+  if (!o.caFile.empty()) {
+    check(SSL_CTX_load_verify_locations(ctx, o.caFile.c_str(), nullptr) == 1, "CA file '" + o.caFile + "'");
+  }
+  if (o.verifyPeer) {
+    if (o.caFile.empty()) throw TlsError("verifying the peer needs a CA file");
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nullptr);
+    SSL_CTX_set_verify_depth(ctx, o.verifyDepth);
+  }
+}
+
+// A configured context; throws TlsError.
+SSL_CTX* make(const TlsContext::Options& o, bool server) {
+  ERR_clear_error();
+  SSL_CTX* ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  if (!ctx) throw TlsError("cannot create a TLS context: " + openSslErrors("out of memory"));
+  try {
+    configure(ctx, o, server);
+  } catch (...) {
+    SSL_CTX_free(ctx);
+    throw;
+  }
+  return ctx;
+}
+
+constexpr std::size_t kChunk = 16 * 1024;  // Bytes moved through the BIO pair at a time.
+
+}  // namespace
+
+// --- TlsContext ---------------------------------------------------------------------------------
+
+std::shared_ptr<TlsContext> TlsContext::server(const Options& options) {
+  return std::shared_ptr<TlsContext>(new TlsContext(make(options, true), true));
+}
+
+std::shared_ptr<TlsContext> TlsContext::client(const Options& options) {
+  return std::shared_ptr<TlsContext>(new TlsContext(make(options, false), false));
+}
+
+TlsContext::~TlsContext() { SSL_CTX_free(ctxOf(ctx_)); }
+
+// --- TlsSession ---------------------------------------------------------------------------------
+
+TlsSession::TlsSession(std::shared_ptr<TlsContext> context) : context_(std::move(context)) {
+  ERR_clear_error();
+  SSL* ssl = SSL_new(ctxOf(context_->ctx_));
+  BIO* inner = nullptr;
+  BIO* network = nullptr;
+  if (!ssl || BIO_new_bio_pair(&inner, kChunk, &network, kChunk) != 1) {
+    SSL_free(ssl);
+    throw TlsError("cannot create a TLS session: " + openSslErrors("out of memory"));
+  }
+  SSL_set_bio(ssl, inner, inner);  // The session owns its end of the pair.
+  if (context_->server_) SSL_set_accept_state(ssl);
+  else SSL_set_connect_state(ssl);
+  ssl_ = ssl;
+  network_ = network;
+}
+
+TlsSession::~TlsSession() {
+  SSL_free(sslOf(ssl_));  // Frees its end of the pair.
+  BIO_free(bioOf(network_));
+}
+
+bool TlsSession::handshakeDone() const { return SSL_is_init_finished(sslOf(ssl_)) == 1; }
+
+std::string TlsSession::protocol() const { return handshakeDone() ? SSL_get_version(sslOf(ssl_)) : ""; }
+
+bool TlsSession::hasOutput() const { return !output_.empty() || BIO_ctrl_pending(bioOf(network_)) > 0; }
+
+void TlsSession::drain() {
+  BIO* network = bioOf(network_);
+  while (const std::size_t n = BIO_ctrl_pending(network)) {
+    const std::size_t want = n < kChunk ? n : kChunk;
+    char* dst = output_.prepare(want);
+    const int got = BIO_read(network, dst, static_cast<int>(want));
+    if (got <= 0) break;
+    output_.commit(static_cast<std::size_t>(got));
+  }
+}
+
+void TlsSession::takeOutput(Buffer& out) {
+  drain();
+  out.append(output_.view());
+  output_.clear();
+}
+
+TlsSession::Status TlsSession::fail(const char* where) {
+  failed_ = true;
+  reason_ = std::string("TLS ") + where + " failed: " + openSslErrors("the peer's data is not TLS");
+  return Status::Failed;
+}
+
+// Plaintext kept during the handshake, encrypted once it is done.
+TlsSession::Status TlsSession::flushPending() {
+  if (pending_.empty() || !handshakeDone()) return Status::Ok;
+  std::string bytes;
+  bytes.swap(pending_);
+  return send(bytes.data(), bytes.size());
+}
+
+TlsSession::Status TlsSession::receive(const char* bytes, std::size_t n, Buffer& plain) {
+  if (failed_) return Status::Failed;
+  SSL* ssl = sslOf(ssl_);
+  BIO* network = bioOf(network_);
+  ERR_clear_error();
+  std::size_t fed = 0;
+  for (;;) {
+    // What the pair takes now; the rest after the session has consumed some.
+    while (fed < n) {
+      const int w = BIO_write(network, bytes + fed, static_cast<int>(std::min(n - fed, kChunk)));
+      if (w <= 0) break;
+      fed += static_cast<std::size_t>(w);
+    }
+    bool wroteOut = false;  // The session waited for room in the pair's outgoing side.
+    if (!handshakeDone()) {
+      const int r = SSL_do_handshake(ssl);
+      if (r <= 0) {
+        const int e = SSL_get_error(ssl, r);
+        if (e == SSL_ERROR_WANT_WRITE) wroteOut = true;
+        else if (e != SSL_ERROR_WANT_READ) return fail("handshake");
+      }
+      if (handshakeDone() && flushPending() == Status::Failed) return Status::Failed;
+    }
+    if (handshakeDone()) {
+      for (;;) {
+        char* dst = plain.prepare(kChunk);
+        const int r = SSL_read(ssl, dst, static_cast<int>(kChunk));
+        if (r > 0) {
+          plain.commit(static_cast<std::size_t>(r));
+          continue;
+        }
+        const int e = SSL_get_error(ssl, r);
+        if (e == SSL_ERROR_ZERO_RETURN) return Status::Closed;
+        if (e == SSL_ERROR_WANT_WRITE) wroteOut = true;
+        else if (e != SSL_ERROR_WANT_READ) return fail("record");
+        break;
+      }
+    }
+    drain();  // What the session wrote (handshake records, alerts) waits in output_.
+    if (wroteOut) continue;  // There is room now: let it go on.
+    if (fed == n) return Status::Ok;
+    // The pair was full: it has room again only if the session consumed something. A peer that
+    // sends more than a record without letting us answer cannot stall this: records are read
+    // whole, and the outgoing side (takeOutput) is a separate buffer of the pair.
+    if (BIO_ctrl_get_write_guarantee(network) == 0) return fail("receive (no progress)");
+  }
+}
+
+TlsSession::Status TlsSession::send(const char* bytes, std::size_t n) {
+  if (failed_) return Status::Failed;
+  if (!handshakeDone()) {
+    pending_.append(bytes, n);
+    Buffer none;  // Advance the handshake (a client's first call sends its ClientHello).
+    return receive(nullptr, 0, none);
+  }
+  SSL* ssl = sslOf(ssl_);
+  ERR_clear_error();
+  std::size_t done = 0;
+  while (done < n) {
+    const int w = SSL_write(ssl, bytes + done, static_cast<int>(std::min(n - done, kChunk)));
+    if (w > 0) {
+      done += static_cast<std::size_t>(w);
+      continue;
+    }
+    const int e = SSL_get_error(ssl, w);
+    if (e != SSL_ERROR_WANT_WRITE) return fail("send");
+    drain();  // The pair's outgoing side is full: move it out, so the next record fits.
+  }
+  drain();
+  return Status::Ok;
+}
+
+void TlsSession::close() {
+  if (failed_) return;
+  ERR_clear_error();
+  SSL_shutdown(sslOf(ssl_));  // Writes close_notify into the pair; the peer's is not awaited.
+  drain();
+}
+
+}  // namespace iocp_native

@@ -1,0 +1,221 @@
+// TlsSession (native/src/tls_session.h): two sessions, a client and a server, talk through
+// memory; the test moves each one's output to the other as a socket would. Certificates are made
+// here (a self-signed P-256 certificate per test run), nothing is committed.
+#include <gtest/gtest.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "../common/files.h"
+#include "tls_session.h"
+
+namespace iocp_native {
+namespace {
+
+using Status = TlsSession::Status;
+
+// A self-signed certificate for `cn` and its key, as PEM files in `dir`.
+struct Credentials {
+  std::string cert, key;
+};
+
+Credentials makeCredentials(const std::string& dir, const std::string& name, const std::string& cn) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* subject = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_set_issuer_name(x, subject);
+  X509_sign(x, key, EVP_sha256());
+  Credentials c{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
+  FILE* f = std::fopen(c.cert.c_str(), "wb");
+  PEM_write_X509(f, x);
+  std::fclose(f);
+  f = std::fopen(c.key.c_str(), "wb");
+  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return c;
+}
+
+class Tls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = makeCredentials(dir_, "server", "localhost");
+    other_ = makeCredentials(dir_, "other", "someone else");
+  }
+
+  TlsContext::Options serverOptions() const {
+    TlsContext::Options o;
+    o.certFile = server_.cert;
+    o.keyFile = server_.key;
+    return o;
+  }
+
+  // Moves each side's output to the other until neither has any; the plaintext each receives
+  // is appended to its Buffer. Returns the last statuses (Failed or Closed stop the pumping).
+  struct Pumped {
+    Status client = Status::Ok, server = Status::Ok;
+  };
+  Pumped pump(TlsSession& client, TlsSession& server, Buffer& atClient, Buffer& atServer) {
+    Pumped p;
+    for (int round = 0; round < 10000 && (client.hasOutput() || server.hasOutput()); ++round) {
+      Buffer wire;
+      client.takeOutput(wire);
+      if (!wire.empty() && p.server == Status::Ok) p.server = server.receive(wire.data(), wire.size(), atServer);
+      wire.clear();
+      server.takeOutput(wire);
+      if (!wire.empty() && p.client == Status::Ok) p.client = client.receive(wire.data(), wire.size(), atClient);
+    }
+    return p;
+  }
+
+  // A handshake between a new client (options `c`) and a server (options `s`).
+  Pumped handshake(const TlsContext::Options& c, const TlsContext::Options& s) {
+    client_ = std::make_unique<TlsSession>(TlsContext::client(c));
+    serverSession_ = std::make_unique<TlsSession>(TlsContext::server(s));
+    Buffer none;
+    EXPECT_EQ(client_->receive(nullptr, 0, none), Status::Ok);  // The ClientHello.
+    return pump(*client_, *serverSession_, atClient_, atServer_);
+  }
+
+  testing_support::TempDir temp_{"tls_session_test"};
+  const std::string dir_ = temp_.path.string();
+  Credentials server_, other_;
+  std::unique_ptr<TlsSession> client_, serverSession_;
+  Buffer atClient_, atServer_;
+};
+
+TEST_F(Tls, HandshakeThenBytesBothWays) {
+  const Pumped p = handshake(TlsContext::Options{}, serverOptions());
+  ASSERT_EQ(p.client, Status::Ok) << client_->reason();
+  ASSERT_EQ(p.server, Status::Ok) << serverSession_->reason();
+  EXPECT_TRUE(client_->handshakeDone());
+  EXPECT_TRUE(serverSession_->handshakeDone());
+  EXPECT_EQ(serverSession_->protocol(), "TLSv1.3");
+  ASSERT_EQ(client_->send("hello\r\n", 7), Status::Ok);
+  pump(*client_, *serverSession_, atClient_, atServer_);
+  EXPECT_EQ(atServer_.view(), "hello\r\n");
+  ASSERT_EQ(serverSession_->send("world\r\n", 7), Status::Ok);
+  pump(*client_, *serverSession_, atClient_, atServer_);
+  EXPECT_EQ(atClient_.view(), "world\r\n");
+}
+
+TEST_F(Tls, WritesBeforeTheHandshakeEndGoOutAfterIt) {
+  client_ = std::make_unique<TlsSession>(TlsContext::client(TlsContext::Options{}));
+  serverSession_ = std::make_unique<TlsSession>(TlsContext::server(serverOptions()));
+  ASSERT_EQ(client_->send("early", 5), Status::Ok);  // Starts the handshake too.
+  EXPECT_FALSE(client_->handshakeDone());
+  const Pumped p = pump(*client_, *serverSession_, atClient_, atServer_);
+  ASSERT_EQ(p.server, Status::Ok) << serverSession_->reason();
+  EXPECT_EQ(atServer_.view(), "early");
+}
+
+// 8 MiB each way in pieces of odd sizes: every byte arrives once and in order, through records,
+// partial writes and a full BIO pair.
+TEST_F(Tls, LargeTransfersArriveWholeAndInOrder) {
+  ASSERT_EQ(handshake(TlsContext::Options{}, serverOptions()).server, Status::Ok);
+  std::string big(8 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 31 + i / 7777) & 0xFF);
+  for (std::size_t at = 0; at < big.size();) {
+    const std::size_t n = std::min<std::size_t>(big.size() - at, 100000 + at % 70001);
+    ASSERT_EQ(client_->send(big.data() + at, n), Status::Ok);
+    ASSERT_EQ(serverSession_->send(big.data() + at, n), Status::Ok);
+    at += n;
+    pump(*client_, *serverSession_, atClient_, atServer_);
+  }
+  EXPECT_EQ(atServer_.size(), big.size());
+  EXPECT_TRUE(atServer_.view() == big);
+  EXPECT_TRUE(atClient_.view() == big);
+}
+
+TEST_F(Tls, CloseNotifyEndsTheStream) {
+  ASSERT_EQ(handshake(TlsContext::Options{}, serverOptions()).server, Status::Ok);
+  ASSERT_EQ(client_->send("last", 4), Status::Ok);
+  client_->close();
+  const Pumped p = pump(*client_, *serverSession_, atClient_, atServer_);
+  EXPECT_EQ(p.server, Status::Closed);
+  EXPECT_EQ(atServer_.view(), "last");  // What came before close_notify is delivered.
+}
+
+TEST_F(Tls, PlainTextInsteadOfAClientHelloFailsWithAReason) {
+  TlsSession server(TlsContext::server(serverOptions()));
+  Buffer plain;
+  const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(server.receive(http.data(), http.size(), plain), Status::Failed);
+  EXPECT_NE(server.reason().find("TLS handshake failed"), std::string::npos) << server.reason();
+  EXPECT_TRUE(plain.empty());
+  EXPECT_EQ(server.receive("x", 1, plain), Status::Failed);  // And stays failed.
+}
+
+TEST_F(Tls, AClientHelloInPiecesIsWaitedFor) {
+  TlsSession client(TlsContext::client(TlsContext::Options{}));
+  TlsSession server(TlsContext::server(serverOptions()));
+  Buffer none, hello;
+  ASSERT_EQ(client.receive(nullptr, 0, none), Status::Ok);
+  client.takeOutput(hello);
+  ASSERT_GT(hello.size(), 10u);
+  for (std::size_t i = 0; i < hello.size(); ++i) {  // One byte at a time: never a failure.
+    ASSERT_EQ(server.receive(hello.data() + i, 1, none), Status::Ok) << "byte " << i << ": " << server.reason();
+  }
+  EXPECT_TRUE(server.hasOutput());  // Its ServerHello.
+}
+
+TEST_F(Tls, OlderVersionsAreRefusedUnlessAskedFor) {
+  TlsContext::Options old;
+  old.minVersion = TlsVersion::Tls10;
+  old.maxVersion = TlsVersion::Tls11;
+  const Pumped p = handshake(old, serverOptions());
+  EXPECT_TRUE(p.server == Status::Failed || p.client == Status::Failed);
+  EXPECT_FALSE(serverSession_->handshakeDone());
+  EXPECT_NE((serverSession_->reason() + client_->reason()).find("version"), std::string::npos)
+      << serverSession_->reason() << " / " << client_->reason();
+}
+
+TEST_F(Tls, APeerCertificateIsVerifiedAgainstTheCaFile) {
+  TlsContext::Options trusting;
+  trusting.verifyPeer = true;
+  trusting.caFile = server_.cert;  // Self-signed: its own CA.
+  Pumped p = handshake(trusting, serverOptions());
+  EXPECT_EQ(p.client, Status::Ok) << client_->reason();
+  EXPECT_TRUE(client_->handshakeDone());
+
+  TlsContext::Options strict;
+  strict.verifyPeer = true;
+  strict.caFile = other_.cert;  // Trusts someone else only.
+  p = handshake(strict, serverOptions());
+  EXPECT_EQ(p.client, Status::Failed);
+  EXPECT_NE(client_->reason().find("certificate verify failed"), std::string::npos) << client_->reason();
+}
+
+TEST_F(Tls, ABadConfigurationNamesWhatIsWrong) {
+  TlsContext::Options o = serverOptions();
+  o.certFile = dir_ + "/missing.crt";
+  try {
+    TlsContext::server(o);
+    ADD_FAILURE() << "a missing certificate file was accepted";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing.crt"), std::string::npos) << e.what();
+  }
+  o = serverOptions();
+  o.keyFile = other_.key;  // Not the certificate's key.
+  try {
+    TlsContext::server(o);
+    ADD_FAILURE() << "a key that does not match the certificate was accepted";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("does not match"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TlsContext::server(TlsContext::Options{}), TlsError);  // A server needs a certificate.
+}
+
+}  // namespace
+}  // namespace iocp_native
