@@ -79,6 +79,17 @@ type
     property UseNagle: Boolean read FUseNagle write SetUseNagle default True;
   end;
 
+  { What the server's Bindings (IocpTCPServer.TIocpSocketHandles, Indy's TIdSocketHandles) are
+    made of: every item the collection creates, also the IDE's collection editor's and a
+    streamed form's, starts on DefaultPort, as Indy's TIdSocketHandle does. }
+  TIocpSocketHandleList = class(TOwnedCollection)
+  private
+    FDefaultPort: Integer;
+  public
+    { The port a new binding starts on (the server's DefaultPort). }
+    property DefaultPort: Integer read FDefaultPort write FDefaultPort;
+  end;
+
 
   { Indy's TIdBuffer behind IOHandler.InputBuffer: the bytes received and not yet read. }
   TIocpBuffer = class
@@ -521,6 +532,8 @@ constructor TIocpSocketHandle.Create(ACollection: TCollection);
 begin
   inherited Create(ACollection);
   FUseNagle := True;
+  if ACollection is TIocpSocketHandleList then
+    FPort := TIocpSocketHandleList(ACollection).DefaultPort;
 end;
 
 constructor TIocpSocketHandle.CreateForContext(AContext: Piocp_context);

@@ -65,16 +65,14 @@ type
   TIocpSocketHandle = IocpIOHandler.TIocpSocketHandle;
 
   { Indy: TIdSocketHandles. }
-  TIocpSocketHandles = class(TOwnedCollection)
+  TIocpSocketHandles = class(TIocpSocketHandleList)
   private
-    FDefaultPort: Integer;
     function GetItem(AIndex: Integer): TIocpSocketHandle;
   public
     constructor Create(AOwner: TPersistent);
     function Add: TIocpSocketHandle;  { A binding on DefaultPort, every IPv4 address. }
     property Items[AIndex: Integer]: TIocpSocketHandle read GetItem; default;
-    { The port Add gives a new binding (the server's DefaultPort). }
-    property DefaultPort: Integer read FDefaultPort write FDefaultPort;
+    property DefaultPort;  { The port a new binding starts on (the server's DefaultPort). }
   end;
 
   { Indy's TIdYarn: what a context runs on. Here the engine decides (a thread per connection, or
@@ -445,8 +443,7 @@ end;
 
 function TIocpSocketHandles.Add: TIocpSocketHandle;
 begin
-  Result := TIocpSocketHandle(inherited Add);
-  Result.Port := FDefaultPort;
+  Result := TIocpSocketHandle(inherited Add);  { On DefaultPort (the item's constructor). }
 end;
 
 procedure TIocpOptionGroup.Assign(Source: TPersistent);

@@ -12,7 +12,8 @@
      element and changes nothing; Save -> Load -> Save gives the same text. The Windows DLL has
      no XML: there all of it raises EIocpConfigError.
   4. TIocpOptionGroup.Assign copies a group with its nested group.
-  5. OnMessage with Framing.Kind = fkLine, and OnDataAvailable, serve a client; OnExecute
+  5. Bindings as Indy's: TCollection.Add starts an item on DefaultPort; Bindings := Other.
+  6. OnMessage with Framing.Kind = fkLine, and OnDataAvailable, serve a client; OnExecute
      together with OnMessage is refused.
   Prints "N passed, N failed". }
 program options_test;
@@ -208,6 +209,31 @@ begin
   end;
 end;
 
+{ Bindings as Indy's: an item the collection makes itself (the IDE's collection editor calls
+  TCollection.Add) starts on DefaultPort, and Bindings := Other copies every item. }
+procedure BindingsAsIndy;
+var
+  S, T: TIocpTCPServer;
+  Item: TIocpSocketHandle;
+begin
+  S := TIocpTCPServer.Create(nil);
+  T := TIocpTCPServer.Create(nil);
+  try
+    S.DefaultPort := 7200;
+    Item := TIocpSocketHandle(TCollection(S.Bindings).Add);
+    Check(Item.Port = 7200, 'an item TCollection.Add makes starts on DefaultPort: ' + IntToStr(Item.Port));
+    T.DefaultPort := 7100;
+    T.Bindings.Add.IP := '127.0.0.3';
+    T.Bindings.Add.IP := '::1';
+    S.Bindings := T.Bindings;
+    Check((S.Bindings.Count = 2) and (S.Bindings[0].IP = '127.0.0.3') and (S.Bindings[0].Port = 7100) and
+      (S.Bindings[1].IP = '::1'), 'Bindings := Other copies every binding');
+  finally
+    T.Free;
+    S.Free;
+  end;
+end;
+
 function Exchange(Server: TIocpTCPServer; const ASend: string; ALines: Integer): string;
 var
   C: TIocpTCPClient;
@@ -265,6 +291,7 @@ begin
     OutOfRange;
     Xml;
     AssignGroups;
+    BindingsAsIndy;
     EventModel;
   finally
     H.Free;
