@@ -99,7 +99,7 @@ class OptionById : public options::Path {
     if (op_ == GetInt) {
       out = static_cast<int64_t>(v);
     } else if (in < lo || in > hi) {
-      refuse(k, "allowed range: " + std::to_string(lo) + ".." + std::to_string(hi));
+      refuse(k, options::allowedRange(lo, hi));
     } else {
       v = static_cast<T>(in);
     }
@@ -157,7 +157,7 @@ class OptionById : public options::Path {
     return true;
   }
   void refuse(const options::Key& k, const std::string& allowed) {
-    result_ = fail(IOCP_ERR_ARGUMENT, at(k.name) + " = " + std::to_string(in) + " is not allowed; " + allowed);
+    result_ = fail(IOCP_ERR_ARGUMENT, options::notAllowed(at(k.name), std::to_string(in), allowed));
   }
 
   int id_;

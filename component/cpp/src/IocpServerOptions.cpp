@@ -52,24 +52,22 @@ class Checker : public Path {
   template <typename T>
   void number(const Key& k, const T& v, long long lo, long long hi) {
     const auto n = static_cast<long long>(v);
-    if (n < lo || n > hi) refuse(k, std::to_string(n), "allowed range: " + std::to_string(lo) + ".." + std::to_string(hi));
+    if (n < lo || n > hi) refuse(k, std::to_string(n), allowedRange(lo, hi));
   }
   void boolean(const Key&, const bool&) {}
   void text(const Key&, const std::string&) {}
   template <typename V, typename E, std::size_t N>
   void choice(const Key& k, const V& v, const Name<E> (&list)[N]) {
-    std::string allowed;
     for (const Name<E>& n : list) {
       if (n.value == v) return;
-      allowed += (allowed.empty() ? "" : ", ") + std::string(n.text);
     }
-    refuse(k, std::to_string(static_cast<long long>(v)), "allowed values: " + allowed);
+    refuse(k, std::to_string(static_cast<long long>(v)), allowedNames(list));
   }
   void bindings(const char*, const TIocpSocketHandles&) {}
 
  private:
   [[noreturn]] void refuse(const Key& k, const std::string& value, const std::string& allowed) const {
-    throw EIdException(at(k.name) + " = " + value + " is not allowed; " + allowed);
+    throw EIdException(notAllowed(at(k.name), value, allowed));
   }
 };
 

@@ -134,6 +134,22 @@ void describe(W& w, S& s) {
   });
 }
 
+// The words every layer uses for a refused value, so a value gets the same answer wherever it
+// came from: "allowed range: 1..8", "allowed values: fkNone, fkLine" (a choice's names, aliases
+// included), "Framing.Kind = 3 is not allowed; allowed values: ...".
+inline std::string allowedRange(long long lo, long long hi) {
+  return "allowed range: " + std::to_string(lo) + ".." + std::to_string(hi);
+}
+template <typename E, std::size_t N>
+std::string allowedNames(const Name<E> (&list)[N]) {
+  std::string r = "allowed values: ";
+  for (std::size_t i = 0; i < N; ++i) r += (i ? ", " : "") + std::string(list[i].text);
+  return r;
+}
+inline std::string notAllowed(const std::string& path, const std::string& value, const std::string& allowed) {
+  return path + " = " + value + " is not allowed; " + allowed;
+}
+
 // The kinds of iocp_server_option_info (iocp.h IOCP_OPTION_*).
 enum class Kind { Number = 1, Boolean = 2, Choice = 3, Text = 4 };
 

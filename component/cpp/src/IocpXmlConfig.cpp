@@ -134,17 +134,6 @@ std::string trimmed(const std::string& s) {
   return s.substr(b, s.find_last_not_of(ws) - b + 1);
 }
 
-std::string range(long long lo, long long hi) {
-  return "allowed range: " + std::to_string(lo) + ".." + std::to_string(hi);
-}
-
-template <typename E, std::size_t N>
-std::string names(const Name<E> (&list)[N]) {
-  std::string r = "allowed values: ";
-  for (std::size_t i = 0; i < N; ++i) r += (i ? ", " : "") + std::string(list[i].text);
-  return r;
-}
-
 // "XML configuration: " or "XML configuration (file.xml): ": the start of every message.
 std::string prefix(const std::string& fileName) {
   return fileName.empty() ? "XML configuration: " : "XML configuration (" + fileName + "): ";
@@ -163,7 +152,7 @@ class Writer {
     if (v < lo || v > hi) {
       const std::string path = paths_.back() + "/" + name;
       throw EIocpConfigError(prefix("") + path + ": the value " + std::to_string(v) +
-                                 " cannot be saved (a load would refuse it); " + range(lo, hi),
+                                 " cannot be saved (a load would refuse it); " + options::allowedRange(lo, hi),
                              path);
     }
     leaf(name, std::to_string(v));
@@ -177,7 +166,7 @@ class Writer {
     }
     const std::string path = paths_.back() + "/" + k.name;
     throw EIocpConfigError(prefix("") + path + ": the value " + std::to_string(static_cast<long long>(value)) +
-                               " has no name and cannot be saved; " + names(list),
+                               " has no name and cannot be saved; " + options::allowedNames(list),
                            path);
   }
   template <typename Body>
@@ -275,7 +264,7 @@ class Reader {
         return;
       }
     }
-    fail(path, "bad value " + shown(v) + "; " + names(list));
+    fail(path, "bad value " + shown(v) + "; " + options::allowedNames(list));
   }
   template <typename Body>
   void group(const char* name, Body body) {
@@ -378,10 +367,10 @@ class Reader {
     const std::string v = trimmed(text);
     const bool digits = !v.empty() && v.find_first_not_of("0123456789", v[0] == '-' ? 1 : 0) == std::string::npos &&
                         v != "-";
-    if (!digits) fail(path, "bad value " + shown(v) + " (not a whole number); " + range(lo, hi));
+    if (!digits) fail(path, "bad value " + shown(v) + " (not a whole number); " + options::allowedRange(lo, hi));
     errno = 0;
     const long long n = std::strtoll(v.c_str(), nullptr, 10);
-    if (errno == ERANGE || n < lo || n > hi) fail(path, "bad value " + shown(v) + " (out of range); " + range(lo, hi));
+    if (errno == ERANGE || n < lo || n > hi) fail(path, "bad value " + shown(v) + " (out of range); " + options::allowedRange(lo, hi));
     return n;
   }
 
