@@ -27,6 +27,8 @@ packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml
   asan|tsan) ;;
   *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3 iproute2) ;;
 esac
+# The TLS demo's tests talk to it with OpenSSL's s_client and Python's ssl module.
+[ "$mode" = test ] && packages+=(openssl python3)
 ((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest fpc-source-3.2.2)
 missing=()
 for p in "${packages[@]}"; do

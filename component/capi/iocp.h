@@ -138,6 +138,17 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_FRAMING_LENGTH_BYTES 22   /* Framing.LengthBytes: 1, 2, 4, 8; new: 4; fkLengthPrefixed: bytes of the length */
 #define IOCP_SERVER_FRAMING_BIG_ENDIAN 23     /* Framing.BigEndian: 0/1; new: 1; fkLengthPrefixed: network byte order */
 #define IOCP_SERVER_FRAMING_MAX_FRAME_SIZE 24 /* Framing.MaxFrameSize: 1..2147483647; new: 1048576; longest message in bytes */
+#define IOCP_SERVER_SSL_ENABLED 28            /* SSLOptions.Enabled: 0/1; new: 0; TLS on every connection (needs CertFile and KeyFile) */
+#define IOCP_SERVER_SSL_CERT_FILE 103         /* SSLOptions.CertFile: string; new: ""; PEM: the server's certificate (chain) */
+#define IOCP_SERVER_SSL_KEY_FILE 104          /* SSLOptions.KeyFile: string; new: ""; PEM: its private key */
+#define IOCP_SERVER_SSL_ROOT_CERT_FILE 105    /* SSLOptions.RootCertFile: string; new: ""; PEM: the CAs that verify client certificates */
+#define IOCP_SERVER_SSL_CIPHER_LIST 106       /* SSLOptions.CipherList: string; new: ""; OpenSSL's TLS 1.2 cipher list; "" = its default */
+#define IOCP_SERVER_SSL_VERSIONS 29           /* SSLOptions.SSLVersions: a sum of 1 = sslvSSLv2, 2 = sslvSSLv23, 4 = sslvSSLv3, 8 = sslvTLSv1, 16 = sslvTLSv1_1, 32 = sslvTLSv1_2, 64 = sslvTLSv1_3; new: [sslvTLSv1_2,sslvTLSv1_3]; TLS versions accepted (bit 1 << TIdSSLVersion) */
+#define IOCP_SERVER_SSL_MODE 30               /* SSLOptions.Mode: 0 = sslmUnassigned, 1 = sslmClient, 2 = sslmServer, 3 = sslmBoth; new: sslmUnassigned; the side: sslmServer, sslmBoth or sslmUnassigned */
+#define IOCP_SERVER_SSL_VERIFY_MODE 31        /* SSLOptions.VerifyMode: a sum of 1 = sslvrfPeer, 2 = sslvrfFailIfNoPeerCert, 4 = sslvrfClientOnce; new: []; client certificates: sslvrfPeer asks and verifies */
+#define IOCP_SERVER_SSL_VERIFY_DEPTH 32       /* SSLOptions.VerifyDepth: 0..100; new: 0; longest chain verified; 0 = OpenSSL's default */
+#define IOCP_SERVER_SSL_PASS_THROUGH 33       /* SSLOptions.PassThrough: 0/1; new: 0; plain until the handler sets PassThrough false (STARTTLS) */
+#define IOCP_SERVER_SSL_HANDSHAKE_TIMEOUT 34  /* SSLOptions.HandshakeTimeout: 0..2147483647; new: 10000; ms a TLS handshake may take; 0 = no limit */
 /* option-table:end */
 /* IOCP_SERVER_BACKEND's values. */
 #define IOCP_BACKEND_DEFAULT 0  /* ibDefault: epoll (the environment's IOCP_BACKEND overrides it) */
@@ -151,11 +162,13 @@ IOCP_API int iocp_server_get_str(iocp_server* server, int option, const char** v
 /* The table itself, for bridges that map options by name: how many options there are, and the
    index-th (0-based, table order): its id, its kind (IOCP_OPTION_*), its dotted path as the
    component names it ("IOHandlerOptions.IOCP.IOCPThreads"; valid for the life of the library),
-   and its range (a choice: its lowest and highest value; a string: 0..0). Any thread. */
+   and its range (a choice: its lowest and highest value; a string: 0..0; a set: 0..every bit,
+   bit n standing for the element of ordinal n, as Delphi stores a set). Any thread. */
 #define IOCP_OPTION_NUMBER 1
 #define IOCP_OPTION_BOOLEAN 2
 #define IOCP_OPTION_CHOICE 3
 #define IOCP_OPTION_STRING 4
+#define IOCP_OPTION_SET 5
 IOCP_API int iocp_server_option_count(void);
 IOCP_API int iocp_server_option_info(int index, int* id, int* kind, const char** path, int64_t* min, int64_t* max);
 
@@ -186,6 +199,11 @@ IOCP_API int iocp_server_active(iocp_server* server);
    StartListening (1: listen again on the same bindings and ports, the bind events run again;
    IOCP_ERR_BIND; IOCP_ERR_FAILED while inactive). Owning thread, never from a handler. */
 IOCP_API int iocp_server_set_listening(iocp_server* server, int listening);
+/* ReloadCertificates: SSLOptions' certificate and key files loaded again for the connections
+   accepted from now on (open ones keep theirs). IOCP_ERR_CONFIG (a missing or expired
+   certificate, a key that does not match it: the old one goes on serving), IOCP_ERR_FAILED while
+   inactive or without SSLOptions.Enabled. Any thread, not concurrently with set_active. */
+IOCP_API int iocp_server_reload_certificates(iocp_server* server);
 /* What serves the connections (ActiveBackend): "threads" (iohDefault), "epoll", "io_uring",
    "IOCP" (Windows), or "epoll (io_uring unavailable: <why>)"; "" while inactive. Valid until the
    next iocp_server_set_active. Any thread, not concurrently with iocp_server_set_active. */
@@ -271,6 +289,8 @@ IOCP_API int iocp_context_keepalive(iocp_context* context, int enabled, int time
 IOCP_API int iocp_context_nagle(iocp_context* context, int enabled);
 /* Why it ended ("peer closed", ...; "" while open). Any thread. */
 IOCP_API int iocp_context_disconnect_reason(iocp_context* context, const char** text, size_t* length);
+/* More words on the reason where there are any (TLS failed: OpenSSL's reason), else "". Any thread. */
+IOCP_API int iocp_context_disconnect_detail(iocp_context* context, const char** text, size_t* length);
 /* Indy: Connection.Disconnect(ANotifyPeer). Any thread. */
 IOCP_API int iocp_context_disconnect(iocp_context* context, int notify_peer);
 
@@ -388,6 +408,10 @@ IOCP_API void iocp_sleep(int ms);
 #define IOCP_IO_INPUT_SIZE 9        /* InputBuffer.Size, without a copy (read) */
 #define IOCP_IO_WRITE_BUFFER_THRESHOLD 10 /* WriteBufferThreshold, -1 = none (read) */
 #define IOCP_IO_CLOSED_GRACEFULLY 11 /* ClosedGracefully: the peer's FIN was read (read) */
+/* PassThrough (SSLOptions): 1 while bytes go plain (read); writing 0 starts TLS now and waits for
+   the handshake (STARTTLS): IOCP_ERR_NOT_CONNECTED with the reason when it fails, IOCP_ERR_FAILED
+   when TLS is not configured; writing 1 once TLS runs is refused (read/write). */
+#define IOCP_IO_PASS_THROUGH 12
 IOCP_API int iocp_io_set_int(iocp_io* io, int option, int64_t value);
 IOCP_API int iocp_io_get_int(iocp_io* io, int option, int64_t* value);
 /* Close: the connection ends (queued output is sent first). Any thread. */

@@ -5,6 +5,7 @@
 #include "IocpFraming.h"
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
+#include "IocpSSL.h"
 #include "IocpStack.h"
 #include "IocpTCPClient.h"
 #include "IocpTCPServer.h"

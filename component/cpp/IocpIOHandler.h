@@ -216,6 +216,30 @@ class TIocpIOHandler {
   int WriteBufferThreshold() const { return writeBufferThreshold_; }  // WriteBufferOpen's; -1 = none.
   bool WriteBufferingActive() const;
 
+  // --- TLS (SSLOptions). ---
+  // Indy's PassThrough (TIdSSLIOHandlerSocketBase): true while bytes go as they are. Assigning
+  // false starts TLS on this connection now (STARTTLS; a server with SSLOptions.PassThrough, or a
+  // client) and waits for the handshake: a failed one raises EIdNotConnected with the reason.
+  // Assigning true once TLS runs raises (going back to plain text is not supported). From the
+  // connection's handler (a client: its thread).
+  class TPassThroughProperty {
+   public:
+    explicit TPassThroughProperty(TIocpIOHandler* owner) : owner_(owner) {}
+    TPassThroughProperty& operator=(bool AValue) {
+      owner_->SetPassThrough(AValue);
+      return *this;
+    }
+    operator bool() const { return owner_->GetPassThrough(); }
+
+   private:
+    TIocpIOHandler* owner_;
+  };
+  TPassThroughProperty PassThrough{this};
+  void SetPassThrough(bool AValue);
+  bool GetPassThrough() const;  // True when detached or plain.
+  // The TLS version in use ("TLSv1.3"), or "" (plain, or the handshake not done). Handler.
+  std::string SSLProtocol() const;
+
   // --- Connection. ---
   bool ClosedGracefully() const;  // The peer has closed (its FIN was read).
   // Can still deliver data (Indy's meaning: open, or input left to read). From the handler, with

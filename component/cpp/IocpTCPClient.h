@@ -9,6 +9,7 @@
 
 #include "IocpExceptions.h"
 #include "IocpHeartbeat.h"
+#include "IocpSSL.h"
 #include "IocpIOHandler.h"
 
 namespace iocp_native {
@@ -48,11 +49,16 @@ class TIocpTCPClient {
   // a read then raises EIdNotConnected("... (heartbeat timeout)"). Set before Connect.
   TIocpHeartbeatOptions Heartbeat;
   TIocpClientNotifyEvent OnHeartbeat;     // A ping is due (inside a read, on the reading thread).
+  // TLS (IocpSSL.h; Indy: TIdSSLIOHandlerSocketOpenSSL.SSLOptions): with Enabled, Connect runs the
+  // handshake (unless PassThrough: then IOHandler->PassThrough = false does, STARTTLS). Host is
+  // sent as SNI; with VerifyMode sslvrfPeer the server's certificate must chain to RootCertFile
+  // and carry Host's name.
+  TIocpSSLOptions SSLOptions;
   TIocpClientNotifyEvent OnConnected;     // After Connect succeeded (Connect's thread).
   TIocpClientNotifyEvent OnDisconnected;  // After Disconnect closed the connection (its thread).
 
-  // Connect to Host:Port (closing an open connection first). Raises EIdConnectTimeout or
-  // EIdSocketError.
+  // Connect to Host:Port (closing an open connection first). Raises EIdConnectTimeout,
+  // EIdSocketError, EIocpConfigError (SSLOptions) or EIdNotConnected (the TLS handshake failed).
   void Connect();
   void Connect(const std::string& AHost, uint16_t APort);
   // Close the connection; harmless when not connected. ANotifyPeer (the default) says goodbye

@@ -35,6 +35,7 @@
 #include "IocpFraming.h"
 #include "IocpHeartbeat.h"
 #include "IocpIOHandler.h"
+#include "IocpSSL.h"
 
 namespace iocp_native {
 class Engine;
@@ -116,8 +117,12 @@ class TIocpContext {
   TIocpTCPServer* Server = nullptr;      // The owning server.
   std::shared_ptr<void> Data;            // User state of any type; freed with the context.
 
-  // Why the connection ended ("peer closed", "local disconnect", ...); "" while it is open. Any thread.
+  // Why the connection ended ("peer closed", "local disconnect", "TLS failed", ...); "" while it
+  // is open. Any thread.
   std::string DisconnectReason() const;
+  // More words on it where there are any, e.g. OpenSSL's for "TLS failed" ("TLS handshake failed:
+  // ... wrong version number"), or "the peer closed without TLS close_notify"; else "". Any thread.
+  std::string DisconnectDetail() const;
 
  private:
   friend class TIocpTCPServer;
@@ -227,6 +232,9 @@ class TIocpTCPServer {
   // Linux doubles the value and caps it at net.core.rmem_max / wmem_max). 0 = the OS default.
   int ReceiveBufferSize = 0;
   int SendBufferSize = 0;
+  // TLS on the connections (IocpSSL.h; Indy: TIdServerIOHandlerSSLOpenSSL.SSLOptions). A bad
+  // certificate, key or setting makes SetActive raise EIocpConfigError saying which.
+  TIocpSSLOptions SSLOptions;
 
   // --- Events. ---
   TIdServerThreadEvent OnConnect;
@@ -290,6 +298,12 @@ class TIocpTCPServer {
   // (then still not listening), and EIdException while inactive (Active starts listening). No
   // effect while listening. Threads as StopListening.
   void StartListening();
+
+  // Load SSLOptions' certificate and key files again (a renewed certificate) for the connections
+  // accepted from now on; open ones keep the old. Raises EIocpConfigError (a missing or expired
+  // certificate, a key that does not match it), and the old one goes on serving. While active
+  // with SSLOptions.Enabled; any thread, not concurrently with SetActive.
+  void ReloadCertificates();
 
   // Threads the engine runs right now (listeners, pool, work and per-connection threads). Any thread.
   std::size_t EngineThreadCount() const;

@@ -75,6 +75,17 @@ const
   IOCP_SERVER_FRAMING_LENGTH_BYTES = 22;     { Framing.LengthBytes: 1, 2, 4, 8; new: 4; fkLengthPrefixed: bytes of the length }
   IOCP_SERVER_FRAMING_BIG_ENDIAN = 23;       { Framing.BigEndian: 0/1; new: 1; fkLengthPrefixed: network byte order }
   IOCP_SERVER_FRAMING_MAX_FRAME_SIZE = 24;   { Framing.MaxFrameSize: 1..2147483647; new: 1048576; longest message in bytes }
+  IOCP_SERVER_SSL_ENABLED = 28;              { SSLOptions.Enabled: 0/1; new: 0; TLS on every connection (needs CertFile and KeyFile) }
+  IOCP_SERVER_SSL_CERT_FILE = 103;           { SSLOptions.CertFile: string; new: ""; PEM: the server's certificate (chain) }
+  IOCP_SERVER_SSL_KEY_FILE = 104;            { SSLOptions.KeyFile: string; new: ""; PEM: its private key }
+  IOCP_SERVER_SSL_ROOT_CERT_FILE = 105;      { SSLOptions.RootCertFile: string; new: ""; PEM: the CAs that verify client certificates }
+  IOCP_SERVER_SSL_CIPHER_LIST = 106;         { SSLOptions.CipherList: string; new: ""; OpenSSL's TLS 1.2 cipher list; "" = its default }
+  IOCP_SERVER_SSL_VERSIONS = 29;             { SSLOptions.SSLVersions: a sum of 1 = sslvSSLv2, 2 = sslvSSLv23, 4 = sslvSSLv3, 8 = sslvTLSv1, 16 = sslvTLSv1_1, 32 = sslvTLSv1_2, 64 = sslvTLSv1_3; new: [sslvTLSv1_2,sslvTLSv1_3]; TLS versions accepted (bit 1 << TIdSSLVersion) }
+  IOCP_SERVER_SSL_MODE = 30;                 { SSLOptions.Mode: 0 = sslmUnassigned, 1 = sslmClient, 2 = sslmServer, 3 = sslmBoth; new: sslmUnassigned; the side: sslmServer, sslmBoth or sslmUnassigned }
+  IOCP_SERVER_SSL_VERIFY_MODE = 31;          { SSLOptions.VerifyMode: a sum of 1 = sslvrfPeer, 2 = sslvrfFailIfNoPeerCert, 4 = sslvrfClientOnce; new: []; client certificates: sslvrfPeer asks and verifies }
+  IOCP_SERVER_SSL_VERIFY_DEPTH = 32;         { SSLOptions.VerifyDepth: 0..100; new: 0; longest chain verified; 0 = OpenSSL's default }
+  IOCP_SERVER_SSL_PASS_THROUGH = 33;         { SSLOptions.PassThrough: 0/1; new: 0; plain until the handler sets PassThrough false (STARTTLS) }
+  IOCP_SERVER_SSL_HANDSHAKE_TIMEOUT = 34;    { SSLOptions.HandshakeTimeout: 0..2147483647; new: 10000; ms a TLS handshake may take; 0 = no limit }
   { option-table:end }
   IOCP_BACKEND_DEFAULT = 0;
   IOCP_BACKEND_IO_URING = 1;
@@ -82,6 +93,7 @@ const
   IOCP_OPTION_BOOLEAN = 2;
   IOCP_OPTION_CHOICE = 3;
   IOCP_OPTION_STRING = 4;
+  IOCP_OPTION_SET = 5;  { Bit n: the element of ordinal n (a Delphi set's own layout). }
   IOCP_ON_CONTEXT_CREATED = 1;
   IOCP_ON_CONNECT = 2;
   IOCP_ON_EXECUTE = 3;
@@ -120,6 +132,7 @@ const
   IOCP_IO_INPUT_SIZE = 9;
   IOCP_IO_WRITE_BUFFER_THRESHOLD = 10;
   IOCP_IO_CLOSED_GRACEFULLY = 11;
+  IOCP_IO_PASS_THROUGH = 12;  { Writing 0 starts TLS (STARTTLS). }
   IOCP_STREAM_SIZE = 1;
   IOCP_STREAM_POSITION = 2;
   IOCP_STREAM_SEEK = 3;
@@ -217,6 +230,7 @@ function iocp_context_get_sockopt(context: Piocp_context; level: Integer; name: 
 function iocp_context_keepalive(context: Piocp_context; enabled: Integer; time_ms: Integer; interval_ms: Integer): Integer; cdecl; external IocpLib;
 function iocp_context_nagle(context: Piocp_context; enabled: Integer): Integer; cdecl; external IocpLib;
 function iocp_context_disconnect_reason(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
+function iocp_context_disconnect_detail(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_context_disconnect(context: Piocp_context; notify_peer: Integer): Integer; cdecl; external IocpLib;
 function iocp_server_stat(server: Piocp_server; which: Integer; value: PUInt64): Integer; cdecl; external IocpLib;
 function iocp_server_closed_count(server: Piocp_server; reason: PAnsiChar; length: size_t; value: PUInt64): Integer; cdecl; external IocpLib;
@@ -236,6 +250,7 @@ function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointe
 function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
 procedure iocp_sleep(ms: Integer); cdecl; external IocpLib;
 function iocp_server_set_listening(server: Piocp_server; listening: Integer): Integer; cdecl; external IocpLib;
+function iocp_server_reload_certificates(server: Piocp_server): Integer; cdecl; external IocpLib;
 function iocp_context_set_cache_hints(context: Piocp_context; addresses: PPointer; count: size_t): Integer; cdecl; external IocpLib;
 function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_host_name(text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;

@@ -147,6 +147,8 @@ type
     function GetLargeStream: Boolean;
     procedure SetLargeStream(AValue: Boolean);
     function GetClosedGracefully: Boolean;
+    function GetPassThrough: Boolean;
+    procedure SetPassThrough(AValue: Boolean);
     function GetWriteBufferThreshold: Integer;
     function Encoding(AByteEncoding: IIdTextEncoding): IIdTextEncoding;
     { Where string holds bytes: whether the encoding in effect (AByteEncoding, else
@@ -342,6 +344,16 @@ type
     property Binding: TIocpSocketHandle read FBinding;
     { For the server unit: the context whose binding this IOHandler shows. }
     procedure BindToContext(AContext: Piocp_context);
+    { Indy's PassThrough (TIdSSLIOHandlerSocketBase): True while bytes go plain. Assigning False
+      starts TLS now (STARTTLS; SSLOptions.PassThrough servers, clients) and waits for the
+      handshake: a failed one raises EIdNotConnected with the reason. From the handler. }
+    property PassThrough: Boolean read GetPassThrough write SetPassThrough;
+  end;
+
+  { The IOHandler of a connection whose server or client has SSLOptions.Enabled: Indy's
+    TIdSSLIOHandlerSocketBase / TIdSSLIOHandlerSocketOpenSSL, so that Indy's test
+    "AContext.Connection.IOHandler is TIdSSLIOHandlerSocketBase" holds for TLS connections only. }
+  TIocpSSLIOHandler = class(TIocpIOHandler)
   end;
 
 { Text the C ABI hands out as (pointer, length): an endpoint, a close reason, the backend. }
@@ -837,6 +849,16 @@ end;
 function TIocpIOHandler.GetClosedGracefully: Boolean;
 begin
   Result := GetInt(IOCP_IO_CLOSED_GRACEFULLY) <> 0;
+end;
+
+function TIocpIOHandler.GetPassThrough: Boolean;
+begin
+  Result := GetInt(IOCP_IO_PASS_THROUGH) <> 0;
+end;
+
+procedure TIocpIOHandler.SetPassThrough(AValue: Boolean);
+begin
+  SetInt(IOCP_IO_PASS_THROUGH, Ord(AValue));
 end;
 
 function TIocpIOHandler.GetWriteBufferThreshold: Integer;

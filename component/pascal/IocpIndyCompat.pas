@@ -43,6 +43,13 @@ type
   TIdIOHandler = TIocpIOHandler;
   TIdIOHandlerSocket = TIocpIOHandler;
   TIdIOHandlerStack = TIocpIOHandler;
+  TIdSSLIOHandlerSocketBase = TIocpSSLIOHandler;
+  TIdSSLIOHandlerSocketOpenSSL = TIocpSSLIOHandler;
+  TIdSSLVersion = IocpTCPServer.TIdSSLVersion;
+  TIdSSLVersions = IocpTCPServer.TIdSSLVersions;
+  TIdSSLMode = IocpTCPServer.TIdSSLMode;
+  TIdSSLVerifyMode = IocpTCPServer.TIdSSLVerifyMode;
+  TIdSSLVerifyModeSet = IocpTCPServer.TIdSSLVerifyModeSet;
   TIdBuffer = TIocpBuffer;
   TIdSocketHandle = TIocpSocketHandle;
   TIdSocketHandles = TIocpSocketHandles;

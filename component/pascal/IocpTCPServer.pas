@@ -47,6 +47,12 @@ type
     fkLengthPrefixed: a LengthBytes-byte unsigned length (BigEndian: network order), then the
     message. }
   TIocpFramingKind = (fkNone, fkLine, fkLengthPrefixed);
+  { Indy's TLS types (IdSSLOpenSSL), with TLS 1.3. }
+  TIdSSLVersion = (sslvSSLv2, sslvSSLv23, sslvSSLv3, sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2, sslvTLSv1_3);
+  TIdSSLVersions = set of TIdSSLVersion;
+  TIdSSLMode = (sslmUnassigned, sslmClient, sslmServer, sslmBoth);
+  TIdSSLVerifyMode = (sslvrfPeer, sslvrfFailIfNoPeerCert, sslvrfClientOnce);
+  TIdSSLVerifyModeSet = set of TIdSSLVerifyMode;
 
   { A group of published options (IOHandlerOptions, IOCP, Heartbeat, KeepAlive, Framing):
     Assign copies every published property of a group of the same class, nested groups
@@ -98,7 +104,8 @@ type
     FIOHandler: TIocpIOHandler;
   public
     { For the server unit: the connection of an engine context, with its IOHandler. }
-    constructor CreateForContext(AHandle: Piocp_context);
+    { ASSL: the IOHandler is a TIocpSSLIOHandler (the server's SSLOptions.Enabled). }
+    constructor CreateForContext(AHandle: Piocp_context; ASSL: Boolean = False);
     destructor Destroy; override;
     function Connected: Boolean;
     { Close the connection; ANotifyPeer: what is queued is sent first. Any thread. }
@@ -123,6 +130,7 @@ type
     FData: TObject;
     FPending: TObject;  { What a handler raised, for OnException. }
     function GetDisconnectReason: string;
+    function GetDisconnectDetail: string;
     function GetBinding: TIocpSocketHandle;
   public
     { Indy's constructor: the server creates each context with its connection (owned by the
@@ -137,6 +145,8 @@ type
     property Data: TObject read FData write FData;
     { Why the connection ended ('peer closed', 'heartbeat timeout', ...); '' while open. }
     property DisconnectReason: string read GetDisconnectReason;
+    { More words on it where there are any (for 'TLS failed': OpenSSL's reason), else ''. }
+    property DisconnectDetail: string read GetDisconnectDetail;
     { Indy's TIdTask.DoException: hands AException to the server's OnException for this
       context (Server.DoException), as Indy's context does; the caller keeps the exception.
       From the context's own handlers. }
@@ -256,6 +266,46 @@ type
     property MaxFrameSize: Integer read FMaxFrameSize write FMaxFrameSize default 1048576;
   end;
 
+  { SSLOptions: TLS on the connections, with the names of Indy's
+    TIdServerIOHandlerSSLOpenSSL.SSLOptions (CertFile, KeyFile, RootCertFile, CipherList,
+    SSLVersions, Method, Mode, VerifyMode, VerifyDepth) and ours: Enabled (Indy: an SSL IOHandler
+    is assigned), PassThrough (True: every connection starts plain and its handler sets
+    IOHandler.PassThrough := False, STARTTLS; False: TLS from the first byte, the handshake right
+    after OnConnect) and HandshakeTimeout (ms; 0 = no limit). SSLVersions is TLS 1.2 and 1.3 unless
+    asked; SSL 2.0 and 3.0 are names only. A bad certificate, key or setting makes Active := True
+    raise EIocpConfigError saying which. }
+  TIocpSSLOptions = class(TIocpOptionGroup)
+  private
+    FEnabled: Boolean;
+    FCertFile, FKeyFile, FRootCertFile, FCipherList: string;
+    FSSLVersions: TIdSSLVersions;
+    FMode: TIdSSLMode;
+    FVerifyMode: TIdSSLVerifyModeSet;
+    FVerifyDepth: Integer;
+    FPassThrough: Boolean;
+    FHandshakeTimeout: Integer;
+    function GetMethod: TIdSSLVersion;
+    procedure SetMethod(AValue: TIdSSLVersion);
+  public
+    constructor Create;
+  published
+    property Enabled: Boolean read FEnabled write FEnabled default False;
+    property CertFile: string read FCertFile write FCertFile;
+    property KeyFile: string read FKeyFile write FKeyFile;
+    property RootCertFile: string read FRootCertFile write FRootCertFile;
+    property CipherList: string read FCipherList write FCipherList;
+    { Indy's single-version setting, kept for forms that store it: it sets SSLVersions to that
+      version (sslvSSLv23: every TLS version), as Indy's does; SSLVersions is what counts. Not
+      stored: SSLVersions says it all. }
+    property Method: TIdSSLVersion read GetMethod write SetMethod stored False;
+    property SSLVersions: TIdSSLVersions read FSSLVersions write FSSLVersions default [sslvTLSv1_2, sslvTLSv1_3];
+    property Mode: TIdSSLMode read FMode write FMode default sslmUnassigned;
+    property VerifyMode: TIdSSLVerifyModeSet read FVerifyMode write FVerifyMode default [];
+    property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
+    property PassThrough: Boolean read FPassThrough write FPassThrough default False;
+    property HandshakeTimeout: Integer read FHandshakeTimeout write FHandshakeTimeout default 10000;
+  end;
+
   { Indy's TIdCustomTCPServer: everything but a published OnExecute; derive protocol servers
     from it and override the protected virtuals. }
   TIocpCustomTCPServer = class(TComponent)
@@ -267,6 +317,7 @@ type
     FHeartbeat: TIocpHeartbeat;
     FKeepAlive: TIocpKeepAlive;
     FFraming: TIocpFraming;
+    FSSLOptions: TIocpSSLOptions;
     FIdleTimeout: Integer;
     FUserTimeout: Integer;
     FReceiveBufferSize, FSendBufferSize: Integer;
@@ -281,8 +332,9 @@ type
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
     procedure SetFraming(AValue: TIocpFraming);
+    procedure SetSSLOptions(AValue: TIocpSSLOptions);
     procedure Configure;
-    procedure PushOptions;
+    procedure PushOptions(const AGroup: string = '');
     procedure PullOptions;
     procedure LoadXml(const AXml: AnsiString; const AFileName: string);
     function SaveXml: AnsiString;
@@ -362,6 +414,10 @@ type
       Both: the owning thread, never from a handler. }
     procedure StopListening;
     procedure StartListening;
+    { SSLOptions' certificate and key files loaded again for the connections accepted from now
+      on (a renewed certificate); open ones keep theirs. Raises EIocpConfigError (missing,
+      expired, a key that does not match) and the old one goes on serving. While active. }
+    procedure ReloadCertificates;
     { What serves the connections: 'threads' (iohDefault), 'epoll' or 'io_uring' (iohIOCP on
       Linux, see IOHandlerOptions.IOCP.Backend), 'IOCP' (Windows), or 'epoll (io_uring
       unavailable: <why>)'; '' while inactive. Any thread, not while Active changes. }
@@ -391,6 +447,7 @@ type
     property Heartbeat: TIocpHeartbeat read FHeartbeat write SetHeartbeat;
     property KeepAlive: TIocpKeepAlive read FKeepAlive write SetKeepAlive;
     property Framing: TIocpFraming read FFraming write SetFraming;
+    property SSLOptions: TIocpSSLOptions read FSSLOptions write SetSSLOptions;
     property IdleTimeout: Integer read FIdleTimeout write FIdleTimeout default 0;
     property UserTimeout: Integer read FUserTimeout write FUserTimeout default 0;
     { Bytes of the OS's receive / send buffer of each accepted connection (SO_RCVBUF /
@@ -465,7 +522,7 @@ begin
       case Info^.PropType{$IFNDEF FPC}^{$ENDIF}^.Kind of
         tkClass:
           TPersistent(GetObjectProp(Self, Info)).Assign(TPersistent(GetObjectProp(Source, Info)));
-        tkInteger, tkEnumeration, tkInt64{$IFDEF FPC}, tkBool{$ENDIF}:
+        tkInteger, tkEnumeration, tkSet, tkInt64{$IFDEF FPC}, tkBool{$ENDIF}:
           SetOrdProp(Self, Info, GetOrdProp(Source, Info));
       else
         SetStrProp(Self, Info, GetStrProp(Source, Info));  { The string kinds. }
@@ -474,6 +531,32 @@ begin
   finally
     FreeMem(List);
   end;
+end;
+
+constructor TIocpSSLOptions.Create;
+begin
+  inherited Create;
+  FSSLVersions := [sslvTLSv1_2, sslvTLSv1_3];
+  FHandshakeTimeout := 10000;
+end;
+
+function TIocpSSLOptions.GetMethod: TIdSSLVersion;
+var
+  V: TIdSSLVersion;
+begin
+  { Indy's: the one version of a one-version set, else sslvSSLv23 ("negotiate"). }
+  Result := sslvSSLv23;
+  for V := Low(TIdSSLVersion) to High(TIdSSLVersion) do
+    if FSSLVersions = [V] then
+      Result := V;
+end;
+
+procedure TIocpSSLOptions.SetMethod(AValue: TIdSSLVersion);
+begin
+  if AValue = sslvSSLv23 then
+    FSSLVersions := [sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2, sslvTLSv1_3]
+  else
+    FSSLVersions := [AValue];
 end;
 
 constructor TIocpFraming.Create;
@@ -530,11 +613,14 @@ begin
   Result := TIocpContext(iocp_context_user(AHandle));
 end;
 
-constructor TIocpTCPConnection.CreateForContext(AHandle: Piocp_context);
+constructor TIocpTCPConnection.CreateForContext(AHandle: Piocp_context; ASSL: Boolean);
 begin
   inherited Create;
   FHandle := AHandle;
-  FIOHandler := TIocpIOHandler.Create(iocp_context_io(AHandle));
+  if ASSL then
+    FIOHandler := TIocpSSLIOHandler.Create(iocp_context_io(AHandle))
+  else
+    FIOHandler := TIocpIOHandler.Create(iocp_context_io(AHandle));
   FIOHandler.BindToContext(AHandle);
 end;
 
@@ -602,6 +688,15 @@ var
   N: size_t;
 begin
   IocpCheck(iocp_context_disconnect_reason(FHandle, @P, @N));
+  Result := IocpAbiText(P, N);
+end;
+
+function TIocpContext.GetDisconnectDetail: string;
+var
+  P: PAnsiChar;
+  N: size_t;
+begin
+  IocpCheck(iocp_context_disconnect_detail(FHandle, @P, @N));
   Result := IocpAbiText(P, N);
 end;
 
@@ -693,7 +788,7 @@ begin
   Yarn := nil;
   try
     Server := TIocpCustomTCPServer(AUser);
-    Conn := TIocpTCPConnection.CreateForContext(AHandle);
+    Conn := TIocpTCPConnection.CreateForContext(AHandle, Server.FSSLOptions.Enabled);
     Yarn := TIocpYarn.Create;
     if Server.FContextClass <> nil then
       Ctx := Server.FContextClass.Create(Conn, Yarn, Server.FContexts)
@@ -898,6 +993,7 @@ begin
   FHeartbeat := TIocpHeartbeat.Create;
   FKeepAlive := TIocpKeepAlive.Create;
   FFraming := TIocpFraming.Create;
+  FSSLOptions := TIocpSSLOptions.Create;
   FContexts := TIocpContextList.Create(Self);
   FListener := TIocpListenerThread.Create;
   InitComponent;
@@ -916,6 +1012,7 @@ begin
   FListener.Free;
   FContexts.Free;
   FFraming.Free;
+  FSSLOptions.Free;
   FKeepAlive.Free;
   FHeartbeat.Free;
   FIOHandlerOptions.Free;
@@ -1037,6 +1134,11 @@ begin
   FKeepAlive.Assign(AValue);
 end;
 
+procedure TIocpCustomTCPServer.SetSSLOptions(AValue: TIocpSSLOptions);
+begin
+  FSSLOptions.Assign(AValue);
+end;
+
 procedure TIocpCustomTCPServer.SetFraming(AValue: TIocpFraming);
 begin
   FFraming.Assign(AValue);
@@ -1076,6 +1178,7 @@ type
     ReuseSocket, whose Indy type TIdReuseSocket is no boolean). }
   TIocpOptionRow = record
     Id, Kind: Integer;
+    Path: string;
     Obj: TObject;
     Info: PPropInfo;
   end;
@@ -1086,6 +1189,7 @@ var
   Lo, Hi: Int64;
 begin
   IocpCheck(iocp_server_option_info(AIndex, @Result.Id, @Result.Kind, @Path, @Lo, @Hi));
+  Result.Path := string(Path);
   Result.Obj := nil;
   Result.Info := nil;
   if Result.Id <> IOCP_SERVER_REUSE_SOCKET then
@@ -1093,8 +1197,9 @@ begin
 end;
 
 { Every option of the table (iocp_server_option_info) from its published property to the
-  engine's server, then the Bindings. The engine refuses a value out of range, naming it. }
-procedure TIocpCustomTCPServer.PushOptions;
+  engine's server, then the Bindings; with AGroup ('SSLOptions.') only the options under it. The
+  engine refuses a value out of range, naming it. }
+procedure TIocpCustomTCPServer.PushOptions(const AGroup: string);
 var
   I: Integer;
   Row: TIocpOptionRow;
@@ -1103,6 +1208,8 @@ begin
   for I := 0 to iocp_server_option_count - 1 do
   begin
     Row := OptionRow(Self, I);
+    if (AGroup <> '') and (Copy(Row.Path, 1, Length(AGroup)) <> AGroup) then
+      Continue;
     if Row.Kind = IOCP_OPTION_STRING then
     begin
       Raw := AnsiString(GetStrProp(Row.Obj, Row.Info));
@@ -1113,6 +1220,8 @@ begin
     else
       IocpCheck(iocp_server_set_int(FHandle, Row.Id, GetOrdProp(Row.Obj, Row.Info)));
   end;
+  if AGroup <> '' then
+    Exit;
   IocpCheck(iocp_server_clear_bindings(FHandle));
   for I := 0 to FBindings.Count - 1 do
   begin
@@ -1346,6 +1455,12 @@ end;
 procedure TIocpCustomTCPServer.StartListening;
 begin
   IocpCheck(iocp_server_set_listening(FHandle, 1));
+end;
+
+procedure TIocpCustomTCPServer.ReloadCertificates;
+begin
+  PushOptions('SSLOptions.');  { As they are now (the engine reads its own copy). }
+  IocpCheck(iocp_server_reload_certificates(FHandle));
 end;
 
 procedure TIocpCustomTCPServer.Loaded;

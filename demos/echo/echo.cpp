@@ -1,8 +1,8 @@
 // Echo server: every line a client sends comes back. Ctrl-C stops it cleanly.
 //
 //   echo_server [--config FILE] [--io default|iocp] [--backend default|io_uring] [--port N]
-//               [--threads N] [--workop N] [--save-config FILE]
-//   echo_server --client [--host H] [--port N]   type lines, see them echoed (Ctrl-D ends)
+//               [--threads N] [--workop N] [--tls CERT KEY] [--save-config FILE]
+//   echo_server --client [--host H] [--port N] [--tls-ca CA]   type lines, see them echoed
 //
 // --config loads the server's properties from an XML file (TIocpTCPServer::LoadFromXml) before
 // the other options, which override it; --save-config writes the result (SaveToXml) and exits.
@@ -32,8 +32,8 @@ void onSignal(int) { gStop = true; }
                "echo_server: %s\n"
                "usage: echo_server [--config FILE] [--io default|iocp] [--backend default|io_uring]\n"
                "                   [--model execute|event] [--port N] [--threads N] [--workop N]\n"
-               "                   [--save-config FILE]\n"
-               "       echo_server --client [--host H] [--port N]\n"
+               "                   [--tls CERT KEY] [--save-config FILE]\n"
+               "       echo_server --client [--host H] [--port N] [--tls-ca CA]\n"
                "  --config   load the server's properties from an XML file first; the options below\n"
                "             override it (write one with --save-config to see every property)\n"
                "  --io       iohDefault (thread per connection) or iohIOCP (completion engine); default iocp\n"
@@ -44,7 +44,9 @@ void onSignal(int) { gStop = true; }
                "  --port     TCP port; 0 = any free port (server); default 9000\n"
                "  --threads  IOHandlerOptions.IOCP.IOCPThreads; 0 = number of processors\n"
                "  --workop   IOHandlerOptions.IOCP.WorkOpThreads; 0 = any pool thread\n"
+               "  --tls      TLS (SSLOptions) with this certificate (PEM, the chain) and key; TLS 1.2/1.3\n"
                "  --client   connect to a running echo server, send each line typed, print the echo\n"
+               "  --tls-ca   --client: TLS, verifying the server's certificate against this CA (PEM)\n"
                "  --host     the server for --client; default 127.0.0.1\n"
                "  --save-config  write the resulting configuration to an XML file and exit\n",
                why);
@@ -62,9 +64,14 @@ int number(const char* name, const char* text, int lo, int hi) {
 }
 
 // --client: a line-based client with TIocpTCPClient, for trying the server without telnet or nc.
-int runClient(const std::string& host, uint16_t port) {
+int runClient(const std::string& host, uint16_t port, const std::string& tlsCa) {
   TIocpTCPClient Client;
   Client.ReadTimeout = 5000;
+  if (!tlsCa.empty()) {
+    Client.SSLOptions.Enabled = true;
+    Client.SSLOptions.RootCertFile = tlsCa;
+    Client.SSLOptions.VerifyMode = TIdSSLVerifyModeSet{sslvrfPeer};
+  }
   try {
     Client.Connect(host, port);
     std::fprintf(stderr, "connected to %s:%u - type lines, Ctrl-D ends\n", host.c_str(), static_cast<unsigned>(port));
@@ -89,7 +96,7 @@ int main(int argc, char** argv) {
   Server.IOHandlerOptions.IOHandlerType = iohIOCP;
   bool client = false;
   std::string host = "127.0.0.1";
-  std::string saveConfig;
+  std::string saveConfig, tlsCa;
   bool portGiven = false;
   bool eventModel = false;
   std::vector<std::pair<std::string, const char*>> options;  // Option, value.
@@ -98,6 +105,13 @@ int main(int argc, char** argv) {
     if (arg == "--help" || arg == "-h") usage("echo server");
     if (arg == "--client") {
       client = true;
+      continue;
+    }
+    if (arg == "--tls") {  // Two values: the certificate and the key.
+      if (i + 2 >= argc) usage("--tls needs a certificate file and a key file");
+      Server.SSLOptions.Enabled = true;
+      Server.SSLOptions.CertFile = argv[++i];
+      Server.SSLOptions.KeyFile = argv[++i];
       continue;
     }
     if (i + 1 >= argc) usage((arg + " needs a value").c_str());
@@ -139,13 +153,15 @@ int main(int argc, char** argv) {
       else usage("--model is 'execute' or 'event'");
     } else if (arg == "--host") {
       host = value;
+    } else if (arg == "--tls-ca") {
+      tlsCa = value;
     } else {
       usage(("unknown option " + arg).c_str());
     }
   }
   if (Server.Bindings.Count() == 0) Server.Bindings.Add().IP = "127.0.0.1";  // Loopback unless configured.
   for (int i = 0; portGiven && i < Server.Bindings.Count(); ++i) Server.Bindings[i].Port = Server.DefaultPort;
-  if (client) return runClient(host, Server.Bindings[0].Port);
+  if (client) return runClient(host, Server.Bindings[0].Port, tlsCa);
   if (!saveConfig.empty()) {
     try {
       Server.SaveToXml(saveConfig);
@@ -180,10 +196,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "echo_server: %s\n", e.what());
     return 1;
   }
-  std::printf("echo server (%s, %s, backend %s) listening on %s:%u - Ctrl-C stops it\n",
+  std::printf("echo server (%s, %s, backend %s) listening on %s:%u%s - Ctrl-C stops it\n",
               Server.IOHandlerOptions.IOHandlerType == iohIOCP ? "iohIOCP" : "iohDefault",
               eventModel ? "OnMessage" : "OnExecute", Server.ActiveBackend().c_str(),
-              Server.Bindings[0].IP.c_str(), static_cast<unsigned>(Server.Bindings[0].Port));
+              Server.Bindings[0].IP.c_str(), static_cast<unsigned>(Server.Bindings[0].Port),
+              Server.SSLOptions.Enabled ? " with TLS" : "");
   std::fflush(stdout);
   while (!gStop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Server.Active = false;

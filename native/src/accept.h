@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "admission.h"
@@ -13,6 +15,29 @@
 #include "stream_connection.h"
 
 namespace iocp_native {
+
+// The engine's TLS context (EngineOptions::tls, replaced by Engine::setTlsContext): each
+// connection takes the one current when it is accepted. Any thread.
+class TlsContextSlot {
+ public:
+  explicit TlsContextSlot(std::shared_ptr<TlsContext> context) : context_(std::move(context)) {}
+  std::shared_ptr<TlsContext> get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return context_;
+  }
+  void set(std::shared_ptr<TlsContext> context) {
+    std::lock_guard<std::mutex> lock(mu_);
+    context_.swap(context);  // The old one is released outside the lock.
+  }
+  // Give an accepted connection the current context and the engine's TLS settings.
+  void configure(StreamConnection& conn, const EngineOptions& options) const {
+    conn.configureTls(get(), options.tlsImplicit, options.tlsHandshakeTimeoutMs);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<TlsContext> context_;
+};
 
 // Every binding of `options`, opened and listening, in order; the backlog is options.listenQueue
 // or, when that is <= 0, the system's maximum. Opens them all or none: on a failure closes those

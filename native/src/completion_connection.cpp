@@ -115,24 +115,56 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
     if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
     // Ask the OS only when it may have something: not after it was emptied, until kEvIn (taken by
     // the strand, or posted and not yet taken, as when a handler polls with no wait).
+    if (tlsIntakeWaiting()) {  // Bytes received before TLS began (beginTls).
+      const IoStatus st = afterTlsReceive();
+      if (st != IoStatus::Timeout) return st;
+      continue;
+    }
     if (!inputDrained_ || strand_.pending(kEvIn)) {
       // errno is read inside receive(), a function that never parks: errno's address is constant
       // per thread to the compiler, so reading it here, in a loop that parks, could read a stale
       // thread's.
       int err = 0;
-      const long n = socket_->receive(input_, kReadChunk, &err);
+      const long n = socket_->receive(receiveInto(), kReadChunk, &err);
       if (n > 0) {
         inputDrained_ = static_cast<std::size_t>(n) < kReadChunk && edgesSeen_ && !inputEnded_ &&
                         socket_->shortReceiveArms();
-        return IoStatus::Ok;
+        if (!tlsOn()) return IoStatus::Ok;
+        const IoStatus st = afterTlsReceive();
+        if (st != IoStatus::Timeout) return st;
+        continue;  // Only handshake or protocol records: receive more.
       }
-      if (n == 0) return peerClosed();
+      if (n == 0) {
+        noteTlsTruncation();
+        return peerClosed();
+      }
       if (net::interrupted(err)) continue;
       if (!net::wouldBlock(err)) return socketError(err);
       inputDrained_ = edgesSeen_ = true;
     }
     if (!waitForInput(deadline, infinite)) return IoStatus::Timeout;
   }
+}
+
+IoStatus CompletionConnection::afterTlsReceive() {
+  const Absorbed a = absorbReceived();
+  takeTlsOutput(output_);  // Handshake records, tickets, an alert: before anything written later.
+  const int err = output_.empty() || dropping() ? 0 : flushOutput();
+  switch (a) {
+    case Absorbed::Progress: break;
+    case Absorbed::More: return err ? socketError(err) : IoStatus::Timeout;
+    case Absorbed::PeerClosed: return peerClosed();
+    case Absorbed::Failed: return tlsFailed();
+  }
+  return err ? socketError(err) : IoStatus::Ok;
+}
+
+IoStatus CompletionConnection::enqueue(const char* bytes, std::size_t n) {
+  if (!tlsOn()) {
+    output_.append(bytes, n);
+    return IoStatus::Ok;
+  }
+  return encrypt(bytes, n, output_) ? IoStatus::Ok : tlsFailed();
 }
 
 int CompletionConnection::flushOutput() {
@@ -146,6 +178,7 @@ int CompletionConnection::flushOutput() {
 
 IoStatus CompletionConnection::sendDirect(const char*& bytes, std::size_t& n) {
   if (closing() || !open()) return IoStatus::NotConnected;
+  if (tlsOn()) return encryptDirect(bytes, n);
   if (const int err = flushOutput()) return socketError(err);
   if (output_.empty()) {  // Nothing queued: straight to the socket, no copy.
     if (const int err = sendWhatFits(
@@ -155,11 +188,29 @@ IoStatus CompletionConnection::sendDirect(const char*& bytes, std::size_t& n) {
   return IoStatus::Ok;
 }
 
+IoStatus CompletionConnection::encryptDirect(const char*& bytes, std::size_t& n) {
+  // Encrypt as much as the output limit leaves room for, sending as the socket takes it; the
+  // ciphertext of a write is never split by anything else.
+  constexpr std::size_t kPiece = 64 * 1024;
+  while (n > 0) {
+    if (const int err = flushOutput()) return socketError(err);
+    const std::size_t room = outputLimit() > output_.size() ? outputLimit() - output_.size() : 0;
+    if (room == 0) break;  // The caller queues or waits for the rest.
+    const std::size_t k = std::min({n, room, kPiece});
+    if (!encrypt(bytes, k, output_)) return tlsFailed();
+    bytes += k;
+    n -= k;
+  }
+  if (const int err = flushOutput()) return socketError(err);
+  return IoStatus::Ok;
+}
+
 void CompletionConnection::adoptForeignOutput() {
   if (midWrite() || !open()) return;  // The handler's write (or close) adopts it when it ends.
   std::lock_guard<std::mutex> lock(foreignMu_);
   if (foreignOutput_.empty()) return;
-  output_.append(foreignOutput_.view());
+  if (!tlsOn()) output_.append(foreignOutput_.view());
+  else if (enqueue(foreignOutput_.data(), foreignOutput_.size()) != IoStatus::Ok) return;  // Failed: ends.
   foreignOutput_.clear();
 }
 
@@ -181,6 +232,13 @@ IoStatus CompletionConnection::sendFromOutside(const char* bytes, std::size_t n)
 void CompletionConnection::closeSocket() {
   output_.clear();
   if (!open()) return;
+  if (tlsOn()) {
+    // Bytes still unread when a socket closes make the OS reset the connection, and a reset can
+    // overtake the close_notify: a TLS peer's last handshake or protocol records are taken first.
+    Buffer scrap;
+    int err = 0;
+    for (int i = 0; i < 16 && socket_->receive(scrap, 4096, &err) > 0; ++i) scrap.clear();
+  }
   setHandle(-1);
   socket_->close();
   socket_.reset();
@@ -267,7 +325,7 @@ IoStatus FiberConnection::sendAll(const char* bytes, std::size_t n) {
     // The socket is full: queue what fits under the limit, park for the rest.
     const std::size_t room = outputLimit() > output_.size() ? outputLimit() - output_.size() : 0;
     const std::size_t take = mayWait ? std::min(room, n) : n;
-    output_.append(bytes, take);
+    if (const IoStatus st = enqueue(bytes, take); st != IoStatus::Ok) return st;
     bytes += take;
     n -= take;
     if (n > 0) park(kEvOut, Clock::time_point::max(), true);
@@ -290,6 +348,7 @@ void FiberConnection::drainOutput() {
 void FiberConnection::shutdownSend() {
   if (!open()) return;
   adoptForeignOutput();
+  closeTls(output_);
   drainOutput();
   socket_->shutdownSend();
 }
@@ -299,6 +358,7 @@ void FiberConnection::close() {
   markClosing();  // From here on, writes from outside return NotConnected.
   if (flushOnClose()) {  // Unless disconnect() asked to drop what is still queued.
     adoptForeignOutput();
+    closeTls(output_);
     drainOutput();
   }
   closeSocket();
@@ -311,11 +371,28 @@ bool EventConnection::inHandler() const { return tlStrandConnection == this; }
 void EventConnection::drive(unsigned bits) {
   if (finished_) return;
   if (bits & kEvStart) {  // Posted once: the connection is registered.
+    // TLS from the first byte: the handshake goes on as bytes arrive; onData once it is done.
+    if (tlsBeforeConnect()) callHandler([this] { startTls(); });
     callHandler([this] { services_.handler.onConnect(*this, state()); });
     bits |= kEvIn;  // Bytes that came before the socket was registered.
   }
+  if ((bits & kEvTimer) && tlsHandshaking() && Clock::now() >= tlsDeadline() && !closing()) {
+    setReasonDetail("the TLS handshake did not finish within the handshake timeout");
+    disconnect(CloseReason::TlsHandshakeTimeout);
+  }
   if ((bits & kEvIn) && !ending_ && !closing()) receiveAndDeliver();
   if (ending_ || closing() || peerHasClosed() || osError_ != 0) endEvents();
+}
+
+IoStatus EventConnection::startTls() {
+  if (!passThrough()) return IoStatus::Ok;
+  if (closing()) return IoStatus::NotConnected;
+  beginTls();  // The handshake goes on as bytes arrive (receiveAndDeliver); nothing waits here.
+  if (tlsDeadline() != Clock::time_point::max()) {
+    tlsTimer_ = services_.timers.add(tlsDeadline(), TimerTarget{TimerTarget::Kind::Wait, id()});
+  }
+  notify(kEvIn, true);  // Bytes already received (now the intake) are taken on the next round.
+  return IoStatus::Ok;
 }
 
 template <typename Fn>
@@ -335,6 +412,11 @@ void EventConnection::receiveAndDeliver() {
   while (!closing()) {
     const std::size_t before = input_.size();
     if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Empty, FIN or error.
+    if (!tlsHandshaking() && tlsTimer_) {
+      services_.timers.cancel(tlsTimer_);
+      tlsTimer_ = TimerQueue::Handle{};
+    }
+    if (input_.size() == before) continue;  // The handshake finished; no plaintext yet.
     noteReceived(input_.size() - before);
     callHandler([this] { services_.handler.onData(*this, state()); });
   }
@@ -348,13 +430,13 @@ IoStatus EventConnection::sendAll(const char* bytes, std::size_t n) {
     disconnect(CloseReason::SlowConsumer, false);  // What it would not read is dropped.
     return IoStatus::NotConnected;
   }
-  output_.append(bytes, n);
-  return IoStatus::Ok;
+  return enqueue(bytes, n);
 }
 
 void EventConnection::shutdownSend() {
   if (!open()) return;
   adoptForeignOutput();
+  closeTls(output_);
   if (flushOutput() == 0 && output_.empty() && !socket_->sendPending()) socket_->shutdownSend();
 }
 
@@ -367,6 +449,7 @@ void EventConnection::endEvents() {
     endDeadline_ = Clock::now() + std::chrono::milliseconds(services_.options.closeFlushTimeoutMs);
     if (flushOnClose() && open()) {
       adoptForeignOutput();
+      closeTls(output_);
       try {
         endTimer_ = services_.timers.add(endDeadline_, TimerTarget{TimerTarget::Kind::Wait, id()});
       } catch (...) {  // Out of memory for a timer: do not wait.
@@ -380,6 +463,8 @@ void EventConnection::endEvents() {
     return;
   if (endTimer_) services_.timers.cancel(endTimer_);
   endTimer_ = TimerQueue::Handle{};
+  if (tlsTimer_) services_.timers.cancel(tlsTimer_);
+  tlsTimer_ = TimerQueue::Handle{};
   closeSocket();
   countClose();
   finished_ = true;

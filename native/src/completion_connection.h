@@ -138,6 +138,8 @@ class CompletionConnection : public StreamConnection, public std::enable_shared_
   IoStatus sendDirect(const char*& bytes, std::size_t& n);
   // Send queued output without blocking. Returns 0, or the OS error of a failed send.
   int flushOutput();
+  // Queue bytes behind the output (with TLS: their ciphertext). Ok, or the session failed.
+  IoStatus enqueue(const char* bytes, std::size_t n);
   // Move bytes queued from outside into output_, unless the handler is in the middle of a write.
   void adoptForeignOutput();
   bool open() const { return socket_ != nullptr; }
@@ -175,6 +177,11 @@ class CompletionConnection : public StreamConnection, public std::enable_shared_
   // then a short receive proves nothing: the port's first report may have come before the engine
   // registered the connection (and was dropped), the peer's close with it.
   bool edgesSeen_ = false;
+  // After ciphertext was received (or was waiting in the intake): decrypt, send the session's
+  // replies. Ok (the reader looks again), Timeout (receive more), or what ends the read.
+  IoStatus afterTlsReceive();
+  // sendDirect with TLS: encrypt what fits under the output limit and send what the socket takes.
+  IoStatus encryptDirect(const char*& bytes, std::size_t& n);
   // Taken kEvIn / kEvInEnded bits: what the next read may expect from the OS.
   void noteInputBits(unsigned bits) {
     if (bits & kEvInEnded) inputEnded_ = true;
@@ -227,6 +234,9 @@ class EventConnection final : public CompletionConnection {
   EventConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local)
       : CompletionConnection(services, id, std::move(peer), std::move(local)) {}
   void close() override { disconnect(); }  // The strand ends it (endEvents).
+  // Starts the handshake and returns: the strand goes on with it as bytes arrive, bounded by
+  // the handshake timeout. Handler (the strand).
+  IoStatus startTls() override;
 
  protected:
   void drive(unsigned bits) override;
@@ -248,6 +258,7 @@ class EventConnection final : public CompletionConnection {
   // close-flush timeout), then close, count, onDisconnect. Sets finished_ when done.
   void endEvents();
 
+  TimerQueue::Handle tlsTimer_;      // The handshake's deadline.
   bool ending_ = false;    // endEvents has begun: waiting for output to drain.
   bool finished_ = false;  // onDisconnect has run.
   std::exception_ptr error_;  // What the handler threw.

@@ -279,6 +279,7 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
   try {
     conn = CompletionConnection::create(services_, nextId_++, peer, local);  // Maps a fiber stack.
     conn->attach(port_->attach(s, conn->id()), s);
+    tls_.configure(*conn, options_);
   } catch (const std::exception& e) {
     net::closeSocket(s);  // Not attached: still ours.
     releaseAdmission();

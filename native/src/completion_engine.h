@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "accept.h"
 #include "admission.h"
 #include "completion_connection.h"
 #include "completion_port.h"
@@ -47,6 +48,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   EngineStats stats() const override;
   std::size_t threadCount() const override { return threadsRunning_.load(); }
   std::string backend() const override { return backend_; }
+  void setTlsContext(std::shared_ptr<TlsContext> context) override { tls_.set(std::move(context)); }
 
  private:
   // A WorkOpThreads thread: runs the strands of the connections pinned to it.
@@ -96,6 +98,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
   bool allFinished();  // No connection left. Under doneMu_.
 
   const EngineOptions options_;
+  TlsContextSlot tls_{options_.tls};
   EngineHandler& handler_;
   Admission admission_;
   TrafficCounters traffic_;

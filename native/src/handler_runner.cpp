@@ -9,21 +9,37 @@ void setEndReason(StreamConnection& conn, const std::exception_ptr& error) {
                                            : CloseReason::HandlerError);
 }
 
+namespace {
+
+// onConnect, then the handler's loop while connected. Throws what the handler throws.
+void serve(StreamConnection& conn, EngineHandler& handler, bool events) {
+  // TLS from the first byte (EngineOptions::tlsImplicit): the session starts before onConnect
+  // (what it writes goes out once the handshake is done; a read drives the handshake), and the
+  // loop starts once the handshake is done. One that fails or times out ends the connection with
+  // its reason: onDisconnect follows onConnect as always.
+  const bool tlsFirst = conn.tlsBeforeConnect();
+  if (tlsFirst && conn.openTls() != IoStatus::Ok) return;
+  handler.onConnect(conn, conn.state());
+  if (tlsFirst && conn.awaitHandshake() != IoStatus::Ok) return;
+  if (events) {
+    while (conn.connected() && conn.readAvailable(-1) == IoStatus::Ok) handler.onData(conn, conn.state());
+  } else if (conn.connected()) {
+    // As Indy's loop (Connected() after each OnExecute): pending input moves into the buffer,
+    // so a handler that polls InputBufferIsEmpty sees it. A handler may run this loop itself
+    // (Connection::executeAgain); then its one OnExecute returns when the loop has ended.
+    conn.startExecute();
+    do {
+      handler.onExecute(conn, conn.state());
+    } while (conn.executeAgain());
+  }
+}
+
+}  // namespace
+
 void runHandler(StreamConnection& conn, EngineHandler& handler, bool events) {
   std::exception_ptr error;
   try {
-    handler.onConnect(conn, conn.state());
-    if (events) {
-      while (conn.connected() && conn.readAvailable(-1) == IoStatus::Ok) handler.onData(conn, conn.state());
-    } else if (conn.connected()) {
-      // As Indy's loop (Connected() after each OnExecute): pending input moves into the buffer,
-      // so a handler that polls InputBufferIsEmpty sees it. A handler may run this loop itself
-      // (Connection::executeAgain); then its one OnExecute returns when the loop has ended.
-      conn.startExecute();
-      do {
-        handler.onExecute(conn, conn.state());
-      } while (conn.executeAgain());
-    }
+    serve(conn, handler, events);
   } catch (...) {
     // Only remember the exception here: nothing may park inside a catch block (see fiber.h).
     error = std::current_exception();

@@ -6,7 +6,7 @@
 
 namespace iocp_native {
 
-// onConnect, then onExecute while connected (the event model: a receive, then onData, while
+// onConnect (TLS from the first byte: then the handshake), then onExecute while connected (the event model: a receive, then onData, while
 // connected), then close the socket, then onDisconnect (once). Runs on the connection's thread
 // or fiber; never throws.
 void runHandler(StreamConnection& conn, EngineHandler& handler, bool events = false);

@@ -48,4 +48,9 @@ void Liveness::received(Clock::time_point now) {
 
 void Liveness::progressed(Clock::time_point now) { lastProgress_ = now; }
 
+void Liveness::restart(Clock::time_point now) {
+  lastReceive_ = lastProgress_ = lastPing_ = now;
+  firstUnanswered_ = Clock::time_point{};
+}
+
 }  // namespace iocp_native

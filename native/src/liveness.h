@@ -26,6 +26,7 @@ class Liveness {
   Step step(Clock::time_point now);
   void received(Clock::time_point now);    // Bytes arrived: that answers any ping.
   void progressed(Clock::time_point now);  // A read or write call completed.
+  void restart(Clock::time_point now);     // Every clock from now, as a new connection's.
 
  private:
   Clock::time_point nextPing() const;  // The one place the ping schedule is computed.

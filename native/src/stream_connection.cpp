@@ -24,8 +24,15 @@ const char* toString(CloseReason reason) {
     case CloseReason::IdleTimeout: return "idle timeout";
     case CloseReason::ProtocolLimit: return "protocol limit";
     case CloseReason::IoThreadFailed: return "I/O thread failed";
+    case CloseReason::TlsFailed: return "TLS failed";
+    case CloseReason::TlsHandshakeTimeout: return "TLS handshake timeout";
   }
   return "unknown";
+}
+
+std::string reasonText(const Connection& conn) {
+  const std::string detail = conn.reasonDetail();
+  return std::string(toString(conn.reason())) + (detail.empty() ? "" : ": " + detail);
 }
 
 StreamConnection::StreamConnection(uint64_t id, Endpoint peer, Endpoint local, TrafficCounters* counters)
@@ -42,6 +49,105 @@ void StreamConnection::disconnect(CloseReason reason, bool flushOutput) {
   // A request to drop queued output wakes the handler even when it is already closing (e.g.
   // flushing after an earlier disconnect), so the flush stops at once.
   if (!closing_.exchange(true, std::memory_order_acq_rel) || !flushOutput) interrupt();
+}
+
+std::string StreamConnection::reasonDetail() const {
+  std::lock_guard<std::mutex> lock(detailMu_);
+  return detail_;
+}
+
+void StreamConnection::setReasonDetail(std::string detail) {
+  std::lock_guard<std::mutex> lock(detailMu_);
+  if (detail_.empty()) detail_ = std::move(detail);
+}
+
+// --- TLS ----------------------------------------------------------------------------------------
+
+void StreamConnection::configureTls(std::shared_ptr<TlsContext> context, bool beforeConnect, int handshakeTimeoutMs) {
+  tlsContext_ = std::move(context);
+  tlsBeforeConnect_ = beforeConnect;
+  tlsHandshakeTimeoutMs_ = handshakeTimeoutMs;
+}
+
+void StreamConnection::beginTls() {
+  if (!tlsContext_) throw TlsError("TLS is not configured for this server (no certificate: see SSLOptions)");
+  tls_ = std::make_unique<TlsSession>(tlsContext_);
+  tls_->setPeerName(tlsPeerName_);
+  tlsDeadline_ = tlsHandshakeTimeoutMs_ > 0 ? Clock::now() + std::chrono::milliseconds(tlsHandshakeTimeoutMs_)
+                                            : Clock::time_point::max();
+  // What came after the plain part (a client that sends its ClientHello without waiting for the
+  // STARTTLS reply) is the start of the TLS stream; it is never read as plaintext after the switch.
+  tlsIntake_.append(input_.view());
+  input_.clear();
+}
+
+StreamConnection::Absorbed StreamConnection::absorbReceived() {
+  const bool wasDone = tls_->handshakeDone();
+  const std::size_t before = input_.size();
+  const TlsSession::Status st = tls_->receive(tlsIntake_.data(), tlsIntake_.size(), input_);
+  tlsIntake_.clear();
+  if (st == TlsSession::Status::Failed) return Absorbed::Failed;
+  if (input_.size() > before || (!wasDone && tls_->handshakeDone())) return Absorbed::Progress;
+  if (st == TlsSession::Status::Closed) return Absorbed::PeerClosed;
+  return Absorbed::More;
+}
+
+bool StreamConnection::encrypt(const char* bytes, std::size_t n, Buffer& wire) {
+  if (tls_->send(bytes, n) == TlsSession::Status::Failed) return false;
+  tls_->takeOutput(wire);
+  return true;
+}
+
+void StreamConnection::closeTls(Buffer& wire) {
+  if (!tls_ || !tls_->handshakeDone() || !tls_->reason().empty()) return;
+  tls_->close();
+  tls_->takeOutput(wire);
+}
+
+IoStatus StreamConnection::tlsFailed() {
+  setReasonDetail(tls_->reason());
+  disconnect(CloseReason::TlsFailed);
+  return IoStatus::NotConnected;
+}
+
+void StreamConnection::noteTlsTruncation() {
+  if (tls_ && tls_->handshakeDone()) setReasonDetail("the peer closed without TLS close_notify");
+}
+
+std::string StreamConnection::tlsProtocol() const { return tls_ ? tls_->protocol() : std::string(); }
+
+IoStatus StreamConnection::startTls() {
+  if (tls_) return IoStatus::Ok;  // Already on: PassThrough := False again changes nothing.
+  if (closing()) return IoStatus::NotConnected;
+  if (const IoStatus st = openTls(); st != IoStatus::Ok) return st;
+  return awaitHandshake();
+}
+
+IoStatus StreamConnection::openTls() {
+  beginTls();  // The intake is taken by the next fillSome.
+  return IoStatus::Ok;
+}
+
+IoStatus StreamConnection::awaitHandshake() {
+  if (!tls_) return IoStatus::NotConnected;  // openTls failed.
+  if (tls_->handshakeDone()) return IoStatus::Ok;  // A read in onConnect finished it.
+  while (!tls_->handshakeDone()) {
+    const IoStatus st = fill(tlsDeadline_, tlsDeadline_ == Clock::time_point::max());
+    if (st == IoStatus::Ok) continue;
+    if (st == IoStatus::Timeout) {
+      setReasonDetail("the TLS handshake did not finish within " + std::to_string(tlsHandshakeTimeoutMs_) + " ms");
+      disconnect(CloseReason::TlsHandshakeTimeout);
+      return IoStatus::NotConnected;
+    }
+    if (st == IoStatus::ClosedGracefully) setReasonDetail("the peer closed during the TLS handshake");
+    return st;
+  }
+  // Bytes that came with the handshake's end (the input was empty: plaintext comes only after
+  // it) wait for the handler's next read, as they would have without TLS: a handler that polls
+  // CheckForDataOnSource before it looks at the buffer sees them.
+  tlsEarly_.append(input_.view());
+  input_.clear();
+  return IoStatus::Ok;
 }
 
 bool StreamConnection::connected() const {
@@ -75,7 +181,13 @@ IoStatus StreamConnection::fill(Clock::time_point deadline, bool infinite) {
   if (osError_ != 0) return IoStatus::SocketError;
   // Past the deadline fillSome still takes what is already there (a zero timeout polls once).
   const std::size_t before = input_.size();
-  const IoStatus st = fillSome(deadline, infinite);
+  IoStatus st = IoStatus::Ok;
+  if (!tlsEarly_.empty()) {  // Decrypted with the handshake's end (awaitHandshake).
+    input_.append(tlsEarly_.view());
+    tlsEarly_.clear();
+  } else {
+    st = fillSome(deadline, infinite);
+  }
   if (st != IoStatus::Ok) return st;
   if (counters_) {
     TrafficCounters::bump(counters_->reads);
@@ -113,6 +225,12 @@ Clock::time_point StreamConnection::livenessDue() const {
 
 bool StreamConnection::runLiveness(Clock::time_point now) {
   if (!liveness_) return true;
+  if (tlsHandshaking()) {
+    // The TLS handshake has its own limit (the handshake timeout); heartbeat and idle time count
+    // from its end.
+    liveness_->restart(now);
+    return true;
+  }
   switch (liveness_->step(now)) {
     case Liveness::Step::Ping:
       pinging_ = true;

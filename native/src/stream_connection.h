@@ -10,11 +10,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "iocp_native/connection.h"
 #include "liveness.h"
 #include "socket_ops.h"
+#include "tls_session.h"
 #include "traffic_counters.h"
 
 namespace iocp_native {
@@ -66,9 +68,31 @@ class StreamConnection : public Connection {
   bool closing() const override { return closing_.load(std::memory_order_acquire); }
   int osError() const override { return osError_.load(); }
   CloseReason reason() const override { return static_cast<CloseReason>(reason_.load()); }
+  std::string reasonDetail() const override;
   void disconnect(CloseReason reason = CloseReason::LocalDisconnect, bool flushOutput = true) override;
+  bool passThrough() const override { return tls_ == nullptr; }
+  // Blocking-style (a fiber or a thread): begins TLS and waits for the handshake through fill().
+  IoStatus startTls() override;
+  std::string tlsProtocol() const override;
 
   // --- For the engines. ---
+  // TLS for this connection (EngineOptions::tls): the context its session is made with, whether
+  // the handshake runs before onConnect, and its time limit in ms (0 = none). The engine, before
+  // the handler starts.
+  void configureTls(std::shared_ptr<TlsContext> context, bool beforeConnect, int handshakeTimeoutMs);
+  // A client's: the server's name for SNI and certificate verification. Before startTls.
+  void setTlsPeerName(std::string host) { tlsPeerName_ = std::move(host); }
+  // TLS from the first byte (EngineOptions::tlsImplicit): openTls before onConnect,
+  // awaitHandshake after it. Handler context.
+  bool tlsBeforeConnect() const { return tlsContext_ && tlsBeforeConnect_; }
+  // Start the TLS session (bytes already received are the start of its stream; a client's first
+  // step sends its ClientHello) without waiting for the handshake. Ok, or what ended the
+  // connection. Throws TlsError when no TLS context is configured. Handler context.
+  virtual IoStatus openTls();
+  // Wait for the handshake through fill(), up to the handshake timeout (counted from openTls):
+  // Ok, or what ended the connection (a timeout ends it with reason TlsHandshakeTimeout).
+  // Handler context, after openTls.
+  IoStatus awaitHandshake();
   // Handler context, last call: send queued output unless disconnect() said not to (bounded by
   // the engine's close-flush timeout), then close the socket. Idempotent.
   virtual void close() = 0;
@@ -142,6 +166,45 @@ class StreamConnection : public Connection {
   void noteWait() { ++waits_; }   // The handler parked (Activity). Handler context.
   IoStatus peerClosed();          // Record the peer's FIN (reason PeerClosed); ClosedGracefully.
 
+  // --- The transport filter (TLS) between the socket and the buffers. Handler context. ---
+  //   receive ─▶ receiveInto() ─▶ absorbReceived(): plaintext into input_, replies for the wire
+  //   write   ─▶ encrypt() ─▶ ciphertext appended to the engine's wire queue
+  // Where a receive puts what the socket gave: the input buffer, or with TLS the filter's intake.
+  Buffer& receiveInto() { return tls_ ? tlsIntake_ : input_; }
+  bool tlsOn() const { return tls_ != nullptr; }
+  bool tlsHandshaking() const { return tls_ && !tls_->handshakeDone(); }
+  // What absorbReceived made of the intake.
+  enum class Absorbed {
+    Progress,    // Plaintext came, or the handshake has just finished: the reader looks again.
+    More,        // Nothing for the reader yet: receive more.
+    PeerClosed,  // The peer's close_notify.
+    Failed,      // The session failed (tlsFailed() ends the connection).
+  };
+  // TLS: decrypt the intake into the input buffer; what the session must answer (handshake
+  // records, tickets, alerts) waits for takeTlsOutput. Call with the intake non-empty or to
+  // advance the handshake.
+  Absorbed absorbReceived();
+  bool tlsIntakeWaiting() const { return !tlsIntake_.empty(); }
+  // Plaintext to send: the ciphertext is appended to `wire` (nothing while the handshake runs:
+  // the session keeps it). False if the session failed.
+  bool encrypt(const char* bytes, std::size_t n, Buffer& wire);
+  // Ciphertext the session has for the wire, appended to `wire`.
+  void takeTlsOutput(Buffer& wire) { if (tls_) tls_->takeOutput(wire); }
+  bool tlsOutputWaiting() const { return tls_ && tls_->hasOutput(); }
+  // A clean TLS goodbye (close_notify) appended to `wire`, if a session is established and sound.
+  void closeTls(Buffer& wire);
+  // The session failed: the reason (TlsFailed, with the session's words) and disconnect. Send what
+  // takeTlsOutput has (the alert) before calling this. Returns NotConnected.
+  IoStatus tlsFailed();
+  // Create the session; bytes already received move to the intake (the start of the TLS stream).
+  // Throws TlsError when the engine has no TLS context.
+  void beginTls();
+  // When the handshake must be done by (max() = no limit), from beginTls.
+  Clock::time_point tlsDeadline() const { return tlsDeadline_; }
+  // A peer's FIN after an established session without close_notify: say so in the detail.
+  void noteTlsTruncation();
+  void setReasonDetail(std::string detail);
+
   Buffer input_;
   std::atomic<int> osError_{0};
 
@@ -167,6 +230,17 @@ class StreamConnection : public Connection {
   uint64_t waits_ = 0;      // Parks of the handler (Activity).
   Activity executeStart_{};  // The activity when the current OnExecute began.
   bool executeEnded_ = false;  // executeAgain has answered false.
+  // TLS (configureTls, beginTls).
+  std::shared_ptr<TlsContext> tlsContext_;
+  bool tlsBeforeConnect_ = true;
+  int tlsHandshakeTimeoutMs_ = 0;
+  std::string tlsPeerName_;
+  std::unique_ptr<TlsSession> tls_;  // Null while bytes pass through.
+  Buffer tlsIntake_;                 // Ciphertext received, not yet given to the session.
+  Buffer tlsEarly_;                  // Plaintext that came with the handshake's end (fill takes it).
+  Clock::time_point tlsDeadline_ = Clock::time_point::max();
+  mutable std::mutex detailMu_;
+  std::string detail_;  // reasonDetail(); guarded by detailMu_.
 };
 
 }  // namespace iocp_native

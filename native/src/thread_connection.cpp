@@ -24,6 +24,14 @@ bool ThreadConnection::inHandler() const {
 ThreadConnection::~ThreadConnection() { close(); }
 
 void ThreadConnection::close() {
+  if (tlsOn() && socket_ != net::kInvalidSocket) {
+    // Bytes still unread when a socket closes make the OS reset the connection, and a reset can
+    // overtake the close_notify: a TLS peer's last handshake or protocol records are taken first.
+    char scrap[4096];
+    int err = 0;
+    for (int i = 0; i < 16 && net::recvSome(socket_, scrap, sizeof scrap, &err) > 0; ++i) {
+    }
+  }
   interrupt();  // Wakes a sender from another thread blocked on a peer that does not read.
   std::lock_guard<std::mutex> sending(sendMu_);
   std::lock_guard<std::mutex> lock(mu_);
@@ -34,6 +42,12 @@ void ThreadConnection::close() {
 }
 
 void ThreadConnection::interrupt() {
+  if (flushOnClose()) {
+    // TLS: close_notify first, as far as the socket takes it now, unless a write holds the
+    // socket (a blocked sender is what this call must wake).
+    std::unique_lock<std::mutex> sending(sendMu_, std::try_to_lock);
+    if (sending.owns_lock() && tlsOn() && socket_ != net::kInvalidSocket) sendTlsCloseLocked(Clock::now());
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (socket_ != net::kInvalidSocket) net::shutdownBoth(socket_);
 }
@@ -54,6 +68,64 @@ int ThreadConnection::waitMsUntil(Clock::time_point deadline, Clock::time_point 
 void ThreadConnection::sendPing(const std::string& payload) {
   if (onPing_) onPing_();
   if (!payload.empty()) sendAll(payload.data(), payload.size());  // Past any open write buffer.
+}
+
+IoStatus ThreadConnection::afterTlsReceive(const char* bytes, std::size_t n) {
+  Absorbed a;
+  {
+    std::lock_guard<std::mutex> tls(tlsMu_);
+    receiveInto().append(bytes, n);
+    a = absorbReceived();
+  }
+  // The session's replies (handshake records, tickets, an alert) go out before it goes on; a
+  // peer that does not read them within the outside-write timeout is not worth waiting for.
+  const IoStatus sent = sendTlsOutput(Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
+  switch (a) {
+    case Absorbed::Progress: break;
+    case Absorbed::More: return sent == IoStatus::Ok ? IoStatus::Timeout : sent;
+    case Absorbed::PeerClosed: return peerClosed();
+    case Absorbed::Failed: return tlsFailed();
+  }
+  return sent;
+}
+
+IoStatus ThreadConnection::sendTlsOutput(Clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(sendMu_);
+  Buffer wire;
+  {
+    std::lock_guard<std::mutex> tls(tlsMu_);
+    takeTlsOutput(wire);
+  }
+  if (wire.empty() || socket_ == net::kInvalidSocket) return IoStatus::Ok;
+  const IoStatus st = sendLocked(wire.data(), wire.size(), deadline);
+  return st == IoStatus::Timeout ? IoStatus::NotConnected : st;
+}
+
+void ThreadConnection::beginTlsLocked() {
+  std::lock_guard<std::mutex> tls(tlsMu_);
+  beginTls();
+}
+
+IoStatus ThreadConnection::openTls() {
+  {
+    // Writes from other threads see the session once it exists: take it under their lock.
+    std::lock_guard<std::mutex> sending(sendMu_);
+    beginTlsLocked();
+  }
+  // The bytes that were already received (now the intake) first; a client's first step sends
+  // its ClientHello.
+  {
+    Absorbed a;
+    {
+      std::lock_guard<std::mutex> tls(tlsMu_);
+      a = absorbReceived();
+    }
+    const IoStatus sent = sendTlsOutput(Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
+    if (a == Absorbed::Failed) return tlsFailed();
+    if (a == Absorbed::PeerClosed) return peerClosed();
+    if (sent != IoStatus::Ok) return sent;
+  }
+  return IoStatus::Ok;
 }
 
 IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
@@ -77,10 +149,18 @@ IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
     const long n = net::recvSome(socket_, chunk, sizeof chunk, &err);
     if (closing()) return IoStatus::NotConnected;
     if (n > 0) {
-      input_.append(chunk, static_cast<std::size_t>(n));
-      return IoStatus::Ok;
+      if (!tlsOn()) {
+        input_.append(chunk, static_cast<std::size_t>(n));
+        return IoStatus::Ok;
+      }
+      const IoStatus st = afterTlsReceive(chunk, static_cast<std::size_t>(n));
+      if (st != IoStatus::Timeout) return st;
+      continue;  // Only handshake or protocol records: receive more.
     }
-    if (n == 0) return peerClosed();
+    if (n == 0) {
+      noteTlsTruncation();
+      return peerClosed();
+    }
     if (net::interrupted(err) || net::wouldBlock(err)) continue;
     return socketError(err);
   }
@@ -88,20 +168,54 @@ IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
 
 void ThreadConnection::shutdownSend() {
   std::lock_guard<std::mutex> lock(sendMu_);  // After any write in progress.
-  if (socket_ != net::kInvalidSocket) net::shutdownWrite(socket_);
+  if (socket_ == net::kInvalidSocket) return;
+  sendTlsCloseLocked(Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
+  net::shutdownWrite(socket_);
+}
+
+void ThreadConnection::sendTlsCloseLocked(Clock::time_point deadline) {
+  Buffer wire;
+  {
+    std::lock_guard<std::mutex> tls(tlsMu_);
+    closeTls(wire);
+  }
+  if (!wire.empty()) sendLocked(wire.data(), wire.size(), deadline);
 }
 
 IoStatus ThreadConnection::sendAll(const char* bytes, std::size_t n) {
   std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
-  return sendLocked(bytes, n, Clock::time_point::max());
+  return sendPlain(bytes, n, Clock::time_point::max());
+}
+
+IoStatus ThreadConnection::sendPlain(const char* bytes, std::size_t n, Clock::time_point deadline) {
+  if (!tlsOn()) return sendLocked(bytes, n, deadline);
+  // Encrypt a piece at a time and send it, so a large write holds one piece of ciphertext.
+  constexpr std::size_t kPiece = 64 * 1024;
+  Buffer wire;
+  do {
+    const std::size_t k = std::min(n, kPiece);
+    bool ok;
+    {
+      std::lock_guard<std::mutex> tls(tlsMu_);
+      ok = encrypt(bytes, k, wire);
+    }
+    if (!ok) return tlsFailed();
+    bytes += k;
+    n -= k;
+    if (!wire.empty()) {
+      if (const IoStatus st = sendLocked(wire.data(), wire.size(), deadline); st != IoStatus::Ok) return st;
+      wire.clear();
+    }
+  } while (n > 0);
+  return IoStatus::Ok;
 }
 
 IoStatus ThreadConnection::sendFromOutside(const char* bytes, std::size_t n) {
   std::lock_guard<std::mutex> lock(sendMu_);
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;
   const IoStatus st =
-      sendLocked(bytes, n, Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
+      sendPlain(bytes, n, Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
   if (st != IoStatus::Timeout) return st;
   disconnect(CloseReason::SlowConsumer);
   return IoStatus::NotConnected;

@@ -37,6 +37,11 @@ class ThreadConnection final : public StreamConnection, public ClientConnection 
   void closeGracefully(std::string_view goodbye, int timeoutMs) override {
     StreamConnection::closeGracefully(goodbye, timeoutMs);
   }
+  void configureClientTls(std::shared_ptr<TlsContext> context, const std::string& serverName,
+                          int handshakeTimeoutMs) override {
+    configureTls(std::move(context), false, handshakeTimeoutMs);
+    setTlsPeerName(serverName);
+  }
 
  protected:
   IoStatus fillSome(Clock::time_point deadline, bool infinite) override;
@@ -47,6 +52,8 @@ class ThreadConnection final : public StreamConnection, public ClientConnection 
   bool inHandler() const override;
   // Sends under sendMu_ like the handler, but waits at most outsideWriteTimeoutMs for the peer.
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
+  // Begins TLS under the send lock (for writers on other threads) and takes what was received.
+  IoStatus openTls() override;
 
  private:
   // Milliseconds to wait from `now`: until `deadline` (max() = none) or the liveness deadline,
@@ -55,10 +62,23 @@ class ThreadConnection final : public StreamConnection, public ClientConnection 
   // Send all n bytes, waiting for room until `deadline` (max() = no limit; then Timeout).
   // Under sendMu_.
   IoStatus sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline);
+  // sendLocked for the handler's bytes: with TLS, their ciphertext. Under sendMu_.
+  IoStatus sendPlain(const char* bytes, std::size_t n, Clock::time_point deadline);
+  // TLS: decrypt received ciphertext, send the session's replies. Ok (the reader looks again),
+  // Timeout (receive more), or what ends the read. Handler thread.
+  IoStatus afterTlsReceive(const char* bytes, std::size_t n);
+  // What the session has for the wire, sent by `deadline` (else NotConnected). Takes sendMu_.
+  IoStatus sendTlsOutput(Clock::time_point deadline);
+  void sendTlsCloseLocked(Clock::time_point deadline);  // close_notify. Under sendMu_.
+  void beginTlsLocked();                                 // beginTls under tlsMu_.
 
   std::mutex mu_;      // Guards socket_ against close() racing interrupt().
   std::atomic<bool> expectingOwner_{false};  // expectHandlerThread() was called.
   std::mutex sendMu_;  // One whole write at a time: messages never interleave on the wire.
+  // The TLS session, used by the reading handler and by writers on other threads: taken inside
+  // sendMu_ where both are held (take the session's output and send it under sendMu_, so
+  // ciphertext leaves in the order the session made it).
+  std::mutex tlsMu_;
   net::SocketHandle socket_;
   const int outsideWriteTimeoutMs_;
   std::atomic<std::thread::id> owner_{};  // The handler's thread, if it has one.

@@ -96,6 +96,7 @@ class ThreadEngine final : public Engine {
   }
 
   std::string backend() const override { return "threads"; }
+  void setTlsContext(std::shared_ptr<TlsContext> context) override { tls_.set(std::move(context)); }
 
   std::size_t threadCount() const override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -170,6 +171,7 @@ class ThreadEngine final : public Engine {
       handler_.onListenError(index, std::string("cannot set up connection: ") + e.what());
       return;
     }
+    tls_.configure(*conn, options_);
     conn->expectHandlerThread();  // Announced below: writes from elsewhere may come before its thread.
     if (!announceAccepted(handler_, *conn, index)) {
       release();  // conn's destructor closes the socket.
@@ -241,6 +243,7 @@ class ThreadEngine final : public Engine {
   }
 
   const EngineOptions options_;
+  TlsContextSlot tls_{options_.tls};
   EngineHandler& handler_;
   Admission admission_;
   TrafficCounters traffic_;

@@ -2,6 +2,7 @@
 #include "tls_session.h"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -37,6 +38,31 @@ int versionOf(TlsVersion v) {
   return TLS1_2_VERSION;
 }
 
+// A certificate's validity period as text ("Jan  1 00:00:00 2020 GMT").
+std::string timeText(const ASN1_TIME* t) {
+  BIO* mem = BIO_new(BIO_s_mem());
+  if (!mem) return "?";
+  ASN1_TIME_print(mem, t);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(mem, &data);
+  std::string text(data ? data : "", n > 0 ? static_cast<std::size_t>(n) : 0);
+  BIO_free(mem);
+  return text;
+}
+
+// A certificate outside its validity period is refused when it is loaded (a renewal that went
+// wrong shows at once, not as handshakes failing on every client).
+void checkValidity(X509* cert, const std::string& file) {
+  if (!cert) return;
+  if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+    throw TlsError("certificate file '" + file + "': the certificate expired on " + timeText(X509_get0_notAfter(cert)));
+  }
+  if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
+    throw TlsError("certificate file '" + file + "': the certificate is not valid before " +
+                   timeText(X509_get0_notBefore(cert)));
+  }
+}
+
 // The settings both sides share; throws TlsError (the context is freed by the caller's guard).
 void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
   const auto check = [](bool ok, const std::string& what) {
@@ -53,6 +79,7 @@ void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   if (!o.certFile.empty()) {
     check(SSL_CTX_use_certificate_chain_file(ctx, o.certFile.c_str()) == 1, "certificate file '" + o.certFile + "'");
+    checkValidity(SSL_CTX_get0_certificate(ctx), o.certFile);
   } else if (server) {
     throw TlsError("a TLS server needs a certificate file");
   }
@@ -67,11 +94,17 @@ void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
   }
   if (!o.caFile.empty()) {
     check(SSL_CTX_load_verify_locations(ctx, o.caFile.c_str(), nullptr) == 1, "CA file '" + o.caFile + "'");
+    if (server) {  // The CAs a client may choose its certificate by.
+      if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.caFile.c_str())) SSL_CTX_set_client_CA_list(ctx, names);
+    }
   }
   if (o.verifyPeer) {
     if (o.caFile.empty()) throw TlsError("verifying the peer needs a CA file");
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nullptr);
-    SSL_CTX_set_verify_depth(ctx, o.verifyDepth);
+    int mode = SSL_VERIFY_PEER;
+    if (server && o.requirePeerCertificate) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    if (server && o.verifyOnce) mode |= SSL_VERIFY_CLIENT_ONCE;
+    SSL_CTX_set_verify(ctx, mode, nullptr);
+    if (o.verifyDepth > 0) SSL_CTX_set_verify_depth(ctx, o.verifyDepth);
   }
 }
 
@@ -105,6 +138,8 @@ std::shared_ptr<TlsContext> TlsContext::client(const Options& options) {
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctxOf(ctx_)); }
 
+std::string TlsContext::library() { return OpenSSL_version(OPENSSL_VERSION); }
+
 // --- TlsSession ---------------------------------------------------------------------------------
 
 TlsSession::TlsSession(std::shared_ptr<TlsContext> context) : context_(std::move(context)) {
@@ -126,6 +161,13 @@ TlsSession::TlsSession(std::shared_ptr<TlsContext> context) : context_(std::move
 TlsSession::~TlsSession() {
   SSL_free(sslOf(ssl_));  // Frees its end of the pair.
   BIO_free(bioOf(network_));
+}
+
+void TlsSession::setPeerName(const std::string& host) {
+  SSL* ssl = sslOf(ssl_);
+  if (host.empty()) return;
+  SSL_set_tlsext_host_name(ssl, host.c_str());
+  if (SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER) SSL_set1_host(ssl, host.c_str());
 }
 
 bool TlsSession::handshakeDone() const { return SSL_is_init_finished(sslOf(ssl_)) == 1; }

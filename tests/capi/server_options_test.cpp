@@ -39,7 +39,7 @@ TEST(ServerOptions, TheTableListsEveryOptionOnceWithItsRange) {
     const Info i = info(k);
     EXPECT_TRUE(ids.insert(i.id).second) << "id " << i.id << " twice";
     EXPECT_TRUE(paths.insert(i.path).second) << i.path << " twice";
-    EXPECT_TRUE(i.kind >= IOCP_OPTION_NUMBER && i.kind <= IOCP_OPTION_STRING) << i.path;
+    EXPECT_TRUE(i.kind >= IOCP_OPTION_NUMBER && i.kind <= IOCP_OPTION_SET) << i.path;
     EXPECT_LE(i.lo, i.hi) << i.path;
     EXPECT_EQ(i.kind == IOCP_OPTION_STRING, i.id >= 100) << i.path << ": strings have ids from 100";
   }

@@ -24,7 +24,7 @@ TEST_P(DescriptorLimits, AcceptRecoversAfterRunningOutOfDescriptors) {
   const int lowestFree = lowestFreeDescriptor();
   {
     DescriptorLimit limit(lowestFree + 1);  // The client's socket takes the last allowed number.
-    RawSocket s("127.0.0.1", port);
+    RawSocket s("127.0.0.1", port, RawSocket::HandshakeLater{});  // Not accepted until the limit goes.
     ASSERT_TRUE(s.valid());
     s.send("waited\r\n");
     ASSERT_TRUE(waitUntil([&] { return listenErrors.load() > 0; }));  // accept hit EMFILE.

@@ -128,8 +128,9 @@ TEST_P(EventModel, EventsFireInIndysOrderExactlyOnce) {
   server->OnContextCreated = [&](TIocpContext* AContext) { events.created(AContext); };
   server->OnConnect = [&](TIocpContext* AContext) {
     // Until this connection's first line is on its way: a model that delivered it before
-    // OnConnect (or during it) shows as a message before OnConnect.
-    waitUntil([&] { return written.load() >= ConnectionEvents::serial(AContext); });
+    // OnConnect (or during it) shows as a message before OnConnect. (Over TLS the line cannot
+    // come before the handshake, which runs after OnConnect: nothing to wait for.)
+    if (!testing_support::tlsTestMode()) waitUntil([&] { return written.load() >= ConnectionEvents::serial(AContext); });
     events.connected(AContext);
     AContext->Connection->IOHandler->WriteLn("hello");
   };

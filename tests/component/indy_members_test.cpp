@@ -275,6 +275,7 @@ TEST_P(IndyMembers, ClientFiresOnConnectedAndOnDisconnected) {
   start();
   EventLog log;
   TIocpTCPClient c;
+  testing_support::tlsIfTesting(c);
   c.OnConnected = [&](TIocpTCPClient* sender) { log.add(sender == &c ? "connected" : "wrong sender"); };
   c.OnDisconnected = [&](TIocpTCPClient* sender) { log.add(sender == &c ? "disconnected" : "wrong sender"); };
   c.ReadTimeout = 5000;
@@ -301,6 +302,7 @@ TEST_P(IndyMembersMore, AnExceptionInOnConnectedClosesTheConnectionAgain) {
   echo();
   start();
   TIocpTCPClient c;
+  testing_support::tlsIfTesting(c);
   c.OnConnected = [](TIocpTCPClient*) { throw EIdException("refused by OnConnected"); };
   EXPECT_THROW(c.Connect("127.0.0.1", server->Bindings[0].Port), EIdException);
   EXPECT_FALSE(c.Connected());

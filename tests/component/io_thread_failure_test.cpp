@@ -201,6 +201,7 @@ void IoThreadFailure::everyThreadFails(int workOpThreads) {
   // Not accepting any more: a new client is refused, or closed without being served.
   try {
     TIocpTCPClient late;
+    testing_support::tlsIfTesting(late);
     late.ReadTimeout = kReplyTimeoutMs;
     late.Connect("127.0.0.1", server->Bindings[0].Port);
     EXPECT_EQ(fateOf(late, kClients), Fate::Closed) << "a connection was served with no I/O thread left";

@@ -383,6 +383,7 @@ TEST_P(ClientLiveness, ClientHeartbeatGivesUpOnASilentServer) {
   server->OnExecute = [](TIocpContext* c) { c->Connection->IOHandler->ReadLn(); };  // Never answers.
   start();
   TIocpTCPClient c;
+  testing_support::tlsIfTesting(c);
   pingOften(c);
   std::atomic<int> pings{0};
   c.OnHeartbeat = [&](TIocpTCPClient*) { ++pings; };
@@ -414,6 +415,7 @@ TEST_P(ClientLiveness, ClientHeartbeatKeepsAnAnsweringServer) {
   echo();  // Echoes the client's pings: that is the server's answer.
   start();
   TIocpTCPClient c;
+  testing_support::tlsIfTesting(c);
   pingOften(c);
   c.Connect("127.0.0.1", server->Bindings[0].Port);
   for (int echoed = 0; echoed < kPings;) {

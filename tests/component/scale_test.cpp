@@ -42,6 +42,7 @@ TEST_P(Scale, MaxConnectionsIsStrictUnderConcurrentConnects) {
     threads.emplace_back([&] {
       for (int i = 0; i < kClients / kThreads; ++i) {
         auto c = std::make_unique<TIocpTCPClient>();
+        testing_support::tlsIfTesting(*c);
         c->ReadTimeout = kEventuallyMs;
         try {
           c->Connect("127.0.0.1", server->Bindings[0].Port);
@@ -271,6 +272,7 @@ void hammer(uint16_t port, int conns, int requests) {
   for (int i = 0; i < conns; ++i) {
     threads.emplace_back([port, requests, i] {
       TIocpTCPClient c;
+      testing_support::tlsIfTesting(c);
       c.ReadTimeout = kEventuallyMs;
       c.Connect("127.0.0.1", port);
       for (int r = 0; r < requests; ++r) {

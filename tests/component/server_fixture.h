@@ -1,5 +1,6 @@
 // A server on 127.0.0.1 (OS-chosen port), run once per engine: every test is a TEST_P over
-// iohDefault and iohIOCP.
+// iohDefault and iohIOCP; in the suites' TLS mode (test_support.h) the server serves TLS and
+// client() connects with it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@ class ServerTest : public ::testing::TestWithParam<Iocp::TIdIOHandlerType> {
     server->Bindings.Add().IP = "127.0.0.1";
     server->IOHandlerOptions.IOHandlerType = GetParam();
     server->IOHandlerOptions.IOCP.IOCPThreads = 2;
+    if (tlsTestMode()) useTestServerTls(server->SSLOptions);  // The suite over TLS (test_support.h).
   }
   void TearDown() override { server.reset(); }
 
@@ -42,6 +44,7 @@ class ServerTest : public ::testing::TestWithParam<Iocp::TIdIOHandlerType> {
   std::unique_ptr<Iocp::TIocpTCPClient> client(int readTimeoutMs = 5000) {
     auto c = std::make_unique<Iocp::TIocpTCPClient>();
     c->ReadTimeout = readTimeoutMs;
+    if (tlsTestMode()) useTestClientTls(c->SSLOptions);
     c->Connect("127.0.0.1", server->Bindings[0].Port);
     return c;
   }

@@ -399,6 +399,8 @@ TEST_P(Stream, ServesIPv4AndIPv6BindingsAtOnce) {
   ASSERT_NE(v4, 0);
   ASSERT_NE(v6, 0);
   TIocpTCPClient a, b;
+  testing_support::tlsIfTesting(a);
+  testing_support::tlsIfTesting(b);
   a.ReadTimeout = b.ReadTimeout = kEventuallyMs;
   a.Connect("127.0.0.1", v4);
   b.Connect("::1", v6);

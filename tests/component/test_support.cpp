@@ -4,6 +4,22 @@
 
 namespace testing_support {
 
+RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
+  connectRaw(ip, port, receiveBuffer);
+  if (!valid() || !tlsTestMode()) return;
+  startTls();
+  finishHandshake();
+}
+
+RawSocket::RawSocket(const std::string& ip, uint16_t port, Plain) { connectRaw(ip, port, 0); }
+
+RawSocket::RawSocket(const std::string& ip, uint16_t port, HandshakeLater) {
+  connectRaw(ip, port, 0);
+  if (valid() && tlsTestMode()) startTls();
+}
+
+RawSocket::~RawSocket() { close(); }
+
 std::string RawSocket::recvLine(int timeoutMs) {
   const auto t0 = std::chrono::steady_clock::now();
   for (;;) {
@@ -27,7 +43,7 @@ RawSocket::Received RawSocket::receive(int timeoutMs, std::string& got) {
     pending_.clear();
     return Received::Bytes;
   }
-  return receiveRaw(timeoutMs, got);
+  return tls_ ? receiveTls(timeoutMs, got) : receiveRaw(timeoutMs, got);
 }
 
 std::ostream& operator<<(std::ostream& os, RawSocket::Received r) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -15,6 +16,10 @@
 #include "Iocp.h"
 #include "event_log.h"  // EventLog, for the suites that include only this header.
 #include "wait_until.h"
+
+namespace iocp_native {
+class TlsSession;
+}
 
 namespace testing_support {
 
@@ -71,12 +76,38 @@ class DescriptorLimit {
   long saved_ = -1;
 };
 
-// A raw client socket.
+// The suites' TLS mode: with the environment variable IOCP_TEST_TLS=1 (ctest runs the component
+// suite a second time so, as "Tls." tests) the fixture's servers serve TLS from the first byte,
+// and its clients (ServerTest::client(), RawSocket) speak it with certificates made for the run.
+// Off where the library has no TLS. Any thread.
+bool tlsTestMode();
+class TestPki;
+const TestPki& testPki();  // The run's certificates (test_certificates.h; a build with TLS only).
+// The run's certificates (test_certificates.h): SSLOptions for a server (certificate and key)
+// and for a client (verifying the server against the run's CA).
+void useTestServerTls(Iocp::TIocpSSLOptions& ssl);
+void useTestClientTls(Iocp::TIocpSSLOptions& ssl);
+
+// A client of a fixture's server: in the TLS mode it connects with TLS. Before Connect.
+inline void tlsIfTesting(Iocp::TIocpTCPClient& c) {
+  if (tlsTestMode()) useTestClientTls(c.SSLOptions);
+}
+
+// A raw client socket; in the TLS mode a TLS client over it (what the test sends and receives is
+// the plaintext; resetClose still resets the TCP connection).
 class RawSocket {
  public:
   // Connects (blocking) or fails the test. receiveBuffer > 0 sets SO_RCVBUF first (a small one
   // makes a peer's large write stay outstanding while this socket does not read).
   RawSocket(const std::string& ip, uint16_t port, int receiveBuffer = 0);
+  // Bytes as they are whatever the mode: for what a server sends before any TLS (a refusal).
+  struct Plain {};
+  RawSocket(const std::string& ip, uint16_t port, Plain);
+  // In the TLS mode, a handshake that goes on only as the test receives (the constructor does
+  // not wait for it): for a server that has not accepted yet. What the test sends first goes out
+  // once the handshake is done.
+  struct HandshakeLater {};
+  RawSocket(const std::string& ip, uint16_t port, HandshakeLater);
   ~RawSocket();
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;
@@ -88,14 +119,24 @@ class RawSocket {
   Received receive(int timeoutMs, std::string& got);  // Appends what came to `got`.
   std::string recvLine(int timeoutMs);    // Up to and without "\r\n".
   void resetClose();  // Abortive close: the peer sees a reset (RST), not a FIN.
-  void close();       // Graceful close.
+  void close();       // Graceful close (TLS: close_notify first).
   bool valid() const { return fd_ >= 0; }
   uint16_t localPort() const;  // The server sees it as the context's Binding->PeerPort.
 
  private:
-  Received receiveRaw(int timeoutMs, std::string& got);  // One wait and one recv() (per platform).
+  // Per platform: connect (or fail the test), one wait and one recv(), send all, close.
+  void connectRaw(const std::string& ip, uint16_t port, int receiveBuffer);
+  Received receiveRaw(int timeoutMs, std::string& got);
+  void sendRaw(const std::string& bytes);
+  void closeRaw();
+  // TLS (test_tls.cpp): start the session (the ClientHello), wait for the handshake, receive
+  // through the session.
+  void startTls();
+  void finishHandshake();
+  Received receiveTls(int timeoutMs, std::string& got);
   long long fd_ = -1;  // int descriptor or Winsock SOCKET.
   std::string pending_;
+  std::shared_ptr<iocp_native::TlsSession> tls_;  // Null: plain.
 };
 
 std::ostream& operator<<(std::ostream& os, RawSocket::Received r);  // "bytes", "the end", "nothing".

@@ -92,7 +92,7 @@ void DescriptorLimit::restore() {
   saved_ = -1;
 }
 
-RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
+void RawSocket::connectRaw(const std::string& ip, uint16_t port, int receiveBuffer) {
   sockaddr_storage ss{};
   int len = 0;
   if (!iocp_native::net::parseAddress(ip, port, &ss, &len)) {
@@ -111,9 +111,7 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
   }
 }
 
-RawSocket::~RawSocket() { close(); }
-
-void RawSocket::send(const std::string& bytes) {
+void RawSocket::sendRaw(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     const ssize_t n = ::send(static_cast<int>(fd_), bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
@@ -151,7 +149,7 @@ void RawSocket::resetClose() {
   fd_ = -1;
 }
 
-void RawSocket::close() {
+void RawSocket::closeRaw() {
   if (fd_ < 0) return;
   ::close(static_cast<int>(fd_));
   fd_ = -1;

@@ -68,7 +68,7 @@ SocketOptions readSocketOptions(std::intptr_t handle) {
 }
 bool descriptorLimitsApply() { return false; }
 
-RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
+void RawSocket::connectRaw(const std::string& ip, uint16_t port, int receiveBuffer) {
   WSADATA data;
   WSAStartup(MAKEWORD(2, 2), &data);
   sockaddr_storage ss{};
@@ -91,9 +91,7 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port, int receiveBuffer) {
   fd_ = static_cast<long long>(s);
 }
 
-RawSocket::~RawSocket() { close(); }
-
-void RawSocket::send(const std::string& bytes) {
+void RawSocket::sendRaw(const std::string& bytes) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     const int n = ::send(static_cast<SOCKET>(fd_), bytes.data() + off, static_cast<int>(bytes.size() - off), 0);
@@ -135,7 +133,7 @@ void RawSocket::resetClose() {
   fd_ = -1;
 }
 
-void RawSocket::close() {
+void RawSocket::closeRaw() {
   if (fd_ < 0) return;
   closesocket(static_cast<SOCKET>(fd_));
   fd_ = -1;

@@ -69,6 +69,19 @@ const char kDefaults[] =
     "    <BigEndian>true</BigEndian>\n"
     "    <MaxFrameSize>1048576</MaxFrameSize>\n"
     "  </Framing>\n"
+    "  <SSLOptions>\n"
+    "    <Enabled>false</Enabled>\n"
+    "    <CertFile />\n"
+    "    <KeyFile />\n"
+    "    <RootCertFile />\n"
+    "    <CipherList />\n"
+    "    <SSLVersions>[sslvTLSv1_2,sslvTLSv1_3]</SSLVersions>\n"
+    "    <Mode>sslmUnassigned</Mode>\n"
+    "    <VerifyMode>[]</VerifyMode>\n"
+    "    <VerifyDepth>0</VerifyDepth>\n"
+    "    <PassThrough>false</PassThrough>\n"
+    "    <HandshakeTimeout>10000</HandshakeTimeout>\n"
+    "  </SSLOptions>\n"
     "</TIocpTCPServer>\n";
 
 // Every property changed from its default.
@@ -109,6 +122,17 @@ void changeEverything(TIocpTCPServer& s) {
   s.Framing.LengthBytes = 2;
   s.Framing.BigEndian = false;
   s.Framing.MaxFrameSize = 4096;
+  s.SSLOptions.Enabled = true;
+  s.SSLOptions.CertFile = "server.pem";
+  s.SSLOptions.KeyFile = "server.key";
+  s.SSLOptions.RootCertFile = "ca.pem";
+  s.SSLOptions.CipherList = "HIGH:!aNULL";
+  s.SSLOptions.SSLVersions = TIdSSLVersions{sslvTLSv1_3};
+  s.SSLOptions.Mode = sslmServer;
+  s.SSLOptions.VerifyMode = TIdSSLVerifyModeSet{sslvrfPeer, sslvrfFailIfNoPeerCert};
+  s.SSLOptions.VerifyDepth = 4;
+  s.SSLOptions.PassThrough = true;
+  s.SSLOptions.HandshakeTimeout = 2500;
 }
 
 void expectSameOptions(TIocpTCPServer& a, TIocpTCPServer& b) {

@@ -15,6 +15,11 @@
   5. Bindings as Indy's: TCollection.Add starts an item on DefaultPort; Bindings := Other.
   6. OnMessage with Framing.Kind = fkLine, and OnDataAvailable, serve a client; OnExecute
      together with OnMessage is refused.
+  7. SSLOptions: Indy's names and sets (SSLVersions, VerifyMode, Method), in the XML document;
+     a bad certificate refuses activation with EIocpConfigError; with --certs DIR (certificates
+     made for the run: ca.crt, server.crt, server.key) a STARTTLS server's handler has a
+     TIocpSSLIOHandler (Indy's TIdSSLIOHandlerSocketBase) with PassThrough, and a plain client
+     at a TLS server ends as 'TLS failed' with OpenSSL's reason in DisconnectDetail.
   Prints "N passed, N failed". }
 program options_test;
 
@@ -253,6 +258,126 @@ begin
   end;
 end;
 
+type
+  TTlsHandlers = class
+  public
+    Reason, Detail: string;
+    Ended: Boolean;
+    procedure Execute(AContext: TIocpContext);
+    procedure Disconnect(AContext: TIocpContext);
+  end;
+
+procedure TTlsHandlers.Execute(AContext: TIocpContext);
+var
+  IO: TIocpIOHandler;
+begin
+  IO := AContext.Connection.IOHandler;
+  IO.WriteLn(BoolToStr(IO is TIocpSSLIOHandler, True) + ' ' + BoolToStr(IO.PassThrough, True));
+  IO.ReadLn;
+end;
+
+procedure TTlsHandlers.Disconnect(AContext: TIocpContext);
+begin
+  Reason := AContext.DisconnectReason;
+  Detail := AContext.DisconnectDetail;
+  Ended := True;
+end;
+
+function ArgAfter(const AName: string): string;
+var
+  I: Integer;
+begin
+  Result := '';
+  for I := 1 to ParamCount - 1 do
+    if ParamStr(I) = AName then
+      Result := ParamStr(I + 1);
+end;
+
+procedure SSLOptions;
+var
+  S, T: TIocpTCPServer;
+  TH: TTlsHandlers;
+  C: TIocpTCPClient;
+  Saved, Msg, Certs: string;
+  Refused: Boolean;
+  I: Integer;
+begin
+  S := NewServer;
+  T := NewServer;
+  TH := TTlsHandlers.Create;
+  try
+    Check(S.SSLOptions.SSLVersions = [sslvTLSv1_2, sslvTLSv1_3], 'SSLVersions: TLS 1.2 and 1.3 on a new server');
+    Check(S.SSLOptions.Method = sslvSSLv23, 'Method of two versions reads sslvSSLv23, as Indy''s');
+    S.SSLOptions.Method := sslvTLSv1_2;
+    Check(S.SSLOptions.SSLVersions = [sslvTLSv1_2], 'Method := sslvTLSv1_2 sets SSLVersions, as Indy''s');
+    S.SSLOptions.SSLVersions := [sslvTLSv1_3];
+    S.SSLOptions.VerifyMode := [sslvrfPeer, sslvrfFailIfNoPeerCert];
+    S.SSLOptions.CertFile := 'server.pem';
+{$IFNDEF MSWINDOWS}
+    Refused := ConfigRefused(S, False, Saved, Msg);
+    Check(not Refused and (Pos('<SSLVersions>[sslvTLSv1_3]</SSLVersions>', Saved) > 0) and
+      (Pos('<VerifyMode>[sslvrfPeer,sslvrfFailIfNoPeerCert]</VerifyMode>', Saved) > 0) and
+      (Pos('<CertFile>server.pem</CertFile>', Saved) > 0), 'SSLOptions in the XML document, sets as Delphi writes them');
+    Refused := ConfigRefused(T, True, Saved, Msg);
+    Check(not Refused and (T.SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]) and
+      (T.SSLOptions.SSLVersions = [sslvTLSv1_3]), 'SSLOptions loaded back into the published sets: ' + Msg);
+{$ENDIF}
+    S.OnExecute := TH.Execute;
+    S.SSLOptions.Enabled := True;
+    S.SSLOptions.CertFile := 'no-such-certificate.pem';
+    try
+      S.Active := True;
+      Check(False, 'a missing certificate file was accepted');
+    except
+      on E: EIocpConfigError do
+        Check(Pos('SSLOptions', E.Message) > 0, 'a missing certificate raises EIocpConfigError: ' + E.Message);
+    end;
+    Check(not S.Active, 'nothing listens after a refused certificate');
+
+    Certs := ArgAfter('--certs');
+    if Certs = '' then
+      Exit;  { A build without TLS: no certificates to serve with. }
+    S.SSLOptions.SSLVersions := [sslvTLSv1_2, sslvTLSv1_3];
+    S.SSLOptions.VerifyMode := [];
+    S.SSLOptions.CertFile := Certs + '/server.crt';
+    S.SSLOptions.KeyFile := Certs + '/server.key';
+    S.SSLOptions.PassThrough := True;  { STARTTLS: plain until the handler asks. }
+    S.OnDisconnect := TH.Disconnect;
+    S.Active := True;
+    C := TIocpTCPClient.Create(nil);
+    try
+      C.ReadTimeout := 30000;
+      C.Connect('127.0.0.1', S.Bindings[0].Port);
+      Check(C.IOHandler.ReadLn = 'True True', 'a STARTTLS server''s handler: TIocpSSLIOHandler, PassThrough');
+      C.Disconnect;
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+    S.SSLOptions.PassThrough := False;  { TLS from the first byte: a plain client fails. }
+    TH.Ended := False;
+    S.Active := True;
+    C := TIocpTCPClient.Create(nil);
+    try
+      C.ReadTimeout := 30000;
+      C.Connect('127.0.0.1', S.Bindings[0].Port);
+      C.IOHandler.WriteLn('plain text');
+      for I := 1 to 3000 do
+        if not TH.Ended then
+          Sleep(10);
+      Check(TH.Reason = 'TLS failed', 'a plain client at a TLS server: ' + TH.Reason);
+      Check(Pos('TLS handshake failed', TH.Detail) > 0, 'DisconnectDetail has OpenSSL''s reason: ' + TH.Detail);
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+  finally
+    TH.Free;
+    T.Free;
+    S.Free;
+  end;
+end;
+
 procedure EventModel;
 var
   S: TIocpTCPServer;
@@ -293,6 +418,7 @@ begin
     AssignGroups;
     BindingsAsIndy;
     EventModel;
+    SSLOptions;
   finally
     H.Free;
   end;

@@ -47,12 +47,15 @@ std::string allowedValues(const Row& r, const char* boolean, const char* text, b
     case Kind::Boolean: return boolean;
     case Kind::Text: return text;
     case Kind::Choice: break;
+    case Kind::Flags: break;
   }
   std::string allowed;
+  if (r.kind == Kind::Flags) allowed = withValues ? "a sum of " : "a set of ";
+  const std::size_t lead = allowed.size();
   for (const auto& n : r.names) {
     const std::string value = std::to_string(n.first);
     const std::string shown = !withValues ? n.second : n.second == value ? value : value + " = " + n.second;
-    allowed += (allowed.empty() ? "" : ", ") + shown;
+    allowed += (allowed.size() == lead ? "" : ", ") + shown;
   }
   return allowed;
 }

@@ -244,6 +244,11 @@ int iocp_io_set_int(iocp_io* io, int option, int64_t value) {
     case IOCP_IO_MAX_LINE_LENGTH: io->io->MaxLineLength = v; break;
     case IOCP_IO_MAX_LINE_ACTION: io->io->MaxLineAction = v == 1 ? maSplit : maException; break;
     case IOCP_IO_LARGE_STREAM: io->io->LargeStream = v != 0; break;
+    case IOCP_IO_PASS_THROUGH:
+      return guarded([&] {
+        io->io->PassThrough = v != 0;  // 0: the handshake (raises when it fails).
+        return IOCP_OK;
+      });
     default: return fail(IOCP_ERR_ARGUMENT, "IOHandler option " + std::to_string(option) + " cannot be set");
   }
   return IOCP_OK;
@@ -264,6 +269,7 @@ int iocp_io_get_int(iocp_io* io, int option, int64_t* value) {
     case IOCP_IO_INPUT_SIZE: *value = h.InputBuffer->Size; break;
     case IOCP_IO_WRITE_BUFFER_THRESHOLD: *value = h.WriteBufferThreshold(); break;
     case IOCP_IO_CLOSED_GRACEFULLY: *value = h.ClosedGracefully(); break;
+    case IOCP_IO_PASS_THROUGH: *value = h.GetPassThrough(); break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown IOHandler option " + std::to_string(option));
   }
   return IOCP_OK;

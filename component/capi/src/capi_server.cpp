@@ -139,6 +139,24 @@ class OptionById : public options::Path {
     }
     refuse(k, "allowed values: " + allowed);
   }
+  template <typename E, std::size_t N>
+  void flags(const options::Key& k, TIocpSet<E>& v, const options::Name<E> (&list)[N]) {
+    if (!mine(k, false)) return;
+    if (op_ == GetInt) {
+      out = static_cast<int64_t>(v.Bits);
+      return;
+    }
+    const unsigned mask = options::flagsMask(list);
+    if (in < 0 || (static_cast<uint64_t>(in) & ~static_cast<uint64_t>(mask))) {
+      std::string allowed;
+      for (const options::Name<E>& n : list) {
+        allowed += (allowed.empty() ? "" : ", ") + std::to_string(1LL << n.value) + " (" + n.text + ")";
+      }
+      refuse(k, "allowed values: a sum of " + allowed);
+      return;
+    }
+    v.Bits = static_cast<unsigned>(in);
+  }
   void bindings(const char*, TIocpSocketHandles&) {}
 
  private:
@@ -320,6 +338,14 @@ int iocp_server_set_listening(iocp_server* s, int listening) {
   });
 }
 
+int iocp_server_reload_certificates(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    s->server.ReloadCertificates();
+    return IOCP_OK;
+  });
+}
+
 int iocp_server_active_backend(iocp_server* s, const char** text, size_t* length) {
   if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
   giveOut(s->activeBackend, text, length);
@@ -478,6 +504,15 @@ int iocp_context_disconnect_reason(iocp_context* c, const char** reason, size_t*
   return guarded([&] {
     capi(c)->reason = capi(c)->DisconnectReason();
     giveOut(capi(c)->reason, reason, length);
+    return IOCP_OK;
+  });
+}
+
+int iocp_context_disconnect_detail(iocp_context* c, const char** text, size_t* length) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no context");
+  return guarded([&] {
+    capi(c)->reason = capi(c)->DisconnectDetail();
+    giveOut(capi(c)->reason, text, length);
     return IOCP_OK;
   });
 }

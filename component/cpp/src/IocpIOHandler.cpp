@@ -26,7 +26,7 @@ namespace {
       // As Indy, whose server closes each connection's socket as it stops: the handler's read or
       // write ends with EIdConnClosedGracefully, the exception handlers already expect.
       if (c.reason() == iocp_native::CloseReason::ServerStopping) throw EIdConnClosedGracefully();
-      if (c.reason() != iocp_native::CloseReason::None) throw EIdNotConnected(iocp_native::toString(c.reason()));
+      if (c.reason() != iocp_native::CloseReason::None) throw EIdNotConnected(iocp_native::reasonText(c));
       break;
     case iocp_native::IoStatus::Ok: break;
   }
@@ -549,5 +549,24 @@ void TIocpIOHandler::Close() { close(true); }
 void TIocpIOHandler::close(bool flushOutput) {
   if (conn_) conn_->disconnect(iocp_native::CloseReason::LocalDisconnect, flushOutput);
 }
+
+// --- TLS ---
+
+void TIocpIOHandler::SetPassThrough(bool AValue) {
+  iocp_native::Connection& c = conn();
+  if (AValue == c.passThrough()) return;
+  if (AValue) throw EIdException("PassThrough = true: a connection cannot go back to plain text once TLS runs");
+  iocp_native::IoStatus st;
+  try {
+    st = c.startTls();
+  } catch (const iocp_native::TlsError& e) {
+    throw EIdException(e.what());
+  }
+  if (st != iocp_native::IoStatus::Ok) throw EIdNotConnected(iocp_native::reasonText(c));
+}
+
+bool TIocpIOHandler::GetPassThrough() const { return conn_ ? conn_->passThrough() : true; }
+
+std::string TIocpIOHandler::SSLProtocol() const { return conn_ ? conn_->tlsProtocol() : std::string(); }
 
 }  // namespace Iocp

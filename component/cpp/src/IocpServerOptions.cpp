@@ -38,6 +38,11 @@ class Lister : public Path {
     add(k, Kind::Choice, lo, hi, current);
     rows.back().names = names;
   }
+  template <typename E, std::size_t N>
+  void flags(const Key& k, const TIocpSet<E>& v, const Name<E> (&list)[N]) {
+    add(k, Kind::Flags, 0, flagsMask(list), flagsText(v.Bits, list));
+    for (const Name<E>& n : list) rows.back().names.emplace_back(1LL << n.value, n.text);
+  }
   void bindings(const char*, const TIocpSocketHandles&) {}
 
  private:
@@ -62,6 +67,10 @@ class Checker : public Path {
       if (n.value == v) return;
     }
     refuse(k, std::to_string(static_cast<long long>(v)), allowedNames(list));
+  }
+  template <typename E, std::size_t N>
+  void flags(const Key& k, const TIocpSet<E>& v, const Name<E> (&list)[N]) {
+    if (v.Bits & ~flagsMask(list)) refuse(k, std::to_string(v.Bits), allowedNames(list));
   }
   void bindings(const char*, const TIocpSocketHandles&) {}
 
@@ -91,6 +100,10 @@ class Taker : public Path {
   void choice(const Key&, const V& v, const Name<E> (&)[N]) {
     values.emplace_back(static_cast<long long>(v));
   }
+  template <typename E, std::size_t N>
+  void flags(const Key&, const TIocpSet<E>& v, const Name<E> (&)[N]) {
+    values.emplace_back(static_cast<long long>(v.Bits));
+  }
   void bindings(const char*, const TIocpSocketHandles& list) {
     std::vector<Binding> b;
     for (int i = 0; i < list.Count(); ++i) b.push_back(Binding{list[i].IP, list[i].Port});
@@ -110,6 +123,10 @@ class Giver : public Path {
   template <typename V, typename E, std::size_t N>
   void choice(const Key&, V& v, const Name<E> (&)[N]) {
     v = static_cast<V>(std::get<long long>(next()));
+  }
+  template <typename E, std::size_t N>
+  void flags(const Key&, TIocpSet<E>& v, const Name<E> (&)[N]) {
+    v.Bits = static_cast<unsigned>(std::get<long long>(next()));
   }
   void bindings(const char*, TIocpSocketHandles& list) {
     list.Clear();

@@ -22,6 +22,8 @@
 //   boolean(const Key&, bool& value)
 //   text(const Key&, std::string& value)                        // bytes
 //   choice(const Key&, E& value, const Name<E> (&names)[N])     // one of the names' values
+//   flags(const Key&, TIocpSet<E>& value, const Name<E> (&names)[N])  // a set of the names (bit
+//                                                                  // 1 << value each, Delphi's)
 //   group(const char* name, Body body)                          // body() walks the members
 //   bindings(const char* name, TIocpSocketHandles& list)        // the listening addresses
 // S is TIocpTCPServer or const TIocpTCPServer (a walker that only reads takes a const one).
@@ -67,6 +69,13 @@ constexpr Name<TIocpHeartbeatMode> kHeartbeatModes[] = {{"hbAlways", hbAlways}, 
 constexpr Name<TIocpFramingKind> kFramingKinds[] = {
     {"fkNone", fkNone}, {"fkLine", fkLine}, {"fkLengthPrefixed", fkLengthPrefixed}};
 constexpr Name<int> kLengthBytes[] = {{"1", 1}, {"2", 2}, {"4", 4}, {"8", 8}};
+constexpr Name<TIdSSLVersion> kSSLVersions[] = {
+    {"sslvSSLv2", sslvSSLv2},     {"sslvSSLv23", sslvSSLv23},   {"sslvSSLv3", sslvSSLv3},    {"sslvTLSv1", sslvTLSv1},
+    {"sslvTLSv1_1", sslvTLSv1_1}, {"sslvTLSv1_2", sslvTLSv1_2}, {"sslvTLSv1_3", sslvTLSv1_3}};
+constexpr Name<TIdSSLMode> kSSLModes[] = {
+    {"sslmUnassigned", sslmUnassigned}, {"sslmClient", sslmClient}, {"sslmServer", sslmServer}, {"sslmBoth", sslmBoth}};
+constexpr Name<TIdSSLVerifyMode> kSSLVerifyModes[] = {
+    {"sslvrfPeer", sslvrfPeer}, {"sslvrfFailIfNoPeerCert", sslvrfFailIfNoPeerCert}, {"sslvrfClientOnce", sslvrfClientOnce}};
 
 // The table. Order: declaration order (the XML document's order).
 template <typename W, typename S>
@@ -132,6 +141,27 @@ void describe(W& w, S& s) {
     w.number(Key{24, "FRAMING_MAX_FRAME_SIZE", "MaxFrameSize", "longest message in bytes"}, s.Framing.MaxFrameSize,
              1, kIntMax);
   });
+  w.group("SSLOptions", [&] {
+    auto& t = s.SSLOptions;
+    w.boolean(Key{28, "SSL_ENABLED", "Enabled", "TLS on every connection (needs CertFile and KeyFile)"}, t.Enabled);
+    w.text(Key{103, "SSL_CERT_FILE", "CertFile", "PEM: the server's certificate (chain)"}, t.CertFile);
+    w.text(Key{104, "SSL_KEY_FILE", "KeyFile", "PEM: its private key"}, t.KeyFile);
+    w.text(Key{105, "SSL_ROOT_CERT_FILE", "RootCertFile", "PEM: the CAs that verify client certificates"},
+           t.RootCertFile);
+    w.text(Key{106, "SSL_CIPHER_LIST", "CipherList", "OpenSSL's TLS 1.2 cipher list; \"\" = its default"},
+           t.CipherList);
+    w.flags(Key{29, "SSL_VERSIONS", "SSLVersions", "TLS versions accepted (bit 1 << TIdSSLVersion)"}, t.SSLVersions,
+            kSSLVersions);
+    w.choice(Key{30, "SSL_MODE", "Mode", "the side: sslmServer, sslmBoth or sslmUnassigned"}, t.Mode, kSSLModes);
+    w.flags(Key{31, "SSL_VERIFY_MODE", "VerifyMode", "client certificates: sslvrfPeer asks and verifies"},
+            t.VerifyMode, kSSLVerifyModes);
+    w.number(Key{32, "SSL_VERIFY_DEPTH", "VerifyDepth", "longest chain verified; 0 = OpenSSL's default"},
+             t.VerifyDepth, 0, 100);
+    w.boolean(Key{33, "SSL_PASS_THROUGH", "PassThrough", "plain until the handler sets PassThrough false (STARTTLS)"},
+              t.PassThrough);
+    w.number(Key{34, "SSL_HANDSHAKE_TIMEOUT", "HandshakeTimeout", "ms a TLS handshake may take; 0 = no limit"},
+             t.HandshakeTimeout, 0, kIntMax);
+  });
 }
 
 // The words every layer uses for a refused value, so a value gets the same answer wherever it
@@ -146,12 +176,60 @@ std::string allowedNames(const Name<E> (&list)[N]) {
   for (std::size_t i = 0; i < N; ++i) r += (i ? ", " : "") + std::string(list[i].text);
   return r;
 }
+// All the bits a set's names stand for.
+template <typename E, std::size_t N>
+unsigned flagsMask(const Name<E> (&list)[N]) {
+  unsigned m = 0;
+  for (const Name<E>& n : list) m |= 1u << n.value;
+  return m;
+}
+// A set as Delphi writes it: "[sslvTLSv1_2,sslvTLSv1_3]" (names in the table's order), "[]" empty.
+template <typename E, std::size_t N>
+std::string flagsText(unsigned bits, const Name<E> (&list)[N]) {
+  std::string r = "[";
+  for (const Name<E>& n : list) {
+    if (!(bits & (1u << n.value))) continue;
+    if (r.size() > 1) r += ',';
+    r += n.text;
+    bits &= ~(1u << n.value);  // An alias is written once.
+  }
+  return r + "]";
+}
+// A set from text: names separated by commas, brackets and blanks optional ("[a, b]", "a,b",
+// "[]"). False with the first unknown name in `bad`.
+template <typename E, std::size_t N>
+bool parseFlags(const std::string& text, unsigned& bits, const Name<E> (&list)[N], std::string& bad) {
+  bits = 0;
+  std::string name;
+  const auto flush = [&]() {
+    if (name.empty()) return true;
+    for (const Name<E>& n : list) {
+      if (name == n.text) {
+        bits |= 1u << n.value;
+        name.clear();
+        return true;
+      }
+    }
+    bad = name;
+    return false;
+  };
+  for (char c : text) {
+    if (c == '[' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (c == ',') {
+      if (!flush()) return false;
+      continue;
+    }
+    name += c;
+  }
+  return flush();
+}
+
 inline std::string notAllowed(const std::string& path, const std::string& value, const std::string& allowed) {
   return path + " = " + value + " is not allowed; " + allowed;
 }
 
 // The kinds of iocp_server_option_info (iocp.h IOCP_OPTION_*).
-enum class Kind { Number = 1, Boolean = 2, Choice = 3, Text = 4 };
+enum class Kind { Number = 1, Boolean = 2, Choice = 3, Text = 4, Flags = 5 };
 
 // One row of the flat table.
 struct Row {
@@ -160,9 +238,12 @@ struct Row {
   std::string macro;      // "DEFAULT_PORT"
   std::string path;       // "IOHandlerOptions.IOCP.IOCPThreads"
   std::string help;
-  long long lo, hi;       // Number: the range; Boolean 0..1; Choice: lowest..highest value; Text 0..0.
-  std::string value;      // A new server's value, as XML writes it ("0", "true", "iohDefault", "\n").
-  std::vector<std::pair<long long, std::string>> names;  // Choice: value and first name, table order.
+  long long lo, hi;       // Number: the range; Boolean 0..1; Choice: lowest..highest value; Text 0..0;
+                          // Flags: 0..every bit.
+  std::string value;      // A new server's value, as XML writes it ("0", "true", "iohDefault", "\n",
+                          // "[sslvTLSv1_2,sslvTLSv1_3]").
+  // Choice: value and first name; Flags: bit (1 << value) and name; table order.
+  std::vector<std::pair<long long, std::string>> names;
 };
 
 // Every option of the table (not Bindings), in table order. Any thread.

@@ -20,6 +20,8 @@ void TIocpTCPClient::Connect(const std::string& AHost, uint16_t APort) {
 
 void TIocpTCPClient::Connect() {
   Disconnect();  // Indy: connecting again first closes the old connection (OnDisconnected).
+  std::shared_ptr<iocp_native::TlsContext> tls;
+  if (SSLOptions.Enabled) tls = makeTlsContext(SSLOptions, false);  // Before connecting: raises on bad options.
   try {
     conn_ = iocp_native::connectTcp(Host, Port, ConnectTimeout > 0 ? ConnectTimeout : iocp_native::kInfinite, !UseNagle);
   } catch (const iocp_native::ConnectError& e) {
@@ -28,6 +30,17 @@ void TIocpTCPClient::Connect() {
   }
   ioHandler_.Attach(&conn_->connection());
   ioHandler_.ReadTimeout = ReadTimeout;
+  if (tls) {
+    conn_->configureClientTls(tls, Host, SSLOptions.HandshakeTimeout);
+    if (!SSLOptions.PassThrough) {
+      try {
+        ioHandler_.PassThrough = false;  // The handshake; raises EIdNotConnected with the reason.
+      } catch (...) {
+        closeConnection(false);
+        throw;
+      }
+    }
+  }
   if (Heartbeat.Enabled) {
     iocp_native::LivenessOptions o;
     applyHeartbeat(Heartbeat, o);

@@ -99,6 +99,8 @@ std::string TIocpContext::DisconnectReason() const {
   return iocp_native::toString(conn_->reason());
 }
 
+std::string TIocpContext::DisconnectDetail() const { return conn_ ? conn_->reasonDetail() : std::string(); }
+
 // --- Engine callbacks -> Indy events --------------------------------------------------------------
 
 class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
@@ -313,6 +315,12 @@ void TIocpTCPServer::SetActive(bool AValue) {
   live.keepAliveIntervalMs = KeepAlive.Interval;
   live.userTimeoutMs = UserTimeout;
 
+  if (SSLOptions.Enabled) {
+    o.tls = makeTlsContext(SSLOptions, true);  // Raises EIocpConfigError.
+    o.tlsImplicit = !SSLOptions.PassThrough;
+    o.tlsHandshakeTimeoutMs = SSLOptions.HandshakeTimeout;
+  }
+
   std::unique_ptr<iocp_native::Engine> engine;
   std::vector<iocp_native::Endpoint> bound;
   try {
@@ -326,6 +334,12 @@ void TIocpTCPServer::SetActive(bool AValue) {
   for (std::size_t i = 0; i < bound.size(); ++i) Bindings[static_cast<int>(i)].Port = bound[i].port;
   engine_ = std::move(engine);
   if (OnAfterBind) OnAfterBind(this);
+}
+
+void TIocpTCPServer::ReloadCertificates() {
+  if (!engine_) throw EIdException("ReloadCertificates: the server is not active");
+  if (!SSLOptions.Enabled) throw EIdException("ReloadCertificates: SSLOptions.Enabled is false");
+  engine_->setTlsContext(makeTlsContext(SSLOptions, true));  // Raises before anything changes.
 }
 
 void TIocpTCPServer::StopListening() {

@@ -169,6 +169,16 @@ class Writer {
                                " has no name and cannot be saved; " + options::allowedNames(list),
                            path);
   }
+  template <typename E, std::size_t N>
+  void flags(const Key& k, const TIocpSet<E>& value, const Name<E> (&list)[N]) {
+    if (value.Bits & ~options::flagsMask(list)) {
+      const std::string path = paths_.back() + "/" + k.name;
+      throw EIocpConfigError(prefix("") + path + ": the value " + std::to_string(value.Bits) +
+                                 " has bits without a name and cannot be saved; " + options::allowedNames(list),
+                             path);
+    }
+    leaf(k.name, options::flagsText(value.Bits, list));
+  }
   template <typename Body>
   void group(const char* name, Body body) {
     nodes_.push_back(nodes_.back().append_child(name));
@@ -265,6 +275,19 @@ class Reader {
       }
     }
     fail(path, "bad value " + shown(v) + "; " + options::allowedNames(list));
+  }
+  template <typename E, std::size_t N>
+  void flags(const Key& k, TIocpSet<E>& value, const Name<E> (&list)[N]) {
+    const pugi::xml_node n = take(k.name);
+    if (!n) return;
+    const std::string path = here(k.name);
+    const std::string v = trimmed(leafText(n, path));
+    unsigned bits = 0;
+    std::string bad;
+    if (!options::parseFlags(v, bits, list, bad)) {
+      fail(path, "bad value " + shown(v) + " (unknown name " + shown(bad) + "); " + options::allowedNames(list));
+    }
+    value.Bits = bits;
   }
   template <typename Body>
   void group(const char* name, Body body) {

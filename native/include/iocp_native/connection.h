@@ -41,9 +41,14 @@ enum class CloseReason : int {
   IdleTimeout,       // No read or write call completed for the idle timeout.
   ProtocolLimit,     // The peer broke a limit (e.g. a line longer than MaxLineLength).
   IoThreadFailed,    // The completion engine's I/O thread serving it failed (osError() says how).
+  TlsFailed,         // The TLS handshake or a record failed (reasonDetail() says why).
+  TlsHandshakeTimeout,  // The TLS handshake did not finish within the engine's time limit.
 };
-constexpr int kCloseReasonCount = static_cast<int>(CloseReason::IoThreadFailed) + 1;
+constexpr int kCloseReasonCount = static_cast<int>(CloseReason::TlsHandshakeTimeout) + 1;
 const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed". Any thread.
+class Connection;
+// toString(reason()), and ": " + reasonDetail() where there is one ("TLS failed: ..."). Any thread.
+std::string reasonText(const Connection& conn);
 
 // What readLine does when no terminator arrives within maxLength bytes.
 enum class MaxLineAction : int { Exception = 0, Split = 1 };
@@ -146,6 +151,22 @@ class Connection {
   virtual bool closing() const = 0;         // Closed or being closed locally. Any thread.
   virtual int osError() const = 0;          // OS error code behind the last SocketError. Any thread.
   virtual CloseReason reason() const = 0;   // Why it ended; None while open. Any thread.
+  // More words on reason() where there are any (TlsFailed: the TLS library's reason), else "".
+  // Any thread once reason() is set.
+  virtual std::string reasonDetail() const = 0;
+
+  // --- TLS (EngineOptions::tls). Only from the handler. ---
+  // Indy's PassThrough: true while bytes go as they are, false once TLS runs on the connection.
+  virtual bool passThrough() const = 0;
+  // Indy's PassThrough := False: TLS starts on this connection now, as the server side with the
+  // engine's context (STARTTLS); bytes already received count as the start of the TLS stream.
+  // Where the handler may wait (a fiber, a thread) it waits for the handshake, up to the engine's
+  // handshake timeout: Ok, or NotConnected with reason TlsFailed / TlsHandshakeTimeout. The event
+  // model only starts it: writes wait in the session until the handshake is done, onData comes
+  // with the first decrypted bytes. Throws TlsError when the engine has no TLS context.
+  virtual IoStatus startTls() = 0;
+  // The TLS version in use ("TLSv1.3") once the handshake is done, else "".
+  virtual std::string tlsProtocol() const = 0;
 
   // Close the connection from any thread: pending and future I/O calls return NotConnected. The
   // first reason recorded wins. flushOutput: send what is still queued for the peer first

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "iocp_native/connection.h"
+#include "iocp_native/tls.h"
 
 namespace iocp_native {
 
@@ -61,6 +62,16 @@ struct EngineOptions {
   std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
   LivenessOptions liveness;                      // Heartbeat, idle timeout, keepalive, user timeout.
+  // TLS on every connection (null = plain): the server's context (Engine::setTlsContext replaces it
+  // for the connections accepted after). tlsImplicit: TLS from the first byte; the handshake
+  // runs right after onConnect (what onConnect writes goes out once it is done) and the handler's
+  // loop (onExecute / onData) starts once it is done; a failed one ends the connection with its
+  // reason (onDisconnect as always). false: bytes go plain until the handler calls
+  // Connection::startTls (STARTTLS). tlsHandshakeTimeoutMs bounds the handshake (reason
+  // TlsHandshakeTimeout); 0 = no limit.
+  std::shared_ptr<TlsContext> tls;
+  bool tlsImplicit = true;
+  int tlsHandshakeTimeoutMs = 10000;
   int outsideWriteTimeoutMs = 2000;              // Threads: how long a write from outside a connection's
                                                  // handler may wait for the peer before the peer is
                                                  // dropped as a slow consumer. (Completion engine:
@@ -154,6 +165,9 @@ class Engine {
   // What serves the connections: "threads", "epoll", "io_uring", "IOCP", or, when io_uring was
   // asked for and refused, "epoll (io_uring unavailable: <the reason>)". After start(); any thread.
   virtual std::string backend() const = 0;
+  // A new TLS context (a renewed certificate) for the connections accepted from now on; open ones
+  // keep theirs. Null: plain from now on. Any thread.
+  virtual void setTlsContext(std::shared_ptr<TlsContext> context) = 0;
 };
 
 // Create an engine of options.kind. The handler must outlive the engine.
@@ -183,6 +197,11 @@ class ClientConnection {
   // closes. The peer sees a graceful close at once, never a reset.
   virtual void closeGracefully(std::string_view goodbye, int timeoutMs) = 0;
   virtual void close() = 0;  // Close the socket now. Idempotent.
+  // TLS as a client: the context, the server's name (sent as SNI; where the context verifies the
+  // peer, the name its certificate must carry) and the handshake's time limit (0 = none). Then
+  // connection().startTls() runs the handshake. Before any read or write.
+  virtual void configureClientTls(std::shared_ptr<TlsContext> context, const std::string& serverName,
+                                  int handshakeTimeoutMs) = 0;
 };
 
 // Connect to host:port (a name or a numeric address) within timeoutMs (kInfinite = the OS's own

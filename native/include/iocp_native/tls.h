@@ -1,0 +1,53 @@
+// TLS configuration for the engine (EngineOptions::tls) and for client connections: a context
+// holds what a server (or a client) is configured with, as Indy's SSLOptions. One context serves
+// any number of connections; the engine's connections run TLS through it on their own strand,
+// fiber or thread (native/src/tls_session.h).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace iocp_native {
+
+// A context that cannot be made (a file missing or unreadable, a key that does not match the
+// certificate, a cipher list OpenSSL refuses, no TLS in this build): the message says which and
+// the library's reason.
+class TlsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class TlsVersion { Tls10, Tls11, Tls12, Tls13 };
+
+class TlsContext {
+ public:
+  struct Options {
+    std::string certFile;    // PEM; a server's own certificate (chain), optional for a client.
+    std::string keyFile;     // PEM; its private key.
+    std::string caFile;      // PEM; the CAs that verify the peer's certificate ("" = none).
+    std::string cipherList;  // OpenSSL's TLS 1.2 cipher list ("" = OpenSSL's default).
+    TlsVersion minVersion = TlsVersion::Tls12;
+    TlsVersion maxVersion = TlsVersion::Tls13;
+    bool verifyPeer = false;  // Ask for the peer's certificate and verify it against caFile.
+    bool requirePeerCertificate = true;  // verifyPeer on a server: refuse a client without one.
+    bool verifyOnce = false;  // verifyPeer on a server: ask in the first handshake only.
+    int verifyDepth = 0;      // Longest chain accepted when verifying; 0 = OpenSSL's default.
+  };
+  // Throws TlsError. Any thread.
+  static std::shared_ptr<TlsContext> server(const Options& options);
+  static std::shared_ptr<TlsContext> client(const Options& options);
+  // The library behind it ("OpenSSL 3.0.x ..."), or why there is none. Any thread.
+  static std::string library();
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+
+ private:
+  friend class TlsSession;
+  TlsContext(void* ctx, bool server) : ctx_(ctx), server_(server) {}
+  void* ctx_;  // SSL_CTX*
+  bool server_;
+};
+
+}  // namespace iocp_native
