@@ -430,11 +430,23 @@ IOCP_API void iocp_client_destroy(iocp_client* c);   /* Closes the connection. I
 #define IOCP_CLIENT_HEARTBEAT_INTERVAL 8        /* 30000 ms */
 #define IOCP_CLIENT_HEARTBEAT_TIMEOUT 9         /* 10000 ms */
 #define IOCP_CLIENT_HEARTBEAT_MODE 10           /* 0 = hbAlways, 1 = hbWhenIdle */
+/* SSLOptions (TLS; the server's IOCP_SERVER_SSL_* say what each does; VerifyMode with sslvrfPeer
+   checks the server's certificate against ROOT_CERT_FILE and Host's name). */
+#define IOCP_CLIENT_SSL_ENABLED 11              /* 0 */
+#define IOCP_CLIENT_SSL_VERSIONS 12             /* 96 = [sslvTLSv1_2, sslvTLSv1_3] (bit 1 << TIdSSLVersion) */
+#define IOCP_CLIENT_SSL_VERIFY_MODE 13          /* 0 (bit 1 << TIdSSLVerifyMode) */
+#define IOCP_CLIENT_SSL_VERIFY_DEPTH 14         /* 0 = OpenSSL's default */
+#define IOCP_CLIENT_SSL_PASS_THROUGH 15         /* 0: the handshake in Connect; 1: IOCP_IO_PASS_THROUGH 0 starts it */
+#define IOCP_CLIENT_SSL_HANDSHAKE_TIMEOUT 16    /* 10000 ms */
 IOCP_API int iocp_client_set_int(iocp_client* c, int option, int64_t value);
 IOCP_API int iocp_client_get_int(iocp_client* c, int option, int64_t* value);
 #define IOCP_CLIENT_HOST 100                    /* "127.0.0.1" */
 #define IOCP_CLIENT_GOODBYE 101                 /* "" */
 #define IOCP_CLIENT_HEARTBEAT_PAYLOAD 102       /* "" */
+#define IOCP_CLIENT_SSL_CERT_FILE 103           /* "": a client certificate (PEM), when the server asks */
+#define IOCP_CLIENT_SSL_KEY_FILE 104            /* "" */
+#define IOCP_CLIENT_SSL_ROOT_CERT_FILE 105      /* "": the CAs that verify the server */
+#define IOCP_CLIENT_SSL_CIPHER_LIST 106         /* "" = OpenSSL's default */
 IOCP_API int iocp_client_set_str(iocp_client* c, int option, const char* value, size_t length);
 /* A client event: OnConnected, OnDisconnected, OnHeartbeat. Returns IOCP_OK or IOCP_ERR_HANDLER. */
 typedef int (*iocp_client_event)(void* user, iocp_client* c);

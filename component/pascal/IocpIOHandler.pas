@@ -122,6 +122,60 @@ type
     procedure Clear;
   end;
 
+  { Indy's TLS types (IdSSLOpenSSL), with TLS 1.3, for SSLOptions. }
+  TIdSSLVersion = (sslvSSLv2, sslvSSLv23, sslvSSLv3, sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2, sslvTLSv1_3);
+  TIdSSLVersions = set of TIdSSLVersion;
+  TIdSSLMode = (sslmUnassigned, sslmClient, sslmServer, sslmBoth);
+  TIdSSLVerifyMode = (sslvrfPeer, sslvrfFailIfNoPeerCert, sslvrfClientOnce);
+  TIdSSLVerifyModeSet = set of TIdSSLVerifyMode;
+
+  { A group of options of a component (IOHandlerOptions, Heartbeat, SSLOptions ...): Assign
+    copies every published property over RTTI, nested groups included. }
+  TIocpOptionGroup = class(TPersistent)
+  public
+    procedure Assign(Source: TPersistent); override;
+  end;
+
+  { SSLOptions: TLS on the connections, with the names of Indy's
+    TIdServerIOHandlerSSLOpenSSL.SSLOptions (CertFile, KeyFile, RootCertFile, CipherList,
+    SSLVersions, Method, Mode, VerifyMode, VerifyDepth) and ours: Enabled (Indy: an SSL IOHandler
+    is assigned), PassThrough (True: every connection starts plain and its handler sets
+    IOHandler.PassThrough := False, STARTTLS; False: TLS from the first byte, the handshake right
+    after OnConnect) and HandshakeTimeout (ms; 0 = no limit). SSLVersions is TLS 1.2 and 1.3 unless
+    asked; SSL 2.0 and 3.0 are names only. A bad certificate, key or setting makes Active := True
+    raise EIocpConfigError saying which. }
+  TIocpSSLOptions = class(TIocpOptionGroup)
+  private
+    FEnabled: Boolean;
+    FCertFile, FKeyFile, FRootCertFile, FCipherList: string;
+    FSSLVersions: TIdSSLVersions;
+    FMode: TIdSSLMode;
+    FVerifyMode: TIdSSLVerifyModeSet;
+    FVerifyDepth: Integer;
+    FPassThrough: Boolean;
+    FHandshakeTimeout: Integer;
+    function GetMethod: TIdSSLVersion;
+    procedure SetMethod(AValue: TIdSSLVersion);
+  public
+    constructor Create;
+  published
+    property Enabled: Boolean read FEnabled write FEnabled default False;
+    property CertFile: string read FCertFile write FCertFile;
+    property KeyFile: string read FKeyFile write FKeyFile;
+    property RootCertFile: string read FRootCertFile write FRootCertFile;
+    property CipherList: string read FCipherList write FCipherList;
+    { Indy's single-version setting, kept for forms that store it: it sets SSLVersions to that
+      version (sslvSSLv23: every TLS version), as Indy's does; SSLVersions is what counts. Not
+      stored: SSLVersions says it all. }
+    property Method: TIdSSLVersion read GetMethod write SetMethod stored False;
+    property SSLVersions: TIdSSLVersions read FSSLVersions write FSSLVersions default [sslvTLSv1_2, sslvTLSv1_3];
+    property Mode: TIdSSLMode read FMode write FMode default sslmUnassigned;
+    property VerifyMode: TIdSSLVerifyModeSet read FVerifyMode write FVerifyMode default [];
+    property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
+    property PassThrough: Boolean read FPassThrough write FPassThrough default False;
+    property HandshakeTimeout: Integer read FHandshakeTimeout write FHandshakeTimeout default 10000;
+  end;
+
   TIocpIOHandler = class
   private
     FIo: Piocp_io;
@@ -383,6 +437,67 @@ const
   Id_TCP_NODELAY = 1;
 
 implementation
+
+uses
+  TypInfo;
+
+{ --- Option groups --- }
+
+procedure TIocpOptionGroup.Assign(Source: TPersistent);
+var
+  List: PPropList;
+  Count, I: Integer;
+  Info: PPropInfo;
+begin
+  if (Source = nil) or (Source.ClassType <> ClassType) then
+  begin
+    inherited Assign(Source);
+    Exit;
+  end;
+  Count := GetPropList(Self, List);
+  try
+    for I := 0 to Count - 1 do
+    begin
+      Info := List^[I];
+      case Info^.PropType{$IFNDEF FPC}^{$ENDIF}^.Kind of
+        tkClass:
+          TPersistent(GetObjectProp(Self, Info)).Assign(TPersistent(GetObjectProp(Source, Info)));
+        tkInteger, tkEnumeration, tkSet, tkInt64{$IFDEF FPC}, tkBool{$ENDIF}:
+          SetOrdProp(Self, Info, GetOrdProp(Source, Info));
+      else
+        SetStrProp(Self, Info, GetStrProp(Source, Info));  { The string kinds. }
+      end;
+    end;
+  finally
+    FreeMem(List);
+  end;
+end;
+
+constructor TIocpSSLOptions.Create;
+begin
+  inherited Create;
+  FSSLVersions := [sslvTLSv1_2, sslvTLSv1_3];
+  FHandshakeTimeout := 10000;
+end;
+
+function TIocpSSLOptions.GetMethod: TIdSSLVersion;
+var
+  V: TIdSSLVersion;
+begin
+  { Indy's: the one version of a one-version set, else sslvSSLv23 ("negotiate"). }
+  Result := sslvSSLv23;
+  for V := Low(TIdSSLVersion) to High(TIdSSLVersion) do
+    if FSSLVersions = [V] then
+      Result := V;
+end;
+
+procedure TIocpSSLOptions.SetMethod(AValue: TIdSSLVersion);
+begin
+  if AValue = sslvSSLv23 then
+    FSSLVersions := [sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2, sslvTLSv1_3]
+  else
+    FSSLVersions := [AValue];
+end;
 
 { --- TIocpBuffer --- }
 

@@ -23,7 +23,10 @@ type
     FReadTimeout: Integer;
     FUseNagle: Boolean;
     FOnConnected, FOnDisconnected: TNotifyEvent;
+    FSSLOptions: TIocpSSLOptions;
     procedure SetInt(AOption: Integer; AValue: Int64);
+    procedure SetStr(AOption: Integer; const AValue: string);
+    procedure SetSSLOptions(AValue: TIocpSSLOptions);
   public
     constructor Create(AOwner: TComponent); overload; override;
     constructor Create; reintroduce; overload;  { Indy's: no owner. }
@@ -43,6 +46,11 @@ type
     property ConnectTimeout: Integer read FConnectTimeout write FConnectTimeout default 0;
     property ReadTimeout: Integer read FReadTimeout write FReadTimeout default 0;
     property UseNagle: Boolean read FUseNagle write FUseNagle default True;
+    { TLS (Indy: a TIdSSLIOHandlerSocketOpenSSL): with Enabled, Connect runs the handshake
+      (unless PassThrough: then IOHandler.PassThrough := False does); Host goes as SNI, and with
+      VerifyMode = [sslvrfPeer] the server's certificate must chain to RootCertFile and carry
+      Host's name. A failed handshake raises EIdNotConnected with the reason. }
+    property SSLOptions: TIocpSSLOptions read FSSLOptions write SetSSLOptions;
     property OnConnected: TNotifyEvent read FOnConnected write FOnConnected;
     property OnDisconnected: TNotifyEvent read FOnDisconnected write FOnDisconnected;
   end;
@@ -90,6 +98,7 @@ begin
   FIOHandler := TIocpIOHandler.Create(iocp_client_io(FHandle));
   FHost := '127.0.0.1';
   FUseNagle := True;
+  FSSLOptions := TIocpSSLOptions.Create;
   IocpCheck(iocp_client_set_event(FHandle, IOCP_ON_CONNECTED, DoConnected, Self));
   IocpCheck(iocp_client_set_event(FHandle, IOCP_ON_DISCONNECTED, DoDisconnected, Self));
 end;
@@ -98,7 +107,31 @@ destructor TIocpTCPClient.Destroy;
 begin
   iocp_client_destroy(FHandle);  { Closes the connection, without OnDisconnected. }
   FIOHandler.Free;
+  FSSLOptions.Free;
   inherited Destroy;
+end;
+
+{ A small set as the C ABI takes it: bit n for the element of ordinal n (Delphi's own layout). }
+function SetBits(const ASet; ASize: Integer): Int64;
+var
+  B: array[0..3] of Byte;
+begin
+  FillChar(B, SizeOf(B), 0);
+  Move(ASet, B, ASize);
+  Result := Int64(B[0]) or (Int64(B[1]) shl 8) or (Int64(B[2]) shl 16) or (Int64(B[3]) shl 24);
+end;
+
+procedure TIocpTCPClient.SetStr(AOption: Integer; const AValue: string);
+var
+  Raw: AnsiString;
+begin
+  Raw := AnsiString(AValue);
+  IocpCheck(iocp_client_set_str(FHandle, AOption, PAnsiChar(Raw), Length(Raw)));
+end;
+
+procedure TIocpTCPClient.SetSSLOptions(AValue: TIocpSSLOptions);
+begin
+  FSSLOptions.Assign(AValue);
 end;
 
 procedure TIocpTCPClient.SetInt(AOption: Integer; AValue: Int64);
@@ -124,6 +157,16 @@ begin
   SetInt(IOCP_CLIENT_CONNECT_TIMEOUT, FConnectTimeout);
   SetInt(IOCP_CLIENT_READ_TIMEOUT, FReadTimeout);
   SetInt(IOCP_CLIENT_USE_NAGLE, Ord(FUseNagle));
+  SetInt(IOCP_CLIENT_SSL_ENABLED, Ord(FSSLOptions.Enabled));
+  SetStr(IOCP_CLIENT_SSL_CERT_FILE, FSSLOptions.CertFile);
+  SetStr(IOCP_CLIENT_SSL_KEY_FILE, FSSLOptions.KeyFile);
+  SetStr(IOCP_CLIENT_SSL_ROOT_CERT_FILE, FSSLOptions.RootCertFile);
+  SetStr(IOCP_CLIENT_SSL_CIPHER_LIST, FSSLOptions.CipherList);
+  SetInt(IOCP_CLIENT_SSL_VERSIONS, SetBits(FSSLOptions.SSLVersions, SizeOf(FSSLOptions.SSLVersions)));
+  SetInt(IOCP_CLIENT_SSL_VERIFY_MODE, SetBits(FSSLOptions.VerifyMode, SizeOf(FSSLOptions.VerifyMode)));
+  SetInt(IOCP_CLIENT_SSL_VERIFY_DEPTH, FSSLOptions.VerifyDepth);
+  SetInt(IOCP_CLIENT_SSL_PASS_THROUGH, Ord(FSSLOptions.PassThrough));
+  SetInt(IOCP_CLIENT_SSL_HANDSHAKE_TIMEOUT, FSSLOptions.HandshakeTimeout);
   IocpCheck(iocp_client_connect(FHandle));  { OnConnected comes from the engine's client. }
   FIOHandler.Host := FHost;
   FIOHandler.Port := FPort;

@@ -47,20 +47,19 @@ type
     fkLengthPrefixed: a LengthBytes-byte unsigned length (BigEndian: network order), then the
     message. }
   TIocpFramingKind = (fkNone, fkLine, fkLengthPrefixed);
-  { Indy's TLS types (IdSSLOpenSSL), with TLS 1.3. }
-  TIdSSLVersion = (sslvSSLv2, sslvSSLv23, sslvSSLv3, sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2, sslvTLSv1_3);
-  TIdSSLVersions = set of TIdSSLVersion;
-  TIdSSLMode = (sslmUnassigned, sslmClient, sslmServer, sslmBoth);
-  TIdSSLVerifyMode = (sslvrfPeer, sslvrfFailIfNoPeerCert, sslvrfClientOnce);
-  TIdSSLVerifyModeSet = set of TIdSSLVerifyMode;
+  { Indy's TLS types and SSLOptions (IocpIOHandler), under the server unit's names too. }
+  TIdSSLVersion = IocpIOHandler.TIdSSLVersion;
+  TIdSSLVersions = IocpIOHandler.TIdSSLVersions;
+  TIdSSLMode = IocpIOHandler.TIdSSLMode;
+  TIdSSLVerifyMode = IocpIOHandler.TIdSSLVerifyMode;
+  TIdSSLVerifyModeSet = IocpIOHandler.TIdSSLVerifyModeSet;
+  TIocpSSLOptions = IocpIOHandler.TIocpSSLOptions;
 
   { A group of published options (IOHandlerOptions, IOCP, Heartbeat, KeepAlive, Framing):
     Assign copies every published property of a group of the same class, nested groups
     included. Owning thread. }
-  TIocpOptionGroup = class(TPersistent)
-  public
-    procedure Assign(Source: TPersistent); override;
-  end;
+  { A group of options (IOHandlerOptions, Heartbeat, SSLOptions ...): IocpIOHandler's. }
+  TIocpOptionGroup = IocpIOHandler.TIocpOptionGroup;
 
   TIocpContext = class;
   TIocpContextList = class;
@@ -266,46 +265,6 @@ type
     property MaxFrameSize: Integer read FMaxFrameSize write FMaxFrameSize default 1048576;
   end;
 
-  { SSLOptions: TLS on the connections, with the names of Indy's
-    TIdServerIOHandlerSSLOpenSSL.SSLOptions (CertFile, KeyFile, RootCertFile, CipherList,
-    SSLVersions, Method, Mode, VerifyMode, VerifyDepth) and ours: Enabled (Indy: an SSL IOHandler
-    is assigned), PassThrough (True: every connection starts plain and its handler sets
-    IOHandler.PassThrough := False, STARTTLS; False: TLS from the first byte, the handshake right
-    after OnConnect) and HandshakeTimeout (ms; 0 = no limit). SSLVersions is TLS 1.2 and 1.3 unless
-    asked; SSL 2.0 and 3.0 are names only. A bad certificate, key or setting makes Active := True
-    raise EIocpConfigError saying which. }
-  TIocpSSLOptions = class(TIocpOptionGroup)
-  private
-    FEnabled: Boolean;
-    FCertFile, FKeyFile, FRootCertFile, FCipherList: string;
-    FSSLVersions: TIdSSLVersions;
-    FMode: TIdSSLMode;
-    FVerifyMode: TIdSSLVerifyModeSet;
-    FVerifyDepth: Integer;
-    FPassThrough: Boolean;
-    FHandshakeTimeout: Integer;
-    function GetMethod: TIdSSLVersion;
-    procedure SetMethod(AValue: TIdSSLVersion);
-  public
-    constructor Create;
-  published
-    property Enabled: Boolean read FEnabled write FEnabled default False;
-    property CertFile: string read FCertFile write FCertFile;
-    property KeyFile: string read FKeyFile write FKeyFile;
-    property RootCertFile: string read FRootCertFile write FRootCertFile;
-    property CipherList: string read FCipherList write FCipherList;
-    { Indy's single-version setting, kept for forms that store it: it sets SSLVersions to that
-      version (sslvSSLv23: every TLS version), as Indy's does; SSLVersions is what counts. Not
-      stored: SSLVersions says it all. }
-    property Method: TIdSSLVersion read GetMethod write SetMethod stored False;
-    property SSLVersions: TIdSSLVersions read FSSLVersions write FSSLVersions default [sslvTLSv1_2, sslvTLSv1_3];
-    property Mode: TIdSSLMode read FMode write FMode default sslmUnassigned;
-    property VerifyMode: TIdSSLVerifyModeSet read FVerifyMode write FVerifyMode default [];
-    property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
-    property PassThrough: Boolean read FPassThrough write FPassThrough default False;
-    property HandshakeTimeout: Integer read FHandshakeTimeout write FHandshakeTimeout default 10000;
-  end;
-
   { Indy's TIdCustomTCPServer: everything but a published OnExecute; derive protocol servers
     from it and override the protected virtuals. }
   TIocpCustomTCPServer = class(TComponent)
@@ -501,62 +460,6 @@ end;
 function TIocpSocketHandles.Add: TIocpSocketHandle;
 begin
   Result := TIocpSocketHandle(inherited Add);  { On DefaultPort (the item's constructor). }
-end;
-
-procedure TIocpOptionGroup.Assign(Source: TPersistent);
-var
-  List: PPropList;
-  Count, I: Integer;
-  Info: PPropInfo;
-begin
-  if (Source = nil) or (Source.ClassType <> ClassType) then
-  begin
-    inherited Assign(Source);
-    Exit;
-  end;
-  Count := GetPropList(Self, List);
-  try
-    for I := 0 to Count - 1 do
-    begin
-      Info := List^[I];
-      case Info^.PropType{$IFNDEF FPC}^{$ENDIF}^.Kind of
-        tkClass:
-          TPersistent(GetObjectProp(Self, Info)).Assign(TPersistent(GetObjectProp(Source, Info)));
-        tkInteger, tkEnumeration, tkSet, tkInt64{$IFDEF FPC}, tkBool{$ENDIF}:
-          SetOrdProp(Self, Info, GetOrdProp(Source, Info));
-      else
-        SetStrProp(Self, Info, GetStrProp(Source, Info));  { The string kinds. }
-      end;
-    end;
-  finally
-    FreeMem(List);
-  end;
-end;
-
-constructor TIocpSSLOptions.Create;
-begin
-  inherited Create;
-  FSSLVersions := [sslvTLSv1_2, sslvTLSv1_3];
-  FHandshakeTimeout := 10000;
-end;
-
-function TIocpSSLOptions.GetMethod: TIdSSLVersion;
-var
-  V: TIdSSLVersion;
-begin
-  { Indy's: the one version of a one-version set, else sslvSSLv23 ("negotiate"). }
-  Result := sslvSSLv23;
-  for V := Low(TIdSSLVersion) to High(TIdSSLVersion) do
-    if FSSLVersions = [V] then
-      Result := V;
-end;
-
-procedure TIocpSSLOptions.SetMethod(AValue: TIdSSLVersion);
-begin
-  if AValue = sslvSSLv23 then
-    FSSLVersions := [sslvTLSv1, sslvTLSv1_1, sslvTLSv1_2, sslvTLSv1_3]
-  else
-    FSSLVersions := [AValue];
 end;
 
 constructor TIocpFraming.Create;

@@ -273,7 +273,13 @@ var
 begin
   IO := AContext.Connection.IOHandler;
   IO.WriteLn(BoolToStr(IO is TIocpSSLIOHandler, True) + ' ' + BoolToStr(IO.PassThrough, True));
-  IO.ReadLn;
+  if IO.ReadLn = 'STARTTLS' then
+  begin
+    IO.WriteLn('go ahead');
+    IO.PassThrough := False;  { Indy's STARTTLS: the handshake, here. }
+    IO.WriteLn('secure ' + BoolToStr(IO.PassThrough, True));
+    IO.ReadLn;
+  end;
 end;
 
 procedure TTlsHandlers.Disconnect(AContext: TIocpContext);
@@ -347,8 +353,31 @@ begin
     C := TIocpTCPClient.Create(nil);
     try
       C.ReadTimeout := 30000;
-      C.Connect('127.0.0.1', S.Bindings[0].Port);
+      C.SSLOptions.Enabled := True;
+      C.SSLOptions.PassThrough := True;  { Plain until STARTTLS. }
+      C.SSLOptions.RootCertFile := Certs + '/ca.crt';
+      C.SSLOptions.VerifyMode := [sslvrfPeer];
+      C.Connect('localhost', S.Bindings[0].Port);
       Check(C.IOHandler.ReadLn = 'True True', 'a STARTTLS server''s handler: TIocpSSLIOHandler, PassThrough');
+      C.IOHandler.WriteLn('STARTTLS');
+      Check(C.IOHandler.ReadLn = 'go ahead', 'STARTTLS answered in plain text');
+      C.IOHandler.PassThrough := False;  { The client's side of the handshake. }
+      Check(C.IOHandler.ReadLn = 'secure False', 'after STARTTLS both ends speak TLS');
+      C.Disconnect;
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+    S.SSLOptions.PassThrough := False;  { TLS from the first byte: a TLS client is served. }
+    S.Active := True;
+    C := TIocpTCPClient.Create(nil);
+    try
+      C.ReadTimeout := 30000;
+      C.SSLOptions.Enabled := True;
+      C.SSLOptions.RootCertFile := Certs + '/ca.crt';
+      C.SSLOptions.VerifyMode := [sslvrfPeer];
+      C.Connect('localhost', S.Bindings[0].Port);
+      Check(C.IOHandler.ReadLn = 'True False', 'TLS from the first byte with a Pascal TLS client');
       C.Disconnect;
     finally
       C.Free;

@@ -60,6 +60,24 @@ int iocp_client_set_int(iocp_client* c, int option, int64_t value) {
       if ((st = intValue(value, 0, 1, "Heartbeat.Mode", &v))) return st;
       cl.Heartbeat.Mode = v == 1 ? hbWhenIdle : hbAlways;
       break;
+    case IOCP_CLIENT_SSL_ENABLED: cl.SSLOptions.Enabled = v != 0; break;
+    case IOCP_CLIENT_SSL_VERSIONS:
+      if ((st = intValue(value, 0, 127, "SSLOptions.SSLVersions", &v))) return st;
+      cl.SSLOptions.SSLVersions.Bits = static_cast<unsigned>(v);
+      break;
+    case IOCP_CLIENT_SSL_VERIFY_MODE:
+      if ((st = intValue(value, 0, 7, "SSLOptions.VerifyMode", &v))) return st;
+      cl.SSLOptions.VerifyMode.Bits = static_cast<unsigned>(v);
+      break;
+    case IOCP_CLIENT_SSL_VERIFY_DEPTH:
+      if ((st = intValue(value, 0, 100, "SSLOptions.VerifyDepth", &v))) return st;
+      cl.SSLOptions.VerifyDepth = v;
+      break;
+    case IOCP_CLIENT_SSL_PASS_THROUGH: cl.SSLOptions.PassThrough = v != 0; break;
+    case IOCP_CLIENT_SSL_HANDSHAKE_TIMEOUT:
+      if ((st = intValue(value, 0, INT32_MAX, "SSLOptions.HandshakeTimeout", &v))) return st;
+      cl.SSLOptions.HandshakeTimeout = v;
+      break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown client option " + std::to_string(option));
   }
   return IOCP_OK;
@@ -79,6 +97,12 @@ int iocp_client_get_int(iocp_client* c, int option, int64_t* value) {
     case IOCP_CLIENT_HEARTBEAT_INTERVAL: *value = cl.Heartbeat.Interval; break;
     case IOCP_CLIENT_HEARTBEAT_TIMEOUT: *value = cl.Heartbeat.Timeout; break;
     case IOCP_CLIENT_HEARTBEAT_MODE: *value = cl.Heartbeat.Mode == hbWhenIdle ? 1 : 0; break;
+    case IOCP_CLIENT_SSL_ENABLED: *value = cl.SSLOptions.Enabled; break;
+    case IOCP_CLIENT_SSL_VERSIONS: *value = cl.SSLOptions.SSLVersions.Bits; break;
+    case IOCP_CLIENT_SSL_VERIFY_MODE: *value = cl.SSLOptions.VerifyMode.Bits; break;
+    case IOCP_CLIENT_SSL_VERIFY_DEPTH: *value = cl.SSLOptions.VerifyDepth; break;
+    case IOCP_CLIENT_SSL_PASS_THROUGH: *value = cl.SSLOptions.PassThrough; break;
+    case IOCP_CLIENT_SSL_HANDSHAKE_TIMEOUT: *value = cl.SSLOptions.HandshakeTimeout; break;
     default: return fail(IOCP_ERR_ARGUMENT, "unknown client option " + std::to_string(option));
   }
   return IOCP_OK;
@@ -91,6 +115,10 @@ int iocp_client_set_str(iocp_client* c, int option, const char* value, size_t le
       case IOCP_CLIENT_HOST: c->client.Host = text(value, length); break;
       case IOCP_CLIENT_GOODBYE: c->client.Options.Goodbye = text(value, length); break;
       case IOCP_CLIENT_HEARTBEAT_PAYLOAD: c->client.Heartbeat.Payload = text(value, length); break;
+      case IOCP_CLIENT_SSL_CERT_FILE: c->client.SSLOptions.CertFile = text(value, length); break;
+      case IOCP_CLIENT_SSL_KEY_FILE: c->client.SSLOptions.KeyFile = text(value, length); break;
+      case IOCP_CLIENT_SSL_ROOT_CERT_FILE: c->client.SSLOptions.RootCertFile = text(value, length); break;
+      case IOCP_CLIENT_SSL_CIPHER_LIST: c->client.SSLOptions.CipherList = text(value, length); break;
       default: return fail(IOCP_ERR_ARGUMENT, "unknown client string option " + std::to_string(option));
     }
     return IOCP_OK;
