@@ -31,7 +31,7 @@ bool supportedServerProperty(const std::string& name) {
   for (const char* n : kNames)
     if (equalsNoCase(name, n)) return true;
   const std::string l = lowerAscii(name);
-  for (const char* prefix : {"iohandleroptions.", "heartbeat.", "keepalive."})
+  for (const char* prefix : {"iohandleroptions.", "heartbeat.", "keepalive.", "framing.", "ssloptions."})
     if (l.rfind(prefix, 0) == 0) return true;
   return false;
 }
@@ -75,6 +75,7 @@ class FormMigrator {
     // run with --tls-terminated-elsewhere): the server would speak plain text.
     if (facts_.serverForms.count(base_))
       for (const FormObject* o : tlsObjects_) {
+        if (movedTls_.count(o)) continue;  // Its options are the server's now.
         const std::string what = "the form's " + o->name + " (" + o->className + ")";
         if (!linkedTls_.count(o)) tls_ += (tls_.empty() ? "" : "; ") + what;
         if (options_.tlsTerminatedElsewhere) result_.warnings.push_back({text_.lineOf(o->begin), tlsMigratedWarning(what)});
@@ -185,15 +186,88 @@ class FormMigrator {
     return nullptr;
   }
 
+  // A TLS server IOHandler of this form that served `server`: its SSLOptions become the server's
+  // (the lines to insert), its events and what has no counterpart are reported, the object goes
+  // (its field with it, and the unit's code that sets its SSLOptions names the server instead).
+  void moveTls(const FormObject& handler, const std::string& server, std::vector<std::string>& inserts) {
+    inserts.push_back("SSLOptions.Enabled = True");
+    static const char* const kSupported[] = {"RootCertFile", "CertFile", "KeyFile", "CipherList", "Method",
+                                             "SSLVersions", "Mode", "VerifyMode", "VerifyDepth"};
+    for (const auto& q : handler.properties) {
+      const std::string l = lowerAscii(q.name);
+      if (l == "left" || l == "top" || l == "designinfo" || l == "tag") continue;  // The designer's.
+      const std::string value = src_.substr(q.valueBegin, q.end - q.valueBegin);  // As written (may span lines).
+      if (l.rfind("ssloptions.", 0) == 0) {
+        const std::string member = q.name.substr(11);
+        bool supported = false;
+        for (const char* m : kSupported) supported = supported || equalsNoCase(member, m);
+        if (supported) {
+          inserts.push_back("SSLOptions." + member + " = " + value);
+          continue;
+        }
+      }
+      std::string why = handler.name + "." + q.name + " = " + value.substr(0, 60) + " dropped: ";
+      if (l == "ongetpassword" || l == "ongetpasswordex")
+        why += "the IOCP server has no OnGetPassword yet: give it a key file without a password";
+      else if (l == "onverifypeer")
+        why += "the IOCP server has no OnVerifyPeer yet: SSLOptions.VerifyMode and RootCertFile verify peers";
+      else
+        why += "the IOCP server's SSLOptions have no such member (docs/tls.md)";
+      result_.warnings.push_back({text_.lineOf(q.begin), why, true});
+    }
+    // Indy's TIdTCPServer starts TLS only where a handler sets PassThrough := False: code that does
+    // keeps that control (SSLOptions.PassThrough = True); without it the server does TLS from the
+    // first byte (Indy's would have spoken plain text).
+    const bool handlersStartTls = lowerAscii(code_).find("passthrough") != std::string::npos;
+    if (handlersStartTls) inserts.push_back("SSLOptions.PassThrough = True");
+    const std::size_t from = text_.lineStart(handler.begin);
+    result_.edits.push_back(Edit{from, text_.nextLine(handler.end) - from, ""});
+    facts_.removedComponents[base_].insert(lowerAscii(handler.name));
+    facts_.tlsMoved[base_][lowerAscii(handler.name)] = server;
+    result_.warnings.push_back({text_.lineOf(handler.begin),
+                                handler.name + ": " + handler.className + " deleted: its SSLOptions are " + server +
+                                    "'s now (SSLOptions.Enabled = True)",
+                                true});
+  }
+
+  // A TLS server (SSLOptions.Enabled, now or as this run makes it) that does TLS from the first
+  // byte while its unit's code never sets PassThrough: Indy's server would have spoken plain text.
+  // Said on every run while it is so.
+  void tlsStartWarning(const FormObject& obj, const std::string& label, const std::vector<std::string>& inserts) {
+    const auto has = [&](const char* name, const char* value) {
+      for (const auto& line : inserts)
+        if (equalsNoCase(line, std::string(name) + " = " + value)) return true;
+      for (const auto& p : obj.properties)
+        if (equalsNoCase(p.name, name) && equalsNoCase(p.value, value)) return true;
+      return false;
+    };
+    if (!has("SSLOptions.Enabled", "True") || has("SSLOptions.PassThrough", "True")) return;
+    if (lowerAscii(code_).find("passthrough") != std::string::npos) return;
+    result_.warnings.push_back(
+        {text_.lineOf(obj.begin),
+         label + ": TLS from the first byte (SSLOptions.PassThrough = False): no handler of this unit sets "
+                 "PassThrough := False, so Indy's server never started TLS on these connections; set "
+                 "SSLOptions.PassThrough = True if it should speak plain text until a handler asks"});
+  }
+
   void server(FormObject& obj, bool indy, bool own) {
     const std::string label = obj.name.empty() ? obj.className : obj.name;
     facts_.serverForms.insert(base_);
+    std::vector<std::string> inserts;
+    std::string movedTls;  // The TLS IOHandler whose options moved onto this server.
     for (const auto& p : obj.properties) {
       if (!equalsNoCase(p.name, "IOHandler") || p.value.empty()) continue;
       // TLS: an IOHandler whose class (or, when it lives in another module, whose name) says SSL/TLS.
       const FormObject* handler = root_ ? find(*root_, p.value) : nullptr;
       const std::string cls = handler ? handler->className : "";
       if (!namesTls(cls.empty() ? p.value : cls)) continue;
+      if (handler && isTlsServerIOHandler(cls) && !options_.tlsTerminatedElsewhere) {
+        moveTls(*handler, label, inserts);
+        movedTls = handler->name;
+        linkedTls_.insert(handler);
+        movedTls_.insert(handler);
+        continue;
+      }
       const std::string what = label + ".IOHandler = " + p.value + (cls.empty() ? "" : " (" + cls + ")");
       tls_ += (tls_.empty() ? "" : "; ") + what;
       if (handler) linkedTls_.insert(handler);
@@ -211,6 +285,8 @@ class FormMigrator {
       if (!supportedServerProperty(p.name) || (equalsNoCase(p.name, "MaxConnectionReply") && !simpleReply)) {
         removeLines(p);
         std::string why = removedPropertyWarning(label, p);
+        if (equalsNoCase(p.name, "IOHandler") && !movedTls.empty() && equalsNoCase(p.value, movedTls))
+          why = label + ".IOHandler = " + p.value + " removed: its SSLOptions are " + label + "'s now";
         if (equalsNoCase(p.name, "Scheduler"))
           for (const FormObject* o : unusedSchedulers_)
             if (equalsNoCase(o->name, p.value))
@@ -232,8 +308,7 @@ class FormMigrator {
           }
       }
     }
-    if (!options_.iocp && options_.threads < 0 && options_.workop < 0) return;
-    std::vector<std::string> inserts;
+    tlsStartWarning(obj, label, inserts);
     if (options_.iocp) setOption(obj, "IOHandlerOptions.IOHandlerType", "iohIOCP", inserts);
     if (options_.threads >= 0) setOption(obj, "IOHandlerOptions.IOCP.IOCPThreads", std::to_string(options_.threads), inserts);
     if (options_.workop >= 0) setOption(obj, "IOHandlerOptions.IOCP.WorkOpThreads", std::to_string(options_.workop), inserts);
@@ -261,6 +336,7 @@ class FormMigrator {
   std::string tls_;                   // The TLS servers of this form, for the refusal.
   std::vector<const FormObject*> tlsObjects_;  // The form's TLS server IOHandlers.
   std::set<const FormObject*> linkedTls_;      // Those a server's IOHandler names.
+  std::set<const FormObject*> movedTls_;       // Those whose SSLOptions moved onto their server.
 };
 
 }  // namespace

@@ -53,6 +53,11 @@ const UnitRow kUnits[] = {
     {"IdServerIOHandler", IndyUnit::Neutral, ""},
     {"IdServerIOHandlerSocket", IndyUnit::Neutral, ""},
     {"IdServerIOHandlerStack", IndyUnit::Neutral, ""},
+    // TLS: a server's TLS IOHandler becomes the server's SSLOptions; the units go with it unless
+    // the unit has other TLS (a client's IOHandler).
+    {"IdSSL", IndyUnit::Tls, "IocpIOHandler"},
+    {"IdSSLOpenSSL", IndyUnit::Tls, "IocpIOHandler"},
+    {"IdSSLOpenSSLHeaders", IndyUnit::Tls, ""},
 };
 
 const UnitRow* findUnit(const std::string& name) {
@@ -83,6 +88,8 @@ const TypeRow kTypes[] = {
     {"TIdSocketHandle", "TIocpSocketHandle", true},
     {"TIdSocketHandles", "TIocpSocketHandles", true},
     {"TIdBuffer", "TIocpBuffer", true},
+    // The IOHandler of a TLS connection (Indy's STARTTLS idiom casts a context's IOHandler to it).
+    {"TIdSSLIOHandlerSocketBase", "TIocpSSLIOHandler", true},
 };
 
 // The inventory (component/pascal/INDY-MEMBERS.md, generated from Indy's own interface
@@ -196,9 +203,10 @@ bool isTlsServerIOHandler(const std::string& className) {
 }
 
 std::string tlsRefusal(const std::string& what) {
-  return "a TLS server: " + what + ". The IOCP server has no TLS yet, and migrating would turn it into a "
-         "plain-text server. Keep it on Indy, or terminate TLS in front of it (a proxy) and run again with "
-         "--tls-terminated-elsewhere";
+  return "a TLS server: " + what + ". Migrating would turn it into a plain-text server: only a form's own "
+         "TIdServerIOHandlerSSLOpenSSL is moved onto the server (SSLOptions). Set the server's SSLOptions by hand "
+         "(docs/tls.md) and remove the TLS IOHandler, or terminate TLS in front of it (a proxy) and run again "
+         "with --tls-terminated-elsewhere";
 }
 
 std::string tlsMigratedWarning(const std::string& what) {

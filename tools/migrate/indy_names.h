@@ -14,6 +14,8 @@ enum class IndyUnit {
   Client,     // IdTCPClient: covered by the compatibility unit only.
   Scheduler,  // Scheduler units: kept (the scheduler object stays in the form for the user).
   Neutral,    // Indy's helpers with neither clients nor servers (IdSync, IdThreadSafe, IdStack ...): kept.
+  Tls,        // IdSSL, IdSSLOpenSSL ...: replaced (IocpIOHandler: Indy's TLS enums) when the server's
+              // TLS IOHandler moved onto the server and nothing else of the unit is TLS; else kept.
   Other       // Every other Indy unit (TIdHTTP, TIdSMTP, ...): kept; makes the unit "mixed".
 };
 

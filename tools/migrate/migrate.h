@@ -55,6 +55,9 @@ struct ProjectFacts {
   std::set<std::string> cppServerUnits;     // C++ files (path without extension) using Indy's server.
   std::set<std::string> serverForms;        // Forms (path without extension) holding an Indy server.
   std::set<std::string> tlsForms;           // Forms whose server has a TLS IOHandler (reported there).
+  // TLS server IOHandlers of a form whose SSLOptions moved onto the server they served (their
+  // object is deleted): form path without extension -> handler name (lower case) -> server name.
+  std::map<std::string, std::map<std::string, std::string>> tlsMoved;
   // The project's own server components named like Indy's units (lower-case unit names): units
   // of the scanned tree that declare a TIdCustomTCPServer/TIdTCPServer subclass (IdModBusServer).
   std::set<std::string> ownServerUnits;

@@ -97,6 +97,9 @@ class PascalFile {
   bool replacedGlobal_ = false; // IdGlobal or IdComponent was replaced.
   bool otherServer_ = false;    // Also uses other Indy servers (TIdHTTPServer ...).
   bool schedulerTypesUsed_ = true;  // The unit names a scheduler type outside deleted fields.
+  bool tlsMoved_ = false;            // A TLS server IOHandler of its form moved onto the server.
+  bool tlsTypesUsed_ = true;         // The unit names a TLS type outside deleted fields (a client's).
+  std::set<std::size_t> deletedFieldTypes_;  // Class-name tokens of the fields removed with their objects.
   std::set<std::string> replacedUnits_;  // Lower case.
   std::set<std::string> removed_;        // Components deleted from this unit's form.
   std::string base_;                     // The path without extension (its form's too).
@@ -228,8 +231,10 @@ void PascalFile::removeItems(const Clause& c, const std::vector<bool>& removed) 
 // Fields of components deleted from the form ("Name: TIdScheduler...;") go; the scheduler units
 // go too when nothing else in the unit names a scheduler type.
 void PascalFile::removeDeletedFields() {
-  if (!options_.removeSchedulers) return;
-  std::set<std::size_t> skipped;  // Class-name tokens of removed fields.
+  const auto moved = facts_.tlsMoved.find(base_);
+  tlsMoved_ = moved != facts_.tlsMoved.end();
+  if (removed_.empty()) return;
+  std::set<std::size_t>& skipped = deletedFieldTypes_;
   for (std::size_t k = 0; k < toks_.size(); ++k) {
     if (toks_[k].kind != PasTok::Ident || inClause_[k] || !removed_.count(lowerAscii(tok(k)))) continue;
     const std::size_t colon = nextSig(k);
@@ -242,11 +247,32 @@ void PascalFile::removeDeletedFields() {
     skipped.insert(cls);
   }
   schedulerTypesUsed_ = false;
+  tlsTypesUsed_ = false;
   for (std::size_t k = 0; k < toks_.size(); ++k) {
     if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
     const std::string l = lowerAscii(tok(k));
     for (const char* prefix : {"tidscheduler", "tidthread", "tidyarn", "tidtask"})
       if (l.rfind(prefix, 0) == 0) schedulerTypesUsed_ = true;
+    bool shared = false;
+    for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
+      if (l.rfind(prefix, 0) == 0 && renameTypeFor(tok(k), &shared).empty()) tlsTypesUsed_ = true;
+  }
+  if (!tlsMoved_) return;
+  // The code that set the moved handler's options (FormCreate: Handler.SSLOptions.CertFile := ...)
+  // sets the server's now; any other use of the handler cannot compile without it: said so.
+  for (std::size_t k = 0; k < toks_.size(); ++k) {
+    if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
+    const auto it = moved->second.find(lowerAscii(tok(k)));
+    if (it == moved->second.end()) continue;
+    const std::size_t dot = nextSig(k);
+    if (dot == npos || !isSym(dot, ".")) continue;  // The field's own declaration (removed above).
+    const std::size_t member = nextSig(dot);
+    if (member != npos && isWord(member, "SSLOptions")) {
+      result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, it->second});
+    } else {
+      warn(k, tok(k) + " is gone (its SSLOptions are " + it->second + "'s now): this use of it has no counterpart "
+              "on the IOCP server; rewrite it with " + it->second + ".SSLOptions");
+    }
   }
 }
 
@@ -258,6 +284,7 @@ void PascalFile::planUses() {
       if (c.packages) continue;
       // Indy's clients (in rename mode they stay Indy's) and protocols: the unit keeps Indy's shared units.
       if (kind == IndyUnit::Other || (kind == IndyUnit::Client && options_.mode == Mode::Rename)) mixed_ = true;
+      if (kind == IndyUnit::Tls && !(tlsMoved_ && !tlsTypesUsed_)) mixed_ = true;  // Indy's TLS stays.
       if (isOtherIndyServerUnit(it.name) && kind != IndyUnit::NotIndy) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
@@ -290,7 +317,7 @@ void PascalFile::planUses() {
   // migrating it would make a plain-text server. (A client's TLS handler is the client's.)
   if (!facts_.tlsForms.count(base_))
     for (std::size_t k = 0; k < toks_.size(); ++k) {
-      if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
+      if (toks_[k].kind != PasTok::Ident || inClause_[k] || deletedFieldTypes_.count(k)) continue;
       if (!isTlsServerIOHandler(tok(k))) continue;
       result_.tlsServer = "the server unit makes a " + tok(k) + " (TLS set up in code)";
       if (options_.tlsTerminatedElsewhere)
@@ -359,6 +386,12 @@ void PascalFile::planUses() {
       if (kind == IndyUnit::Scheduler && options_.removeSchedulers && !schedulerTypesUsed_) {
         replace = true;
         target.clear();
+      }
+      // TLS units (and the server IOHandler's base unit) are kept (a client's TLS) unless the
+      // server's TLS IOHandler moved onto the server and no other TLS is left.
+      if (kind == IndyUnit::Tls || (equalsNoCase(it.name, "IdServerIOHandler") && tlsMoved_)) {
+        replace = tlsMoved_ && !tlsTypesUsed_;
+        target = replace ? renameUnitFor(it.name) : std::string();
       }
       if (!replace) continue;
       replacedUnits_.insert(lowerAscii(it.name));
