@@ -60,7 +60,7 @@ struct TIocpSSLOptions {
   std::string CertFile;      // PEM: the certificate (chain); a server needs one.
   std::string KeyFile;       // PEM: its private key.
   std::string RootCertFile;  // PEM: the CAs that verify the peer's certificate.
-  std::string CipherList;    // OpenSSL's TLS 1.2 cipher list; "" = OpenSSL's default.
+  std::string CipherList;    // OpenSSL's TLS 1.2 cipher list; "" = AEAD with forward secrecy only.
   // TLS 1.2 and 1.3 unless asked (Indy's default, TLS 1.0 only, is refused by OpenSSL 3's
   // default security level; asking for sslvTLSv1 or sslvTLSv1_1 lowers it).
   TIdSSLVersions SSLVersions{sslvTLSv1_2, sslvTLSv1_3};

@@ -79,7 +79,7 @@ const
   IOCP_SERVER_SSL_CERT_FILE = 103;           { SSLOptions.CertFile: string; new: ""; PEM: the server's certificate (chain) }
   IOCP_SERVER_SSL_KEY_FILE = 104;            { SSLOptions.KeyFile: string; new: ""; PEM: its private key }
   IOCP_SERVER_SSL_ROOT_CERT_FILE = 105;      { SSLOptions.RootCertFile: string; new: ""; PEM: the CAs that verify client certificates }
-  IOCP_SERVER_SSL_CIPHER_LIST = 106;         { SSLOptions.CipherList: string; new: ""; OpenSSL's TLS 1.2 cipher list; "" = its default }
+  IOCP_SERVER_SSL_CIPHER_LIST = 106;         { SSLOptions.CipherList: string; new: ""; OpenSSL's TLS 1.2 cipher list; "" = AEAD with forward secrecy }
   IOCP_SERVER_SSL_VERSIONS = 29;             { SSLOptions.SSLVersions: a sum of 1 = sslvSSLv2, 2 = sslvSSLv23, 4 = sslvSSLv3, 8 = sslvTLSv1, 16 = sslvTLSv1_1, 32 = sslvTLSv1_2, 64 = sslvTLSv1_3; new: [sslvTLSv1_2,sslvTLSv1_3]; TLS versions accepted (bit 1 << TIdSSLVersion) }
   IOCP_SERVER_SSL_MODE = 30;                 { SSLOptions.Mode: 0 = sslmUnassigned, 1 = sslmClient, 2 = sslmServer, 3 = sslmBoth; new: sslmUnassigned; the side: sslmServer, sslmBoth or sslmUnassigned }
   IOCP_SERVER_SSL_VERIFY_MODE = 31;          { SSLOptions.VerifyMode: a sum of 1 = sslvrfPeer, 2 = sslvrfFailIfNoPeerCert, 4 = sslvrfClientOnce; new: []; client certificates: sslvrfPeer asks and verifies }

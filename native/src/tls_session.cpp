@@ -63,6 +63,10 @@ void checkValidity(X509* cert, const std::string& file) {
   }
 }
 
+constexpr const char* kAeadCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 // The settings both sides share; throws TlsError (the context is freed by the caller's guard).
 void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
   const auto check = [](bool ok, const std::string& what) {
@@ -72,7 +76,14 @@ void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
   check(SSL_CTX_set_max_proto_version(ctx, versionOf(o.maxVersion)) == 1, "maximum TLS version");
   // TLS 1.0 and 1.1 only when asked for: OpenSSL's default security level refuses them.
   if (o.minVersion < TlsVersion::Tls12) SSL_CTX_set_security_level(ctx, 0);
-  if (!o.cipherList.empty()) check(SSL_CTX_set_cipher_list(ctx, o.cipherList.c_str()) == 1, "cipher list '" + o.cipherList + "'");
+  if (!o.cipherList.empty()) {
+    check(SSL_CTX_set_cipher_list(ctx, o.cipherList.c_str()) == 1, "cipher list '" + o.cipherList + "'");
+  } else if (o.minVersion >= TlsVersion::Tls12) {
+    // TLS 1.2 without a list of the user's: AEAD ciphers with forward secrecy only (Mozilla's
+    // "intermediate" choice), none of the CBC suites OpenSSL's default still offers. TLS 1.3's
+    // suites are all AEAD. Asking for TLS 1.0/1.1 keeps OpenSSL's default (they have no AEAD).
+    check(SSL_CTX_set_cipher_list(ctx, kAeadCiphers) == 1, "the default cipher list");
+  }
   // A peer's renegotiation request (TLS 1.2) is refused; partial writes let send() hand over
   // what the memory BIO takes; idle connections give their record buffers back.
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);

@@ -29,10 +29,12 @@ class SslClient {
   struct Options {
     const Credentials* certificate = nullptr;  // Presented when the server asks.
     bool tls12 = false;                        // Offer TLS 1.2 only.
+    const char* ciphers = nullptr;             // TLS 1.2 suites offered (OpenSSL's list syntax).
   };
   SslClient(uint16_t port, Options o) {
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (o.tls12) SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
+    if (o.ciphers) SSL_CTX_set_cipher_list(ctx_, o.ciphers);
     if (o.certificate) {
       SSL_CTX_use_certificate_chain_file(ctx_, o.certificate->cert.c_str());
       SSL_CTX_use_PrivateKey_file(ctx_, o.certificate->key.c_str(), SSL_FILETYPE_PEM);
@@ -220,6 +222,21 @@ TEST_P(TlsServer, ARenegotiationRequestIsRefused) {
   EXPECT_NE(lastEnd().find("TLS failed | "), std::string::npos) << lastEnd();
   other->IOHandler->WriteLn("unaffected");
   EXPECT_EQ(other->IOHandler->ReadLn(), "unaffected");
+}
+
+// TLS 1.2 by default offers AEAD suites with forward secrecy only: a client that offers only CBC
+// suites gets no handshake, one that offers AES-GCM does.
+TEST_P(TlsServer, TlsOneTwoOffersNoCbcSuitesByDefault) {
+  echo();
+  const auto stop = stopAtEnd();
+  start();
+  SslClient cbc(server->Bindings[0].Port, SslClient::Options{nullptr, true, "ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384"});
+  std::string why;
+  EXPECT_FALSE(cbc.handshake(&why));
+  EXPECT_NE(why.find("handshake failure"), std::string::npos) << why;
+  SslClient gcm(server->Bindings[0].Port, SslClient::Options{nullptr, true, "ECDHE-ECDSA-AES128-GCM-SHA256"});
+  ASSERT_TRUE(gcm.handshake(&why)) << why;
+  EXPECT_STREQ(SSL_get_cipher_name(gcm.ssl()), "ECDHE-ECDSA-AES128-GCM-SHA256");
 }
 
 TEST_P(TlsServer, AClientCertificateNoTrustedCaSignedIsRefused) {

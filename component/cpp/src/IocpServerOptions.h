@@ -148,7 +148,7 @@ void describe(W& w, S& s) {
     w.text(Key{104, "SSL_KEY_FILE", "KeyFile", "PEM: its private key"}, t.KeyFile);
     w.text(Key{105, "SSL_ROOT_CERT_FILE", "RootCertFile", "PEM: the CAs that verify client certificates"},
            t.RootCertFile);
-    w.text(Key{106, "SSL_CIPHER_LIST", "CipherList", "OpenSSL's TLS 1.2 cipher list; \"\" = its default"},
+    w.text(Key{106, "SSL_CIPHER_LIST", "CipherList", "OpenSSL's TLS 1.2 cipher list; \"\" = AEAD with forward secrecy"},
            t.CipherList);
     w.flags(Key{29, "SSL_VERSIONS", "SSLVersions", "TLS versions accepted (bit 1 << TIdSSLVersion)"}, t.SSLVersions,
             kSSLVersions);

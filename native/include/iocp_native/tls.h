@@ -26,7 +26,9 @@ class TlsContext {
     std::string certFile;    // PEM; a server's own certificate (chain), optional for a client.
     std::string keyFile;     // PEM; its private key.
     std::string caFile;      // PEM; the CAs that verify the peer's certificate ("" = none).
-    std::string cipherList;  // OpenSSL's TLS 1.2 cipher list ("" = OpenSSL's default).
+    // OpenSSL's TLS 1.2 cipher list; "" = AEAD suites with forward secrecy (ECDHE with AES-GCM or
+    // ChaCha20-Poly1305), or OpenSSL's default where TLS 1.0/1.1 are asked for.
+    std::string cipherList;
     TlsVersion minVersion = TlsVersion::Tls12;
     TlsVersion maxVersion = TlsVersion::Tls13;
     bool verifyPeer = false;  // Ask for the peer's certificate and verify it against caFile.
