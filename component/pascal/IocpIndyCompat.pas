@@ -45,11 +45,11 @@ type
   TIdIOHandlerStack = TIocpIOHandler;
   TIdSSLIOHandlerSocketBase = TIocpSSLIOHandler;
   TIdSSLIOHandlerSocketOpenSSL = TIocpSSLIOHandler;
-  TIdSSLVersion = IocpTCPServer.TIdSSLVersion;
-  TIdSSLVersions = IocpTCPServer.TIdSSLVersions;
-  TIdSSLMode = IocpTCPServer.TIdSSLMode;
-  TIdSSLVerifyMode = IocpTCPServer.TIdSSLVerifyMode;
-  TIdSSLVerifyModeSet = IocpTCPServer.TIdSSLVerifyModeSet;
+  TIdSSLVersion = IocpIOHandler.TIdSSLVersion;
+  TIdSSLVersions = IocpIOHandler.TIdSSLVersions;
+  TIdSSLMode = IocpIOHandler.TIdSSLMode;
+  TIdSSLVerifyMode = IocpIOHandler.TIdSSLVerifyMode;
+  TIdSSLVerifyModeSet = IocpIOHandler.TIdSSLVerifyModeSet;
   TIdBuffer = TIocpBuffer;
   TIdSocketHandle = TIocpSocketHandle;
   TIdSocketHandles = TIocpSocketHandles;
@@ -199,6 +199,23 @@ type
 {$ENDIF}
 
 {$IFNDEF IOCP_INDY_TYPES}
+const
+  { Indy's TLS enumeration values (IdSSLOpenSSL), for units that name them with this unit only. }
+  sslvSSLv2 = IocpIOHandler.sslvSSLv2;
+  sslvSSLv23 = IocpIOHandler.sslvSSLv23;
+  sslvSSLv3 = IocpIOHandler.sslvSSLv3;
+  sslvTLSv1 = IocpIOHandler.sslvTLSv1;
+  sslvTLSv1_1 = IocpIOHandler.sslvTLSv1_1;
+  sslvTLSv1_2 = IocpIOHandler.sslvTLSv1_2;
+  sslvTLSv1_3 = IocpIOHandler.sslvTLSv1_3;
+  sslmUnassigned = IocpIOHandler.sslmUnassigned;
+  sslmClient = IocpIOHandler.sslmClient;
+  sslmServer = IocpIOHandler.sslmServer;
+  sslmBoth = IocpIOHandler.sslmBoth;
+  sslvrfPeer = IocpIOHandler.sslvrfPeer;
+  sslvrfFailIfNoPeerCert = IocpIOHandler.sslvrfFailIfNoPeerCert;
+  sslvrfClientOnce = IocpIOHandler.sslvrfClientOnce;
+
 var
   { Indy's global stack object; see TIdStack.IncUsage. }
   GStack: TIdStack = nil;

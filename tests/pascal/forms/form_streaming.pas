@@ -72,6 +72,9 @@ const
     '    IOHandlerOptions.IOCP.Backend = ibIoUring'#10 +
     '    Heartbeat.Enabled = True'#10 +
     '    Heartbeat.Interval = 5000'#10 +
+    '    SSLOptions.SSLVersions = [sslvTLSv1_3]'#10 +
+    '    SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]'#10 +
+    '    SSLOptions.HandshakeTimeout = 2500'#10 +
     '    OnConnect = ServerConnect'#10 +
     '    OnDisconnect = ServerDisconnect'#10 +
     '    OnExecute = ServerExecute'#10 +
@@ -169,6 +172,13 @@ begin
     Check(Pos('WorkOpThreads', Text) = 0, 'defaults are not written');
     Check(Pos('ListenQueue', Text) = 0, 'ListenQueue default not written');
     Check(Pos('OnExecute = ServerExecute', Text) > 0, 'event binding written back');
+    Check((M.IocpServer.SSLOptions.SSLVersions = [sslvTLSv1_3]) and
+      (M.IocpServer.SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]) and
+      (M.IocpServer.SSLOptions.HandshakeTimeout = 2500), 'SSLOptions streamed (sets as Delphi writes them)');
+    Check(Pos('SSLOptions.SSLVersions = [sslvTLSv1_3]', Text) > 0, 'SSLVersions written back');
+    Check(Pos('SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]', Text) > 0, 'VerifyMode written back');
+    Check(Pos('SSLOptions.Method', Text) = 0, 'Method is not written (SSLVersions says it)');
+    Check(Pos('SSLOptions.Enabled', Text) = 0, 'SSLOptions.Enabled = False is not written');
     M.IocpServer.Active := False;
     Check(M.IocpServer.ActiveBackend = '', 'no ActiveBackend once inactive');
     M.IocpServer.IOHandlerOptions.IOCP.Backend := ibDefault;
