@@ -115,6 +115,7 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
     if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
     // Ask the OS only when it may have something: not after it was emptied, until kEvIn (taken by
     // the strand, or posted and not yet taken, as when a handler polls with no wait).
+    if (tlsPeerClosed()) return peerClosed();  // Its close_notify came with its last bytes.
     if (tlsIntakeWaiting()) {  // Bytes received before TLS began (beginTls).
       const IoStatus st = afterTlsReceive();
       if (st != IoStatus::Timeout) return st;

@@ -87,6 +87,9 @@ StreamConnection::Absorbed StreamConnection::absorbReceived() {
   const TlsSession::Status st = tls_->receive(tlsIntake_.data(), tlsIntake_.size(), input_);
   tlsIntake_.clear();
   if (st == TlsSession::Status::Failed) return Absorbed::Failed;
+  // The peer's close_notify may come in the same receive as its last bytes (and its FIN may then
+  // already have been reported): remembered, so the next read ends without asking the socket.
+  if (st == TlsSession::Status::Closed) tlsPeerClosed_ = true;
   if (input_.size() > before || (!wasDone && tls_->handshakeDone())) return Absorbed::Progress;
   if (st == TlsSession::Status::Closed) return Absorbed::PeerClosed;
   return Absorbed::More;

@@ -185,6 +185,8 @@ class StreamConnection : public Connection {
   // advance the handshake.
   Absorbed absorbReceived();
   bool tlsIntakeWaiting() const { return !tlsIntake_.empty(); }
+  // The peer's close_notify came with its last bytes: the next read ends (fillSome checks first).
+  bool tlsPeerClosed() const { return tlsPeerClosed_; }
   // Plaintext to send: the ciphertext is appended to `wire` (nothing while the handshake runs:
   // the session keeps it). False if the session failed.
   bool encrypt(const char* bytes, std::size_t n, Buffer& wire);
@@ -238,6 +240,7 @@ class StreamConnection : public Connection {
   std::unique_ptr<TlsSession> tls_;  // Null while bytes pass through.
   Buffer tlsIntake_;                 // Ciphertext received, not yet given to the session.
   Buffer tlsEarly_;                  // Plaintext that came with the handshake's end (fill takes it).
+  bool tlsPeerClosed_ = false;       // The peer's close_notify was read (with bytes before it).
   Clock::time_point tlsDeadline_ = Clock::time_point::max();
   mutable std::mutex detailMu_;
   std::string detail_;  // reasonDetail(); guarded by detailMu_.

@@ -130,6 +130,7 @@ IoStatus ThreadConnection::openTls() {
 
 IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
+  if (tlsPeerClosed()) return peerClosed();  // Its close_notify came with its last bytes.
   for (bool first = true;; first = false) {
     const Clock::time_point now = Clock::now();
     // Past the deadline, one look without waiting (a zero timeout polls).
