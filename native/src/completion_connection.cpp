@@ -113,14 +113,14 @@ IoStatus CompletionConnection::fillSome(Clock::time_point deadline, bool infinit
   for (;;) {
     if (closing() || !open()) return IoStatus::NotConnected;
     if (osError_ != 0) return IoStatus::SocketError;  // Seen by a background flush.
-    // Ask the OS only when it may have something: not after it was emptied, until kEvIn (taken by
-    // the strand, or posted and not yet taken, as when a handler polls with no wait).
     if (tlsPeerClosed()) return peerClosed();  // Its close_notify came with its last bytes.
     if (tlsIntakeWaiting()) {  // Bytes received before TLS began (beginTls).
       const IoStatus st = afterTlsReceive();
       if (st != IoStatus::Timeout) return st;
       continue;
     }
+    // Ask the OS only when it may have something: not after it was emptied, until kEvIn (taken by
+    // the strand, or posted and not yet taken, as when a handler polls with no wait).
     if (!inputDrained_ || strand_.pending(kEvIn)) {
       // errno is read inside receive(), a function that never parks: errno's address is constant
       // per thread to the compiler, so reading it here, in a loop that parks, could read a stale
@@ -154,7 +154,6 @@ IoStatus CompletionConnection::afterTlsReceive() {
   switch (a) {
     case Absorbed::Progress: break;
     case Absorbed::More: return err ? socketError(err) : IoStatus::Timeout;
-    case Absorbed::PeerClosed: return peerClosed();
     case Absorbed::Failed: return tlsFailed();
   }
   return err ? socketError(err) : IoStatus::Ok;

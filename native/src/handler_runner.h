@@ -6,9 +6,9 @@
 
 namespace iocp_native {
 
-// onConnect (TLS from the first byte: then the handshake), then onExecute while connected (the event model: a receive, then onData, while
-// connected), then close the socket, then onDisconnect (once). Runs on the connection's thread
-// or fiber; never throws.
+// onConnect (TLS from the first byte: then the handshake), then onExecute while connected (the
+// event model: a receive, then onData, while connected), then close the socket, then
+// onDisconnect (once). Runs on the connection's thread or fiber; never throws.
 void runHandler(StreamConnection& conn, EngineHandler& handler, bool events = false);
 
 // The reason a connection ends with when nothing set one yet: its handler's error, a protocol

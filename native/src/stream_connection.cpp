@@ -91,7 +91,6 @@ StreamConnection::Absorbed StreamConnection::absorbReceived() {
   // already have been reported): remembered, so the next read ends without asking the socket.
   if (st == TlsSession::Status::Closed) tlsPeerClosed_ = true;
   if (input_.size() > before || (!wasDone && tls_->handshakeDone())) return Absorbed::Progress;
-  if (st == TlsSession::Status::Closed) return Absorbed::PeerClosed;
   return Absorbed::More;
 }
 

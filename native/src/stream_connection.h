@@ -175,10 +175,10 @@ class StreamConnection : public Connection {
   bool tlsHandshaking() const { return tls_ && !tls_->handshakeDone(); }
   // What absorbReceived made of the intake.
   enum class Absorbed {
-    Progress,    // Plaintext came, or the handshake has just finished: the reader looks again.
-    More,        // Nothing for the reader yet: receive more.
-    PeerClosed,  // The peer's close_notify.
-    Failed,      // The session failed (tlsFailed() ends the connection).
+    Progress,  // Plaintext came, or the handshake has just finished: the reader looks again.
+    More,      // Nothing for the reader yet: receive more (or the peer's close_notify came:
+               // tlsPeerClosed() ends the next read).
+    Failed,    // The session failed (tlsFailed() ends the connection).
   };
   // TLS: decrypt the intake into the input buffer; what the session must answer (handshake
   // records, tickets, alerts) waits for takeTlsOutput. Call with the intake non-empty or to

@@ -74,7 +74,7 @@ IoStatus ThreadConnection::afterTlsReceive(const char* bytes, std::size_t n) {
   Absorbed a;
   {
     std::lock_guard<std::mutex> tls(tlsMu_);
-    receiveInto().append(bytes, n);
+    if (n > 0) receiveInto().append(bytes, n);
     a = absorbReceived();
   }
   // The session's replies (handshake records, tickets, an alert) go out before it goes on; a
@@ -83,7 +83,6 @@ IoStatus ThreadConnection::afterTlsReceive(const char* bytes, std::size_t n) {
   switch (a) {
     case Absorbed::Progress: break;
     case Absorbed::More: return sent == IoStatus::Ok ? IoStatus::Timeout : sent;
-    case Absorbed::PeerClosed: return peerClosed();
     case Absorbed::Failed: return tlsFailed();
   }
   return sent;
@@ -101,37 +100,23 @@ IoStatus ThreadConnection::sendTlsOutput(Clock::time_point deadline) {
   return st == IoStatus::Timeout ? IoStatus::NotConnected : st;
 }
 
-void ThreadConnection::beginTlsLocked() {
-  std::lock_guard<std::mutex> tls(tlsMu_);
-  beginTls();
-}
-
 IoStatus ThreadConnection::openTls() {
   {
-    // Writes from other threads see the session once it exists: take it under their lock.
+    // Writes from other threads see the session once it exists: made under their lock.
     std::lock_guard<std::mutex> sending(sendMu_);
-    beginTlsLocked();
+    std::lock_guard<std::mutex> tls(tlsMu_);
+    beginTls();
   }
   // The bytes that were already received (now the intake) first; a client's first step sends
   // its ClientHello.
-  {
-    Absorbed a;
-    {
-      std::lock_guard<std::mutex> tls(tlsMu_);
-      a = absorbReceived();
-    }
-    const IoStatus sent = sendTlsOutput(Clock::now() + std::chrono::milliseconds(outsideWriteTimeoutMs_));
-    if (a == Absorbed::Failed) return tlsFailed();
-    if (a == Absorbed::PeerClosed) return peerClosed();
-    if (sent != IoStatus::Ok) return sent;
-  }
-  return IoStatus::Ok;
+  const IoStatus st = afterTlsReceive(nullptr, 0);
+  return st == IoStatus::Timeout ? IoStatus::Ok : st;
 }
 
 IoStatus ThreadConnection::fillSome(Clock::time_point deadline, bool infinite) {
   if (socket_ == net::kInvalidSocket) return IoStatus::NotConnected;  // After close().
-  if (tlsPeerClosed()) return peerClosed();  // Its close_notify came with its last bytes.
   for (bool first = true;; first = false) {
+    if (tlsPeerClosed()) return peerClosed();  // Its close_notify came with its last bytes.
     const Clock::time_point now = Clock::now();
     // Past the deadline, one look without waiting (a zero timeout polls).
     if (!infinite && now >= deadline && !first) return IoStatus::Timeout;

@@ -64,13 +64,13 @@ class ThreadConnection final : public StreamConnection, public ClientConnection 
   IoStatus sendLocked(const char* bytes, std::size_t n, Clock::time_point deadline);
   // sendLocked for the handler's bytes: with TLS, their ciphertext. Under sendMu_.
   IoStatus sendPlain(const char* bytes, std::size_t n, Clock::time_point deadline);
-  // TLS: decrypt received ciphertext, send the session's replies. Ok (the reader looks again),
-  // Timeout (receive more), or what ends the read. Handler thread.
+  // TLS: decrypt received ciphertext (n may be 0: what waits in the intake), send the session's
+  // replies. Ok (the reader looks again), Timeout (receive more), or what ends the read. Handler
+  // thread.
   IoStatus afterTlsReceive(const char* bytes, std::size_t n);
   // What the session has for the wire, sent by `deadline` (else NotConnected). Takes sendMu_.
   IoStatus sendTlsOutput(Clock::time_point deadline);
   void sendTlsCloseLocked(Clock::time_point deadline);  // close_notify. Under sendMu_.
-  void beginTlsLocked();                                 // beginTls under tlsMu_.
 
   std::mutex mu_;      // Guards socket_ against close() racing interrupt().
   std::atomic<bool> expectingOwner_{false};  // expectHandlerThread() was called.

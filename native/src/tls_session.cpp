@@ -2,7 +2,6 @@
 #include "tls_session.h"
 
 #include <openssl/bio.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -148,8 +147,6 @@ std::shared_ptr<TlsContext> TlsContext::client(const Options& options) {
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctxOf(ctx_)); }
-
-std::string TlsContext::library() { return OpenSSL_version(OPENSSL_VERSION); }
 
 // --- TlsSession ---------------------------------------------------------------------------------
 

@@ -39,8 +39,6 @@ class TlsContext {
   // Throws TlsError. Any thread.
   static std::shared_ptr<TlsContext> server(const Options& options);
   static std::shared_ptr<TlsContext> client(const Options& options);
-  // The library behind it ("OpenSSL 3.0.x ..."), or why there is none. Any thread.
-  static std::string library();
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
