@@ -1,17 +1,12 @@
 // TlsSession (native/src/tls_session.h): two sessions, a client and a server, talk through
 // memory; the test moves each one's output to the other as a socket would. Certificates are made
-// here (a self-signed P-256 certificate per test run), nothing is committed.
+// per test run (test_certificates.h), nothing is committed.
 #include <gtest/gtest.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "../common/files.h"
+#include "../common/test_certificates.h"
 #include "tls_session.h"
 
 namespace iocp_native {
@@ -19,41 +14,8 @@ namespace {
 
 using Status = TlsSession::Status;
 
-// A self-signed certificate for `cn` and its key, as PEM files in `dir`.
-struct Credentials {
-  std::string cert, key;
-};
-
-Credentials makeCredentials(const std::string& dir, const std::string& name, const std::string& cn) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* subject = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(x, subject);
-  X509_sign(x, key, EVP_sha256());
-  Credentials c{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
-  FILE* f = std::fopen(c.cert.c_str(), "wb");
-  PEM_write_X509(f, x);
-  std::fclose(f);
-  f = std::fopen(c.key.c_str(), "wb");
-  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(f);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return c;
-}
-
 class Tls : public ::testing::Test {
  protected:
-  void SetUp() override {
-    server_ = makeCredentials(dir_, "server", "localhost");
-    other_ = makeCredentials(dir_, "other", "someone else");
-  }
-
   TlsContext::Options serverOptions() const {
     TlsContext::Options o;
     o.certFile = server_.cert;
@@ -90,7 +52,10 @@ class Tls : public ::testing::Test {
 
   testing_support::TempDir temp_{"tls_session_test"};
   const std::string dir_ = temp_.path.string();
-  Credentials server_, other_;
+  testing_support::TestPki pki_{dir_};
+  // The server's certificate (signed by pki_.ca), and one of nobody's it has no key of.
+  const testing_support::Credentials& server_ = pki_.server;
+  const testing_support::Credentials& other_ = pki_.stranger;
   std::unique_ptr<TlsSession> client_, serverSession_;
   Buffer atClient_, atServer_;
 };
@@ -184,7 +149,7 @@ TEST_F(Tls, OlderVersionsAreRefusedUnlessAskedFor) {
 TEST_F(Tls, APeerCertificateIsVerifiedAgainstTheCaFile) {
   TlsContext::Options trusting;
   trusting.verifyPeer = true;
-  trusting.caFile = server_.cert;  // Self-signed: its own CA.
+  trusting.caFile = pki_.ca.cert;  // The CA that signed the server's certificate.
   Pumped p = handshake(trusting, serverOptions());
   EXPECT_EQ(p.client, Status::Ok) << client_->reason();
   EXPECT_TRUE(client_->handshakeDone());

@@ -383,9 +383,8 @@ begin
       C.Free;
     end;
     S.Active := False;
-    S.SSLOptions.PassThrough := False;  { TLS from the first byte: a plain client fails. }
     TH.Ended := False;
-    S.Active := True;
+    S.Active := True;  { Still TLS from the first byte: a plain client fails. }
     C := TIocpTCPClient.Create(nil);
     try
       C.ReadTimeout := 30000;
