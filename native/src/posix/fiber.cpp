@@ -1,4 +1,5 @@
-// Fiber on Boost.Context (boost::context::fiber): guard-paged mmap stacks, assembly context switch.
+// Fiber on Boost.Context (boost::context::fiber): guard-paged mmap stacks, kept for reuse (see
+// StackCache), assembly context switch.
 // Under AddressSanitizer / ThreadSanitizer every switch is announced to the sanitizer, so they
 // follow the handler onto its fiber stack instead of reporting false errors.
 #include "fiber.h"
@@ -6,7 +7,11 @@
 #include <boost/context/fiber.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -54,22 +59,82 @@ struct Fiber::Impl {
 };
 
 namespace {
-// protected_fixedsize_stack that also tells the fiber where its stack is.
-struct RecordingStack {
-  ctx::protected_fixedsize_stack inner;
+// Stacks of finished fibers, kept for the next ones: a new connection then costs no mmap and
+// mprotect, and a closed one no munmap, whose TLB shootdown interrupts every core this process
+// runs on (with connections coming and going, that was most of what a fiber cost: see
+// tests/bench/results/tls-handshakes.md). Of each size, as many stacks wait here as fibers
+// run, at least kMinCached: the cache follows the load (with a thousand connections coming and going, a
+// thousand), and holds at most as much as the fibers do; the pages a fiber touched stay resident
+// while its stack waits (a few KiB for an ordinary handler).
+class StackCache {
+ public:
+  static constexpr std::size_t kMinCached = 64;
+
+  static StackCache& instance() {
+    static StackCache* cache = new StackCache;  // Never destroyed: fibers may end during exit.
+    return *cache;
+  }
+
+  // A stack of `size` usable bytes above a guard page: a cached one or a new one.
+  ctx::stack_context take(std::size_t size) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = free_.find(size);
+      if (it != free_.end() && !it->second.empty()) {
+        ctx::stack_context sc = it->second.back();
+        it->second.pop_back();
+        ++inUse_;
+#ifdef IOCP_ASAN
+        // The last fiber's frames may have left poisoned redzones behind.
+        __asan_unpoison_memory_region(static_cast<char*>(sc.sp) - sc.size, sc.size);
+#endif
+        return sc;
+      }
+    }
+    ctx::stack_context sc = ctx::protected_fixedsize_stack(size).allocate();  // Throws when out of memory.
+    std::lock_guard<std::mutex> lock(mu_);
+    ++inUse_;
+    return sc;
+  }
+
+  void give(std::size_t size, ctx::stack_context& sc) noexcept {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --inUse_;
+      try {
+        std::vector<ctx::stack_context>& waiting = free_[size];
+        if (waiting.size() < std::max(kMinCached, inUse_)) {
+          waiting.push_back(sc);
+          return;
+        }
+      } catch (...) {  // Out of memory for the list: release the stack instead.
+      }
+    }
+    ctx::protected_fixedsize_stack(size).deallocate(sc);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::size_t, std::vector<ctx::stack_context>> free_;  // By requested size.
+  std::size_t inUse_ = 0;  // Stacks of fibers not yet destroyed.
+};
+
+// The fiber's stack allocator: from the cache, and it tells the fiber where its stack is.
+struct CachedStack {
+  std::size_t size;
   ctx::stack_context* out;
   ctx::stack_context allocate() {
-    ctx::stack_context sc = inner.allocate();
+    ctx::stack_context sc = StackCache::instance().take(size);
     *out = sc;
     return sc;
   }
-  void deallocate(ctx::stack_context& sc) noexcept { inner.deallocate(sc); }
+  void deallocate(ctx::stack_context& sc) noexcept { StackCache::instance().give(size, sc); }
 };
 }  // namespace
 
 Fiber::Fiber(std::size_t stackSize, std::function<void()> entry) : impl_(std::make_unique<Impl>()) {
   impl_->self = ctx::fiber(std::allocator_arg,
-                           RecordingStack{ctx::protected_fixedsize_stack(stackSize), &impl_->stack},
+                           CachedStack{stackSize, &impl_->stack},
                            [this, entry = std::move(entry)](ctx::fiber&& caller) mutable {
                              impl_->arrived();
                              impl_->caller = std::move(caller);
