@@ -5,7 +5,7 @@
 #
 #   tests/bench/run.sh [--duration S] [--warmup S] [--servers "a b"] [--conns "100 1000"]
 #                      [--sizes "64 4096"] [--depth D] [--repeat R] [--idle N] [--scale N]
-#                      [--rate R] [--out DIR] [--build DIR]
+#                      [--rate R] [--tls] [--handshakes] [--out DIR] [--build DIR]
 #
 # Each point runs R times (--repeat, default 3), the servers in turn, and reports the medians.
 # --rate R offers a fixed load of R round trips per second (the load generator's --rate; default
@@ -18,12 +18,19 @@
 # point), DIR/idle.csv, DIR/scale.csv, DIR/results.md (the table with ratios against
 # Boost.Asio and the bare epoll loop, machine and settings at the top) and DIR/results.png
 # (server CPU per round trip, gnuplot). Default DIR: tests/bench/results.
+# --tls: every connection TLS 1.3 (the load generator's --tls; a fresh ECDSA P-256 certificate in
+# DIR/.tls), the servers those that serve TLS: asio (asio::ssl), nginx-epoll (nginx's stream
+# module terminating TLS in front of the epoll loop; installs nginx-light and
+# libnginx-mod-stream if missing) and ours-* (SSLOptions); default servers "asio nginx-epoll
+# ours-execute ours-event". --handshakes: every connection cycles connect, handshake, one echo,
+# reset (the load generator's --handshakes): round trips/s is then new connections (handshakes)
+# per second and server µs/rt the server's CPU per handshake.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000 rate=0
-servers="epoll asio libuv ours-execute ours-event ours-execute-uring ours-event-uring ours-default pascal-execute"
+duration=2 warmup=1 depth=1 repeat=3 idle=10000 scale=19000 rate=0 tls=0 handshakes=0
+servers=""
 conns="100 1000 10000"
 sizes="64 4096"
 out=$root/tests/bench/results
@@ -41,6 +48,8 @@ while [ $# -gt 0 ]; do
     --sizes) sizes=$2; shift 2 ;;
     --depth) depth=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
+    --tls) tls=1; shift ;;
+    --handshakes) handshakes=1; shift ;;
     --repeat) repeat=$2; shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
@@ -51,10 +60,21 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+if [ -z "$servers" ]; then
+  servers="epoll asio libuv ours-execute ours-event ours-execute-uring ours-event-uring ours-default pascal-execute"
+  ((tls)) && servers="asio nginx-epoll ours-execute ours-event"
+fi
+loadgen_mode=()
+((tls)) && loadgen_mode+=(--tls)
+((handshakes)) && loadgen_mode+=(--handshakes)
+
 # What the run needs from Debian: jq (reads the load generator's JSON), gnuplot (the chart),
-# util-linux's taskset (pinning); the build's own packages come with tools/dev.sh.
+# util-linux's taskset (pinning), nginx with its stream module (the nginx-epoll peer); the
+# build's own packages come with tools/dev.sh.
+needed=(jq gnuplot-nox util-linux libuv1-dev)
+[[ " $servers " == *" nginx-epoll "* ]] && needed+=(nginx-light libnginx-mod-stream)
 missing=()
-for p in jq gnuplot-nox util-linux libuv1-dev; do
+for p in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -69,6 +89,13 @@ fi
 cmake --build "$build" -j "$(nproc)" --target bench_loadgen bench_echo_epoll bench_echo_asio bench_echo_libuv \
   bench_echo_ours bench_echo_pascal >/dev/null
 
+if ((tls)); then  # The servers' certificate: ECDSA P-256, made for this run.
+  bench_tls_dir=$out/.tls
+  mkdir -p "$bench_tls_dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$bench_tls_dir/server.key" -out "$bench_tls_dir/server.pem" 2>/dev/null
+fi
+
 cores=$(nproc)
 server_core=0
 client_core=$((cores > 1 ? 1 : 0))
@@ -82,7 +109,7 @@ ulimit -n "$(ulimit -Hn)"
 log=$out/.server.log
 # shellcheck source=server.sh
 source "$root/tests/bench/server.sh"
-start_server() {  # start_server NAME: sets pid and port
+start_server() {  # start_server NAME: sets pid, pids (what the load generator samples) and port
   local cmd
   cmd=$(bench_server_command "$1") || exit 2
   # shellcheck disable=SC2086
@@ -91,6 +118,8 @@ start_server() {  # start_server NAME: sets pid and port
     echo "run.sh: $1 is not served by io_uring: $(grep '^backend' "$log")" >&2
     exit 1
   fi
+  pids=$(sed -n 's/^pids //p' "$log")  # A proxy and the server behind it (nginx-epoll).
+  [ -n "$pids" ] || pids=$pid
 }
 stop_server() {
   kill -TERM "$pid" 2>/dev/null || true
@@ -103,9 +132,13 @@ measure() {
   local server=$1 what=$2
   shift 2
   start_server "$server"
-  json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --server-pid "$pid" --json "$@" \
+  json=$(taskset -c $client_core "$bin/loadgen/bench_loadgen" --port "$port" --server-pid "$pids" --json \
+           ${loadgen_mode[@]+"${loadgen_mode[@]}"} "$@" \
            2>"$out/.loadgen.err") || true
-  rss=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+  rss=0  # Peak resident KiB, added up over the sampled processes.
+  for p in ${pids//,/ }; do
+    rss=$((rss + $(awk '/^VmHWM:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
   stop_server
   [ -n "$json" ] && return 0
   echo "run.sh: $server, $what: no result: $(tail -3 "$out/.loadgen.err")" >&2
@@ -173,7 +206,11 @@ if [ "$scale" -gt 0 ]; then
   done
 fi
 rm -f "$out/.server.log" "$out/.loadgen.err"
+rm -rf "$out/.tls"
 elapsed=$(( $(date +%s) - start ))
 
-bash "$root/tests/bench/report.sh" "$csv" "$out" "each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, $( ((rate)) && echo "offered load $rate rt/s" || echo "unpaced load"), server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s"
+mode=""
+((tls)) && mode="TLS 1.3 (ECDSA P-256 certificate, full handshakes, no session reuse); "
+((handshakes)) && mode+="a new connection per round trip (connect, handshake, one echo, reset): round trips/s = handshakes/s, server µs/rt = server CPU per handshake; "
+bash "$root/tests/bench/report.sh" "$csv" "$out" "${mode}each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, $( ((rate)) && echo "offered load $rate rt/s" || echo "unpaced load"), server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s"
 echo "run.sh: $points runs in ${elapsed} s: $out/results.md, $out/results.csv, $out/results.png"

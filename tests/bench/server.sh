@@ -27,9 +27,20 @@ bench_wait_port() {
 
 # bench_server_command NAME [BIN]: the command line of the peer NAME (tests/bench/README.md's
 # table), BIN the build's tests/bench folder (default $bin); nothing and status 2 for an unknown
-# NAME (check the status: inside $(...) the caller's exit is its own to do).
+# NAME (check the status: inside $(...) the caller's exit is its own to do). With bench_tls_dir
+# set (a folder holding server.pem and server.key), the peer serves TLS; status 2 for a peer that
+# cannot.
 bench_server_command() {
   local b=${2:-$bin}
+  if [ -n "${bench_tls_dir:-}" ]; then
+    local cert=$bench_tls_dir/server.pem key=$bench_tls_dir/server.key
+    case $1 in
+      asio|ours-*) echo "$(bench_tls_dir="" bench_server_command "$1" "$b") --tls-cert $cert --tls-key $key" ;;
+      nginx-epoll) echo "bash $(dirname "${BASH_SOURCE[0]}")/peers/nginx_tls.sh $b/peers/bench_echo_epoll $cert $key" ;;
+      *) echo "$1 does not serve TLS (TLS peers: asio, nginx-epoll, ours-*)" >&2; return 2 ;;
+    esac
+    return 0
+  fi
   case $1 in
     epoll) echo "$b/peers/bench_echo_epoll" ;;
     asio) echo "$b/peers/bench_echo_asio --threads 1" ;;

@@ -1,9 +1,10 @@
-// bench_loadgen: the load client of the echo benchmarks. Plain C++17 and Linux epoll, nothing else,
-// so that it shares no code (and no bugs) with the servers it measures.
+// bench_loadgen: the load client of the echo benchmarks. Plain C++17 and Linux epoll, so that it
+// shares no code (and no bugs) with the servers it measures; OpenSSL for --tls only.
 //
 //   bench_loadgen --port P [--host 127.0.0.1] --connections N --size S --depth D --duration SEC
 //                 [--warmup SEC] [--threads T] [--sources A,B,...] [--connect-timeout SEC]
-//                 [--connect-window K] [--drain SEC] [--rate R] [--json]
+//                 [--connect-window K] [--drain SEC] [--rate R] [--tls [--tls-version V]]
+//                 [--handshakes] [--json]
 //
 // Method
 //   Messages. Every message is one line of exactly S bytes ending in CRLF (S >= 17; Indy's WriteLn
@@ -76,6 +77,20 @@
 //   and stalled_connections (no round trip inside the window) cover the connections that ended
 //   healthy, to show a server that starves some connections.
 //
+//   TLS (--tls). Every connection runs a TLS client (OpenSSL, non-blocking, over the same socket and
+//   epoll set; TLS 1.3 unless --tls-version 1.2; the library's default cipher suites; the server's
+//   certificate is not checked: the benchmark measures cost, on loopback). A connection counts as
+//   connected once its TLS handshake is done, so with --tls connect_rate is handshakes per second
+//   with all N in flight. Messages are written with SSL_write (one TLS record per batch, at most
+//   16 KiB) and read with SSL_read until it wants more; validation is unchanged.
+//
+//   Handshakes (--handshakes). Instead of keeping its connection, every connection runs cycles:
+//   connect, the TLS handshake (with --tls), one message and its validated echo, then a reset
+//   (SO_LINGER 0, so that neither side keeps the port in TIME_WAIT), and at once the next cycle. A
+//   round trip is then one whole cycle: rt_per_s is handshakes (new connections) per second,
+//   server_cpu_us_per_rt the server's CPU per handshake, and the latency that of the whole cycle.
+//   --depth must be 1. No session is resumed: every cycle is a full handshake.
+//
 // Output: a summary on stderr; with --json also one JSON object on one line on stdout.
 // Exit 0: every connection connected, no connection error, no validation error, and round trips
 // were measured. Exit 1 otherwise (the reasons on stderr). Exit 2: bad arguments, or more
@@ -89,6 +104,9 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -140,15 +158,19 @@ struct Options {
   double drain = 5;
   double rate = 0;  // --rate: new messages per second in total; 0 = no cap.
   bool json = false;
-  int serverPid = 0;  // --server-pid: sample this process's CPU, threads and memory.
   bool idle = false;  // --idle: connect, then hold the connections without traffic.
+  bool tls = false;   // --tls: TLS over every connection.
+  int tlsVersion = 13;  // --tls-version: 12 or 13.
+  bool handshakes = false;  // --handshakes: connect, one echo, reset, again.
+  std::vector<int> serverPids;  // --server-pid: the processes whose CPU, threads and memory add up.
 };
 
 void printUsage(std::FILE* out) {
   std::fprintf(out,
                "usage: %s --port P [--host A] --connections N --size S --depth D --duration SEC\n"
                "       [--warmup SEC] [--threads T] [--sources A,B,...] [--connect-timeout SEC]\n"
-               "       [--connect-window K] [--drain SEC] [--rate R] [--json]\n"
+               "       [--connect-window K] [--drain SEC] [--rate R] [--tls [--tls-version V]] [--handshakes]\n"
+               "       [--json]\n"
                "  --port             server TCP port (required)\n"
                "  --host             server IPv4 address; default 127.0.0.1\n"
                "  --connections      connections to open, 1 to %u (required)\n"
@@ -168,7 +190,12 @@ void printUsage(std::FILE* out) {
                "  --idle             connect, then hold the connections for warmup + duration seconds without\n"
                "                     traffic (with --server-pid: the server's memory per idle connection)\n"
                "  --server-pid PID   also report that process's CPU time during the measurement (per round\n"
-               "                     trip), its threads and resident memory (from /proc)\n"
+               "                     trip), its threads and resident memory (from /proc); PID,PID,... adds up\n"
+               "                     several processes (a proxy and the server behind it)\n"
+               "  --tls              TLS over every connection (OpenSSL; the certificate is not checked)\n"
+               "  --tls-version V    1.2 or 1.3; default 1.3\n"
+               "  --handshakes       each connection cycles: connect, handshake, one echo, reset; a round\n"
+               "                     trip is one cycle (handshakes per second); needs --depth 1\n"
                "Exit status: 0 all connected and every echo valid; 1 failures (reasons on stderr);\n"
                "2 bad arguments.\n",
                kName, kMaxConnections, kMinSize, kMaxSize, kMaxDepth, kMaxThreads);
@@ -234,14 +261,15 @@ Options parseArgs(int argc, char** argv) {
       o.idle = true;
       continue;
     }
-    if (arg == "--json") {
-      if (hasValue) badArguments("--json takes no value");
-      o.json = true;
+    if (arg == "--json" || arg == "--tls" || arg == "--handshakes") {
+      if (hasValue) badArguments(arg + " takes no value");
+      (arg == "--json" ? o.json : arg == "--tls" ? o.tls : o.handshakes) = true;
       continue;
     }
     static const char* const kValued[] = {
         "--port",    "--host",    "--connections",     "--size",           "--depth", "--duration", "--warmup",
-        "--threads", "--sources", "--connect-timeout", "--connect-window", "--drain", "--server-pid", "--rate"};
+        "--threads", "--sources", "--connect-timeout", "--connect-window", "--drain", "--server-pid", "--rate",
+        "--tls-version"};
     if (std::find_if(std::begin(kValued), std::end(kValued), [&](const char* k) { return arg == k; }) ==
         std::end(kValued)) {
       badArguments("unknown option '" + arg + "'");
@@ -289,7 +317,18 @@ Options parseArgs(int argc, char** argv) {
     } else if (arg == "--rate") {
       o.rate = static_cast<double>(parseUnsigned(arg, v, 0, 100000000));
     } else if (arg == "--server-pid") {
-      o.serverPid = static_cast<int>(parseUnsigned(arg, v, 1, 4194304));
+      o.serverPids.clear();
+      std::size_t start = 0;
+      for (;;) {
+        const std::size_t comma = value.find(',', start);
+        const std::string one = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        o.serverPids.push_back(static_cast<int>(parseUnsigned(arg, one.c_str(), 1, 4194304)));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (arg == "--tls-version") {
+      if (value != "1.2" && value != "1.3") badArguments("--tls-version wants 1.2 or 1.3, got '" + value + "'");
+      o.tlsVersion = value == "1.2" ? 12 : 13;
     } else {  // --drain
       o.drain = parseSeconds(arg, v, false);
     }
@@ -299,6 +338,8 @@ Options parseArgs(int argc, char** argv) {
   if (o.size == 0) badArguments("--size is required");
   if (o.depth == 0) badArguments("--depth is required");
   if (o.duration < 0) badArguments("--duration is required");
+  if (o.handshakes && o.depth != 1) badArguments("--handshakes needs --depth 1 (one echo per connection)");
+  if (o.handshakes && o.idle) badArguments("--handshakes and --idle exclude each other");
   if (static_cast<std::uint32_t>(o.threads) > o.connections) {
     badArguments("--threads " + std::to_string(o.threads) + " exceeds --connections " + std::to_string(o.connections));
   }
@@ -473,10 +514,13 @@ std::string printable(const char* p, std::size_t n) {
 // ---------------------------------------------------------------------------------------------
 // One client thread: its share of the connections and its own epoll set
 
-enum class State : std::uint8_t { Idle, Connecting, Open, Closed };
+enum class State : std::uint8_t { Idle, Connecting, Handshaking, Open, Closed };
 
 struct Conn {
   int fd = -1;
+  SSL* ssl = nullptr;          // --tls: the connection's TLS client.
+  std::uint32_t tlsRetry = 0;  // --tls: SSL_write wants these bytes again (same data, same length).
+  std::uint64_t cycleStart = 0;  // --handshakes: when this cycle's connect() was issued.
   std::uint32_t id = 0;  // Global connection number, part of every message.
   State state = State::Idle;
   bool wantWrite = false;      // A send() stopped short: continue on EPOLLOUT.
@@ -510,7 +554,8 @@ struct Stats {
 
 class Worker {
  public:
-  Worker(const Options& opt, std::vector<std::uint32_t> ids) : opt_(opt), sentAt_(ids.size() * opt.depth, 0) {
+  Worker(const Options& opt, SSL_CTX* tls, std::vector<std::uint32_t> ids)
+      : opt_(opt), tls_(tls), sentAt_(ids.size() * opt.depth, 0) {
     conns_.resize(ids.size());
     queued_.assign(ids.size(), false);
     ratePerNs_ = opt.rate / opt.threads / 1e9;
@@ -535,6 +580,7 @@ class Worker {
 
   ~Worker() {
     for (Conn& c : conns_) {
+      SSL_free(c.ssl);
       if (c.fd >= 0) close(c.fd);
     }
     close(ep_);
@@ -565,26 +611,20 @@ class Worker {
       const std::uint64_t t = nowNs();
       for (int i = 0; i < n; ++i) {
         Conn& c = conns_[events[i].data.u64];
-        if (c.state != State::Connecting) continue;
-        --inProgress;
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-        if (err == 0 && (events[i].events & (EPOLLERR | EPOLLHUP)) != 0) err = ECONNRESET;
-        if (err == 0) {
-          connected(c, t);
-        } else {
-          connectFailed(c, err, t);
-        }
+        if (c.state != State::Connecting && c.state != State::Handshaking) continue;
+        if (settle(c, events[i].events, t)) --inProgress;
       }
     }
     const std::uint64_t t = nowNs();
     for (Conn& c : conns_) {
-      if (c.state == State::Connecting || c.state == State::Idle) connectFailed(c, ETIMEDOUT, t);
+      if (c.state == State::Connecting || c.state == State::Handshaking || c.state == State::Idle) {
+        connectFailed(c, ETIMEDOUT, t);
+      }
     }
   }
 
   void trafficPhase(std::uint64_t measureStart, std::uint64_t measureEnd, std::uint64_t drainEnd) {
+    inTraffic_ = true;
     measureStart_ = measureStart;
     measureEnd_ = measureEnd;
     now_ = nowNs();
@@ -619,11 +659,23 @@ class Worker {
       now_ = nowNs();
       for (int i = 0; i < n; ++i) {
         Conn& c = conns_[events[i].data.u64];
-        if (c.state != State::Open) continue;
         const std::uint32_t ev = events[i].events;
+        if (c.state == State::Connecting || c.state == State::Handshaking) {  // --handshakes: a new cycle.
+          if (draining) {
+            drop(c);
+          } else if (settle(c, ev, now_) && c.state == State::Open) {
+            sendMore(c);
+          }
+          continue;
+        }
+        if (c.state != State::Open) continue;
         bool progressed = false;
         if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
           if (!readAll(c, ev, progressed)) continue;
+        }
+        if (opt_.handshakes && progressed && !busy(c) && now_ < measureEnd_) {  // The cycle's echo is back.
+          nextCycle(c);
+          continue;
         }
         if (progressed || (c.wantWrite && (ev & EPOLLOUT) != 0)) {
           if (!sendMore(c)) continue;
@@ -633,6 +685,9 @@ class Worker {
           --drainPending_;
         }
       }
+    }
+    for (Conn& c : conns_) {  // --handshakes: cycles cut short by the end are not counted.
+      if (c.state == State::Connecting || c.state == State::Handshaking) drop(c);
     }
     finish();
   }
@@ -701,28 +756,89 @@ class Worker {
       connectFailed(c, errno, nowNs());
       return false;
     }
-    if (connect(c.fd, reinterpret_cast<const sockaddr*>(&dst_), sizeof dst_) == 0) {
-      connected(c, nowNs());
-      return false;
-    }
+    c.cycleStart = nowNs();
+    c.state = State::Connecting;
+    if (connect(c.fd, reinterpret_cast<const sockaddr*>(&dst_), sizeof dst_) == 0) return !connected(c, nowNs());
     if (errno != EINPROGRESS) {
       connectFailed(c, errno, nowNs());
       return false;
     }
-    c.state = State::Connecting;
     return true;
   }
 
-  void connected(Conn& c, std::uint64_t t) {
-    c.state = State::Open;
-    ++stats.connected;
-    stats.lastSettled = std::max(stats.lastSettled, t);
+  // An event on a connection that is connecting or in its TLS handshake; returns true once it has
+  // settled (open or failed).
+  bool settle(Conn& c, std::uint32_t events, std::uint64_t t) {
+    if (c.state == State::Handshaking) return handshake(c, t);
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == 0 && (events & (EPOLLERR | EPOLLHUP)) != 0) err = ECONNRESET;
+    if (err != 0) {
+      connectFailed(c, err, t);
+      return true;
+    }
+    return connected(c, t);
+  }
+
+  // TCP is up: open, or with --tls start the handshake. Returns true once settled.
+  bool connected(Conn& c, std::uint64_t t) {
     tcp_info info{};
     socklen_t len = sizeof info;
     if (getsockopt(c.fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0) stats.connectRetransmits += info.tcpi_total_retrans;
+    if (tls_ == nullptr) {
+      opened(c, t);
+      return true;
+    }
+    c.ssl = SSL_new(tls_);
+    if (c.ssl == nullptr || SSL_set_fd(c.ssl, c.fd) != 1) {
+      tlsFailed(c, "SSL_new", t);
+      return true;
+    }
+    SSL_set_connect_state(c.ssl);
+    c.state = State::Handshaking;
+    return handshake(c, t);
+  }
+
+  bool handshake(Conn& c, std::uint64_t t) {
+    ERR_clear_error();
+    const int r = SSL_do_handshake(c.ssl);
+    if (r == 1) {
+      opened(c, t);
+      return true;
+    }
+    const int e = SSL_get_error(c.ssl, r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return false;  // The next edge resumes it.
+    tlsFailed(c, "handshake", t);
+    return true;
+  }
+
+  void opened(Conn& c, std::uint64_t t) {
+    c.state = State::Open;
+    if (inTraffic_) return;  // --handshakes: a later cycle; the first one counted as connected.
+    ++stats.connected;
+    stats.lastSettled = std::max(stats.lastSettled, t);
+  }
+
+  void tlsFailed(Conn& c, const char* what, std::uint64_t t) {
+    char text[256] = "the server closed the connection";
+    if (const unsigned long e = ERR_get_error()) ERR_error_string_n(e, text, sizeof text);
+    note("connection " + std::to_string(c.id) + ": TLS " + what + ": " + text);
+    if (inTraffic_) {
+      ++stats.otherErrors;
+      drop(c);
+    } else {
+      connectFailed(c, EPROTO, t);
+    }
   }
 
   void connectFailed(Conn& c, int err, std::uint64_t t) {
+    if (inTraffic_) {  // --handshakes: a later cycle's connect.
+      connectionError(c, err);
+      return;
+    }
+    SSL_free(c.ssl);
+    c.ssl = nullptr;
     if (c.fd >= 0) close(c.fd);
     c.fd = -1;
     c.state = State::Closed;
@@ -731,12 +847,26 @@ class Worker {
     stats.lastSettled = std::max(stats.lastSettled, t);
   }
 
+  // --handshakes: the cycle's echo is back: reset the connection and connect again.
+  void nextCycle(Conn& c) {
+    linger lg{};
+    lg.l_onoff = 1;
+    lg.l_linger = 0;
+    (void)setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    drop(c);
+    const std::size_t index = static_cast<std::size_t>(&c - conns_.data());
+    if (!startConnect(index) && c.state == State::Open) sendMore(c);
+  }
+
   void note(const std::string& text) {
     if (stats.notes.size() < kMaxNotes) stats.notes.push_back(text);
   }
 
   void drop(Conn& c) {
-    close(c.fd);  // Also leaves the epoll set.
+    SSL_free(c.ssl);
+    c.ssl = nullptr;
+    c.tlsRetry = 0;
+    if (c.fd >= 0) close(c.fd);  // Also leaves the epoll set.
     c.fd = -1;
     c.state = State::Closed;
     if (c.draining) {
@@ -776,8 +906,11 @@ class Worker {
       std::uint32_t len = 0;
       std::uint64_t seq = c.sent;
       std::uint32_t off = c.sendOff;
-      while (seq < limit && len < sendCap_) {
-        if (off == 0 && limited() && !takeToken(c)) break;  // A new message waits for its token.
+      // --tls: after SSL_write wanted to wait, the same bytes again (nothing has been counted as
+      // sent, so they are regenerated alike; their messages' tokens were taken the first time).
+      const std::uint32_t again = c.tlsRetry;
+      while ((seq < limit || len < again) && len < sendCap_) {
+        if (off == 0 && len >= again && limited() && !takeToken(c)) break;  // A new message waits for its token.
         const std::uint32_t n = std::min(size - off, sendCap_ - len);
         messageBytes(c.id, seq, size, off, n, sendBuf_.data() + len);
         len += n;
@@ -790,7 +923,7 @@ class Worker {
         return true;
       }
       const std::uint64_t t = nowNs();
-      const ssize_t w = send(c.fd, sendBuf_.data(), len, MSG_NOSIGNAL);
+      const ssize_t w = wireSend(c, sendBuf_.data(), len);
       if (w < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -816,6 +949,51 @@ class Worker {
     }
   }
 
+  // send() and recv(), or with --tls SSL_write() and SSL_read(), alike: > 0 bytes, 0 end of stream
+  // (wireRecv), -1 with errno (EAGAIN: the next edge resumes it).
+  ssize_t wireSend(Conn& c, const char* data, std::uint32_t len) {
+    if (c.ssl == nullptr) return send(c.fd, data, len, MSG_NOSIGNAL);
+    ERR_clear_error();
+    const int r = SSL_write(c.ssl, data, static_cast<int>(len));
+    if (r > 0) {
+      c.tlsRetry = 0;
+      return r;
+    }
+    return tlsResult(c, r, len);
+  }
+
+  ssize_t wireRecv(Conn& c, char* data, std::uint32_t cap) {
+    if (c.ssl == nullptr) return recv(c.fd, data, cap, 0);
+    ERR_clear_error();
+    const int r = SSL_read(c.ssl, data, static_cast<int>(cap));
+    return r > 0 ? r : tlsResult(c, r, 0);
+  }
+
+  ssize_t tlsResult(Conn& c, int r, std::uint32_t writing) {
+    const int savedErrno = errno;
+    switch (SSL_get_error(c.ssl, r)) {
+      case SSL_ERROR_WANT_READ:
+      case SSL_ERROR_WANT_WRITE:
+        if (writing != 0) c.tlsRetry = writing;
+        errno = EAGAIN;
+        return -1;
+      case SSL_ERROR_ZERO_RETURN:  // close_notify, or (SSL_OP_IGNORE_UNEXPECTED_EOF) a bare FIN.
+        if (writing == 0) return 0;
+        errno = EPIPE;
+        return -1;
+      case SSL_ERROR_SYSCALL:
+        errno = savedErrno != 0 ? savedErrno : ECONNRESET;
+        return -1;
+      default: {
+        char text[256] = "unknown";
+        if (const unsigned long e = ERR_get_error()) ERR_error_string_n(e, text, sizeof text);
+        note("connection " + std::to_string(c.id) + ": TLS: " + text);
+        errno = EPROTO;
+        return -1;
+      }
+    }
+  }
+
   std::size_t slot(const Conn& c, std::uint64_t seq) const {
     return static_cast<std::size_t>(&c - conns_.data()) * opt_.depth + static_cast<std::size_t>(seq % opt_.depth);
   }
@@ -824,13 +1002,14 @@ class Worker {
   bool readAll(Conn& c, std::uint32_t events, bool& progressed) {
     const bool closing = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
     for (;;) {
-      const ssize_t n = recv(c.fd, readBuf_.data(), readCap_, 0);
+      const ssize_t n = wireRecv(c, readBuf_.data(), readCap_);
       if (n > 0) {
         now_ = nowNs();
         const std::uint64_t before = c.recv;
         if (!consume(c, readBuf_.data(), static_cast<std::uint32_t>(n), now_)) return false;
         if (c.recv != before) progressed = true;
-        if (static_cast<std::uint32_t>(n) < readCap_ && !closing) return true;
+        // A short read drained the socket; TLS may still hold decrypted records: read to EAGAIN.
+        if (static_cast<std::uint32_t>(n) < readCap_ && !closing && c.ssl == nullptr) return true;
         continue;
       }
       if (n == 0) {
@@ -877,7 +1056,7 @@ class Worker {
       c.recvOff += k;
       if (c.recvOff == size) {
         if (t >= measureStart_ && t < measureEnd_) {
-          stats.latency.record(t - sentAt_[slot(c, c.recv)]);
+          stats.latency.record(t - (opt_.handshakes ? c.cycleStart : sentAt_[slot(c, c.recv)]));
           ++stats.roundTrips;
           ++c.measured;
         }
@@ -905,7 +1084,7 @@ class Worker {
       }
       ssize_t n = 0;
       do {
-        n = recv(c.fd, readBuf_.data(), readCap_, MSG_DONTWAIT);
+        n = wireRecv(c, readBuf_.data(), readCap_);  // Non-blocking sockets: EAGAIN when nothing follows.
       } while (n < 0 && errno == EINTR);
       if (n > 0) {
         ++stats.longEchoes;
@@ -934,6 +1113,8 @@ class Worker {
   }
 
   const Options& opt_;
+  SSL_CTX* tls_;  // --tls: shared by the threads' connections (read-only once made).
+  bool inTraffic_ = false;  // --handshakes: connects after the connect phase are later cycles.
   std::vector<Conn> conns_;
   std::vector<std::uint64_t> sentAt_;  // Per connection, depth slots: when message q's last byte went out.
   std::vector<char> sendBuf_;
@@ -1032,7 +1213,7 @@ struct ProcSample {
   bool ok = false;
 };
 
-ProcSample sampleProcess(int pid) {
+ProcSample sampleOne(int pid) {
   ProcSample out;
   if (pid <= 0) return out;
   std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
@@ -1057,6 +1238,39 @@ ProcSample sampleProcess(int pid) {
   }
   out.ok = true;
   return out;
+}
+
+// The processes' figures added up (--server-pid A,B: a TLS proxy and the server behind it).
+ProcSample sampleProcess(const std::vector<int>& pids) {
+  ProcSample sum;
+  if (pids.empty()) return sum;
+  sum.ok = true;
+  for (const int pid : pids) {
+    const ProcSample one = sampleOne(pid);
+    sum.ok = sum.ok && one.ok;
+    sum.cpu += one.cpu;
+    sum.threads += one.threads;
+    sum.rssKiB += one.rssKiB;
+  }
+  return sum;
+}
+
+// --tls: the client context every connection's TLS client is made from.
+SSL_CTX* makeTlsContext(const Options& o) {
+  if (!o.tls) return nullptr;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    std::fprintf(stderr, "%s: SSL_CTX_new failed\n", kName);
+    std::exit(1);
+  }
+  const int version = o.tlsVersion == 12 ? TLS1_2_VERSION : TLS1_3_VERSION;
+  SSL_CTX_set_min_proto_version(ctx, version);
+  SSL_CTX_set_max_proto_version(ctx, version);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // Loopback, measuring cost: see --tls above.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);  // Every handshake a full one.
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_TICKET);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  return ctx;
 }
 
 void sleepUntil(std::uint64_t t) {
@@ -1109,6 +1323,7 @@ int main(int argc, char** argv) {
   checkLimits(opt);
   signal(SIGPIPE, SIG_IGN);
 
+  SSL_CTX* const tls = makeTlsContext(opt);
   // Connection i goes to thread i mod T.
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < opt.threads; ++t) {
@@ -1117,7 +1332,7 @@ int main(int argc, char** argv) {
          i += static_cast<std::uint32_t>(opt.threads)) {
       ids.push_back(i);
     }
-    workers.push_back(std::make_unique<Worker>(opt, std::move(ids)));
+    workers.push_back(std::make_unique<Worker>(opt, tls, std::move(ids)));
   }
   auto runAll = [&](auto&& body) {
     std::vector<std::thread> threads;
@@ -1127,7 +1342,7 @@ int main(int argc, char** argv) {
   };
   const Cpu cpuStart = cpuNow();
 
-  const ProcSample serverBefore = sampleProcess(opt.serverPid);  // Before any connection.
+  const ProcSample serverBefore = sampleProcess(opt.serverPids);  // Before any connection.
 
   // Phase 1: connect.
   const std::uint32_t window =
@@ -1158,9 +1373,11 @@ int main(int argc, char** argv) {
   for (const auto& e : connectErrors) {
     connectErrorText += (connectErrorText.empty() ? "" : ", ") + errnoName(e.first) + " x" + std::to_string(e.second);
   }
-  std::fprintf(stderr, "%s: %s:%d, %u connections, size %u, depth %u, %d thread(s), %zu source address(es)\n", kName,
-               opt.host.c_str(), opt.port, opt.connections, opt.size, opt.depth, opt.threads,
-               opt.sources.empty() ? std::size_t{1} : opt.sources.size());
+  std::fprintf(stderr, "%s: %s:%d, %u connections, size %u, depth %u, %d thread(s), %zu source address(es)%s%s\n",
+               kName, opt.host.c_str(), opt.port, opt.connections, opt.size, opt.depth, opt.threads,
+               opt.sources.empty() ? std::size_t{1} : opt.sources.size(),
+               opt.tls ? (opt.tlsVersion == 12 ? ", TLS 1.2" : ", TLS 1.3") : "",
+               opt.handshakes ? ", a new connection per round trip" : "");
   std::fprintf(
       stderr, "connect: %llu/%u connected, %llu failed%s%s%s in %.3f s = %.0f connections/s, %llu SYN retransmits\n",
       static_cast<unsigned long long>(connected), opt.connections, static_cast<unsigned long long>(connectFailures),
@@ -1176,9 +1393,9 @@ int main(int argc, char** argv) {
   ProcSample serverStart, serverEnd;  // --server-pid, at the measurement's start and end.
   if (connected > 0 && opt.idle) {  // No traffic: let the server settle, then look at it.
     const std::uint64_t idleEnd = nowNs() + secondsToNs(opt.warmup + opt.duration);
-    serverStart = sampleProcess(opt.serverPid);
+    serverStart = sampleProcess(opt.serverPids);
     sleepUntil(idleEnd);
-    serverEnd = sampleProcess(opt.serverPid);
+    serverEnd = sampleProcess(opt.serverPids);
   } else if (connected > 0) {
     const std::uint64_t trafficStart = nowNs();
     const std::uint64_t measureStart = trafficStart + secondsToNs(opt.warmup);
@@ -1187,10 +1404,10 @@ int main(int argc, char** argv) {
     auto threads = runAll([&](Worker& w) { w.trafficPhase(measureStart, measureEnd, drainEnd); });
     sleepUntil(measureStart);
     cpuMeasureStart = cpuNow();
-    serverStart = sampleProcess(opt.serverPid);
+    serverStart = sampleProcess(opt.serverPids);
     sleepUntil(measureEnd);
     cpuMeasureEnd = cpuNow();
-    serverEnd = sampleProcess(opt.serverPid);
+    serverEnd = sampleProcess(opt.serverPids);
     for (auto& t : threads) t.join();
   }
   const Cpu cpuEnd = cpuNow();
@@ -1328,10 +1545,14 @@ int main(int argc, char** argv) {
     add("client_cpu_sys_s", fmt("%.3f", cpuSys));
     add("client_cpu_us_per_rt", fmt("%.3f", cpuPerRt));
     add("client_cpu_total_s", fmt("%.3f", cpuTotal));
-    if (opt.serverPid > 0) {
+    add("tls", opt.tls ? (opt.tlsVersion == 12 ? "\"1.2\"" : "\"1.3\"") : "null");
+    add("handshakes", opt.handshakes ? "true" : "false");
+    if (!opt.serverPids.empty()) {
       const bool have = serverStart.ok && serverEnd.ok;
       const double serverCpu = have ? serverEnd.cpu - serverStart.cpu : 0;
-      add("server_pid", num(static_cast<std::uint64_t>(opt.serverPid)));
+      std::string pids;
+      for (const int pid : opt.serverPids) pids += (pids.empty() ? "" : ",") + std::to_string(pid);
+      add("server_pid", "\"" + pids + "\"");
       add("server_cpu_s", have ? fmt("%.3f", serverCpu) : std::string("null"));
       add("server_cpu_us_per_rt",
           have && total.roundTrips > 0 ? fmt("%.3f", serverCpu * 1e6 / static_cast<double>(total.roundTrips))

@@ -1,7 +1,7 @@
 // bench_echo_ours: benchmark peer, this project's TIocpTCPServer as a line echo server, written as
 // an Indy user writes it: OnExecute does ReadLn, then WriteLn of the same line (which ends it with
 // CRLF); --mode event is the event model (OnMessage per line, no fiber). --mode picks how the
-// server runs the handler; see kModes below.
+// server runs the handler; see kModes below. --tls-cert/--tls-key: the same over TLS (SSLOptions).
 #include <pthread.h>
 #include <signal.h>
 
@@ -67,7 +67,7 @@ std::string modeNames() {
 
 int main(int argc, char** argv) {
   const std::string modes = modeNames();
-  const peer::Spec spec{"bench_echo_ours", 1024, modes.c_str(), kModes[0].name};
+  const peer::Spec spec{"bench_echo_ours", 1024, modes.c_str(), kModes[0].name, true};
   const peer::Options opt = peer::parseArgs(argc, argv, spec);
   const Mode* mode = nullptr;
   for (const Mode& m : kModes) {
@@ -87,6 +87,11 @@ int main(int argc, char** argv) {
   Server.MaxConnections = 0;  // Unlimited.
   Server.ListenQueue = 0;     // The system's maximum (net.core.somaxconn).
   mode->configure(Server, opt);
+  if (!opt.tlsCert.empty()) {  // As an Indy user does: TIdServerIOHandlerSSLOpenSSL.SSLOptions.
+    Server.SSLOptions.Enabled = true;
+    Server.SSLOptions.CertFile = opt.tlsCert;
+    Server.SSLOptions.KeyFile = opt.tlsKey;
+  }
 
   // SIGINT/SIGTERM are blocked here, before the server starts its threads (they inherit the
   // mask), and taken by sigwait below.

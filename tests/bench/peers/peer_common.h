@@ -1,5 +1,6 @@
 // The command line, file limit and readiness line shared by the benchmark's echo servers (peers):
 //   --host A (IPv4, default 127.0.0.1)  --port N (0 = any free port)  --threads N  [--mode M]
+//   [--tls-cert PEM --tls-key PEM] (servers that serve TLS: both or neither)
 // Bad arguments: a message on stderr and exit 2. Ready: "listening on port N" on stdout.
 #pragma once
 
@@ -20,6 +21,8 @@ struct Options {
   int threads = 1;
   bool threadsGiven = false;
   std::string mode;  // Only for servers that have modes.
+  std::string tlsCert;  // --tls-cert: TLS with this certificate (PEM); empty = plain TCP.
+  std::string tlsKey;   // --tls-key: its private key (PEM).
 };
 
 // What a server accepts besides --host and --port.
@@ -28,11 +31,13 @@ struct Spec {
   int maxThreads;           // 1 = single-threaded: --threads must be 1.
   const char* modes;        // nullptr = no --mode; else e.g. "execute|default".
   const char* defaultMode;  // --mode when not given.
+  bool tls = false;         // Takes --tls-cert and --tls-key.
 };
 
 inline void printUsage(std::FILE* out, const Spec& spec) {
-  std::fprintf(out, "usage: %s [--host A] [--port N] [--threads N]%s%s%s\n", spec.name,
-               spec.modes ? " [--mode " : "", spec.modes ? spec.modes : "", spec.modes ? "]" : "");
+  std::fprintf(out, "usage: %s [--host A] [--port N] [--threads N]%s%s%s%s\n", spec.name,
+               spec.modes ? " [--mode " : "", spec.modes ? spec.modes : "", spec.modes ? "]" : "",
+               spec.tls ? " [--tls-cert PEM --tls-key PEM]" : "");
   std::fprintf(out,
                "  --host     IPv4 address to listen on; default 127.0.0.1\n"
                "  --port     TCP port; 0 (default) = any free port\n");
@@ -42,6 +47,7 @@ inline void printUsage(std::FILE* out, const Spec& spec) {
     std::fprintf(out, "  --threads  must be 1: this server is single-threaded by design\n");
   }
   if (spec.modes) std::fprintf(out, "  --mode     %s; default %s\n", spec.modes, spec.defaultMode);
+  if (spec.tls) std::fprintf(out, "  --tls-cert, --tls-key  PEM files: serve TLS (TLS 1.2 and 1.3) with them\n");
   std::fprintf(out, "Prints 'listening on port N' when ready; SIGINT or SIGTERM stops it (exit 0).\n");
 }
 
@@ -76,7 +82,8 @@ inline Options parseArgs(int argc, char** argv, const Spec& spec) {
       printUsage(stdout, spec);
       std::exit(0);
     }
-    if (arg != "--host" && arg != "--port" && arg != "--threads" && !(spec.modes && arg == "--mode")) {
+    if (arg != "--host" && arg != "--port" && arg != "--threads" && !(spec.modes && arg == "--mode") &&
+        !(spec.tls && (arg == "--tls-cert" || arg == "--tls-key"))) {
       badArguments(spec, "unknown option '" + arg + "'");
     }
     if (i + 1 >= argc) badArguments(spec, arg + " needs a value");
@@ -90,11 +97,16 @@ inline Options parseArgs(int argc, char** argv, const Spec& spec) {
     } else if (arg == "--threads") {
       o.threads = parseNumber(spec, arg, value, 1, spec.maxThreads > 1 ? spec.maxThreads : 1);
       o.threadsGiven = true;
+    } else if (arg == "--tls-cert") {
+      o.tlsCert = value;
+    } else if (arg == "--tls-key") {
+      o.tlsKey = value;
     } else {
       if (!modeListed(spec.modes, value)) badArguments(spec, "--mode is one of " + std::string(spec.modes) + ", got '" + value + "'");
       o.mode = value;
     }
   }
+  if (o.tlsCert.empty() != o.tlsKey.empty()) badArguments(spec, "--tls-cert and --tls-key go together");
   return o;
 }
 
