@@ -62,7 +62,7 @@ namespace {
 // Stacks of finished fibers, kept for the next ones: a new connection then costs no mmap and
 // mprotect, and a closed one no munmap, whose TLB shootdown interrupts every core this process
 // runs on (with connections coming and going, that was most of what a fiber cost: see
-// tests/bench/results/tls-handshakes.md). Of each size, as many stacks wait here as fibers
+// tests/bench/results/tls-handshakes/results.md). Of each size, as many stacks wait here as fibers
 // run, at least kMinCached: the cache follows the load (with a thousand connections coming and going, a
 // thousand), and holds at most as much as the fibers do; the pages a fiber touched stay resident
 // while its stack waits (a few KiB for an ordinary handler).
