@@ -7,6 +7,9 @@
 #include <openssl/x509.h>
 
 #include <array>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 
 namespace iocp_native {
 
@@ -62,12 +65,114 @@ void checkValidity(X509* cert, const std::string& file) {
   }
 }
 
+// Bytes as Indy shows them: upper-case hex pairs joined by colons.
+std::string hexWithColons(const unsigned char* data, std::size_t length) {
+  std::string text;
+  for (std::size_t i = 0; i < length; ++i) {
+    char pair[4];
+    std::snprintf(pair, sizeof pair, "%02X", static_cast<unsigned>(data[i]));
+    if (i != 0) text += ':';
+    text += pair;
+  }
+  return text;
+}
+
+std::string nameLine(const X509_NAME* name) {
+  if (!name) return "";
+  std::array<char, 2048> line{};
+  return X509_NAME_oneline(name, line.data(), static_cast<int>(line.size())) ? std::string(line.data()) : "";
+}
+
+std::int64_t secondsOf(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
+}
+
+std::string fingerprint(X509* cert, const EVP_MD* md) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (X509_digest(cert, md, digest.data(), &length) != 1) return "";
+  return hexWithColons(digest.data(), length);
+}
+
+PeerCertificate describe(X509* cert) {
+  PeerCertificate c;
+  if (!cert) return c;
+  c.subject = nameLine(X509_get_subject_name(cert));
+  c.issuer = nameLine(X509_get_issuer_name(cert));
+  if (const ASN1_INTEGER* serial = X509_get0_serialNumber(cert)) {
+    c.serialNumber = hexWithColons(ASN1_STRING_get0_data(serial), static_cast<std::size_t>(ASN1_STRING_length(serial)));
+  }
+  c.md5 = fingerprint(cert, EVP_md5());
+  c.sha1 = fingerprint(cert, EVP_sha1());
+  c.sha256 = fingerprint(cert, EVP_sha256());
+  c.notBefore = secondsOf(X509_get0_notBefore(cert));
+  c.notAfter = secondsOf(X509_get0_notAfter(cert));
+  c.version = X509_get_version(cert);
+  return c;
+}
+
 constexpr const char* kAeadCiphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+}  // namespace
+
+// The user's callbacks, reached from OpenSSL's: the context's ex_data slot holds a pointer here.
+struct TlsContext::Hooks {
+  std::function<bool(const PeerCertificate&, bool, int, int)> onVerifyPeer;
+  std::function<std::string()> onGetPassword;
+  std::string passwordError;  // What onGetPassword threw, for the load's message.
+
+  static int slot() {
+    static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+    return index;
+  }
+
+  // SSL_CTX_set_verify's callback: the user's verdict on each certificate of the chain.
+  static int verify(int ok, X509_STORE_CTX* store) {
+    SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    const Hooks* hooks = ssl ? static_cast<const Hooks*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), slot())) : nullptr;
+    if (!hooks || !hooks->onVerifyPeer) return ok;
+    try {
+      const PeerCertificate cert = describe(X509_STORE_CTX_get_current_cert(store));
+      const bool accepted = hooks->onVerifyPeer(cert, ok == 1, X509_STORE_CTX_get_error_depth(store),
+                                                X509_STORE_CTX_get_error(store));
+      if (accepted) {
+        X509_STORE_CTX_set_error(store, X509_V_OK);  // Accepted by the handler: not an error any more.
+        return 1;
+      }
+      if (ok == 1) X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+      return 0;
+    } catch (...) {
+      X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+      return 0;
+    }
+  }
+
+  // The PEM password callback: the user's password, or none (never a prompt on the terminal).
+  static int password(char* buf, int size, int /*rwflag*/, void* user) {
+    Hooks* hooks = static_cast<Hooks*>(user);
+    if (!hooks || !hooks->onGetPassword || size <= 0) return 0;
+    try {
+      const std::string p = hooks->onGetPassword();
+      const std::size_t n = p.size() < static_cast<std::size_t>(size) ? p.size() : static_cast<std::size_t>(size);
+      std::memcpy(buf, p.data(), n);
+      return static_cast<int>(n);
+    } catch (const std::exception& e) {
+      hooks->passwordError = e.what();
+    } catch (...) {
+      hooks->passwordError = "an unknown exception";
+    }
+    return -1;
+  }
+};
+
+namespace {
+
 // The settings both sides share; throws TlsError (the context is freed by the caller's guard).
-void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
+void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server, TlsContext::Hooks& hooks) {
   const auto check = [](bool ok, const std::string& what) {
     if (!ok) throw TlsError(what + ": " + openSslErrors("refused"));
   };
@@ -93,10 +198,20 @@ void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
   } else if (server) {
     throw TlsError("a TLS server needs a certificate file");
   }
+  // An encrypted key asks this callback for its password: the user's OnGetPassword, or none
+  // (OpenSSL's default would prompt on the terminal and wait there).
+  SSL_CTX_set_default_passwd_cb(ctx, &TlsContext::Hooks::password);
+  SSL_CTX_set_default_passwd_cb_userdata(ctx, &hooks);
   if (!o.keyFile.empty()) {
     if (SSL_CTX_use_PrivateKey_file(ctx, o.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
       const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
-      check(false, "key file '" + o.keyFile + "'" + (mismatch ? " does not match the certificate" : ""));
+      if (!hooks.passwordError.empty()) {
+        ERR_clear_error();
+        throw TlsError("key file '" + o.keyFile + "': the password handler raised: " + hooks.passwordError);
+      }
+      check(false, "key file '" + o.keyFile + "'" + (mismatch ? " does not match the certificate"
+                                                     : o.onGetPassword ? " (or its password)"
+                                                                       : " (an encrypted key needs OnGetPassword)"));
     }
     check(SSL_CTX_check_private_key(ctx) == 1, "key file '" + o.keyFile + "' does not match the certificate");
   } else if (server) {
@@ -113,23 +228,33 @@ void configure(SSL_CTX* ctx, const TlsContext::Options& o, bool server) {
     int mode = SSL_VERIFY_PEER;
     if (server && o.requirePeerCertificate) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     if (server && o.verifyOnce) mode |= SSL_VERIFY_CLIENT_ONCE;
-    SSL_CTX_set_verify(ctx, mode, nullptr);
+    SSL_CTX_set_verify(ctx, mode, o.onVerifyPeer ? &TlsContext::Hooks::verify : nullptr);
     if (o.verifyDepth > 0) SSL_CTX_set_verify_depth(ctx, o.verifyDepth);
   }
 }
 
 // A configured context; throws TlsError.
-SSL_CTX* make(const TlsContext::Options& o, bool server) {
+SSL_CTX* make(const TlsContext::Options& o, bool server, TlsContext::Hooks& hooks) {
   ERR_clear_error();
   SSL_CTX* ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
   if (!ctx) throw TlsError("cannot create a TLS context: " + openSslErrors("out of memory"));
   try {
-    configure(ctx, o, server);
+    if (TlsContext::Hooks::slot() < 0 || SSL_CTX_set_ex_data(ctx, TlsContext::Hooks::slot(), &hooks) != 1) {
+      throw TlsError("cannot create a TLS context: " + openSslErrors("no ex_data slot"));
+    }
+    configure(ctx, o, server, hooks);
   } catch (...) {
     SSL_CTX_free(ctx);
     throw;
   }
   return ctx;
+}
+
+std::unique_ptr<TlsContext::Hooks> hooksOf(const TlsContext::Options& o) {
+  auto hooks = std::make_unique<TlsContext::Hooks>();
+  hooks->onVerifyPeer = o.onVerifyPeer;
+  hooks->onGetPassword = o.onGetPassword;
+  return hooks;
 }
 
 constexpr std::size_t kChunk = 16 * 1024;  // Bytes moved through the BIO pair at a time.
@@ -138,12 +263,19 @@ constexpr std::size_t kChunk = 16 * 1024;  // Bytes moved through the BIO pair a
 
 // --- TlsContext ---------------------------------------------------------------------------------
 
+TlsContext::TlsContext(void* ctx, bool server, std::unique_ptr<Hooks> hooks)
+    : ctx_(ctx), server_(server), hooks_(std::move(hooks)) {}
+
 std::shared_ptr<TlsContext> TlsContext::server(const Options& options) {
-  return std::shared_ptr<TlsContext>(new TlsContext(make(options, true), true));
+  std::unique_ptr<Hooks> hooks = hooksOf(options);
+  SSL_CTX* ctx = make(options, true, *hooks);
+  return std::shared_ptr<TlsContext>(new TlsContext(ctx, true, std::move(hooks)));
 }
 
 std::shared_ptr<TlsContext> TlsContext::client(const Options& options) {
-  return std::shared_ptr<TlsContext>(new TlsContext(make(options, false), false));
+  std::unique_ptr<Hooks> hooks = hooksOf(options);
+  SSL_CTX* ctx = make(options, false, *hooks);
+  return std::shared_ptr<TlsContext>(new TlsContext(ctx, false, std::move(hooks)));
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctxOf(ctx_)); }

@@ -14,6 +14,7 @@ constexpr const char* kWhy = "TLS is not available in this build (it was built w
 
 std::shared_ptr<TlsContext> TlsContext::server(const Options&) { throw TlsError(kWhy); }
 std::shared_ptr<TlsContext> TlsContext::client(const Options&) { throw TlsError(kWhy); }
+struct TlsContext::Hooks {};
 TlsContext::~TlsContext() = default;
 
 TlsSession::TlsSession(std::shared_ptr<TlsContext>) { unreachable(); }

@@ -1,6 +1,7 @@
 // make_test_certs DIR: the certificates of test_certificates.h as files in DIR (ca.crt, server.crt,
-// server.key, client.crt, client.key, expired.*, stranger.*), for test programs that cannot make
-// them themselves (the Pascal tests). Exit code 0, or 1 with the reason.
+// server.key, client.crt, client.key, expired.*, stranger.*, and server-locked.key: server.key
+// encrypted with the password "indy key password"), for test programs that cannot make them
+// themselves (the Pascal tests). Exit code 0, or 1 with the reason.
 #include <cstdio>
 #include <exception>
 #include <filesystem>

@@ -31,6 +31,7 @@ class TestPki {
     EVP_PKEY* strangerKey = EVP_EC_gen("P-256");
     X509* strangerCert = make("localhost", strangerKey, nullptr, nullptr, -60, 3600, false, "DNS:localhost,IP:127.0.0.1");
     stranger = save("stranger", strangerCert, strangerKey);
+    serverLocked = locked(server, "server-locked");
     X509_free(strangerCert);
     EVP_PKEY_free(strangerKey);
     X509_free(caCert);
@@ -42,6 +43,8 @@ class TestPki {
   Credentials client;    // A client's certificate, signed by ca.
   Credentials expired;   // A server certificate that expired an hour ago, signed by ca.
   Credentials stranger;  // Self-signed for localhost: no CA vouches for it.
+  Credentials serverLocked;  // server's certificate, its key encrypted with kKeyPassword (AES-256).
+  static constexpr const char* kKeyPassword = "indy key password";
 
  private:
   // A certificate for `cn` with `key`, signed by issuer (null: self-signed), valid from `from` to
@@ -97,6 +100,27 @@ class TestPki {
     PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
     std::fclose(f);
     return c;
+  }
+
+  // `c`'s certificate with a copy of its key encrypted under kKeyPassword, as `name`.key.
+  Credentials locked(const Credentials& c, const std::string& name) const {
+    Credentials out{c.cert, dir_ + "/" + name + ".key"};
+    FILE* f = std::fopen(c.key.c_str(), "rb");
+    if (!f) throw std::runtime_error("cannot read " + c.key);
+    EVP_PKEY* key = PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+    std::fclose(f);
+    if (!key) throw std::runtime_error("cannot read the key in " + c.key);
+    f = std::fopen(out.key.c_str(), "wb");
+    if (!f) {
+      EVP_PKEY_free(key);
+      throw std::runtime_error("cannot write " + out.key);
+    }
+    const std::string password = kKeyPassword;
+    PEM_write_PrivateKey(f, key, EVP_aes_256_cbc(), reinterpret_cast<const unsigned char*>(password.data()),
+                         static_cast<int>(password.size()), nullptr, nullptr);
+    std::fclose(f);
+    EVP_PKEY_free(key);
+    return out;
   }
 
   std::string dir_;

@@ -3,7 +3,10 @@
 // per test run (test_certificates.h), nothing is committed.
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "../common/files.h"
 #include "../common/test_certificates.h"
@@ -180,6 +183,99 @@ TEST_F(Tls, ABadConfigurationNamesWhatIsWrong) {
     EXPECT_NE(std::string(e.what()).find("does not match"), std::string::npos) << e.what();
   }
   EXPECT_THROW(TlsContext::server(TlsContext::Options{}), TlsError);  // A server needs a certificate.
+}
+
+// An encrypted key (Indy's OnGetPassword): loaded with the right password, refused with a wrong
+// one, and without a password handler refused at once with the reason, never prompted for.
+TEST_F(Tls, AnEncryptedKeyNeedsItsPassword) {
+  TlsContext::Options o = serverOptions();
+  o.keyFile = pki_.serverLocked.key;
+  int asked = 0;
+  o.onGetPassword = [&] {
+    ++asked;
+    return std::string(testing_support::TestPki::kKeyPassword);
+  };
+  const Pumped p = handshake(TlsContext::Options{}, o);
+  EXPECT_EQ(p.server, Status::Ok) << serverSession_->reason();
+  EXPECT_TRUE(serverSession_->handshakeDone());
+  EXPECT_GE(asked, 1);
+
+  o.onGetPassword = [] { return std::string("not the password"); };
+  try {
+    TlsContext::server(o);
+    ADD_FAILURE() << "a wrong password was accepted";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("server-locked.key"), std::string::npos) << e.what();
+  }
+  o.onGetPassword = nullptr;
+  try {
+    TlsContext::server(o);
+    ADD_FAILURE() << "an encrypted key without a password handler was accepted";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("OnGetPassword"), std::string::npos) << e.what();
+  }
+  o.onGetPassword = []() -> std::string { throw std::runtime_error("vault closed"); };
+  try {
+    TlsContext::server(o);
+    ADD_FAILURE() << "a password handler that raised was taken as no password";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("vault closed"), std::string::npos) << e.what();
+  }
+}
+
+// OnVerifyPeer sees each certificate of the chain, the CA's first (depth 1, then 0), with
+// OpenSSL's verdict; what it returns decides, as in Indy: it can refuse a certificate OpenSSL
+// accepts and accept one OpenSSL refuses.
+TEST_F(Tls, OnVerifyPeerSeesTheChainAndDecides) {
+  struct Seen {
+    PeerCertificate cert;
+    bool ok;
+    int depth, error;
+  };
+  std::vector<Seen> seen;
+  TlsContext::Options c;
+  c.verifyPeer = true;
+  c.caFile = pki_.ca.cert;
+  c.onVerifyPeer = [&](const PeerCertificate& cert, bool ok, int depth, int error) {
+    seen.push_back({cert, ok, depth, error});
+    return ok;
+  };
+  Pumped p = handshake(c, serverOptions());
+  ASSERT_EQ(p.client, Status::Ok) << client_->reason();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].depth, 1);
+  EXPECT_EQ(seen[0].cert.subject, "/CN=test CA");
+  EXPECT_EQ(seen[1].depth, 0);
+  EXPECT_TRUE(seen[1].ok);
+  EXPECT_EQ(seen[1].error, 0);
+  EXPECT_EQ(seen[1].cert.subject, "/CN=localhost");
+  EXPECT_EQ(seen[1].cert.issuer, "/CN=test CA");
+  EXPECT_EQ(seen[1].cert.version, 2);  // X.509 v3.
+  EXPECT_EQ(seen[1].cert.sha256.size(), 32u * 3 - 1);  // "AB:CD:..."
+  EXPECT_EQ(seen[1].cert.md5.size(), 16u * 3 - 1);
+  EXPECT_FALSE(seen[1].cert.serialNumber.empty());
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  EXPECT_LT(seen[1].cert.notBefore, now);
+  EXPECT_GT(seen[1].cert.notAfter, now);
+
+  c.onVerifyPeer = [](const PeerCertificate& cert, bool ok, int, int) { return ok && cert.subject != "/CN=localhost"; };
+  p = handshake(c, serverOptions());
+  EXPECT_EQ(p.client, Status::Failed) << "the handler refused the server's certificate";
+  EXPECT_NE(client_->reason().find("certificate verify failed"), std::string::npos) << client_->reason();
+
+  c.caFile = other_.cert;  // OpenSSL refuses the server's certificate: no CA of this file signed it...
+  int refusedByOpenSsl = 0;
+  c.onVerifyPeer = [&](const PeerCertificate&, bool ok, int, int error) {
+    if (!ok && error != 0) ++refusedByOpenSsl;
+    return true;  // ...and the handler accepts it anyway.
+  };
+  p = handshake(c, serverOptions());
+  EXPECT_EQ(p.client, Status::Ok) << client_->reason();
+  EXPECT_GE(refusedByOpenSsl, 1);
+
+  c.onVerifyPeer = [](const PeerCertificate&, bool, int, int) -> bool { throw std::runtime_error("broken handler"); };
+  p = handshake(c, serverOptions());
+  EXPECT_EQ(p.client, Status::Failed) << "a handler that raised accepted a certificate";
 }
 
 }  // namespace
