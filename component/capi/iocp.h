@@ -251,6 +251,37 @@ IOCP_API int iocp_server_set_message_event(iocp_server* server, iocp_message_eve
 IOCP_API int iocp_server_set_bind_events(iocp_server* server, iocp_bind_event before, iocp_bind_event after,
                                          void* user);
 
+/* ---- TLS events (Indy: the SSL IOHandler's OnGetPassword and OnVerifyPeer) ------------------ */
+/* One certificate of the peer's chain (Indy's TIdX509), valid during the call; the strings end
+   with a NUL. */
+typedef struct iocp_x509 {
+  const char* subject;        /* One line, OpenSSL's form: "/C=DE/O=Example/CN=host". */
+  const char* issuer;
+  const char* serial_number;  /* Hex pairs with colons: "0A:1B:2C". */
+  const char* md5;            /* Fingerprints of the certificate, "AB:CD:..." (Indy's */
+  const char* sha1;           /* FingerprintAsString is the MD5 one). */
+  const char* sha256;
+  int64_t not_before;         /* Validity: seconds since 1970-01-01 UTC. */
+  int64_t not_after;
+  int32_t version;            /* 2 for an X.509 v3 certificate. */
+} iocp_x509;
+/* The password of an encrypted SSLOptions key file: write it to buf (size bytes at most) and its
+   length to *length. Runs on the thread that activates (iocp_server_set_active,
+   iocp_server_reload_certificates; iocp_client_connect). Returns IOCP_OK, or IOCP_ERR_HANDLER
+   after iocp_set_handler_error() (the key is not loaded). */
+typedef int (*iocp_password_event)(void* user, char* buf, size_t size, size_t* length);
+/* With SSLOptions.VerifyMode containing sslvrfPeer: each certificate of the peer's chain, the
+   CA's first (depth 0 = the peer's own), with OpenSSL's verdict `ok` and its error (X509_V_ERR_*,
+   0 = none). Set *accept (preset to ok) to 1 to accept, 0 to refuse: it decides, as in Indy.
+   Runs inside the handshake on an I/O thread: must not wait. Returns IOCP_OK, or
+   IOCP_ERR_HANDLER (refuses). */
+typedef int (*iocp_verify_peer_event)(void* user, const iocp_x509* certificate, int ok, int depth, int error,
+                                      int* accept);
+/* Set (NULL: clear) the TLS events. Owning thread, while inactive; they apply from the next
+   activation (and iocp_server_reload_certificates). */
+IOCP_API int iocp_server_set_tls_events(iocp_server* server, iocp_password_event password,
+                                        iocp_verify_peer_event verify_peer, void* user);
+
 /* ---- Contexts ------------------------------------------------------------------------------ */
 /* Indy: Contexts.LockList. Locks the list and hands out its items and count; a handler holding
    the lock never waits (docs/guarantees.md, "Threads"). Pair with iocp_server_unlock_contexts on the same
@@ -454,6 +485,10 @@ typedef int (*iocp_client_event)(void* user, iocp_client* c);
 #define IOCP_ON_DISCONNECTED 2
 #define IOCP_ON_CLIENT_HEARTBEAT 3
 IOCP_API int iocp_client_set_event(iocp_client* c, int which, iocp_client_event fn, void* user);
+/* The client's TLS events (as iocp_server_set_tls_events; they apply from the next connect). The
+   owner. */
+IOCP_API int iocp_client_set_tls_events(iocp_client* c, iocp_password_event password,
+                                        iocp_verify_peer_event verify_peer, void* user);
 /* Connect to Host:Port (IOCP_ERR_CONNECT_TIMEOUT, IOCP_ERR_SOCKET). The owner. */
 IOCP_API int iocp_client_connect(iocp_client* c);
 /* Disconnect(ANotifyPeer). The owner. */

@@ -12,6 +12,7 @@
 // Set the options on the owning thread while the server is inactive (the client: before Connect).
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 
@@ -72,6 +73,56 @@ struct TIocpSSLOptions {
   // right after OnConnect (what it writes goes out once it is done), OnExecute once it is done.
   bool PassThrough = false;
   int HandshakeTimeout = 10000;  // ms a TLS handshake may take (then "TLS handshake timeout"); 0 = no limit.
+};
+
+// Indy's TIdX509Name: a certificate's subject or issuer.
+class TIdX509Name {
+ public:
+  std::string OneLine;  // OpenSSL's one-line form, as Indy's: "/C=DE/O=Example/CN=host".
+};
+
+// Indy's TIdX509Fingerprints: a certificate's digests as upper-case hex pairs with colons.
+class TIdX509Fingerprints {
+ public:
+  std::string MD5AsString;
+  std::string SHA1AsString;
+  std::string SHA256AsString;
+};
+
+// Indy's TIdX509: one certificate of the peer's chain as OnVerifyPeer sees it (valid during the
+// call only), with Indy's member names.
+class TIdX509 {
+ public:
+  TIdX509() = default;
+  TIdX509(const TIdX509&) = delete;
+  TIdX509& operator=(const TIdX509&) = delete;
+  TIdX509Name* const Subject = &subject_;
+  TIdX509Name* const Issuer = &issuer_;
+  TIdX509Fingerprints* const Fingerprints = &fingerprints_;
+  std::string SerialNumber;         // Hex pairs with colons, "0A:1B:2C".
+  std::string FingerprintAsString;  // The MD5 fingerprint (Indy's), as Fingerprints->MD5AsString.
+  double notBefore = 0;             // Validity as a TDateTime (days since 1899-12-30, UTC).
+  double notAfter = 0;
+  long Version = 0;                 // 2 for an X.509 v3 certificate (OpenSSL's numbering).
+
+ private:
+  TIdX509Name subject_, issuer_;
+  TIdX509Fingerprints fingerprints_;
+};
+
+// Indy's TPasswordEvent: the password of an encrypted KeyFile, asked when the key is loaded
+// (Active = true, ReloadCertificates, Connect), on that thread.
+using TPasswordEvent = std::function<void(std::string& Password)>;
+// Indy's TVerifyPeerEvent: with VerifyMode containing sslvrfPeer, each certificate of the peer's
+// chain, the CA's first (ADepth 0 = the peer's own), with OpenSSL's verdict AOk and its error
+// (X509_V_ERR_*, 0 = none). The result decides, as in Indy ("Result := AOk" keeps OpenSSL's
+// verdict); an exception refuses. Runs inside the handshake on an I/O thread: must not wait.
+using TVerifyPeerEvent = std::function<bool(TIdX509* Certificate, bool AOk, int ADepth, int AError)>;
+
+// The TLS events of a server or a client (Indy: the SSL IOHandler's).
+struct TIocpSSLEvents {
+  TPasswordEvent OnGetPassword;
+  TVerifyPeerEvent OnVerifyPeer;
 };
 
 }  // namespace Iocp

@@ -54,6 +54,9 @@ class TIocpTCPClient {
   // sent as SNI; with VerifyMode sslvrfPeer the server's certificate must chain to RootCertFile
   // and carry Host's name.
   TIocpSSLOptions SSLOptions;
+  TPasswordEvent OnGetPassword;    // An encrypted KeyFile's password (asked by Connect, on its thread).
+  TVerifyPeerEvent OnVerifyPeer;   // Each certificate of the server's chain (sslvrfPeer): the
+                                   // result decides (Indy's); during Connect's handshake, an I/O thread.
   TIocpClientNotifyEvent OnConnected;     // After Connect succeeded (Connect's thread).
   TIocpClientNotifyEvent OnDisconnected;  // After Disconnect closed the connection (its thread).
 

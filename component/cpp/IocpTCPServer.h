@@ -237,6 +237,12 @@ class TIocpTCPServer {
   TIocpSSLOptions SSLOptions;
 
   // --- Events. ---
+  // TLS (Indy: the SSL IOHandler's events; IocpSSL.h): the password of an encrypted KeyFile
+  // (asked by SetActive and ReloadCertificates, on their thread), and the verdict on each
+  // certificate of a client's chain (VerifyMode with sslvrfPeer; during the handshake, on an I/O
+  // thread, must not wait). Set before SetActive / ReloadCertificates.
+  TPasswordEvent OnGetPassword;
+  TVerifyPeerEvent OnVerifyPeer;
   TIdServerThreadEvent OnConnect;
   TIdServerThreadEvent OnDisconnect;
   TIdServerThreadEvent OnExecute;  // Indy's model: loops while connected (blocking-style code).

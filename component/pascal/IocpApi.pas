@@ -181,6 +181,21 @@ type
   Piocp_context_array = ^Piocp_context;
   PPiocp_context_array = ^Piocp_context_array;
 
+  { One certificate of the peer's chain (iocp.h's iocp_x509, Indy's TIdX509), valid during the
+    callback. }
+  iocp_x509 = record
+    subject: PAnsiChar;
+    issuer: PAnsiChar;
+    serial_number: PAnsiChar;
+    md5: PAnsiChar;
+    sha1: PAnsiChar;
+    sha256: PAnsiChar;
+    not_before: Int64;  { Seconds since 1970-01-01 UTC. }
+    not_after: Int64;
+    version: Int32;
+  end;
+  Piocp_x509 = ^iocp_x509;
+
   { Callbacks (iocp.h typedefs). They run on engine threads; see the header for each. }
   iocp_fiber_switch_hook = procedure(state: Pointer; entering: Integer); cdecl;
   iocp_context_event = function(user: Pointer; context: Piocp_context): Integer; cdecl;
@@ -189,6 +204,9 @@ type
   iocp_listen_exception_event = procedure(user: Pointer; binding: Integer; message: PAnsiChar;
     length: size_t); cdecl;
   iocp_bind_event = function(user: Pointer; binding: Integer): Integer; cdecl;
+  iocp_password_event = function(user: Pointer; buf: PAnsiChar; size: size_t; length: Psize_t): Integer; cdecl;
+  iocp_verify_peer_event = function(user: Pointer; certificate: Piocp_x509; ok: Integer; depth: Integer;
+    error: Integer; accept: PInteger): Integer; cdecl;
   iocp_message_event = function(user: Pointer; context: Piocp_context; message: PAnsiChar;
     length: size_t): Integer; cdecl;
   iocp_client_event = function(user: Pointer; c: Piocp_client): Integer; cdecl;
@@ -225,6 +243,7 @@ function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exceptio
 function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_message_event(server: Piocp_server; fn: iocp_message_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_bind_events(server: Piocp_server; before: iocp_bind_event; after: iocp_bind_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_set_tls_events(server: Piocp_server; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_lock_contexts(server: Piocp_server; items: PPiocp_context_array; count: PInteger): Integer; cdecl; external IocpLib;
 function iocp_server_unlock_contexts(server: Piocp_server): Integer; cdecl; external IocpLib;
 function iocp_server_context_count(server: Piocp_server): Integer; cdecl; external IocpLib;
@@ -274,6 +293,7 @@ function iocp_client_set_int(c: Piocp_client; option: Integer; value: Int64): In
 function iocp_client_get_int(c: Piocp_client; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
 function iocp_client_set_str(c: Piocp_client; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
 function iocp_client_set_event(c: Piocp_client; which: Integer; fn: iocp_client_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_client_set_tls_events(c: Piocp_client; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_client_connect(c: Piocp_client): Integer; cdecl; external IocpLib;
 function iocp_client_disconnect(c: Piocp_client; notify_peer: Integer): Integer; cdecl; external IocpLib;
 function iocp_client_connected(c: Piocp_client): Integer; cdecl; external IocpLib;

@@ -410,6 +410,81 @@ type
   TIocpSSLIOHandler = class(TIocpIOHandler)
   end;
 
+  { Indy's TIdX509Name: a certificate's subject or issuer. }
+  TIdX509Name = class
+  private
+    FOneLine: string;
+  public
+    { OpenSSL's one-line form, as Indy's: '/C=DE/O=Example/CN=host'. }
+    property OneLine: string read FOneLine;
+  end;
+
+  { Indy's TIdX509Fingerprints: the certificate's digests as upper-case hex pairs with colons. }
+  TIdX509Fingerprints = class
+  private
+    FMD5, FSHA1, FSHA256: string;
+  public
+    property MD5AsString: string read FMD5;
+    property SHA1AsString: string read FSHA1;
+    property SHA256AsString: string read FSHA256;
+  end;
+
+  { Indy's TIdX509: one certificate of the peer's chain as OnVerifyPeer sees it, with Indy's
+    member names; valid during the call only. }
+  TIdX509 = class
+  private
+    FSubject, FIssuer: TIdX509Name;
+    FFingerprints: TIdX509Fingerprints;
+    FSerialNumber: string;
+    FNotBefore, FNotAfter: TDateTime;
+    FVersion: Integer;
+    function GetFingerprintAsString: string;
+  public
+    { From the C ABI's description (iocp_x509). }
+    constructor Create(const ACertificate: iocp_x509);
+    destructor Destroy; override;
+    property Subject: TIdX509Name read FSubject;
+    property Issuer: TIdX509Name read FIssuer;
+    property Fingerprints: TIdX509Fingerprints read FFingerprints;
+    { The MD5 fingerprint, as Indy's. }
+    property FingerprintAsString: string read GetFingerprintAsString;
+    { Hex pairs with colons, '0A:1B:2C'. }
+    property SerialNumber: string read FSerialNumber;
+    { The validity period, UTC. }
+    property notBefore: TDateTime read FNotBefore;
+    property notAfter: TDateTime read FNotAfter;
+    { 2 for an X.509 v3 certificate (OpenSSL's numbering, as Indy's). }
+    property Version: Integer read FVersion;
+  end;
+
+  { Indy's TLS events (the SSL IOHandler's; here the server's and the client's). TPasswordEvent:
+    the password of an encrypted SSLOptions.KeyFile, asked when the key is loaded (Active := True,
+    ReloadCertificates, Connect), on that thread; TPasswordEventEx the same with the sender (and
+    AIsWrite always False: a key is only read). TVerifyPeerEvent: with VerifyMode containing
+    sslvrfPeer, each certificate of the peer's chain, the CA's first (ADepth 0 = the peer's own),
+    with OpenSSL's verdict AOk and its error (0 = none); the result decides, as in Indy
+    (Result := AOk keeps OpenSSL's verdict); an exception refuses. It runs inside the handshake on
+    an I/O thread: it must not wait. }
+  TPasswordEvent = procedure(var Password: string) of object;
+  TPasswordEventEx = procedure(ASender: TObject; var VPassword: string; const AIsWrite: Boolean) of object;
+  TVerifyPeerEvent = function(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean of object;
+
+  { Where a server or a client keeps its TLS events, for the C ABI's callbacks (TlsPasswordCb,
+    TlsVerifyPeerCb with the holder as their user pointer). }
+  TIocpTlsEventHolder = class
+  public
+    Sender: TObject;
+    OnGetPassword: TPasswordEvent;
+    OnGetPasswordEx: TPasswordEventEx;
+    OnVerifyPeer: TVerifyPeerEvent;
+  end;
+
+{ The C ABI's TLS callbacks (iocp_password_event, iocp_verify_peer_event): AUser is a
+  TIocpTlsEventHolder. A raised exception becomes the callback's failure. }
+function TlsPasswordCb(AUser: Pointer; ABuf: PAnsiChar; ASize: size_t; ALength: Psize_t): Integer; cdecl;
+function TlsVerifyPeerCb(AUser: Pointer; ACertificate: Piocp_x509; AOk, ADepth, AError: Integer;
+  AAccept: PInteger): Integer; cdecl;
+
 { Text the C ABI hands out as (pointer, length): an endpoint, a close reason, the backend. }
 function IocpAbiText(P: PAnsiChar; N: size_t): string;
 
@@ -643,6 +718,109 @@ end;
 procedure TIocpBuffer.Clear;
 begin
   IocpCheck(iocp_io_input_consume(FIOHandler.FIo, size_t(Size)));
+end;
+
+{ --- TIdX509 --- }
+
+{ A NUL-terminated UTF-8 (here ASCII) string of the C ABI. }
+function AbiZ(P: PAnsiChar): string;
+begin
+  if P = nil then
+    Result := ''
+  else
+    Result := string(AnsiString(P));
+end;
+
+function UnixToDateTimeUtc(ASeconds: Int64): TDateTime;
+begin
+  Result := 25569.0 + ASeconds / 86400.0;
+end;
+
+constructor TIdX509.Create(const ACertificate: iocp_x509);
+begin
+  inherited Create;
+  FSubject := TIdX509Name.Create;
+  FSubject.FOneLine := AbiZ(ACertificate.subject);
+  FIssuer := TIdX509Name.Create;
+  FIssuer.FOneLine := AbiZ(ACertificate.issuer);
+  FFingerprints := TIdX509Fingerprints.Create;
+  FFingerprints.FMD5 := AbiZ(ACertificate.md5);
+  FFingerprints.FSHA1 := AbiZ(ACertificate.sha1);
+  FFingerprints.FSHA256 := AbiZ(ACertificate.sha256);
+  FSerialNumber := AbiZ(ACertificate.serial_number);
+  FNotBefore := UnixToDateTimeUtc(ACertificate.not_before);
+  FNotAfter := UnixToDateTimeUtc(ACertificate.not_after);
+  FVersion := ACertificate.version;
+end;
+
+destructor TIdX509.Destroy;
+begin
+  FSubject.Free;
+  FIssuer.Free;
+  FFingerprints.Free;
+  inherited Destroy;
+end;
+
+function TIdX509.GetFingerprintAsString: string;
+begin
+  Result := FFingerprints.FMD5;
+end;
+
+function TlsPasswordCb(AUser: Pointer; ABuf: PAnsiChar; ASize: size_t; ALength: Psize_t): Integer; cdecl;
+var
+  Holder: TIocpTlsEventHolder;
+  Password: string;
+  Utf8: UTF8String;
+  N: size_t;
+begin
+  Result := IOCP_OK;
+  try
+    Holder := TIocpTlsEventHolder(AUser);
+    Password := '';
+    if Assigned(Holder.OnGetPasswordEx) then
+      Holder.OnGetPasswordEx(Holder.Sender, Password, False)
+    else if Assigned(Holder.OnGetPassword) then
+      Holder.OnGetPassword(Password);
+    Utf8 := UTF8Encode(Password);
+    N := Length(Utf8);
+    if N > ASize then
+      N := ASize;
+    if N > 0 then
+      Move(PAnsiChar(Utf8)^, ABuf^, N);
+    ALength^ := N;
+  except
+    on E: Exception do
+      Result := IocpReportHandlerError(E);
+  end;
+end;
+
+function TlsVerifyPeerCb(AUser: Pointer; ACertificate: Piocp_x509; AOk, ADepth, AError: Integer;
+  AAccept: PInteger): Integer; cdecl;
+var
+  Holder: TIocpTlsEventHolder;
+  Cert: TIdX509;
+begin
+  Result := IOCP_OK;
+  try
+    Holder := TIocpTlsEventHolder(AUser);
+    if not Assigned(Holder.OnVerifyPeer) then
+      Exit;
+    Cert := TIdX509.Create(ACertificate^);
+    try
+      if Holder.OnVerifyPeer(Cert, AOk <> 0, ADepth, AError) then
+        AAccept^ := 1
+      else
+        AAccept^ := 0;
+    finally
+      Cert.Free;
+    end;
+  except
+    on E: Exception do
+    begin
+      AAccept^ := 0;
+      Result := IocpReportHandlerError(E);
+    end;
+  end;
 end;
 
 { --- TIocpSocketHandle --- }

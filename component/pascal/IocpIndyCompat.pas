@@ -50,6 +50,11 @@ type
   TIdSSLMode = IocpIOHandler.TIdSSLMode;
   TIdSSLVerifyMode = IocpIOHandler.TIdSSLVerifyMode;
   TIdSSLVerifyModeSet = IocpIOHandler.TIdSSLVerifyModeSet;
+  TIdX509 = IocpIOHandler.TIdX509;
+  TIdX509Name = IocpIOHandler.TIdX509Name;
+  TPasswordEvent = IocpIOHandler.TPasswordEvent;
+  TPasswordEventEx = IocpIOHandler.TPasswordEventEx;
+  TVerifyPeerEvent = IocpIOHandler.TVerifyPeerEvent;
   TIdBuffer = TIocpBuffer;
   TIdSocketHandle = TIocpSocketHandle;
   TIdSocketHandles = TIocpSocketHandles;

@@ -24,6 +24,10 @@ type
     FUseNagle: Boolean;
     FOnConnected, FOnDisconnected: TNotifyEvent;
     FSSLOptions: TIocpSSLOptions;
+    FOnGetPassword: TPasswordEvent;
+    FOnGetPasswordEx: TPasswordEventEx;
+    FOnVerifyPeer: TVerifyPeerEvent;
+    FTlsEvents: TIocpTlsEventHolder;  { What the C ABI's TLS callbacks reach (set by Connect). }
     procedure SetInt(AOption: Integer; AValue: Int64);
     procedure SetStr(AOption: Integer; const AValue: string);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
@@ -53,6 +57,12 @@ type
     property SSLOptions: TIocpSSLOptions read FSSLOptions write SetSSLOptions;
     property OnConnected: TNotifyEvent read FOnConnected write FOnConnected;
     property OnDisconnected: TNotifyEvent read FOnDisconnected write FOnDisconnected;
+    { Indy's SSL IOHandler events (IocpIOHandler): an encrypted KeyFile's password (asked by
+      Connect, on its thread) and the verdict on each certificate of the server's chain
+      (VerifyMode with sslvrfPeer; inside Connect's handshake, on an I/O thread). }
+    property OnGetPassword: TPasswordEvent read FOnGetPassword write FOnGetPassword;
+    property OnGetPasswordEx: TPasswordEventEx read FOnGetPasswordEx write FOnGetPasswordEx;
+    property OnVerifyPeer: TVerifyPeerEvent read FOnVerifyPeer write FOnVerifyPeer;
   end;
 
 implementation
@@ -99,6 +109,8 @@ begin
   FHost := '127.0.0.1';
   FUseNagle := True;
   FSSLOptions := TIocpSSLOptions.Create;
+  FTlsEvents := TIocpTlsEventHolder.Create;
+  FTlsEvents.Sender := Self;
   IocpCheck(iocp_client_set_event(FHandle, IOCP_ON_CONNECTED, DoConnected, Self));
   IocpCheck(iocp_client_set_event(FHandle, IOCP_ON_DISCONNECTED, DoDisconnected, Self));
 end;
@@ -108,6 +120,7 @@ begin
   iocp_client_destroy(FHandle);  { Closes the connection, without OnDisconnected. }
   FIOHandler.Free;
   FSSLOptions.Free;
+  FTlsEvents.Free;
   inherited Destroy;
 end;
 
@@ -149,6 +162,8 @@ end;
 procedure TIocpTCPClient.Connect;
 var
   Raw: AnsiString;
+  Password: iocp_password_event;
+  VerifyPeer: iocp_verify_peer_event;
 begin
   Disconnect;
   Raw := AnsiString(FHost);
@@ -167,6 +182,16 @@ begin
   SetInt(IOCP_CLIENT_SSL_VERIFY_DEPTH, FSSLOptions.VerifyDepth);
   SetInt(IOCP_CLIENT_SSL_PASS_THROUGH, Ord(FSSLOptions.PassThrough));
   SetInt(IOCP_CLIENT_SSL_HANDSHAKE_TIMEOUT, FSSLOptions.HandshakeTimeout);
+  FTlsEvents.OnGetPassword := FOnGetPassword;
+  FTlsEvents.OnGetPasswordEx := FOnGetPasswordEx;
+  FTlsEvents.OnVerifyPeer := FOnVerifyPeer;
+  Password := nil;
+  if Assigned(FOnGetPassword) or Assigned(FOnGetPasswordEx) then
+    Password := TlsPasswordCb;
+  VerifyPeer := nil;
+  if Assigned(FOnVerifyPeer) then
+    VerifyPeer := TlsVerifyPeerCb;
+  IocpCheck(iocp_client_set_tls_events(FHandle, Password, VerifyPeer, FTlsEvents));
   IocpCheck(iocp_client_connect(FHandle));  { OnConnected comes from the engine's client. }
   FIOHandler.Host := FHost;
   FIOHandler.Port := FPort;

@@ -54,6 +54,11 @@ type
   TIdSSLVerifyMode = IocpIOHandler.TIdSSLVerifyMode;
   TIdSSLVerifyModeSet = IocpIOHandler.TIdSSLVerifyModeSet;
   TIocpSSLOptions = IocpIOHandler.TIocpSSLOptions;
+  TIdX509 = IocpIOHandler.TIdX509;
+  TIdX509Name = IocpIOHandler.TIdX509Name;
+  TPasswordEvent = IocpIOHandler.TPasswordEvent;
+  TPasswordEventEx = IocpIOHandler.TPasswordEventEx;
+  TVerifyPeerEvent = IocpIOHandler.TVerifyPeerEvent;
 
   { A group of published options (IOHandlerOptions, IOCP, Heartbeat, KeepAlive, Framing):
     Assign copies every published property of a group of the same class, nested groups
@@ -292,6 +297,7 @@ type
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
     procedure SetFraming(AValue: TIocpFraming);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
+    procedure SyncTlsEvents;
     procedure Configure;
     procedure PushOptions(const AGroup: string = '');
     procedure PullOptions;
@@ -316,6 +322,10 @@ type
     FOnDataAvailable: TIdServerThreadEvent;
     FOnMessage: TIocpMessageEvent;
     FOnListenException: TIdListenExceptionEvent;
+    FOnGetPassword: TPasswordEvent;
+    FOnGetPasswordEx: TPasswordEventEx;
+    FOnVerifyPeer: TVerifyPeerEvent;
+    FTlsEvents: TIocpTlsEventHolder;  { What the C ABI's TLS callbacks reach (set by Configure). }
     FOnBeforeBind: TIdSocketHandleEvent;
     FOnAfterBind: TNotifyEvent;
     FUseNagle: Boolean;
@@ -419,6 +429,13 @@ type
     property OnHeartbeat: TIdServerThreadEvent read FOnHeartbeat write FOnHeartbeat;
     property OnException: TIdServerThreadExceptionEvent read FOnException write FOnException;
     property OnListenException: TIdListenExceptionEvent read FOnListenException write FOnListenException;
+    { Indy's SSL IOHandler events (IocpIOHandler's TPasswordEvent, TVerifyPeerEvent): the password
+      of an encrypted SSLOptions.KeyFile (asked by Active := True and ReloadCertificates, on their
+      thread), and the verdict on each certificate of a client's chain (VerifyMode with
+      sslvrfPeer; inside the handshake on an I/O thread: must not wait). Assign before Active. }
+    property OnGetPassword: TPasswordEvent read FOnGetPassword write FOnGetPassword;
+    property OnGetPasswordEx: TPasswordEventEx read FOnGetPasswordEx write FOnGetPasswordEx;
+    property OnVerifyPeer: TVerifyPeerEvent read FOnVerifyPeer write FOnVerifyPeer;
     property OnBeforeBind: TIdSocketHandleEvent read FOnBeforeBind write FOnBeforeBind;
     property OnAfterBind: TNotifyEvent read FOnAfterBind write FOnAfterBind;
     { Indy's scheduler (a form may set one): accepted and ignored; IOHandlerOptions chooses. }
@@ -897,6 +914,8 @@ begin
   FKeepAlive := TIocpKeepAlive.Create;
   FFraming := TIocpFraming.Create;
   FSSLOptions := TIocpSSLOptions.Create;
+  FTlsEvents := TIocpTlsEventHolder.Create;
+  FTlsEvents.Sender := Self;
   FContexts := TIocpContextList.Create(Self);
   FListener := TIocpListenerThread.Create;
   InitComponent;
@@ -916,6 +935,7 @@ begin
   FContexts.Free;
   FFraming.Free;
   FSSLOptions.Free;
+  FTlsEvents.Free;
   FKeepAlive.Free;
   FHeartbeat.Free;
   FIOHandlerOptions.Free;
@@ -1266,6 +1286,8 @@ procedure TIocpCustomTCPServer.Configure;
 var
   Execute, DataAvailable: iocp_context_event;
   Message: iocp_message_event;
+  Password: iocp_password_event;
+  VerifyPeer: iocp_verify_peer_event;
 begin
   if FBindings.Count = 0 then
     FBindings.Add;
@@ -1296,6 +1318,21 @@ begin
   IocpCheck(iocp_server_set_exception_event(FHandle, ExceptionCb, Self));
   IocpCheck(iocp_server_set_listen_exception_event(FHandle, ListenExceptionCb, Self));
   IocpCheck(iocp_server_set_bind_events(FHandle, BindCb, BindCb, Self));
+  SyncTlsEvents;
+  Password := nil;
+  if Assigned(FOnGetPassword) or Assigned(FOnGetPasswordEx) then
+    Password := TlsPasswordCb;
+  VerifyPeer := nil;
+  if Assigned(FOnVerifyPeer) then
+    VerifyPeer := TlsVerifyPeerCb;
+  IocpCheck(iocp_server_set_tls_events(FHandle, Password, VerifyPeer, FTlsEvents));
+end;
+
+procedure TIocpCustomTCPServer.SyncTlsEvents;
+begin
+  FTlsEvents.OnGetPassword := FOnGetPassword;
+  FTlsEvents.OnGetPasswordEx := FOnGetPasswordEx;
+  FTlsEvents.OnVerifyPeer := FOnVerifyPeer;
 end;
 
 procedure TIocpCustomTCPServer.Shutdown;
@@ -1363,6 +1400,7 @@ end;
 procedure TIocpCustomTCPServer.ReloadCertificates;
 begin
   PushOptions('SSLOptions.');  { As they are now (the engine reads its own copy). }
+  SyncTlsEvents;  { The handlers as they are now (the callbacks themselves were set by Active). }
   IocpCheck(iocp_server_reload_certificates(FHandle));
 end;
 

@@ -50,12 +50,12 @@ std::string pascalTypeOf(std::string c) {
   c = std::regex_replace(c, std::regex(R"(\*const\*)"), "* const*");
   static const std::map<std::string, std::string> map = {
       {"int", "integer"}, {"int64_t", "int64"}, {"uint64_t", "uint64"}, {"size_t", "size_t"},
-      {"void*", "pointer"}, {"const void*", "pointer"}, {"const char*", "pansichar"},
+      {"void*", "pointer"}, {"const void*", "pointer"}, {"const char*", "pansichar"}, {"char*", "pansichar"},
       {"const char**", "ppansichar"}, {"size_t*", "psize_t"}, {"int*", "pinteger"},
       {"int64_t*", "pint64"}, {"uint64_t*", "puint64"}, {"iocp_server*", "piocp_server"},
       {"iocp_context*", "piocp_context"}, {"iocp_io*", "piocp_io"}, {"iocp_client*", "piocp_client"},
       {"iocp_context* const**", "ppiocp_context_array"}, {"uint32_t", "uint32"},
-      {"const void* const*", "ppointer"}, {"void", ""}};
+      {"const void* const*", "ppointer"}, {"const iocp_x509*", "piocp_x509"}, {"void", ""}};
   const auto it = map.find(trim(c));
   if (it != map.end()) return it->second;
   return lower(trim(c));  // Callback typedef names are the same in both.

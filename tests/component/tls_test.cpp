@@ -9,8 +9,10 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "../common/test_certificates.h"
 #include "server_fixture.h"
@@ -416,6 +418,106 @@ TEST_P(TlsServer, BadSettingsRefuseActivationSayingWhich) {
   server->SSLOptions.SSLVersions = TIdSSLVersions{sslvTLSv1_2, sslvTLSv1_3};
   server->SSLOptions.Mode = sslmClient;
   EXPECT_THROW(start(), EIocpConfigError);
+}
+
+}  // namespace
+
+namespace {
+
+// OnGetPassword (Indy's): an encrypted key loads with the handler's password; without a handler
+// activation is refused with the reason, and a wrong password too; the server is not started.
+TEST_P(TlsServer, AnEncryptedKeyIsOpenedWithOnGetPassword) {
+  echo();
+  server->SSLOptions.KeyFile = testPki().serverLocked.key;
+  try {
+    start();
+    ADD_FAILURE() << "an encrypted key without OnGetPassword was accepted";
+  } catch (const EIocpConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("OnGetPassword"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(server->Active);
+  server->OnGetPassword = [](std::string& Password) { Password = "wrong"; };
+  EXPECT_THROW(start(), EIocpConfigError);
+  std::atomic<int> asked{0};
+  server->OnGetPassword = [&](std::string& Password) {
+    ++asked;
+    Password = TestPki::kKeyPassword;
+  };
+  const auto stop = stopAtEnd();
+  start();
+  EXPECT_GE(asked.load(), 1);
+  auto c = tlsClient();
+  c->IOHandler->WriteLn("through an encrypted key");
+  EXPECT_EQ(c->IOHandler->ReadLn(), "through an encrypted key");
+}
+
+// OnVerifyPeer (Indy's) on the server: it sees the client's chain (TIdX509 with Indy's members)
+// and its answer decides: a client the CA signed is refused when the handler says so, one no CA
+// signed is let in when the handler says so.
+TEST_P(TlsServer, OnVerifyPeerSeesTheClientsCertificateAndDecides) {
+  server->SSLOptions.RootCertFile = testPki().ca.cert;
+  server->SSLOptions.VerifyMode = TIdSSLVerifyModeSet{sslvrfPeer, sslvrfFailIfNoPeerCert};
+  EventLog seen;
+  std::atomic<bool> acceptAll{false};
+  server->OnVerifyPeer = [&](TIdX509* Certificate, bool AOk, int ADepth, int AError) {
+    seen.add(std::to_string(ADepth) + " " + Certificate->Subject->OneLine + " issuer " + Certificate->Issuer->OneLine +
+             (AOk ? " ok" : " refused") + " error " + std::to_string(AError) + " md5 " +
+             std::to_string(Certificate->FingerprintAsString.size()) + " serial " +
+             (Certificate->SerialNumber.empty() ? "none" : "some") + " v" + std::to_string(Certificate->Version) +
+             (Certificate->notBefore < Certificate->notAfter ? " dates" : " no dates"));
+    if (acceptAll) return true;
+    return AOk && Certificate->Subject->OneLine != "/CN=test client";
+  };
+  echo();
+  const auto stop = stopAtEnd();
+  start();
+  {
+    SslClient refused(server->Bindings[0].Port, SslClient::Options{&testPki().client, false});
+    refused.handshake();
+    refused.writeLine("signed, but refused");
+    EXPECT_EQ(refused.readLine(), "");
+  }
+  expectEnded(1);
+  EXPECT_NE(lastEnd().find("TLS failed"), std::string::npos) << lastEnd();
+  const auto calls = seen.snapshot();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0], "1 /CN=test CA issuer /CN=test CA ok error 0 md5 47 serial some v2 dates");
+  EXPECT_EQ(calls[1], "0 /CN=test client issuer /CN=test CA ok error 0 md5 47 serial some v2 dates");
+
+  acceptAll = true;
+  {
+    SslClient stranger(server->Bindings[0].Port, SslClient::Options{&testPki().stranger, false});
+    std::string why;
+    ASSERT_TRUE(stranger.handshake(&why)) << why;
+    ASSERT_TRUE(stranger.writeLine("no CA signed me"));
+    EXPECT_EQ(stranger.readLine(), "no CA signed me");
+  }
+  expectEnded(2);
+  const auto after = seen.snapshot();
+  ASSERT_GE(after.size(), 3u);
+  EXPECT_NE(after[2].find("0 /CN=localhost issuer /CN=localhost refused"), std::string::npos) << after[2];
+}
+
+// The client's OnVerifyPeer sees the server's certificate.
+TEST_P(TlsServer, TheClientsOnVerifyPeerSeesTheServersCertificate) {
+  echo();
+  const auto stop = stopAtEnd();
+  start();
+  auto c = std::make_unique<TIocpTCPClient>();
+  c->ReadTimeout = 10000;
+  useTestClientTls(c->SSLOptions);
+  std::vector<std::string> subjects;  // Connect's handshake: no other thread reads it meanwhile.
+  std::mutex mu;
+  c->OnVerifyPeer = [&](TIdX509* Certificate, bool AOk, int, int) {
+    std::lock_guard<std::mutex> lock(mu);
+    subjects.push_back(Certificate->Subject->OneLine);
+    return AOk;
+  };
+  c->Connect("127.0.0.1", server->Bindings[0].Port);
+  c->IOHandler->WriteLn("verified by the client's handler");
+  EXPECT_EQ(c->IOHandler->ReadLn(), "verified by the client's handler");
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(subjects, (std::vector<std::string>{"/CN=test CA", "/CN=localhost"}));
 }
 
 }  // namespace

@@ -263,9 +263,27 @@ type
   public
     Reason, Detail: string;
     Ended: Boolean;
+    Seen: string;  { What VerifyPeer saw, one line per certificate. }
+    RefuseClient: Boolean;
     procedure Execute(AContext: TIocpContext);
     procedure Disconnect(AContext: TIocpContext);
+    { Indy's event signatures, as a form's handlers declare them. }
+    procedure GetPassword(var Password: string);
+    function VerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
   end;
+
+procedure TTlsHandlers.GetPassword(var Password: string);
+begin
+  Password := 'indy key password';  { make_test_certs' server-locked.key. }
+end;
+
+function TTlsHandlers.VerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
+begin
+  Seen := Seen + IntToStr(ADepth) + ' ' + Certificate.Subject.OneLine + ' by ' + Certificate.Issuer.OneLine + ' ' +
+    BoolToStr(AOk, True) + ' ' + IntToStr(Length(Certificate.FingerprintAsString)) + ' ' +
+    BoolToStr(Certificate.notBefore < Certificate.notAfter, True) + ';';
+  Result := AOk and not (RefuseClient and (ADepth = 0));
+end;
 
 procedure TTlsHandlers.Execute(AContext: TIocpContext);
 var
@@ -395,6 +413,68 @@ begin
           Sleep(10);
       Check(TH.Reason = 'TLS failed', 'a plain client at a TLS server: ' + TH.Reason);
       Check(Pos('TLS handshake failed', TH.Detail) > 0, 'DisconnectDetail has OpenSSL''s reason: ' + TH.Detail);
+    finally
+      C.Free;
+    end;
+    S.Active := False;
+
+    { OnGetPassword and OnVerifyPeer with Indy's signatures: an encrypted key, the client's
+      certificate seen and decided on by the server's handler, the server's by the client's. }
+    S.SSLOptions.KeyFile := Certs + '/server-locked.key';
+    try
+      S.Active := True;
+      Check(False, 'an encrypted key without OnGetPassword was accepted');
+    except
+      on E: EIocpConfigError do
+        Check(Pos('OnGetPassword', E.Message) > 0, 'an encrypted key needs OnGetPassword: ' + E.Message);
+    end;
+    S.OnGetPassword := TH.GetPassword;
+    S.OnVerifyPeer := TH.VerifyPeer;
+    S.SSLOptions.RootCertFile := Certs + '/ca.crt';
+    S.SSLOptions.VerifyMode := [sslvrfPeer, sslvrfFailIfNoPeerCert];
+    S.Active := True;
+    TH.Ended := False;
+    C := TIocpTCPClient.Create(nil);
+    try
+      C.ReadTimeout := 30000;
+      C.SSLOptions.Enabled := True;
+      C.SSLOptions.RootCertFile := Certs + '/ca.crt';
+      C.SSLOptions.CertFile := Certs + '/client.crt';
+      C.SSLOptions.KeyFile := Certs + '/client.key';
+      C.SSLOptions.VerifyMode := [sslvrfPeer];
+      C.OnVerifyPeer := TH.VerifyPeer;
+      C.Connect('localhost', S.Bindings[0].Port);
+      Check(C.IOHandler.ReadLn = 'True False', 'an encrypted server key opened with OnGetPassword');
+      C.Disconnect;
+    finally
+      C.Free;
+    end;
+    Check(Pos('0 /CN=localhost by /CN=test CA True 47 True;', TH.Seen) > 0,
+      'the client''s OnVerifyPeer saw the server''s certificate: ' + TH.Seen);
+    Check(Pos('0 /CN=test client by /CN=test CA True 47 True;', TH.Seen) > 0,
+      'the server''s OnVerifyPeer saw the client''s certificate: ' + TH.Seen);
+    Check(Pos('1 /CN=test CA by /CN=test CA True', TH.Seen) > 0, 'the CA came first: ' + TH.Seen);
+    for I := 1 to 3000 do  { That connection's OnDisconnect, before the next one is watched. }
+      if not TH.Ended then
+        Sleep(10);
+    TH.RefuseClient := True;  { The server's handler now refuses what OpenSSL accepts. }
+    TH.Ended := False;
+    C := TIocpTCPClient.Create(nil);
+    try
+      C.ReadTimeout := 30000;
+      C.SSLOptions.Enabled := True;
+      C.SSLOptions.CertFile := Certs + '/client.crt';
+      C.SSLOptions.KeyFile := Certs + '/client.key';
+      try
+        C.Connect('localhost', S.Bindings[0].Port);
+        C.IOHandler.ReadLn;  { TLS 1.3: the client may finish before the server refuses. }
+      except
+        on E: Exception do ;
+      end;
+      for I := 1 to 3000 do
+        if not TH.Ended then
+          Sleep(10);
+      Check(TH.Reason = 'TLS failed', 'a client the server''s OnVerifyPeer refused: ' + TH.Reason + ' | ' + TH.Detail);
     finally
       C.Free;
     end;

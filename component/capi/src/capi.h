@@ -69,6 +69,10 @@ inline int guarded(Body&& body) noexcept {
 // A callback's result: IOCP_ERR_HANDLER becomes the C++ exception the component expects.
 void raiseIfHandlerFailed(int result);
 
+// The TLS events as the component's: OnGetPassword and OnVerifyPeer forwarding to C callbacks
+// (null where none). A callback's IOCP_ERR_HANDLER raises its recorded exception.
+Iocp::TIocpSSLEvents tlsEvents(iocp_password_event password, iocp_verify_peer_event verify, void* user);
+
 // Hands out a string that stays valid until the next call on the same handle.
 inline void giveOut(const std::string& s, const char** data, size_t* length) {
   if (data) *data = s.data();

@@ -34,6 +34,17 @@ void iocp_client_destroy(iocp_client* c) {
   });
 }
 
+int iocp_client_set_tls_events(iocp_client* c, iocp_password_event password, iocp_verify_peer_event verify,
+                               void* user) {
+  if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
+  return guarded([&] {
+    Iocp::TIocpSSLEvents events = tlsEvents(password, verify, user);
+    c->client.OnGetPassword = std::move(events.OnGetPassword);
+    c->client.OnVerifyPeer = std::move(events.OnVerifyPeer);
+    return IOCP_OK;
+  });
+}
+
 int iocp_client_set_int(iocp_client* c, int option, int64_t value) {
   if (!c) return fail(IOCP_ERR_ARGUMENT, "no client");
   TIocpTCPClient& cl = c->client;

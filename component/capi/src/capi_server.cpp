@@ -3,7 +3,9 @@
 #include "capi.h"
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "IocpHost.h"
@@ -69,6 +71,45 @@ void wireEvents(iocp_server* s) {
   srv.OnAfterBind = nullptr;
   if (s->afterBind) srv.OnAfterBind = [s](TIocpTCPServer*) { raiseIfHandlerFailed(s->afterBind(s->bindUser, -1)); };
 }
+
+}  // namespace
+
+namespace iocp_capi {
+
+Iocp::TIocpSSLEvents tlsEvents(iocp_password_event password, iocp_verify_peer_event verify, void* user) {
+  Iocp::TIocpSSLEvents events;
+  if (password) {
+    events.OnGetPassword = [password, user](std::string& Password) {
+      char buf[4096];
+      size_t length = 0;
+      raiseIfHandlerFailed(password(user, buf, sizeof buf, &length));
+      Password.assign(buf, length < sizeof buf ? length : sizeof buf);
+    };
+  }
+  if (verify) {
+    events.OnVerifyPeer = [verify, user](TIdX509* cert, bool ok, int depth, int error) {
+      iocp_x509 x{};
+      x.subject = cert->Subject->OneLine.c_str();
+      x.issuer = cert->Issuer->OneLine.c_str();
+      x.serial_number = cert->SerialNumber.c_str();
+      x.md5 = cert->Fingerprints->MD5AsString.c_str();
+      x.sha1 = cert->Fingerprints->SHA1AsString.c_str();
+      x.sha256 = cert->Fingerprints->SHA256AsString.c_str();
+      // TDateTime back to seconds since 1970 (whole seconds: the certificate has no finer).
+      x.not_before = static_cast<int64_t>(std::llround((cert->notBefore - 25569.0) * 86400.0));
+      x.not_after = static_cast<int64_t>(std::llround((cert->notAfter - 25569.0) * 86400.0));
+      x.version = static_cast<int32_t>(cert->Version);
+      int accept = ok ? 1 : 0;
+      raiseIfHandlerFailed(verify(user, &x, ok ? 1 : 0, depth, error, &accept));
+      return accept != 0;
+    };
+  }
+  return events;
+}
+
+}  // namespace iocp_capi
+
+namespace {
 
 int inactiveOrFail(iocp_server* s) {
   if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
@@ -391,6 +432,17 @@ int iocp_server_set_listen_exception_event(iocp_server* s, iocp_listen_exception
   s->listenUser = user;
   return guarded([&] {
     wireEvents(s);
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_set_tls_events(iocp_server* s, iocp_password_event password, iocp_verify_peer_event verify,
+                               void* user) {
+  if (const int st = inactiveOrFail(s)) return st;
+  return guarded([&] {
+    Iocp::TIocpSSLEvents events = tlsEvents(password, verify, user);
+    s->server.OnGetPassword = std::move(events.OnGetPassword);
+    s->server.OnVerifyPeer = std::move(events.OnVerifyPeer);
     return IOCP_OK;
   });
 }

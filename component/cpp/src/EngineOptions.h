@@ -21,8 +21,10 @@ inline void applyHeartbeat(const TIocpHeartbeatOptions& h, iocp_native::Liveness
   o.heartbeatPayload = h.Payload;
 }
 
-// The TLS context SSLOptions describe, for a server or a client. Raises EIocpConfigError with the
-// reason ("SSLOptions: key file 'x' does not match the certificate").
-std::shared_ptr<iocp_native::TlsContext> makeTlsContext(const TIocpSSLOptions& ssl, bool server);
+// The TLS context SSLOptions describe, for a server or a client, with the owner's OnGetPassword
+// and OnVerifyPeer (copied: later changes take effect at the next context). Raises
+// EIocpConfigError with the reason ("SSLOptions: key file 'x' does not match the certificate").
+std::shared_ptr<iocp_native::TlsContext> makeTlsContext(const TIocpSSLOptions& ssl, bool server,
+                                                        const TIocpSSLEvents& events);
 
 }  // namespace Iocp

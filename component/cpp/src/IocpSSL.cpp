@@ -1,6 +1,8 @@
 // SSLOptions (IocpSSL.h) -> the engine's TLS context (iocp_native/tls.h).
 #include "EngineOptions.h"
 
+#include <cstdint>
+
 namespace Iocp {
 
 namespace {
@@ -26,9 +28,13 @@ bool versionRange(TIdSSLVersions v, TlsVersion& lo, TlsVersion& hi) {
   return any;
 }
 
+// Seconds since 1970 as a TDateTime (days since 1899-12-30).
+double dateTimeOf(std::int64_t seconds) { return 25569.0 + static_cast<double>(seconds) / 86400.0; }
+
 }  // namespace
 
-std::shared_ptr<iocp_native::TlsContext> makeTlsContext(const TIocpSSLOptions& ssl, bool server) {
+std::shared_ptr<iocp_native::TlsContext> makeTlsContext(const TIocpSSLOptions& ssl, bool server,
+                                                        const TIocpSSLEvents& events) {
   iocp_native::TlsContext::Options o;
   if (server && ssl.Mode == sslmClient) {
     throw EIocpConfigError("SSLOptions.Mode = sslmClient cannot serve: use sslmServer (or sslmBoth)", "SSLOptions.Mode");
@@ -45,6 +51,30 @@ std::shared_ptr<iocp_native::TlsContext> makeTlsContext(const TIocpSSLOptions& s
   o.requirePeerCertificate = ssl.VerifyMode.Contains(sslvrfFailIfNoPeerCert);
   o.verifyOnce = ssl.VerifyMode.Contains(sslvrfClientOnce);
   o.verifyDepth = ssl.VerifyDepth;
+  if (events.OnGetPassword) {
+    o.onGetPassword = [handler = events.OnGetPassword] {
+      std::string password;
+      handler(password);
+      return password;
+    };
+  }
+  if (events.OnVerifyPeer) {
+    o.onVerifyPeer = [handler = events.OnVerifyPeer](const iocp_native::PeerCertificate& c, bool ok, int depth,
+                                                     int error) {
+      TIdX509 cert;
+      cert.Subject->OneLine = c.subject;
+      cert.Issuer->OneLine = c.issuer;
+      cert.Fingerprints->MD5AsString = c.md5;
+      cert.Fingerprints->SHA1AsString = c.sha1;
+      cert.Fingerprints->SHA256AsString = c.sha256;
+      cert.SerialNumber = c.serialNumber;
+      cert.FingerprintAsString = c.md5;
+      cert.notBefore = dateTimeOf(c.notBefore);
+      cert.notAfter = dateTimeOf(c.notAfter);
+      cert.Version = c.version;
+      return handler(&cert, ok, depth, error);
+    };
+  }
   try {
     return server ? iocp_native::TlsContext::server(o) : iocp_native::TlsContext::client(o);
   } catch (const iocp_native::TlsError& e) {

@@ -21,7 +21,7 @@ void TIocpTCPClient::Connect(const std::string& AHost, uint16_t APort) {
 void TIocpTCPClient::Connect() {
   Disconnect();  // Indy: connecting again first closes the old connection (OnDisconnected).
   std::shared_ptr<iocp_native::TlsContext> tls;
-  if (SSLOptions.Enabled) tls = makeTlsContext(SSLOptions, false);  // Before connecting: raises on bad options.
+  if (SSLOptions.Enabled) tls = makeTlsContext(SSLOptions, false, {OnGetPassword, OnVerifyPeer});  // Before connecting: raises on bad options.
   try {
     conn_ = iocp_native::connectTcp(Host, Port, ConnectTimeout > 0 ? ConnectTimeout : iocp_native::kInfinite, !UseNagle);
   } catch (const iocp_native::ConnectError& e) {

@@ -316,7 +316,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
   live.userTimeoutMs = UserTimeout;
 
   if (SSLOptions.Enabled) {
-    o.tls = makeTlsContext(SSLOptions, true);  // Raises EIocpConfigError.
+    o.tls = makeTlsContext(SSLOptions, true, {OnGetPassword, OnVerifyPeer});  // Raises EIocpConfigError.
     o.tlsImplicit = !SSLOptions.PassThrough;
     o.tlsHandshakeTimeoutMs = SSLOptions.HandshakeTimeout;
   }
@@ -339,7 +339,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
 void TIocpTCPServer::ReloadCertificates() {
   if (!engine_) throw EIdException("ReloadCertificates: the server is not active");
   if (!SSLOptions.Enabled) throw EIdException("ReloadCertificates: SSLOptions.Enabled is false");
-  engine_->setTlsContext(makeTlsContext(SSLOptions, true));  // Raises before anything changes.
+  engine_->setTlsContext(makeTlsContext(SSLOptions, true, {OnGetPassword, OnVerifyPeer}));  // Raises before anything changes.
 }
 
 void TIocpTCPServer::StopListening() {
