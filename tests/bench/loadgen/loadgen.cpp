@@ -1323,7 +1323,9 @@ int main(int argc, char** argv) {
   checkLimits(opt);
   signal(SIGPIPE, SIG_IGN);
 
-  SSL_CTX* const tls = makeTlsContext(opt);
+  // Freed after the workers (declared before them), whose connections hold references to it.
+  const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tlsContext(makeTlsContext(opt), &SSL_CTX_free);
+  SSL_CTX* const tls = tlsContext.get();
   // Connection i goes to thread i mod T.
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < opt.threads; ++t) {
