@@ -27,7 +27,9 @@ bool supportedServerProperty(const std::string& name) {
   for (const char* cls : {"TIdTCPServer", "TIdCustomTCPServer", "TIdComponent"})
     if (inventoryPresent(cls, name)) return true;
   static const char* const kNames[] = {"IdleTimeout", "UserTimeout", "OnHeartbeat", "Left", "Top", "Tag",
-                                       "DesignInfo", "MaxConnectionReply"};
+                                       "DesignInfo", "MaxConnectionReply",
+                                       // The TLS IOHandler's events, moved onto the server.
+                                       "OnGetPassword", "OnGetPasswordEx", "OnVerifyPeer"};
   for (const char* n : kNames)
     if (equalsNoCase(name, n)) return true;
   const std::string l = lowerAscii(name);
@@ -186,8 +188,9 @@ class FormMigrator {
     return nullptr;
   }
 
-  // A TLS server IOHandler of this form that served `server`: its SSLOptions become the server's
-  // (the lines to insert), its events and what has no counterpart are reported, the object goes
+  // A TLS server IOHandler of this form that served `server`: its SSLOptions and its events
+  // (OnGetPassword, OnGetPasswordEx, OnVerifyPeer) become the server's (the lines to insert),
+  // what has no counterpart is reported, the object goes
   // (its field with it, and the unit's code that sets its SSLOptions names the server instead).
   void moveTls(const FormObject& handler, const std::string& server, std::vector<std::string>& inserts) {
     inserts.push_back("SSLOptions.Enabled = True");
@@ -206,13 +209,12 @@ class FormMigrator {
           continue;
         }
       }
+      if (l == "ongetpassword" || l == "ongetpasswordex" || l == "onverifypeer") {  // Same signatures.
+        inserts.push_back(q.name + " = " + value);
+        continue;
+      }
       std::string why = handler.name + "." + q.name + " = " + value.substr(0, 60) + " dropped: ";
-      if (l == "ongetpassword" || l == "ongetpasswordex")
-        why += "the IOCP server has no OnGetPassword yet: give it a key file without a password";
-      else if (l == "onverifypeer")
-        why += "the IOCP server has no OnVerifyPeer yet: SSLOptions.VerifyMode and RootCertFile verify peers";
-      else
-        why += "the IOCP server's SSLOptions have no such member (docs/tls.md)";
+      why += "the IOCP server's SSLOptions have no such member (docs/tls.md)";
       result_.warnings.push_back({text_.lineOf(q.begin), why, true});
     }
     // Indy's TIdTCPServer starts TLS only where a handler sets PassThrough := False: code that does

@@ -90,6 +90,9 @@ const TypeRow kTypes[] = {
     {"TIdBuffer", "TIocpBuffer", true},
     // The IOHandler of a TLS connection (Indy's STARTTLS idiom casts a context's IOHandler to it).
     {"TIdSSLIOHandlerSocketBase", "TIocpSSLIOHandler", true},
+    // OnVerifyPeer's certificate: the bridge's own TIdX509 (IocpIOHandler), Indy's name.
+    {"TIdX509", "TIdX509", true},
+    {"TIdX509Name", "TIdX509Name", true},
 };
 
 // The inventory (component/pascal/INDY-MEMBERS.md, generated from Indy's own interface

@@ -258,8 +258,9 @@ void PascalFile::removeDeletedFields() {
       if (l.rfind(prefix, 0) == 0 && renameTypeFor(tok(k), &shared).empty()) tlsTypesUsed_ = true;
   }
   if (!tlsMoved_) return;
-  // The code that set the moved handler's options (FormCreate: Handler.SSLOptions.CertFile := ...)
-  // sets the server's now; any other use of the handler cannot compile without it: said so.
+  // The code that set the moved handler's options or events (FormCreate: Handler.SSLOptions.CertFile
+  // := ..., Handler.OnGetPassword := ...) sets the server's now; any other use of the handler cannot
+  // compile without it: said so.
   for (std::size_t k = 0; k < toks_.size(); ++k) {
     if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
     const auto it = moved->second.find(lowerAscii(tok(k)));
@@ -267,7 +268,8 @@ void PascalFile::removeDeletedFields() {
     const std::size_t dot = nextSig(k);
     if (dot == npos || !isSym(dot, ".")) continue;  // The field's own declaration (removed above).
     const std::size_t member = nextSig(dot);
-    if (member != npos && isWord(member, "SSLOptions")) {
+    if (member != npos && (isWord(member, "SSLOptions") || isWord(member, "OnGetPassword") ||
+                           isWord(member, "OnGetPasswordEx") || isWord(member, "OnVerifyPeer"))) {
       result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, it->second});
     } else {
       warn(k, tok(k) + " is gone (its SSLOptions are " + it->second + "'s now): this use of it has no counterpart "
@@ -456,7 +458,7 @@ void PascalFile::renameIdentifiers() {
         // declaration is shown to hold the server's (IO := AContext.Connection.IOHandler).
         if ((!shared || !mixed_ || holdsServerObject(k)) && !keptForOtherServers)
           result_.edits.push_back(Edit{toks_[k].pos, toks_[k].len, ours});
-        else if (once("shared:" + name))
+        else if (!equalsNoCase(ours, name) && once("shared:" + name))  // A name of both: nothing to say.
           warn(k, name + " stays Indy's here: this unit also uses Indy units the IOCP bridge does not replace, and "
                          "nothing here assigns it from the migrated server's objects; where it holds them (a "
                          "parameter given AContext.Connection ...), write " + ours);

@@ -28,6 +28,9 @@ type
     procedure ServerDisconnect(AContext: TIocpContext);
     procedure ServerExecute(AContext: TIocpContext);
     procedure IdTCPServer1Execute(AContext: TIdContext);
+    { Indy's TLS event signatures, as a form moved by iocp-migrate keeps them. }
+    procedure ServerGetPassword(var Password: string);
+    function ServerVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
   public
     Connects, Disconnects: Integer;
   end;
@@ -45,6 +48,16 @@ end;
 procedure TServerModule.ServerExecute(AContext: TIocpContext);
 begin
   AContext.Connection.IOHandler.WriteLn('module: ' + AContext.Connection.IOHandler.ReadLn);
+end;
+
+procedure TServerModule.ServerGetPassword(var Password: string);
+begin
+  Password := 'from the form';
+end;
+
+function TServerModule.ServerVerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
+begin
+  Result := AOk;
 end;
 
 procedure TServerModule.IdTCPServer1Execute(AContext: TIdContext);
@@ -78,6 +91,8 @@ const
     '    OnConnect = ServerConnect'#10 +
     '    OnDisconnect = ServerDisconnect'#10 +
     '    OnExecute = ServerExecute'#10 +
+    '    OnGetPassword = ServerGetPassword'#10 +
+    '    OnVerifyPeer = ServerVerifyPeer'#10 +
     '    left = 40'#10 +
     '    top = 20'#10 +
     '  end'#10 +
@@ -176,6 +191,9 @@ begin
       (M.IocpServer.SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]) and
       (M.IocpServer.SSLOptions.HandshakeTimeout = 2500), 'SSLOptions streamed (sets as Delphi writes them)');
     Check(Pos('SSLOptions.SSLVersions = [sslvTLSv1_3]', Text) > 0, 'SSLVersions written back');
+    Check(Assigned(M.IocpServer.OnGetPassword) and Assigned(M.IocpServer.OnVerifyPeer) and
+      (Pos('OnGetPassword = ServerGetPassword', Text) > 0) and (Pos('OnVerifyPeer = ServerVerifyPeer', Text) > 0),
+      'OnGetPassword and OnVerifyPeer (Indy''s signatures) bound and written back');
     Check(Pos('SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]', Text) > 0, 'VerifyMode written back');
     Check(Pos('SSLOptions.Method', Text) = 0, 'Method is not written (SSLVersions says it)');
     Check(Pos('SSLOptions.Enabled', Text) = 0, 'SSLOptions.Enabled = False is not written');

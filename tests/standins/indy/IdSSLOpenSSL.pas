@@ -17,14 +17,32 @@ type
     property RootCertFile: string read FRootCertFile write FRootCertFile;
     property Mode: TIdSSLMode read FMode write FMode;
   end;
+  TIdX509Name = class
+  private
+    FOneLine: string;
+  public
+    property OneLine: string read FOneLine;
+  end;
+  TIdX509 = class
+  private
+    FSubject: TIdX509Name;
+  public
+    property Subject: TIdX509Name read FSubject;
+  end;
+  TPasswordEvent = procedure(var Password: string) of object;
+  TVerifyPeerEvent = function(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean of object;
   TIdServerIOHandlerSSLOpenSSL = class(TComponent)
   private
     FSSLOptions: TIdSSLOptions;
+    FOnGetPassword: TPasswordEvent;
+    FOnVerifyPeer: TVerifyPeerEvent;
   public
     constructor Create(AOwner: TComponent); override;
     destructor Destroy; override;
   published
     property SSLOptions: TIdSSLOptions read FSSLOptions;
+    property OnGetPassword: TPasswordEvent read FOnGetPassword write FOnGetPassword;
+    property OnVerifyPeer: TVerifyPeerEvent read FOnVerifyPeer write FOnVerifyPeer;
   end;
   TIdSSLIOHandlerSocketOpenSSL = class(TIdIOHandler)
   private
