@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -258,6 +259,7 @@ std::unique_ptr<TlsContext::Hooks> hooksOf(const TlsContext::Options& o) {
 }
 
 constexpr std::size_t kChunk = 16 * 1024;  // Bytes moved through the BIO pair at a time.
+constexpr std::size_t kMinRoom = 1024;     // The least room a decrypting read asks the input for.
 
 }  // namespace
 
@@ -371,9 +373,13 @@ TlsSession::Status TlsSession::receive(const char* bytes, std::size_t n, Buffer&
       if (handshakeDone() && flushPending() == Status::Failed) return Status::Failed;
     }
     if (handshakeDone()) {
+      // Room for what these bytes can hold, not a whole record's worth: an emptied input buffer
+      // gives its storage back, and a fresh one is zero-filled as large as asked. A record larger
+      // than this (sent in several pieces) is read in several steps of the same loop.
+      const std::size_t room = std::min(kChunk, std::max<std::size_t>(n + SSL_pending(ssl), kMinRoom));
       for (;;) {
-        char* dst = plain.prepare(kChunk);
-        const int r = SSL_read(ssl, dst, static_cast<int>(kChunk));
+        char* dst = plain.prepare(room);
+        const int r = SSL_read(ssl, dst, static_cast<int>(room));
         if (r > 0) {
           plain.commit(static_cast<std::size_t>(r));
           continue;
