@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -125,6 +126,40 @@ struct TlsContext::Hooks {
   std::function<bool(const PeerCertificate&, bool, int, int)> onVerifyPeer;
   std::function<std::string()> onGetPassword;
   std::string passwordError;  // What onGetPassword threw, for the load's message.
+  // SNI: host names (lower case) and the contexts that serve them, owned here.
+  std::vector<std::pair<std::string, SSL_CTX*>> sni;
+
+  Hooks() = default;
+  Hooks(const Hooks&) = delete;
+  Hooks& operator=(const Hooks&) = delete;
+  ~Hooks() {
+    for (auto& entry : sni) SSL_CTX_free(entry.second);
+  }
+
+  // "*.example.com" matches one label in front of example.com; anything else matches itself.
+  static bool matches(const std::string& pattern, const std::string& name) {
+    if (pattern.size() > 2 && pattern[0] == '*' && pattern[1] == '.') {
+      const std::size_t dot = name.find('.');
+      return dot != std::string::npos && dot > 0 && name.compare(dot, std::string::npos, pattern, 1) == 0;
+    }
+    return pattern == name;
+  }
+
+  // The servername callback: the context of the first SNI certificate whose name matches.
+  static int serverName(SSL* ssl, int* /*alert*/, void* arg) {
+    const Hooks* hooks = static_cast<const Hooks*>(arg);
+    const char* asked = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (!hooks || !asked) return SSL_TLSEXT_ERR_NOACK;  // No SNI: the default certificate.
+    std::string name(asked);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& entry : hooks->sni) {
+      if (matches(entry.first, name)) {
+        SSL_set_SSL_CTX(ssl, entry.second);
+        return SSL_TLSEXT_ERR_OK;
+      }
+    }
+    return SSL_TLSEXT_ERR_NOACK;  // A name of no SNI certificate: the default one.
+  }
 
   static int slot() {
     static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
@@ -258,6 +293,29 @@ std::unique_ptr<TlsContext::Hooks> hooksOf(const TlsContext::Options& o) {
   return hooks;
 }
 
+// A server's SNI certificates: one context each, configured as the default one but for the
+// certificate and key, and the callback that picks among them. Throws TlsError naming the entry.
+void addSni(SSL_CTX* ctx, const TlsContext::Options& o, TlsContext::Hooks& hooks) {
+  if (o.sniCertificates.empty()) return;
+  for (std::size_t i = 0; i < o.sniCertificates.size(); ++i) {
+    const SniCertificate& c = o.sniCertificates[i];
+    std::string name = c.hostName;
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (name.empty()) throw TlsError("SNI certificate " + std::to_string(i + 1) + ": no host name");
+    TlsContext::Options one = o;
+    one.certFile = c.certFile;
+    one.keyFile = c.keyFile;
+    one.sniCertificates.clear();
+    try {
+      hooks.sni.emplace_back(name, make(one, true, hooks));
+    } catch (const TlsError& e) {
+      throw TlsError("SNI certificate for '" + c.hostName + "': " + e.what());
+    }
+  }
+  SSL_CTX_set_tlsext_servername_callback(ctx, &TlsContext::Hooks::serverName);
+  SSL_CTX_set_tlsext_servername_arg(ctx, &hooks);
+}
+
 constexpr std::size_t kChunk = 16 * 1024;  // Bytes moved through the BIO pair at a time.
 constexpr std::size_t kMinRoom = 1024;     // The least room a decrypting read asks the input for.
 
@@ -271,6 +329,12 @@ TlsContext::TlsContext(void* ctx, bool server, std::unique_ptr<Hooks> hooks)
 std::shared_ptr<TlsContext> TlsContext::server(const Options& options) {
   std::unique_ptr<Hooks> hooks = hooksOf(options);
   SSL_CTX* ctx = make(options, true, *hooks);
+  try {
+    addSni(ctx, options, *hooks);
+  } catch (...) {
+    SSL_CTX_free(ctx);
+    throw;
+  }
   return std::shared_ptr<TlsContext>(new TlsContext(ctx, true, std::move(hooks)));
 }
 

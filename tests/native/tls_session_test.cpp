@@ -278,5 +278,48 @@ TEST_F(Tls, OnVerifyPeerSeesTheChainAndDecides) {
   EXPECT_EQ(p.client, Status::Failed) << "a handler that raised accepted a certificate";
 }
 
+// SNI: a client that names a host of one of the server's further certificates gets that one
+// (exact names and "*." wildcards, without case); any other name, or none, gets the default one.
+TEST_F(Tls, SniPicksTheCertificateOfTheNameTheClientAsks) {
+  TlsContext::Options s = serverOptions();
+  s.sniCertificates.push_back({"Other.Test", other_.cert, other_.key});
+  s.sniCertificates.push_back({"*.wild.test", other_.cert, other_.key});
+  const auto issuerFor = [&](const std::string& host) {
+    std::string issuer = "none";
+    TlsContext::Options c;
+    c.verifyPeer = true;
+    c.caFile = pki_.ca.cert;
+    c.onVerifyPeer = [&](const PeerCertificate& cert, bool, int depth, int) {
+      if (depth == 0) issuer = cert.issuer;
+      return true;  // Whatever OpenSSL says of the name: the test looks at which certificate came.
+    };
+    client_ = std::make_unique<TlsSession>(TlsContext::client(c));
+    client_->setPeerName(host);
+    serverSession_ = std::make_unique<TlsSession>(TlsContext::server(s));
+    Buffer none;
+    client_->receive(nullptr, 0, none);
+    const Pumped p = pump(*client_, *serverSession_, atClient_, atServer_);
+    EXPECT_EQ(p.client, Status::Ok) << host << ": " << client_->reason();
+    return issuer;
+  };
+  const std::string ca = "/CN=test CA";         // The default certificate's issuer.
+  const std::string self = "/CN=localhost";     // The other one is self-signed.
+  EXPECT_EQ(issuerFor("other.test"), self);
+  EXPECT_EQ(issuerFor("OTHER.test"), self);
+  EXPECT_EQ(issuerFor("a.wild.test"), self);
+  EXPECT_EQ(issuerFor("wild.test"), ca);        // The wildcard wants one label in front.
+  EXPECT_EQ(issuerFor("a.b.wild.test"), ca);    // ... and only one.
+  EXPECT_EQ(issuerFor("localhost"), ca);
+  EXPECT_EQ(issuerFor(""), ca);                 // No SNI at all.
+
+  s.sniCertificates.push_back({"broken.test", other_.cert, pki_.server.key});  // Not its key.
+  try {
+    TlsContext::server(s);
+    ADD_FAILURE() << "an SNI certificate with the wrong key was accepted";
+  } catch (const TlsError& e) {
+    EXPECT_NE(std::string(e.what()).find("SNI certificate for 'broken.test'"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace iocp_native

@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace iocp_native {
 
@@ -35,6 +36,13 @@ struct PeerCertificate {
   long version = 0;  // X509_get_version: 2 for an X.509 v3 certificate.
 };
 
+// A further certificate of a server, chosen by the name a client asks for (SNI).
+struct SniCertificate {
+  std::string hostName;  // "host.example.com", or "*.example.com" for one label in front of it.
+  std::string certFile;  // PEM: the certificate (chain) served for that name.
+  std::string keyFile;   // PEM: its private key (onGetPassword opens an encrypted one).
+};
+
 class TlsContext {
  public:
   struct Options {
@@ -59,6 +67,10 @@ class TlsContext {
     // The password of an encrypted keyFile (Indy's OnGetPassword), asked while the context is
     // made. Empty: the key must not be encrypted (an encrypted one is refused, never prompted for).
     std::function<std::string()> onGetPassword;
+    // A server's further certificates: a client whose SNI names one of their hostNames gets that
+    // certificate (the first that matches, names compared without case); any other client,
+    // or one without SNI, gets certFile. Each is loaded and checked as certFile is.
+    std::vector<SniCertificate> sniCertificates;
   };
   // Throws TlsError. Any thread.
   static std::shared_ptr<TlsContext> server(const Options& options);
