@@ -15,6 +15,7 @@
 #include <functional>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 namespace Iocp {
 
@@ -54,8 +55,16 @@ struct TIocpSet {
 using TIdSSLVersions = TIocpSet<TIdSSLVersion>;
 using TIdSSLVerifyModeSet = TIocpSet<TIdSSLVerifyMode>;
 
+// A server's further certificate, served to a client whose SNI names HostName (ours; Indy has no
+// SNI on its server IOHandler).
+struct TIocpSNICertificate {
+  std::string HostName;  // "host.example.com", or "*.example.com": one label in front of it.
+  std::string CertFile;  // PEM: the certificate (chain) for that name.
+  std::string KeyFile;   // PEM: its private key (OnGetPassword opens an encrypted one).
+};
+
 // SSLOptions: Indy's members (CertFile, KeyFile, RootCertFile, CipherList, SSLVersions, Mode,
-// VerifyMode, VerifyDepth) and ours (Enabled, PassThrough, HandshakeTimeout).
+// VerifyMode, VerifyDepth) and ours (Enabled, PassThrough, HandshakeTimeout, SNICertificates).
 struct TIocpSSLOptions {
   bool Enabled = false;      // TLS on (Indy: an SSL IOHandler is assigned).
   std::string CertFile;      // PEM: the certificate (chain); a server needs one.
@@ -73,6 +82,10 @@ struct TIocpSSLOptions {
   // right after OnConnect (what it writes goes out once it is done), OnExecute once it is done.
   bool PassThrough = false;
   int HandshakeTimeout = 10000;  // ms a TLS handshake may take (then "TLS handshake timeout"); 0 = no limit.
+  // A server's further certificates by the name a client asks for (SNI; the first that matches,
+  // without case); other clients get CertFile. Loaded and checked with it (SetActive,
+  // ReloadCertificates). A client ignores them.
+  std::vector<TIocpSNICertificate> SNICertificates;
 };
 
 // Indy's TIdX509Name: a certificate's subject or issuer.

@@ -32,6 +32,7 @@ class SslClient {
     const Credentials* certificate = nullptr;  // Presented when the server asks.
     bool tls12 = false;                        // Offer TLS 1.2 only.
     const char* ciphers = nullptr;             // TLS 1.2 suites offered (OpenSSL's list syntax).
+    const char* sni = nullptr;                 // The host name asked for (SNI).
   };
   SslClient(uint16_t port, Options o) {
     ctx_ = SSL_CTX_new(TLS_client_method());
@@ -46,6 +47,16 @@ class SslClient {
     setsockopt(static_cast<int>(fd_), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, static_cast<int>(fd_));
+    if (o.sni) SSL_set_tlsext_host_name(ssl_, o.sni);
+  }
+  // The issuer of the certificate the server presented, one line ("" before the handshake).
+  std::string peerIssuer() {
+    X509* cert = SSL_get1_peer_certificate(ssl_);
+    if (!cert) return std::string();
+    char line[512] = {};
+    X509_NAME_oneline(X509_get_issuer_name(cert), line, sizeof line);
+    X509_free(cert);
+    return line;
   }
   ~SslClient() {
     SSL_free(ssl_);
@@ -518,6 +529,38 @@ TEST_P(TlsServer, TheClientsOnVerifyPeerSeesTheServersCertificate) {
   EXPECT_EQ(c->IOHandler->ReadLn(), "verified by the client's handler");
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_EQ(subjects, (std::vector<std::string>{"/CN=test CA", "/CN=localhost"}));
+}
+
+}  // namespace
+
+namespace {
+
+// SSLOptions.SNICertificates: a client that asks for one of their names gets that certificate,
+// the others the default one; a bad one refuses activation naming it.
+TEST_P(TlsServer, SniCertificatesAreServedByTheNameTheClientAsks) {
+  server->SSLOptions.SNICertificates = {{"other.test", testPki().stranger.cert, testPki().stranger.key}};
+  echo();
+  const auto stop = stopAtEnd();
+  start();
+  const auto issuerFor = [&](const char* sni) {
+    SslClient c(server->Bindings[0].Port, SslClient::Options{nullptr, false, nullptr, sni});
+    std::string why;
+    EXPECT_TRUE(c.handshake(&why)) << why;
+    EXPECT_TRUE(c.writeLine("hello"));
+    EXPECT_EQ(c.readLine(), "hello");
+    return c.peerIssuer();
+  };
+  EXPECT_EQ(issuerFor("other.test"), "/CN=localhost");  // The self-signed one.
+  EXPECT_EQ(issuerFor("localhost"), "/CN=test CA");
+  EXPECT_EQ(issuerFor(nullptr), "/CN=test CA");
+  server->Active = false;
+  server->SSLOptions.SNICertificates.push_back({"broken.test", testPki().stranger.cert, testPki().server.key});
+  try {
+    start();
+    ADD_FAILURE() << "an SNI certificate with the wrong key was accepted";
+  } catch (const EIocpConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'broken.test'"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

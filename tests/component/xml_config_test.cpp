@@ -81,6 +81,7 @@ const char kDefaults[] =
     "    <VerifyDepth>0</VerifyDepth>\n"
     "    <PassThrough>false</PassThrough>\n"
     "    <HandshakeTimeout>10000</HandshakeTimeout>\n"
+    "    <SNICertificates />\n"
     "  </SSLOptions>\n"
     "</TIocpTCPServer>\n";
 
@@ -133,11 +134,18 @@ void changeEverything(TIocpTCPServer& s) {
   s.SSLOptions.VerifyDepth = 4;
   s.SSLOptions.PassThrough = true;
   s.SSLOptions.HandshakeTimeout = 2500;
+  s.SSLOptions.SNICertificates = {{"mail.example.com", "mail.pem", "mail.key"}, {"*.example.org", "org.pem", "org.key"}};
 }
 
 void expectSameOptions(TIocpTCPServer& a, TIocpTCPServer& b) {
   EXPECT_EQ(a.DefaultPort, b.DefaultPort);
   ASSERT_EQ(a.Bindings.Count(), b.Bindings.Count());
+  ASSERT_EQ(a.SSLOptions.SNICertificates.size(), b.SSLOptions.SNICertificates.size());
+  for (std::size_t i = 0; i < a.SSLOptions.SNICertificates.size(); ++i) {
+    EXPECT_EQ(a.SSLOptions.SNICertificates[i].HostName, b.SSLOptions.SNICertificates[i].HostName) << i;
+    EXPECT_EQ(a.SSLOptions.SNICertificates[i].CertFile, b.SSLOptions.SNICertificates[i].CertFile) << i;
+    EXPECT_EQ(a.SSLOptions.SNICertificates[i].KeyFile, b.SSLOptions.SNICertificates[i].KeyFile) << i;
+  }
   for (int i = 0; i < a.Bindings.Count(); ++i) {
     EXPECT_EQ(a.Bindings[i].IP, b.Bindings[i].IP) << "binding " << i;
     EXPECT_EQ(a.Bindings[i].Port, b.Bindings[i].Port) << "binding " << i;
@@ -237,6 +245,25 @@ TEST(XmlConfig, EveryPropertyChangedRoundTripsAndLoadsTheValuesThatWereSet) {
   EXPECT_NE(first.find("<Binding IP=\"127.0.0.1\" Port=\"9101\" />"), std::string::npos) << first;
   EXPECT_NE(first.find("<IOHandlerType>iohIOCP</IOHandlerType>"), std::string::npos) << first;
   EXPECT_NE(first.find("<Backend>ibIoUring</Backend>"), std::string::npos) << first;
+  EXPECT_NE(first.find("<Certificate HostName=\"*.example.org\" CertFile=\"org.pem\" KeyFile=\"org.key\" />"),
+            std::string::npos)
+      << first;
+}
+
+TEST(XmlConfig, SniCertificatesReplaceTheListAndABadOneIsRefusedWithItsPath) {
+  TIocpTCPServer s;
+  s.LoadFromXmlString(inRoot("<SSLOptions><SNICertificates><Certificate HostName=\"a.test\" CertFile=\"a.pem\" "
+                             "KeyFile=\"a.key\"/></SNICertificates></SSLOptions>"));
+  ASSERT_EQ(s.SSLOptions.SNICertificates.size(), 1u);
+  EXPECT_EQ(s.SSLOptions.SNICertificates[0].KeyFile, "a.key");
+  s.LoadFromXmlString(inRoot("<SSLOptions><CertFile>x.pem</CertFile></SSLOptions>"));  // Not named: kept.
+  EXPECT_EQ(s.SSLOptions.SNICertificates.size(), 1u);
+  expectContains(loadError(s, inRoot("<SSLOptions><SNICertificates><Certificate HostName=\"b.test\" "
+                                     "CertFile=\"b.pem\"/></SNICertificates></SSLOptions>")).message,
+                 {"SSLOptions/SNICertificates/Certificate[1]", "KeyFile is missing"});
+  expectContains(loadError(s, inRoot("<SSLOptions><SNICertificates><Cert/></SNICertificates></SSLOptions>")).message,
+                 {"SNICertificates/Cert", "allowed here: Certificate"});
+  EXPECT_EQ(s.SSLOptions.SNICertificates.size(), 1u);  // A refused load changes nothing.
 }
 
 TEST(XmlConfig, CarriageReturnsControlBytesAndNonAsciiInStringsRoundTrip) {

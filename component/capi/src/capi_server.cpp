@@ -199,6 +199,7 @@ class OptionById : public options::Path {
     v.Bits = static_cast<unsigned>(in);
   }
   void bindings(const char*, TIocpSocketHandles&) {}
+  void certificates(const char*, std::vector<TIocpSNICertificate>&) {}
 
  private:
   // True when `k` is the option asked for; an option of the other type (a number asked for as

@@ -51,6 +51,9 @@ std::shared_ptr<iocp_native::TlsContext> makeTlsContext(const TIocpSSLOptions& s
   o.requirePeerCertificate = ssl.VerifyMode.Contains(sslvrfFailIfNoPeerCert);
   o.verifyOnce = ssl.VerifyMode.Contains(sslvrfClientOnce);
   o.verifyDepth = ssl.VerifyDepth;
+  if (server) {
+    for (const TIocpSNICertificate& c : ssl.SNICertificates) o.sniCertificates.push_back({c.HostName, c.CertFile, c.KeyFile});
+  }
   if (events.OnGetPassword) {
     o.onGetPassword = [handler = events.OnGetPassword] {
       std::string password;

@@ -44,6 +44,7 @@ class Lister : public Path {
     for (const Name<E>& n : list) rows.back().names.emplace_back(1LL << n.value, n.text);
   }
   void bindings(const char*, const TIocpSocketHandles&) {}
+  void certificates(const char*, const std::vector<TIocpSNICertificate>&) {}
 
  private:
   void add(const Key& k, Kind kind, long long lo, long long hi, const std::string& value) {
@@ -73,6 +74,7 @@ class Checker : public Path {
     if (v.Bits & ~flagsMask(list)) refuse(k, std::to_string(v.Bits), allowedNames(list));
   }
   void bindings(const char*, const TIocpSocketHandles&) {}
+  void certificates(const char*, const std::vector<TIocpSNICertificate>&) {}
 
  private:
   [[noreturn]] void refuse(const Key& k, const std::string& value, const std::string& allowed) const {
@@ -85,7 +87,7 @@ struct Binding {
   std::string IP;
   uint16_t Port;
 };
-using Value = std::variant<long long, bool, std::string, std::vector<Binding>>;
+using Value = std::variant<long long, bool, std::string, std::vector<Binding>, std::vector<TIocpSNICertificate>>;
 
 class Taker : public Path {
  public:
@@ -109,6 +111,7 @@ class Taker : public Path {
     for (int i = 0; i < list.Count(); ++i) b.push_back(Binding{list[i].IP, list[i].Port});
     values.emplace_back(std::move(b));
   }
+  void certificates(const char*, const std::vector<TIocpSNICertificate>& list) { values.emplace_back(list); }
 };
 
 class Giver : public Path {
@@ -135,6 +138,9 @@ class Giver : public Path {
       h.IP = b.IP;
       h.Port = b.Port;
     }
+  }
+  void certificates(const char*, std::vector<TIocpSNICertificate>& list) {
+    list = std::get<std::vector<TIocpSNICertificate>>(next());
   }
 
  private:

@@ -26,6 +26,7 @@
 //                                                                  // 1 << value each, Delphi's)
 //   group(const char* name, Body body)                          // body() walks the members
 //   bindings(const char* name, TIocpSocketHandles& list)        // the listening addresses
+//   certificates(const char* name, std::vector<TIocpSNICertificate>& list)  // SSLOptions' SNI ones
 // S is TIocpTCPServer or const TIocpTCPServer (a walker that only reads takes a const one).
 #pragma once
 
@@ -161,6 +162,7 @@ void describe(W& w, S& s) {
               t.PassThrough);
     w.number(Key{34, "SSL_HANDSHAKE_TIMEOUT", "HandshakeTimeout", "ms a TLS handshake may take; 0 = no limit"},
              t.HandshakeTimeout, 0, kIntMax);
+    w.certificates("SNICertificates", t.SNICertificates);
   });
 }
 

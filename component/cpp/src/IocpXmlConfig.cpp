@@ -195,6 +195,15 @@ class Writer {
       e.append_attribute("Port").set_value(std::to_string(list[i].Port).c_str());
     }
   }
+  void certificates(const char* name, const std::vector<TIocpSNICertificate>& list) {
+    pugi::xml_node n = nodes_.back().append_child(name);
+    for (const TIocpSNICertificate& c : list) {
+      pugi::xml_node e = n.append_child("Certificate");
+      e.append_attribute("HostName").set_value(c.HostName.c_str());
+      e.append_attribute("CertFile").set_value(c.CertFile.c_str());
+      e.append_attribute("KeyFile").set_value(c.KeyFile.c_str());
+    }
+  }
 
  private:
   void leaf(const char* name, const std::string& value) {
@@ -348,6 +357,48 @@ class Reader {
       TIocpSocketHandle& h = list.Add();
       h.IP = b.IP;
       h.Port = b.Port < 0 ? defaultPort_ : static_cast<uint16_t>(b.Port);
+    }
+  }
+  // <SNICertificates><Certificate HostName=".." CertFile=".." KeyFile=".."/>...</SNICertificates>;
+  // a document without the element leaves them as they are (as Bindings).
+  void certificates(const char* name, std::vector<TIocpSNICertificate>& list) {
+    const pugi::xml_node n = take(name);
+    if (!n) return;
+    list.clear();
+    const std::string path = here(name);
+    attributesNotAllowed(n, path);
+    static const char* const kAttributes[] = {"HostName", "CertFile", "KeyFile"};
+    for (const pugi::xml_node& e : n.children()) {
+      if (e.type() != pugi::node_element) {
+        textNotAllowed(e, path);
+        continue;
+      }
+      if (std::strcmp(e.name(), "Certificate") != 0) fail(path + "/" + e.name(), "unknown element; allowed here: Certificate");
+      const std::string cpath = path + "/Certificate[" + std::to_string(list.size() + 1) + "]";
+      TIocpSNICertificate c;
+      std::string* fields[] = {&c.HostName, &c.CertFile, &c.KeyFile};
+      bool seen[3] = {false, false, false};
+      for (const pugi::xml_attribute& a : e.attributes()) {
+        const std::string apath = cpath + "/@" + a.name();
+        int which = -1;
+        for (int i = 0; i < 3; ++i) {
+          if (std::strcmp(a.name(), kAttributes[i]) == 0) which = i;
+        }
+        if (which < 0) fail(apath, "unknown attribute; allowed: HostName, CertFile, KeyFile");
+        if (seen[which]) fail(apath, "given more than once; give it once");
+        seen[which] = true;
+        *fields[which] = a.value();
+      }
+      for (int i = 0; i < 3; ++i) {
+        if (!seen[i]) fail(cpath, std::string("the attribute ") + kAttributes[i] + " is missing");
+      }
+      for (const pugi::xml_node& c2 : e.children()) {
+        if (c2.type() == pugi::node_element) {
+          fail(cpath + "/" + c2.name(), "unknown element; Certificate takes the attributes HostName, CertFile and KeyFile only");
+        }
+        textNotAllowed(c2, cpath);
+      }
+      list.push_back(c);
     }
   }
 
