@@ -204,6 +204,18 @@ IOCP_API int iocp_server_set_listening(iocp_server* server, int listening);
    certificate, a key that does not match it: the old one goes on serving), IOCP_ERR_FAILED while
    inactive or without SSLOptions.Enabled. Any thread, not concurrently with set_active. */
 IOCP_API int iocp_server_reload_certificates(iocp_server* server);
+/* SSLOptions.SNICertificates: a server's further certificates, chosen by the name a client asks
+   for (SNI; host_name may be "*.example.com": one label in front of it). Clear, add (PEM files),
+   count and read one (the strings stay valid until the list changes). They take effect at the
+   next activation or iocp_server_reload_certificates. Owning thread. */
+IOCP_API int iocp_server_clear_sni_certificates(iocp_server* server);
+IOCP_API int iocp_server_add_sni_certificate(iocp_server* server, const char* host_name, size_t host_name_length,
+                                             const char* cert_file, size_t cert_file_length, const char* key_file,
+                                             size_t key_file_length);
+IOCP_API int iocp_server_sni_certificate_count(iocp_server* server);
+IOCP_API int iocp_server_sni_certificate(iocp_server* server, int index, const char** host_name,
+                                         size_t* host_name_length, const char** cert_file, size_t* cert_file_length,
+                                         const char** key_file, size_t* key_file_length);
 /* What serves the connections (ActiveBackend): "threads" (iohDefault), "epoll", "io_uring",
    "IOCP" (Windows), or "epoll (io_uring unavailable: <why>)"; "" while inactive. Valid until the
    next iocp_server_set_active. Any thread, not concurrently with iocp_server_set_active. */

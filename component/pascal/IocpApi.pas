@@ -243,6 +243,10 @@ function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exceptio
 function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_message_event(server: Piocp_server; fn: iocp_message_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_set_bind_events(server: Piocp_server; before: iocp_bind_event; after: iocp_bind_event; user: Pointer): Integer; cdecl; external IocpLib;
+function iocp_server_clear_sni_certificates(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_add_sni_certificate(server: Piocp_server; host_name: PAnsiChar; host_name_length: size_t; cert_file: PAnsiChar; cert_file_length: size_t; key_file: PAnsiChar; key_file_length: size_t): Integer; cdecl; external IocpLib;
+function iocp_server_sni_certificate_count(server: Piocp_server): Integer; cdecl; external IocpLib;
+function iocp_server_sni_certificate(server: Piocp_server; index: Integer; host_name: PPAnsiChar; host_name_length: Psize_t; cert_file: PPAnsiChar; cert_file_length: Psize_t; key_file: PPAnsiChar; key_file_length: Psize_t): Integer; cdecl; external IocpLib;
 function iocp_server_set_tls_events(server: Piocp_server; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib;
 function iocp_server_lock_contexts(server: Piocp_server; items: PPiocp_context_array; count: PInteger): Integer; cdecl; external IocpLib;
 function iocp_server_unlock_contexts(server: Piocp_server): Integer; cdecl; external IocpLib;

@@ -136,6 +136,31 @@ type
     procedure Assign(Source: TPersistent); override;
   end;
 
+  { One of SSLOptions.SNICertificates: a server's further certificate, served to a client whose
+    SNI names HostName ('host.example.com', or '*.example.com': one label in front of it). }
+  TIocpSNICertificate = class(TCollectionItem)
+  private
+    FHostName, FCertFile, FKeyFile: string;
+  public
+    procedure Assign(Source: TPersistent); override;
+  published
+    property HostName: string read FHostName write FHostName;
+    property CertFile: string read FCertFile write FCertFile;
+    property KeyFile: string read FKeyFile write FKeyFile;
+  end;
+
+  { SSLOptions.SNICertificates (ours; Indy's server IOHandler has no SNI): the first whose
+    HostName matches the client's SNI (without case) serves it; other clients get CertFile.
+    Loaded and checked with CertFile (Active := True, ReloadCertificates). }
+  TIocpSNICertificates = class(TCollection)
+  private
+    function GetItem(AIndex: Integer): TIocpSNICertificate;
+  public
+    constructor Create;
+    function Add: TIocpSNICertificate;
+    property Items[AIndex: Integer]: TIocpSNICertificate read GetItem; default;
+  end;
+
   { SSLOptions: TLS on the connections, with the names of Indy's
     TIdServerIOHandlerSSLOpenSSL.SSLOptions (CertFile, KeyFile, RootCertFile, CipherList,
     SSLVersions, Method, Mode, VerifyMode, VerifyDepth) and ours: Enabled (Indy: an SSL IOHandler
@@ -154,10 +179,13 @@ type
     FVerifyDepth: Integer;
     FPassThrough: Boolean;
     FHandshakeTimeout: Integer;
+    FSNICertificates: TIocpSNICertificates;
     function GetMethod: TIdSSLVersion;
     procedure SetMethod(AValue: TIdSSLVersion);
+    procedure SetSNICertificates(AValue: TIocpSNICertificates);
   public
     constructor Create;
+    destructor Destroy; override;
   published
     property Enabled: Boolean read FEnabled write FEnabled default False;
     property CertFile: string read FCertFile write FCertFile;
@@ -174,6 +202,7 @@ type
     property VerifyDepth: Integer read FVerifyDepth write FVerifyDepth default 0;
     property PassThrough: Boolean read FPassThrough write FPassThrough default False;
     property HandshakeTimeout: Integer read FHandshakeTimeout write FHandshakeTimeout default 10000;
+    property SNICertificates: TIocpSNICertificates read FSNICertificates write SetSNICertificates;
   end;
 
   TIocpIOHandler = class
@@ -553,6 +582,47 @@ begin
   inherited Create;
   FSSLVersions := [sslvTLSv1_2, sslvTLSv1_3];
   FHandshakeTimeout := 10000;
+  FSNICertificates := TIocpSNICertificates.Create;
+end;
+
+destructor TIocpSSLOptions.Destroy;
+begin
+  FSNICertificates.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpSSLOptions.SetSNICertificates(AValue: TIocpSNICertificates);
+begin
+  FSNICertificates.Assign(AValue);
+end;
+
+{ --- TIocpSNICertificate, TIocpSNICertificates --- }
+
+procedure TIocpSNICertificate.Assign(Source: TPersistent);
+begin
+  if Source is TIocpSNICertificate then
+  begin
+    FHostName := TIocpSNICertificate(Source).FHostName;
+    FCertFile := TIocpSNICertificate(Source).FCertFile;
+    FKeyFile := TIocpSNICertificate(Source).FKeyFile;
+  end
+  else
+    inherited Assign(Source);
+end;
+
+constructor TIocpSNICertificates.Create;
+begin
+  inherited Create(TIocpSNICertificate);
+end;
+
+function TIocpSNICertificates.Add: TIocpSNICertificate;
+begin
+  Result := TIocpSNICertificate(inherited Add);
+end;
+
+function TIocpSNICertificates.GetItem(AIndex: Integer): TIocpSNICertificate;
+begin
+  Result := TIocpSNICertificate(inherited Items[AIndex]);
 end;
 
 function TIocpSSLOptions.GetMethod: TIdSSLVersion;

@@ -54,6 +54,8 @@ type
   TIdSSLVerifyMode = IocpIOHandler.TIdSSLVerifyMode;
   TIdSSLVerifyModeSet = IocpIOHandler.TIdSSLVerifyModeSet;
   TIocpSSLOptions = IocpIOHandler.TIocpSSLOptions;
+  TIocpSNICertificate = IocpIOHandler.TIocpSNICertificate;
+  TIocpSNICertificates = IocpIOHandler.TIocpSNICertificates;
   TIdX509 = IocpIOHandler.TIdX509;
   TIdX509Name = IocpIOHandler.TIdX509Name;
   TPasswordEvent = IocpIOHandler.TPasswordEvent;
@@ -298,6 +300,8 @@ type
     procedure SetFraming(AValue: TIocpFraming);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
     procedure SyncTlsEvents;
+    procedure PushSniCertificate(AItem: TIocpSNICertificate);
+    procedure PullSniCertificate(AIndex: Integer);
     procedure Configure;
     procedure PushOptions(const AGroup: string = '');
     procedure PullOptions;
@@ -1143,6 +1147,12 @@ begin
     else
       IocpCheck(iocp_server_set_int(FHandle, Row.Id, GetOrdProp(Row.Obj, Row.Info)));
   end;
+  if (AGroup = '') or (AGroup = 'SSLOptions.') then
+  begin
+    IocpCheck(iocp_server_clear_sni_certificates(FHandle));
+    for I := 0 to FSSLOptions.SNICertificates.Count - 1 do
+      PushSniCertificate(FSSLOptions.SNICertificates[I]);
+  end;
   if AGroup <> '' then
     Exit;
   IocpCheck(iocp_server_clear_bindings(FHandle));
@@ -1151,6 +1161,30 @@ begin
     Raw := AnsiString(FBindings[I].IP);
     IocpCheck(iocp_server_add_binding(FHandle, PAnsiChar(Raw), Length(Raw), FBindings[I].Port));
   end;
+end;
+
+procedure TIocpCustomTCPServer.PushSniCertificate(AItem: TIocpSNICertificate);
+var
+  Host, Cert, Key: AnsiString;
+begin
+  Host := AnsiString(AItem.HostName);
+  Cert := AnsiString(AItem.CertFile);
+  Key := AnsiString(AItem.KeyFile);
+  IocpCheck(iocp_server_add_sni_certificate(FHandle, PAnsiChar(Host), Length(Host), PAnsiChar(Cert), Length(Cert),
+    PAnsiChar(Key), Length(Key)));
+end;
+
+procedure TIocpCustomTCPServer.PullSniCertificate(AIndex: Integer);
+var
+  Host, Cert, Key: PAnsiChar;
+  HostLen, CertLen, KeyLen: size_t;
+  Item: TIocpSNICertificate;
+begin
+  IocpCheck(iocp_server_sni_certificate(FHandle, AIndex, @Host, @HostLen, @Cert, @CertLen, @Key, @KeyLen));
+  Item := FSSLOptions.SNICertificates.Add;
+  Item.HostName := IocpAbiText(Host, HostLen);
+  Item.CertFile := IocpAbiText(Cert, CertLen);
+  Item.KeyFile := IocpAbiText(Key, KeyLen);
 end;
 
 { The reverse of PushOptions: every option and the Bindings from the engine's server. }
@@ -1184,6 +1218,9 @@ begin
         FReuseSocket := rsTrue;
     end;
   end;
+  FSSLOptions.SNICertificates.Clear;
+  for I := 0 to iocp_server_sni_certificate_count(FHandle) - 1 do
+    PullSniCertificate(I);
   FBindings.Clear;
   for I := 0 to iocp_server_binding_count(FHandle) - 1 do
   begin

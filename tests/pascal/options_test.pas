@@ -337,14 +337,24 @@ begin
     S.SSLOptions.SSLVersions := [sslvTLSv1_3];
     S.SSLOptions.VerifyMode := [sslvrfPeer, sslvrfFailIfNoPeerCert];
     S.SSLOptions.CertFile := 'server.pem';
+    with S.SSLOptions.SNICertificates.Add do
+    begin
+      HostName := '*.example.org';
+      CertFile := 'org.pem';
+      KeyFile := 'org.key';
+    end;
 {$IFNDEF MSWINDOWS}
     Refused := ConfigRefused(S, False, Saved, Msg);
+    Check(Pos('<Certificate HostName="*.example.org" CertFile="org.pem" KeyFile="org.key" />', Saved) > 0,
+      'SNICertificates in the XML document: ' + Saved);
     Check(not Refused and (Pos('<SSLVersions>[sslvTLSv1_3]</SSLVersions>', Saved) > 0) and
       (Pos('<VerifyMode>[sslvrfPeer,sslvrfFailIfNoPeerCert]</VerifyMode>', Saved) > 0) and
       (Pos('<CertFile>server.pem</CertFile>', Saved) > 0), 'SSLOptions in the XML document, sets as Delphi writes them');
     Refused := ConfigRefused(T, True, Saved, Msg);
     Check(not Refused and (T.SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]) and
       (T.SSLOptions.SSLVersions = [sslvTLSv1_3]), 'SSLOptions loaded back into the published sets: ' + Msg);
+    Check((T.SSLOptions.SNICertificates.Count = 1) and (T.SSLOptions.SNICertificates[0].KeyFile = 'org.key'),
+      'SNICertificates loaded back into the collection');
 {$ENDIF}
     S.OnExecute := TH.Execute;
     S.SSLOptions.Enabled := True;
@@ -357,6 +367,7 @@ begin
         Check(Pos('SSLOptions', E.Message) > 0, 'a missing certificate raises EIocpConfigError: ' + E.Message);
     end;
     Check(not S.Active, 'nothing listens after a refused certificate');
+    S.SSLOptions.SNICertificates.Clear;  { Its files do not exist. }
 
     Certs := ArgAfter('--certs');
     if Certs = '' then

@@ -437,6 +437,40 @@ int iocp_server_set_listen_exception_event(iocp_server* s, iocp_listen_exception
   });
 }
 
+int iocp_server_clear_sni_certificates(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  s->server.SSLOptions.SNICertificates.clear();
+  return IOCP_OK;
+}
+
+int iocp_server_add_sni_certificate(iocp_server* s, const char* host, size_t hostLength, const char* cert,
+                                    size_t certLength, const char* key, size_t keyLength) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  if (!host || hostLength == 0) return fail(IOCP_ERR_ARGUMENT, "an SNI certificate needs a host name");
+  return guarded([&] {
+    s->server.SSLOptions.SNICertificates.push_back({text(host, hostLength), text(cert, certLength), text(key, keyLength)});
+    return static_cast<int>(s->server.SSLOptions.SNICertificates.size()) - 1;
+  });
+}
+
+int iocp_server_sni_certificate_count(iocp_server* s) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return static_cast<int>(s->server.SSLOptions.SNICertificates.size());
+}
+
+int iocp_server_sni_certificate(iocp_server* s, int index, const char** host, size_t* hostLength, const char** cert,
+                                size_t* certLength, const char** key, size_t* keyLength) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  const auto& list = s->server.SSLOptions.SNICertificates;
+  if (index < 0 || static_cast<size_t>(index) >= list.size()) {
+    return fail(IOCP_ERR_ARGUMENT, "no SNI certificate " + std::to_string(index));
+  }
+  giveOut(list[static_cast<size_t>(index)].HostName, host, hostLength);
+  giveOut(list[static_cast<size_t>(index)].CertFile, cert, certLength);
+  giveOut(list[static_cast<size_t>(index)].KeyFile, key, keyLength);
+  return IOCP_OK;
+}
+
 int iocp_server_set_tls_events(iocp_server* s, iocp_password_event password, iocp_verify_peer_event verify,
                                void* user) {
   if (const int st = inactiveOrFail(s)) return st;

@@ -88,6 +88,12 @@ const
     '    SSLOptions.SSLVersions = [sslvTLSv1_3]'#10 +
     '    SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]'#10 +
     '    SSLOptions.HandshakeTimeout = 2500'#10 +
+    '    SSLOptions.SNICertificates = <'#10 +
+    '      item'#10 +
+    '        HostName = ''mail.example.com'''#10 +
+    '        CertFile = ''mail.pem'''#10 +
+    '        KeyFile = ''mail.key'''#10 +
+    '      end>'#10 +
     '    OnConnect = ServerConnect'#10 +
     '    OnDisconnect = ServerDisconnect'#10 +
     '    OnExecute = ServerExecute'#10 +
@@ -191,6 +197,10 @@ begin
       (M.IocpServer.SSLOptions.VerifyMode = [sslvrfPeer, sslvrfFailIfNoPeerCert]) and
       (M.IocpServer.SSLOptions.HandshakeTimeout = 2500), 'SSLOptions streamed (sets as Delphi writes them)');
     Check(Pos('SSLOptions.SSLVersions = [sslvTLSv1_3]', Text) > 0, 'SSLVersions written back');
+    Check((M.IocpServer.SSLOptions.SNICertificates.Count = 1) and
+      (M.IocpServer.SSLOptions.SNICertificates[0].HostName = 'mail.example.com') and
+      (M.IocpServer.SSLOptions.SNICertificates[0].KeyFile = 'mail.key'), 'SSLOptions.SNICertificates streamed');
+    Check(Pos('HostName = ''mail.example.com''', Text) > 0, 'SNICertificates written back');
     Check(Assigned(M.IocpServer.OnGetPassword) and Assigned(M.IocpServer.OnVerifyPeer) and
       (Pos('OnGetPassword = ServerGetPassword', Text) > 0) and (Pos('OnVerifyPeer = ServerVerifyPeer', Text) > 0),
       'OnGetPassword and OnVerifyPeer (Indy''s signatures) bound and written back');
