@@ -506,6 +506,10 @@ type
     OnGetPassword: TPasswordEvent;
     OnGetPasswordEx: TPasswordEventEx;
     OnVerifyPeer: TVerifyPeerEvent;
+    { Takes the owner's handlers; APassword and AVerifyPeer are the C ABI callbacks to set for
+      them (nil where there is no handler). The owner's thread. }
+    procedure Take(AGetPassword: TPasswordEvent; AGetPasswordEx: TPasswordEventEx; AVerify: TVerifyPeerEvent;
+      out APassword: iocp_password_event; out AVerifyPeer: iocp_verify_peer_event);
   end;
 
 { The C ABI's TLS callbacks (iocp_password_event, iocp_verify_peer_event): AUser is a
@@ -834,6 +838,20 @@ end;
 function TIdX509.GetFingerprintAsString: string;
 begin
   Result := FFingerprints.FMD5;
+end;
+
+procedure TIocpTlsEventHolder.Take(AGetPassword: TPasswordEvent; AGetPasswordEx: TPasswordEventEx;
+  AVerify: TVerifyPeerEvent; out APassword: iocp_password_event; out AVerifyPeer: iocp_verify_peer_event);
+begin
+  OnGetPassword := AGetPassword;
+  OnGetPasswordEx := AGetPasswordEx;
+  OnVerifyPeer := AVerify;
+  APassword := nil;
+  if Assigned(AGetPassword) or Assigned(AGetPasswordEx) then
+    APassword := TlsPasswordCb;
+  AVerifyPeer := nil;
+  if Assigned(AVerify) then
+    AVerifyPeer := TlsVerifyPeerCb;
 end;
 
 function TlsPasswordCb(AUser: Pointer; ABuf: PAnsiChar; ASize: size_t; ALength: Psize_t): Integer; cdecl;

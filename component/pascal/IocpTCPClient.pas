@@ -182,15 +182,7 @@ begin
   SetInt(IOCP_CLIENT_SSL_VERIFY_DEPTH, FSSLOptions.VerifyDepth);
   SetInt(IOCP_CLIENT_SSL_PASS_THROUGH, Ord(FSSLOptions.PassThrough));
   SetInt(IOCP_CLIENT_SSL_HANDSHAKE_TIMEOUT, FSSLOptions.HandshakeTimeout);
-  FTlsEvents.OnGetPassword := FOnGetPassword;
-  FTlsEvents.OnGetPasswordEx := FOnGetPasswordEx;
-  FTlsEvents.OnVerifyPeer := FOnVerifyPeer;
-  Password := nil;
-  if Assigned(FOnGetPassword) or Assigned(FOnGetPasswordEx) then
-    Password := TlsPasswordCb;
-  VerifyPeer := nil;
-  if Assigned(FOnVerifyPeer) then
-    VerifyPeer := TlsVerifyPeerCb;
+  FTlsEvents.Take(FOnGetPassword, FOnGetPasswordEx, FOnVerifyPeer, Password, VerifyPeer);
   IocpCheck(iocp_client_set_tls_events(FHandle, Password, VerifyPeer, FTlsEvents));
   IocpCheck(iocp_client_connect(FHandle));  { OnConnected comes from the engine's client. }
   FIOHandler.Host := FHost;

@@ -299,7 +299,6 @@ type
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
     procedure SetFraming(AValue: TIocpFraming);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
-    procedure SyncTlsEvents;
     procedure PushSniCertificate(AItem: TIocpSNICertificate);
     procedure PullSniCertificate(AIndex: Integer);
     procedure Configure;
@@ -1355,21 +1354,8 @@ begin
   IocpCheck(iocp_server_set_exception_event(FHandle, ExceptionCb, Self));
   IocpCheck(iocp_server_set_listen_exception_event(FHandle, ListenExceptionCb, Self));
   IocpCheck(iocp_server_set_bind_events(FHandle, BindCb, BindCb, Self));
-  SyncTlsEvents;
-  Password := nil;
-  if Assigned(FOnGetPassword) or Assigned(FOnGetPasswordEx) then
-    Password := TlsPasswordCb;
-  VerifyPeer := nil;
-  if Assigned(FOnVerifyPeer) then
-    VerifyPeer := TlsVerifyPeerCb;
+  FTlsEvents.Take(FOnGetPassword, FOnGetPasswordEx, FOnVerifyPeer, Password, VerifyPeer);
   IocpCheck(iocp_server_set_tls_events(FHandle, Password, VerifyPeer, FTlsEvents));
-end;
-
-procedure TIocpCustomTCPServer.SyncTlsEvents;
-begin
-  FTlsEvents.OnGetPassword := FOnGetPassword;
-  FTlsEvents.OnGetPasswordEx := FOnGetPasswordEx;
-  FTlsEvents.OnVerifyPeer := FOnVerifyPeer;
 end;
 
 procedure TIocpCustomTCPServer.Shutdown;
@@ -1435,9 +1421,13 @@ begin
 end;
 
 procedure TIocpCustomTCPServer.ReloadCertificates;
+var
+  Password: iocp_password_event;
+  VerifyPeer: iocp_verify_peer_event;
 begin
   PushOptions('SSLOptions.');  { As they are now (the engine reads its own copy). }
-  SyncTlsEvents;  { The handlers as they are now (the callbacks themselves were set by Active). }
+  { The handlers as they are now (which callbacks the engine calls was set by Active). }
+  FTlsEvents.Take(FOnGetPassword, FOnGetPasswordEx, FOnVerifyPeer, Password, VerifyPeer);
   IocpCheck(iocp_server_reload_certificates(FHandle));
 end;
 
