@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # results.csv -> results.md (tables with ratios against Boost.Asio and the bare epoll loop, the
 # machine and settings at the top) and results.png (server CPU per round trip).
-#   report.sh RESULTS.csv OUT_DIR "settings line"
+#   report.sh RESULTS.csv OUT_DIR "settings line" ["command line"]
 set -euo pipefail
-csv=$1 out=$2 settings=$3
+csv=$1 out=$2 settings=$3 command=${4:-tests/bench/run.sh}
 md=$out/results.md
 {
   echo "# Echo benchmark: server CPU per round trip, side by side"
   echo
   echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); Linux $(uname -r)"
   echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'); $settings"
-  echo "- Command: \`tests/bench/run.sh\` (method: tests/bench/README.md)"
+  echo "- Command: \`$command\` (method: tests/bench/README.md)"
   echo "- **server µs/rt** = the server process's user+system CPU during the measurement / round trips:"
   echo "  the figure that separates servers on 2 cores, where the load generator is often the bottleneck."
   echo "  Ratios are against Boost.Asio (\`/asio\`), the bare epoll loop (\`/epoll\`) and the C++ component's"

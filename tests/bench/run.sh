@@ -26,6 +26,7 @@
 # reset (the load generator's --handshakes): round trips/s is then new connections (handshakes)
 # per second and server µs/rt the server's CPU per handshake.
 set -euo pipefail
+command_line="tests/bench/run.sh$(printf " %q" "$@")"  # For the report.
 cd "$(dirname "$0")/../.."
 root=$PWD
 
@@ -212,5 +213,5 @@ elapsed=$(( $(date +%s) - start ))
 mode=""
 ((tls)) && mode="TLS 1.3 (ECDSA P-256 certificate, full handshakes, no session reuse); "
 ((handshakes)) && mode+="a new connection per round trip (connect, handshake, one echo, reset): round trips/s = handshakes/s, server µs/rt = server CPU per handshake; "
-bash "$root/tests/bench/report.sh" "$csv" "$out" "${mode}each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, $( ((rate)) && echo "offered load $rate rt/s" || echo "unpaced load"), server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s"
+bash "$root/tests/bench/report.sh" "$csv" "$out" "${mode}each point the median of $repeat runs of ${duration} s after ${warmup} s warm-up, servers in turn; depth $depth, $( ((rate)) && echo "offered load $rate rt/s" || echo "unpaced load"), server on core $server_core, load generator on core $client_core; $points runs in ${elapsed} s" "$command_line"
 echo "run.sh: $points runs in ${elapsed} s: $out/results.md, $out/results.csv, $out/results.png"
