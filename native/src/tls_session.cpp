@@ -67,6 +67,12 @@ void checkValidity(X509* cert, const std::string& file) {
   }
 }
 
+// A host name as SNI compares it: ASCII letters in lower case.
+std::string lowerAscii(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
 // Bytes as Indy shows them: upper-case hex pairs joined by colons.
 std::string hexWithColons(const unsigned char* data, std::size_t length) {
   std::string text;
@@ -150,8 +156,7 @@ struct TlsContext::Hooks {
     const Hooks* hooks = static_cast<const Hooks*>(arg);
     const char* asked = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     if (!hooks || !asked) return SSL_TLSEXT_ERR_NOACK;  // No SNI: the default certificate.
-    std::string name(asked);
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string name = lowerAscii(asked);
     for (const auto& entry : hooks->sni) {
       if (matches(entry.first, name)) {
         SSL_set_SSL_CTX(ssl, entry.second);
@@ -299,8 +304,7 @@ void addSni(SSL_CTX* ctx, const TlsContext::Options& o, TlsContext::Hooks& hooks
   if (o.sniCertificates.empty()) return;
   for (std::size_t i = 0; i < o.sniCertificates.size(); ++i) {
     const SniCertificate& c = o.sniCertificates[i];
-    std::string name = c.hostName;
-    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string name = lowerAscii(c.hostName);
     if (name.empty()) throw TlsError("SNI certificate " + std::to_string(i + 1) + ": no host name");
     TlsContext::Options one = o;
     one.certFile = c.certFile;
