@@ -4,6 +4,10 @@
 #   tools/dev.sh test [ctest options]         runs the whole test suite: Linux (epoll, then the
 #                                             engine's tests again on io_uring), then the Windows
 #                                             build under Wine
+#   tools/dev.sh setup                        installs what `test` needs, builds nothing
+#   tools/dev.sh build-windows                the Windows build alone (OpenSSL's DLLs for it, then
+#                                             the mingw-w64 cross-build); `test` waits for one that
+#                                             is running (.ci/run starts it early, in the background)
 # Environment: BUILD_PRESET=release|debug|asan|tsan (default release; only release adds Windows).
 # Both tiers run (label slow: scale, race and timing tests, builds, the benchmark harness; see
 # cmake/IocpTestTiers.cmake); `tools/dev.sh test -LE slow` runs the fast tier alone.
@@ -12,24 +16,30 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 case "$mode" in
-  demo|test) shift ;;
-  *) echo "usage: tools/dev.sh demo [echo_server options] | tools/dev.sh test [ctest options]" >&2; exit 2 ;;
+  demo|test|setup|build-windows) shift ;;
+  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build-windows" >&2
+     exit 2 ;;
 esac
 preset="${BUILD_PRESET:-release}"
 windows=0
-[ "$mode" = test ] && [ "$preset" = release ] && windows=1
+case "$mode" in
+  setup|build-windows) preset=release windows=1 ;;
+  test) [ "$preset" = release ] && windows=1 ;;
+esac
 
 # Debian packages the build needs (see README "Dependencies" for why each is there).
 packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml-dev liburing-dev libuv1-dev libssl-dev fp-compiler fp-units-rtl)
 # The Pascal tests (off under the sanitizers): the IDE packages' checks need xmllint and lazbuild,
 # the Indy inventory's check python3, the GStack test's network namespaces ip.
-[ "$mode" = test ] && case "$preset" in
+[ "$mode" != demo ] && case "$preset" in
   asan|tsan) ;;
   *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3 iproute2) ;;
 esac
 # The TLS demo's tests talk to it with OpenSSL's s_client and Python's ssl module.
-[ "$mode" = test ] && packages+=(openssl python3)
-((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest fpc-source-3.2.2)
+[ "$mode" != demo ] && packages+=(openssl python3)
+# Windows: the cross compiler, Wine, GoogleTest's source, Free Pascal's RTL source; make and perl
+# build OpenSSL for Windows (tools/openssl-windows.sh).
+((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest fpc-source-3.2.2 make perl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -41,6 +51,22 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The Windows build: OpenSSL 3's DLLs for its TLS, built once from Debian's OpenSSL source (about
+# 3 minutes), then the cross-build. One at a time (a lock in build/): a second caller waits.
+build_windows() {
+  mkdir -p build
+  exec 8>build/.windows-build.lock
+  flock 8
+  tools/openssl-windows.sh build/openssl-windows
+  cmake --preset windows >/dev/null
+  cmake --build --preset windows -j "$(nproc)"
+  flock -u 8
+}
+case "$mode" in
+  setup) exit 0 ;;
+  build-windows) build_windows; exit 0 ;;
+esac
 
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"
@@ -99,8 +125,7 @@ fi
 ((windows)) || exit 0
 
 # Windows: cross-build with mingw-w64, run the suite under Wine in a prefix inside the build tree.
-cmake --preset windows >/dev/null
-cmake --build --preset windows -j "$(nproc)"
+build_windows
 export WINEPREFIX="$PWD/build/windows/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 # One persistent wine server for the whole run (otherwise every test waits for a server to exit),
 # started before anything else uses the prefix; then the prefix is created on first use.

@@ -11,7 +11,9 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
+#include <memory>
+
+#include "tls_library.h"
 
 namespace iocp_native {
 
@@ -91,10 +93,14 @@ std::string nameLine(const X509_NAME* name) {
   return X509_NAME_oneline(name, line.data(), static_cast<int>(line.size())) ? std::string(line.data()) : "";
 }
 
+// Seconds since 1970-01-01 UTC (OpenSSL's own arithmetic: timegm is not on every platform).
 std::int64_t secondsOf(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-  return static_cast<std::int64_t>(timegm(&tm));
+  if (!t) return 0;
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> epoch(ASN1_TIME_set(nullptr, 0), &ASN1_TIME_free);
+  int days = 0;
+  int seconds = 0;
+  if (!epoch || ASN1_TIME_diff(&days, &seconds, epoch.get(), t) != 1) return 0;
+  return static_cast<std::int64_t>(days) * 86400 + seconds;
 }
 
 std::string fingerprint(X509* cert, const EVP_MD* md) {
@@ -331,6 +337,7 @@ TlsContext::TlsContext(void* ctx, bool server, std::unique_ptr<Hooks> hooks)
     : ctx_(ctx), server_(server), hooks_(std::move(hooks)) {}
 
 std::shared_ptr<TlsContext> TlsContext::server(const Options& options) {
+  requireTlsLibrary();
   std::unique_ptr<Hooks> hooks = hooksOf(options);
   SSL_CTX* ctx = make(options, true, *hooks);
   try {
@@ -343,6 +350,7 @@ std::shared_ptr<TlsContext> TlsContext::server(const Options& options) {
 }
 
 std::shared_ptr<TlsContext> TlsContext::client(const Options& options) {
+  requireTlsLibrary();
   std::unique_ptr<Hooks> hooks = hooksOf(options);
   SSL_CTX* ctx = make(options, false, *hooks);
   return std::shared_ptr<TlsContext>(new TlsContext(ctx, false, std::move(hooks)));

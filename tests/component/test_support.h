@@ -112,6 +112,9 @@ class RawSocket {
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;
   void send(const std::string& bytes);
+  // The same for a peer the server may have closed meanwhile (a timeout racing the test's
+  // sends): false, not a failed test, where the connection is gone.
+  bool sendUnlessClosed(const std::string& bytes);
   std::string recvSome(int timeoutMs);    // "" on timeout or EOF.
   // What receive() saw next: bytes, the end of the connection (the peer's FIN or a reset), or
   // nothing within the time.
@@ -127,7 +130,8 @@ class RawSocket {
   // Per platform: connect (or fail the test), one wait and one recv(), send all, close.
   void connectRaw(const std::string& ip, uint16_t port, int receiveBuffer);
   Received receiveRaw(int timeoutMs, std::string& got);
-  void sendRaw(const std::string& bytes);
+  // Sends all; false where the connection is gone (a failed test too, unless mayBeClosed).
+  bool sendRaw(const std::string& bytes, bool mayBeClosed = false);
   void closeRaw();
   // TLS (test_tls.cpp): start the session (the ClientHello), wait for the handshake, receive
   // through the session.
@@ -154,6 +158,8 @@ Socket connectTo(const std::string& ip, uint16_t port);  // Blocking; -1 on fail
 long recv(Socket s, char* bytes, std::size_t n);        // Blocking; 0 = EOF, < 0 = error.
 long send(Socket s, const char* bytes, std::size_t n);  // Blocking.
 void close(Socket s);
+// Blocking receives on s give up after `seconds` (SO_RCVTIMEO, whose unit differs per platform).
+void setReceiveTimeout(Socket s, int seconds);
 }  // namespace raw
 
 // A connect burst as an independent load client produces it: `count` clients start connecting at

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -111,16 +112,17 @@ void RawSocket::connectRaw(const std::string& ip, uint16_t port, int receiveBuff
   }
 }
 
-void RawSocket::sendRaw(const std::string& bytes) {
+bool RawSocket::sendRaw(const std::string& bytes, bool mayBeClosed) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     const ssize_t n = ::send(static_cast<int>(fd_), bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
     if (n <= 0) {
-      ADD_FAILURE() << "send failed: " << std::strerror(errno);
-      return;
+      if (!mayBeClosed) ADD_FAILURE() << "send failed: " << std::strerror(errno);
+      return false;
     }
     off += static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 RawSocket::Received RawSocket::receiveRaw(int timeoutMs, std::string& got) {
@@ -199,6 +201,10 @@ long send(Socket s, const char* bytes, std::size_t n) {
   return static_cast<long>(::send(static_cast<int>(s), bytes, n, MSG_NOSIGNAL));
 }
 void close(Socket s) { ::close(static_cast<int>(s)); }
+void setReceiveTimeout(Socket s, int seconds) {
+  timeval tv{seconds, 0};
+  setsockopt(static_cast<int>(s), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
 
 }  // namespace raw
 

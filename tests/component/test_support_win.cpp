@@ -91,16 +91,17 @@ void RawSocket::connectRaw(const std::string& ip, uint16_t port, int receiveBuff
   fd_ = static_cast<long long>(s);
 }
 
-void RawSocket::sendRaw(const std::string& bytes) {
+bool RawSocket::sendRaw(const std::string& bytes, bool mayBeClosed) {
   std::size_t off = 0;
   while (off < bytes.size()) {
     const int n = ::send(static_cast<SOCKET>(fd_), bytes.data() + off, static_cast<int>(bytes.size() - off), 0);
     if (n <= 0) {
-      ADD_FAILURE() << "send failed: " << WSAGetLastError();
-      return;
+      if (!mayBeClosed) ADD_FAILURE() << "send failed: " << WSAGetLastError();
+      return false;
     }
     off += static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 RawSocket::Received RawSocket::receiveRaw(int timeoutMs, std::string& got) {
@@ -187,6 +188,10 @@ long send(Socket s, const char* bytes, std::size_t n) {
   return ::send(static_cast<SOCKET>(s), bytes, static_cast<int>(n), 0);
 }
 void close(Socket s) { closesocket(static_cast<SOCKET>(s)); }
+void setReceiveTimeout(Socket s, int seconds) {
+  const DWORD ms = static_cast<DWORD>(seconds) * 1000;  // Winsock: a DWORD of milliseconds.
+  setsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char*>(&ms), sizeof ms);
+}
 
 }  // namespace raw
 

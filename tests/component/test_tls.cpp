@@ -128,10 +128,20 @@ void RawSocket::send(const std::string& bytes) {
   flush(*tls_, [this](const std::string& b) { sendRaw(b); });
 }
 
+bool RawSocket::sendUnlessClosed(const std::string& bytes) {
+  if (!tls_) return sendRaw(bytes, true);
+  // A session the server ended (close_notify, an alert) refuses to send: that is "closed" too.
+  if (tls_->send(bytes.data(), bytes.size()) != iocp_native::TlsSession::Status::Ok) return false;
+  iocp_native::Buffer wire;
+  tls_->takeOutput(wire);
+  return wire.empty() || sendRaw(std::string(wire.view()), true);
+}
+
 void RawSocket::close() {
   if (tls_ && valid() && tls_->reason().empty()) {
     tls_->close();
-    flush(*tls_, [this](const std::string& b) { sendRaw(b); });
+    // The server may have closed first (a timeout, a reset): then close_notify finds no peer.
+    flush(*tls_, [this](const std::string& b) { sendRaw(b, true); });
   }
   closeRaw();
 }

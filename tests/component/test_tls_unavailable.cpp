@@ -11,6 +11,7 @@ void RawSocket::startTls() {}
 void RawSocket::finishHandshake() {}
 RawSocket::Received RawSocket::receiveTls(int timeoutMs, std::string& got) { return receiveRaw(timeoutMs, got); }
 void RawSocket::send(const std::string& bytes) { sendRaw(bytes); }
+bool RawSocket::sendUnlessClosed(const std::string& bytes) { return sendRaw(bytes, true); }
 void RawSocket::close() { closeRaw(); }
 
 }  // namespace testing_support

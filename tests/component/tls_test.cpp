@@ -2,9 +2,6 @@
 // reload, and peers that break the protocol. Each hostile case states its outcome: the reason on
 // OnDisconnect (DisconnectReason / DisconnectDetail), OnConnect and OnDisconnect paired, and the
 // other connections served on. Certificates are made for the run (test_certificates.h).
-#include <sys/socket.h>
-#include <sys/time.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -43,8 +40,7 @@ class SslClient {
       SSL_CTX_use_PrivateKey_file(ctx_, o.certificate->key.c_str(), SSL_FILETYPE_PEM);
     }
     fd_ = raw::connectTo("127.0.0.1", port);
-    timeval tv{10, 0};
-    setsockopt(static_cast<int>(fd_), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    raw::setReceiveTimeout(fd_, 10);
     ssl_ = SSL_new(ctx_);
     SSL_set_fd(ssl_, static_cast<int>(fd_));
     if (o.sni) SSL_set_tlsext_host_name(ssl_, o.sni);
