@@ -45,6 +45,11 @@ type
   TIdIOHandlerStack = TIocpIOHandler;
   TIdSSLIOHandlerSocketBase = TIocpSSLIOHandler;
   TIdSSLIOHandlerSocketOpenSSL = TIocpSSLIOHandler;
+  TIdServerIOHandler = TIocpServerIOHandler;
+  TIdServerIOHandlerSocket = TIocpServerIOHandler;
+  TIdServerIOHandlerStack = TIocpServerIOHandler;
+  TIdServerIOHandlerSSLBase = TIocpServerIOHandlerSSL;
+  TIdServerIOHandlerSSLOpenSSL = TIocpServerIOHandlerSSL;
   TIdSSLVersion = IocpIOHandler.TIdSSLVersion;
   TIdSSLVersions = IocpIOHandler.TIdSSLVersions;
   TIdSSLMode = IocpIOHandler.TIdSSLMode;

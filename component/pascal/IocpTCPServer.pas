@@ -272,6 +272,36 @@ type
     property MaxFrameSize: Integer read FMaxFrameSize write FMaxFrameSize default 1048576;
   end;
 
+  { Indy's server IOHandlers, for code that makes one and assigns it to the server's IOHandler
+    (TIdServerIOHandlerStack and the like): the engine does the I/O, so a plain one changes
+    nothing. }
+  TIocpServerIOHandler = class(TComponent)
+  end;
+
+  { Indy's TIdServerIOHandlerSSLOpenSSL for code that sets TLS up itself
+    (SSL := TIdServerIOHandlerSSLOpenSSL.Create(Server); SSL.SSLOptions.CertFile := ...;
+    Server.IOHandler := SSL): it holds SSLOptions and the TLS events. The server takes them when
+    it activates: its SSLOptions become these, with Enabled, and with PassThrough as in Indy (each
+    connection plain text until its handler sets IOHandler.PassThrough := False, as Indy's TLS
+    servers do in OnConnect); the events where the server has none of its own. Main thread,
+    before activation. }
+  TIocpServerIOHandlerSSL = class(TIocpServerIOHandler)
+  private
+    FSSLOptions: TIocpSSLOptions;
+    FOnGetPassword: TPasswordEvent;
+    FOnGetPasswordEx: TPasswordEventEx;
+    FOnVerifyPeer: TVerifyPeerEvent;
+    procedure SetSSLOptions(AValue: TIocpSSLOptions);
+  public
+    constructor Create(AOwner: TComponent); override;
+    destructor Destroy; override;
+  published
+    property SSLOptions: TIocpSSLOptions read FSSLOptions write SetSSLOptions;
+    property OnGetPassword: TPasswordEvent read FOnGetPassword write FOnGetPassword;
+    property OnGetPasswordEx: TPasswordEventEx read FOnGetPasswordEx write FOnGetPasswordEx;
+    property OnVerifyPeer: TVerifyPeerEvent read FOnVerifyPeer write FOnVerifyPeer;
+  end;
+
   { Indy's TIdCustomTCPServer: everything but a published OnExecute; derive protocol servers
     from it and override the protected virtuals. }
   TIocpCustomTCPServer = class(TComponent)
@@ -284,6 +314,7 @@ type
     FKeepAlive: TIocpKeepAlive;
     FFraming: TIocpFraming;
     FSSLOptions: TIocpSSLOptions;
+    FServerIOHandler: TIocpServerIOHandler;
     FIdleTimeout: Integer;
     FUserTimeout: Integer;
     FReceiveBufferSize, FSendBufferSize: Integer;
@@ -299,6 +330,8 @@ type
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
     procedure SetFraming(AValue: TIocpFraming);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
+    procedure SetServerIOHandler(AValue: TIocpServerIOHandler);
+    procedure TakeSSLIOHandler(AHandler: TIocpServerIOHandlerSSL);
     procedure PushSniCertificate(AItem: TIocpSNICertificate);
     procedure PullSniCertificate(AIndex: Integer);
     procedure Configure;
@@ -404,6 +437,11 @@ type
     procedure SaveToXml(const AFileName: string);
     procedure LoadFromXmlString(const AXml: string);
     function SaveToXmlString: string;
+    procedure Notification(AComponent: TComponent; Operation: TOperation); override;
+  public
+    { Indy's IOHandler of the server, for code that assigns one (see TIocpServerIOHandlerSSL);
+      forms set SSLOptions instead. Main thread, before activation. }
+    property IOHandler: TIocpServerIOHandler read FServerIOHandler write SetServerIOHandler;
   published
     property Active: Boolean read GetActive write SetActive default False;
     property Bindings: TIocpSocketHandles read FBindings write SetBindings;
@@ -929,6 +967,58 @@ begin
   Create(nil);
 end;
 
+{ TIocpServerIOHandlerSSL }
+
+constructor TIocpServerIOHandlerSSL.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+  FSSLOptions := TIocpSSLOptions.Create;
+end;
+
+destructor TIocpServerIOHandlerSSL.Destroy;
+begin
+  FSSLOptions.Free;
+  inherited Destroy;
+end;
+
+procedure TIocpServerIOHandlerSSL.SetSSLOptions(AValue: TIocpSSLOptions);
+begin
+  FSSLOptions.Assign(AValue);
+end;
+
+{ TIocpCustomTCPServer }
+
+procedure TIocpCustomTCPServer.SetServerIOHandler(AValue: TIocpServerIOHandler);
+begin
+  if FServerIOHandler = AValue then
+    Exit;
+  if FServerIOHandler <> nil then
+    FServerIOHandler.RemoveFreeNotification(Self);
+  FServerIOHandler := AValue;
+  if AValue <> nil then
+    AValue.FreeNotification(Self);  { Freed first: the server forgets it (Notification). }
+end;
+
+procedure TIocpCustomTCPServer.Notification(AComponent: TComponent; Operation: TOperation);
+begin
+  inherited Notification(AComponent, Operation);
+  if (Operation = opRemove) and (AComponent = FServerIOHandler) then
+    FServerIOHandler := nil;
+end;
+
+procedure TIocpCustomTCPServer.TakeSSLIOHandler(AHandler: TIocpServerIOHandlerSSL);
+begin
+  FSSLOptions.Assign(AHandler.SSLOptions);
+  FSSLOptions.Enabled := True;
+  FSSLOptions.PassThrough := True;  { Indy: plain until a handler sets PassThrough := False. }
+  if not Assigned(FOnGetPassword) then
+    FOnGetPassword := AHandler.OnGetPassword;
+  if not Assigned(FOnGetPasswordEx) then
+    FOnGetPasswordEx := AHandler.OnGetPasswordEx;
+  if not Assigned(FOnVerifyPeer) then
+    FOnVerifyPeer := AHandler.OnVerifyPeer;
+end;
+
 destructor TIocpCustomTCPServer.Destroy;
 begin
   if FHandle <> nil then
@@ -1327,6 +1417,8 @@ var
 begin
   if FBindings.Count = 0 then
     FBindings.Add;
+  if FServerIOHandler is TIocpServerIOHandlerSSL then
+    TakeSSLIOHandler(TIocpServerIOHandlerSSL(FServerIOHandler));
   PushOptions;
   { A subclass may serve through DoExecute (TIocpTCPServer requires one of OnExecute,
     OnDataAvailable, OnMessage in CheckOkToBeActive, as Indy's TIdTCPServer requires OnExecute). }

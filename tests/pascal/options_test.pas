@@ -267,10 +267,17 @@ type
     RefuseClient: Boolean;
     procedure Execute(AContext: TIocpContext);
     procedure Disconnect(AContext: TIocpContext);
+    { What Indy's TLS servers do in OnConnect: the handshake starts now. }
+    procedure StartTls(AContext: TIocpContext);
     { Indy's event signatures, as a form's handlers declare them. }
     procedure GetPassword(var Password: string);
     function VerifyPeer(Certificate: TIdX509; AOk: Boolean; ADepth, AError: Integer): Boolean;
   end;
+
+procedure TTlsHandlers.StartTls(AContext: TIocpContext);
+begin
+  (AContext.Connection.IOHandler as TIocpSSLIOHandler).PassThrough := False;
+end;
 
 procedure TTlsHandlers.GetPassword(var Password: string);
 begin
@@ -319,7 +326,8 @@ end;
 
 procedure SSLOptions;
 var
-  S, T: TIocpTCPServer;
+  S, T, S2: TIocpTCPServer;
+  SSL: TIocpServerIOHandlerSSL;
   TH: TTlsHandlers;
   C: TIocpTCPClient;
   Saved, Msg, Certs: string;
@@ -490,6 +498,55 @@ begin
       C.Free;
     end;
     S.Active := False;
+
+    { TLS set up in code, as Indy's code does it: an SSL server IOHandler made and assigned to
+      the server's IOHandler. The server takes its options and events at activation; as in Indy,
+      a connection is plain until its handler sets PassThrough := False (here in OnConnect). }
+    S2 := TIocpTCPServer.Create(nil);
+    try
+      SSL := TIocpServerIOHandlerSSL.Create(S2);
+      SSL.SSLOptions.Method := sslvTLSv1_2;
+      SSL.SSLOptions.Mode := sslmServer;
+      SSL.SSLOptions.CertFile := Certs + '/server.crt';
+      SSL.SSLOptions.KeyFile := Certs + '/server-locked.key';
+      SSL.OnGetPassword := TH.GetPassword;  { The IOHandler's event, taken by the server. }
+      S2.IOHandler := SSL;
+      S2.Bindings.Add.IP := '127.0.0.1';
+      S2.OnConnect := TH.StartTls;
+      S2.OnExecute := TH.Execute;
+      S2.Active := True;
+      Check(S2.SSLOptions.Enabled and S2.SSLOptions.PassThrough and (S2.SSLOptions.SSLVersions = [sslvTLSv1_2]),
+        'the server took the IOHandler''s SSLOptions (Enabled, PassThrough as in Indy, Method)');
+      C := TIocpTCPClient.Create(nil);
+      try
+        C.ReadTimeout := 30000;
+        C.SSLOptions.Enabled := True;
+        C.SSLOptions.RootCertFile := Certs + '/ca.crt';
+        C.SSLOptions.VerifyMode := [sslvrfPeer];
+        C.Connect('localhost', S2.Bindings[0].Port);
+        Check(C.IOHandler.ReadLn = 'True False', 'TLS set up in code: OnConnect''s PassThrough := False, a TLS client served');
+        C.Disconnect;
+      finally
+        C.Free;
+      end;
+      S2.Active := False;
+      S2.OnConnect := nil;  { No handler starts TLS: Indy's server spoke plain text, and so does this. }
+      S2.Active := True;
+      C := TIocpTCPClient.Create(nil);
+      try
+        C.ReadTimeout := 30000;
+        C.Connect('127.0.0.1', S2.Bindings[0].Port);
+        Check(C.IOHandler.ReadLn = 'True True', 'TLS set up in code without PassThrough := False: plain, as in Indy');
+        C.Disconnect;
+      finally
+        C.Free;
+      end;
+      S2.Active := False;
+      SSL.Free;
+      Check(S2.IOHandler = nil, 'a freed IOHandler is forgotten by the server');
+    finally
+      S2.Free;
+    end;
   finally
     TH.Free;
     T.Free;

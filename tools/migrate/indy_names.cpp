@@ -93,6 +93,14 @@ const TypeRow kTypes[] = {
     // OnVerifyPeer's certificate: the bridge's own TIdX509 (IocpIOHandler), Indy's name.
     {"TIdX509", "TIdX509", true},
     {"TIdX509Name", "TIdX509Name", true},
+    // A server IOHandler made in code (Server.IOHandler := ...): Indy's OpenSSL one holds the TLS
+    // options the server takes at activation (IocpTCPServer's TIocpServerIOHandlerSSL); a plain
+    // one changes nothing.
+    {"TIdServerIOHandlerSSLOpenSSL", "TIocpServerIOHandlerSSL", false},
+    {"TIdServerIOHandlerSSLBase", "TIocpServerIOHandlerSSL", false},
+    {"TIdServerIOHandler", "TIocpServerIOHandler", false},
+    {"TIdServerIOHandlerSocket", "TIocpServerIOHandler", false},
+    {"TIdServerIOHandlerStack", "TIocpServerIOHandler", false},
 };
 
 // The inventory (component/pascal/INDY-MEMBERS.md, generated from Indy's own interface
@@ -205,9 +213,21 @@ bool isTlsServerIOHandler(const std::string& className) {
   return lowerAscii(className).rfind("tidserveriohandler", 0) == 0 && namesTls(className);
 }
 
+bool hasTlsServerIOHandlerInCode(const std::string& className) {
+  return equalsNoCase(className, "TIdServerIOHandlerSSLOpenSSL") || equalsNoCase(className, "TIdServerIOHandlerSSLBase");
+}
+
+std::string tlsInCodeWarning() {
+  return "TLS set up in code (a TLS server IOHandler made here): the server takes the IOHandler's SSLOptions and events when it "
+         "activates and, as in Indy, each connection speaks plain text until a handler sets IOHandler.PassThrough := "
+         "False; no code of this unit sets PassThrough, so the migrated server speaks plain text as Indy's did "
+         "(Indy's TLS servers set it in OnConnect; docs/tls.md)";
+}
+
 std::string tlsRefusal(const std::string& what) {
-  return "a TLS server: " + what + ". Migrating would turn it into a plain-text server: only a form's own "
-         "TIdServerIOHandlerSSLOpenSSL is moved onto the server (SSLOptions). Set the server's SSLOptions by hand "
+  return "a TLS server: " + what + ". Migrating would turn it into a plain-text server: only Indy's "
+         "TIdServerIOHandlerSSLOpenSSL has a counterpart (a form's moves onto the server's SSLOptions; one that "
+         "Pascal code makes becomes IocpTCPServer's TIocpServerIOHandlerSSL). Set the server's SSLOptions by hand "
          "(docs/tls.md) and remove the TLS IOHandler, or terminate TLS in front of it (a proxy) and run again "
          "with --tls-terminated-elsewhere";
 }

@@ -41,6 +41,11 @@ std::string handlerCallWarning(const std::string& name, const std::string& quali
 // the warning when --tls-terminated-elsewhere migrates it.
 bool namesTls(const std::string& name);
 bool isTlsServerIOHandler(const std::string& className);
+// Whether the IOCP units have a class for this TLS server IOHandler when code makes one
+// (IocpTCPServer's TIocpServerIOHandlerSSL), so that TLS set up in code is migrated, not refused;
+// the warning for a unit that makes one but never sets PassThrough (plain text, as in Indy).
+bool hasTlsServerIOHandlerInCode(const std::string& className);
+std::string tlsInCodeWarning();
 std::string tlsRefusal(const std::string& what);
 std::string tlsMigratedWarning(const std::string& what);
 

@@ -98,6 +98,7 @@ class PascalFile {
   bool otherServer_ = false;    // Also uses other Indy servers (TIdHTTPServer ...).
   bool schedulerTypesUsed_ = true;  // The unit names a scheduler type outside deleted fields.
   bool tlsMoved_ = false;            // A TLS server IOHandler of its form moved onto the server.
+  bool tlsInCode_ = false;           // The unit makes Indy's OpenSSL server IOHandler in code.
   bool tlsTypesUsed_ = true;         // The unit names a TLS type outside deleted fields (a client's).
   std::set<std::size_t> deletedFieldTypes_;  // Class-name tokens of the fields removed with their objects.
   std::set<std::string> replacedUnits_;  // Lower case.
@@ -233,7 +234,25 @@ void PascalFile::removeItems(const Clause& c, const std::vector<bool>& removed) 
 void PascalFile::removeDeletedFields() {
   const auto moved = facts_.tlsMoved.find(base_);
   tlsMoved_ = moved != facts_.tlsMoved.end();
-  if (removed_.empty()) return;
+  tlsInCode_ = false;
+  if (!facts_.tlsForms.count(base_) && !options_.tlsTerminatedElsewhere)
+    for (std::size_t k = 0; k < toks_.size() && !tlsInCode_; ++k)
+      tlsInCode_ = toks_[k].kind == PasTok::Ident && !inClause_[k] && hasTlsServerIOHandlerInCode(tok(k));
+  // Whether a TLS type the bridge has no counterpart for is named outside `skipped` (a client's).
+  const auto namesOtherTls = [this](const std::set<std::size_t>& skipped) {
+    for (std::size_t k = 0; k < toks_.size(); ++k) {
+      if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
+      const std::string l = lowerAscii(tok(k));
+      bool shared = false;
+      for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
+        if (l.rfind(prefix, 0) == 0 && renameTypeFor(tok(k), &shared).empty()) return true;
+    }
+    return false;
+  };
+  if (removed_.empty()) {
+    if (tlsInCode_) tlsTypesUsed_ = namesOtherTls({});
+    return;
+  }
   std::set<std::size_t>& skipped = deletedFieldTypes_;
   for (std::size_t k = 0; k < toks_.size(); ++k) {
     if (toks_[k].kind != PasTok::Ident || inClause_[k] || !removed_.count(lowerAscii(tok(k)))) continue;
@@ -247,16 +266,13 @@ void PascalFile::removeDeletedFields() {
     skipped.insert(cls);
   }
   schedulerTypesUsed_ = false;
-  tlsTypesUsed_ = false;
   for (std::size_t k = 0; k < toks_.size(); ++k) {
     if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
     const std::string l = lowerAscii(tok(k));
     for (const char* prefix : {"tidscheduler", "tidthread", "tidyarn", "tidtask"})
       if (l.rfind(prefix, 0) == 0) schedulerTypesUsed_ = true;
-    bool shared = false;
-    for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
-      if (l.rfind(prefix, 0) == 0 && renameTypeFor(tok(k), &shared).empty()) tlsTypesUsed_ = true;
   }
+  tlsTypesUsed_ = namesOtherTls(skipped);
   if (!tlsMoved_) return;
   // The code that set the moved handler's options or events (FormCreate: Handler.SSLOptions.CertFile
   // := ..., Handler.OnGetPassword := ...) sets the server's now; any other use of the handler cannot
@@ -286,7 +302,7 @@ void PascalFile::planUses() {
       if (c.packages) continue;
       // Indy's clients (in rename mode they stay Indy's) and protocols: the unit keeps Indy's shared units.
       if (kind == IndyUnit::Other || (kind == IndyUnit::Client && options_.mode == Mode::Rename)) mixed_ = true;
-      if (kind == IndyUnit::Tls && !(tlsMoved_ && !tlsTypesUsed_)) mixed_ = true;  // Indy's TLS stays.
+      if (kind == IndyUnit::Tls && !((tlsMoved_ || tlsInCode_) && !tlsTypesUsed_)) mixed_ = true;  // Indy's TLS stays.
       if (isOtherIndyServerUnit(it.name) && kind != IndyUnit::NotIndy) otherServer_ = true;
       if (kind == IndyUnit::Server) serverUnit_ = true;
       if (kind == IndyUnit::NotIndy) present.insert(lowerAscii(it.name));
@@ -315,12 +331,14 @@ void PascalFile::planUses() {
     return;
   }
   // A server unit that makes a TLS server IOHandler in code (names TIdServerIOHandlerSSLOpenSSL
-  // or another TIdServerIOHandler...SSL/TLS class; a form's link to one is the form's to report):
-  // migrating it would make a plain-text server. (A client's TLS handler is the client's.)
+  // or another TIdServerIOHandler...SSL/TLS class; a form's link to one is the form's to report).
+  // Indy's OpenSSL one has a counterpart in the IOCP units (the server takes its options when it
+  // activates); any other would leave a plain-text server. (A client's TLS handler is the client's.)
   if (!facts_.tlsForms.count(base_))
     for (std::size_t k = 0; k < toks_.size(); ++k) {
       if (toks_[k].kind != PasTok::Ident || inClause_[k] || deletedFieldTypes_.count(k)) continue;
       if (!isTlsServerIOHandler(tok(k))) continue;
+      if (hasTlsServerIOHandlerInCode(tok(k)) && !options_.tlsTerminatedElsewhere) break;  // Below.
       result_.tlsServer = "the server unit makes a " + tok(k) + " (TLS set up in code)";
       if (options_.tlsTerminatedElsewhere)
         warn(k, tlsMigratedWarning(tok(k)));
@@ -328,6 +346,19 @@ void PascalFile::planUses() {
         result_.refused = tlsRefusal(result_.tlsServer);
       break;
     }
+  // TLS set up in code (Indy's OpenSSL server IOHandler, or ours on a second run) where nothing
+  // in the unit sets PassThrough: plain text, as Indy's server was; said so.
+  if (!facts_.tlsForms.count(base_) && !options_.tlsTerminatedElsewhere) {
+    std::size_t made = npos;
+    bool passThrough = false;
+    for (std::size_t k = 0; k < toks_.size(); ++k) {
+      if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
+      if (equalsNoCase(tok(k), "PassThrough")) passThrough = true;
+      if (made == npos && (hasTlsServerIOHandlerInCode(tok(k)) || equalsNoCase(tok(k), "TIocpServerIOHandlerSSL")))
+        made = k;
+    }
+    if (made != npos && !passThrough) warn(made, tlsInCodeWarning());
+  }
   const bool compat = options_.mode == Mode::Compat;
   if (compat && mixed_ && serverUnit_)
     warn(clauses_.front().keyword,
@@ -390,9 +421,11 @@ void PascalFile::planUses() {
         target.clear();
       }
       // TLS units (and the server IOHandler's base unit) are kept (a client's TLS) unless the
-      // server's TLS IOHandler moved onto the server and no other TLS is left.
-      if (kind == IndyUnit::Tls || (equalsNoCase(it.name, "IdServerIOHandler") && tlsMoved_)) {
-        replace = tlsMoved_ && !tlsTypesUsed_;
+      // server's TLS IOHandler moved onto the server, or is made in code (IocpTCPServer has its
+      // counterpart), and no other TLS is left.
+      const bool tlsMapped = tlsMoved_ || tlsInCode_;
+      if (kind == IndyUnit::Tls || (equalsNoCase(it.name, "IdServerIOHandler") && tlsMapped)) {
+        replace = tlsMapped && !tlsTypesUsed_;
         target = replace ? renameUnitFor(it.name) : std::string();
       }
       if (!replace) continue;
