@@ -273,6 +273,10 @@ class TIocpIOHandler {
   int writeBufferThreshold_ = -1;  // The last ReadLn cut its line (maSplit); ReadLnSplit() and the C ABI read it.
 };
 
+// The IOHandler of a TLS connection under the Pascal units' name (Indy's TIdSSLIOHandlerSocketBase,
+// which STARTTLS code casts a context's IOHandler to): in C++ every IOHandler has PassThrough.
+using TIocpSSLIOHandler = TIocpIOHandler;
+
 // Indy: TIdTCPConnection, the owner of the IOHandler.
 class TIocpTCPConnection {
  public:

@@ -138,4 +138,34 @@ struct TIocpSSLEvents {
   TVerifyPeerEvent OnVerifyPeer;
 };
 
+// Indy's server IOHandlers, for code that makes one and assigns it to the server's IOHandler
+// (TIdServerIOHandlerStack and the like): the engine does the I/O, so a plain one changes
+// nothing. AOwner is accepted as C++Builder code passes it (`new TIdServerIOHandlerStack(this)`)
+// and not used: the object is not a VCL component, so its owner does not free it; keep it alive
+// while the server may activate (or delete it after the server).
+class TIocpServerIOHandler {
+ public:
+  explicit TIocpServerIOHandler(const void* AOwner = nullptr) { (void)AOwner; }
+  virtual ~TIocpServerIOHandler() = default;
+};
+
+// Indy's TIdServerIOHandlerSSLOpenSSL for code that sets TLS up itself:
+//   auto* SSL = new TIdServerIOHandlerSSLOpenSSL(this);
+//   SSL->SSLOptions->CertFile = "server.pem";  // SSLOptions is a pointer, as in C++Builder
+//   Server->IOHandler = SSL;
+// The server takes its SSLOptions and events when it activates: its SSLOptions become these, with
+// Enabled, and with PassThrough as in Indy (each connection plain until its handler sets
+// IOHandler->PassThrough = false, as Indy's TLS servers do in OnConnect); the events where the
+// server has none of its own. Set on the owning thread before activation.
+class TIocpServerIOHandlerSSL : public TIocpServerIOHandler {
+ public:
+  explicit TIocpServerIOHandlerSSL(const void* AOwner = nullptr) : TIocpServerIOHandler(AOwner) {}
+  TIocpSSLOptions* const SSLOptions = &options_;
+  TPasswordEvent OnGetPassword;
+  TVerifyPeerEvent OnVerifyPeer;
+
+ private:
+  TIocpSSLOptions options_;
+};
+
 }  // namespace Iocp

@@ -235,6 +235,9 @@ class TIocpTCPServer {
   // TLS on the connections (IocpSSL.h; Indy: TIdServerIOHandlerSSLOpenSSL.SSLOptions). A bad
   // certificate, key or setting makes SetActive raise EIocpConfigError saying which.
   TIocpSSLOptions SSLOptions;
+  // Indy's IOHandler of the server, for code that assigns one (IocpSSL.h: TIocpServerIOHandlerSSL's
+  // options and events are taken at activation; a plain one changes nothing). Not owned.
+  TIocpServerIOHandler* IOHandler = nullptr;
 
   // --- Events. ---
   // TLS (Indy: the SSL IOHandler's events; IocpSSL.h): the password of an encrypted KeyFile

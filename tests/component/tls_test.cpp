@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../common/test_certificates.h"
+#include "IocpIndyCompat.h"  // Indy's names, as C++Builder code writes them.
 #include "server_fixture.h"
 #include "tls_session.h"
 
@@ -379,6 +380,49 @@ TEST_P(TlsServer, StartTlsSwitchesAPlainConnectionToTlsWhenBothEndsAsk) {
   EXPECT_TRUE(plainAtFirst);
   expectEnded(1);
   EXPECT_EQ(lastEnd(), "local disconnect | ");
+}
+
+// TLS set up in code as C++Builder code writes it, with Indy's names (IocpIndyCompat.h): an SSL
+// server IOHandler made and assigned to the server's IOHandler, its options and password event
+// taken at activation; as in Indy each connection is plain until OnConnect sets PassThrough =
+// false. Without that line the server speaks plain text, as Indy's did.
+TEST_P(TlsServer, TlsSetUpInCodeIsTakenAtActivationAndStartsWherePassThroughIsCleared) {
+  server->SSLOptions = TIocpSSLOptions{};  // Not the fixture's: the IOHandler's.
+  const auto SSL = std::make_unique<TIdServerIOHandlerSSLOpenSSL>(nullptr);  // new ...(this)
+  SSL->SSLOptions->SSLVersions = TIdSSLVersions() << sslvTLSv1_2;
+  SSL->SSLOptions->Mode = sslmServer;
+  SSL->SSLOptions->CertFile = testPki().serverLocked.cert;
+  SSL->SSLOptions->KeyFile = testPki().serverLocked.key;
+  SSL->OnGetPassword = [](std::string& Password) { Password = "indy key password"; };
+  server->IOHandler = SSL.get();
+  server->OnConnect = [this](TIdContext* AContext) {
+    ++connects;
+    static_cast<TIdSSLIOHandlerSocketBase*>(AContext->Connection->IOHandler)->PassThrough = false;
+  };
+  server->OnExecute = [](TIdContext* AContext) {
+    auto* io = AContext->Connection->IOHandler;
+    io->WriteLn(io->SSLProtocol() + " " + io->ReadLn());
+  };
+  const auto stop = stopAtEnd();
+  start();
+  EXPECT_TRUE(server->SSLOptions.Enabled);
+  EXPECT_TRUE(server->SSLOptions.PassThrough);
+  {
+    const auto c = tlsClient();
+    c->IOHandler->WriteLn("hello");
+    EXPECT_EQ(c->IOHandler->ReadLn(), "TLSv1.2 hello");
+  }
+  expectEnded(1);
+  server->Active = false;
+  server->OnConnect = [this](TIdContext*) { ++connects; };  // Nothing clears PassThrough.
+  server->Active = true;
+  TIocpTCPClient plain;
+  plain.ReadTimeout = 10000;
+  plain.Connect("127.0.0.1", server->Bindings[0].Port);
+  plain.IOHandler->WriteLn("hello");
+  EXPECT_EQ(plain.IOHandler->ReadLn(), " hello");  // No TLS: no protocol.
+  plain.Disconnect();
+  expectEnded(2);
 }
 
 // The event model: OnDataAvailable answers STARTTLS and switches; nothing waits, the handshake

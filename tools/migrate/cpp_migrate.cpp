@@ -154,12 +154,20 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
   // as it is: it keeps compiling against Indy.
   if (!serverUnit && client) return r;
   // A server unit that makes a TLS server IOHandler in code (TIdServerIOHandlerSSLOpenSSL ...; a
-  // form's link to one is the form's to report): migrating it would make a plain-text server.
+  // form's link to one is the form's to report). Indy's OpenSSL one has a counterpart in the
+  // component (IocpSSL.h's TIocpServerIOHandlerSSL, taken by the server at activation; connections
+  // plain until PassThrough = false, as in Indy); any other would leave a plain-text server.
+  bool tlsInCode = false;
   if (serverUnit && !facts.tlsForms.count(base))
-    for (const auto& t : toks) {
+    for (std::size_t k = 0; k < toks.size(); ++k) {
+      const CToken& t = toks[k];
       if (t.kind != CTok::Ident) continue;
       const std::string name = bytes.substr(t.pos, t.len);
       if (!isTlsServerIOHandler(name)) continue;
+      if (hasTlsServerIOHandlerInCode(name) && !options.tlsTerminatedElsewhere) {
+        tlsInCode = true;
+        continue;
+      }
       r.tlsServer = "the server unit makes a " + name + " (TLS set up in code)";
       if (options.tlsTerminatedElsewhere) {
         r.warnings.push_back({text.lineOf(t.pos), tlsMigratedWarning(name)});
@@ -169,6 +177,29 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
       }
       break;
     }
+  // TLS set up in code: Indy's TLS headers go too unless another TLS type (a client's) is named;
+  // where the IOHandler is made (new ...) in a file that never sets PassThrough, the server speaks
+  // plain text, as Indy's did: said so.
+  // (On a second run the IOHandler made is already ours, TIocpServerIOHandlerSSL: the same warning.)
+  bool otherTls = false;
+  if (serverUnit && !facts.tlsForms.count(base) && !options.tlsTerminatedElsewhere) {
+    bool passThrough = false;
+    std::size_t made = toks.size();
+    for (std::size_t k = 0; k < toks.size(); ++k) {
+      if (toks[k].kind != CTok::Ident) continue;
+      const std::string name = bytes.substr(toks[k].pos, toks[k].len);
+      const std::string l = lowerAscii(name);
+      bool shared = false;
+      for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
+        if (l.rfind(prefix, 0) == 0 && renameTypeFor(name, &shared).empty()) otherTls = true;
+      if (equalsNoCase(name, "PassThrough")) passThrough = true;
+      if (made == toks.size() && k > 0 && toks[k - 1].kind == CTok::Ident &&
+          bytes.substr(toks[k - 1].pos, toks[k - 1].len) == "new" &&
+          (hasTlsServerIOHandlerInCode(name) || equalsNoCase(name, "TIocpServerIOHandlerSSL")))
+        made = k;
+    }
+    if (made != toks.size() && !passThrough) r.warnings.push_back({text.lineOf(toks[made].pos), tlsInCodeWarning()});
+  }
   if (mixed && serverUnit)
     r.warnings.push_back({0, "this unit also includes Indy headers the IOCP bridge does not replace (clients or "
                              "protocols): " + header + "'s Indy names may clash with Indy's own here"});
@@ -190,7 +221,7 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
     const IndyUnit kind = classifyUnit(unit);
     const bool replace = kind == IndyUnit::Server ||
                          ((kind == IndyUnit::Shared || kind == IndyUnit::Component) && (compat || !mixed)) ||
-                         (kind == IndyUnit::Client && compat);
+                         (kind == IndyUnit::Client && compat) || (kind == IndyUnit::Tls && tlsInCode && !otherTls);
     if (!replace) continue;
     const std::string what = t.kind == CTok::Include ? "include" : "link";
     if (!placed.covered(what, open)) {
@@ -210,7 +241,8 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
     const bool member = k > 0 && (isSym(k - 1, "->") || isSym(k - 1, "."));
     if (!compat && serverUnit && !member && !(k > 0 && isSym(k - 1, "::"))) {
       bool shared = false;
-      const std::string ours = renameTypeFor(name, &shared);
+      std::string ours = renameTypeFor(name, &shared);
+      if (isTlsServerIOHandler(name) && !tlsInCode) ours.clear();  // A form's keeps its Indy class.
       if (!ours.empty()) {
         if (!shared || !mixed) r.edits.push_back(Edit{toks[k].pos, toks[k].len, ours});
         else if (told.insert(name).second)

@@ -227,7 +227,7 @@ std::string tlsInCodeWarning() {
 std::string tlsRefusal(const std::string& what) {
   return "a TLS server: " + what + ". Migrating would turn it into a plain-text server: only Indy's "
          "TIdServerIOHandlerSSLOpenSSL has a counterpart (a form's moves onto the server's SSLOptions; one that "
-         "Pascal code makes becomes IocpTCPServer's TIocpServerIOHandlerSSL). Set the server's SSLOptions by hand "
+         "code makes becomes TIocpServerIOHandlerSSL). Set the server's SSLOptions by hand "
          "(docs/tls.md) and remove the TLS IOHandler, or terminate TLS in front of it (a proxy) and run again "
          "with --tls-terminated-elsewhere";
 }

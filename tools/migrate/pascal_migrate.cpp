@@ -234,45 +234,47 @@ void PascalFile::removeItems(const Clause& c, const std::vector<bool>& removed) 
 void PascalFile::removeDeletedFields() {
   const auto moved = facts_.tlsMoved.find(base_);
   tlsMoved_ = moved != facts_.tlsMoved.end();
+  std::set<std::size_t>& skipped = deletedFieldTypes_;
+  if (!removed_.empty()) {
+    for (std::size_t k = 0; k < toks_.size(); ++k) {
+      if (toks_[k].kind != PasTok::Ident || inClause_[k] || !removed_.count(lowerAscii(tok(k)))) continue;
+      const std::size_t colon = nextSig(k);
+      if (colon == npos || !isSym(colon, ":")) continue;
+      const std::size_t cls = nextSig(colon);
+      if (cls == npos || toks_[cls].kind != PasTok::Ident) continue;
+      const std::size_t semi = nextSig(cls);
+      if (semi == npos || !isSym(semi, ";")) continue;
+      result_.edits.push_back(removal(toks_[k].pos, endOf(semi)));
+      skipped.insert(cls);
+    }
+    schedulerTypesUsed_ = false;
+    for (std::size_t k = 0; k < toks_.size(); ++k) {
+      if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
+      const std::string l = lowerAscii(tok(k));
+      for (const char* prefix : {"tidscheduler", "tidthread", "tidyarn", "tidtask"})
+        if (l.rfind(prefix, 0) == 0) schedulerTypesUsed_ = true;
+    }
+  }
+  // TLS set up in code: Indy's OpenSSL server IOHandler named outside the form's deleted fields.
   tlsInCode_ = false;
   if (!facts_.tlsForms.count(base_) && !options_.tlsTerminatedElsewhere)
     for (std::size_t k = 0; k < toks_.size() && !tlsInCode_; ++k)
-      tlsInCode_ = toks_[k].kind == PasTok::Ident && !inClause_[k] && hasTlsServerIOHandlerInCode(tok(k));
-  // Whether a TLS type the bridge has no counterpart for is named outside `skipped` (a client's).
-  const auto namesOtherTls = [this](const std::set<std::size_t>& skipped) {
-    for (std::size_t k = 0; k < toks_.size(); ++k) {
+      tlsInCode_ = toks_[k].kind == PasTok::Ident && !inClause_[k] && !skipped.count(k) &&
+                   hasTlsServerIOHandlerInCode(tok(k));
+  // Whether a TLS type the bridge does not take over is named outside the deleted fields (a
+  // client's, or a server IOHandler that stays Indy's): then Indy's TLS units stay.
+  if (!removed_.empty() || tlsInCode_) {
+    tlsTypesUsed_ = false;
+    for (std::size_t k = 0; k < toks_.size() && !tlsTypesUsed_; ++k) {
       if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
       const std::string l = lowerAscii(tok(k));
       bool shared = false;
       for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
-        if (l.rfind(prefix, 0) == 0 && renameTypeFor(tok(k), &shared).empty()) return true;
+        if (l.rfind(prefix, 0) == 0 &&
+            (renameTypeFor(tok(k), &shared).empty() || (isTlsServerIOHandler(tok(k)) && !tlsInCode_)))
+          tlsTypesUsed_ = true;
     }
-    return false;
-  };
-  if (removed_.empty()) {
-    if (tlsInCode_) tlsTypesUsed_ = namesOtherTls({});
-    return;
   }
-  std::set<std::size_t>& skipped = deletedFieldTypes_;
-  for (std::size_t k = 0; k < toks_.size(); ++k) {
-    if (toks_[k].kind != PasTok::Ident || inClause_[k] || !removed_.count(lowerAscii(tok(k)))) continue;
-    const std::size_t colon = nextSig(k);
-    if (colon == npos || !isSym(colon, ":")) continue;
-    const std::size_t cls = nextSig(colon);
-    if (cls == npos || toks_[cls].kind != PasTok::Ident) continue;
-    const std::size_t semi = nextSig(cls);
-    if (semi == npos || !isSym(semi, ";")) continue;
-    result_.edits.push_back(removal(toks_[k].pos, endOf(semi)));
-    skipped.insert(cls);
-  }
-  schedulerTypesUsed_ = false;
-  for (std::size_t k = 0; k < toks_.size(); ++k) {
-    if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
-    const std::string l = lowerAscii(tok(k));
-    for (const char* prefix : {"tidscheduler", "tidthread", "tidyarn", "tidtask"})
-      if (l.rfind(prefix, 0) == 0) schedulerTypesUsed_ = true;
-  }
-  tlsTypesUsed_ = namesOtherTls(skipped);
   if (!tlsMoved_) return;
   // The code that set the moved handler's options or events (FormCreate: Handler.SSLOptions.CertFile
   // := ..., Handler.OnGetPassword := ...) sets the server's now; any other use of the handler cannot
@@ -348,11 +350,11 @@ void PascalFile::planUses() {
     }
   // TLS set up in code (Indy's OpenSSL server IOHandler, or ours on a second run) where nothing
   // in the unit sets PassThrough: plain text, as Indy's server was; said so.
-  if (!facts_.tlsForms.count(base_) && !options_.tlsTerminatedElsewhere) {
+  if (tlsInCode_ || (!tlsMoved_ && !facts_.tlsForms.count(base_) && !options_.tlsTerminatedElsewhere)) {
     std::size_t made = npos;
     bool passThrough = false;
     for (std::size_t k = 0; k < toks_.size(); ++k) {
-      if (toks_[k].kind != PasTok::Ident || inClause_[k]) continue;
+      if (toks_[k].kind != PasTok::Ident || inClause_[k] || deletedFieldTypes_.count(k)) continue;
       if (equalsNoCase(tok(k), "PassThrough")) passThrough = true;
       if (made == npos && (hasTlsServerIOHandlerInCode(tok(k)) || equalsNoCase(tok(k), "TIocpServerIOHandlerSSL")))
         made = k;
@@ -483,7 +485,10 @@ void PascalFile::renameIdentifiers() {
       bool shared = false;
       // Pascal has Indy's base class too (with its virtuals): a TIdCustomTCPServer subclass keeps
       // its overrides (InitComponent, DoExecute ...) on TIocpCustomTCPServer.
-      const std::string ours = equalsNoCase(name, "TIdCustomTCPServer") ? "TIocpCustomTCPServer" : renameTypeFor(name, &shared);
+      std::string ours = equalsNoCase(name, "TIdCustomTCPServer") ? "TIocpCustomTCPServer" : renameTypeFor(name, &shared);
+      // A TLS server IOHandler is ours only where the unit's code makes it (TLS set up in code);
+      // a form's (moved, or terminated elsewhere) keeps its Indy class with its form.
+      if (isTlsServerIOHandler(name) && !tlsInCode_) ours.clear();
       if (!ours.empty()) {
         // Where other Indy servers stay, only TIdTCPServer itself is renamed.
         const bool keptForOtherServers = otherServer_ && !equalsNoCase(name, "TIdTCPServer");

@@ -279,6 +279,13 @@ void TIocpTCPServer::SetActive(bool AValue) {
   if (models == 0) throw EIdTCPNoOnExecute();
   if (models > 1)
     throw EIdException("OnExecute, OnDataAvailable and OnMessage are assigned together: assign one of them");
+  if (const auto* ssl = dynamic_cast<const TIocpServerIOHandlerSSL*>(IOHandler)) {  // TLS set up in code.
+    SSLOptions = *ssl->SSLOptions;
+    SSLOptions.Enabled = true;
+    SSLOptions.PassThrough = true;  // Indy: plain until a handler sets PassThrough = false.
+    if (!OnGetPassword) OnGetPassword = ssl->OnGetPassword;
+    if (!OnVerifyPeer) OnVerifyPeer = ssl->OnVerifyPeer;
+  }
   options::check(*this);  // Every value in its range (the option table); below they are passed on as they are.
   handler_->decoder_.reset();
   if (OnMessage) handler_->decoder_ = std::make_unique<TIocpFrameDecoder>(Framing);  // Raises on a bad Framing.
