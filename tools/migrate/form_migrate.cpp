@@ -23,7 +23,9 @@ bool isIndyServerClass(const std::string& c) {
 // the scheduler object are the user's to drop, see removedPropertyWarning); TComponent's; and
 // the component's own option groups.
 bool supportedServerProperty(const std::string& name) {
-  if (equalsNoCase(name, "Scheduler")) return false;
+  // IOHandler is public on the IOCP server, for code that makes one (TLS set up in code), not
+  // published: a form's link to a server IOHandler goes (a TLS one's options move to SSLOptions).
+  if (equalsNoCase(name, "Scheduler") || equalsNoCase(name, "IOHandler")) return false;
   for (const char* cls : {"TIdTCPServer", "TIdCustomTCPServer", "TIdComponent"})
     if (inventoryPresent(cls, name)) return true;
   static const char* const kNames[] = {"IdleTimeout", "UserTimeout", "OnHeartbeat", "Left", "Top", "Tag",
