@@ -8,6 +8,7 @@
 #include <string>
 
 #include "iocp_native/tls.h"
+#include "socket_ops.h"  // net::errorText: the OS's message for an error code.
 #include "tls_library.h"
 
 namespace iocp_native {
@@ -22,22 +23,10 @@ constexpr const char* kCrypto = "libcrypto-3.dll";
 constexpr const char* kSsl = "libssl-3.dll";
 #endif
 
-std::string systemMessage(DWORD code) {
-  char* text = nullptr;
-  const DWORD n = FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                     FORMAT_MESSAGE_IGNORE_INSERTS,
-                                 nullptr, code, 0, reinterpret_cast<char*>(&text), 0, nullptr);
-  std::string message = n && text ? std::string(text, n) : "Windows error " + std::to_string(code);
-  LocalFree(text);
-  while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == '.'))
-    message.pop_back();
-  return message;
-}
-
 // "" once both DLLs are loaded and are OpenSSL 3; else why not. The modules stay loaded.
 std::string load() {
   HMODULE crypto = LoadLibraryA(kCrypto);
-  if (!crypto) return std::string("cannot load ") + kCrypto + ": " + systemMessage(GetLastError());
+  if (!crypto) return std::string("cannot load ") + kCrypto + ": " + net::errorText(static_cast<int>(GetLastError()));
   using VersionNum = unsigned long (*)();
   const auto version = reinterpret_cast<VersionNum>(reinterpret_cast<void*>(GetProcAddress(crypto, "OpenSSL_version_num")));
   if (!version) return std::string(kCrypto) + " is not OpenSSL 3 (it has no OpenSSL_version_num)";
@@ -47,7 +36,7 @@ std::string load() {
     std::snprintf(found, sizeof found, "%lx", v);
     return std::string(kCrypto) + " is not OpenSSL 3 (its version number is 0x" + found + ")";
   }
-  if (!LoadLibraryA(kSsl)) return std::string("cannot load ") + kSsl + ": " + systemMessage(GetLastError());
+  if (!LoadLibraryA(kSsl)) return std::string("cannot load ") + kSsl + ": " + net::errorText(static_cast<int>(GetLastError()));
   return "";
 }
 
