@@ -188,10 +188,7 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
     for (std::size_t k = 0; k < toks.size(); ++k) {
       if (toks[k].kind != CTok::Ident) continue;
       const std::string name = bytes.substr(toks[k].pos, toks[k].len);
-      const std::string l = lowerAscii(name);
-      bool shared = false;
-      for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
-        if (l.rfind(prefix, 0) == 0 && renameTypeFor(name, &shared).empty()) otherTls = true;
+      if (isUntakenTlsType(name, tlsInCode)) otherTls = true;
       if (equalsNoCase(name, "PassThrough")) passThrough = true;
       if (made == toks.size() && k > 0 && toks[k - 1].kind == CTok::Ident &&
           bytes.substr(toks[k - 1].pos, toks[k - 1].len) == "new" &&

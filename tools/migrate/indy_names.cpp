@@ -213,6 +213,15 @@ bool isTlsServerIOHandler(const std::string& className) {
   return lowerAscii(className).rfind("tidserveriohandler", 0) == 0 && namesTls(className);
 }
 
+bool isUntakenTlsType(const std::string& name, bool serverIOHandlerInCode) {
+  const std::string l = lowerAscii(name);
+  bool shared = false;
+  for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
+    if (l.rfind(prefix, 0) == 0)
+      return renameTypeFor(name, &shared).empty() || (isTlsServerIOHandler(name) && !serverIOHandlerInCode);
+  return false;
+}
+
 bool hasTlsServerIOHandlerInCode(const std::string& className) {
   return equalsNoCase(className, "TIdServerIOHandlerSSLOpenSSL") || equalsNoCase(className, "TIdServerIOHandlerSSLBase");
 }

@@ -41,6 +41,10 @@ std::string handlerCallWarning(const std::string& name, const std::string& quali
 // the warning when --tls-terminated-elsewhere migrates it.
 bool namesTls(const std::string& name);
 bool isTlsServerIOHandler(const std::string& className);
+// Whether `name` is one of Indy's TLS types the IOCP units do not take over, so that Indy's TLS
+// units stay: a client's (TIdSSLIOHandlerSocketOpenSSL ...), or a TLS server IOHandler unless the
+// unit's own code makes it (serverIOHandlerInCode: then TIocpServerIOHandlerSSL replaces it).
+bool isUntakenTlsType(const std::string& name, bool serverIOHandlerInCode);
 // Whether the IOCP units have a class for this TLS server IOHandler when code makes one
 // (IocpTCPServer's TIocpServerIOHandlerSSL), so that TLS set up in code is migrated, not refused;
 // the warning for a unit that makes one but never sets PassThrough (plain text, as in Indy).

@@ -265,15 +265,9 @@ void PascalFile::removeDeletedFields() {
   // client's, or a server IOHandler that stays Indy's): then Indy's TLS units stay.
   if (!removed_.empty() || tlsInCode_) {
     tlsTypesUsed_ = false;
-    for (std::size_t k = 0; k < toks_.size() && !tlsTypesUsed_; ++k) {
-      if (toks_[k].kind != PasTok::Ident || inClause_[k] || skipped.count(k)) continue;
-      const std::string l = lowerAscii(tok(k));
-      bool shared = false;
-      for (const char* prefix : {"tidssl", "tidserveriohandlerssl", "tidx509", "tidopenssl"})
-        if (l.rfind(prefix, 0) == 0 &&
-            (renameTypeFor(tok(k), &shared).empty() || (isTlsServerIOHandler(tok(k)) && !tlsInCode_)))
-          tlsTypesUsed_ = true;
-    }
+    for (std::size_t k = 0; k < toks_.size() && !tlsTypesUsed_; ++k)
+      tlsTypesUsed_ = toks_[k].kind == PasTok::Ident && !inClause_[k] && !skipped.count(k) &&
+                      isUntakenTlsType(tok(k), tlsInCode_);
   }
   if (!tlsMoved_) return;
   // The code that set the moved handler's options or events (FormCreate: Handler.SSLOptions.CertFile
@@ -340,7 +334,7 @@ void PascalFile::planUses() {
     for (std::size_t k = 0; k < toks_.size(); ++k) {
       if (toks_[k].kind != PasTok::Ident || inClause_[k] || deletedFieldTypes_.count(k)) continue;
       if (!isTlsServerIOHandler(tok(k))) continue;
-      if (hasTlsServerIOHandlerInCode(tok(k)) && !options_.tlsTerminatedElsewhere) break;  // Below.
+      if (hasTlsServerIOHandlerInCode(tok(k)) && !options_.tlsTerminatedElsewhere) continue;  // Below.
       result_.tlsServer = "the server unit makes a " + tok(k) + " (TLS set up in code)";
       if (options_.tlsTerminatedElsewhere)
         warn(k, tlsMigratedWarning(tok(k)));
