@@ -224,6 +224,8 @@ class FormMigrator {
     // first byte (Indy's would have spoken plain text).
     const bool handlersStartTls = lowerAscii(code_).find("passthrough") != std::string::npos;
     if (handlersStartTls) inserts.push_back("SSLOptions.PassThrough = True");
+    // A handler that serves two servers (or is named twice) goes once.
+    if (movedTls_.count(&handler)) return;
     const std::size_t from = text_.lineStart(handler.begin);
     result_.edits.push_back(Edit{from, text_.nextLine(handler.end) - from, ""});
     facts_.removedComponents[base_].insert(lowerAscii(handler.name));
