@@ -132,9 +132,9 @@ bool RawSocket::sendUnlessClosed(const std::string& bytes) {
   if (!tls_) return sendRaw(bytes, true);
   // A session the server ended (close_notify, an alert) refuses to send: that is "closed" too.
   if (tls_->send(bytes.data(), bytes.size()) != iocp_native::TlsSession::Status::Ok) return false;
-  iocp_native::Buffer wire;
-  tls_->takeOutput(wire);
-  return wire.empty() || sendRaw(std::string(wire.view()), true);
+  bool sent = true;
+  flush(*tls_, [&](const std::string& b) { sent = sendRaw(b, true); });
+  return sent;
 }
 
 void RawSocket::close() {
