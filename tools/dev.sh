@@ -70,6 +70,7 @@ esac
 
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$(nproc)"
+echo "dev.sh: $preset build ready after ${SECONDS} s"
 
 if [ "$mode" = demo ]; then
   [ $# -gt 0 ] || set -- --io iocp --port 9000
@@ -126,6 +127,7 @@ fi
 
 # Windows: cross-build with mingw-w64, run the suite under Wine in a prefix inside the build tree.
 build_windows
+echo "dev.sh: windows build ready after ${SECONDS} s"
 export WINEPREFIX="$PWD/build/windows/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 # One persistent wine server for the whole run (otherwise every test waits for a server to exit),
 # started before anything else uses the prefix; then the prefix is created on first use.
