@@ -1,6 +1,6 @@
 # OpenSSL 3 for the Windows build, from tools/openssl-windows.sh (IOCP_OPENSSL_WINDOWS_DIR): the
 # targets OpenSSL::Crypto and OpenSSL::SSL as Linux's FindOpenSSL gives them, but linking the
-# delay-load import libraries, so that iocp.dll and the programs load libssl-3-x64.dll and
+# delay-load import libraries, so that iocp64.dll and the programs load libssl-3-x64.dll and
 # libcrypto-3-x64.dll at their first TLS call (native/src/win/tls_library.cpp checks them first)
 # and run without them otherwise. Sets OPENSSL_FOUND and IOCP_OPENSSL_WINDOWS_BIN (the DLLs, which
 # the tests under Wine find through WINEPATH).

@@ -1,11 +1,12 @@
-# Building Pascal programs with Free Pascal (mode delphi) against the C ABI library (libiocp / iocp.dll).
-#   iocp_pascal_program(NAME SOURCE [HEAPTRC] [UNITS dir...] [DEFINES name...])  builds
-# ${CMAKE_CURRENT_BINARY_DIR}/NAME (NAME.exe on Windows) from SOURCE with the units in
+# Building Pascal programs with Free Pascal (mode delphi) against the C ABI library (libiocp / iocp64.dll, iocp32.dll).
+#   iocp_pascal_program(NAME SOURCE [HEAPTRC] [UNITS dir...] [DEFINES name...] [LIBRARY target])
+# builds ${CMAKE_CURRENT_BINARY_DIR}/NAME (NAME.exe on Windows) from SOURCE with the units in
 # component/pascal (and UNITS; the units are compiled for this program alone, so DEFINES such as
-# IOCP_INDY_TYPES apply to them too), warnings as errors, line info, and heaptrc if asked.
+# IOCP_INDY_TYPES apply to them too), warnings as errors, line info, and heaptrc if asked,
+# against the C ABI library `iocp` (or LIBRARY: a stand-in with the same file name).
 #   Linux: fpc; the library is found at run time through the rpath.
 #   Windows (the mingw cross-build): the native ppcx64 with -Twin64 against Free Pascal's Windows
-#   units, built once into the build tree by tools/fpc-win64-rtl.sh; iocp.dll is copied beside the
+#   units, built once into the build tree by tools/fpc-win64-rtl.sh; the DLL is copied beside the
 #   program. Run it with ${IOCP_PASCAL_RUNNER} (Wine) in front.
 # Sets IOCP_PASCAL_SUFFIX (the programs' file suffix) and IOCP_PASCAL_RUNNER (what runs them).
 set(IOCP_PASCAL_UNITS ${PROJECT_SOURCE_DIR}/component/pascal)
@@ -33,12 +34,16 @@ else()
 endif()
 
 function(iocp_pascal_program name source)
-  cmake_parse_arguments(ARG "HEAPTRC" "" "UNITS;DEFINES" ${ARGN})
+  cmake_parse_arguments(ARG "HEAPTRC" "LIBRARY" "UNITS;DEFINES" ${ARGN})
+  set(lib iocp)
+  if(ARG_LIBRARY)
+    set(lib ${ARG_LIBRARY})
+  endif()
   set(extra "")
   foreach(define ${ARG_DEFINES})
     list(APPEND extra -d${define})
   endforeach()
-  set(depends ${source} ${IOCP_PASCAL_UNIT_FILES} iocp)
+  set(depends ${source} ${IOCP_PASCAL_UNIT_FILES} ${lib})
   foreach(dir ${ARG_UNITS})
     list(APPEND extra -Fu${dir})
     file(GLOB more CONFIGURE_DEPENDS ${dir}/*.pas)
@@ -57,9 +62,9 @@ function(iocp_pascal_program name source)
   if(WIN32)
     list(APPEND depends iocp_pascal_rtl)
     set(link "")
-    set(beside COMMAND ${CMAKE_COMMAND} -E copy_if_different $<TARGET_FILE:iocp> ${CMAKE_CURRENT_BINARY_DIR})
+    set(beside COMMAND ${CMAKE_COMMAND} -E copy_if_different $<TARGET_FILE:${lib}> ${CMAKE_CURRENT_BINARY_DIR})
   else()
-    set(link -Fl$<TARGET_FILE_DIR:iocp> -k-rpath=$<TARGET_FILE_DIR:iocp>)
+    set(link -Fl$<TARGET_FILE_DIR:${lib}> -k-rpath=$<TARGET_FILE_DIR:${lib}>)
     set(beside "")
   endif()
   add_custom_command(OUTPUT ${out}

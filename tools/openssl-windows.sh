@@ -4,7 +4,7 @@
 #   tools/openssl-windows.sh OUTDIR
 #     OUTDIR/bin/libcrypto-3-x64.dll, libssl-3-x64.dll   the run-time DLLs (tests under Wine)
 #     OUTDIR/include/openssl/*.h                         the headers the Windows build compiles with
-#     OUTDIR/lib/lib{ssl,crypto}.delay.a                  delay-load import libraries: iocp.dll
+#     OUTDIR/lib/lib{ssl,crypto}.delay.a                  delay-load import libraries: iocp64.dll
 #                                                         loads OpenSSL at its first TLS use only
 #     OUTDIR/.complete                                    written last; a second run stops there
 # The source is the orig tarball of the `openssl` source package apt would pick on this machine

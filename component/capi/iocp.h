@@ -1,4 +1,4 @@
-/* iocp.h: the C ABI of the IOCP bridge (libiocp.so / iocp.dll).
+/* iocp.h: the C ABI of the IOCP bridge (libiocp.so / iocp64.dll, iocp32.dll).
  *
  * A thin, stable C face of the C++ component (component/cpp): the same server, context,
  * IOHandler and client with Indy's semantics (event order, ReadLn limits and timeouts,
@@ -7,6 +7,8 @@
  *
  * Conventions:
  * - Handles are opaque pointers. Strings go in as (pointer, length) and need no terminator.
+ * - Text is UTF-8 both ways (host names, file paths, messages, the XML configuration, close
+ *   reasons); lengths count bytes. Data (what is read and written) is bytes, as it is.
  * - Functions return IOCP_OK (0) or a negative IOCP_ERR_* code; iocp_last_error() then gives the
  *   text and iocp_last_os_error() the OS code of a socket error, both for the calling thread.
  *   Functions that answer a count or a flag return it (>= 0) or an error code.
@@ -85,6 +87,15 @@ IOCP_API void iocp_set_handler_error(int code, const char* message, size_t lengt
 #define IOCP_FIBER_STATE_SIZE 64
 typedef void (*iocp_fiber_switch_hook)(void* state, int entering);
 IOCP_API int iocp_set_fiber_switch_hook(iocp_fiber_switch_hook hook);
+/* A host runtime's self-test of that per-fiber state (the Pascal units run one at the first
+   activation with iohIOCP): runs `count` (1..16) fibers on the calling thread in turn, each
+   fn(user, index) until it returns; inside, iocp_yield_interleaved_fiber() parks that fiber and
+   the next one runs. The hook runs on every switch, as for handlers. fn must not unwind through
+   the library. IOCP_ERR_STATE from inside a fiber. Any other thread. */
+typedef void (*iocp_interleaved_fiber_fn)(void* user, int index);
+IOCP_API int iocp_run_interleaved_fibers(int count, iocp_interleaved_fiber_fn fn, void* user);
+/* From a fiber of iocp_run_interleaved_fibers: let the next one run. IOCP_ERR_STATE elsewhere. */
+IOCP_API int iocp_yield_interleaved_fiber(void);
 
 /* ---- Handles ------------------------------------------------------------------------------ */
 typedef struct iocp_server iocp_server;   /* TIocpTCPServer */

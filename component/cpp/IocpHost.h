@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 
 namespace Iocp {
 
@@ -15,6 +16,14 @@ namespace Iocp {
 using TIocpFiberSwitchHook = void (*)(void* AState, bool AEntering);
 constexpr std::size_t IocpFiberHostStateSize = 64;
 void SetFiberSwitchHook(TIocpFiberSwitchHook AHook);
+// A bridge's self-test of its runtime's per-fiber state (the Pascal units run one at the first
+// activation with iohIOCP): runs ACount fibers on the calling thread in turn, each ABody(index)
+// until it returns; inside, YieldInterleavedFiber() parks that fiber and the next one runs. The
+// switch hook runs on every switch, as for handlers. ABody must not throw. False (nothing runs)
+// when called from a fiber. Any other thread.
+bool RunInterleavedFibers(int ACount, const std::function<void(int)>& ABody);
+// From a body of RunInterleavedFibers: let the next fiber run. False (no effect) elsewhere.
+bool YieldInterleavedFiber();
 
 class TIocpContext;
 // A bridge's own per-connection objects (e.g. the Pascal context, connection and IOHandler that

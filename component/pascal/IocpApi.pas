@@ -3,8 +3,13 @@
   those. A test parses this unit and iocp.h and fails on any difference in names, parameters,
   types or constant values (tests/capi/abi_match_test.cpp), so keep both in step.
 
-  Valid Delphi and Free Pascal (mode delphi). Every function is cdecl and comes from
-  libiocp.so / iocp.dll. }
+  Valid Delphi and Free Pascal (mode delphi). Every function is cdecl and comes from libiocp.so,
+  or on Windows from iocp32.dll (32-bit programs) or iocp64.dll (64-bit): one name per bitness,
+  so that a program never loads the other one from PATH.
+
+  Under Delphi on Windows the imports are delayed: the DLL is loaded at the first call, not when
+  the program or package loads. The components make no call until first activated or connected,
+  so the IDE loads the design package and designs, streams and saves forms without the DLL. }
 unit IocpApi;
 
 {$IFDEF FPC}
@@ -14,9 +19,19 @@ unit IocpApi;
 
 interface
 
+{$IFNDEF FPC}
+  {$IFDEF MSWINDOWS}
+    {$DEFINE IOCP_DELAYED}  { Delphi 2010 and later: the "delayed" directive. }
+  {$ENDIF}
+{$ENDIF}
+
 const
 {$IFDEF MSWINDOWS}
-  IocpLib = 'iocp.dll';
+  {$IF DEFINED(CPUX64) OR DEFINED(CPU64BITS) OR DEFINED(CPU64)}
+  IocpLib = 'iocp64.dll';
+  {$ELSE}
+  IocpLib = 'iocp32.dll';
+  {$IFEND}
 {$ELSE}
   IocpLib = 'iocp';
 {$ENDIF}
@@ -166,11 +181,11 @@ const
   IOCP_ON_DISCONNECTED = 2;
   IOCP_ON_CLIENT_HEARTBEAT = 3;
 type
+  { C's size_t. C++Builder has its own: the generated header leaves it out. PPAnsiChar, PInt64
+    and PUInt64 are the system unit's. }
   size_t = NativeUInt;
+  {$EXTERNALSYM size_t}
   Psize_t = ^size_t;
-  PPAnsiChar = ^PAnsiChar;
-  PInt64 = ^Int64;
-  PUInt64 = ^UInt64;
 
   { Opaque handles (iocp_server*, iocp_context*, iocp_io*, iocp_client*). }
   Piocp_server = type Pointer;
@@ -198,6 +213,7 @@ type
 
   { Callbacks (iocp.h typedefs). They run on engine threads; see the header for each. }
   iocp_fiber_switch_hook = procedure(state: Pointer; entering: Integer); cdecl;
+  iocp_interleaved_fiber_fn = procedure(user: Pointer; index: Integer); cdecl;
   iocp_context_event = function(user: Pointer; context: Piocp_context): Integer; cdecl;
   iocp_exception_event = procedure(user: Pointer; context: Piocp_context; code: Integer;
     message: PAnsiChar; length: size_t); cdecl;
@@ -215,93 +231,95 @@ type
     address_length: size_t; netmask: PAnsiChar; netmask_length: size_t; interface_name: PAnsiChar;
     name_length: size_t; friendly_name: PAnsiChar; friendly_length: size_t; interface_index: UInt32); cdecl;
 
-function iocp_abi_version: Integer; cdecl; external IocpLib;
-function iocp_version_string: PAnsiChar; cdecl; external IocpLib;
-function iocp_last_error: PAnsiChar; cdecl; external IocpLib;
-function iocp_last_os_error: Integer; cdecl; external IocpLib;
-procedure iocp_set_handler_error(code: Integer; message: PAnsiChar; length: size_t); cdecl; external IocpLib;
-function iocp_set_fiber_switch_hook(hook: iocp_fiber_switch_hook): Integer; cdecl; external IocpLib;
-function iocp_server_create: Piocp_server; cdecl; external IocpLib;
-procedure iocp_server_destroy(server: Piocp_server); cdecl; external IocpLib;
-function iocp_server_set_int(server: Piocp_server; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
-function iocp_server_get_int(server: Piocp_server; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
-function iocp_server_set_str(server: Piocp_server; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
-function iocp_server_get_str(server: Piocp_server; option: Integer; value: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_server_option_count: Integer; cdecl; external IocpLib;
-function iocp_server_option_info(index: Integer; id: PInteger; kind: PInteger; path: PPAnsiChar; min: PInt64; max: PInt64): Integer; cdecl; external IocpLib;
-function iocp_server_load_xml(server: Piocp_server; xml: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
-function iocp_server_save_xml(server: Piocp_server; xml: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_server_clear_bindings(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_server_add_binding(server: Piocp_server; ip: PAnsiChar; ip_length: size_t; port: Integer): Integer; cdecl; external IocpLib;
-function iocp_server_binding_count(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_server_binding(server: Piocp_server; index: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
-function iocp_server_set_active(server: Piocp_server; active: Integer): Integer; cdecl; external IocpLib;
-function iocp_server_active(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_server_active_backend(server: Piocp_server; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_server_set_context_event(server: Piocp_server; which: Integer; fn: iocp_context_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_server_set_message_event(server: Piocp_server; fn: iocp_message_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_server_set_bind_events(server: Piocp_server; before: iocp_bind_event; after: iocp_bind_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_server_clear_sni_certificates(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_server_add_sni_certificate(server: Piocp_server; host_name: PAnsiChar; host_name_length: size_t; cert_file: PAnsiChar; cert_file_length: size_t; key_file: PAnsiChar; key_file_length: size_t): Integer; cdecl; external IocpLib;
-function iocp_server_sni_certificate_count(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_server_sni_certificate(server: Piocp_server; index: Integer; host_name: PPAnsiChar; host_name_length: Psize_t; cert_file: PPAnsiChar; cert_file_length: Psize_t; key_file: PPAnsiChar; key_file_length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_server_set_tls_events(server: Piocp_server; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_server_lock_contexts(server: Piocp_server; items: PPiocp_context_array; count: PInteger): Integer; cdecl; external IocpLib;
-function iocp_server_unlock_contexts(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_server_context_count(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_context_user(context: Piocp_context): Pointer; cdecl; external IocpLib;
-function iocp_context_set_user(context: Piocp_context; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_context_io(context: Piocp_context): Piocp_io; cdecl; external IocpLib;
-function iocp_context_execute_again(context: Piocp_context): Integer; cdecl; external IocpLib;
-function iocp_context_server(context: Piocp_context): Piocp_server; cdecl; external IocpLib;
-function iocp_context_endpoint(context: Piocp_context; which: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib;
-function iocp_context_handle(context: Piocp_context): Int64; cdecl; external IocpLib;
-function iocp_context_set_sockopt(context: Piocp_context; level: Integer; name: Integer; value: Integer): Integer; cdecl; external IocpLib;
-function iocp_context_get_sockopt(context: Piocp_context; level: Integer; name: Integer; value: PInteger): Integer; cdecl; external IocpLib;
-function iocp_context_keepalive(context: Piocp_context; enabled: Integer; time_ms: Integer; interval_ms: Integer): Integer; cdecl; external IocpLib;
-function iocp_context_nagle(context: Piocp_context; enabled: Integer): Integer; cdecl; external IocpLib;
-function iocp_context_disconnect_reason(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_context_disconnect_detail(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_context_disconnect(context: Piocp_context; notify_peer: Integer): Integer; cdecl; external IocpLib;
-function iocp_server_stat(server: Piocp_server; which: Integer; value: PUInt64): Integer; cdecl; external IocpLib;
-function iocp_server_closed_count(server: Piocp_server; reason: PAnsiChar; length: size_t; value: PUInt64): Integer; cdecl; external IocpLib;
-function iocp_io_readln(io: Piocp_io; terminator: PAnsiChar; terminator_length: size_t; timeout_ms: Integer; max_line_length: Integer; line: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_io_readln_wait(io: Piocp_io; fail_count: Integer; line: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_io_read_bytes(io: Piocp_io; count: Integer; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_io_read_int(io: Piocp_io; size: Integer; is_signed: Integer; convert: Integer; value: PInt64): Integer; cdecl; external IocpLib;
-function iocp_io_write(io: Piocp_io; data: Pointer; length: size_t): Integer; cdecl; external IocpLib;
-function iocp_io_writeln(io: Piocp_io; text_: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
-function iocp_io_write_int(io: Piocp_io; size: Integer; convert: Integer; value: Int64): Integer; cdecl; external IocpLib;
-function iocp_io_check_for_data(io: Piocp_io; timeout_ms: Integer): Integer; cdecl; external IocpLib;
-function iocp_io_check_for_disconnect(io: Piocp_io; raise_if_disconnected: Integer; ignore_buffer: Integer): Integer; cdecl; external IocpLib;
-function iocp_io_write_buffer(io: Piocp_io; operation: Integer; argument: Integer): Integer; cdecl; external IocpLib;
-function iocp_io_input(io: Piocp_io; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; external IocpLib;
-function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib;
-function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib;
-procedure iocp_sleep(ms: Integer); cdecl; external IocpLib;
-function iocp_server_set_listening(server: Piocp_server; listening: Integer): Integer; cdecl; external IocpLib;
-function iocp_server_reload_certificates(server: Piocp_server): Integer; cdecl; external IocpLib;
-function iocp_context_set_cache_hints(context: Piocp_context; addresses: PPointer; count: size_t): Integer; cdecl; external IocpLib;
-function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_host_name(text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_resolve_host(host: PAnsiChar; host_length: size_t; ip_version: Integer; text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib;
-function iocp_io_set_int(io: Piocp_io; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
-function iocp_io_get_int(io: Piocp_io; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
-function iocp_io_close(io: Piocp_io): Integer; cdecl; external IocpLib;
-function iocp_client_create: Piocp_client; cdecl; external IocpLib;
-procedure iocp_client_destroy(c: Piocp_client); cdecl; external IocpLib;
-function iocp_client_set_int(c: Piocp_client; option: Integer; value: Int64): Integer; cdecl; external IocpLib;
-function iocp_client_get_int(c: Piocp_client; option: Integer; value: PInt64): Integer; cdecl; external IocpLib;
-function iocp_client_set_str(c: Piocp_client; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib;
-function iocp_client_set_event(c: Piocp_client; which: Integer; fn: iocp_client_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_client_set_tls_events(c: Piocp_client; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib;
-function iocp_client_connect(c: Piocp_client): Integer; cdecl; external IocpLib;
-function iocp_client_disconnect(c: Piocp_client; notify_peer: Integer): Integer; cdecl; external IocpLib;
-function iocp_client_connected(c: Piocp_client): Integer; cdecl; external IocpLib;
-function iocp_client_io(c: Piocp_client): Piocp_io; cdecl; external IocpLib;
+function iocp_abi_version: Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_version_string: PAnsiChar; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_last_error: PAnsiChar; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_last_os_error: Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+procedure iocp_set_handler_error(code: Integer; message: PAnsiChar; length: size_t); cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_set_fiber_switch_hook(hook: iocp_fiber_switch_hook): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_run_interleaved_fibers(count: Integer; fn: iocp_interleaved_fiber_fn; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_yield_interleaved_fiber: Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_create: Piocp_server; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+procedure iocp_server_destroy(server: Piocp_server); cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_int(server: Piocp_server; option: Integer; value: Int64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_get_int(server: Piocp_server; option: Integer; value: PInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_str(server: Piocp_server; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_get_str(server: Piocp_server; option: Integer; value: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_option_count: Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_option_info(index: Integer; id: PInteger; kind: PInteger; path: PPAnsiChar; min: PInt64; max: PInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_load_xml(server: Piocp_server; xml: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_save_xml(server: Piocp_server; xml: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_clear_bindings(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_add_binding(server: Piocp_server; ip: PAnsiChar; ip_length: size_t; port: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_binding_count(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_binding(server: Piocp_server; index: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_active(server: Piocp_server; active: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_active(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_active_backend(server: Piocp_server; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_context_event(server: Piocp_server; which: Integer; fn: iocp_context_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_exception_event(server: Piocp_server; fn: iocp_exception_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_listen_exception_event(server: Piocp_server; fn: iocp_listen_exception_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_message_event(server: Piocp_server; fn: iocp_message_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_bind_events(server: Piocp_server; before: iocp_bind_event; after: iocp_bind_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_clear_sni_certificates(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_add_sni_certificate(server: Piocp_server; host_name: PAnsiChar; host_name_length: size_t; cert_file: PAnsiChar; cert_file_length: size_t; key_file: PAnsiChar; key_file_length: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_sni_certificate_count(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_sni_certificate(server: Piocp_server; index: Integer; host_name: PPAnsiChar; host_name_length: Psize_t; cert_file: PPAnsiChar; cert_file_length: Psize_t; key_file: PPAnsiChar; key_file_length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_tls_events(server: Piocp_server; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_lock_contexts(server: Piocp_server; items: PPiocp_context_array; count: PInteger): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_unlock_contexts(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_context_count(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_user(context: Piocp_context): Pointer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_set_user(context: Piocp_context; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_io(context: Piocp_context): Piocp_io; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_execute_again(context: Piocp_context): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_server(context: Piocp_context): Piocp_server; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_endpoint(context: Piocp_context; which: Integer; ip: PPAnsiChar; ip_length: Psize_t; port: PInteger): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_handle(context: Piocp_context): Int64; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_set_sockopt(context: Piocp_context; level: Integer; name: Integer; value: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_get_sockopt(context: Piocp_context; level: Integer; name: Integer; value: PInteger): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_keepalive(context: Piocp_context; enabled: Integer; time_ms: Integer; interval_ms: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_nagle(context: Piocp_context; enabled: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_disconnect_reason(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_disconnect_detail(context: Piocp_context; text_: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_disconnect(context: Piocp_context; notify_peer: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_stat(server: Piocp_server; which: Integer; value: PUInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_closed_count(server: Piocp_server; reason: PAnsiChar; length: size_t; value: PUInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_readln(io: Piocp_io; terminator: PAnsiChar; terminator_length: size_t; timeout_ms: Integer; max_line_length: Integer; line: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_readln_wait(io: Piocp_io; fail_count: Integer; line: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_read_bytes(io: Piocp_io; count: Integer; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_read_int(io: Piocp_io; size: Integer; is_signed: Integer; convert: Integer; value: PInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_write(io: Piocp_io; data: Pointer; length: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_writeln(io: Piocp_io; text_: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_write_int(io: Piocp_io; size: Integer; convert: Integer; value: Int64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_check_for_data(io: Piocp_io; timeout_ms: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_check_for_disconnect(io: Piocp_io; raise_if_disconnected: Integer; ignore_buffer: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_write_buffer(io: Piocp_io; operation: Integer; argument: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_input(io: Piocp_io; data: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_input_consume(io: Piocp_io; count: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; size: Int64; write_byte_count: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+procedure iocp_sleep(ms: Integer); cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_set_listening(server: Piocp_server; listening: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_reload_certificates(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_context_set_cache_hints(context: Piocp_context; addresses: PPointer; count: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_host_name(text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_resolve_host(host: PAnsiChar; host_length: size_t; ip_version: Integer; text: PPAnsiChar; length: Psize_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_set_int(io: Piocp_io; option: Integer; value: Int64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_get_int(io: Piocp_io; option: Integer; value: PInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_io_close(io: Piocp_io): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_create: Piocp_client; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+procedure iocp_client_destroy(c: Piocp_client); cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_set_int(c: Piocp_client; option: Integer; value: Int64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_get_int(c: Piocp_client; option: Integer; value: PInt64): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_set_str(c: Piocp_client; option: Integer; value: PAnsiChar; length: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_set_event(c: Piocp_client; which: Integer; fn: iocp_client_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_set_tls_events(c: Piocp_client; password: iocp_password_event; verify_peer: iocp_verify_peer_event; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_connect(c: Piocp_client): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_disconnect(c: Piocp_client; notify_peer: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_connected(c: Piocp_client): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_client_io(c: Piocp_client): Piocp_io; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 
 implementation
 

@@ -22,8 +22,24 @@
   system unit's table of threadvars, by watching which entries a try block and an except block
   change (and checking the frame chain links up), so nothing depends on their order there.
 
-  Delphi keeps its raise list per thread as well; the Delphi counterpart is not written yet (it
-  cannot be tested here), so EnableFiberExceptionState does nothing there. }
+  Delphi keeps the raised exceptions of a thread in its raise list, a threadvar of the System
+  unit; the try frames are the system's (SEH on Win32, tables on Win64), which the Fibers API
+  switches with the fiber. So under Delphi the hook swaps the raise list, through System's
+  RaiseList and SetRaiseList(NewPtr): Pointer (which returns the one it replaces). Both are
+  documented for every version from XE to 13 ("used internally", deprecated in favour of
+  AcquireExceptionObject, which does not reach the list): docwiki.embarcadero.com/Libraries/
+  XE/en/System.RaiseList, .../Libraries/Athens/en/System.SetRaiseList (12), and the same pages
+  for Rio, Sydney, Alexandria and Florence.
+
+  No Delphi compiler checks this code here, so it checks itself: the first activation with
+  iohIOCP runs two fibers on the activating thread; each must begin with a fresh exception state
+  of its own (no try frame, no raised object: not the thread's, not the other fiber's), then
+  raise, park inside its except block, in a try..finally and inside its finally block, and on
+  each resume see its own exception object, and none in the finally block. If not, activation
+  raises EIocpFiberStateError naming what was seen, instead of letting handlers corrupt one
+  another (the thread's own state is put back first).
+  The same self-test runs under Free Pascal; tests/pascal/fiber_selftest.pas shows it failing
+  with the swap switched off. }
 unit IocpFiberRtl;
 
 {$IFDEF FPC}
@@ -32,8 +48,17 @@ unit IocpFiberRtl;
 
 interface
 
-{ Install the hook (idempotent). Raises an exception if the runtime's threadvars cannot be found.
-  Call before the first server is activated; the server units do. }
+uses
+  SysUtils;
+
+type
+  { The per-fiber exception state does not work with this runtime: the self-test's finding. }
+  EIocpFiberStateError = class(Exception);
+
+{ Install the hook and run the self-test, once (later calls return at once). Raises
+  EIocpFiberStateError if the runtime's state cannot be found or the self-test fails (then the
+  next call tries again). Call before the first server is activated with iohIOCP; the server
+  unit does. Not from a handler's fiber. }
 procedure EnableFiberExceptionState;
 
 var
@@ -43,7 +68,10 @@ var
 implementation
 
 uses
-  SysUtils, IocpApi;
+  IocpApi, IocpGlobal;
+
+var
+  Installed: Boolean = False;  { The hook is set and the self-test passed. }
 
 {$IFDEF FPC}
 
@@ -90,7 +118,6 @@ var
     (the runtime's threadvars of a thread in one block, at their offsets). }
   OneBlock: Boolean = False;
   SecondDelta: PtrInt = 0;
-  Installed: Boolean = False;
 
 type
   TSnapshot = array[0..MaxEntries - 1] of Pointer;
@@ -169,7 +196,7 @@ begin
       (InExcept[I] = Raised) and (Outside[I] <> Raised) then
       ObjectIndex := I;
   if (ObjectIndex < 0) {$IFDEF TRY_CHAIN_IN_THREADVAR} or (AddrIndex < 0) {$ENDIF} then
-    raise Exception.Create('IocpFiberRtl: the exception threadvars of this Free Pascal runtime were ' +
+    raise EIocpFiberStateError.Create('IocpFiberRtl: the exception threadvars of this Free Pascal runtime were ' +
       'not found; iohIOCP cannot run Pascal handlers safely');
   Swapped[0] := Entry(ObjectIndex)^.VarAddr^;
   SwappedCount := 1;
@@ -221,24 +248,183 @@ begin
   end;
 end;
 
-procedure EnableFiberExceptionState;
+type
+  TThreadState = array[0..1] of Pointer;  { The swapped threadvars' values. }
+
+procedure SaveThreadState(out AState: TThreadState);
+var
+  I: Integer;
 begin
-  if Installed then
-    Exit;
+  for I := 0 to SwappedCount - 1 do
+    AState[I] := PPointer(RelocateThreadvar(Swapped[I]))^;
+end;
+
+procedure RestoreThreadState(const AState: TThreadState);
+var
+  I: Integer;
+begin
+  for I := 0 to SwappedCount - 1 do
+    PPointer(RelocateThreadvar(Swapped[I]))^ := AState[I];
+end;
+
+procedure Prepare;
+begin
   {$IF SizeOf(TFiberState) > IOCP_FIBER_STATE_SIZE}
     {$ERROR the fiber state does not fit the block the engine keeps per fiber}
   {$IFEND}
   Locate;
-  iocp_set_fiber_switch_hook(SwitchHook);
-  Installed := True;
 end;
 
 {$ELSE}
 
-procedure EnableFiberExceptionState;
+{ Delphi: the raise list, swapped through System.SetRaiseList (see the unit's comment). }
+type
+  PFiberState = ^TFiberState;
+  TFiberState = record
+    Fiber: Pointer;   { The fiber's raise list, while it is parked. }
+    Thread: Pointer;  { The resuming thread's, while the fiber runs. }
+  end;
+
+{$WARN SYMBOL_DEPRECATED OFF}
+procedure SwitchHook(State: Pointer; Entering: Integer); cdecl;
+var
+  S: PFiberState;
+begin
+  if not IocpFiberExceptionStateSwitch then
+    Exit;
+  S := State;
+  if Entering <> 0 then
+    S^.Thread := SetRaiseList(S^.Fiber)
+  else
+    S^.Fiber := SetRaiseList(S^.Thread);
+end;
+
+type
+  TThreadState = Pointer;  { The raise list. }
+
+procedure SaveThreadState(out AState: TThreadState);
+begin
+  AState := RaiseList;
+end;
+
+procedure RestoreThreadState(const AState: TThreadState);
+begin
+  SetRaiseList(AState);
+end;
+{$WARN SYMBOL_DEPRECATED ON}
+
+procedure Prepare;
 begin
 end;
 
 {$ENDIF}
+
+{ --- The self-test (both compilers) --- }
+
+type
+  ESelfTestRaised = class(Exception);
+  PSelfTest = ^TSelfTest;
+  TSelfTest = record
+    Raised: array[0..1] of TObject;  { Each fiber's exception, while its except block runs. }
+    Problem: string;                 { The first thing that went wrong; '' = none. }
+  end;
+
+procedure Found(T: PSelfTest; const AProblem: string);
+begin
+  if T^.Problem = '' then
+    T^.Problem := AProblem;
+end;
+
+{ Whether the running fiber sees an exception state of its own, fresh: no try frame, no raised
+  object. A fiber that sees the thread's instead (or another fiber's) stops there, before it
+  pushes anything onto what is not its own. }
+function FreshState: Boolean;
+var
+  State: TThreadState;
+begin
+  SaveThreadState(State);
+{$IFDEF FPC}
+  Result := (State[0] = nil) and ((SwappedCount < 2) or (State[1] = nil));
+{$ELSE}
+  Result := State = nil;
+{$ENDIF}
+end;
+
+procedure FoundNotFresh(T: PSelfTest; AIndex: Integer);
+begin
+  Found(T, 'fiber ' + IntToStr(AIndex + 1) + ' began inside the exception state of the thread ' +
+    'or of another fiber, not in one of its own');
+end;
+
+{ The fiber's part once its state is its own: raise, park inside the except block, in a
+  try..finally and inside its finally block, and look at what it sees after each resume. }
+procedure Interleave(T: PSelfTest; AIndex: Integer);
+var
+  Name: string;
+begin
+  Name := 'fiber ' + IntToStr(AIndex + 1);
+  try
+    try
+      T^.Raised[AIndex] := ESelfTestRaised.Create(Name);
+      raise ESelfTestRaised(T^.Raised[AIndex]);
+    except
+      iocp_yield_interleaved_fiber;  { The other fiber raises and parks in its except block. }
+      if ExceptObject <> T^.Raised[AIndex] then
+        Found(T, Name + ' saw another exception object than its own in its except block');
+    end;
+    try
+      iocp_yield_interleaved_fiber;  { Parked in a try..finally. }
+    finally
+      iocp_yield_interleaved_fiber;  { Parked inside the finally block. }
+      if ExceptObject <> nil then
+        Found(T, Name + ' saw an exception object in a finally block that no exception entered');
+    end;
+  except
+    on E: Exception do
+      Found(T, Name + ' raised ' + E.ClassName + ': ' + E.Message);
+  end;
+end;
+
+{ One fiber of the self-test: no try block and no managed variable of its own (they would push
+  onto the exception state before it is checked). }
+procedure SelfTestFiber(AUser: Pointer; AIndex: Integer); cdecl;
+begin
+  if FreshState then
+    Interleave(PSelfTest(AUser), AIndex)
+  else
+    FoundNotFresh(PSelfTest(AUser), AIndex);
+end;
+
+procedure SelfTest;
+var
+  T: TSelfTest;
+  Status: Integer;
+  Saved: TThreadState;
+begin
+  T.Raised[0] := nil;
+  T.Raised[1] := nil;
+  T.Problem := '';
+  { Where the swap fails, the fibers leave this thread's exception state tangled: it is put back as
+    it was, so that the refusal below can be raised and caught as usual. }
+  SaveThreadState(Saved);
+  Status := iocp_run_interleaved_fibers(2, SelfTestFiber, @T);
+  RestoreThreadState(Saved);
+  if Status <> IOCP_OK then
+    T.Problem := 'the fibers did not run: ' + IocpAbiText(iocp_last_error);
+  if T.Problem <> '' then
+    raise EIocpFiberStateError.Create('iohIOCP: the self-test of the per-fiber exception state failed (' +
+      T.Problem + '); Pascal handlers would corrupt one another''s exceptions on fibers with this ' +
+      'runtime. Use iohDefault.');
+end;
+
+procedure EnableFiberExceptionState;
+begin
+  if Installed then
+    Exit;
+  Prepare;
+  iocp_set_fiber_switch_hook(SwitchHook);
+  SelfTest;
+  Installed := True;
+end;
 
 end.

@@ -59,6 +59,18 @@ function IndyTextEncoding_Default: IIdTextEncoding;
   connections meanwhile; anywhere else the thread sleeps. Any thread. }
 procedure IndySleep(ATime: LongWord);
 
+type
+  { Text as the C ABI takes and gives it (iocp.h): UTF-8. Under Free Pascal a string already
+    holds UTF-8 (Lazarus' convention) and passes as it is; under Delphi a string is UTF-16 and
+    is encoded. }
+  TIocpAbiString = {$IFDEF FPC}RawByteString{$ELSE}UTF8String{$ENDIF};
+
+{ AText as the C ABI's UTF-8 (pass PAnsiChar(Result) and Length(Result)). Any thread. }
+function IocpAbiString(const AText: string): TIocpAbiString;
+{ The C ABI's UTF-8 text: AP with ALength bytes, or NUL-terminated (nil: ''). Any thread. }
+function IocpAbiText(AP: PAnsiChar; ALength: size_t): string; overload;
+function IocpAbiText(AP: PAnsiChar): string; overload;
+
 { The Indy exception object for a C ABI error code (EIdException for codes without a class of
   their own). Any thread. }
 function IocpExceptionFor(ACode: Integer; const AMessage: string; AOsError: Integer = 0): Exception;
@@ -94,6 +106,40 @@ uses
 
 {$I IocpIdGlobal.inc}
 
+function IocpAbiString(const AText: string): TIocpAbiString;
+begin
+{$IFDEF FPC}
+  Result := AText;
+{$ELSE}
+  Result := UTF8Encode(AText);
+{$ENDIF}
+end;
+
+function IocpAbiText(AP: PAnsiChar; ALength: size_t): string;
+{$IFNDEF FPC}
+var
+  Utf8: UTF8String;
+{$ENDIF}
+begin
+{$IFDEF FPC}
+  SetString(Result, AP, ALength);
+{$ELSE}
+  SetString(Utf8, AP, ALength);
+  Result := UTF8ToString(Utf8);
+{$ENDIF}
+end;
+
+function IocpAbiText(AP: PAnsiChar): string;
+var
+  N: size_t;
+begin
+  N := 0;
+  if AP <> nil then
+    while AP[N] <> #0 do
+      Inc(N);
+  Result := IocpAbiText(AP, N);
+end;
+
 function IocpExceptionFor(ACode: Integer; const AMessage: string; AOsError: Integer): Exception;
 begin
   case ACode of
@@ -120,7 +166,7 @@ end;
   exception frame) on every successful call. }
 procedure RaiseIocpError(AResult: Integer);
 begin
-  raise IocpExceptionFor(AResult, string(iocp_last_error), iocp_last_os_error);
+  raise IocpExceptionFor(AResult, IocpAbiText(iocp_last_error), iocp_last_os_error);
 end;
 
 procedure IocpCheck(AResult: Integer);
@@ -131,9 +177,9 @@ end;
 
 function IocpReportHandlerError(E: Exception): Integer;
 var
-  Msg: AnsiString;
+  Msg: TIocpAbiString;
 begin
-  Msg := AnsiString(E.Message);
+  Msg := IocpAbiString(E.Message);
   iocp_set_handler_error(IocpCodeOf(E), PAnsiChar(Msg), Length(Msg));
   Result := IOCP_ERR_HANDLER;
 end;

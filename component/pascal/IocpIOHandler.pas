@@ -291,15 +291,15 @@ type
     function ReadByte: Byte;
     function ReadInt16(AConvert: Boolean = True): SmallInt;
     function ReadUInt16(AConvert: Boolean = True): Word;
-    function ReadInt32(AConvert: Boolean = True): LongInt;
-    function ReadUInt32(AConvert: Boolean = True): LongWord;
+    function ReadInt32(AConvert: Boolean = True): Int32;
+    function ReadUInt32(AConvert: Boolean = True): UInt32;
     function ReadInt64(AConvert: Boolean = True): Int64;
     function ReadUInt64(AConvert: Boolean = True): UInt64;
     { Indy's deprecated names of ReadInt16, ReadUInt16, ReadInt32, ReadUInt32. }
     function ReadSmallInt(AConvert: Boolean = True): SmallInt;
     function ReadWord(AConvert: Boolean = True): Word;
-    function ReadLongInt(AConvert: Boolean = True): LongInt;
-    function ReadLongWord(AConvert: Boolean = True): LongWord;
+    function ReadLongInt(AConvert: Boolean = True): Int32;
+    function ReadLongWord(AConvert: Boolean = True): UInt32;
     { Indy's framing: AByteCount = -1 reads a length prefix first (32-bit; 64-bit with
       LargeStream); a negative count, or AReadUntilDisconnect, reads until the peer closes. }
     procedure ReadStream(AStream: TStream; AByteCount: Int64 = -1; AReadUntilDisconnect: Boolean = False);
@@ -358,8 +358,8 @@ type
     procedure Write(AValue: Byte); overload;
     procedure Write(AValue: SmallInt; AConvert: Boolean = True); overload;
     procedure Write(AValue: Word; AConvert: Boolean = True); overload;
-    procedure Write(AValue: LongInt; AConvert: Boolean = True); overload;
-    procedure Write(AValue: LongWord; AConvert: Boolean = True); overload;
+    procedure Write(AValue: Int32; AConvert: Boolean = True); overload;
+    procedure Write(AValue: UInt32; AConvert: Boolean = True); overload;
     procedure Write(AValue: Int64; AConvert: Boolean = True); overload;
     procedure Write(AValue: UInt64; AConvert: Boolean = True); overload;
     { ASize = 0: the whole stream from position 0; < 0: from the position; AWriteByteCount sends
@@ -517,9 +517,6 @@ type
 function TlsPasswordCb(AUser: Pointer; ABuf: PAnsiChar; ASize: size_t; ALength: Psize_t): Integer; cdecl;
 function TlsVerifyPeerCb(AUser: Pointer; ACertificate: Piocp_x509; AOk, ADepth, AError: Integer;
   AAccept: PInteger): Integer; cdecl;
-
-{ Text the C ABI hands out as (pointer, length): an endpoint, a close reason, the backend. }
-function IocpAbiText(P: PAnsiChar; N: size_t): string;
 
 const
   { Socket option levels and names for SetSockOpt / GetSockOpt, as the OS numbers them. }
@@ -796,15 +793,6 @@ end;
 
 { --- TIdX509 --- }
 
-{ A NUL-terminated UTF-8 (here ASCII) string of the C ABI. }
-function AbiZ(P: PAnsiChar): string;
-begin
-  if P = nil then
-    Result := ''
-  else
-    Result := string(AnsiString(P));
-end;
-
 function UnixToDateTimeUtc(ASeconds: Int64): TDateTime;
 begin
   Result := 25569.0 + ASeconds / 86400.0;
@@ -814,14 +802,14 @@ constructor TIdX509.Create(const ACertificate: iocp_x509);
 begin
   inherited Create;
   FSubject := TIdX509Name.Create;
-  FSubject.FOneLine := AbiZ(ACertificate.subject);
+  FSubject.FOneLine := IocpAbiText(ACertificate.subject);
   FIssuer := TIdX509Name.Create;
-  FIssuer.FOneLine := AbiZ(ACertificate.issuer);
+  FIssuer.FOneLine := IocpAbiText(ACertificate.issuer);
   FFingerprints := TIdX509Fingerprints.Create;
-  FFingerprints.FMD5 := AbiZ(ACertificate.md5);
-  FFingerprints.FSHA1 := AbiZ(ACertificate.sha1);
-  FFingerprints.FSHA256 := AbiZ(ACertificate.sha256);
-  FSerialNumber := AbiZ(ACertificate.serial_number);
+  FFingerprints.FMD5 := IocpAbiText(ACertificate.md5);
+  FFingerprints.FSHA1 := IocpAbiText(ACertificate.sha1);
+  FFingerprints.FSHA256 := IocpAbiText(ACertificate.sha256);
+  FSerialNumber := IocpAbiText(ACertificate.serial_number);
   FNotBefore := UnixToDateTimeUtc(ACertificate.not_before);
   FNotAfter := UnixToDateTimeUtc(ACertificate.not_after);
   FVersion := ACertificate.version;
@@ -858,7 +846,7 @@ function TlsPasswordCb(AUser: Pointer; ABuf: PAnsiChar; ASize: size_t; ALength: 
 var
   Holder: TIocpTlsEventHolder;
   Password: string;
-  Utf8: UTF8String;
+  Utf8: TIocpAbiString;
   N: size_t;
 begin
   Result := IOCP_OK;
@@ -869,7 +857,7 @@ begin
       Holder.OnGetPasswordEx(Holder.Sender, Password, False)
     else if Assigned(Holder.OnGetPassword) then
       Holder.OnGetPassword(Password);
-    Utf8 := UTF8Encode(Password);
+    Utf8 := IocpAbiString(Password);
     N := Length(Utf8);
     if N > ASize then
       N := ASize;
@@ -912,14 +900,6 @@ begin
 end;
 
 { --- TIocpSocketHandle --- }
-
-function IocpAbiText(P: PAnsiChar; N: size_t): string;
-var
-  Raw: AnsiString;
-begin
-  SetString(Raw, P, N);
-  Result := string(Raw);
-end;
 
 constructor TIocpSocketHandle.Create(ACollection: TCollection);
 begin
@@ -1398,14 +1378,14 @@ begin
   Result := Word(ReadInt(2, False, AConvert));
 end;
 
-function TIocpIOHandler.ReadInt32(AConvert: Boolean): LongInt;
+function TIocpIOHandler.ReadInt32(AConvert: Boolean): Int32;
 begin
-  Result := LongInt(ReadInt(4, True, AConvert));
+  Result := Int32(ReadInt(4, True, AConvert));
 end;
 
-function TIocpIOHandler.ReadUInt32(AConvert: Boolean): LongWord;
+function TIocpIOHandler.ReadUInt32(AConvert: Boolean): UInt32;
 begin
-  Result := LongWord(ReadInt(4, False, AConvert));
+  Result := UInt32(ReadInt(4, False, AConvert));
 end;
 
 function TIocpIOHandler.ReadInt64(AConvert: Boolean): Int64;
@@ -1428,12 +1408,12 @@ begin
   Result := ReadUInt16(AConvert);
 end;
 
-function TIocpIOHandler.ReadLongInt(AConvert: Boolean): LongInt;
+function TIocpIOHandler.ReadLongInt(AConvert: Boolean): Int32;
 begin
   Result := ReadInt32(AConvert);
 end;
 
-function TIocpIOHandler.ReadLongWord(AConvert: Boolean): LongWord;
+function TIocpIOHandler.ReadLongWord(AConvert: Boolean): UInt32;
 begin
   Result := ReadUInt32(AConvert);
 end;
@@ -1757,12 +1737,12 @@ begin
   IocpCheck(iocp_io_write_int(FIo, 2, Ord(AConvert), AValue));
 end;
 
-procedure TIocpIOHandler.Write(AValue: LongInt; AConvert: Boolean);
+procedure TIocpIOHandler.Write(AValue: Int32; AConvert: Boolean);
 begin
   IocpCheck(iocp_io_write_int(FIo, 4, Ord(AConvert), AValue));
 end;
 
-procedure TIocpIOHandler.Write(AValue: LongWord; AConvert: Boolean);
+procedure TIocpIOHandler.Write(AValue: UInt32; AConvert: Boolean);
 begin
   IocpCheck(iocp_io_write_int(FIo, 4, Ord(AConvert), AValue));
 end;
@@ -1798,7 +1778,7 @@ begin
     WriteBufferOpen;
   try
     if AWriteLinesCount then
-      Write(LongInt(AValue.Count));
+      Write(Int32(AValue.Count));
     for I := 0 to AValue.Count - 1 do
       WriteLn(AValue[I], AByteEncoding{$IFNDEF UNICODE}, ASrcEncoding{$ENDIF});
     if Buffered then

@@ -182,10 +182,10 @@ type
     function ResolveHost(const AHost: string; const AIPVersion: TIdIPVersion = Id_IPv4): string;
     { Byte order for binary protocols: network order is big-endian. }
     function HostToNetwork(AValue: Word): Word; overload;
-    function HostToNetwork(AValue: LongWord): LongWord; overload;
+    function HostToNetwork(AValue: UInt32): UInt32; overload;
     function HostToNetwork(AValue: TIdUInt64): TIdUInt64; overload;
     function NetworkToHost(AValue: Word): Word; overload;
-    function NetworkToHost(AValue: LongWord): LongWord; overload;
+    function NetworkToHost(AValue: UInt32): UInt32; overload;
     function NetworkToHost(AValue: TIdUInt64): TIdUInt64; overload;
     { Both: the engine serves IPv4 and IPv6 bindings. }
     function SupportsIPv4: Boolean;
@@ -211,20 +211,20 @@ type
 {$IFNDEF IOCP_INDY_TYPES}
 const
   { Indy's TLS enumeration values (IdSSLOpenSSL), for units that name them with this unit only. }
-  sslvSSLv2 = IocpIOHandler.sslvSSLv2;
-  sslvSSLv23 = IocpIOHandler.sslvSSLv23;
-  sslvSSLv3 = IocpIOHandler.sslvSSLv3;
-  sslvTLSv1 = IocpIOHandler.sslvTLSv1;
-  sslvTLSv1_1 = IocpIOHandler.sslvTLSv1_1;
-  sslvTLSv1_2 = IocpIOHandler.sslvTLSv1_2;
-  sslvTLSv1_3 = IocpIOHandler.sslvTLSv1_3;
-  sslmUnassigned = IocpIOHandler.sslmUnassigned;
-  sslmClient = IocpIOHandler.sslmClient;
-  sslmServer = IocpIOHandler.sslmServer;
-  sslmBoth = IocpIOHandler.sslmBoth;
-  sslvrfPeer = IocpIOHandler.sslvrfPeer;
-  sslvrfFailIfNoPeerCert = IocpIOHandler.sslvrfFailIfNoPeerCert;
-  sslvrfClientOnce = IocpIOHandler.sslvrfClientOnce;
+  sslvSSLv2 = IocpIOHandler.sslvSSLv2; {$NODEFINE sslvSSLv2}
+  sslvSSLv23 = IocpIOHandler.sslvSSLv23; {$NODEFINE sslvSSLv23}
+  sslvSSLv3 = IocpIOHandler.sslvSSLv3; {$NODEFINE sslvSSLv3}
+  sslvTLSv1 = IocpIOHandler.sslvTLSv1; {$NODEFINE sslvTLSv1}
+  sslvTLSv1_1 = IocpIOHandler.sslvTLSv1_1; {$NODEFINE sslvTLSv1_1}
+  sslvTLSv1_2 = IocpIOHandler.sslvTLSv1_2; {$NODEFINE sslvTLSv1_2}
+  sslvTLSv1_3 = IocpIOHandler.sslvTLSv1_3; {$NODEFINE sslvTLSv1_3}
+  sslmUnassigned = IocpIOHandler.sslmUnassigned; {$NODEFINE sslmUnassigned}
+  sslmClient = IocpIOHandler.sslmClient; {$NODEFINE sslmClient}
+  sslmServer = IocpIOHandler.sslmServer; {$NODEFINE sslmServer}
+  sslmBoth = IocpIOHandler.sslmBoth; {$NODEFINE sslmBoth}
+  sslvrfPeer = IocpIOHandler.sslvrfPeer; {$NODEFINE sslvrfPeer}
+  sslvrfFailIfNoPeerCert = IocpIOHandler.sslvrfFailIfNoPeerCert; {$NODEFINE sslvrfFailIfNoPeerCert}
+  sslvrfClientOnce = IocpIOHandler.sslvrfClientOnce; {$NODEFINE sslvrfClientOnce}
 
 var
   { Indy's global stack object; see TIdStack.IncUsage. }
@@ -232,36 +232,36 @@ var
 {$ENDIF}
 
 const
-  iohDefault = IocpTCPServer.iohDefault;
-  iohIOCP = IocpTCPServer.iohIOCP;
-  rsOSDependent = IocpGlobal.rsOSDependent;
-  rsTrue = IocpGlobal.rsTrue;
-  rsFalse = IocpGlobal.rsFalse;
-  maException = IocpGlobal.maException;
-  maSplit = IocpGlobal.maSplit;
-  hsResolving = IocpGlobal.hsResolving;
-  hsConnecting = IocpGlobal.hsConnecting;
-  hsConnected = IocpGlobal.hsConnected;
-  hsDisconnecting = IocpGlobal.hsDisconnecting;
-  hsDisconnected = IocpGlobal.hsDisconnected;
-  hsStatusText = IocpGlobal.hsStatusText;
-  Id_IPv4 = IocpGlobal.Id_IPv4;
-  Id_IPv6 = IocpGlobal.Id_IPv6;
-  Id_SOL_SOCKET = IocpIOHandler.Id_SOL_SOCKET;
-  Id_SO_REUSEADDR = IocpIOHandler.Id_SO_REUSEADDR;
-  Id_SO_KEEPALIVE = IocpIOHandler.Id_SO_KEEPALIVE;
-  Id_SO_SNDBUF = IocpIOHandler.Id_SO_SNDBUF;
-  Id_SO_RCVBUF = IocpIOHandler.Id_SO_RCVBUF;
-  Id_SO_SNDTIMEO = IocpIOHandler.Id_SO_SNDTIMEO;
-  Id_SO_RCVTIMEO = IocpIOHandler.Id_SO_RCVTIMEO;
-  Id_IPPROTO_TCP = IocpIOHandler.Id_IPPROTO_TCP;
-  Id_SOL_TCP = IocpIOHandler.Id_SOL_TCP;
-  Id_TCP_NODELAY = IocpIOHandler.Id_TCP_NODELAY;
-  IdTimeoutDefault = IocpIOHandler.IdTimeoutDefault;
-  IdTimeoutInfinite = IocpIOHandler.IdTimeoutInfinite;
-  IdMaxLineLengthDefault = IocpIOHandler.IdMaxLineLengthDefault;
-  EOL = IocpIOHandler.EOL;
-  LF = IocpIOHandler.LF;
+  iohDefault = IocpTCPServer.iohDefault; {$NODEFINE iohDefault}
+  iohIOCP = IocpTCPServer.iohIOCP; {$NODEFINE iohIOCP}
+  rsOSDependent = IocpGlobal.rsOSDependent; {$NODEFINE rsOSDependent}
+  rsTrue = IocpGlobal.rsTrue; {$NODEFINE rsTrue}
+  rsFalse = IocpGlobal.rsFalse; {$NODEFINE rsFalse}
+  maException = IocpGlobal.maException; {$NODEFINE maException}
+  maSplit = IocpGlobal.maSplit; {$NODEFINE maSplit}
+  hsResolving = IocpGlobal.hsResolving; {$NODEFINE hsResolving}
+  hsConnecting = IocpGlobal.hsConnecting; {$NODEFINE hsConnecting}
+  hsConnected = IocpGlobal.hsConnected; {$NODEFINE hsConnected}
+  hsDisconnecting = IocpGlobal.hsDisconnecting; {$NODEFINE hsDisconnecting}
+  hsDisconnected = IocpGlobal.hsDisconnected; {$NODEFINE hsDisconnected}
+  hsStatusText = IocpGlobal.hsStatusText; {$NODEFINE hsStatusText}
+  Id_IPv4 = IocpGlobal.Id_IPv4; {$NODEFINE Id_IPv4}
+  Id_IPv6 = IocpGlobal.Id_IPv6; {$NODEFINE Id_IPv6}
+  Id_SOL_SOCKET = IocpIOHandler.Id_SOL_SOCKET; {$NODEFINE Id_SOL_SOCKET}
+  Id_SO_REUSEADDR = IocpIOHandler.Id_SO_REUSEADDR; {$NODEFINE Id_SO_REUSEADDR}
+  Id_SO_KEEPALIVE = IocpIOHandler.Id_SO_KEEPALIVE; {$NODEFINE Id_SO_KEEPALIVE}
+  Id_SO_SNDBUF = IocpIOHandler.Id_SO_SNDBUF; {$NODEFINE Id_SO_SNDBUF}
+  Id_SO_RCVBUF = IocpIOHandler.Id_SO_RCVBUF; {$NODEFINE Id_SO_RCVBUF}
+  Id_SO_SNDTIMEO = IocpIOHandler.Id_SO_SNDTIMEO; {$NODEFINE Id_SO_SNDTIMEO}
+  Id_SO_RCVTIMEO = IocpIOHandler.Id_SO_RCVTIMEO; {$NODEFINE Id_SO_RCVTIMEO}
+  Id_IPPROTO_TCP = IocpIOHandler.Id_IPPROTO_TCP; {$NODEFINE Id_IPPROTO_TCP}
+  Id_SOL_TCP = IocpIOHandler.Id_SOL_TCP; {$NODEFINE Id_SOL_TCP}
+  Id_TCP_NODELAY = IocpIOHandler.Id_TCP_NODELAY; {$NODEFINE Id_TCP_NODELAY}
+  IdTimeoutDefault = IocpIOHandler.IdTimeoutDefault; {$NODEFINE IdTimeoutDefault}
+  IdTimeoutInfinite = IocpIOHandler.IdTimeoutInfinite; {$NODEFINE IdTimeoutInfinite}
+  IdMaxLineLengthDefault = IocpIOHandler.IdMaxLineLengthDefault; {$NODEFINE IdMaxLineLengthDefault}
+  EOL = IocpIOHandler.EOL; {$NODEFINE EOL}
+  LF = IocpIOHandler.LF; {$NODEFINE LF}
 
 function IndyTextEncoding_UTF8: IIdTextEncoding;
 function IndyTextEncoding_ASCII: IIdTextEncoding;
@@ -294,19 +294,6 @@ uses
 var
   GStackLock: TCriticalSection = nil;
   GStackUsers: Integer = 0;
-
-{ Text the library hands out: ASCII addresses, UTF-8 interface names. }
-function LibText(P: PAnsiChar; N: size_t): string;
-var
-  A: AnsiString;
-begin
-  SetString(A, P, N);
-{$IFDEF UNICODE}
-  Result := UTF8ToString(RawByteString(A));
-{$ELSE}
-  Result := string(A);
-{$ENDIF}
-end;
 
 constructor TIdStackLocalAddress.Create(ACollection: TCollection; const AIPVersion: TIdIPVersion;
   const AIPAddress: string);
@@ -397,7 +384,7 @@ var
   N: size_t;
 begin
   IocpCheck(iocp_host_name(@P, @N));
-  Result := LibText(P, N);
+  Result := IocpAbiText(P, N);
 end;
 
 procedure AddressFound(AUser: Pointer; AIPVersion: Integer; AAddress: PAnsiChar; AAddressLength: size_t;
@@ -409,13 +396,13 @@ begin
   { Runs inside iocp_local_addresses, on the caller's thread; nothing may raise through C. }
   try
     if AIPVersion = 6 then
-      Item := TIdStackLocalAddressIPv6.Create(TIdStackLocalAddressList(AUser), LibText(AAddress, AAddressLength))
+      Item := TIdStackLocalAddressIPv6.Create(TIdStackLocalAddressList(AUser), IocpAbiText(AAddress, AAddressLength))
     else
-      Item := TIdStackLocalAddressIPv4.Create(TIdStackLocalAddressList(AUser), LibText(AAddress, AAddressLength),
-        LibText(ANetmask, ANetmaskLength));
-    Item.FInterfaceName := LibText(AName, ANameLength);
+      Item := TIdStackLocalAddressIPv4.Create(TIdStackLocalAddressList(AUser), IocpAbiText(AAddress, AAddressLength),
+        IocpAbiText(ANetmask, ANetmaskLength));
+    Item.FInterfaceName := IocpAbiText(AName, ANameLength);
     Item.FDescription := Item.FInterfaceName;
-    Item.FFriendlyName := LibText(AFriendly, AFriendlyLength);
+    Item.FFriendlyName := IocpAbiText(AFriendly, AFriendlyLength);
     Item.FInterfaceIndex := AIndex;
   except
   end;
@@ -506,7 +493,7 @@ begin
 {$ENDIF}
 end;
 
-function TIdStack.HostToNetwork(AValue: LongWord): LongWord;
+function TIdStack.HostToNetwork(AValue: UInt32): UInt32;
 begin
 {$IFDEF ENDIAN_BIG}
   Result := AValue;
@@ -520,8 +507,8 @@ begin
 {$IFDEF ENDIAN_BIG}
   Result := AValue;
 {$ELSE}
-  Result := (TIdUInt64(HostToNetwork(LongWord(AValue and $FFFFFFFF))) shl 32) or
-    HostToNetwork(LongWord(AValue shr 32));
+  Result := (TIdUInt64(HostToNetwork(UInt32(AValue and $FFFFFFFF))) shl 32) or
+    HostToNetwork(UInt32(AValue shr 32));
 {$ENDIF}
 end;
 
@@ -530,7 +517,7 @@ begin
   Result := HostToNetwork(AValue);  { The same swap either way. }
 end;
 
-function TIdStack.NetworkToHost(AValue: LongWord): LongWord;
+function TIdStack.NetworkToHost(AValue: UInt32): UInt32;
 begin
   Result := HostToNetwork(AValue);
 end;
@@ -588,22 +575,18 @@ end;
 
 function TIdStack.ResolveHost(const AHost: string; const AIPVersion: TIdIPVersion): string;
 var
-  Host: AnsiString;
+  Host: TIocpAbiString;
   P: PAnsiChar;
   N: size_t;
   Version: Integer;
 begin
-{$IFDEF UNICODE}
-  Host := UTF8Encode(AHost);
-{$ELSE}
-  Host := AnsiString(AHost);
-{$ENDIF}
+  Host := IocpAbiString(AHost);
   if AIPVersion = Id_IPv6 then
     Version := 6
   else
     Version := 4;
   IocpCheck(iocp_resolve_host(PAnsiChar(Host), Length(Host), Version, @P, @N));
-  Result := LibText(P, N);
+  Result := IocpAbiText(P, N);
 end;
 
 {$ENDIF}
@@ -638,16 +621,25 @@ begin
   Result := IocpGlobal.IndyTextEncoding_Default;
 end;
 
+{ AClass under Indy's name AAlias for the form reader, unless a class is registered under that
+  name already (Indy's own, linked into the same program). }
+procedure RegisterIndyAlias(AClass: TPersistentClass; const AAlias: string);
+begin
+  if GetClass(AAlias) = nil then
+    RegisterClassAlias(AClass, AAlias);
+end;
+
 initialization
 {$IFNDEF IOCP_INDY_TYPES}
   GStackLock := TCriticalSection.Create;
   TIdStack.IncUsage;
 {$ENDIF}
-  { Forms saved with Indy's class names load into ours. }
-  RegisterClassAlias(TIocpTCPServer, 'TIdTCPServer');
-  RegisterClassAlias(TIocpTCPClient, 'TIdTCPClient');
-  RegisterClassAlias(TIocpScheduler, 'TIdSchedulerOfThreadDefault');
-  RegisterClassAlias(TIocpScheduler, 'TIdSchedulerOfThreadPool');
+  { Forms saved with Indy's class names load into ours. In programs only: this unit is in no IDE
+    package (packages/README.md), so the IDE keeps Indy's own classes under these names. }
+  RegisterIndyAlias(TIocpTCPServer, 'TIdTCPServer');
+  RegisterIndyAlias(TIocpTCPClient, 'TIdTCPClient');
+  RegisterIndyAlias(TIocpScheduler, 'TIdSchedulerOfThreadDefault');
+  RegisterIndyAlias(TIocpScheduler, 'TIdSchedulerOfThreadPool');
 
 finalization
 {$IFNDEF IOCP_INDY_TYPES}

@@ -31,6 +31,8 @@ type
     procedure SetInt(AOption: Integer; AValue: Int64);
     procedure SetStr(AOption: Integer; const AValue: string);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
+    function HandleNeeded: Piocp_client;
+    function GetIOHandler: TIocpIOHandler;
   public
     constructor Create(AOwner: TComponent); overload; override;
     constructor Create; reintroduce; overload;  { Indy's: no owner. }
@@ -42,8 +44,11 @@ type
     procedure Disconnect; overload;
     procedure Disconnect(ANotifyPeer: Boolean); overload;
     function Connected: Boolean;
-    property IOHandler: TIocpIOHandler read FIOHandler;
-    property Socket: TIocpIOHandler read FIOHandler;
+    { The connection's IOHandler. It and the engine's client behind it are created on first use
+      (this property, Connect): a client that is only designed, streamed or edited makes no call
+      into the library. }
+    property IOHandler: TIocpIOHandler read GetIOHandler;
+    property Socket: TIocpIOHandler read GetIOHandler;
   published
     property Host: string read FHost write FHost;
     property Port: Integer read FPort write FPort default 0;
@@ -101,23 +106,46 @@ end;
 constructor TIocpTCPClient.Create(AOwner: TComponent);
 begin
   inherited Create(AOwner);
-  IocpPrepareRuntime;
-  FHandle := iocp_client_create;
-  if FHandle = nil then
-    raise EIdException.Create('Could not create a client: ' + string(iocp_last_error));
-  FIOHandler := TIocpIOHandler.Create(iocp_client_io(FHandle));
   FHost := '127.0.0.1';
   FUseNagle := True;
   FSSLOptions := TIocpSSLOptions.Create;
   FTlsEvents := TIocpTlsEventHolder.Create;
   FTlsEvents.Sender := Self;
-  IocpCheck(iocp_client_set_event(FHandle, IOCP_ON_CONNECTED, DoConnected, Self));
-  IocpCheck(iocp_client_set_event(FHandle, IOCP_ON_DISCONNECTED, DoDisconnected, Self));
+end;
+
+function TIocpTCPClient.HandleNeeded: Piocp_client;
+var
+  H: Piocp_client;
+begin
+  if FHandle = nil then
+  begin
+    IocpPrepareRuntime;
+    H := iocp_client_create;
+    if H = nil then
+      raise EIdException.Create('Could not create a client: ' + IocpAbiText(iocp_last_error));
+    try
+      IocpCheck(iocp_client_set_event(H, IOCP_ON_CONNECTED, DoConnected, Self));
+      IocpCheck(iocp_client_set_event(H, IOCP_ON_DISCONNECTED, DoDisconnected, Self));
+      FIOHandler := TIocpIOHandler.Create(iocp_client_io(H));
+    except
+      iocp_client_destroy(H);
+      raise;
+    end;
+    FHandle := H;
+  end;
+  Result := FHandle;
+end;
+
+function TIocpTCPClient.GetIOHandler: TIocpIOHandler;
+begin
+  HandleNeeded;
+  Result := FIOHandler;
 end;
 
 destructor TIocpTCPClient.Destroy;
 begin
-  iocp_client_destroy(FHandle);  { Closes the connection, without OnDisconnected. }
+  if FHandle <> nil then
+    iocp_client_destroy(FHandle);  { Closes the connection, without OnDisconnected. }
   FIOHandler.Free;
   FSSLOptions.Free;
   FTlsEvents.Free;
@@ -136,9 +164,9 @@ end;
 
 procedure TIocpTCPClient.SetStr(AOption: Integer; const AValue: string);
 var
-  Raw: AnsiString;
+  Raw: TIocpAbiString;
 begin
-  Raw := AnsiString(AValue);
+  Raw := IocpAbiString(AValue);
   IocpCheck(iocp_client_set_str(FHandle, AOption, PAnsiChar(Raw), Length(Raw)));
 end;
 
@@ -161,13 +189,12 @@ end;
 
 procedure TIocpTCPClient.Connect;
 var
-  Raw: AnsiString;
   Password: iocp_password_event;
   VerifyPeer: iocp_verify_peer_event;
 begin
+  HandleNeeded;
   Disconnect;
-  Raw := AnsiString(FHost);
-  IocpCheck(iocp_client_set_str(FHandle, IOCP_CLIENT_HOST, PAnsiChar(Raw), Length(Raw)));
+  SetStr(IOCP_CLIENT_HOST, FHost);
   SetInt(IOCP_CLIENT_PORT, FPort);
   SetInt(IOCP_CLIENT_CONNECT_TIMEOUT, FConnectTimeout);
   SetInt(IOCP_CLIENT_READ_TIMEOUT, FReadTimeout);
@@ -196,12 +223,13 @@ end;
 
 procedure TIocpTCPClient.Disconnect(ANotifyPeer: Boolean);
 begin
-  IocpCheck(iocp_client_disconnect(FHandle, Ord(ANotifyPeer)));  { OnDisconnected if it was open. }
+  if FHandle <> nil then  { Else never connected. }
+    IocpCheck(iocp_client_disconnect(FHandle, Ord(ANotifyPeer)));  { OnDisconnected if it was open. }
 end;
 
 function TIocpTCPClient.Connected: Boolean;
 begin
-  Result := iocp_client_connected(FHandle) = 1;
+  Result := (FHandle <> nil) and (iocp_client_connected(FHandle) = 1);
 end;
 
 end.

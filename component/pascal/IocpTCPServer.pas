@@ -325,6 +325,7 @@ type
     FOnBeforeListenerRun: TIdNotifyThreadEvent;
     function GetActive: Boolean;
     function GetActiveBackend: string;
+    function HandleNeeded: Piocp_server;
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
@@ -337,8 +338,8 @@ type
     procedure Configure;
     procedure PushOptions(const AGroup: string = '');
     procedure PullOptions;
-    procedure LoadXml(const AXml: AnsiString; const AFileName: string);
-    function SaveXml: AnsiString;
+    procedure LoadXml(const AXml: RawByteString; const AFileName: string);
+    function SaveXml: RawByteString;
   protected
     { Indy's protected fields, for subclasses that read them. FActive follows SetActive. }
     FActive: Boolean;
@@ -427,7 +428,10 @@ type
       Linux, see IOHandlerOptions.IOCP.Backend), 'IOCP' (Windows), or 'epoll (io_uring
       unavailable: <why>)'; '' while inactive. Any thread, not while Active changes. }
     property ActiveBackend: string read GetActiveBackend;
-    property Handle: Piocp_server read FHandle;
+    { The engine's server, created on first use: activation, the XML configuration, Contexts,
+      or this property. A component that is only designed, streamed or edited makes no call into
+      the library (the IDE loads the design package without one). Owning thread. }
+    property Handle: Piocp_server read HandleNeeded;
     { The XML configuration of the C++ component (TIocpTCPServer::LoadFromXml; the format is
       described there): every published option and the Bindings, nested as the properties are.
       Load: a missing element keeps its value; a bad document raises EIocpConfigError naming
@@ -703,7 +707,7 @@ var
 begin
   { The engine's list first (its lock marks the caller as one that must not wait), then ours:
     the callbacks that add and remove take only ours, so the order never inverts. }
-  IocpCheck(iocp_server_lock_contexts(FServer.FHandle, @Items, @N));
+  IocpCheck(iocp_server_lock_contexts(FServer.HandleNeeded, @Items, @N));
   FLock.Enter;
   Result := FList;
 end;
@@ -861,7 +865,6 @@ procedure ExceptionCb(AUser: Pointer; AHandle: Piocp_context; ACode: Integer; AM
 var
   Server: TIocpCustomTCPServer;
   Ctx: TIocpContext;
-  Raw: AnsiString;
   E: TObject;
 begin
   try
@@ -876,8 +879,7 @@ begin
     if not (E is Exception) then
     begin
       FreeAndNil(E);
-      SetString(Raw, AMessage, ALength);
-      E := IocpExceptionFor(ACode, string(Raw));
+      E := IocpExceptionFor(ACode, IocpAbiText(AMessage, ALength));
     end;
     try
       Server.DoException(Ctx, Exception(E));
@@ -903,13 +905,11 @@ end;
 procedure ListenExceptionCb(AUser: Pointer; ABinding: Integer; AMessage: PAnsiChar; ALength: size_t); cdecl;
 var
   Server: TIocpCustomTCPServer;
-  Raw: AnsiString;
   E: EIdException;
 begin
   try
     Server := TIocpCustomTCPServer(AUser);
-    SetString(Raw, AMessage, ALength);
-    E := EIdException.Create(string(Raw));
+    E := EIdException.Create(IocpAbiText(AMessage, ALength));
     try
       if (ABinding >= 0) and (ABinding < Server.FBindings.Count) then
         Server.FListener.FBinding := Server.FBindings[ABinding]
@@ -945,10 +945,6 @@ end;
 constructor TIocpCustomTCPServer.Create(AOwner: TComponent);
 begin
   inherited Create(AOwner);
-  IocpPrepareRuntime;
-  FHandle := iocp_server_create;
-  if FHandle = nil then
-    raise EIdException.Create('Could not create a server: ' + string(iocp_last_error));
   FBindings := TIocpSocketHandles.Create(Self);
   FIOHandlerOptions := TIocpIOHandlerOptions.Create;
   FHeartbeat := TIocpHeartbeat.Create;
@@ -1021,9 +1017,9 @@ end;
 
 destructor TIocpCustomTCPServer.Destroy;
 begin
+  Active := False;  { Indy's destructor does: a SetActive override sees it. }
   if FHandle <> nil then
-    Active := False;  { Indy's destructor does: a SetActive override sees it. }
-  iocp_server_destroy(FHandle);  { Deactivates: every context is freed through ContextFreedCb. }
+    iocp_server_destroy(FHandle);  { Deactivates: every context is freed through ContextFreedCb. }
   FListener.Free;
   FContexts.Free;
   FFraming.Free;
@@ -1034,6 +1030,18 @@ begin
   FIOHandlerOptions.Free;
   FBindings.Free;
   inherited Destroy;
+end;
+
+function TIocpCustomTCPServer.HandleNeeded: Piocp_server;
+begin
+  if FHandle = nil then
+  begin
+    IocpPrepareRuntime;
+    FHandle := iocp_server_create;
+    if FHandle = nil then
+      raise EIdException.Create('Could not create a server: ' + IocpAbiText(iocp_last_error));
+  end;
+  Result := FHandle;
 end;
 
 procedure TIocpCustomTCPServer.InitComponent;
@@ -1205,11 +1213,11 @@ var
   Lo, Hi: Int64;
 begin
   IocpCheck(iocp_server_option_info(AIndex, @Result.Id, @Result.Kind, @Path, @Lo, @Hi));
-  Result.Path := string(Path);
+  Result.Path := IocpAbiText(Path);
   Result.Obj := nil;
   Result.Info := nil;
   if Result.Id <> IOCP_SERVER_REUSE_SOCKET then
-    Result.Info := OptionProperty(AServer, string(Path), Result.Obj);
+    Result.Info := OptionProperty(AServer, Result.Path, Result.Obj);
 end;
 
 { Every option of the table (iocp_server_option_info) from its published property to the
@@ -1219,8 +1227,9 @@ procedure TIocpCustomTCPServer.PushOptions(const AGroup: string);
 var
   I: Integer;
   Row: TIocpOptionRow;
-  Raw: AnsiString;
+  Raw: TIocpAbiString;
 begin
+  HandleNeeded;
   for I := 0 to iocp_server_option_count - 1 do
   begin
     Row := OptionRow(Self, I);
@@ -1228,7 +1237,7 @@ begin
       Continue;
     if Row.Kind = IOCP_OPTION_STRING then
     begin
-      Raw := AnsiString(GetStrProp(Row.Obj, Row.Info));
+      Raw := IocpAbiString(GetStrProp(Row.Obj, Row.Info));
       IocpCheck(iocp_server_set_str(FHandle, Row.Id, PAnsiChar(Raw), Length(Raw)));
     end
     else if Row.Info = nil then  { ReuseSocket: only Indy's rsFalse turns it off. }
@@ -1247,18 +1256,18 @@ begin
   IocpCheck(iocp_server_clear_bindings(FHandle));
   for I := 0 to FBindings.Count - 1 do
   begin
-    Raw := AnsiString(FBindings[I].IP);
+    Raw := IocpAbiString(FBindings[I].IP);
     IocpCheck(iocp_server_add_binding(FHandle, PAnsiChar(Raw), Length(Raw), FBindings[I].Port));
   end;
 end;
 
 procedure TIocpCustomTCPServer.PushSniCertificate(AItem: TIocpSNICertificate);
 var
-  Host, Cert, Key: AnsiString;
+  Host, Cert, Key: TIocpAbiString;
 begin
-  Host := AnsiString(AItem.HostName);
-  Cert := AnsiString(AItem.CertFile);
-  Key := AnsiString(AItem.KeyFile);
+  Host := IocpAbiString(AItem.HostName);
+  Cert := IocpAbiString(AItem.CertFile);
+  Key := IocpAbiString(AItem.KeyFile);
   IocpCheck(iocp_server_add_sni_certificate(FHandle, PAnsiChar(Host), Length(Host), PAnsiChar(Cert), Length(Cert),
     PAnsiChar(Key), Length(Key)));
 end;
@@ -1284,9 +1293,9 @@ var
   Text: PAnsiChar;
   Len: size_t;
   Value: Int64;
-  Raw: AnsiString;
   Binding: TIocpSocketHandle;
 begin
+  HandleNeeded;
   for I := 0 to iocp_server_option_count - 1 do
   begin
     Row := OptionRow(Self, I);
@@ -1294,8 +1303,7 @@ begin
       IOCP_OPTION_STRING:
         begin
           IocpCheck(iocp_server_get_str(FHandle, Row.Id, @Text, @Len));
-          SetString(Raw, Text, Len);
-          SetStrProp(Row.Obj, Row.Info, string(Raw));
+          SetStrProp(Row.Obj, Row.Info, IocpAbiText(Text, Len));
         end;
     else
       IocpCheck(iocp_server_get_int(FHandle, Row.Id, @Value));
@@ -1314,14 +1322,13 @@ begin
   for I := 0 to iocp_server_binding_count(FHandle) - 1 do
   begin
     IocpCheck(iocp_server_binding(FHandle, I, @Text, @Len, @Port));
-    SetString(Raw, Text, Len);
     Binding := FBindings.Add;
-    Binding.IP := string(Raw);
+    Binding.IP := IocpAbiText(Text, Len);
     Binding.Port := Port;
   end;
 end;
 
-procedure TIocpCustomTCPServer.LoadXml(const AXml: AnsiString; const AFileName: string);
+procedure TIocpCustomTCPServer.LoadXml(const AXml: RawByteString; const AFileName: string);
 const
   Prefix = 'XML configuration: ';
 var
@@ -1334,7 +1341,7 @@ begin
   Status := iocp_server_load_xml(FHandle, PAnsiChar(AXml), Length(AXml));
   if Status = IOCP_ERR_CONFIG then
   begin
-    Msg := string(iocp_last_error);
+    Msg := IocpAbiText(iocp_last_error);
     if (AFileName <> '') and (Copy(Msg, 1, Length(Prefix)) = Prefix) then
       Msg := 'XML configuration (' + AFileName + '): ' + Copy(Msg, Length(Prefix) + 1, MaxInt);
     raise EIocpConfigError.Create(Msg);
@@ -1343,7 +1350,7 @@ begin
   PullOptions;
 end;
 
-function TIocpCustomTCPServer.SaveXml: AnsiString;
+function TIocpCustomTCPServer.SaveXml: RawByteString;
 var
   Text: PAnsiChar;
   Len: size_t;
@@ -1355,22 +1362,21 @@ end;
 
 procedure TIocpCustomTCPServer.LoadFromXmlString(const AXml: string);
 begin
-  LoadXml(UTF8Encode(AXml), '');
+  LoadXml(IocpAbiString(AXml), '');
 end;
 
 function TIocpCustomTCPServer.SaveToXmlString: string;
+var
+  Xml: RawByteString;
 begin
-{$IFDEF FPC}
-  Result := string(UTF8Decode(SaveXml));
-{$ELSE}
-  Result := UTF8ToString(SaveXml);
-{$ENDIF}
+  Xml := SaveXml;
+  Result := IocpAbiText(PAnsiChar(Xml), Length(Xml));
 end;
 
 procedure TIocpCustomTCPServer.LoadFromXml(const AFileName: string);
 var
   Stream: TFileStream;
-  Bytes: AnsiString;
+  Bytes: RawByteString;
 begin
   try
     Stream := TFileStream.Create(AFileName, fmOpenRead or fmShareDenyWrite);
@@ -1391,7 +1397,7 @@ end;
 procedure TIocpCustomTCPServer.SaveToXml(const AFileName: string);
 var
   Stream: TFileStream;
-  Bytes: AnsiString;
+  Bytes: RawByteString;
 begin
   Bytes := SaveXml;
   try
@@ -1452,7 +1458,8 @@ end;
 
 procedure TIocpCustomTCPServer.Shutdown;
 begin
-  IocpCheck(iocp_server_set_active(FHandle, 0));
+  if FHandle <> nil then  { Never activated. }
+    IocpCheck(iocp_server_set_active(FHandle, 0));
 end;
 
 procedure TIocpCustomTCPServer.SetActive(AValue: Boolean);
@@ -1476,6 +1483,7 @@ begin
     Exit;
   end;
   CheckOkToBeActive;
+  HandleNeeded;
   try
     Startup;
   except
@@ -1504,12 +1512,12 @@ end;
 
 procedure TIocpCustomTCPServer.StopListening;
 begin
-  IocpCheck(iocp_server_set_listening(FHandle, 0));
+  IocpCheck(iocp_server_set_listening(HandleNeeded, 0));
 end;
 
 procedure TIocpCustomTCPServer.StartListening;
 begin
-  IocpCheck(iocp_server_set_listening(FHandle, 1));
+  IocpCheck(iocp_server_set_listening(HandleNeeded, 1));
 end;
 
 procedure TIocpCustomTCPServer.ReloadCertificates;
@@ -1520,7 +1528,7 @@ begin
   PushOptions('SSLOptions.');  { As they are now (the engine reads its own copy). }
   { The handlers as they are now (which callbacks the engine calls was set by Active). }
   FTlsEvents.Take(FOnGetPassword, FOnGetPasswordEx, FOnVerifyPeer, Password, VerifyPeer);
-  IocpCheck(iocp_server_reload_certificates(FHandle));
+  IocpCheck(iocp_server_reload_certificates(HandleNeeded));
 end;
 
 procedure TIocpCustomTCPServer.Loaded;
@@ -1536,7 +1544,8 @@ end;
 function TIocpCustomTCPServer.Stat(AWhich: Integer): UInt64;
 begin
   Result := 0;
-  IocpCheck(iocp_server_stat(FHandle, AWhich, @Result));
+  if FHandle <> nil then  { Never activated: every count is 0. }
+    IocpCheck(iocp_server_stat(FHandle, AWhich, @Result));
 end;
 
 function TIocpCustomTCPServer.GetActiveBackend: string;
@@ -1544,6 +1553,9 @@ var
   P: PAnsiChar;
   N: size_t;
 begin
+  Result := '';
+  if FHandle = nil then
+    Exit;  { Never activated. }
   IocpCheck(iocp_server_active_backend(FHandle, @P, @N));
   Result := IocpAbiText(P, N);
 end;

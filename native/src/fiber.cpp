@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <memory>
+#include <vector>
 
 #include "fiber.h"
 #include "iocp_native/engine.h"
@@ -62,6 +65,35 @@ void Fiber::checkCanPark(const Fiber* self) {
                "such as Contexts->LockList(); read before locking or after unlocking\n", stderr);
     std::abort();
   }
+}
+
+namespace {
+thread_local bool tInterleaving = false;  // This thread runs runInterleavedFibers' fibers.
+}
+
+bool runInterleavedFibers(int count, const std::function<void(int)>& body) {
+  if (Fiber::current() != nullptr || tInterleaving) return false;
+  constexpr std::size_t kStackSize = 256 * 1024;  // What a host runtime's raise and unwind need.
+  std::vector<std::unique_ptr<Fiber>> fibers;
+  for (int i = 0; i < count; ++i) fibers.push_back(std::make_unique<Fiber>(kStackSize, [&body, i] { body(i); }));
+  tInterleaving = true;
+  for (bool running = true; running;) {
+    running = false;
+    for (auto& f : fibers) {
+      if (f->finished()) continue;
+      f->resume();
+      running = true;
+    }
+  }
+  tInterleaving = false;
+  return true;
+}
+
+bool yieldInterleavedFiber() {
+  // Only this thread's own interleaved fibers run while the flag is set (they never migrate).
+  if (!tInterleaving || Fiber::current() == nullptr) return false;
+  Fiber::park();
+  return true;
 }
 
 void enterNoWaitRegion() {

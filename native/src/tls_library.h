@@ -1,5 +1,5 @@
 // The TLS library at run time, one function per platform (posix/, win/). On Linux libssl is linked
-// like any library. On Windows iocp.dll delay-loads OpenSSL 3's DLLs (libssl-3-x64.dll and
+// like any library. On Windows iocp64.dll delay-loads OpenSSL 3's DLLs (libssl-3-x64.dll and
 // libcrypto-3-x64.dll, the ones Indy's users deploy beside their programs): a program that never
 // uses TLS runs without them.
 #pragma once

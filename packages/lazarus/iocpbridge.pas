@@ -9,7 +9,7 @@ interface
 
 uses
   IocpApi, IocpGlobal, IocpIOHandler, IocpTCPServer, IocpTCPClient, 
-  IocpIndyCompat, IocpFiberRtl;
+  IocpFiberRtl, IocpSync;
 
 implementation
 

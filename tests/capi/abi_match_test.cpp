@@ -135,6 +135,11 @@ Abi parseUnit(const std::string& text, std::vector<std::string>* problems) {
     if (tail.find("cdecl") == std::string::npos || tail.find("external iocplib") == std::string::npos) {
       problems->push_back(name + ": not declared 'cdecl; external IocpLib;'");
     }
+    // Under Delphi every import is delayed (the IDE loads the packages without the DLL); the
+    // directive sits in {$IFDEF IOCP_DELAYED}, whose braces were stripped above.
+    if (tail.find("delayed") == std::string::npos) {
+      problems->push_back(name + ": not declared '{$IFDEF IOCP_DELAYED}delayed{$ENDIF}'");
+    }
   }
   // iocp_x = function(params): Result; cdecl;
   static const std::regex callback(

@@ -304,9 +304,11 @@ var
   Clients: array[0..ClientThreads - 1] of TClients;
   Watchdog: TWatchdog;
   Bound: Integer;
+  NoFiberState: Boolean;
 begin
   IsMultiThread := True;
   WorkOp := 0;
+  NoFiberState := False;
   I := 1;
   while I <= ParamCount do
   begin
@@ -316,10 +318,14 @@ begin
       WorkOp := StrToInt(ParamStr(I));
     end
     else if ParamStr(I) = '--no-fiber-state' then
-      IocpFiberExceptionStateSwitch := False;
+      NoFiberState := True;
     Inc(I);
   end;
+  { Installed (its self-test passes) before the swap is switched off: what this program shows is
+    what handlers do to one another without it (fiber_selftest shows the self-test's refusal). }
   EnableFiberExceptionState;
+  if NoFiberState then
+    IocpFiberExceptionStateSwitch := False;
   if not IocpFiberExceptionStateSwitch then
     ReportCrashesAsCorruption;
   Watchdog := TWatchdog.Create(False);

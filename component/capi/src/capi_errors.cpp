@@ -10,7 +10,7 @@ namespace iocp_capi {
 
 // Per-thread error texts, kept in fixed arrays (longer texts are cut, ending in "..."): a
 // thread_local with a destructor is destroyed through the C++ runtime's thread-exit list, and
-// with the mingw-w64 runtime inside iocp.dll that list was seen corrupted at the exit of
+// with the mingw-w64 runtime inside iocp64.dll that list was seen corrupted at the exit of
 // connection threads that had run Pascal handlers (a crash under Wine in about one run of six;
 // none in 24 runs with plain arrays).
 constexpr std::size_t kErrorText = 2048;
@@ -104,6 +104,20 @@ int iocp_set_fiber_switch_hook(iocp_fiber_switch_hook hook) {
   static_assert(IOCP_FIBER_STATE_SIZE == IocpFiberHostStateSize, "one size for the host state");
   gHostHook.store(hook);
   SetFiberSwitchHook(hook ? &hostHook : nullptr);
+  return IOCP_OK;
+}
+
+int iocp_run_interleaved_fibers(int count, iocp_interleaved_fiber_fn fn, void* user) {
+  if (count < 1 || count > 16) return fail(IOCP_ERR_ARGUMENT, "count out of range (1..16): " + std::to_string(count));
+  if (!fn) return fail(IOCP_ERR_ARGUMENT, "no fiber function");
+  if (!RunInterleavedFibers(count, [fn, user](int index) { fn(user, index); })) {
+    return fail(IOCP_ERR_STATE, "iocp_run_interleaved_fibers called from a fiber");
+  }
+  return IOCP_OK;
+}
+
+int iocp_yield_interleaved_fiber(void) {
+  if (!YieldInterleavedFiber()) return fail(IOCP_ERR_STATE, "not inside iocp_run_interleaved_fibers");
   return IOCP_OK;
 }
 

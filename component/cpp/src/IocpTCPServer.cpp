@@ -42,6 +42,12 @@ void SetFiberSwitchHook(TIocpFiberSwitchHook AHook) {
   iocp_native::setFiberSwitchHook(AHook);
 }
 
+bool RunInterleavedFibers(int ACount, const std::function<void(int)>& ABody) {
+  return iocp_native::runInterleavedFibers(ACount, ABody);
+}
+
+bool YieldInterleavedFiber() { return iocp_native::yieldInterleavedFiber(); }
+
 // What the engine fetches before it resumes a context's handler: the context and its IOHandler,
 // then a bridge's objects.
 void SetCacheHints(TIocpContext& AContext, const void* const* AAddresses, std::size_t ACount) {

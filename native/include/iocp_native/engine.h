@@ -224,6 +224,13 @@ void leaveNoWaitRegion();
 using FiberSwitchHook = void (*)(void* state, bool entering);
 constexpr std::size_t kFiberHostStateSize = 64;
 void setFiberSwitchHook(FiberSwitchHook hook);
+// A host runtime's self-test of its per-fiber state: runs `count` fibers on the calling thread in
+// turn, each body(index) until it returns; inside a body, yieldInterleavedFiber() parks that
+// fiber and the next unfinished one runs. The switch hook runs on every switch, as for handlers.
+// body must not throw. Returns false (runs nothing) when called from a fiber. Any other thread.
+bool runInterleavedFibers(int count, const std::function<void(int)>& body);
+// From a body of runInterleavedFibers: let the next fiber run. False (no effect) elsewhere.
+bool yieldInterleavedFiber();
 
 int processorCount();  // Number of processors available to this process.
 std::string osErrorText(int osError);  // The OS's message for an error code (errno / WSA code).
