@@ -6,8 +6,12 @@
 #                                             build under Wine
 #   tools/dev.sh setup                        installs what `test` needs, builds nothing
 #   tools/dev.sh build-windows                the Windows build alone (OpenSSL's DLLs for it, then
-#                                             the mingw-w64 cross-build); `test` waits for one that
-#                                             is running (.ci/run starts it early, in the background)
+#                                             the mingw-w64 cross-builds, x64 and x86); `test` waits
+#                                             for one that is running (.ci/run starts it early, in
+#                                             the background)
+#   tools/dev.sh test-win32 [ctest options]   the 32-bit Windows build's suite under 32-bit Wine
+#                                             (installs wine32:i386; needs a kernel that runs 32-bit
+#                                             programs, see docs/development.md)
 # Environment: BUILD_PRESET=release|debug|asan|tsan (default release; only release adds Windows).
 # Both tiers run (label slow: scale, race and timing tests, builds, the benchmark harness; see
 # cmake/IocpTestTiers.cmake); `tools/dev.sh test -LE slow` runs the fast tier alone.
@@ -16,14 +20,14 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 case "$mode" in
-  demo|test|setup|build-windows) shift ;;
-  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build-windows" >&2
+  demo|test|setup|build-windows|test-win32) shift ;;
+  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build-windows | test-win32 [ctest options]" >&2
      exit 2 ;;
 esac
 preset="${BUILD_PRESET:-release}"
 windows=0
 case "$mode" in
-  setup|build-windows) preset=release windows=1 ;;
+  setup|build-windows|test-win32) preset=release windows=1 ;;
   test) [ "$preset" = release ] && windows=1 ;;
 esac
 
@@ -39,7 +43,7 @@ esac
 [ "$mode" != demo ] && packages+=(openssl python3)
 # Windows: the cross compiler, Wine, GoogleTest's source, Free Pascal's RTL source; make and perl
 # build OpenSSL for Windows (tools/openssl-windows.sh).
-((windows)) && packages+=(g++-mingw-w64-x86-64-posix wine64 googletest fpc-source-3.2.2 make perl)
+((windows)) && packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix wine64 googletest fpc-source-3.2.2 make perl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -53,7 +57,9 @@ if ((${#missing[@]})); then
 fi
 
 # The Windows build: OpenSSL 3's DLLs for its TLS, built once from Debian's OpenSSL source (about
-# 3 minutes), then the cross-build. One at a time (a lock in build/): a second caller waits.
+# 3 minutes), then the cross-builds: x64 (its suite runs under Wine below) and x86 (iocp32.dll and
+# its tests compile; they run with test-win32, where the kernel runs 32-bit programs). One at a
+# time (a lock in build/): a second caller waits.
 build_windows() {
   mkdir -p build
   exec 8>build/.windows-build.lock
@@ -61,11 +67,48 @@ build_windows() {
   tools/openssl-windows.sh build/openssl-windows
   cmake --preset windows >/dev/null
   cmake --build --preset windows -j "$(nproc)"
+  cmake --preset windows32 >/dev/null
+  cmake --build --preset windows32 -j "$(nproc)"
   flock -u 8
 }
+
+# The suite of a Windows build (preset windows or windows32) under Wine, in a prefix inside its
+# build tree.
+wine_suite() {
+  local preset=$1
+  shift
+  export WINEPREFIX="$PWD/build/$preset/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+  # One persistent wine server for the whole run (otherwise every test waits for a server to
+  # exit), started before anything else uses the prefix; then the prefix is created on first use.
+  mkdir -p "$WINEPREFIX"  # The server needs the prefix directory; wine64 below fills it.
+  /usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true
+  /usr/lib/wine/wineserver64 -w >/dev/null 2>&1 || true
+  /usr/lib/wine/wineserver64 -p >/dev/null 2>&1 </dev/null
+  trap '/usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true' EXIT
+  /usr/lib/wine/wine64 cmd /c exit >/dev/null 2>&1 || true
+  # A test that times out under Wine runs once more: now and then the wine server stalls and every
+  # test process talking to it at that moment hangs (seen with builds of several commits, the same
+  # test passing on its own right after). Only a timeout is retried; a failed check still fails.
+  ctest --preset "$preset" --repeat after-timeout:2 "$@"
+}
+
 case "$mode" in
   setup) exit 0 ;;
   build-windows) build_windows; exit 0 ;;
+  test-win32)
+    # Debian 12 runs 32-bit Windows programs through Wine's 32-bit loader, an i386 Linux program
+    # (wine32:i386; its new WoW64 mode, 32-bit Windows code under the 64-bit loader, is not in
+    # Debian's build): the kernel must run 32-bit programs.
+    tools/wine32-install.sh
+    if ! /usr/lib/wine/wine --version >/dev/null 2>&1; then
+      echo "dev.sh: this kernel does not run 32-bit programs (/usr/lib/wine/wine, an i386 program:" \
+           "$(/usr/lib/wine/wine --version 2>&1 | head -1)), so 32-bit Wine cannot run here." \
+           "The 32-bit build itself is made by tools/dev.sh build-windows (and test)." >&2
+      exit 1
+    fi
+    build_windows
+    wine_suite windows32 "$@"
+    exit 0 ;;
 esac
 
 cmake --preset "$preset" >/dev/null
@@ -125,19 +168,7 @@ unset IOCP_REQUIRE_IO_URING
 fi
 ((windows)) || exit 0
 
-# Windows: cross-build with mingw-w64, run the suite under Wine in a prefix inside the build tree.
+# Windows: cross-build with mingw-w64, run the x64 suite under Wine.
 build_windows
 echo "dev.sh: windows build ready after ${SECONDS} s"
-export WINEPREFIX="$PWD/build/windows/wineprefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-# One persistent wine server for the whole run (otherwise every test waits for a server to exit),
-# started before anything else uses the prefix; then the prefix is created on first use.
-mkdir -p "$WINEPREFIX"  # The server needs the prefix directory; wine64 below fills it.
-/usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true
-/usr/lib/wine/wineserver64 -w >/dev/null 2>&1 || true
-/usr/lib/wine/wineserver64 -p >/dev/null 2>&1 </dev/null
-trap '/usr/lib/wine/wineserver64 -k >/dev/null 2>&1 || true' EXIT
-/usr/lib/wine/wine64 cmd /c exit >/dev/null 2>&1 || true
-# A test that times out under Wine runs once more: now and then the wine server stalls and every
-# test process talking to it at that moment hangs (seen with builds of several commits, the same
-# test passing on its own right after). Only a timeout is retried; a failed check still fails.
-ctest --preset windows --repeat after-timeout:2 "$@"
+wine_suite windows "$@"

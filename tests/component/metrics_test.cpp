@@ -71,7 +71,7 @@ TEST_P(Metrics, OneSnapshotCountsConnectionsTrafficAndClosesByReason) {
   auto d = client();
   constexpr int kTurns = 7, kRoundTrips = 40, kSnapshots = 4000;
   long long roundTripNs = LLONG_MAX, snapshotNs = LLONG_MAX;
-  std::size_t sink = 0;
+  uint64_t sink = 0;
   for (int turn = 0; turn < kTurns; ++turn) {
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < kRoundTrips; ++i) {
@@ -87,7 +87,7 @@ TEST_P(Metrics, OneSnapshotCountsConnectionsTrafficAndClosesByReason) {
   }
   std::printf("[ figures  ] %s: Stats() snapshot takes %lld ns, an echo round trip %lld ns (fastest of %d turns)\n",
               iocp() ? "iohIOCP" : "iohDefault", snapshotNs, roundTripNs, kTurns);
-  EXPECT_EQ(sink, std::size_t(4) * kSnapshots * kTurns);
+  EXPECT_EQ(sink, uint64_t(4) * kSnapshots * kTurns);
   EXPECT_LT(snapshotNs * 3, roundTripNs) << "a snapshot must cost well under one round trip";
 }
 
