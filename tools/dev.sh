@@ -65,6 +65,7 @@ build_windows() {
   exec 8>build/.windows-build.lock
   flock 8
   tools/openssl-windows.sh build/openssl-windows
+  tools/pugixml-windows.sh build/pugixml-windows  # For iocp-migrate.exe.
   cmake --preset windows >/dev/null
   cmake --build --preset windows -j "$(nproc)"
   cmake --preset windows32 >/dev/null

@@ -8,8 +8,7 @@
 #                                                         loads OpenSSL at its first TLS use only
 #     OUTDIR/.complete                                    written last; a second run stops there
 # The source is the orig tarball of the `openssl` source package apt would pick on this machine
-# (its sources list with deb-src added, in a temporary apt state: nothing of the system's changes),
-# checked against the SHA256 of the signed Sources index. The build keeps what TLS 1.2/1.3 servers
+# (tools/debian-source.sh: checked against the SHA256 of the signed Sources index). The build keeps what TLS 1.2/1.3 servers
 # and clients use (no engines, no legacy provider, no SSL 3 / TLS 1.0 / 1.1 / DTLS, no old
 # ciphers) and compiles the DLLs only: about 3 minutes on 2 cores. Runs at once wait for each other
 # (a lock beside OUTDIR). Needs: g++-mingw-w64-x86-64-posix, make, perl (tools/dev.sh installs them).
@@ -31,33 +30,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say() { echo "openssl-windows.sh: $*"; }
 
-# 1. Where the source is: the system's apt sources with deb-src, in an apt state of our own.
-mkdir -p "$work/apt/parts" "$work/apt/lists/partial" "$work/apt/cache/archives/partial"
-n=0
-for f in /etc/apt/sources.list.d/*.sources; do
-  [ -f "$f" ] || continue
-  sed -E 's/^Types:.*/Types: deb-src/' "$f" >"$work/apt/parts/src$((n++)).sources"
-done
-for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-  [ -f "$f" ] || continue
-  sed -nE 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$f" >"$work/apt/parts/src$((n++)).list"
-done
-apt_opts=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$work/apt/parts"
-          -o Dir::State::Lists="$work/apt/lists" -o Dir::Cache="$work/apt/cache"
-          -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)" -qq)
-say "reading the Debian source index"
-apt-get "${apt_opts[@]}" update
-uri_line=$(apt-get "${apt_opts[@]}" source --print-uris openssl | grep -E "openssl_[^ ]*\.orig\.tar\.gz'" | head -1)
-[ -n "$uri_line" ] || { echo "openssl-windows.sh: no openssl orig tarball in the source index" >&2; exit 1; }
-uri=$(echo "$uri_line" | awk '{print $1}' | tr -d "'")
-file=$(echo "$uri_line" | awk '{print $2}')
-hash=$(echo "$uri_line" | grep -oE 'SHA256:[0-9a-f]{64}')
-[ -n "$hash" ] || { echo "openssl-windows.sh: the index gives no SHA256 for $file" >&2; exit 1; }
-say "downloading $file"
-/usr/lib/apt/apt-helper -o APT::Sandbox::User="$(id -un)" download-file "$uri" "$work/$file" "$hash" >/dev/null
+# 1. The source: Debian's (tools/debian-source.sh).
+tarball=$(tools_dir=$(dirname "$0"); "$tools_dir/debian-source.sh" openssl "$work")
 
 # 2. Build the DLLs (the static libraries would compile every file a second time).
-tar -xzf "$work/$file" -C "$work"
+tar -xf "$tarball" -C "$work"
 src=$(find "$work" -maxdepth 1 -type d -name 'openssl-*' | head -1)
 version=${src##*/openssl-}
 trimmed=(no-tests no-engine no-legacy no-module no-deprecated no-autoload-config no-uplink
