@@ -5,25 +5,37 @@
 # IOCP_INDY_TYPES apply to them too), warnings as errors, line info, and heaptrc if asked,
 # against the C ABI library `iocp` (or LIBRARY: a stand-in with the same file name).
 #   Linux: fpc; the library is found at run time through the rpath.
-#   Windows (the mingw cross-build): the native ppcx64 with -Twin64 against Free Pascal's Windows
-#   units, built once into the build tree by tools/fpc-win64-rtl.sh; the DLL is copied beside the
-#   program. Run it with ${IOCP_PASCAL_RUNNER} (Wine) in front.
+#   Windows (the mingw cross-builds): x64, the native ppcx64 with -Twin64; x86, an i386 cross
+#   compiler (ppc386 -Twin32); against Free Pascal's Windows units, both built once into the build
+#   tree by tools/fpc-windows-rtl.sh; the DLL is copied beside the program. Run it with
+#   ${IOCP_PASCAL_RUNNER} (Wine) in front.
 # Sets IOCP_PASCAL_SUFFIX (the programs' file suffix) and IOCP_PASCAL_RUNNER (what runs them).
 set(IOCP_PASCAL_UNITS ${PROJECT_SOURCE_DIR}/component/pascal)
 file(GLOB IOCP_PASCAL_UNIT_FILES CONFIGURE_DEPENDS ${IOCP_PASCAL_UNITS}/*.pas ${IOCP_PASCAL_UNITS}/*.inc)
 
 if(WIN32)
   find_program(IOCP_PPCX64 ppcx64 PATHS /usr/lib/x86_64-linux-gnu/fpc/3.2.2 REQUIRED)
-  set(rtl ${CMAKE_BINARY_DIR}/fpc-win64)
-  set(IOCP_PASCAL_RTL_UNITS ${rtl}/units/x86_64-win64)
+  if(CMAKE_SIZEOF_VOID_P EQUAL 8)
+    set(fpc_target win64)
+    set(fpc_cpu x86_64)
+  else()
+    set(fpc_target win32)
+    set(fpc_cpu i386)
+  endif()
+  set(rtl ${CMAKE_BINARY_DIR}/fpc-${fpc_target})
+  set(IOCP_PASCAL_RTL_UNITS ${rtl}/units/${fpc_cpu}-${fpc_target})
   if(NOT TARGET iocp_pascal_rtl)  # Once, for every directory that builds Pascal programs.
     add_custom_command(OUTPUT ${IOCP_PASCAL_RTL_UNITS}/.complete
-      COMMAND bash ${PROJECT_SOURCE_DIR}/tools/fpc-win64-rtl.sh ${rtl}
-      DEPENDS ${PROJECT_SOURCE_DIR}/tools/fpc-win64-rtl.sh
-      COMMENT "Free Pascal Windows x64 units" VERBATIM)
+      COMMAND bash ${PROJECT_SOURCE_DIR}/tools/fpc-windows-rtl.sh ${rtl} ${fpc_target}
+      DEPENDS ${PROJECT_SOURCE_DIR}/tools/fpc-windows-rtl.sh
+      COMMENT "Free Pascal ${fpc_target} units" VERBATIM)
     add_custom_target(iocp_pascal_rtl DEPENDS ${IOCP_PASCAL_RTL_UNITS}/.complete)
   endif()
-  set(IOCP_PASCAL_COMPILER ${IOCP_PPCX64} -Twin64 -n -Fu${IOCP_PASCAL_RTL_UNITS})
+  if(fpc_target STREQUAL win64)
+    set(IOCP_PASCAL_COMPILER ${IOCP_PPCX64} -Twin64 -n -Fu${IOCP_PASCAL_RTL_UNITS})
+  else()  # The i386 cross compiler that tools/fpc-windows-rtl.sh builds.
+    set(IOCP_PASCAL_COMPILER ${rtl}/bin/ppc386 -Twin32 -n -Fu${IOCP_PASCAL_RTL_UNITS})
+  endif()
   set(IOCP_PASCAL_SUFFIX .exe)
   set(IOCP_PASCAL_RUNNER ${CMAKE_CROSSCOMPILING_EMULATOR})
 else()
