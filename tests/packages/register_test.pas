@@ -9,7 +9,7 @@ program register_test;
 
 uses
   {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, TypInfo, IocpTCPServer, IocpTCPClient,
-  IocpGlobal, IocpRegister, TestCheck;
+  IocpGlobal, IocpRegister, TestCheck, TestForms;
 
 const
   DesignPort = 47393;
@@ -55,24 +55,6 @@ begin
     end;
   finally
     Client.Free;
-  end;
-end;
-
-{ The form text the designer would save for AComponent. }
-function FormText(AComponent: TComponent): string;
-var
-  Bin, Txt: TMemoryStream;
-begin
-  Bin := TMemoryStream.Create;
-  Txt := TMemoryStream.Create;
-  try
-    Bin.WriteComponent(AComponent);
-    Bin.Position := 0;
-    ObjectBinaryToText(Bin, Txt);
-    SetString(Result, PAnsiChar(Txt.Memory), Txt.Size);
-  finally
-    Bin.Free;
-    Txt.Free;
   end;
 end;
 

@@ -8,7 +8,7 @@ program fiber_selftest;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpTCPServer, IocpTCPClient, IocpFiberRtl, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpTCPServer, IocpTCPClient, IocpFiberRtl, TestCheck, TestServer;
 
 type
   TEcho = class
@@ -28,11 +28,10 @@ begin
   end;
 end;
 
-function NewServer(AEcho: TEcho; AType: TIdIOHandlerType): TIocpTCPServer;
+{ TestServer's loopback server for AEngine ('iocp', 'default'), echoing with AEcho. }
+function NewServer(AEcho: TEcho; const AEngine: string): TIocpTCPServer;
 begin
-  Result := TIocpTCPServer.Create(nil);
-  Result.IOHandlerOptions.IOHandlerType := AType;
-  Result.Bindings.Add.IP := '127.0.0.1';
+  Result := NewLoopbackServer(AEngine);
   Result.OnExecute := AEcho.Execute;
 end;
 
@@ -61,7 +60,7 @@ begin
   try
     IocpFiberExceptionStateSwitch := False;
     { iohDefault runs no handler on a fiber: no self-test, nothing refused. }
-    Server := NewServer(Echo, iohDefault);
+    Server := NewServer(Echo, 'default');
     try
       Server.Active := True;
       Check(Server.Active and Echoes(Server), 'without the swap, an iohDefault server serves');
@@ -70,7 +69,7 @@ begin
     end;
 
     { iohIOCP without the swap: refused, with the finding. }
-    Server := NewServer(Echo, iohIOCP);
+    Server := NewServer(Echo, 'iocp');
     try
       Message := '';
       try

@@ -13,7 +13,7 @@ program design_time_test;
 
 uses
   {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, TypInfo, IocpApi, IocpTCPServer, IocpTCPClient,
-  IocpRegister, TestCheck;
+  IocpRegister, TestCheck, TestForms;
 
 function iocp_counter_calls: Integer; cdecl; external IocpLib;
 function iocp_counter_first: PAnsiChar; cdecl; external IocpLib;
@@ -75,23 +75,6 @@ begin
   SetStrProp(AClient, 'Host', 'example.org');
   SetOrdProp(AClient, 'Port', 443);
   SetOrdProp(GetObjectProp(AClient, 'SSLOptions'), 'Enabled', Ord(True));
-end;
-
-function FormText(AForm: TComponent): string;
-var
-  Bin, Txt: TMemoryStream;
-begin
-  Bin := TMemoryStream.Create;
-  Txt := TMemoryStream.Create;
-  try
-    Bin.WriteComponent(AForm);
-    Bin.Position := 0;
-    ObjectBinaryToText(Bin, Txt);
-    SetString(Result, PAnsiChar(Txt.Memory), Txt.Size);
-  finally
-    Bin.Free;
-    Txt.Free;
-  end;
 end;
 
 var

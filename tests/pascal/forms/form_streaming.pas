@@ -17,7 +17,7 @@ program form_streaming;
 {$mode delphi}
 
 uses
-  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, TestCheck;
+  {$IFDEF UNIX} cthreads, {$ENDIF} SysUtils, Classes, IocpIndyCompat, IocpTCPServer, IocpTCPClient, TestCheck, TestForms;
 
 type
   TServerModule = class(TDataModule)
@@ -140,23 +140,6 @@ begin
   end;
 end;
 
-function SaveModule(M: TServerModule): string;
-var
-  Bin, Txt: TStringStream;
-begin
-  Bin := TStringStream.Create('');
-  Txt := TStringStream.Create('');
-  try
-    Bin.WriteComponent(M);
-    Bin.Position := 0;
-    ObjectBinaryToText(Bin, Txt);
-    Result := Txt.DataString;
-  finally
-    Bin.Free;
-    Txt.Free;
-  end;
-end;
-
 function Ask(Port: Integer; const Line: string): string;
 var
   C: TIocpTCPClient;
@@ -186,7 +169,7 @@ begin
     Check(M.IocpServer.ActiveBackend <> '', 'ActiveBackend names what serves the loaded server');
     Check(M.IocpServer.Bindings.Count = 1, 'one binding');
     Check(Ask(M.IocpServer.Bindings[0].Port, 'hello') = 'module: hello', 'serves through the module''s OnExecute');
-    Text := SaveModule(M);
+    Text := FormText(M);
     Check(Pos('IOHandlerOptions.IOHandlerType = iohIOCP', Text) > 0, 'IOHandlerType written back');
     Check(Pos('IOHandlerOptions.IOCP.IOCPThreads = 2', Text) > 0, 'IOCPThreads written back');
     Check(Pos('IOHandlerOptions.IOCP.Backend = ibIoUring', Text) > 0, 'Backend written back');
@@ -210,7 +193,7 @@ begin
     M.IocpServer.Active := False;
     Check(M.IocpServer.ActiveBackend = '', 'no ActiveBackend once inactive');
     M.IocpServer.IOHandlerOptions.IOCP.Backend := ibDefault;
-    Check(Pos('Backend', SaveModule(M)) = 0, 'Backend = ibDefault is not written');
+    Check(Pos('Backend', FormText(M)) = 0, 'Backend = ibDefault is not written');
     Check(M.Connects = 1, Format('%d OnConnect', [M.Connects]));
     Check(M.Disconnects = 1, Format('%d OnDisconnect', [M.Disconnects]));
   finally
