@@ -132,6 +132,7 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_FIBER_STACK_SIZE 10       /* IOHandlerOptions.IOCP.FiberStackSize: 16384..1073741824; new: 262144; bytes reserved per connection's fiber */
 #define IOCP_SERVER_MAX_PENDING_OUTPUT 11     /* IOHandlerOptions.IOCP.MaxPendingOutput: 1..2147483647; new: 4194304; bytes queued before a write waits */
 #define IOCP_SERVER_BACKEND 25                /* IOHandlerOptions.IOCP.Backend: 0 = ibDefault, 1 = ibIoUring; new: ibDefault; what iohIOCP waits on (Linux): epoll, io_uring */
+#define IOCP_SERVER_SLOW_CONSUMER 35          /* IOHandlerOptions.IOCP.SlowConsumer: 0 = scPauseReading, 1 = scDisconnect; new: scPauseReading; event model, output past MaxPendingOutput: pause reading the peer, or drop it */
 #define IOCP_SERVER_HEARTBEAT_ENABLED 12      /* Heartbeat.Enabled: 0/1; new: 0; ping every Interval, close after Timeout */
 #define IOCP_SERVER_HEARTBEAT_INTERVAL 13     /* Heartbeat.Interval: 1..2147483647; new: 30000; ms */
 #define IOCP_SERVER_HEARTBEAT_TIMEOUT 14      /* Heartbeat.Timeout: 1..2147483647; new: 10000; ms */
@@ -362,6 +363,7 @@ IOCP_API int iocp_context_disconnect(iocp_context* context, int notify_peer);
 #define IOCP_STAT_WRITES 11
 #define IOCP_STAT_ENGINE_THREADS 12
 #define IOCP_STAT_IO_THREAD_FAILURES 13 /* iohIOCP I/O threads whose wait failed for good. */
+#define IOCP_STAT_READ_PAUSES 14 /* iohIOCP event model: reading paused for output (IOCP_SERVER_SLOW_CONSUMER). */
 /* One counter of the running server (0 while inactive). Any thread. */
 IOCP_API int iocp_server_stat(iocp_server* server, int which, uint64_t* value);
 /* Finished connections that ended for `reason` ("peer closed", "heartbeat timeout", ...). */

@@ -160,6 +160,14 @@ enum TIocpBackend {
   ibIoUring = 1,  // io_uring; where the kernel refuses it, epoll, and ActiveBackend() says why.
 };
 
+// IOHandlerOptions.IOCP.SlowConsumer: what the completion engine's event model (OnDataAvailable,
+// OnMessage) does with a connection whose queued output passes MaxPendingOutput (a peer that
+// sends and does not read, or not yet). Owning thread, server inactive, like every IOCP option.
+enum TIocpSlowConsumer {
+  scPauseReading = 0,  // Stop reading it (TCP slows the peer) until half the output has gone; nothing is lost.
+  scDisconnect = 1,    // Drop it: DisconnectReason() "slow consumer", its queued output with it.
+};
+
 // IOHandlerOptions.IOCP: the completion engine's threads.
 struct TIocpIOCPOptions {
   int IOCPThreads = 0;    // Threads waiting for completions; 0 = number of processors.
@@ -168,6 +176,7 @@ struct TIocpIOCPOptions {
   int FiberStackSize = 256 * 1024;            // Bytes reserved per connection's fiber.
   int MaxPendingOutput = 4 * 1024 * 1024;     // A write waits once this many bytes are queued.
   TIocpBackend Backend = ibDefault;           // What the engine waits on (Linux): epoll or io_uring.
+  TIocpSlowConsumer SlowConsumer = scPauseReading;  // Event model: output past MaxPendingOutput.
 };
 
 // Counters of a running server (TIocpTCPServer::Stats): since activation.
@@ -187,6 +196,9 @@ struct TIocpServerStats {
   // iohIOCP: I/O threads whose wait failed for good (each reported through OnListenException;
   // the connections they alone served ended with DisconnectReason() "I/O thread failed").
   uint64_t IOThreadFailures = 0;
+  // iohIOCP event model (IOCP.SlowConsumer = scPauseReading): times a connection stopped reading
+  // its peer because its queued output passed MaxPendingOutput.
+  uint64_t ReadPauses = 0;
 };
 
 // Server.KeepAlive: TCP keepalive probes on accepted connections (the OS's own dead-peer check).
@@ -251,9 +263,10 @@ class TIocpTCPServer {
   TIdServerThreadEvent OnExecute;  // Indy's model: loops while connected (blocking-style code).
   // --- The event model, instead of OnExecute (set one of the three). No fiber: the handler runs
   // when bytes arrive (iohIOCP: on the connection's strand, on an engine thread; iohDefault: on
-  // its thread), must not wait, and its writes queue (past IOCP.MaxPendingOutput the peer is
-  // dropped as a slow consumer). Reads never wait there: one that needs bytes not yet arrived
-  // times out at once. ---
+  // its thread), must not wait, and its writes queue (iohIOCP: past IOCP.MaxPendingOutput the
+  // connection stops reading its peer until half has gone, or with IOCP.SlowConsumer =
+  // scDisconnect the peer is dropped). Reads never wait there: one that needs bytes not yet
+  // arrived times out at once. ---
   // Bytes arrived: take what is whole from AContext->Connection->IOHandler->InputBuffer; the rest
   // stays for the next call.
   TIdServerThreadEvent OnDataAvailable;

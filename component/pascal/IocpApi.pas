@@ -73,6 +73,7 @@ const
   IOCP_SERVER_FIBER_STACK_SIZE = 10;         { IOHandlerOptions.IOCP.FiberStackSize: 16384..1073741824; new: 262144; bytes reserved per connection's fiber }
   IOCP_SERVER_MAX_PENDING_OUTPUT = 11;       { IOHandlerOptions.IOCP.MaxPendingOutput: 1..2147483647; new: 4194304; bytes queued before a write waits }
   IOCP_SERVER_BACKEND = 25;                  { IOHandlerOptions.IOCP.Backend: 0 = ibDefault, 1 = ibIoUring; new: ibDefault; what iohIOCP waits on (Linux): epoll, io_uring }
+  IOCP_SERVER_SLOW_CONSUMER = 35;            { IOHandlerOptions.IOCP.SlowConsumer: 0 = scPauseReading, 1 = scDisconnect; new: scPauseReading; event model, output past MaxPendingOutput: pause reading the peer, or drop it }
   IOCP_SERVER_HEARTBEAT_ENABLED = 12;        { Heartbeat.Enabled: 0/1; new: 0; ping every Interval, close after Timeout }
   IOCP_SERVER_HEARTBEAT_INTERVAL = 13;       { Heartbeat.Interval: 1..2147483647; new: 30000; ms }
   IOCP_SERVER_HEARTBEAT_TIMEOUT = 14;        { Heartbeat.Timeout: 1..2147483647; new: 10000; ms }
@@ -129,6 +130,7 @@ const
   IOCP_STAT_WRITES = 11;
   IOCP_STAT_ENGINE_THREADS = 12;
   IOCP_STAT_IO_THREAD_FAILURES = 13;
+  IOCP_STAT_READ_PAUSES = 14;
   IOCP_TIMEOUT_DEFAULT = -1;
   IOCP_TIMEOUT_INFINITE = -2;
   IOCP_WRITE_BUFFER_OPEN = 1;

@@ -42,6 +42,11 @@ type
     overrides it); ibIoUring: io_uring, or epoll where the kernel refuses it (ActiveBackend says
     why). Set while inactive, like every IOCP option. }
   TIocpBackend = (ibDefault, ibIoUring);
+  { IOHandlerOptions.IOCP.SlowConsumer: what iohIOCP's event model (OnDataAvailable, OnMessage)
+    does with a connection whose queued output passes MaxPendingOutput (a peer that sends and does
+    not read, or not yet). scPauseReading: stop reading it (TCP slows the peer down) until half
+    the output has gone, nothing lost; scDisconnect: drop it (DisconnectReason 'slow consumer'). }
+  TIocpSlowConsumer = (scPauseReading, scDisconnect);
   { Framing.Kind: how OnMessage's messages are cut out of a connection's bytes. fkNone: no
     OnMessage; fkLine: message bytes, then Delimiter (a CR before an LF delimiter is dropped too);
     fkLengthPrefixed: a LengthBytes-byte unsigned length (BigEndian: network order), then the
@@ -202,6 +207,7 @@ type
   private
     FIOCPThreads, FWorkOpThreads, FFiberStackSize, FMaxPendingOutput: Integer;
     FBackend: TIocpBackend;
+    FSlowConsumer: TIocpSlowConsumer;
   public
     constructor Create;
   published
@@ -210,6 +216,7 @@ type
     property FiberStackSize: Integer read FFiberStackSize write FFiberStackSize default 262144;
     property MaxPendingOutput: Integer read FMaxPendingOutput write FMaxPendingOutput default 4194304;
     property Backend: TIocpBackend read FBackend write FBackend default ibDefault;
+    property SlowConsumer: TIocpSlowConsumer read FSlowConsumer write FSlowConsumer default scPauseReading;
   end;
 
   TIocpIOHandlerOptions = class(TIocpOptionGroup)
@@ -396,9 +403,10 @@ type
     property OnExecute: TIdServerThreadEvent read FOnExecute write FOnExecute;
     { The event model, instead of OnExecute (assign one of the three). No fiber: the handler runs
       when bytes arrive (iohIOCP: on an engine thread, one at a time per connection; iohDefault:
-      on the connection's thread), must not wait, and its writes queue (past
-      IOCP.MaxPendingOutput the peer is dropped as a slow consumer); a read that needs bytes not
-      yet arrived times out at once. OnDataAvailable: take what is whole from
+      on the connection's thread), must not wait, and its writes queue (iohIOCP: past
+      IOCP.MaxPendingOutput the connection stops reading its peer until half has gone, or with
+      IOCP.SlowConsumer = scDisconnect the peer is dropped); a read that needs bytes not yet
+      arrived times out at once. OnDataAvailable: take what is whole from
       AContext.Connection.IOHandler.InputBuffer, the rest stays for the next call. OnMessage: one
       whole message, cut out by Framing; do not read from the IOHandler there. }
     property OnDataAvailable: TIdServerThreadEvent read FOnDataAvailable write FOnDataAvailable;

@@ -55,6 +55,7 @@ inline EngineStats countersSnapshot(const Admission& admission, const TrafficCou
   s.bytesOut = traffic.bytesOut.load(std::memory_order_relaxed);
   s.reads = traffic.reads.load(std::memory_order_relaxed);
   s.writes = traffic.writes.load(std::memory_order_relaxed);
+  s.readPauses = traffic.readPauses.load(std::memory_order_relaxed);
   for (int i = 0; i < kCloseReasonCount; ++i) s.closed[i] = traffic.closed[i].load(std::memory_order_relaxed);
   return s;
 }

@@ -380,7 +380,14 @@ void EventConnection::drive(unsigned bits) {
     setReasonDetail("the TLS handshake did not finish within the handshake timeout");
     disconnect(CloseReason::TlsHandshakeTimeout);
   }
-  if ((bits & kEvIn) && !ending_ && !closing()) receiveAndDeliver();
+  // Paused for queued output (receiveAndDeliver): the output went (kEvOut, flushed by the
+  // strand's core step) down to half the limit, so reading resumes. The input edges that came
+  // meanwhile were taken and dropped: the socket may hold bytes, so it is asked again.
+  if (paused_ && output_.size() <= resumeBelow()) {
+    paused_ = false;
+    bits |= kEvIn;
+  }
+  if ((bits & kEvIn) && !paused_ && !ending_ && !closing()) receiveAndDeliver();
   if (ending_ || closing() || peerHasClosed() || osError_ != 0) endEvents();
 }
 
@@ -410,6 +417,13 @@ void EventConnection::receiveAndDeliver() {
   // Edge-triggered readiness: receive until the socket has nothing more (fillSome, which never
   // waits here, says Timeout then), handing each chunk to the handler at once.
   while (!closing()) {
+    if (outputFull() && services_.options.slowConsumer == SlowConsumer::PauseReading) {
+      // Backpressure: what is received stays in the OS until the peer has taken enough of the
+      // output; the OS's receive buffer then fills and TCP stops the peer.
+      paused_ = true;
+      TrafficCounters::bump(services_.counters.readPauses);
+      return;
+    }
     const std::size_t before = input_.size();
     if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Empty, FIN or error.
     if (!tlsHandshaking() && tlsTimer_) {
@@ -423,10 +437,12 @@ void EventConnection::receiveAndDeliver() {
 }
 
 IoStatus EventConnection::sendAll(const char* bytes, std::size_t n) {
-  // Never wait: send what fits, queue the rest (up to MaxPendingOutput).
+  // Never wait: send what fits, queue the rest. PauseReading: always (the handler is not called
+  // with more input while the output is past the limit, so it stays bounded by what one call
+  // writes); Disconnect: up to MaxPendingOutput.
   if (const IoStatus st = sendDirect(bytes, n); st != IoStatus::Ok) return st;
   if (n == 0) return IoStatus::Ok;
-  if (output_.size() + n > outputLimit()) {
+  if (services_.options.slowConsumer == SlowConsumer::Disconnect && output_.size() + n > outputLimit()) {
     disconnect(CloseReason::SlowConsumer, false);  // What it would not read is dropped.
     return IoStatus::NotConnected;
   }

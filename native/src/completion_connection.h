@@ -228,7 +228,9 @@ class FiberConnection final : public CompletionConnection {
 
 // The event model (EngineOptions::events): no fiber; the strand calls the handler (onConnect,
 // onData after each received chunk) and ends the connection itself. Nothing waits: a read that
-// would, times out; writes queue up to MaxPendingOutput (past it the peer is a slow consumer).
+// would, times out; writes queue. Past MaxPendingOutput of queued output (EngineOptions::
+// slowConsumer) the connection stops reading until the output is down to half (backpressure: the
+// peer's TCP window closes), or the peer is dropped as a slow consumer.
 class EventConnection final : public CompletionConnection {
  public:
   EventConnection(const CompletionServices& services, uint64_t id, Endpoint peer, Endpoint local)
@@ -250,7 +252,12 @@ class EventConnection final : public CompletionConnection {
   void shutdownSend() override;
 
  private:
-  void receiveAndDeliver();  // Receive until the socket is empty, onData after each chunk.
+  // Receive until the socket is empty, onData after each chunk; or until the queued output is
+  // past the limit (PauseReading: reading stops, paused_).
+  void receiveAndDeliver();
+  bool outputFull() const { return output_.size() >= outputLimit(); }
+  // Paused reading resumes once the queued output is down to this (half the limit).
+  std::size_t resumeBelow() const { return outputLimit() / 2; }
   // The handler call fn; an exception ends the connection (kept for onDisconnect).
   template <typename Fn>
   void callHandler(Fn&& fn);
@@ -261,6 +268,7 @@ class EventConnection final : public CompletionConnection {
   TimerQueue::Handle tlsTimer_;      // The handshake's deadline.
   bool ending_ = false;    // endEvents has begun: waiting for output to drain.
   bool finished_ = false;  // onDisconnect has run.
+  bool paused_ = false;    // Reading stopped for queued output (PauseReading); resumes on kEvOut.
   std::exception_ptr error_;  // What the handler threw.
   Clock::time_point endDeadline_{};
   TimerQueue::Handle endTimer_;

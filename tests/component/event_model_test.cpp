@@ -289,11 +289,65 @@ TEST(EventModelIocp, AReadThatWouldWaitTimesOutAtOnceAndTheRestComesNextTime) {
   server.Active = false;
 }
 
+// A client that pipelines a large upload and reads the replies only afterwards is a normal client:
+// the server stops reading it while its echo is queued (TCP then stops the client's writes), and
+// every byte comes back once the client reads. The upload is larger than what the loopback's
+// buffers can hold in both directions (the server's send buffer is small; the client's receive
+// buffer grows to 6 MiB by default), so the server must pause.
+TEST(EventModelIocp, APeerThatUploadsBeforeReadingIsPausedAndLosesNothing) {
+  TIocpTCPServer server;
+  server.Bindings.Add().IP = "127.0.0.1";
+  server.IOHandlerOptions.IOHandlerType = iohIOCP;
+  server.IOHandlerOptions.IOCP.MaxPendingOutput = 256 * 1024;
+  server.SendBufferSize = 64 * 1024;
+  ASSERT_EQ(server.IOHandlerOptions.IOCP.SlowConsumer, scPauseReading);  // The default.
+  server.OnDataAvailable = [](TIocpContext* AContext) {
+    auto* io = AContext->Connection->IOHandler;
+    io->Write(io->InputBuffer()->ExtractToString());
+  };
+  std::atomic<int> disconnects{0};
+  server.OnDisconnect = [&](TIocpContext*) { ++disconnects; };
+  server.Active = true;
+  TIocpTCPClient c;
+  c.ReadTimeout = 60000;
+  c.Connect("127.0.0.1", server.Bindings[0].Port);
+  std::string upload(13 * 1024 * 1024, '\0');
+  uint32_t x = 2463534242u;  // xorshift32: bytes no run of the echo could produce by chance.
+  for (char& b : upload) {
+    x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+    b = static_cast<char>(x);
+  }
+  std::atomic<bool> uploaded{false};
+  std::string writeError;
+  std::thread writer([&] {
+    try {
+      for (std::size_t at = 0; at < upload.size(); at += 64 * 1024)
+        c.IOHandler->Write(upload.substr(at, 64 * 1024));
+      uploaded = true;
+    } catch (const std::exception& e) {
+      writeError = e.what();
+    }
+  });
+  ASSERT_TRUE(waitUntil([&] { return server.Stats().ReadPauses >= 1; })) << "the server never paused reading";
+  EXPECT_FALSE(uploaded.load()) << "the whole upload fit into buffers: the test proves nothing";
+  const std::string echoed = c.IOHandler->ReadString(static_cast<int>(upload.size()));
+  writer.join();
+  EXPECT_EQ(writeError, "");
+  EXPECT_TRUE(echoed == upload) << "the echo differs from the upload";
+  EXPECT_EQ(disconnects.load(), 0);
+  c.Disconnect();
+  ASSERT_TRUE(waitUntil([&] { return disconnects.load() == 1; }));
+  EXPECT_EQ(server.Stats().Closed.count("slow consumer"), 0u);
+  server.Active = false;
+}
+
+// The other policy, asked for: a peer whose output passes MaxPendingOutput is dropped.
 TEST(EventModelIocp, APeerThatDoesNotReadIsDroppedAsASlowConsumer) {
   TIocpTCPServer server;
   server.Bindings.Add().IP = "127.0.0.1";
   server.IOHandlerOptions.IOHandlerType = iohIOCP;
   server.IOHandlerOptions.IOCP.MaxPendingOutput = 256 * 1024;
+  server.IOHandlerOptions.IOCP.SlowConsumer = scDisconnect;
   server.Framing.Kind = fkLine;
   server.OnMessage = [](TIocpContext* AContext, std::string_view) {
     const std::string big(64 * 1024, 'b');

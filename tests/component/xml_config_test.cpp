@@ -44,6 +44,7 @@ const char kDefaults[] =
     "      <FiberStackSize>262144</FiberStackSize>\n"
     "      <MaxPendingOutput>4194304</MaxPendingOutput>\n"
     "      <Backend>ibDefault</Backend>\n"
+    "      <SlowConsumer>scPauseReading</SlowConsumer>\n"
     "    </IOCP>\n"
     "  </IOHandlerOptions>\n"
     "  <Heartbeat>\n"

@@ -632,6 +632,7 @@ int iocp_server_stat(iocp_server* s, int which, uint64_t* value) {
       case IOCP_STAT_WRITES: *value = st.Writes; break;
       case IOCP_STAT_ENGINE_THREADS: *value = s->server.EngineThreadCount(); break;
       case IOCP_STAT_IO_THREAD_FAILURES: *value = st.IOThreadFailures; break;
+      case IOCP_STAT_READ_PAUSES: *value = st.ReadPauses; break;
       default: return fail(IOCP_ERR_ARGUMENT, "unknown statistic " + std::to_string(which));
     }
     return IOCP_OK;

@@ -66,6 +66,8 @@ constexpr long long kMaxSocketBuffer = 256 * 1024 * 1024;
 constexpr Name<TIdIOHandlerType> kIOHandlerTypes[] = {
     {"iohDefault", iohDefault}, {"iohIOCP", iohIOCP}, {"iohEPOLL", iohEPOLL}};
 constexpr Name<TIocpBackend> kBackends[] = {{"ibDefault", ibDefault}, {"ibIoUring", ibIoUring}};
+constexpr Name<TIocpSlowConsumer> kSlowConsumers[] = {{"scPauseReading", scPauseReading},
+                                                     {"scDisconnect", scDisconnect}};
 constexpr Name<TIocpHeartbeatMode> kHeartbeatModes[] = {{"hbAlways", hbAlways}, {"hbWhenIdle", hbWhenIdle}};
 constexpr Name<TIocpFramingKind> kFramingKinds[] = {
     {"fkNone", fkNone}, {"fkLine", fkLine}, {"fkLengthPrefixed", fkLengthPrefixed}};
@@ -107,6 +109,9 @@ void describe(W& w, S& s) {
                h.IOCP.MaxPendingOutput, 1, kIntMax);
       w.choice(Key{25, "BACKEND", "Backend", "what iohIOCP waits on (Linux): epoll, io_uring"}, h.IOCP.Backend,
                kBackends);
+      w.choice(Key{35, "SLOW_CONSUMER", "SlowConsumer",
+                   "event model, output past MaxPendingOutput: pause reading the peer, or drop it"},
+               h.IOCP.SlowConsumer, kSlowConsumers);
     });
   });
   w.group("Heartbeat", [&] {

@@ -269,6 +269,7 @@ TIocpServerStats TIocpTCPServer::Stats() const {
   r.Reads = s.reads;
   r.Writes = s.writes;
   r.IOThreadFailures = s.ioThreadFailures;
+  r.ReadPauses = s.readPauses;
   for (int i = 1; i < iocp_native::kCloseReasonCount; ++i) {  // 0 is "none".
     if (s.closed[i] != 0) r.Closed[iocp_native::toString(static_cast<iocp_native::CloseReason>(i))] = s.closed[i];
   }
@@ -319,6 +320,8 @@ void TIocpTCPServer::SetActive(bool AValue) {
   o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
   o.backend = IOHandlerOptions.IOCP.Backend == ibIoUring ? iocp_native::CompletionBackend::IoUring
                                                         : iocp_native::CompletionBackend::Default;
+  o.slowConsumer = IOHandlerOptions.IOCP.SlowConsumer == scDisconnect ? iocp_native::SlowConsumer::Disconnect
+                                                                      : iocp_native::SlowConsumer::PauseReading;
 
   iocp_native::LivenessOptions& live = o.liveness;
   applyHeartbeat(Heartbeat, live);

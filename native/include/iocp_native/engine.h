@@ -40,6 +40,9 @@ struct BindingSpec {
   uint16_t port = 0;  // 0 = let the OS choose; the chosen port is reported by onListening.
 };
 
+// EngineOptions::slowConsumer.
+enum class SlowConsumer { PauseReading, Disconnect };
+
 struct EngineOptions {
   EngineKind kind = EngineKind::Threads;
   std::vector<BindingSpec> bindings;
@@ -60,6 +63,12 @@ struct EngineOptions {
   CompletionBackend backend = CompletionBackend::Default;  // Completion: the OS interface (Linux).
   std::size_t fiberStackSize = 256 * 1024;       // Completion: reserved stack per connection.
   std::size_t maxPendingOutput = 4 * 1024 * 1024;  // Completion: a write parks past this many queued bytes.
+  // Completion, event model: what a connection whose queued output passes maxPendingOutput gets
+  // (nothing waits there, so a write cannot park). PauseReading: its bytes are no longer read nor
+  // delivered (TCP then slows the peer down) until the output is down to half; its writes always
+  // queue. Disconnect: dropped as a slow consumer, its queued output with it. (The fiber model's
+  // write parks; the thread engine's waits.)
+  SlowConsumer slowConsumer = SlowConsumer::PauseReading;
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
   LivenessOptions liveness;                      // Heartbeat, idle timeout, keepalive, user timeout.
   // TLS on every connection (null = plain): the server's context (Engine::setTlsContext replaces it
@@ -136,6 +145,9 @@ struct EngineStats {
   uint64_t reads = 0, writes = 0;      // Receives that returned data; write calls accepted.
   uint64_t closed[kCloseReasonCount] = {};  // Finished connections by CloseReason.
   uint64_t ioThreadFailures = 0;  // Completion engine: I/O threads whose wait failed for good.
+  // Completion engine, event model (SlowConsumer::PauseReading): times a connection stopped
+  // reading its peer because its queued output passed maxPendingOutput.
+  uint64_t readPauses = 0;
 };
 
 class Engine {
