@@ -132,6 +132,7 @@ class TIocpContext {
   TIocpTCPConnection connection_;
   TIocpSocketHandle binding_;
   iocp_native::Connection* conn_ = nullptr;
+  bool connected_ = false;  // OnConnect has been called (then OnDisconnect follows).
 };
 
 using TIocpContextClass = std::function<TIocpContext*()>;
@@ -166,6 +167,27 @@ enum TIocpBackend {
 enum TIocpSlowConsumer {
   scPauseReading = 0,  // Stop reading it (TCP slows the peer) until half the output has gone; nothing is lost.
   scDisconnect = 1,    // Drop it: DisconnectReason() "slow consumer", its queued output with it.
+};
+
+// ProxyProtocol.Mode: which PROXY protocol headers (HAProxy's send-proxy / send-proxy-v2) every
+// connection begins with, behind a load balancer. Owning thread, server inactive.
+enum TIocpProxyProtocolMode {
+  ppOff = 0,     // None: the connection's bytes are the client's.
+  ppV1 = 1,      // The text header ("PROXY TCP4 ...\r\n").
+  ppV2 = 2,      // The binary header.
+  ppEither = 3,  // Either version.
+};
+
+// Server.ProxyProtocol: behind a load balancer, the client's address comes in a header before its
+// first byte: AContext->Binding->PeerIP/PeerPort are the client's from OnConnect on. A connection
+// from a source not in TrustedSources, with a malformed header, or without a whole one within
+// Timeout ends before OnConnect (no OnConnect, no OnDisconnect; Stats().Closed counts it under
+// "PROXY header refused").
+struct TIocpProxyProtocolOptions {
+  TIocpProxyProtocolMode Mode = ppOff;
+  // The balancers' addresses or networks ("10.0.0.5, 10.0.1.0/24, ::1"); needed when Mode is not ppOff.
+  std::string TrustedSources;
+  int Timeout = 5000;  // ms the whole header may take to arrive.
 };
 
 // IOHandlerOptions.IOCP: the completion engine's threads.
@@ -235,6 +257,7 @@ class TIocpTCPServer {
   TIocpContextClass ContextClass;  // Null = TIocpContext.
   TIocpHeartbeatOptions Heartbeat;
   TIocpKeepAliveOptions KeepAlive;
+  TIocpProxyProtocolOptions ProxyProtocol;  // Behind a load balancer: the client's address from its header.
   int IdleTimeout = 0;  // ms without a completed read or write call before a connection is closed
                         // ("idle timeout"); a peer trickling bytes that complete nothing counts
                         // as idle (slowloris). 0 = never.

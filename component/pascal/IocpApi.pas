@@ -102,6 +102,9 @@ const
   IOCP_SERVER_SSL_VERIFY_DEPTH = 32;         { SSLOptions.VerifyDepth: 0..100; new: 0; longest chain verified; 0 = OpenSSL's default }
   IOCP_SERVER_SSL_PASS_THROUGH = 33;         { SSLOptions.PassThrough: 0/1; new: 0; plain until the handler sets PassThrough false (STARTTLS) }
   IOCP_SERVER_SSL_HANDSHAKE_TIMEOUT = 34;    { SSLOptions.HandshakeTimeout: 0..2147483647; new: 10000; ms a TLS handshake may take; 0 = no limit }
+  IOCP_SERVER_PROXY_PROTOCOL_MODE = 36;      { ProxyProtocol.Mode: 0 = ppOff, 1 = ppV1, 2 = ppV2, 3 = ppEither; new: ppOff; the PROXY protocol header every connection begins with }
+  IOCP_SERVER_PROXY_PROTOCOL_TRUSTED_SOURCES = 107; { ProxyProtocol.TrustedSources: string; new: ""; addresses/networks allowed to send it ("10.0.0.0/8, ::1") }
+  IOCP_SERVER_PROXY_PROTOCOL_TIMEOUT = 37;   { ProxyProtocol.Timeout: 1..2147483647; new: 5000; ms the whole header may take }
   { option-table:end }
   IOCP_BACKEND_DEFAULT = 0;
   IOCP_BACKEND_IO_URING = 1;

@@ -47,6 +47,10 @@ type
     not read, or not yet). scPauseReading: stop reading it (TCP slows the peer down) until half
     the output has gone, nothing lost; scDisconnect: drop it (DisconnectReason 'slow consumer'). }
   TIocpSlowConsumer = (scPauseReading, scDisconnect);
+  { ProxyProtocol.Mode: the PROXY protocol header (HAProxy's send-proxy / send-proxy-v2) every
+    connection begins with, behind a load balancer: none, the text one (v1), the binary one (v2),
+    or either. }
+  TIocpProxyProtocolMode = (ppOff, ppV1, ppV2, ppEither);
   { Framing.Kind: how OnMessage's messages are cut out of a connection's bytes. fkNone: no
     OnMessage; fkLine: message bytes, then Delimiter (a CR before an LF delimiter is dropped too);
     fkLengthPrefixed: a LengthBytes-byte unsigned length (BigEndian: network order), then the
@@ -260,6 +264,24 @@ type
     property Interval: Integer read FInterval write FInterval default 10000;
   end;
 
+  { ProxyProtocol: behind a load balancer, the client's address comes in a header before its
+    first byte: AContext.Binding.PeerIP/PeerPort are the client's from OnConnect on. A connection
+    from a source not in TrustedSources (the balancers' addresses or networks, such as
+    '10.0.0.5, 10.0.1.0/24, ::1'; needed when Mode is not ppOff), with a malformed header, or
+    without a whole one within Timeout ms ends before OnConnect (no OnConnect, no OnDisconnect). }
+  TIocpProxyProtocol = class(TIocpOptionGroup)
+  private
+    FMode: TIocpProxyProtocolMode;
+    FTrustedSources: string;
+    FTimeout: Integer;
+  public
+    constructor Create;
+  published
+    property Mode: TIocpProxyProtocolMode read FMode write FMode default ppOff;
+    property TrustedSources: string read FTrustedSources write FTrustedSources;
+    property Timeout: Integer read FTimeout write FTimeout default 5000;
+  end;
+
   { Framing: how OnMessage's messages are delimited (see TIocpFramingKind). A message longer than
     MaxFrameSize bytes ends the connection. }
   TIocpFraming = class(TIocpOptionGroup)
@@ -319,6 +341,7 @@ type
     FIOHandlerOptions: TIocpIOHandlerOptions;
     FHeartbeat: TIocpHeartbeat;
     FKeepAlive: TIocpKeepAlive;
+    FProxyProtocol: TIocpProxyProtocol;
     FFraming: TIocpFraming;
     FSSLOptions: TIocpSSLOptions;
     FServerIOHandler: TIocpServerIOHandler;
@@ -336,6 +359,7 @@ type
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
     procedure SetKeepAlive(AValue: TIocpKeepAlive);
+    procedure SetProxyProtocol(AValue: TIocpProxyProtocol);
     procedure SetFraming(AValue: TIocpFraming);
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
     procedure SetServerIOHandler(AValue: TIocpServerIOHandler);
@@ -468,6 +492,7 @@ type
     property IOHandlerOptions: TIocpIOHandlerOptions read FIOHandlerOptions write SetIOHandlerOptions;
     property Heartbeat: TIocpHeartbeat read FHeartbeat write SetHeartbeat;
     property KeepAlive: TIocpKeepAlive read FKeepAlive write SetKeepAlive;
+    property ProxyProtocol: TIocpProxyProtocol read FProxyProtocol write SetProxyProtocol;
     property Framing: TIocpFraming read FFraming write SetFraming;
     property SSLOptions: TIocpSSLOptions read FSSLOptions write SetSSLOptions;
     property IdleTimeout: Integer read FIdleTimeout write FIdleTimeout default 0;
@@ -577,6 +602,12 @@ begin
   inherited Create;
   FTime := 60000;
   FInterval := 10000;
+end;
+
+constructor TIocpProxyProtocol.Create;
+begin
+  inherited Create;
+  FTimeout := 5000;
 end;
 
 { --- Contexts --- }
@@ -957,6 +988,7 @@ begin
   FIOHandlerOptions := TIocpIOHandlerOptions.Create;
   FHeartbeat := TIocpHeartbeat.Create;
   FKeepAlive := TIocpKeepAlive.Create;
+  FProxyProtocol := TIocpProxyProtocol.Create;
   FFraming := TIocpFraming.Create;
   FSSLOptions := TIocpSSLOptions.Create;
   FTlsEvents := TIocpTlsEventHolder.Create;
@@ -1034,6 +1066,7 @@ begin
   FSSLOptions.Free;
   FTlsEvents.Free;
   FKeepAlive.Free;
+  FProxyProtocol.Free;
   FHeartbeat.Free;
   FIOHandlerOptions.Free;
   FBindings.Free;
@@ -1164,6 +1197,11 @@ end;
 procedure TIocpCustomTCPServer.SetKeepAlive(AValue: TIocpKeepAlive);
 begin
   FKeepAlive.Assign(AValue);
+end;
+
+procedure TIocpCustomTCPServer.SetProxyProtocol(AValue: TIocpProxyProtocol);
+begin
+  FProxyProtocol.Assign(AValue);
 end;
 
 procedure TIocpCustomTCPServer.SetSSLOptions(AValue: TIocpSSLOptions);

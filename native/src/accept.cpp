@@ -76,6 +76,15 @@ std::vector<net::OpenListener> reopenListeners(const EngineOptions& options, con
   return openListeners(again, nonBlocking);
 }
 
+ProxyReception::ProxyReception(const EngineOptions& options)
+    : mode_(options.proxyProtocol), timeoutMs_(options.proxyHeaderTimeoutMs) {
+  if (mode_ == ProxyProtocol::Off) return;
+  auto list = std::make_shared<AddressList>();
+  std::string why;
+  if (!list->parse(options.proxyTrustedSources, why)) throw std::invalid_argument("trusted sources: " + why);
+  trusted_ = std::move(list);
+}
+
 bool admitAccepted(Admission& admission, net::SocketHandle s, const EngineOptions& options, bool stopping) {
   if (stopping) {
     net::closeSocket(s);

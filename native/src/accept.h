@@ -39,6 +39,22 @@ class TlsContextSlot {
   std::shared_ptr<TlsContext> context_;
 };
 
+// The engine's PROXY protocol settings (EngineOptions::proxyProtocol), the trusted sources parsed
+// once: each accepted connection is told what to expect. Any thread.
+class ProxyReception {
+ public:
+  // Throws std::invalid_argument when options.proxyTrustedSources is not a list of addresses.
+  explicit ProxyReception(const EngineOptions& options);
+  void configure(StreamConnection& conn) const {
+    if (mode_ != ProxyProtocol::Off) conn.configureProxy(mode_, trusted_, timeoutMs_);
+  }
+
+ private:
+  ProxyProtocol mode_;
+  std::shared_ptr<const AddressList> trusted_;
+  int timeoutMs_;
+};
+
 // Every binding of `options`, opened and listening, in order; the backlog is options.listenQueue
 // or, when that is <= 0, the system's maximum. Opens them all or none: on a failure closes those
 // already open and throws BindError. Owner thread.

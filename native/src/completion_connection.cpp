@@ -371,11 +371,14 @@ bool EventConnection::inHandler() const { return tlStrandConnection == this; }
 void EventConnection::drive(unsigned bits) {
   if (finished_) return;
   if (bits & kEvStart) {  // Posted once: the connection is registered.
-    // TLS from the first byte: the handshake goes on as bytes arrive; onData once it is done.
-    if (tlsBeforeConnect()) callHandler([this] { startTls(); });
-    callHandler([this] { services_.handler.onConnect(*this, state()); });
+    if (!proxyExpected()) {
+      startHandler();
+    } else if (beginProxyHeader() == IoStatus::Ok && proxyDeadline() != Clock::time_point::max()) {
+      proxyTimer_ = services_.timers.add(proxyDeadline(), TimerTarget{TimerTarget::Kind::Wait, id()});
+    }
     bits |= kEvIn;  // Bytes that came before the socket was registered.
   }
+  if ((bits & kEvTimer) && proxyExpected() && Clock::now() >= proxyDeadline() && !closing()) proxyTimedOut();
   if ((bits & kEvTimer) && tlsHandshaking() && Clock::now() >= tlsDeadline() && !closing()) {
     setReasonDetail("the TLS handshake did not finish within the handshake timeout");
     disconnect(CloseReason::TlsHandshakeTimeout);
@@ -387,8 +390,32 @@ void EventConnection::drive(unsigned bits) {
     paused_ = false;
     bits |= kEvIn;
   }
-  if ((bits & kEvIn) && !paused_ && !ending_ && !closing()) receiveAndDeliver();
+  if ((bits & kEvIn) && proxyExpected() && !closing()) receiveProxyHeader();
+  if ((bits & kEvIn) && !proxyExpected() && !paused_ && !ending_ && !closing()) receiveAndDeliver();
   if (ending_ || closing() || peerHasClosed() || osError_ != 0) endEvents();
+}
+
+void EventConnection::startHandler() {
+  // TLS from the first byte: the handshake goes on as bytes arrive; onData once it is done.
+  if (tlsBeforeConnect()) callHandler([this] { startTls(); });
+  callHandler([this] { services_.handler.onConnect(*this, state()); });
+}
+
+void EventConnection::receiveProxyHeader() {
+  for (;;) {
+    const ProxyParse r = takeProxyHeader();
+    if (r == ProxyParse::Bad) return;  // Ended: drive's endEvents follows.
+    if (r == ProxyParse::Done) break;
+    if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Nothing yet, FIN or error.
+  }
+  if (proxyTimer_) services_.timers.cancel(proxyTimer_);
+  proxyTimer_ = TimerQueue::Handle{};
+  startHandler();
+  // What came behind the header (with TLS, startTls took it as the start of its stream).
+  if (!input_.empty() && !tlsOn() && !closing()) {
+    noteReceived(input_.size());
+    callHandler([this] { services_.handler.onData(*this, state()); });
+  }
 }
 
 IoStatus EventConnection::startTls() {
@@ -481,6 +508,8 @@ void EventConnection::endEvents() {
   endTimer_ = TimerQueue::Handle{};
   if (tlsTimer_) services_.timers.cancel(tlsTimer_);
   tlsTimer_ = TimerQueue::Handle{};
+  if (proxyTimer_) services_.timers.cancel(proxyTimer_);
+  proxyTimer_ = TimerQueue::Handle{};
   closeSocket();
   countClose();
   finished_ = true;

@@ -255,6 +255,11 @@ class EventConnection final : public CompletionConnection {
   // Receive until the socket is empty, onData after each chunk; or until the queued output is
   // past the limit (PauseReading: reading stops, paused_).
   void receiveAndDeliver();
+  // onConnect (with TLS from the first byte: the handshake begins first).
+  void startHandler();
+  // The PROXY protocol header: receive until it is whole (then startHandler, and onData for what
+  // came behind it), refused, or the socket has nothing more yet.
+  void receiveProxyHeader();
   bool outputFull() const { return output_.size() >= outputLimit(); }
   // Paused reading resumes once the queued output is down to this (half the limit).
   std::size_t resumeBelow() const { return outputLimit() / 2; }
@@ -266,6 +271,7 @@ class EventConnection final : public CompletionConnection {
   void endEvents();
 
   TimerQueue::Handle tlsTimer_;      // The handshake's deadline.
+  TimerQueue::Handle proxyTimer_;    // The PROXY protocol header's deadline.
   bool ending_ = false;    // endEvents has begun: waiting for output to drain.
   bool finished_ = false;  // onDisconnect has run.
   bool paused_ = false;    // Reading stopped for queued output (PauseReading); resumes on kEvOut.

@@ -280,6 +280,7 @@ void CompletionEngine::admit(std::size_t binding, net::SocketHandle s, const End
     conn = CompletionConnection::create(services_, nextId_++, peer, local);  // Maps a fiber stack.
     conn->attach(port_->attach(s, conn->id()), s);
     tls_.configure(*conn, options_);
+    proxy_.configure(*conn);
   } catch (const std::exception& e) {
     net::closeSocket(s);  // Not attached: still ours.
     releaseAdmission();

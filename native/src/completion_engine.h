@@ -99,6 +99,7 @@ class CompletionEngine final : public Engine, private PortEvents, private Connec
 
   const EngineOptions options_;
   TlsContextSlot tls_{options_.tls};
+  const ProxyReception proxy_{options_};  // Throws for bad trusted sources.
   EngineHandler& handler_;
   Admission admission_;
   TrafficCounters traffic_;

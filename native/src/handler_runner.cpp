@@ -17,11 +17,16 @@ void serve(StreamConnection& conn, EngineHandler& handler, bool events) {
   // (what it writes goes out once the handshake is done; a read drives the handshake), and the
   // loop starts once the handshake is done. One that fails or times out ends the connection with
   // its reason: onDisconnect follows onConnect as always.
+  // Behind a load balancer: its PROXY protocol header names the client before onConnect; a
+  // connection without an acceptable one ends here, before onConnect.
+  if (conn.proxyExpected() && conn.readProxyHeader() != IoStatus::Ok) return;
   const bool tlsFirst = conn.tlsBeforeConnect();
   if (tlsFirst && conn.openTls() != IoStatus::Ok) return;
   handler.onConnect(conn, conn.state());
   if (tlsFirst && conn.awaitHandshake() != IoStatus::Ok) return;
   if (events) {
+    // Bytes that came behind a PROXY protocol header are here already.
+    if (!conn.input().empty() && conn.connected()) handler.onData(conn, conn.state());
     while (conn.connected() && conn.readAvailable(-1) == IoStatus::Ok) handler.onData(conn, conn.state());
   } else if (conn.connected()) {
     // As Indy's loop (Connected() after each OnExecute): pending input moves into the buffer,

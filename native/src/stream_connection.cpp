@@ -26,6 +26,7 @@ const char* toString(CloseReason reason) {
     case CloseReason::IoThreadFailed: return "I/O thread failed";
     case CloseReason::TlsFailed: return "TLS failed";
     case CloseReason::TlsHandshakeTimeout: return "TLS handshake timeout";
+    case CloseReason::ProxyRefused: return "PROXY header refused";
   }
   return "unknown";
 }
@@ -59,6 +60,61 @@ std::string StreamConnection::reasonDetail() const {
 void StreamConnection::setReasonDetail(std::string detail) {
   std::lock_guard<std::mutex> lock(detailMu_);
   if (detail_.empty()) detail_ = std::move(detail);
+}
+
+// --- The PROXY protocol --------------------------------------------------------------------------
+
+void StreamConnection::configureProxy(ProxyProtocol mode, std::shared_ptr<const AddressList> trusted, int timeoutMs) {
+  proxyMode_ = mode;
+  proxyTrusted_ = std::move(trusted);
+  proxyTimeoutMs_ = timeoutMs;
+}
+
+IoStatus StreamConnection::refuseProxy(std::string detail) {
+  setReasonDetail(std::move(detail));
+  disconnect(CloseReason::ProxyRefused, false);
+  return IoStatus::NotConnected;
+}
+
+IoStatus StreamConnection::proxyTimedOut() {
+  return refuseProxy("no whole PROXY protocol header within " + std::to_string(proxyTimeoutMs_) + " ms");
+}
+
+IoStatus StreamConnection::beginProxyHeader() {
+  proxyDeadline_ = proxyTimeoutMs_ > 0 ? Clock::now() + std::chrono::milliseconds(proxyTimeoutMs_)
+                                       : Clock::time_point::max();
+  if (!proxyTrusted_ || !proxyTrusted_->contains(peer().ip)) {
+    return refuseProxy(peer().ip + " is not among the sources trusted to send a PROXY protocol header");
+  }
+  return IoStatus::Ok;
+}
+
+ProxyParse StreamConnection::takeProxyHeader() {
+  ProxyHeader header;
+  std::size_t used = 0;
+  std::string why;
+  const ProxyParse r = parseProxyHeader(input_.view(), proxyMode_, header, used, why);
+  if (r == ProxyParse::Bad) {
+    refuseProxy(why);
+  } else if (r == ProxyParse::Done) {
+    input_.consume(used);
+    if (header.hasAddresses) replacePeer(header.source);
+    proxyMode_ = ProxyProtocol::Off;
+  }
+  return r;
+}
+
+IoStatus StreamConnection::readProxyHeader() {
+  if (beginProxyHeader() != IoStatus::Ok) return IoStatus::NotConnected;
+  for (;;) {
+    const ProxyParse r = takeProxyHeader();
+    if (r == ProxyParse::Done) return IoStatus::Ok;
+    if (r == ProxyParse::Bad) return IoStatus::NotConnected;
+    const IoStatus st = fill(proxyDeadline_, proxyDeadline_ == Clock::time_point::max());
+    if (st == IoStatus::Timeout) return proxyTimedOut();
+    if (st == IoStatus::ClosedGracefully) setReasonDetail("the peer closed before its PROXY protocol header was whole");
+    if (st != IoStatus::Ok) return st;
+  }
 }
 
 // --- TLS ----------------------------------------------------------------------------------------

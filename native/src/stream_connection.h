@@ -15,6 +15,7 @@
 
 #include "iocp_native/connection.h"
 #include "liveness.h"
+#include "proxy_header.h"
 #include "socket_ops.h"
 #include "tls_session.h"
 #include "traffic_counters.h"
@@ -80,6 +81,24 @@ class StreamConnection : public Connection {
   // the handshake runs before onConnect, and its time limit in ms (0 = none). The engine, before
   // the handler starts.
   void configureTls(std::shared_ptr<TlsContext> context, bool beforeConnect, int handshakeTimeoutMs);
+  // The PROXY protocol (EngineOptions::proxyProtocol): a header of `mode` is expected from a
+  // source in `trusted` within timeoutMs. The engine, before the handler starts.
+  void configureProxy(ProxyProtocol mode, std::shared_ptr<const AddressList> trusted, int timeoutMs);
+  // A header is expected and has not come yet. Handler context.
+  bool proxyExpected() const { return proxyMode_ != ProxyProtocol::Off; }
+  // Blocking-style (a thread or a fiber), before onConnect: read the header through fill() and
+  // take the client's address from it. Ok, or what ended the connection (a source not trusted, a
+  // header refused or not whole in time: reason ProxyRefused, reasonDetail() says why).
+  IoStatus readProxyHeader();
+  // The same in steps, for the event model: beginProxyHeader when the connection starts (Ok, or
+  // NotConnected for a source not trusted), then takeProxyHeader after each receive: Done (the
+  // header consumed, the peer replaced), NeedMore, or Bad (the connection is ended). Handler context.
+  IoStatus beginProxyHeader();
+  ProxyParse takeProxyHeader();
+  Clock::time_point proxyDeadline() const { return proxyDeadline_; }  // From beginProxyHeader.
+  // End the connection, reason ProxyRefused with `detail`. Returns NotConnected.
+  IoStatus refuseProxy(std::string detail);
+  IoStatus proxyTimedOut();  // refuseProxy: the header was not whole within the timeout.
   // A client's: the server's name for SNI and certificate verification. Before startTls.
   void setTlsPeerName(std::string host) { tlsPeerName_ = std::move(host); }
   // TLS from the first byte (EngineOptions::tlsImplicit): openTls before onConnect,
@@ -232,6 +251,11 @@ class StreamConnection : public Connection {
   uint64_t waits_ = 0;      // Parks of the handler (Activity).
   Activity executeStart_{};  // The activity when the current OnExecute began.
   bool executeEnded_ = false;  // executeAgain has answered false.
+  // The PROXY protocol (configureProxy).
+  ProxyProtocol proxyMode_ = ProxyProtocol::Off;  // Off again once the header came.
+  std::shared_ptr<const AddressList> proxyTrusted_;
+  int proxyTimeoutMs_ = 0;
+  Clock::time_point proxyDeadline_ = Clock::time_point::max();
   // TLS (configureTls, beginTls).
   std::shared_ptr<TlsContext> tlsContext_;
   bool tlsBeforeConnect_ = true;

@@ -172,6 +172,7 @@ class ThreadEngine final : public Engine {
       return;
     }
     tls_.configure(*conn, options_);
+    proxy_.configure(*conn);
     conn->expectHandlerThread();  // Announced below: writes from elsewhere may come before its thread.
     if (!announceAccepted(handler_, *conn, index)) {
       release();  // conn's destructor closes the socket.
@@ -244,6 +245,7 @@ class ThreadEngine final : public Engine {
 
   const EngineOptions options_;
   TlsContextSlot tls_{options_.tls};
+  const ProxyReception proxy_{options_};  // Throws for bad trusted sources.
   EngineHandler& handler_;
   Admission admission_;
   TrafficCounters traffic_;

@@ -84,6 +84,11 @@ const char kDefaults[] =
     "    <HandshakeTimeout>10000</HandshakeTimeout>\n"
     "    <SNICertificates />\n"
     "  </SSLOptions>\n"
+    "  <ProxyProtocol>\n"
+    "    <Mode>ppOff</Mode>\n"
+    "    <TrustedSources />\n"
+    "    <Timeout>5000</Timeout>\n"
+    "  </ProxyProtocol>\n"
     "</TIocpTCPServer>\n";
 
 // Every property changed from its default.

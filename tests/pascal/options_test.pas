@@ -20,6 +20,8 @@
      made for the run: ca.crt, server.crt, server.key) a STARTTLS server's handler has a
      TIocpSSLIOHandler (Indy's TIdSSLIOHandlerSocketBase) with PassThrough, and a plain client
      at a TLS server ends as 'TLS failed' with OpenSSL's reason in DisconnectDetail.
+  8. ProxyProtocol: behind a load balancer (ppV1), the handler's Binding.PeerIP/PeerPort are the
+     client's that the PROXY header names; activation without TrustedSources raises.
   Prints "N passed, N failed". }
 program options_test;
 
@@ -34,7 +36,17 @@ type
     procedure Execute(AContext: TIocpContext);
     procedure Message(AContext: TIocpContext; const AMessage: TIdBytes);
     procedure DataAvailable(AContext: TIocpContext);
+    procedure PeerEcho(AContext: TIocpContext);
   end;
+
+{ The peer the handler sees, then the line. }
+procedure THandlers.PeerEcho(AContext: TIocpContext);
+var
+  IO: TIocpIOHandler;
+begin
+  IO := AContext.Connection.IOHandler;
+  IO.WriteLn(AContext.Binding.PeerIP + ' ' + IntToStr(AContext.Binding.PeerPort) + ' ' + IO.ReadLn);
+end;
 
 procedure THandlers.Execute(AContext: TIocpContext);
 begin
@@ -582,6 +594,28 @@ begin
   end;
 end;
 
+procedure ProxyProtocol;
+var
+  S: TIocpTCPServer;
+  Msg: string;
+begin
+  S := NewServer;
+  try
+    S.OnExecute := H.PeerEcho;
+    S.ProxyProtocol.Mode := ppV1;
+    Check(Raises(S, Msg) and (Pos('ProxyProtocol.TrustedSources is empty', Msg) > 0),
+      'ProxyProtocol without TrustedSources is refused: ' + Msg);
+    S.ProxyProtocol.TrustedSources := '127.0.0.1, ::1';
+    S.ProxyProtocol.Timeout := 10000;
+    S.Active := True;
+    Msg := Exchange(S, 'PROXY TCP4 203.0.113.9 10.0.0.1 4000 443'#13#10'hello'#13#10, 1);
+    Check(Msg = '203.0.113.9 4000 hello|', 'PeerIP and PeerPort are the ones the PROXY header names: ' + Msg);
+    S.Active := False;
+  finally
+    S.Free;
+  end;
+end;
+
 begin
   Engine := EngineFromArgs;
   NewServerType := iohDefault;
@@ -595,6 +629,7 @@ begin
     BindingsAsIndy;
     EventModel;
     SSLOptions;
+    ProxyProtocol;
   finally
     H.Free;
   end;

@@ -68,6 +68,8 @@ constexpr Name<TIdIOHandlerType> kIOHandlerTypes[] = {
 constexpr Name<TIocpBackend> kBackends[] = {{"ibDefault", ibDefault}, {"ibIoUring", ibIoUring}};
 constexpr Name<TIocpSlowConsumer> kSlowConsumers[] = {{"scPauseReading", scPauseReading},
                                                      {"scDisconnect", scDisconnect}};
+constexpr Name<TIocpProxyProtocolMode> kProxyProtocolModes[] = {
+    {"ppOff", ppOff}, {"ppV1", ppV1}, {"ppV2", ppV2}, {"ppEither", ppEither}};
 constexpr Name<TIocpHeartbeatMode> kHeartbeatModes[] = {{"hbAlways", hbAlways}, {"hbWhenIdle", hbWhenIdle}};
 constexpr Name<TIocpFramingKind> kFramingKinds[] = {
     {"fkNone", fkNone}, {"fkLine", fkLine}, {"fkLengthPrefixed", fkLengthPrefixed}};
@@ -168,6 +170,15 @@ void describe(W& w, S& s) {
     w.number(Key{34, "SSL_HANDSHAKE_TIMEOUT", "HandshakeTimeout", "ms a TLS handshake may take; 0 = no limit"},
              t.HandshakeTimeout, 0, kIntMax);
     w.certificates("SNICertificates", t.SNICertificates);
+  });
+  w.group("ProxyProtocol", [&] {
+    auto& p = s.ProxyProtocol;
+    w.choice(Key{36, "PROXY_PROTOCOL_MODE", "Mode", "the PROXY protocol header every connection begins with"},
+             p.Mode, kProxyProtocolModes);
+    w.text(Key{107, "PROXY_PROTOCOL_TRUSTED_SOURCES", "TrustedSources",
+               "addresses/networks allowed to send it (\"10.0.0.0/8, ::1\")"},
+           p.TrustedSources);
+    w.number(Key{37, "PROXY_PROTOCOL_TIMEOUT", "Timeout", "ms the whole header may take"}, p.Timeout, 1, kIntMax);
   });
 }
 

@@ -140,8 +140,16 @@ class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
     return ctx;
   }
 
-  void onConnect(iocp_native::Connection&, void* state) override {
-    if (server_.OnConnect) server_.OnConnect(context(state));
+  void onConnect(iocp_native::Connection& conn, void* state) override {
+    TIocpContext* ctx = context(state);
+    ctx->connected_ = true;
+    if (server_.ProxyProtocol.Mode != ppOff) {  // The PROXY header named the client.
+      server_.contexts_.LockList();  // Other threads read Binding under the list's lock.
+      ctx->binding_.PeerIP = conn.peer().ip;
+      ctx->binding_.PeerPort = conn.peer().port;
+      server_.contexts_.UnlockList();
+    }
+    if (server_.OnConnect) server_.OnConnect(ctx);
   }
 
   void onExecute(iocp_native::Connection&, void* state) override { server_.OnExecute(context(state)); }
@@ -176,7 +184,9 @@ class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
 
   void onDisconnect(iocp_native::Connection&, void* state, std::exception_ptr error) override {
     TIocpContext* ctx = context(state);
-    if (server_.OnDisconnect) {
+    // OnDisconnect pairs with OnConnect: a connection that ended before it (a PROXY protocol
+    // header refused) gets neither.
+    if (server_.OnDisconnect && ctx->connected_) {
       try {
         server_.OnDisconnect(ctx);
       } catch (...) {
@@ -294,6 +304,13 @@ void TIocpTCPServer::SetActive(bool AValue) {
     if (!OnVerifyPeer) OnVerifyPeer = ssl->OnVerifyPeer;
   }
   options::check(*this);  // Every value in its range (the option table); below they are passed on as they are.
+  if (ProxyProtocol.Mode != ppOff) {
+    if (ProxyProtocol.TrustedSources.find_first_not_of(" \t,;") == std::string::npos)
+      throw EIdException("ProxyProtocol.TrustedSources is empty: list the load balancers' addresses (such as "
+                         "\"10.0.0.5, 10.0.1.0/24\") that may send a PROXY protocol header");
+    if (const std::string why = iocp_native::checkAddressList(ProxyProtocol.TrustedSources); !why.empty())
+      throw EIdException("ProxyProtocol.TrustedSources: " + why);
+  }
   handler_->decoder_.reset();
   if (OnMessage) handler_->decoder_ = std::make_unique<TIocpFrameDecoder>(Framing);  // Raises on a bad Framing.
   if (Bindings.Count() == 0) Bindings.Add();
@@ -320,6 +337,11 @@ void TIocpTCPServer::SetActive(bool AValue) {
   o.maxPendingOutput = static_cast<std::size_t>(IOHandlerOptions.IOCP.MaxPendingOutput);
   o.backend = IOHandlerOptions.IOCP.Backend == ibIoUring ? iocp_native::CompletionBackend::IoUring
                                                         : iocp_native::CompletionBackend::Default;
+  static const iocp_native::ProxyProtocol kProxyModes[] = {iocp_native::ProxyProtocol::Off, iocp_native::ProxyProtocol::V1,
+                                                           iocp_native::ProxyProtocol::V2, iocp_native::ProxyProtocol::Either};
+  o.proxyProtocol = kProxyModes[ProxyProtocol.Mode];  // In range: options::check.
+  o.proxyTrustedSources = ProxyProtocol.TrustedSources;
+  o.proxyHeaderTimeoutMs = ProxyProtocol.Timeout;
   o.slowConsumer = IOHandlerOptions.IOCP.SlowConsumer == scDisconnect ? iocp_native::SlowConsumer::Disconnect
                                                                       : iocp_native::SlowConsumer::PauseReading;
 

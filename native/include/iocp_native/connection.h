@@ -43,8 +43,9 @@ enum class CloseReason : int {
   IoThreadFailed,    // The completion engine's I/O thread serving it failed (osError() says how).
   TlsFailed,         // The TLS handshake or a record failed (reasonDetail() says why).
   TlsHandshakeTimeout,  // The TLS handshake did not finish within the engine's time limit.
+  ProxyRefused,      // No acceptable PROXY protocol header (EngineOptions::proxyProtocol; reasonDetail() says why).
 };
-constexpr int kCloseReasonCount = static_cast<int>(CloseReason::TlsHandshakeTimeout) + 1;
+constexpr int kCloseReasonCount = static_cast<int>(CloseReason::ProxyRefused) + 1;
 const char* toString(CloseReason reason);  // Stable English name, e.g. "peer closed". Any thread.
 class Connection;
 // toString(reason()), and ": " + reasonDetail() where there is one ("TLS failed: ..."). Any thread.
@@ -92,7 +93,10 @@ class Connection {
 
   // --- Identity. Any thread. ---
   uint64_t id() const { return id_; }                // Unique per engine, never reused.
-  const Endpoint& peer() const { return peer_; }     // Remote address.
+  // Remote address: the client's. Behind a load balancer that sends the PROXY protocol
+  // (EngineOptions::proxyProtocol), the one its header names, from onConnect on (until then, and
+  // from other threads until then, the balancer's). Any thread.
+  const Endpoint& peer() const { return peer_; }
   const Endpoint& local() const { return local_; }   // Local address the connection arrived on.
   // The OS socket handle while open (for socket options); -1 once closed.
   virtual std::intptr_t handle() const = 0;
@@ -200,10 +204,13 @@ class Connection {
     }
   }
   const void* cacheHintsAddress() const { return &cacheHints_; }
+  // The PROXY protocol header named the client: its address from now on. Handler context, before
+  // onConnect.
+  void replacePeer(Endpoint peer) { peer_ = std::move(peer); }
 
  private:
   const uint64_t id_;
-  const Endpoint peer_;
+  Endpoint peer_;  // Replaced at most once, before onConnect (replacePeer).
   const Endpoint local_;
   std::atomic<const void*> cacheHints_[kCacheHints] = {};
 };

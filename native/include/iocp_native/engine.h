@@ -40,6 +40,14 @@ struct BindingSpec {
   uint16_t port = 0;  // 0 = let the OS choose; the chosen port is reported by onListening.
 };
 
+// EngineOptions::proxyProtocol: which PROXY protocol headers (HAProxy's, www.haproxy.org/download/
+// 2.6/doc/proxy-protocol.txt) a server expects before a connection's first byte. Off: none.
+enum class ProxyProtocol { Off, V1, V2, Either };
+
+// Empty if `text` is a list of numeric addresses and networks ("10.0.0.5, 10.0.0.0/8, ::1",
+// separated by commas, semicolons or blanks), else what is wrong with it. Any thread.
+std::string checkAddressList(std::string_view text);
+
 // EngineOptions::slowConsumer.
 enum class SlowConsumer { PauseReading, Disconnect };
 
@@ -69,6 +77,15 @@ struct EngineOptions {
   // queue. Disconnect: dropped as a slow consumer, its queued output with it. (The fiber model's
   // write parks; the thread engine's waits.)
   SlowConsumer slowConsumer = SlowConsumer::PauseReading;
+  // Behind a load balancer: every connection begins with a PROXY protocol header of the versions
+  // proxyProtocol names (V1, V2, Either), which replaces Connection::peer() with the client it
+  // names before onConnect. Only from the sources in proxyTrustedSources (checkAddressList's
+  // form; start() throws std::invalid_argument for a bad one); a connection from elsewhere, with
+  // a malformed header, or none within proxyHeaderTimeoutMs, ends with reason ProxyRefused and
+  // never reaches onConnect (onDisconnect still follows onAccepted).
+  ProxyProtocol proxyProtocol = ProxyProtocol::Off;
+  std::string proxyTrustedSources;
+  int proxyHeaderTimeoutMs = 5000;
   int closeFlushTimeoutMs = 2000;                // Time a closing connection may take to send queued output.
   LivenessOptions liveness;                      // Heartbeat, idle timeout, keepalive, user timeout.
   // TLS on every connection (null = plain): the server's context (Engine::setTlsContext replaces it
