@@ -34,10 +34,11 @@ esac
 # Debian packages the build needs (see README "Dependencies" for why each is there).
 packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml-dev liburing-dev libuv1-dev libssl-dev fp-compiler fp-units-rtl)
 # The Pascal tests (off under the sanitizers): the IDE packages' checks need xmllint and lazbuild,
-# the Indy inventory's check python3, the GStack test's network namespaces ip.
+# the Indy inventory's check python3, the GStack test's network namespaces ip, the test behind a
+# load balancer haproxy.
 [ "$mode" != demo ] && case "$preset" in
   asan|tsan) ;;
-  *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3 iproute2) ;;
+  *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3 iproute2 haproxy) ;;
 esac
 # The TLS demo's tests talk to it with OpenSSL's s_client and Python's ssl module.
 [ "$mode" != demo ] && packages+=(openssl python3)
