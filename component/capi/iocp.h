@@ -124,6 +124,7 @@ IOCP_API void iocp_server_destroy(iocp_server* server);
 #define IOCP_SERVER_MAX_CONNECTIONS 3         /* MaxConnections: 0..2147483647; new: 0; 0 = unlimited */
 #define IOCP_SERVER_MAX_CONNECTION_REPLY 100  /* MaxConnectionReply: string; new: ""; line sent to a refused client; "" = close */
 #define IOCP_SERVER_REUSE_SOCKET 4            /* ReuseSocket: 0/1; new: 1; SO_REUSEADDR on the listeners */
+#define IOCP_SERVER_REUSE_PORT 38             /* ReusePort: 0/1; new: 0; SO_REUSEPORT: several processes on one port (Linux) */
 #define IOCP_SERVER_USE_NAGLE 5               /* UseNagle: 0/1; new: 1; false sets TCP_NODELAY on accepted connections */
 #define IOCP_SERVER_TERMINATE_WAIT_TIME 6     /* TerminateWaitTime: 0..2147483647; new: 5000; ms Active = false waits for handlers */
 #define IOCP_SERVER_IOHANDLER_TYPE 7          /* IOHandlerOptions.IOHandlerType: 0 = iohDefault, 1 = iohIOCP; new: iohDefault; iohDefault: a thread per connection; iohIOCP: the engine */
@@ -214,6 +215,16 @@ IOCP_API int iocp_server_active(iocp_server* server);
    StartListening (1: listen again on the same bindings and ports, the bind events run again;
    IOCP_ERR_BIND; IOCP_ERR_FAILED while inactive). Owning thread, never from a handler. */
 IOCP_API int iocp_server_set_listening(iocp_server* server, int listening);
+/* Drain, a graceful stop for a restart: stop listening (with IOCP_SERVER_REUSE_PORT a new process on
+   the port takes the new connections), draining turns 1 and on_draining(user) runs on this thread
+   (may be NULL), then wait up to timeout_ms for every connection to end by itself; then deactivate
+   (the rest end with "server stopping"). *all_ended (may be NULL): 1 when none was left.
+   IOCP_ERR_FAILED while inactive. Owning thread, never from a handler. */
+typedef void (*iocp_draining_fn)(void* user);
+IOCP_API int iocp_server_drain(iocp_server* server, int timeout_ms, iocp_draining_fn on_draining, void* user,
+                               int* all_ended);
+/* *draining: 1 once a drain has begun, until the next activation. Any thread, handlers included. */
+IOCP_API int iocp_server_draining(iocp_server* server, int* draining);
 /* ReloadCertificates: SSLOptions' certificate and key files loaded again for the connections
    accepted from now on (open ones keep theirs). IOCP_ERR_CONFIG (a missing or expired
    certificate, a key that does not match it: the old one goes on serving), IOCP_ERR_FAILED while

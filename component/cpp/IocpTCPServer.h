@@ -21,6 +21,7 @@
 // Handlers of different connections run concurrently.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -251,6 +252,10 @@ class TIocpTCPServer {
   int MaxConnections = 0;          // 0 = unlimited. Strict: Contexts never holds more.
   std::string MaxConnectionReply;  // Line sent (with CRLF) to a refused client; "" = just close.
   bool ReuseSocket = true;         // SO_REUSEADDR on the listeners.
+  // SO_REUSEPORT on the listeners (Linux): several processes serve one port, the kernel spreads
+  // new connections over them; a new process listens while the old one drains (Drain). Windows has
+  // none: activation raises there.
+  bool ReusePort = false;
   bool UseNagle = true;            // false sets TCP_NODELAY on accepted connections.
   int TerminateWaitTime = 5000;    // ms Active = false waits for handlers to finish.
   TIocpIOHandlerOptions IOHandlerOptions;
@@ -307,6 +312,7 @@ class TIocpTCPServer {
                                      // connection's handler. Write the ping with IOHandler.
   TIdSocketHandleEvent OnBeforeBind;
   TIocpServerNotifyEvent OnAfterBind;
+  TIocpServerNotifyEvent OnDraining;  // Drain has stopped listening; on Drain's thread.
 
  private:
   TIocpContextList contexts_;
@@ -343,6 +349,17 @@ class TIocpTCPServer {
   // (then still not listening), and EIdException while inactive (Active starts listening). No
   // effect while listening. Threads as StopListening.
   void StartListening();
+
+  // A graceful drain, for a restart that drops nothing: stop listening (with ReusePort, a new
+  // process on the same port takes the new connections), Draining() turns true and OnDraining
+  // runs on this thread (tell the clients there, e.g. a broadcast), then wait up to ATimeoutMs for
+  // every connection to end by itself (handlers that see Draining() finish their request and
+  // disconnect); then Active = false ends the rest (DisconnectReason "server stopping"). Returns
+  // true when none was left. OnDisconnect exactly once per connection throughout. While active;
+  // the owning thread, not from a handler.
+  bool Drain(int ATimeoutMs);
+  // Drain has begun (until the server is activated again). Any thread, handlers included.
+  bool Draining() const { return draining_.load(std::memory_order_acquire); }
 
   // Load SSLOptions' certificate and key files again (a renewed certificate) for the connections
   // accepted from now on; open ones keep the old. Raises EIocpConfigError (a missing or expired
@@ -385,6 +402,7 @@ class TIocpTCPServer {
 
   std::unique_ptr<Handler> handler_;
   std::unique_ptr<iocp_native::Engine> engine_;
+  std::atomic<bool> draining_{false};
   std::vector<std::unique_ptr<iocp_native::Engine>> stragglers_;  // Engines with handlers still running.
 };
 

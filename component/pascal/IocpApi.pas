@@ -65,6 +65,7 @@ const
   IOCP_SERVER_MAX_CONNECTIONS = 3;           { MaxConnections: 0..2147483647; new: 0; 0 = unlimited }
   IOCP_SERVER_MAX_CONNECTION_REPLY = 100;    { MaxConnectionReply: string; new: ""; line sent to a refused client; "" = close }
   IOCP_SERVER_REUSE_SOCKET = 4;              { ReuseSocket: 0/1; new: 1; SO_REUSEADDR on the listeners }
+  IOCP_SERVER_REUSE_PORT = 38;               { ReusePort: 0/1; new: 0; SO_REUSEPORT: several processes on one port (Linux) }
   IOCP_SERVER_USE_NAGLE = 5;                 { UseNagle: 0/1; new: 1; false sets TCP_NODELAY on accepted connections }
   IOCP_SERVER_TERMINATE_WAIT_TIME = 6;       { TerminateWaitTime: 0..2147483647; new: 5000; ms Active = false waits for handlers }
   IOCP_SERVER_IOHANDLER_TYPE = 7;            { IOHandlerOptions.IOHandlerType: 0 = iohDefault, 1 = iohIOCP; new: iohDefault; iohDefault: a thread per connection; iohIOCP: the engine }
@@ -235,6 +236,7 @@ type
   iocp_local_address_fn = procedure(user: Pointer; ip_version: Integer; address: PAnsiChar;
     address_length: size_t; netmask: PAnsiChar; netmask_length: size_t; interface_name: PAnsiChar;
     name_length: size_t; friendly_name: PAnsiChar; friendly_length: size_t; interface_index: UInt32); cdecl;
+  iocp_draining_fn = procedure(user: Pointer); cdecl;
 
 function iocp_abi_version: Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 function iocp_version_string: PAnsiChar; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
@@ -306,6 +308,8 @@ function iocp_io_write_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointe
 function iocp_io_read_stream(io: Piocp_io; stream: iocp_stream_fn; user: Pointer; byte_count: Int64; read_until_disconnect: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 procedure iocp_sleep(ms: Integer); cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 function iocp_server_set_listening(server: Piocp_server; listening: Integer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_drain(server: Piocp_server; timeout_ms: Integer; on_draining: iocp_draining_fn; user: Pointer; all_ended: PInteger): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
+function iocp_server_draining(server: Piocp_server; draining: PInteger): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 function iocp_server_reload_certificates(server: Piocp_server): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 function iocp_context_set_cache_hints(context: Piocp_context; addresses: PPointer; count: size_t): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};
 function iocp_local_addresses(fn: iocp_local_address_fn; user: Pointer): Integer; cdecl; external IocpLib {$IFDEF IOCP_DELAYED}delayed{$ENDIF};

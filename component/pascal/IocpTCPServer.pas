@@ -351,10 +351,12 @@ type
     FStreamedActive: Boolean;
     FListener: TIocpListenerThread;
     FOnHeartbeat: TIdServerThreadEvent;
+    FOnDraining: TNotifyEvent;
     FOnStatus: TIdStatusEvent;
     FOnBeforeListenerRun: TIdNotifyThreadEvent;
     function GetActive: Boolean;
     function GetActiveBackend: string;
+    function GetDraining: Boolean;
     function HandleNeeded: Piocp_server;
     procedure SetIOHandlerOptions(AValue: TIocpIOHandlerOptions);
     procedure SetHeartbeat(AValue: TIocpHeartbeat);
@@ -380,6 +382,7 @@ type
     FListenQueue: Integer;
     FMaxConnections: Integer;
     FReuseSocket: TIdReuseSocket;
+    FReusePort: Boolean;
     FTerminateWaitTime: Integer;
     FContexts: TIocpContextList;
     FOnContextCreated: TIdServerThreadEvent;
@@ -451,6 +454,16 @@ type
       run again, as in Indy); raises EIdCouldNotBindSocket, and EIdException while inactive.
       Both: the owning thread, never from a handler. }
     procedure StopListening;
+    { A graceful drain, for a restart that drops nothing: stop listening (with ReusePort a new
+      process on the port takes the new connections), Draining turns True and OnDraining runs on
+      this thread (tell the clients there), then wait up to ATimeout ms for every connection to end
+      by itself (handlers that see Draining finish their request and disconnect); then
+      Active := False ends the rest (DisconnectReason 'server stopping'). True when none was left.
+      OnDisconnect exactly once per connection throughout. While active; the owning thread, not
+      from a handler. }
+    function Drain(ATimeout: Integer): Boolean;
+    { Drain has begun (until the next activation). Any thread, handlers included. }
+    property Draining: Boolean read GetDraining;
     procedure StartListening;
     { SSLOptions' certificate and key files loaded again for the connections accepted from now
       on (a renewed certificate); open ones keep theirs. Raises EIocpConfigError (missing,
@@ -487,6 +500,9 @@ type
     property MaxConnections: Integer read FMaxConnections write FMaxConnections default 0;
     property MaxConnectionReply: string read FMaxConnectionReply write FMaxConnectionReply;
     property ReuseSocket: TIdReuseSocket read FReuseSocket write FReuseSocket default rsOSDependent;
+    { SO_REUSEPORT on the listeners (Linux): several processes serve one port; a new process
+      listens while the old one drains (Drain). Windows has none: activation raises there. }
+    property ReusePort: Boolean read FReusePort write FReusePort default False;
     property UseNagle: Boolean read FUseNagle write FUseNagle default True;
     property TerminateWaitTime: Integer read FTerminateWaitTime write FTerminateWaitTime default 5000;
     property IOHandlerOptions: TIocpIOHandlerOptions read FIOHandlerOptions write SetIOHandlerOptions;
@@ -520,6 +536,8 @@ type
     property Scheduler: TComponent read FScheduler write FScheduler;
     { Indy's OnStatus: a form may set it; a server never fires it (nor does Indy's). }
     property OnStatus: TIdStatusEvent read FOnStatus write FOnStatus;
+    { Drain has stopped listening; runs on Drain's thread. }
+    property OnDraining: TNotifyEvent read FOnDraining write FOnDraining;
     { Indy's OnBeforeListenerRun: a form may set it; never fired, there are no listener threads
       here (the engine accepts on its own threads; OnBeforeBind/OnAfterBind do fire). }
     property OnBeforeListenerRun: TIdNotifyThreadEvent read FOnBeforeListenerRun write FOnBeforeListenerRun;
@@ -1559,6 +1577,39 @@ end;
 procedure TIocpCustomTCPServer.StopListening;
 begin
   IocpCheck(iocp_server_set_listening(HandleNeeded, 0));
+end;
+
+procedure DrainingCb(user: Pointer); cdecl;
+var
+  S: TIocpCustomTCPServer;
+begin
+  S := TIocpCustomTCPServer(user);
+  try
+    if Assigned(S.FOnDraining) then
+      S.FOnDraining(S);
+  except
+    { Nothing may cross the C ABI; a failing OnDraining does not stop the drain. }
+  end;
+end;
+
+function TIocpCustomTCPServer.Drain(ATimeout: Integer): Boolean;
+var
+  AllEnded: Integer;
+begin
+  AllEnded := 0;
+  IocpCheck(iocp_server_drain(HandleNeeded, ATimeout, DrainingCb, Self, @AllEnded));
+  FActive := False;
+  Result := AllEnded <> 0;
+end;
+
+function TIocpCustomTCPServer.GetDraining: Boolean;
+var
+  D: Integer;
+begin
+  D := 0;
+  if FHandle <> nil then
+    IocpCheck(iocp_server_draining(FHandle, @D));
+  Result := D <> 0;
 end;
 
 procedure TIocpCustomTCPServer.StartListening;

@@ -7,7 +7,7 @@ namespace iocp_native {
 namespace {
 
 // Create, bind and listen on one binding. On failure returns kInvalidSocket and sets *err, *what.
-net::SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseAddress, bool nonBlocking,
+net::SocketHandle openListener(const BindingSpec& spec, int backlog, const EngineOptions& options, bool nonBlocking,
                                Endpoint* bound, int* err, std::string* what) {
   sockaddr_storage ss;
   int len = 0;
@@ -19,7 +19,8 @@ net::SocketHandle openListener(const BindingSpec& spec, int backlog, bool reuseA
     return net::kInvalidSocket;
   }
   bool created = false;
-  const net::SocketHandle s = net::listenOn(ss, len, backlog, reuseAddress, nonBlocking, err, &created);
+  const net::SocketHandle s =
+      net::listenOn(ss, len, backlog, options.reuseAddress, options.reusePort, nonBlocking, err, &created);
   if (s == net::kInvalidSocket) {
     *what = (created ? "Could not bind socket " : "Could not create socket for ") + where + ": " +
             net::errorText(*err);
@@ -58,7 +59,7 @@ std::vector<net::OpenListener> openListeners(const EngineOptions& options, bool 
     net::OpenListener l{net::kInvalidSocket, {}};
     int err = 0;
     std::string what;
-    l.socket = openListener(options.bindings[i], backlog, options.reuseAddress, nonBlocking, &l.bound,
+    l.socket = openListener(options.bindings[i], backlog, options, nonBlocking, &l.bound,
                             &err, &what);
     if (l.socket == net::kInvalidSocket) {
       for (const net::OpenListener& o : open) net::closeSocket(o.socket);

@@ -21,7 +21,8 @@ std::string ipv6HexGroups(const sockaddr_in6& a);
 bool parseAddress(const std::string& ip, uint16_t port, sockaddr_storage* ss, int* len);
 // Create a socket for `ss`, bind and listen (non-blocking if asked); per platform. On failure
 // returns kInvalidSocket with *err set, and *created false if not even the socket was created.
-SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
+// reusePort: SO_REUSEPORT (Linux); where the system has none, fails with its "not supported" error.
+SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress, bool reusePort,
                       bool nonBlocking, int* err, bool* created);
 
 }  // namespace iocp_native::net

@@ -34,6 +34,7 @@ const char kDefaults[] =
     "  <MaxConnections>0</MaxConnections>\n"
     "  <MaxConnectionReply />\n"
     "  <ReuseSocket>true</ReuseSocket>\n"
+    "  <ReusePort>false</ReusePort>\n"
     "  <UseNagle>true</UseNagle>\n"
     "  <TerminateWaitTime>5000</TerminateWaitTime>\n"
     "  <IOHandlerOptions>\n"

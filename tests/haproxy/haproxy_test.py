@@ -8,7 +8,12 @@ send-proxy-v2 and are health-checked.
 1. N client connections (default 2,000) through HAProxy: each server's greeting names the peer it
    sees, which must be the client's own address and port (the PROXY header's), then 20 lines each
    come back exactly, in order.
-2. The same N connections keep echoing while one server is killed with SIGKILL: the connections it
+2. A rolling restart while the N connections keep echoing: for each server in turn a successor
+   starts on the same port (ReusePort) and the old one drains (SIGUSR1: Drain); its clients are
+   told "BYE" (the server's OnDraining), close, reconnect through HAProxy and send their unanswered
+   line again. 0 failed requests: no connection ends without its answer, no line is lost or
+   duplicated, and PeerIP is the client's on every server, old and new.
+3. The same N connections keep echoing while one server is killed with SIGKILL: the connections it
    served fail, reconnect through HAProxy and must be served by the other two again (HAProxy's
    health check, every 200 ms, takes the dead one out). A line in flight when its connection
    failed is sent again on the new one: nothing is lost or duplicated; every connection is served
@@ -36,8 +41,9 @@ def free_port():
     return port
 
 
-def start_server(binary, name, io, model):
-    p = subprocess.Popen([binary, name, "--io", io, "--model", model], stdout=subprocess.PIPE, text=True)
+def start_server(binary, name, io, model, port=0):
+    p = subprocess.Popen([binary, name, "--io", io, "--model", model, "--port", str(port)], stdout=subprocess.PIPE,
+                         text=True)
     line = p.stdout.readline()
     if not line.startswith("port "):
         raise SystemExit(f"haproxy_test: {name} did not start: {line!r}")
@@ -115,7 +121,7 @@ class Client:
                 greeting = await asyncio.wait_for(self.reader.readline(), 10)
             except (OSError, asyncio.TimeoutError):
                 greeting = b""
-            if greeting.endswith(b"\r\n"):
+            if greeting.endswith(b"\r\n") and greeting != b"BYE\r\n":
                 name, ip, port = greeting.decode().split()
                 own = self.writer.get_extra_info("sockname")
                 if (ip, int(port)) != (own[0], own[1]):
@@ -132,30 +138,77 @@ class Client:
             await asyncio.sleep(0.05)
 
     async def echo_one(self):
-        """True when the next line came back exactly; False when the connection failed."""
+        """"ok" when the next line came back exactly, "bye" when the server said it drains (the
+        line was not served), "failed" when the connection ended without an answer."""
         line = f"client {self.index} line {self.sent} {'x' * (self.index % 50)}\r\n".encode()
         try:
             self.writer.write(line)
             await self.writer.drain()
             got = await asyncio.wait_for(self.reader.readline(), 30)
         except (OSError, asyncio.TimeoutError):
-            return False
+            return "failed"
         if not got:
-            return False
+            return "failed"
+        if got == b"BYE\r\n":
+            self.stats["byes"] += 1
+            return "bye"
         if got != line:
             self.failures.add(f"client {self.index}: sent {line!r}, got {got!r}")
         self.sent += 1
         self.stats["requests"] += 1
-        return True
+        return "ok"
 
 
 async def phase_one(clients, allowed):
     await asyncio.gather(*(c.connect(allowed) for c in clients))
     for _ in range(20):
         results = await asyncio.gather(*(c.echo_one() for c in clients))
-        for c, ok in zip(clients, results):
-            if not ok:
-                c.failures.add(f"client {c.index}: the connection failed with every server up")
+        for c, r in zip(clients, results):
+            if r != "ok":
+                c.failures.add(f"client {c.index}: {r} with every server up")
+
+
+async def phase_rolling(clients, procs, servers, binary, specs, stats):
+    """Every server in turn: its successor starts on its port, the old one drains and exits."""
+    stop = [False]
+    loop = asyncio.get_running_loop()
+
+    async def run(c):
+        while not stop[0]:
+            r = await c.echo_one()
+            if r == "ok":
+                continue
+            if r == "failed":
+                c.failures.add(f"client {c.index}: its connection to {c.server} ended without an answer "
+                               "during the rolling restart")
+            stats["reconnects"] += 1
+            c.writer.close()
+            await c.connect({"s1", "s2", "s3"})
+
+    def restart(i):
+        name, io, model = specs[i]
+        port = servers[i][1]
+        successor, _ = start_server(binary, name, io, model, port)
+        old = procs[i]
+        procs[i] = successor
+        old.send_signal(signal.SIGUSR1)
+        said = old.stdout.readline().strip()
+        old.wait(30)
+        return said
+
+    async def restarts():
+        said = []
+        for i in range(len(servers)):
+            await asyncio.sleep(0.5)
+            said.append(await loop.run_in_executor(None, restart, i))
+        await asyncio.sleep(0.5)
+        stop[0] = True
+        return said
+
+    tasks = [asyncio.ensure_future(run(c)) for c in clients]
+    said = await restarts()
+    await asyncio.gather(*tasks)
+    return said
 
 
 async def phase_two(clients, victim, victim_name, others, seconds, stats):
@@ -165,7 +218,7 @@ async def phase_two(clients, victim, victim_name, others, seconds, stats):
 
     async def run(c):
         while time.monotonic() < end:
-            if await c.echo_one():
+            if await c.echo_one() == "ok":
                 continue
             failed_at = time.monotonic()
             if c.server != victim_name:
@@ -174,7 +227,7 @@ async def phase_two(clients, victim, victim_name, others, seconds, stats):
             c.writer.close()
             await c.connect(others)
             # The line in flight is sent again on the new connection (echo_one did not count it).
-            while not await c.echo_one():
+            while await c.echo_one() != "ok":
                 c.writer.close()
                 await c.connect(others)
             outage.append(time.monotonic() - failed_at)
@@ -197,7 +250,8 @@ def main():
     procs = []
     try:
         servers = []
-        for name, io, model in (("s1", "iocp", "execute"), ("s2", "default", "execute"), ("s3", "iocp", "event")):
+        specs = (("s1", "iocp", "execute"), ("s2", "default", "execute"), ("s3", "iocp", "event"))
+        for name, io, model in specs:
             p, port = start_server(binary, name, io, model)
             procs.append(p)
             servers.append((name, port))
@@ -221,7 +275,8 @@ def main():
             raise SystemExit(f"haproxy_test: the servers are not all UP in HAProxy after 30 s: {states}")
 
         failures = Failures()
-        stats = {"requests": 0, "failed_connections": 0, "connect_retries": 0, "served_by": {}}
+        stats = {"requests": 0, "failed_connections": 0, "connect_retries": 0, "served_by": {}, "byes": 0,
+                 "reconnects": 0}
         clients = [Client(i, front, failures, stats) for i in range(connections)]
         started = time.monotonic()
         loop = asyncio.new_event_loop()  # One loop for both phases: the connections live in it.
@@ -231,6 +286,19 @@ def main():
         for name, _ in servers:
             if stats["served_by"].get(name, 0) == 0:
                 failures.add(f"{name} served no connection")
+
+        before = stats["requests"]
+        started = time.monotonic()
+        said = loop.run_until_complete(phase_rolling(clients, procs, servers, binary, specs, stats))
+        print(f"haproxy_test: rolling restart (each server drained and replaced on its port, ReusePort): "
+              f"{stats['requests'] - before} echoes in {time.monotonic() - started:.1f} s, {stats['byes']} "
+              f"BYEs, each line in flight then sent again after a reconnect, no connection ended without its answer; "
+              f"the old servers said {said}")
+        for s_ in said:
+            if s_ != "drained all":
+                failures.add(f"a drained server said {s_!r}")
+        if stats["byes"] == 0:
+            failures.add("no connection was drained: the rolling restart proves nothing")
 
         victim = procs[1]  # s2, iohDefault.
         before = stats["requests"]

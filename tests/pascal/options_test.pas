@@ -22,6 +22,8 @@
      at a TLS server ends as 'TLS failed' with OpenSSL's reason in DisconnectDetail.
   8. ProxyProtocol: behind a load balancer (ppV1), the handler's Binding.PeerIP/PeerPort are the
      client's that the PROXY header names; activation without TrustedSources raises.
+  9. Drain: OnDraining runs with Draining True, a handler that sees Draining ends its connection,
+     Drain returns True and the server is inactive.
   Prints "N passed, N failed". }
 program options_test;
 
@@ -37,7 +39,34 @@ type
     procedure Message(AContext: TIocpContext; const AMessage: TIdBytes);
     procedure DataAvailable(AContext: TIocpContext);
     procedure PeerEcho(AContext: TIocpContext);
+    procedure DrainAware(AContext: TIocpContext);
+    procedure Draining(Sender: TObject);
   end;
+
+var
+  DrainingSeen: Boolean;
+
+{ Echo; between two lines, end the connection once the server drains. }
+procedure THandlers.DrainAware(AContext: TIocpContext);
+var
+  IO: TIocpIOHandler;
+  Line: string;
+begin
+  IO := AContext.Connection.IOHandler;
+  Line := IO.ReadLn(#10, 50);
+  if IO.ReadLnTimedout then
+  begin
+    if AContext.Server.Draining then
+      AContext.Connection.Disconnect;
+    Exit;
+  end;
+  IO.WriteLn(Line);
+end;
+
+procedure THandlers.Draining(Sender: TObject);
+begin
+  DrainingSeen := (Sender as TIocpTCPServer).Draining;
+end;
 
 { The peer the handler sees, then the line. }
 procedure THandlers.PeerEcho(AContext: TIocpContext);
@@ -616,6 +645,31 @@ begin
   end;
 end;
 
+procedure DrainServer;
+var
+  S: TIocpTCPServer;
+  C: TIocpTCPClient;
+begin
+  S := NewServer;
+  C := TIocpTCPClient.Create(nil);
+  try
+    S.OnExecute := H.DrainAware;
+    S.OnDraining := H.Draining;
+    S.Active := True;
+    C.ReadTimeout := 30000;
+    C.Connect('127.0.0.1', S.Bindings[0].Port);
+    C.IOHandler.WriteLn('before');
+    Check(C.IOHandler.ReadLn = 'before', 'served before the drain');
+    Check(not S.Draining, 'not draining before Drain');
+    Check(S.Drain(60000), 'Drain: the handler that saw Draining ended its connection');
+    Check(DrainingSeen, 'OnDraining ran with Draining True');
+    Check(not S.Active, 'inactive after Drain');
+  finally
+    C.Free;
+    S.Free;
+  end;
+end;
+
 begin
   Engine := EngineFromArgs;
   NewServerType := iohDefault;
@@ -630,6 +684,7 @@ begin
     EventModel;
     SSLOptions;
     ProxyProtocol;
+    DrainServer;
   finally
     H.Free;
   end;

@@ -380,6 +380,32 @@ int iocp_server_set_listening(iocp_server* s, int listening) {
   });
 }
 
+int iocp_server_drain(iocp_server* s, int timeout_ms, iocp_draining_fn on_draining, void* user, int* all_ended) {
+  if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
+  return guarded([&] {
+    TIocpServerNotifyEvent previous = s->server.OnDraining;
+    s->server.OnDraining = [&](TIocpTCPServer*) {
+      if (on_draining) on_draining(user);
+    };
+    bool ended = false;
+    try {
+      ended = s->server.Drain(timeout_ms);
+    } catch (...) {
+      s->server.OnDraining = previous;
+      throw;
+    }
+    s->server.OnDraining = previous;
+    if (all_ended) *all_ended = ended ? 1 : 0;
+    return IOCP_OK;
+  });
+}
+
+int iocp_server_draining(iocp_server* s, int* draining) {
+  if (!s || !draining) return fail(IOCP_ERR_ARGUMENT, "no server or no draining");
+  *draining = s->server.Draining() ? 1 : 0;
+  return IOCP_OK;
+}
+
 int iocp_server_reload_certificates(iocp_server* s) {
   if (!s) return fail(IOCP_ERR_ARGUMENT, "no server");
   return guarded([&] {

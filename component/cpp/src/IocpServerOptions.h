@@ -93,6 +93,7 @@ void describe(W& w, S& s) {
   w.text(Key{100, "MAX_CONNECTION_REPLY", "MaxConnectionReply", "line sent to a refused client; \"\" = close"},
          s.MaxConnectionReply);
   w.boolean(Key{4, "REUSE_SOCKET", "ReuseSocket", "SO_REUSEADDR on the listeners"}, s.ReuseSocket);
+  w.boolean(Key{38, "REUSE_PORT", "ReusePort", "SO_REUSEPORT: several processes on one port (Linux)"}, s.ReusePort);
   w.boolean(Key{5, "USE_NAGLE", "UseNagle", "false sets TCP_NODELAY on accepted connections"}, s.UseNagle);
   w.number(Key{6, "TERMINATE_WAIT_TIME", "TerminateWaitTime", "ms Active = false waits for handlers"},
            s.TerminateWaitTime, 0, kIntMax);

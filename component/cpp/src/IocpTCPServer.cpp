@@ -4,6 +4,8 @@
 #include "IocpServerOptions.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "iocp_native/engine.h"
 #include "iocp_native/socket_options.h"
@@ -292,6 +294,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
     stop();
     return;
   }
+  draining_.store(false, std::memory_order_release);
   const int models = (OnExecute ? 1 : 0) + (OnDataAvailable ? 1 : 0) + (OnMessage ? 1 : 0);
   if (models == 0) throw EIdTCPNoOnExecute();
   if (models > 1)
@@ -328,6 +331,7 @@ void TIocpTCPServer::SetActive(bool AValue) {
   o.refusalMessage = MaxConnectionReply.empty() ? std::string() : MaxConnectionReply + EOL;
   // ListenQueue <= 0: the engine asks for the system's maximum backlog.
   o.reuseAddress = ReuseSocket;
+  o.reusePort = ReusePort;
   o.noDelay = !UseNagle;
   o.receiveBufferSize = ReceiveBufferSize;
   o.sendBufferSize = SendBufferSize;
@@ -382,6 +386,20 @@ void TIocpTCPServer::ReloadCertificates() {
 
 void TIocpTCPServer::StopListening() {
   if (engine_) engine_->stopListening();
+}
+
+bool TIocpTCPServer::Drain(int ATimeoutMs) {
+  if (!engine_) throw EIdException("Drain: the server is not active");
+  engine_->stopListening();
+  draining_.store(true, std::memory_order_release);
+  if (OnDraining) OnDraining(this);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(ATimeoutMs, 0));
+  while (engine_->stats().active > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const bool allEnded = engine_->stats().active == 0;
+  SetActive(false);
+  return allEnded;
 }
 
 void TIocpTCPServer::StartListening() {

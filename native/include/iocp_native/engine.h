@@ -58,6 +58,10 @@ struct EngineOptions {
   std::size_t maxConnections = 0;                // 0 = unlimited. Strict: never exceeded.
   std::string refusalMessage;                    // Sent to a refused connection before closing ("" = none).
   bool reuseAddress = true;                      // SO_REUSEADDR on listeners.
+  // SO_REUSEPORT on listeners (Linux): several processes listen on one port and the kernel spreads
+  // new connections over them; a process being replaced drains while its successor listens.
+  // Windows has no such option: start() fails with BindError there.
+  bool reusePort = false;
   bool noDelay = false;                          // TCP_NODELAY on accepted sockets (UseNagle = !noDelay).
   int receiveBufferSize = 0;                     // SO_RCVBUF on accepted sockets; 0 = the OS default.
   int sendBufferSize = 0;                        // SO_SNDBUF on accepted sockets; 0 = the OS default.

@@ -22,7 +22,7 @@ namespace {
 int fdOf(SocketHandle s) { return static_cast<int>(s); }
 }  // namespace
 
-SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
+SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress, bool reusePort,
                       bool nonBlocking, int* err, bool* created) {
   const int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   *created = fd >= 0;
@@ -32,6 +32,11 @@ SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reu
   }
   const int one = 1;
   if (reuseAddress) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reusePort && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    *err = errno;
+    ::close(fd);
+    return kInvalidSocket;
+  }
   if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (bind(fd, reinterpret_cast<const sockaddr*>(&ss), static_cast<socklen_t>(len)) != 0 ||
       listen(fd, backlog) != 0 || (nonBlocking && !setNonBlocking(fd, true))) {

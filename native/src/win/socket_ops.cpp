@@ -41,9 +41,14 @@ int waitOne(SocketHandle s, bool write, int timeoutMs, int* err) {
 
 }  // namespace
 
-SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress,
+SocketHandle listenOn(const sockaddr_storage& ss, int len, int backlog, bool reuseAddress, bool reusePort,
                       bool nonBlocking, int* err, bool* created) {
   startNetworking();
+  if (reusePort) {  // Windows has no SO_REUSEPORT (SO_REUSEADDR would let any process take the port).
+    *created = true;
+    *err = WSAEOPNOTSUPP;
+    return kInvalidSocket;
+  }
   (void)reuseAddress;  // Windows rebinds a listening port at once; SO_REUSEADDR there would let
                        // another process steal the port, so it is never set.
   const SOCKET s = WSASocketW(ss.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
