@@ -6,7 +6,7 @@ send-proxy-v2 and are health-checked.
   haproxy_test.py HAPROXY PROXIED_ECHO WORKDIR [--connections N]
 
 1. N client connections (default 2,000) through HAProxy: each server's greeting names the peer it
-   sees, which must be the client's own address and port (the PROXY header's), then 20 lines each
+   sees, which must be the client's own address and port (the PROXY header's), then 10 lines each
    come back exactly, in order.
 2. A rolling restart while the N connections keep echoing: for each server in turn a successor
    starts on the same port (ReusePort) and the old one drains (SIGUSR1: Drain); its clients are
@@ -161,7 +161,7 @@ class Client:
 
 async def phase_one(clients, allowed):
     await asyncio.gather(*(c.connect(allowed) for c in clients))
-    for _ in range(20):
+    for _ in range(10):
         results = await asyncio.gather(*(c.echo_one() for c in clients))
         for c, r in zip(clients, results):
             if r != "ok":
@@ -281,7 +281,7 @@ def main():
         started = time.monotonic()
         loop = asyncio.new_event_loop()  # One loop for both phases: the connections live in it.
         loop.run_until_complete(phase_one(clients, {"s1", "s2", "s3"}))
-        print(f"haproxy_test: {connections} connections through HAProxy (send-proxy-v2), 20 lines each: "
+        print(f"haproxy_test: {connections} connections through HAProxy (send-proxy-v2), 10 lines each: "
               f"{stats['requests']} echoes in {time.monotonic() - started:.1f} s, served by {stats['served_by']}")
         for name, _ in servers:
             if stats["served_by"].get(name, 0) == 0:
