@@ -254,7 +254,7 @@ class TIocpTCPServer {
   bool ReuseSocket = true;         // SO_REUSEADDR on the listeners.
   // SO_REUSEPORT on the listeners (Linux): several processes serve one port, the kernel spreads
   // new connections over them; a new process listens while the old one drains (Drain). Windows has
-  // none: activation raises there.
+  // none: activation raises there. Owning thread, server inactive.
   bool ReusePort = false;
   bool UseNagle = true;            // false sets TCP_NODELAY on accepted connections.
   int TerminateWaitTime = 5000;    // ms Active = false waits for handlers to finish.

@@ -501,7 +501,8 @@ type
     property MaxConnectionReply: string read FMaxConnectionReply write FMaxConnectionReply;
     property ReuseSocket: TIdReuseSocket read FReuseSocket write FReuseSocket default rsOSDependent;
     { SO_REUSEPORT on the listeners (Linux): several processes serve one port; a new process
-      listens while the old one drains (Drain). Windows has none: activation raises there. }
+      listens while the old one drains (Drain). Windows has none: activation raises there. Set
+      while inactive. }
     property ReusePort: Boolean read FReusePort write FReusePort default False;
     property UseNagle: Boolean read FUseNagle write FUseNagle default True;
     property TerminateWaitTime: Integer read FTerminateWaitTime write FTerminateWaitTime default 5000;
