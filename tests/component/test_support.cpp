@@ -18,6 +18,14 @@ RawSocket::RawSocket(const std::string& ip, uint16_t port, HandshakeLater) {
   if (valid() && tlsTestMode()) startTls();
 }
 
+RawSocket::RawSocket(const std::string& ip, uint16_t port, TlsAfter first) {
+  connectRaw(ip, port, 0);
+  if (!valid()) return;
+  sendRaw(first.plain);
+  startTls();
+  finishHandshake();
+}
+
 RawSocket::~RawSocket() { close(); }
 
 std::string RawSocket::recvLine(int timeoutMs) {

@@ -108,6 +108,12 @@ class RawSocket {
   // once the handshake is done.
   struct HandshakeLater {};
   RawSocket(const std::string& ip, uint16_t port, HandshakeLater);
+  // Plain bytes first (a PROXY protocol header), then TLS whatever the mode (the handshake done
+  // before the constructor returns).
+  struct TlsAfter {
+    std::string plain;
+  };
+  RawSocket(const std::string& ip, uint16_t port, TlsAfter first);
   ~RawSocket();
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;

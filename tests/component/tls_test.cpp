@@ -211,6 +211,35 @@ TEST_P(TlsServer, AClientThatStallsMidHandshakeIsClosedAtTheHandshakeTimeout) {
   EXPECT_EQ(good->IOHandler->ReadLn(), "after");
 }
 
+// Behind a load balancer that passes TLS through (HAProxy in mode tcp): the PROXY protocol header
+// comes in plain, the handshake after it, in both handler models.
+TEST_P(TlsServer, APlainProxyHeaderThenTheHandshakeGivesThePeerOfTheHeader) {
+  server->ProxyProtocol.Mode = ppEither;
+  server->ProxyProtocol.TrustedSources = "127.0.0.1";
+  for (bool events : {false, true}) {
+    server->OnExecute = nullptr;
+    server->OnMessage = nullptr;
+    if (events) {
+      server->Framing.Kind = fkLine;
+      server->OnMessage = [](TIocpContext* AContext, std::string_view AMessage) {
+        AContext->Connection->IOHandler->WriteLn(AContext->Binding->PeerIP + " " + std::string(AMessage));
+      };
+    } else {
+      server->OnExecute = [](TIocpContext* AContext) {
+        auto* io = AContext->Connection->IOHandler;
+        io->WriteLn(AContext->Binding->PeerIP + " " + io->ReadLn());
+      };
+    }
+    auto stop = stopAtEnd();
+    start();
+    RawSocket c("127.0.0.1", server->Bindings[0].Port,
+                RawSocket::TlsAfter{"PROXY TCP4 198.51.100.9 10.0.0.1 4321 443\r\n"});
+    c.send("over tls\r\n");
+    EXPECT_EQ(c.recvLine(5000), "198.51.100.9 over tls") << (events ? "OnMessage" : "OnExecute");
+    server->Active = false;
+  }
+}
+
 TEST_P(TlsServer, ARenegotiationRequestIsRefused) {
   echo();
   const auto stop = stopAtEnd();
