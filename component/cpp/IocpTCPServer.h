@@ -11,7 +11,9 @@
 //
 // Event order per connection (Indy's): added to Contexts -> OnContextCreated -> OnConnect ->
 // OnExecute while connected -> OnDisconnect (exactly once, socket already closed) -> removed from
-// Contexts -> OnException for the exception that ended the connection, if any.
+// Contexts -> OnException for the exception that ended the connection, if any (one report per
+// connection; what OnException throws is dropped). An exception from OnContextCreated refuses the
+// connection before OnConnect (no OnConnect, no OnDisconnect) and goes to OnListenException.
 //
 // Threads. Properties and SetActive: the owning thread, while the server is inactive (SetActive
 // itself from any one thread at a time, never from a handler). Events: OnConnect, OnExecute,

@@ -19,7 +19,10 @@
   from a handler). OnConnect, OnExecute, OnDisconnect, OnException and OnHeartbeat run in the
   connection's handler context (iohIOCP: its fiber on a pool thread; iohDefault: its thread);
   OnContextCreated on the accepting thread. An exception in a handler closes that connection
-  and reaches OnException, as in Indy; none ever reaches the engine. Programs need cthreads
+  and reaches OnException, as in Indy (one report per connection: the exception that ended it;
+  one that OnException raises is dropped); none ever reaches the engine. One that
+  OnContextCreated raises refuses the connection before OnConnect (no OnConnect, no
+  OnDisconnect) and reaches OnListenException. Programs need cthreads
   first in their uses clause (Free Pascal on Unix).
 
   Valid Delphi and Free Pascal (mode delphi). }

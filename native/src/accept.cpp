@@ -103,6 +103,7 @@ bool announceAccepted(EngineHandler& handler, StreamConnection& conn, std::size_
   try {
     conn.setState(handler.onAccepted(conn));
     return true;
+  } catch (const RefuseConnection&) {  // Reported by the handler itself.
   } catch (const std::exception& e) {
     handler.onListenError(binding, std::string("connection refused by onAccepted: ") + e.what());
   } catch (...) {

@@ -129,14 +129,21 @@ class TIocpTCPServer::Handler final : public iocp_native::EngineHandler {
     SetCacheHints(*ctx, nullptr, 0);
     server_.contexts_.add(ctx);
     if (server_.OnContextCreated) {
+      // One that raises refuses the connection: reported through OnListenException, closed
+      // before OnConnect (no OnConnect, no OnDisconnect), its context freed.
+      bool refused = true;
       try {
         server_.OnContextCreated(ctx);
+        refused = false;
       } catch (const std::exception& e) {
         listenError(nullptr, e);
-        conn.disconnect(iocp_native::CloseReason::HandlerError);
       } catch (...) {
         listenError(nullptr, EIdException("unknown exception in OnContextCreated"));
-        conn.disconnect(iocp_native::CloseReason::HandlerError);
+      }
+      if (refused) {
+        server_.contexts_.remove(ctx);
+        delete ctx;
+        throw iocp_native::RefuseConnection{};
       }
     }
     return ctx;

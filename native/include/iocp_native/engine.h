@@ -108,6 +108,10 @@ struct EngineOptions {
                                                  // bounded by maxPendingOutput instead.)
 };
 
+// Thrown by EngineHandler::onAccepted to refuse a connection whose refusal it has reported itself
+// (any other exception is reported through onListenError).
+struct RefuseConnection {};
+
 // Callbacks from the engine. Handler-context calls run on the connection's own thread (Threads)
 // or fiber (Completion); calls for different connections run concurrently, calls for one connection
 // never overlap. `state` is what onAccepted returned for that connection.
@@ -115,7 +119,8 @@ class EngineHandler {
  public:
   virtual ~EngineHandler() = default;
   // Accepting thread, before the handler starts. Returns the layer above's per-connection state,
-  // passed back to every later call for this connection. May throw: the connection is refused.
+  // passed back to every later call for this connection. May throw: the connection is refused
+  // (closed, no further call for it; RefuseConnection: without an onListenError).
   virtual void* onAccepted(Connection& conn) = 0;
   // Handler context, once. May throw; the exception ends the connection.
   virtual void onConnect(Connection& conn, void* state) = 0;
