@@ -15,6 +15,9 @@
   6. A handler that never returns while Active := False: Active := False returns after
      TerminateWaitTime (it does not wait for the handler), the server can be activated again;
      the stuck handler's OnDisconnect comes once it returns.
+  7. Active := False from inside a handler: it returns (after TerminateWaitTime: it cannot wait
+     for the handler that called it), the server is inactive, every connection got exactly one
+     OnDisconnect (the calling one once its handler returned), and it can be activated again.
   Prints "N passed, N failed". }
 program faults_test;
 
@@ -31,6 +34,7 @@ type
   public
     RaiseInConnect, RaiseInDisconnect, RaiseInException, RaiseInCreated: Boolean;
     Stuck: Boolean;  { OnExecute loops until ReleaseStuck. }
+    StopFromHandler: Boolean;  { OnExecute sets its own server's Active := False. }
     ReleaseStuck: Boolean;
     procedure Created(AContext: TIocpContext);
     procedure Connect(AContext: TIocpContext);
@@ -60,6 +64,13 @@ var
   IO: TIocpIOHandler;
 begin
   IO := AContext.Connection.IOHandler;
+  if StopFromHandler then
+  begin
+    IO.ReadLn;
+    (AContext.Server as TIocpTCPServer).Active := False;
+    Add('stopped from a handler, active ' + BoolToStr(AContext.Server.Active, True));
+    Exit;
+  end;
   if Stuck then
   begin
     Add('stuck');
@@ -185,6 +196,7 @@ begin
   H.RaiseInCreated := False;
   H.Stuck := False;
   H.ReleaseStuck := False;
+  H.StopFromHandler := False;
 end;
 
 procedure ExceptionsInEvents;
@@ -314,6 +326,41 @@ begin
   end;
 end;
 
+procedure StopFromAHandler;
+var
+  S: TIocpTCPServer;
+  C, Other: TIocpTCPClient;
+begin
+  Reset;
+  S := NewServer;
+  C := TIocpTCPClient.Create(nil);
+  Other := TIocpTCPClient.Create(nil);
+  try
+    S.TerminateWaitTime := 300;
+    H.StopFromHandler := True;
+    S.Active := True;
+    Other.ReadTimeout := EventuallyMs;
+    Other.Connect('127.0.0.1', S.Bindings[0].Port);
+    Other.IOHandler.ReadLn;  { hello }
+    C.ReadTimeout := EventuallyMs;
+    C.Connect('127.0.0.1', S.Bindings[0].Port);
+    C.IOHandler.ReadLn;
+    C.IOHandler.WriteLn('stop');  { Its handler stops the server. }
+    Check(WaitFor('stopped from a handler', 1) and H.Contains('stopped from a handler, active False'),
+      'Active := False returned inside the handler, the server inactive: ' + H.Lines.CommaText);
+    Check(WaitFor('disconnect', 2) and (H.Count('disconnect') = 2),
+      'one OnDisconnect for each of the two connections: ' + H.Lines.CommaText);
+    H.StopFromHandler := False;
+    S.Active := True;
+    Check(Talk(S) = 'hello ping', 'activated again after a stop from a handler');
+    S.Active := False;
+  finally
+    Other.Free;
+    C.Free;
+    S.Free;
+  end;
+end;
+
 begin
   IsMultiThread := True;
   Engine := EngineFromArgs;
@@ -322,6 +369,7 @@ begin
     ExceptionsInEvents;
     FreedWithOpenConnections;
     StuckHandler;
+    StopFromAHandler;
   finally
     H.Free;
   end;
