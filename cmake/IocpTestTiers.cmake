@@ -7,6 +7,9 @@
 #                               builds, and servers on iohDefault (thread per connection; only the
 #                               completion engine asks for a port). The test command's io_uring pass
 #                               leaves these out: the epoll pass has run them, nothing differs.
+#   LABELS once                 Uses the completion port, but its subject is elsewhere (the test
+#                               behind HAProxy: the balancer, drains and restarts): the io_uring
+#                               pass leaves it out too, for CI's time.
 #
 # How tests may share the machine: the test presets run two tests at a time and give ctest two
 # "cores" (cmake/ctest-resources.json, the preset's resourceSpecFile; another -j or running without
