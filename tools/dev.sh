@@ -9,6 +9,9 @@
 #                                             the mingw-w64 cross-builds, x64 and x86); `test` waits
 #                                             for one that is running (.ci/run starts it early, in
 #                                             the background)
+#   tools/dev.sh fuzz [seconds]               the fuzz targets (tests/fuzz) with libFuzzer, each for
+#                                             that many seconds (default 30) from its committed
+#                                             corpus; fails on a finding (build/fuzz/findings)
 #   tools/dev.sh test-win32 [ctest options]   the 32-bit Windows build's suite under 32-bit Wine
 #                                             (installs wine32:i386; needs a kernel that runs 32-bit
 #                                             programs, see docs/development.md)
@@ -20,14 +23,15 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 case "$mode" in
-  demo|test|setup|build-windows|test-win32) shift ;;
-  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build-windows | test-win32 [ctest options]" >&2
+  demo|test|setup|build-windows|test-win32|fuzz) shift ;;
+  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build-windows | fuzz [seconds] | test-win32 [ctest options]" >&2
      exit 2 ;;
 esac
 preset="${BUILD_PRESET:-release}"
 windows=0
 case "$mode" in
   setup|build-windows|test-win32) preset=release windows=1 ;;
+  fuzz) preset=fuzz ;;
   test) [ "$preset" = release ] && windows=1 ;;
 esac
 
@@ -37,11 +41,13 @@ packages=(g++ cmake make pkg-config libgtest-dev libboost-context-dev libpugixml
 # the Indy inventory's check python3, the GStack test's network namespaces ip, the test behind a
 # load balancer haproxy.
 [ "$mode" != demo ] && case "$preset" in
-  asan|tsan) ;;
+  asan|tsan|fuzz) ;;
   *) packages+=(libxml2-utils lcl-utils-2.2 lcl-units-2.2 lazarus-src-2.2 python3 iproute2 haproxy) ;;
 esac
 # The TLS demo's tests talk to it with OpenSSL's s_client and Python's ssl module.
 [ "$mode" != demo ] && packages+=(openssl python3)
+# The fuzz targets: clang and its libFuzzer (setup installs them too, for CI's single apt-get).
+[[ $mode == fuzz || $mode == setup ]] && packages+=(clang-14 libclang-rt-14-dev)
 # Windows: the cross compiler, Wine, GoogleTest's source, Free Pascal's RTL source; make and perl
 # build OpenSSL for Windows (tools/openssl-windows.sh).
 ((windows)) && packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix wine64 googletest fpc-source-3.2.2 make perl)
@@ -101,8 +107,38 @@ wine_suite() {
   ctest --preset "$preset" --repeat after-timeout:2 "$@"
 }
 
+# The fuzz targets with libFuzzer (preset fuzz: clang, AddressSanitizer, UndefinedBehaviorSanitizer),
+# each for a bounded time. A run starts from the committed corpus (tests/fuzz/corpus/<target>, read
+# only) and what earlier runs here added (build/fuzz/corpus/<target>). A finding (a broken property
+# or a sanitizer's report) fails the run; its input is in build/fuzz/findings: fix the cause, then
+# add the input to tests/fuzz/regressions/<target>/ (ctest Fuzz.<target> replays it from then on).
+fuzz() {
+  local seconds=${1:-30}
+  [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "dev.sh fuzz: seconds must be a positive number, not '$seconds'" >&2; exit 2; }
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j "$(nproc)" --target fuzz_targets  # tests/fuzz/CMakeLists.txt
+  mkdir -p build/fuzz/findings
+  local failed=0 t log program
+  for program in build/fuzz/tests/fuzz/*_fuzz; do
+    t=$(basename "$program" _fuzz)
+    mkdir -p "build/fuzz/corpus/$t"
+    log="build/fuzz/findings/$t.log"
+    if "$program" -max_total_time="$seconds" -print_final_stats=1 \
+        -artifact_prefix="build/fuzz/findings/$t-" "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+      echo "fuzz: $t: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") inputs in $seconds s," \
+           "$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2) edges covered, no finding"
+    else
+      failed=1
+      echo "fuzz: $t: FINDING (the end of $log follows; the input: build/fuzz/findings/$t-*)"
+      grep -E 'property broken|ERROR|SUMMARY|Test unit written' "$log" | head -20
+    fi
+  done
+  return $failed
+}
+
 case "$mode" in
   setup) exit 0 ;;
+  fuzz) fuzz "$@"; exit ;;
   build-windows) build_windows; exit 0 ;;
   test-win32)
     # Debian 12 runs 32-bit Windows programs through Wine's 32-bit loader, an i386 Linux program

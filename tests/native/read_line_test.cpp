@@ -5,40 +5,14 @@
 #include <deque>
 #include <string>
 
+#include "scripted_connection.h"
 #include "stream_connection.h"
 
 using namespace iocp_native;
 
 namespace {
 
-// Each fill delivers the next chunk; when none is left the peer has closed (closeAtEnd) or the
-// read times out.
-class ScriptedConnection final : public StreamConnection {
- public:
-  explicit ScriptedConnection(std::deque<std::string> chunks, bool closeAtEnd = false)
-      : StreamConnection(1, Endpoint{}, Endpoint{}, nullptr), chunks_(std::move(chunks)), closeAtEnd_(closeAtEnd) {}
-  void close() override {}
-  int fills = 0;
-
- protected:
-  IoStatus fillSome(Clock::time_point, bool) override {
-    ++fills;
-    if (chunks_.empty()) return closeAtEnd_ ? peerClosed() : IoStatus::Timeout;
-    input_.append(chunks_.front());
-    chunks_.pop_front();
-    return IoStatus::Ok;
-  }
-  IoStatus sendAll(const char*, std::size_t) override { return IoStatus::Ok; }
-  IoStatus sendFromOutside(const char*, std::size_t) override { return IoStatus::Ok; }
-  bool inHandler() const override { return true; }
-  void interrupt() override {}
-  void shutdownSend() override {}
-  void sendPing(const std::string&) override {}
-
- private:
-  std::deque<std::string> chunks_;
-  bool closeAtEnd_;
-};
+using iocp_test::ScriptedConnection;
 
 struct Read {
   IoStatus status;
