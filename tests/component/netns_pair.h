@@ -21,6 +21,16 @@ inline bool run(const std::string& command) {
   return rc == 0;
 }
 
+// Move the calling thread into the named network namespace (sockets and devices it creates from
+// now on live there).
+inline bool enterNamespace(const std::string& name) {
+  const int fd = open(("/var/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = setns(fd, CLONE_NEWNET) == 0;
+  close(fd);
+  return ok;
+}
+
 // Two namespaces ("server" and "client") joined by veth; both deleted by the destructor.
 class NamespacePair {
  public:
@@ -44,19 +54,12 @@ class NamespacePair {
   }
   bool ok() const { return ok_; }
   // Move the calling thread into a namespace (sockets it creates from now on live there).
-  bool enterServer() const { return enter(server_); }
-  bool enterClient() const { return enter(client_); }
+  bool enterServer() const { return enterNamespace(server_); }
+  bool enterClient() const { return enterNamespace(client_); }
   // The peer vanishes: its link goes down. No FIN, no RST: the server's packets go nowhere.
   bool cutClient() const { return run("ip -n " + client_ + " link set " + clientLink_ + " down"); }
 
  private:
-  static bool enter(const std::string& name) {
-    const int fd = open(("/var/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    const bool ok = setns(fd, CLONE_NEWNET) == 0;
-    close(fd);
-    return ok;
-  }
   std::string server_, client_, clientLink_;
   bool ok_ = false;
 };
