@@ -80,7 +80,7 @@ void CompletionConnection::runStrand() {
       if (started_) drive(bits);
     }
     if (ended()) {
-      cancelLivenessTimer();
+      cancelTimer(livenessTimer_);
       services_.scheduler.retire(*this);  // Keeps the strand owned: nobody runs it again.
       return;
     }
@@ -88,9 +88,9 @@ void CompletionConnection::runStrand() {
   }
 }
 
-void CompletionConnection::cancelLivenessTimer() {
-  if (livenessTimer_) services_.timers.cancel(livenessTimer_);
-  livenessTimer_ = TimerQueue::Handle{};
+void CompletionConnection::cancelTimer(TimerQueue::Handle& timer) {
+  if (timer) services_.timers.cancel(timer);
+  timer = TimerQueue::Handle{};
 }
 
 void CompletionConnection::onLivenessTimer() {
@@ -105,7 +105,7 @@ void CompletionConnection::sendPing(const std::string& payload) {
 
 void CompletionConnection::armLiveness() {
   if (!livenessOn()) return;
-  if (livenessTimer_) services_.timers.cancel(livenessTimer_);
+  cancelTimer(livenessTimer_);
   livenessTimer_ = services_.timers.add(livenessDue(), TimerTarget{TimerTarget::Kind::Liveness, id()});
 }
 
@@ -268,7 +268,7 @@ void FiberConnection::park(unsigned mask, Clock::time_point deadline, bool infin
   noteWait();
   Fiber::park();
   waitMask_ = 0;
-  if (timer) services_.timers.cancel(timer);
+  cancelTimer(timer);
 }
 
 bool FiberConnection::waitForInput(Clock::time_point deadline, bool infinite) {
@@ -408,8 +408,7 @@ void EventConnection::receiveProxyHeader() {
     if (r == ProxyParse::Done) break;
     if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Nothing yet, FIN or error.
   }
-  if (proxyTimer_) services_.timers.cancel(proxyTimer_);
-  proxyTimer_ = TimerQueue::Handle{};
+  cancelTimer(proxyTimer_);
   startHandler();
   // What came behind the header (with TLS, startTls took it as the start of its stream).
   if (!input_.empty() && !tlsOn() && !closing()) {
@@ -453,10 +452,7 @@ void EventConnection::receiveAndDeliver() {
     }
     const std::size_t before = input_.size();
     if (fillSome(Clock::time_point::max(), true) != IoStatus::Ok) return;  // Empty, FIN or error.
-    if (!tlsHandshaking() && tlsTimer_) {
-      services_.timers.cancel(tlsTimer_);
-      tlsTimer_ = TimerQueue::Handle{};
-    }
+    if (!tlsHandshaking()) cancelTimer(tlsTimer_);
     if (input_.size() == before) continue;  // The handshake finished; no plaintext yet.
     noteReceived(input_.size() - before);
     callHandler([this] { services_.handler.onData(*this, state()); });
@@ -504,12 +500,9 @@ void EventConnection::endEvents() {
   if (open() && flushOnClose() && osError_ == 0 && Clock::now() < endDeadline_ && flushOutput() == 0 &&
       (!output_.empty() || socket_->sendPending()))
     return;
-  if (endTimer_) services_.timers.cancel(endTimer_);
-  endTimer_ = TimerQueue::Handle{};
-  if (tlsTimer_) services_.timers.cancel(tlsTimer_);
-  tlsTimer_ = TimerQueue::Handle{};
-  if (proxyTimer_) services_.timers.cancel(proxyTimer_);
-  proxyTimer_ = TimerQueue::Handle{};
+  cancelTimer(endTimer_);
+  cancelTimer(tlsTimer_);
+  cancelTimer(proxyTimer_);
   closeSocket();
   countClose();
   finished_ = true;

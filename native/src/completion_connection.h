@@ -146,7 +146,9 @@ class CompletionConnection : public StreamConnection, public std::enable_shared_
   // Close the port socket (after the driver has sent what it would). Strand or handler context.
   void closeSocket();
   std::size_t outputLimit() const { return std::max<std::size_t>(services_.options.maxPendingOutput, 1); }
-  void cancelLivenessTimer();
+  // Cancel one of this connection's timers if it is armed, and forget it. Strand or handler context.
+  void cancelTimer(TimerQueue::Handle& timer);
+  void cancelLivenessTimer() { cancelTimer(livenessTimer_); }
   void interrupt() override { notify(kEvClose, false); }
   IoStatus sendFromOutside(const char* bytes, std::size_t n) override;
   void sendPing(const std::string& payload) override;  // onHeartbeat, then payload; strand.
