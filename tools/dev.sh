@@ -5,13 +5,15 @@
 #                                             engine's tests again on io_uring), then the Windows
 #                                             build under Wine
 #   tools/dev.sh setup                        installs what `test` needs, builds nothing
+#   tools/dev.sh build PRESET...              builds those trees only (release, asan, tsan, fuzz);
+#                                             .ci/run builds some in the background
 #   tools/dev.sh build-windows                the Windows build alone (OpenSSL's DLLs for it, then
 #                                             the mingw-w64 cross-builds, x64 and x86); `test` waits
 #                                             for one that is running (.ci/run starts it early, in
 #                                             the background)
-#   tools/dev.sh fuzz [seconds]               the fuzz targets (tests/fuzz) with libFuzzer, each for
-#                                             that many seconds (default 30) from its committed
-#                                             corpus; fails on a finding (build/fuzz/findings)
+#   tools/dev.sh fuzz [seconds]               the fuzz targets (tests/fuzz) with libFuzzer, all at
+#                                             once for that many seconds (default 30) from their
+#                                             committed corpus; fails on a finding (build/fuzz/findings)
 #   tools/dev.sh test-win32 [ctest options]   the 32-bit Windows build's suite under 32-bit Wine
 #                                             (installs wine32:i386; needs a kernel that runs 32-bit
 #                                             programs, see docs/development.md)
@@ -23,8 +25,8 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 case "$mode" in
-  demo|test|setup|build-windows|test-win32|fuzz) shift ;;
-  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build-windows | fuzz [seconds] | test-win32 [ctest options]" >&2
+  demo|test|setup|build|build-windows|test-win32|fuzz) shift ;;
+  *) echo "usage: tools/dev.sh demo [echo_server options] | test [ctest options] | setup | build PRESET... | build-windows | fuzz [seconds] | test-win32 [ctest options]" >&2
      exit 2 ;;
 esac
 preset="${BUILD_PRESET:-release}"
@@ -47,7 +49,8 @@ esac
 # The TLS demo's tests talk to it with OpenSSL's s_client and Python's ssl module.
 [ "$mode" != demo ] && packages+=(openssl python3)
 # The fuzz targets: clang and its libFuzzer (setup installs them too, for CI's single apt-get).
-[[ $mode == fuzz || $mode == setup ]] && packages+=(clang-14 libclang-rt-14-dev)
+[[ $mode == fuzz || $mode == setup || ($mode == build && " $* " == *" fuzz "*) ]] &&
+  packages+=(clang-14 libclang-rt-14-dev)
 # Windows: the cross compiler, Wine, GoogleTest's source, Free Pascal's RTL source; make and perl
 # build OpenSSL for Windows (tools/openssl-windows.sh).
 ((windows)) && packages+=(g++-mingw-w64-x86-64-posix g++-mingw-w64-i686-posix wine64 googletest fpc-source-3.2.2 make perl)
@@ -107,38 +110,72 @@ wine_suite() {
   ctest --preset "$preset" --repeat after-timeout:2 "$@"
 }
 
+# One build at a time per build tree (a lock in build/): .ci/run builds trees in the background at
+# idle priority while others test; a caller that needs a tree being built waits for it, then finds
+# it up to date.
+build_tree() {  # build_tree PRESET [cmake --build options]
+  local preset=$1 lock
+  shift
+  mkdir -p build
+  exec {lock}>"build/.$preset-build.lock"
+  flock "$lock"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(nproc)" "$@"
+  exec {lock}>&-
+}
+
 # The fuzz targets with libFuzzer (preset fuzz: clang, AddressSanitizer, UndefinedBehaviorSanitizer),
-# each for a bounded time. A run starts from the committed corpus (tests/fuzz/corpus/<target>, read
-# only) and what earlier runs here added (build/fuzz/corpus/<target>). A finding (a broken property
-# or a sanitizer's report) fails the run; its input is in build/fuzz/findings: fix the cause, then
-# add the input to tests/fuzz/regressions/<target>/ (ctest Fuzz.<target> replays it from then on).
+# all at once, each for a bounded time (so each gets about seconds x cores / targets of CPU). A
+# run starts from the committed corpus and regressions (tests/fuzz/corpus/<target>,
+# tests/fuzz/regressions/<target>, read only) and what earlier runs here added
+# (build/fuzz/corpus/<target>). A finding (a broken property, a sanitizer's report, an input
+# running over 10 s) fails the run; its input is in build/fuzz/findings: fix the cause, then add
+# the input to tests/fuzz/regressions/<target>/ (ctest Fuzz.<target> replays it from then on).
+fuzz_one() {  # fuzz_one PROGRAM SECONDS: runs it, writes its verdict to build/fuzz/findings/T.verdict
+  local program=$1 seconds=$2 t inputs log
+  t=$(basename "$program" _fuzz)
+  mkdir -p "build/fuzz/corpus/$t"
+  log="build/fuzz/findings/$t.log"
+  inputs=("build/fuzz/corpus/$t" "tests/fuzz/corpus/$t")
+  [ -d "tests/fuzz/regressions/$t" ] && inputs+=("tests/fuzz/regressions/$t")
+  if "$program" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+      -artifact_prefix="build/fuzz/findings/$t-" "${inputs[@]}" >"$log" 2>&1; then
+    echo "fuzz: $t: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") inputs in $seconds s," \
+         "$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2) edges covered, no finding" \
+         >"build/fuzz/findings/$t.verdict"
+  else
+    { echo "fuzz: $t: FINDING (what $log says of it; the input: build/fuzz/findings/$t-*)"
+      { grep -E 'property broken|ERROR|SUMMARY|Test unit written' "$log" || tail -20 "$log"; } | head -20
+    } >"build/fuzz/findings/$t.verdict"
+    return 1
+  fi
+}
+
 fuzz() {
   local seconds=${1:-30}
   [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "dev.sh fuzz: seconds must be a positive number, not '$seconds'" >&2; exit 2; }
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz -j "$(nproc)" --target fuzz_targets  # tests/fuzz/CMakeLists.txt
+  build_tree fuzz --target fuzz_targets  # tests/fuzz/CMakeLists.txt
   mkdir -p build/fuzz/findings
-  local failed=0 t log program
-  for program in build/fuzz/tests/fuzz/*_fuzz; do
-    t=$(basename "$program" _fuzz)
-    mkdir -p "build/fuzz/corpus/$t"
-    log="build/fuzz/findings/$t.log"
-    if "$program" -max_total_time="$seconds" -print_final_stats=1 \
-        -artifact_prefix="build/fuzz/findings/$t-" "build/fuzz/corpus/$t" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
-      echo "fuzz: $t: $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") inputs in $seconds s," \
-           "$(grep -Eo 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2) edges covered, no finding"
-    else
-      failed=1
-      echo "fuzz: $t: FINDING (the end of $log follows; the input: build/fuzz/findings/$t-*)"
-      grep -E 'property broken|ERROR|SUMMARY|Test unit written' "$log" | head -20
-    fi
+  rm -f build/fuzz/findings/*.verdict
+  local failed=0 program pid pids=() programs=(build/fuzz/tests/fuzz/*_fuzz)
+  [ -x "${programs[0]}" ] || { echo "dev.sh fuzz: no fuzz target was built (build/fuzz/tests/fuzz)" >&2; exit 1; }
+  for program in "${programs[@]}"; do
+    fuzz_one "$program" "$seconds" &
+    pids+=($!)
   done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  cat build/fuzz/findings/*.verdict
   return $failed
 }
 
 case "$mode" in
   setup) exit 0 ;;
   fuzz) fuzz "$@"; exit ;;
+  build)
+    for p in "$@"; do
+      if [ "$p" = fuzz ]; then build_tree fuzz --target fuzz_targets; else build_tree "$p"; fi
+    done
+    exit 0 ;;
   build-windows) build_windows; exit 0 ;;
   test-win32)
     # Debian 12 runs 32-bit Windows programs through Wine's 32-bit loader, an i386 Linux program
@@ -156,8 +193,7 @@ case "$mode" in
     exit 0 ;;
 esac
 
-cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j "$(nproc)"
+build_tree "$preset"
 echo "dev.sh: $preset build ready after ${SECONDS} s"
 
 if [ "$mode" = demo ]; then

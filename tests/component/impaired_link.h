@@ -125,6 +125,8 @@ class ImpairedLink {
     Clock::time_point due;
     uint64_t order;  // Among packets due at the same moment, the first held goes first.
     int to;
+    uint16_t port;   // The client's.
+    bool fromServer;
     std::string packet;
     bool operator>(const Held& o) const { return due != o.due ? due > o.due : order > o.order; }
   };
@@ -141,19 +143,30 @@ class ImpairedLink {
     return static_cast<uint16_t>((static_cast<unsigned char>(p[at]) << 8) | static_cast<unsigned char>(p[at + 1]));
   }
 
-  void take(std::string packet, bool fromServer, Clock::time_point now) {
-    const int to = fromServer ? clientTun_ : serverTun_;
-    const uint16_t port = clientPort(packet, fromServer);
-    std::vector<bool>::reference droppedLast = droppedLast_[port * 2u + (fromServer ? 1u : 0u)];
+  std::vector<bool>::reference droppedLast(uint16_t port, bool fromServer) {
+    return droppedLast_[port * 2u + (fromServer ? 1u : 0u)];
+  }
+
+  // Whether a blackout or a vanished client drops the packet now (when it arrives, and again when
+  // it is due: nothing held crosses a blackout or reaches a vanished client).
+  bool cut(uint16_t port, bool fromServer, Clock::time_point now) {
     if (now.time_since_epoch().count() < blackoutUntil_.load()) {
       ++counters_.blackedOut;
-      droppedLast = true;
-      return;
+      droppedLast(port, fromServer) = true;
+      return true;
     }
     if (vanished_[port]) {
       ++counters_.vanished;
-      return;
+      return true;
     }
+    return false;
+  }
+
+  void take(std::string packet, bool fromServer, Clock::time_point now) {
+    const int to = fromServer ? clientTun_ : serverTun_;
+    const uint16_t port = clientPort(packet, fromServer);
+    std::vector<bool>::reference droppedLast = this->droppedLast(port, fromServer);
+    if (cut(port, fromServer, now)) return;
     if (!droppedLast && chance(impairment_.lossPercent)) {
       ++counters_.lost;
       droppedLast = true;
@@ -170,7 +183,7 @@ class ImpairedLink {
         delay = impairment_.delayMs +
                 std::uniform_int_distribution<int>(-impairment_.jitterMs, impairment_.jitterMs)(rng_);
       }
-      held_.push(Held{now + std::chrono::milliseconds(delay < 0 ? 0 : delay), order_++, to, packet});
+      held_.push(Held{now + std::chrono::milliseconds(delay < 0 ? 0 : delay), order_++, to, port, fromServer, packet});
     }
   }
 
@@ -181,7 +194,14 @@ class ImpairedLink {
       Clock::time_point now = Clock::now();
       while (!held_.empty() && held_.top().due <= now) {
         const Held& h = held_.top();
-        if (write(h.to, h.packet.data(), h.packet.size()) > 0) ++counters_.forwarded;
+        if (!cut(h.port, h.fromServer, now)) {
+          if (write(h.to, h.packet.data(), h.packet.size()) > 0) {
+            ++counters_.forwarded;
+          } else {  // The device refused it (full): a loss like any other.
+            ++counters_.lost;
+            droppedLast(h.port, h.fromServer) = true;
+          }
+        }
         held_.pop();
       }
       int waitMs = 20;

@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -26,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "calibration.h"
 #include "impaired_link.h"
 #include "server_fixture.h"
 
@@ -144,6 +147,8 @@ class Clients {
       Conn& c = conns_[i];
       c.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
       if (c.fd < 0 || (connect(c.fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0 && errno != EINPROGRESS)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        problem("client " + std::to_string(i) + ": " + (c.fd < 0 ? "socket: " : "connect: ") + strerror(errno));
         failed_ = true;
         break;
       }
@@ -185,19 +190,20 @@ class Clients {
         if (events[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) receive(c, static_cast<int>(events[k].data.u32));
       }
       const auto now = std::chrono::steady_clock::now();
+      const bool finishing = finishing_;  // One value for the whole round.
       bool allAnswered = true;
       for (int i = 0; i < kClients; ++i) {
         Conn& c = conns_[i];
         if (!c.connected || c.ended || c.vanished) continue;
         if (!c.expected.empty()) allAnswered = false;
-        if (finishing_ || now < c.nextSend || c.expected.size() >= kOutstanding) continue;
+        if (finishing || now < c.nextSend || c.expected.size() >= kOutstanding) continue;
         const std::string line = lineOf(i, c.nextSeq++);
         c.expected.push_back(line);
         c.out += line;
         c.nextSend = now + std::chrono::milliseconds(kPaceMs);
         flush(c);
       }
-      answered_ = finishing_ && allAnswered;
+      answered_ = finishing && allAnswered;
     }
     for (Conn& c : conns_)
       if (c.fd >= 0) close(c.fd);
@@ -318,6 +324,7 @@ class LossyNetwork : public ServerTest {
     ASSERT_TRUE(waitUntil([&] { return clients.progressed() == kClients; })) << clients.progressed();
 
     // Under load: 20 clients vanish, then every packet is dropped for 500 ms.
+    LatenessProbe probe;  // How late this machine runs timers while the heartbeat's are due.
     const auto vanished = std::chrono::steady_clock::now();
     for (int i = 0; i < kClients; i += kVanishEvery) {
       clients.vanish(i);
@@ -333,6 +340,11 @@ class LossyNetwork : public ServerTest {
     // ... and the heartbeat closes the vanished ones.
     ASSERT_TRUE(waitUntil([&] { return disconnects() >= kVanishing; }, 60000)) << describeReasons();
     const long long heartbeatMs = msSince(vanished);
+    probe.stop();
+    // Nothing of theirs arrives after they vanish: the next ping comes within Interval, the close
+    // Timeout after it.
+    EXPECT_LE(heartbeatMs, kIntervalMs + kTimeoutMs + probe.allowedLatenessMs(kIntervalMs + kTimeoutMs))
+        << probe.describe();
     clients.finish();
     ASSERT_TRUE(waitUntil([&] { return clients.answered(); })) << clients.totals().firstProblem;
 

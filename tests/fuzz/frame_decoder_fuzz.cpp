@@ -7,8 +7,10 @@
 //     CR right before an LF delimiter), consumed with it; fkLengthPrefixed, the header's length
 //     and that many bytes after it; never longer than MaxFrameSize;
 //   - frNeedMore never holds more than one acceptable message could need (bounded buffering);
+//   - frNeedMore and frTooLarge agree with the bytes (no delimiter yet; a length or a line over
+//     MaxFrameSize);
 //   - the messages and the end (waiting for more, or too large at the same offset) are the same
-//     whether the decoder sees the whole stream or the chunks as they arrive: in particular
+//     whether the decoder sees the whole stream, the chunks of the cut or one byte at a time: in particular
 //     fkLine's early frTooLarge (before the delimiter comes) is never said of a message that a
 //     later byte would have made acceptable.
 #include <cstdint>
@@ -46,18 +48,30 @@ bool drain(const TIocpFrameDecoder& decoder, std::string& pending, std::size_t& 
     std::string_view message;
     std::size_t consumed = 0;
     const auto r = decoder.Next(pending, message, consumed);
+    // fkLine: where the first delimiter is, and the length of the message it would end (less a
+    // CR right before an LF delimiter).
+    const std::string& d = f.Delimiter;
+    const std::size_t at = f.Kind == Iocp::fkLine ? pending.find(d) : std::string::npos;
+    const std::size_t lineLength =
+        at == std::string::npos ? 0 : at - (d[0] == '\n' && at > 0 && pending[at - 1] == '\r' ? 1 : 0);
     if (r == TIocpFrameDecoder::frNeedMore) {
       if (f.Kind == Iocp::fkLine) {
-        FUZZ_CHECK(pending.size() <= max + f.Delimiter.size(), "waits holding more than a message can need");
+        FUZZ_CHECK(at == std::string::npos, "waits although a delimiter is there");
+        FUZZ_CHECK(pending.size() <= max + d.size(), "waits holding more than a message can need");
       } else {
         const std::size_t head = static_cast<std::size_t>(f.LengthBytes);
         FUZZ_CHECK(pending.size() < head || pending.size() - head < lengthField(pending, f),
                    "waits although the message is whole");
+        FUZZ_CHECK(pending.size() < head || lengthField(pending, f) <= max,
+                   "waits for a message whose header already says it is too large");
       }
       return true;
     }
     if (r == TIocpFrameDecoder::frTooLarge) {
-      if (f.Kind == Iocp::fkLengthPrefixed) {
+      if (f.Kind == Iocp::fkLine) {
+        FUZZ_CHECK(at == std::string::npos ? pending.size() > max : lineLength > max,
+                   "too large, but the message fits (or may still fit) in MaxFrameSize");
+      } else {
         const unsigned long long len = lengthField(pending, f);
         FUZZ_CHECK(len > max, "too large, but the header's length is within MaxFrameSize");
         FUZZ_CHECK(consumed == len || (len > SIZE_MAX && consumed == SIZE_MAX), "too large: AConsumed is not the length");
@@ -72,12 +86,9 @@ bool drain(const TIocpFrameDecoder& decoder, std::string& pending, std::size_t& 
                "the message is not inside what it consumed");
     FUZZ_CHECK(message.size() <= max, "a message longer than MaxFrameSize");
     if (f.Kind == Iocp::fkLine) {
-      const std::string& d = f.Delimiter;
-      FUZZ_CHECK(pending.find(d) == consumed - d.size(), "the message does not end at the first delimiter");
-      const bool cr = consumed - d.size() == message.size() + 1;
-      FUZZ_CHECK(message.data() == pending.data() && (consumed - d.size() == message.size() ||
-                                                      (cr && d[0] == '\n' && pending[message.size()] == '\r')),
-                 "the message is not the bytes before the delimiter");
+      FUZZ_CHECK(at == consumed - d.size(), "the message does not end at the first delimiter");
+      FUZZ_CHECK(message.data() == pending.data() && message.size() == lineLength,
+                 "the message is not the bytes before the delimiter (less a CR right before an LF delimiter)");
     } else {
       const std::size_t head = static_cast<std::size_t>(f.LengthBytes);
       FUZZ_CHECK(message.data() == pending.data() + head && message.size() == lengthField(pending, f) &&
@@ -135,9 +146,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::string stream = in.rest();
 
   const Outcome whole = decode(decoder, {stream});
-  const Outcome chunked = decode(decoder, iocp_fuzz::cut(stream, at));
-  FUZZ_CHECK(whole.messages == chunked.messages && whole.end == chunked.end && whole.endOffset == chunked.endOffset &&
-                 whole.tooLargeSize == chunked.tooLargeSize,
-             "whole stream: " + describe(whole) + "; in chunks: " + describe(chunked));
+  for (const auto& chunks : {iocp_fuzz::cut(stream, at), iocp_fuzz::bytewise(stream)}) {
+    const Outcome chunked = decode(decoder, chunks);
+    FUZZ_CHECK(whole.messages == chunked.messages && whole.end == chunked.end && whole.endOffset == chunked.endOffset &&
+                   whole.tooLargeSize == chunked.tooLargeSize,
+               "whole stream: " + describe(whole) + "; in chunks: " + describe(chunked));
+  }
   return 0;
 }

@@ -51,6 +51,14 @@ inline std::vector<std::string> cut(const std::string& stream, std::vector<std::
   return chunks;
 }
 
+// `stream` one byte at a time: the hardest case for a reader that remembers what it searched.
+inline std::vector<std::string> bytewise(const std::string& stream) {
+  std::vector<std::string> chunks;
+  chunks.reserve(stream.size());
+  for (const char c : stream) chunks.emplace_back(1, c);
+  return chunks;
+}
+
 // Reads the cut offsets from the input: a count (0-7) and that many bytes.
 inline std::vector<std::size_t> cutOffsets(Input& in) {
   std::vector<std::size_t> at(in.byte() % 8);

@@ -1,14 +1,15 @@
 // Fuzz target: the PROXY protocol header parser (native/src/proxy_header.cpp), which reads what a
 // load balancer, or anyone who reaches a server that expects one, sends first. Input: the
 // versions accepted (v1, v2, either), then the bytes.
-// Properties, for every prefix of the bytes (all of them up to 300 bytes, 300 spread over longer
-// inputs) as the bytes arrive:
+// Properties, for every prefix of the bytes (all of them up to 128 bytes, 300 spread over the rest
+// of longer inputs) as the bytes arrive:
 //   - the answers go NeedMore ... then Done or Bad, and stay there (a header found or refused is
 //     never reconsidered when more bytes come);
 //   - Done uses at most the bytes given, the same header from exactly those bytes, never more than
 //     the longest header accepted, of a version accepted; its addresses are numeric addresses
 //     (an address list made of each one contains it);
-//   - NeedMore is never said of more bytes than the longest header (no unbounded wait);
+//   - NeedMore is never said of more bytes than the longest header of the version begun (107 for
+//     v1, 16 + 4096 for v2: no unbounded wait);
 //   - Bad always says why.
 #include <cstdint>
 #include <string>
@@ -55,12 +56,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   static const ProxyProtocol kAccept[] = {ProxyProtocol::V1, ProxyProtocol::V2, ProxyProtocol::Either};
   const ProxyProtocol accept = kAccept[in.byte() % 3];
   const std::string bytes = in.rest();
-  const std::size_t longest = accept == ProxyProtocol::V1 ? iocp_native::kProxyV1MaxLength : iocp_native::kProxyV2MaxLength;
+  // A v1 header begins with "PROXY", a v2 header with CR: the first byte says which limit holds.
+  const bool v1 = accept == ProxyProtocol::V1 || (accept == ProxyProtocol::Either && !bytes.empty() && bytes[0] == 'P');
+  const std::size_t longest = v1 ? iocp_native::kProxyV1MaxLength : iocp_native::kProxyV2MaxLength;
 
   ProxyParse previous = ProxyParse::NeedMore;
   Parsed done;  // The first Done, if any.
-  const std::size_t step = bytes.size() <= 300 ? 1 : bytes.size() / 300;
-  for (std::size_t n = 0;; n = n + step < bytes.size() ? n + step : bytes.size()) {
+  // Every prefix up to 128 bytes (v1's whole range, v2's preamble and addresses), then 300 spread
+  // over the rest.
+  const std::size_t step = bytes.size() <= 428 ? 1 : (bytes.size() - 128) / 300;
+  for (std::size_t n = 0;; n = n < 128 ? n + 1 : n + step < bytes.size() ? n + step : bytes.size()) {
     const Parsed p = parse(std::string_view(bytes).substr(0, n), accept);
     switch (p.result) {
       case ProxyParse::NeedMore:

@@ -1,7 +1,8 @@
 // The main of a fuzz target built without libFuzzer: runs every file named on the command line
 // (or inside a directory named there) through LLVMFuzzerTestOneInput once, in name order. A broken
 // property aborts (FUZZ_CHECK); no input at all is a failure too (a replay of nothing checks
-// nothing). Used by ctest (Fuzz.*) on every build, the Windows one under Wine included.
+// nothing). A path that does not exist is skipped with a note (a target's regressions directory
+// before its first finding). Used by ctest (Fuzz.*) on every build, the Windows one under Wine included.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
         if (e.is_regular_file()) files.push_back(e.path());
     } else if (fs::is_regular_file(p)) {
       files.push_back(p);
+    } else if (!fs::exists(p)) {
+      std::printf("replay: %s does not exist (no input of that kind yet)\n", argv[i]);
     } else {
       std::fprintf(stderr, "replay: %s is neither a file nor a directory\n", argv[i]);
       return 2;
