@@ -209,7 +209,8 @@ else
 # The engine's tests again with the completion engine on io_uring (IOCP_BACKEND overrides the
 # option). Tests labelled backend-independent are left out: they run no completion port (unit
 # tests, the tools, builds of other projects, iohDefault servers), so this pass would repeat the
-# epoll pass exactly; so are those labelled once (cmake/IocpTestTiers.cmake). Where the kernel serves io_uring, the tests insist on it; where it refuses,
+# epoll pass exactly; so are those labelled once (cmake/IocpTestTiers.cmake) and the suite's TLS
+# pass (label tls-pass: TLS works above the port; the TLS tests of their own run here). Where the kernel serves io_uring, the tests insist on it; where it refuses,
 # they run on the epoll fallback and this says why. The probe is the demo on io_uring: its first
 # line says what serves; then it is stopped (SIGTERM) rather than left to a timeout.
 probe_out=$(mktemp)
@@ -238,12 +239,12 @@ args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   uring_args+=("${args[i]}")
   if [[ ${args[i]} == -LE || ${args[i]} == --label-exclude ]] && ((i + 1 < ${#args[@]})); then
-    uring_args+=("backend-independent|once|${args[i + 1]}")
+    uring_args+=("backend-independent|once|tls-pass|${args[i + 1]}")
     excluded=1
     ((++i))
   fi
 done
-((excluded)) || uring_args+=(-LE "backend-independent|once")
+((excluded)) || uring_args+=(-LE "backend-independent|once|tls-pass")
 IOCP_BACKEND=io_uring ctest --preset "$preset" "${uring_args[@]}"
 unset IOCP_REQUIRE_IO_URING
 fi
