@@ -166,6 +166,11 @@ long send(Socket s, const char* bytes, std::size_t n);  // Blocking.
 void close(Socket s);
 // Blocking receives on s give up after `seconds` (SO_RCVTIMEO, whose unit differs per platform).
 void setReceiveTimeout(Socket s, int seconds);
+// For test clients that write to sockets through a library that uses write() (OpenSSL's socket
+// BIO): a write to a connection the server has closed then fails instead of raising SIGPIPE, which
+// would end the whole test program. Only the calling thread's mask changes (the server's threads
+// keep SIGPIPE as it is: the library itself must never raise it). Nothing to do on Windows.
+void keepBrokenPipesFromEndingThisThread();
 }  // namespace raw
 
 // A connect burst as an independent load client produces it: `count` clients start connecting at

@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -204,6 +206,14 @@ void close(Socket s) { ::close(static_cast<int>(s)); }
 void setReceiveTimeout(Socket s, int seconds) {
   timeval tv{seconds, 0};
   setsockopt(static_cast<int>(s), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+void keepBrokenPipesFromEndingThisThread() {
+  // SIGPIPE from write() is sent to the writing thread: blocked there, it stays pending (and goes
+  // with the thread) while write() returns EPIPE.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
 }
 
 }  // namespace raw

@@ -192,6 +192,7 @@ void setReceiveTimeout(Socket s, int seconds) {
   const DWORD ms = static_cast<DWORD>(seconds) * 1000;  // Winsock: a DWORD of milliseconds.
   setsockopt(static_cast<SOCKET>(s), SOL_SOCKET, SO_RCVTIMEO, reinterpret_cast<const char*>(&ms), sizeof ms);
 }
+void keepBrokenPipesFromEndingThisThread() {}  // Winsock has no SIGPIPE.
 
 }  // namespace raw
 

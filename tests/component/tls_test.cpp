@@ -40,6 +40,7 @@ class SslClient {
       SSL_CTX_use_certificate_chain_file(ctx_, o.certificate->cert.c_str());
       SSL_CTX_use_PrivateKey_file(ctx_, o.certificate->key.c_str(), SSL_FILETYPE_PEM);
     }
+    raw::keepBrokenPipesFromEndingThisThread();  // SSL_write uses write(): EPIPE, not SIGPIPE.
     fd_ = raw::connectTo("127.0.0.1", port);
     raw::setReceiveTimeout(fd_, 10);
     ssl_ = SSL_new(ctx_);

@@ -51,6 +51,9 @@ class TlsPeers {
   };
 
   void body(const NamespacePair& ns, uint16_t port) {
+    // A PONG written (SSL_write, write()) to a peer the server has already closed must fail, not
+    // end the test program.
+    raw::keepBrokenPipesFromEndingThisThread();
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
     std::vector<Peer> peers;
     if (!ctx || !ns.enterClient()) failed_ = true;
