@@ -5,8 +5,7 @@
 #                                             engine's tests again on io_uring), then the Windows
 #                                             build under Wine
 #   tools/dev.sh setup                        installs what `test` needs, builds nothing
-#   tools/dev.sh build PRESET...              builds those trees only (release, asan, tsan, fuzz);
-#                                             .ci/run builds some in the background
+#   tools/dev.sh build PRESET...              builds those trees only (release, asan, tsan, fuzz)
 #   tools/dev.sh build-windows                the Windows build alone (OpenSSL's DLLs for it, then
 #                                             the mingw-w64 cross-builds, x64 and x86); `test` waits
 #                                             for one that is running (.ci/run starts it early, in
@@ -110,9 +109,9 @@ wine_suite() {
   ctest --preset "$preset" --repeat after-timeout:2 "$@"
 }
 
-# One build at a time per build tree (a lock in build/): .ci/run builds trees in the background at
-# idle priority while others test; a caller that needs a tree being built waits for it, then finds
-# it up to date.
+# One build at a time per build tree (a lock in build/): a caller that needs a tree another
+# process is building (a background build, a second terminal) waits for it, then finds it up to
+# date.
 build_tree() {  # build_tree PRESET [cmake --build options]
   local preset=$1 lock
   shift
