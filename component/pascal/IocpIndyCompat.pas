@@ -39,6 +39,7 @@ type
   TIdServerContext = TIocpContext;
   TIdContextClass = TIocpContextClass;
   TIdContextThreadList = TIocpContextList;
+  TIdContextList = TList;  { Indy's (IdContext): what Contexts.LockList returns. }
   TIdTCPConnection = TIocpTCPConnection;
   TIdIOHandler = TIocpIOHandler;
   TIdIOHandlerSocket = TIocpIOHandler;
@@ -88,6 +89,7 @@ type
   TIdThread = TThread;
   TIdNotifyThreadEvent = IocpTCPServer.TIdNotifyThreadEvent;
   IIdTextEncoding = IocpGlobal.IIdTextEncoding;
+  IdTextEncodingType = IocpGlobal.IdTextEncodingType;
 
   { Exceptions. }
   EIdException = IocpGlobal.EIdException;
@@ -235,6 +237,15 @@ const
   iohDefault = IocpTCPServer.iohDefault; {$NODEFINE iohDefault}
   iohIOCP = IocpTCPServer.iohIOCP; {$NODEFINE iohIOCP}
   rsOSDependent = IocpGlobal.rsOSDependent; {$NODEFINE rsOSDependent}
+  { Indy's names of its encodings, for IndyTextEncoding(encUTF8) and EnsureEncoding. }
+  encIndyDefault = IocpGlobal.encIndyDefault; {$NODEFINE encIndyDefault}
+  encOSDefault = IocpGlobal.encOSDefault; {$NODEFINE encOSDefault}
+  enc8Bit = IocpGlobal.enc8Bit; {$NODEFINE enc8Bit}
+  encASCII = IocpGlobal.encASCII; {$NODEFINE encASCII}
+  encUTF16BE = IocpGlobal.encUTF16BE; {$NODEFINE encUTF16BE}
+  encUTF16LE = IocpGlobal.encUTF16LE; {$NODEFINE encUTF16LE}
+  encUTF7 = IocpGlobal.encUTF7; {$NODEFINE encUTF7}
+  encUTF8 = IocpGlobal.encUTF8; {$NODEFINE encUTF8}
   rsTrue = IocpGlobal.rsTrue; {$NODEFINE rsTrue}
   rsFalse = IocpGlobal.rsFalse; {$NODEFINE rsFalse}
   maException = IocpGlobal.maException; {$NODEFINE maException}

@@ -110,6 +110,9 @@ type
   TIocpScheduler = class(TComponent)
   private
     FMaxThreads, FPoolSize: Integer;
+  public
+    constructor Create(AOwner: TComponent); overload; override;
+    constructor Create; reintroduce; overload;  { Indy's: no owner. }
   published
     property MaxThreads: Integer read FMaxThreads write FMaxThreads default 0;
     property PoolSize: Integer read FPoolSize write FPoolSize default 0;
@@ -120,6 +123,7 @@ type
   private
     FHandle: Piocp_context;
     FIOHandler: TIocpIOHandler;
+    FTag: NativeInt;
   public
     { For the server unit: the connection of an engine context, with its IOHandler. }
     { ASSL: the IOHandler is a TIocpSSLIOHandler (the server's SSLOptions.Enabled). }
@@ -133,6 +137,9 @@ type
     procedure CheckForGracefulDisconnect(ARaiseExceptionIfDisconnected: Boolean = True);
     property IOHandler: TIocpIOHandler read FIOHandler;
     property Socket: TIocpIOHandler read FIOHandler;
+    { Indy's (TComponent's) Tag: a number the application keeps with the connection; 0 at first.
+      Any thread (the application orders its own reads and writes). }
+    property Tag: NativeInt read FTag write FTag;
   end;
 
   TIocpCustomTCPServer = class;
@@ -308,6 +315,9 @@ type
     (TIdServerIOHandlerStack and the like): the engine does the I/O, so a plain one changes
     nothing. }
   TIocpServerIOHandler = class(TComponent)
+  public
+    constructor Create(AOwner: TComponent); overload; override;
+    constructor Create; reintroduce; overload;  { Indy's: no owner. }
   end;
 
   { Indy's TIdServerIOHandlerSSLOpenSSL for code that sets TLS up itself
@@ -325,7 +335,7 @@ type
     FOnVerifyPeer: TVerifyPeerEvent;
     procedure SetSSLOptions(AValue: TIocpSSLOptions);
   public
-    constructor Create(AOwner: TComponent); override;
+    constructor Create(AOwner: TComponent); overload; override;
     destructor Destroy; override;
   published
     property SSLOptions: TIocpSSLOptions read FSSLOptions write SetSSLOptions;
@@ -1023,6 +1033,30 @@ end;
 constructor TIocpCustomTCPServer.Create;
 begin
   Create(nil);
+end;
+
+{ TIocpScheduler }
+
+constructor TIocpScheduler.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+end;
+
+constructor TIocpScheduler.Create;
+begin
+  Create(nil);
+end;
+
+{ TIocpServerIOHandler }
+
+constructor TIocpServerIOHandler.Create(AOwner: TComponent);
+begin
+  inherited Create(AOwner);
+end;
+
+constructor TIocpServerIOHandler.Create;
+begin
+  Create(nil);  { Virtual: a TIocpServerIOHandlerSSL gets its SSLOptions. }
 end;
 
 { TIocpServerIOHandlerSSL }

@@ -16,7 +16,10 @@
      EIdConnClosedGracefully, Connected seeing a peer's close, Data holding its own context,
      InputBuffer.ExtractToBytes with AIndex and AAppend, AContext.DoException reaching the
      server's DoException.
-  6. Contexts.LockList: Indy's live list, also through a reference kept after UnlockList.
+  6. Contexts.LockList: Indy's live list (TIdContextList), also through a reference kept after
+     UnlockList; Connection.Tag.
+  7. TIdServerIOHandlerSSLOpenSSL, TIdServerIOHandlerStack and TIdSchedulerOfThreadPool made
+     without an owner; IndyTextEncoding(encUTF8).
   Prints "N passed, N failed". }
 program indy_idioms_test;
 
@@ -613,10 +616,10 @@ procedure LiveContexts(AIocp: Boolean);
 var
   S: TIdTCPServer;
   H: THandlers;
-  Kept: TList;
+  Kept: TIdContextList;  { Indy's name for what LockList returns. }
   A, B: TIdTCPClient;
   I, Waited: Integer;
-  Whole: Boolean;
+  Whole, Tagged: Boolean;
 begin
   H := THandlers.Create;
   S := nil;
@@ -633,14 +636,23 @@ begin
       Check((A.IOHandler.ReadLn = 'a') and (B.IOHandler.ReadLn = 'b'), 'both served');
       Check((Kept.Count = 2) and (S.Contexts.Count = 2), 'the kept list holds both connections');
       Whole := True;
+      Tagged := True;
       S.Contexts.LockList;
       try
         for I := 0 to Kept.Count - 1 do
           Whole := Whole and (TIdContext(Kept[I]).Connection <> nil);
+        for I := 0 to Kept.Count - 1 do
+        begin
+          Tagged := Tagged and (TIdContext(Kept[I]).Connection.Tag = 0);
+          TIdContext(Kept[I]).Connection.Tag := Integer(I + 1);  { As servers number their clients. }
+        end;
+        for I := 0 to Kept.Count - 1 do
+          Tagged := Tagged and (TIdContext(Kept[I]).Connection.Tag = I + 1);
       finally
         S.Contexts.UnlockList;
       end;
       Check(Whole, 'each item is a whole context');
+      Check(Tagged, 'Connection.Tag starts at 0 and keeps what is set');
     finally
       A.Free;
       B.Free;
@@ -779,6 +791,37 @@ begin
   end;
 end;
 
+{ Components made without an owner, as code that sets a server up at run time makes them, and
+  Indy's encoding names. }
+procedure OwnerlessComponents;
+var
+  SSL: TIdServerIOHandlerSSLOpenSSL;
+  Plain: TIdServerIOHandlerStack;
+  Pool: TIdSchedulerOfThreadPool;
+  E: IdTextEncodingType;
+begin
+  SSL := TIdServerIOHandlerSSLOpenSSL.Create;
+  Plain := TIdServerIOHandlerStack.Create;
+  Pool := TIdSchedulerOfThreadPool.Create;
+  try
+    Check((SSL.Owner = nil) and (SSL.SSLOptions <> nil),
+      'TIdServerIOHandlerSSLOpenSSL.Create without an owner has its SSLOptions');
+    SSL.SSLOptions.Method := sslvTLSv1_2;
+    Check(SSL.SSLOptions.Method = sslvTLSv1_2, 'its SSLOptions take a value');
+    Check(Plain.Owner = nil, 'TIdServerIOHandlerStack.Create without an owner');
+    Pool.PoolSize := 4;
+    Check((Pool.Owner = nil) and (Pool.PoolSize = 4), 'TIdSchedulerOfThreadPool.Create without an owner');
+  finally
+    Pool.Free;
+    Plain.Free;
+    SSL.Free;
+  end;
+  E := encUTF8;
+  Check(BytesToString(IndyTextEncoding(E).GetBytes('abc'), IndyTextEncoding_UTF8) = 'abc',
+    'IndyTextEncoding(encUTF8)');
+  Check(IndyTextEncoding(enc8Bit).GetString(ToBytes('xyz'), 2, 1) = 'z', 'IndyTextEncoding(enc8Bit)');
+end;
+
 { Indy's StopListening / StartListening, as a service's pause and resume call them: new connects
   are refused while paused, the open connection goes on, the same port listens again. }
 procedure PauseListening(AIocp: Boolean);
@@ -844,6 +887,7 @@ begin
     PauseListening(Engine = 'iocp');
     PartFlush(Engine = 'iocp');
     SyncToMainThread(Engine = 'iocp');
+    OwnerlessComponents;
   finally
     Names.Free;
     LifeLog.Free;

@@ -79,6 +79,8 @@ const TypeRow kTypes[] = {
     {"TIdServerContext", "TIocpContext", false},
     {"TIdContextClass", "TIocpContextClass", false},
     {"TIdContextThreadList", "TIocpContextList", false},
+    // What Contexts.LockList returns: Indy's TIdContextList is the RTL's TList (Classes).
+    {"TIdContextList", "TList", false},
     {"TIdListenerThread", "TIocpListenerThread", false},
     {"TIdYarn", "TIocpYarn", false},
     {"TIdTCPConnection", "TIocpTCPConnection", true},
