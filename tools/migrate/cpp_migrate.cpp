@@ -248,6 +248,11 @@ FileResult migrateCpp(const std::string& bytes, const Options& options, ProjectF
         continue;
       }
     }
+    if (serverUnit && !member) {  // static_cast<TIdYarnOfThread*>(AContext->Yarn)->Thread.
+      const std::string yarn = yarnCastWarning(name);
+      if (!yarn.empty() && told.insert("yarn:" + name).second)
+        r.warnings.push_back({text.lineOf(toks[k].pos), yarn});
+    }
     if (serverUnit && member) {
       const std::string hint = missingMemberHint(name);
       if (!hint.empty())

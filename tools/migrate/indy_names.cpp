@@ -204,6 +204,16 @@ std::string handlerCallWarning(const std::string& name, const std::string& quali
   return "";
 }
 
+std::string yarnCastWarning(const std::string& name) {
+  const std::string n = lowerAscii(name);
+  if (n != "tidyarnofthread" && n != "tidyarnoffiber") return "";
+  return name + ": a context of the IOCP server has no Indy thread or fiber (AContext.Yarn is a TIocpYarn "
+                "that carries nothing; with iohIOCP the handler runs on a fiber of a shared completion "
+                "thread), so a cast of AContext.Yarn to it reads what is not there; use TThread.CurrentThread "
+                "for the running thread (iohDefault: the connection's own), keep per-connection state in the "
+                "context, and leave thread priorities alone";
+}
+
 std::string idGlobalGap(const std::string& name) { return inventoryGap(name, true); }
 
 bool namesTls(const std::string& name) {

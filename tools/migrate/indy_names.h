@@ -36,6 +36,9 @@ bool inventoryPresent(const std::string& indyClass, const std::string& name);
 // A call inside a server event handler that does not suit a fiber: the warning text, or "".
 std::string handlerCallWarning(const std::string& name, const std::string& qualifier,
                                const std::string& handler);
+// Indy's yarn classes that carry a thread or fiber (TIdYarnOfThread(AContext.Yarn).Thread): the
+// warning for a unit that names one, or "" for any other name.
+std::string yarnCastWarning(const std::string& name);
 // TLS: whether a class or object name says SSL or TLS; whether a class is one of Indy's TLS server
 // IOHandlers (TIdServerIOHandlerSSLOpenSSL ...); the refusal of a TLS server found at `what`, and
 // the warning when --tls-terminated-elsewhere migrates it.

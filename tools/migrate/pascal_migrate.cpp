@@ -475,6 +475,10 @@ void PascalFile::renameIdentifiers() {
                                replacedUnits_.count(lowerAscii(tok(qualifier))) &&
                                !scopes_.declaredAt(qualifier, tok(qualifier));
     const bool member = before != npos && isSym(before, ".") && !unitQualified;
+    if (serverUnit_ && !member) {  // TIdYarnOfThread(AContext.Yarn).Thread: no thread to give.
+      const std::string yarn = yarnCastWarning(name);
+      if (!yarn.empty() && once("yarn:" + name)) warn(k, yarn);
+    }
     if (rename && !member && serverUnit_) {
       bool shared = false;
       // Pascal has Indy's base class too (with its virtuals): a TIdCustomTCPServer subclass keeps
