@@ -161,6 +161,9 @@ type
     property Addresses[AIndex: Integer]: TIdStackLocalAddress read GetAddress; default;
   end;
 
+  { Indy's IPv6 address (IdGlobal): eight 16-bit groups, as HostToNetwork/NetworkToHost take them. }
+  TIdIPv6Address = array[0..7] of UInt16;
+
   { GStack's class. Every member may be called from any thread, except LocalAddresses (one list
     shared by its callers, as Indy's). }
   TIdStack = class(TObject)
@@ -186,9 +189,11 @@ type
     function HostToNetwork(AValue: Word): Word; overload;
     function HostToNetwork(AValue: UInt32): UInt32; overload;
     function HostToNetwork(AValue: TIdUInt64): TIdUInt64; overload;
+    function HostToNetwork(const AValue: TIdIPv6Address): TIdIPv6Address; overload;  { Each group. }
     function NetworkToHost(AValue: Word): Word; overload;
     function NetworkToHost(AValue: UInt32): UInt32; overload;
     function NetworkToHost(AValue: TIdUInt64): TIdUInt64; overload;
+    function NetworkToHost(const AValue: TIdIPv6Address): TIdIPv6Address; overload;
     { Both: the engine serves IPv4 and IPv6 bindings. }
     function SupportsIPv4: Boolean;
     function SupportsIPv6: Boolean;
@@ -521,6 +526,19 @@ begin
   Result := (TIdUInt64(HostToNetwork(UInt32(AValue and $FFFFFFFF))) shl 32) or
     HostToNetwork(UInt32(AValue shr 32));
 {$ENDIF}
+end;
+
+function TIdStack.HostToNetwork(const AValue: TIdIPv6Address): TIdIPv6Address;
+var
+  I: Integer;
+begin
+  for I := Low(AValue) to High(AValue) do
+    Result[I] := HostToNetwork(Word(AValue[I]));
+end;
+
+function TIdStack.NetworkToHost(const AValue: TIdIPv6Address): TIdIPv6Address;
+begin
+  Result := HostToNetwork(AValue);  { The same swap either way. }
 end;
 
 function TIdStack.NetworkToHost(AValue: Word): Word;

@@ -10,8 +10,8 @@
   an Indy component does; LocalAddress(es) list IPv4 only, loopback excluded, in the OS's order;
   GetLocalAddressList has IPv6 too; ResolveHost gives 'localhost' as 127.0.0.1 / ::1, a numeric
   address as it is, and raises EIdResolveError (an EIdSocketError) for a name that does not
-  resolve; IsIP wants four decimal numbers 0..255; HostToNetwork/NetworkToHost swap to big-endian;
-  CalcCheckSum is the Internet checksum over host-order words. Prints "N passed, N failed". }
+  resolve; IsIP wants four decimal numbers 0..255; HostToNetwork/NetworkToHost swap to big-endian
+  (an IPv6 address group by group); CalcCheckSum is the Internet checksum over host-order words. Prints "N passed, N failed". }
 program gstack_test;
 
 {$mode delphi}
@@ -40,6 +40,8 @@ var
   Strings: TStringList;
   I, V4: Integer;
   A: string;
+  V6: TIdIPv6Address;
+  Swapped: Boolean;
 begin
   Check(Assigned(GStack), 'GStack is there without IncUsage (as in a program with an Indy component)');
   TIdStack.IncUsage;
@@ -72,6 +74,18 @@ begin
   Check(GStack.HostToNetwork(TIdUInt64($0102030405060708)) = TIdUInt64($0807060504030201), 'HostToNetwork(UInt64)');
   Check(GStack.NetworkToHost(GStack.HostToNetwork(LongWord($DEADBEEF))) = $DEADBEEF, 'NetworkToHost undoes HostToNetwork');
   Check(GStack.NetworkToHost(Word($3412)) = $1234, 'NetworkToHost(Word)');
+  for I := 0 to 7 do
+    V6[I] := $0102 * (I + 1);
+  V6 := GStack.HostToNetwork(V6);
+  Swapped := True;
+  for I := 0 to 7 do
+    Swapped := Swapped and (V6[I] = GStack.HostToNetwork(Word($0102 * (I + 1))));
+  Check(Swapped, 'HostToNetwork(TIdIPv6Address) swaps each group');
+  V6 := GStack.NetworkToHost(V6);
+  Swapped := True;
+  for I := 0 to 7 do
+    Swapped := Swapped and (V6[I] = $0102 * (I + 1));
+  Check(Swapped, 'NetworkToHost(TIdIPv6Address) undoes it');
   Check(GStack.SupportsIPv4 and GStack.SupportsIPv6, 'SupportsIPv4 and SupportsIPv6');
   Check(GStack.IsValidIPv4MulticastGroup('224.0.0.1') and GStack.IsValidIPv4MulticastGroup('239.255.255.250'),
     'IsValidIPv4MulticastGroup(224.0.0.1, 239.255.255.250)');
