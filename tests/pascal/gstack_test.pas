@@ -11,7 +11,8 @@
   GetLocalAddressList has IPv6 too; ResolveHost gives 'localhost' as 127.0.0.1 / ::1, a numeric
   address as it is, and raises EIdResolveError (an EIdSocketError) for a name that does not
   resolve; IsIP wants four decimal numbers 0..255; HostToNetwork/NetworkToHost swap to big-endian
-  (an IPv6 address group by group); CalcCheckSum is the Internet checksum over host-order words. Prints "N passed, N failed". }
+  (an IPv6 address group by group); CalcCheckSum is the Internet checksum over host-order words.
+  Prints "N passed, N failed". }
 program gstack_test;
 
 {$mode delphi}
